@@ -1,0 +1,106 @@
+"""`forumbot run | migrate | invite "<organisation>"`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from telegram import Bot
+
+from bot.app import build_application, open_services, run_polling
+from bot.clock import SystemClock
+from bot.config import Settings, load_settings_or_exit
+from bot.i18n import plain_text, translator
+from bot.parsing import parse_organisation_spec
+from bot.services.actor import Actor, Profile
+from bot.services.errors import ServiceError
+from handlers.formatting import invite_link
+from storage.db import create_engine
+from storage.migrate import upgrade
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="forumbot", description="Forum Assistant Telegram bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (long polling); migrates the database first")
+    sub.add_parser("migrate", help="upgrade the database to the newest schema")
+    invite = sub.add_parser("invite", help="print an invitation link for an organisation")
+    invite.add_argument(
+        "organisation", help='e.g. "Gemeinde Zöllnitz" or "Gemeinde Zöllnitz | 16074093"'
+    )
+    return parser
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request URL, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = load_settings_or_exit()
+    configure_logging(settings.log_level)
+    if args.command == "run":
+        run_polling(build_application(settings))
+        return 0
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        print("database is up to date")
+        return 0
+    if args.command == "invite":
+        return asyncio.run(_invite(settings, args.organisation))
+    return 2  # pragma: no cover - argparse refuses other commands
+
+
+async def _migrate(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _bot_username(settings: Settings) -> str:
+    if settings.bot_username:
+        return settings.bot_username.removeprefix("@")
+    bot = Bot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_base_file_url,
+    )
+    async with bot:
+        return bot.username
+
+
+async def _invite(settings: Settings, text: str) -> int:
+    t = translator(settings.default_language)
+    username = await _bot_username(settings)
+    engine, services = await open_services(settings, SystemClock())
+    try:
+        system = Actor(
+            profile=Profile(telegram_id=0, first_name="forumbot"),
+            member=None,
+            organisation=None,
+            is_coordinator=True,
+            language=settings.default_language,
+        )
+        try:
+            created = await services.membership.create_invitation(
+                system, parse_organisation_spec(text)
+            )
+        except ServiceError as error:
+            print(plain_text(t(error.message_key, **error.params)), file=sys.stderr)
+            return 1
+    finally:
+        await engine.dispose()
+    print(
+        f"{created.organisation.name}: {invite_link(username, created.code)}\n"
+        f"(#{created.invitation.id}, {t.datetime(created.invitation.expires_at, settings.tz)})"
+    )
+    return 0

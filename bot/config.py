@@ -1,0 +1,141 @@
+"""Settings from the environment and `.env` (pydantic-settings).
+
+Every setting the bot reads is declared here and listed in `.env.example` and the README.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from functools import cached_property
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_WORKING_GROUPS = (
+    "Wohnen",
+    "Gewerbeflächen",
+    "Mobilität",
+    "Grün- und Freiräume",
+    "Infrastruktur",
+    "Brandschutz",
+)
+
+Language = Literal["de", "en"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Configuration of one bot process."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
+    )
+
+    bot_token: SecretStr
+    database_url: str = "sqlite+aiosqlite:///./forum.db"
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_api_base_file_url: str = "https://api.telegram.org/file/bot"
+    bot_username: str | None = None
+    coordinator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/Berlin"
+    default_language: Language = "de"
+    log_level: LogLevel = "INFO"
+    invite_ttl_days: int = Field(default=14, ge=1, le=365)
+    working_groups: Annotated[tuple[str, ...], NoDecode] = DEFAULT_WORKING_GROUPS
+
+    @field_validator("coordinator_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        parts = _split_csv(value)
+        if isinstance(parts, list):
+            try:
+                return frozenset(int(part) for part in parts)
+            except ValueError:
+                raise ValueError("must be comma-separated Telegram user ids (numbers)") from None
+        return parts
+
+    @field_validator("working_groups", mode="before")
+    @classmethod
+    def _parse_groups(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        head, sep, tail = token.partition(":")
+        if not sep or not head.isdigit() or not tail:
+            raise ValueError("must look like '123456789:ABC-DEF…' as issued by @BotFather")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Berlin)") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_db(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def invite_ttl(self) -> timedelta:
+        return timedelta(days=self.invite_ttl_days)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming the first offending environment variable."""
+    first = error.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+    if first["type"] == "missing":
+        return f"configuration error: {name} is required but not set"
+    reason = str(first["msg"]).removeprefix("Value error, ")
+    return f"configuration error: {name} is invalid: {reason}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise ConfigError with a one-line explanation if they are wrong."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error)) from None
+
+
+def load_settings_or_exit(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None

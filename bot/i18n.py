@@ -1,0 +1,99 @@
+"""Message catalogs (gettext .po files read with Babel) and locale-aware formatting.
+
+Messages are looked up by key (``t("join.welcome", name=...)``); `bot/locales/<lang>.po` holds the
+German and English texts. Every text is HTML for Telegram's ``parse_mode=HTML``: parameters are
+escaped unless wrapped in `Html`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import re
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format_datetime
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+LANGUAGES = ("de", "en")
+FALLBACK = "de"
+
+log = logging.getLogger(__name__)
+
+_DATETIME_PATTERNS = {
+    "de": "EEE, dd.MM.yyyy, HH:mm 'Uhr'",
+    "en": "EEE, d MMM yyyy, HH:mm",
+}
+_DATE_PATTERNS = {
+    "de": "EEE, dd.MM.yyyy",
+    "en": "EEE, d MMM yyyy",
+}
+
+
+class Html(str):
+    """Text that is already valid Telegram HTML and must not be escaped again."""
+
+    __slots__ = ()
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    """The messages of one language, key → text."""
+    path = LOCALES_DIR / f"{language}.po"
+    with path.open("rb") as handle:
+        po = read_po(handle, locale=language)
+    return {str(m.id): str(m.string) for m in po if m.id and m.string}
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(text: str) -> str:
+    """Our HTML texts as plain text (for alerts and the console)."""
+    return html.unescape(_TAG.sub("", text))
+
+
+def _escape(value: object) -> str:
+    if isinstance(value, Html):
+        return value
+    return html.escape(str(value), quote=False)
+
+
+class Translator:
+    """Texts in one language. Call it with a key and the parameters the text names."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else FALLBACK
+        self._messages = catalog(self.language)
+
+    def __call__(self, key: str, **params: object) -> str:
+        template = self._messages.get(key)
+        if template is None:
+            template = catalog(FALLBACK).get(key)
+            log.error("message %r missing in %r catalog", key, self.language)
+            if template is None:
+                return html.escape(key)
+        return template.format(**{name: _escape(value) for name, value in params.items()})
+
+    def has(self, key: str) -> bool:
+        return key in self._messages
+
+    def datetime(self, value: dt.datetime, zone: ZoneInfo) -> str:
+        """`Do., 03.12.2026, 18:00 Uhr` (de) or `Thu, 3 Dec 2026, 18:00` (en), in `zone`."""
+        return babel_format_datetime(
+            value.astimezone(zone), _DATETIME_PATTERNS[self.language], locale=self.language
+        )
+
+    def date(self, value: dt.datetime, zone: ZoneInfo) -> str:
+        return babel_format_datetime(
+            value.astimezone(zone), _DATE_PATTERNS[self.language], locale=self.language
+        )
+
+
+@cache
+def translator(language: str) -> Translator:
+    return Translator(language)

@@ -1,0 +1,34 @@
+"""Use cases. Nothing here imports `telegram`: handlers call these, and get plain data back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services.groups import GroupService
+from bot.services.membership import MembershipService
+from bot.services.uow import UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    membership: MembershipService
+    groups: GroupService
+
+
+def build_services(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> Services:
+    return Services(
+        settings=settings,
+        clock=clock,
+        membership=MembershipService(
+            uow,
+            clock,
+            coordinator_ids=settings.coordinator_ids,
+            default_language=settings.default_language,
+            invite_ttl=settings.invite_ttl,
+        ),
+        groups=GroupService(uow, clock),
+    )

@@ -1,0 +1,127 @@
+"""Working groups (Arbeitsgruppen): members join and leave; the coordinator manages the list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.parsing import parse_group_name, parse_positive_int
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.uow import UnitOfWorkFactory
+from storage.models import WorkingGroup, WorkingGroupMember
+from storage.uow import SqlUnitOfWork
+
+
+@dataclass(frozen=True)
+class GroupView:
+    group: WorkingGroup
+    joined: bool
+    member_count: int
+
+    @property
+    def id(self) -> int:
+        assert self.group.id is not None
+        return self.group.id
+
+
+class GroupService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def seed(self, names: Iterable[str]) -> int:
+        """Create the configured groups on a database that never had any. Returns how many."""
+        async with self._uow() as uow:
+            if await uow.groups.count() > 0:
+                return 0
+            now = self._clock.now()
+            added = 0
+            for raw in names:
+                name = parse_group_name(raw)
+                if await uow.groups.by_name(name) is None:
+                    await uow.groups.add(WorkingGroup(name=name, created_at=now))
+                    added += 1
+            await uow.commit()
+            return added
+
+    async def overview(self, actor: Actor) -> list[GroupView]:
+        member = actor.require_member() if not actor.is_coordinator else actor.member
+        async with self._uow() as uow:
+            groups = await uow.groups.active()
+            counts = await uow.groups.member_counts()
+            mine = await uow.groups.group_ids_of(member.id) if member and member.id else set()
+        return [GroupView(g, g.id in mine, counts.get(g.id or 0, 0)) for g in groups]
+
+    async def toggle(self, actor: Actor, group_id: int) -> tuple[WorkingGroup, bool]:
+        """Join the group if not in it, else leave it. Returns the group and the new state."""
+        member = actor.require_member()
+        assert member.id is not None
+        async with self._uow() as uow:
+            group = await uow.groups.get(group_id)
+            if group is None or group.archived_at is not None:
+                raise NotFound("groups.not_found", ref=group_id)
+            link = await uow.groups.membership(group_id, member.id)
+            if link is None:
+                await uow.groups.join(
+                    WorkingGroupMember(
+                        group_id=group_id, member_id=member.id, joined_at=self._clock.now()
+                    )
+                )
+                joined = True
+            else:
+                await uow.groups.leave(link)
+                joined = False
+            try:
+                await uow.commit()
+            except IntegrityError:
+                # A double press joined already; the state the member wanted holds.
+                joined = True
+            return group, joined
+
+    async def add(self, actor: Actor, raw_name: str) -> WorkingGroup:
+        actor.require_coordinator()
+        name = parse_group_name(raw_name)
+        async with self._uow() as uow:
+            if await uow.groups.by_name(name) is not None:
+                raise InvalidInput("groups.exists", name=name)
+            group = await uow.groups.add(WorkingGroup(name=name, created_at=self._clock.now()))
+            await uow.commit()
+            return group
+
+    async def rename(self, actor: Actor, ref: str, raw_name: str) -> tuple[str, WorkingGroup]:
+        actor.require_coordinator()
+        name = parse_group_name(raw_name)
+        async with self._uow() as uow:
+            group = await self._find(uow, ref)
+            other = await uow.groups.by_name(name)
+            if other is not None and other.id != group.id:
+                raise InvalidInput("groups.exists", name=name)
+            old = group.name
+            group.name = name
+            await uow.commit()
+            return old, group
+
+    async def archive(self, actor: Actor, ref: str) -> WorkingGroup:
+        actor.require_coordinator()
+        async with self._uow() as uow:
+            group = await self._find(uow, ref)
+            group.archived_at = self._clock.now()
+            await uow.commit()
+            return group
+
+    @staticmethod
+    async def _find(uow: SqlUnitOfWork, ref: str) -> WorkingGroup:
+        """An active group by number (`3`, `#3`) or by name."""
+        group_id = parse_positive_int(ref)
+        group = (
+            await uow.groups.get(group_id)
+            if group_id is not None
+            else await uow.groups.by_name(parse_group_name(ref))
+        )
+        if group is None or group.archived_at is not None:
+            raise NotFound("groups.not_found", ref=ref.strip())
+        return group

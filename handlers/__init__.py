@@ -1,0 +1,19 @@
+"""Telegram in and out. `register_all` adds every feature's handlers in a deliberate order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from handlers import errors, fallback, groups, help, invitations, language, members, privacy, start
+
+
+def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # One handler group: the first handler that matches an update handles it.
+    # 1. /start with and without invitation code, /help, /language: open to everyone.
+    # 2. The features, each with its commands and its buttons (callback data prefixes differ).
+    # 3. Last: any other command in a private chat gets a pointer to /help.
+    for feature in (start, help, language, invitations, members, groups, privacy, fallback):
+        app.add_handlers(feature.handlers())
+    app.add_error_handler(errors.on_error)

@@ -1,0 +1,29 @@
+"""Callback data: short, versioned strings parsed strictly. Anything else is refused."""
+
+from __future__ import annotations
+
+import re
+
+GROUP_TOGGLE = "g"
+LEAVE = "leave"
+
+_GROUP = re.compile(r"g:([1-9][0-9]{0,8})")
+_LEAVE = re.compile(r"leave:(yes|no)")
+
+
+def group_toggle(group_id: int) -> str:
+    return f"{GROUP_TOGGLE}:{group_id}"
+
+
+def parse_group_toggle(data: str | None) -> int | None:
+    match = _GROUP.fullmatch(data or "")
+    return int(match.group(1)) if match else None
+
+
+def leave(confirm: bool) -> str:
+    return f"{LEAVE}:{'yes' if confirm else 'no'}"
+
+
+def parse_leave(data: str | None) -> bool | None:
+    match = _LEAVE.fullmatch(data or "")
+    return match.group(1) == "yes" if match else None

@@ -1,0 +1,80 @@
+"""The bot's commands: names in English and German, who may use them, where they are described.
+
+`/help` and the command menus (`setMyCommands`) are built from this one table.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Role(enum.IntEnum):
+    PUBLIC = 0
+    MEMBER = 1
+    COORDINATOR = 2
+
+
+@dataclass(frozen=True)
+class Command:
+    en: str
+    de: str
+    role: Role
+    private_only: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        return [self.en] if self.en == self.de else [self.en, self.de]
+
+    def name_in(self, language: str) -> str:
+        return self.de if language == "de" else self.en
+
+    @property
+    def description_key(self) -> str:
+        return f"cmd.{self.en}"
+
+
+START = Command("start", "start", Role.PUBLIC)
+HELP = Command("help", "hilfe", Role.PUBLIC)
+LANGUAGE = Command("language", "sprache", Role.PUBLIC)
+GROUPS = Command("groups", "arbeitsgruppen", Role.MEMBER, private_only=True)
+MYDATA = Command("mydata", "meinedaten", Role.MEMBER, private_only=True)
+LEAVE = Command("leave", "austreten", Role.MEMBER, private_only=True)
+INVITE = Command("invite", "einladen", Role.COORDINATOR, private_only=True)
+INVITATIONS = Command("invitations", "einladungen", Role.COORDINATOR, private_only=True)
+REVOKE = Command("revoke", "widerrufen", Role.COORDINATOR, private_only=True)
+ORGANISATION = Command("organisation", "kommune", Role.COORDINATOR, private_only=True)
+MEMBERS = Command("members", "mitglieder", Role.COORDINATOR, private_only=True)
+ADDGROUP = Command("addgroup", "agneu", Role.COORDINATOR, private_only=True)
+RENAMEGROUP = Command("renamegroup", "agumbenennen", Role.COORDINATOR, private_only=True)
+ARCHIVEGROUP = Command("archivegroup", "agarchivieren", Role.COORDINATOR, private_only=True)
+
+ALL: tuple[Command, ...] = (
+    START,
+    HELP,
+    LANGUAGE,
+    GROUPS,
+    MYDATA,
+    LEAVE,
+    INVITE,
+    INVITATIONS,
+    REVOKE,
+    ORGANISATION,
+    MEMBERS,
+    ADDGROUP,
+    RENAMEGROUP,
+    ARCHIVEGROUP,
+)
+
+
+def allowed(*, is_member: bool, is_coordinator: bool) -> list[Command]:
+    """The commands a person may use, in menu order."""
+
+    def ok(command: Command) -> bool:
+        if command.role is Role.PUBLIC:
+            return True
+        if command.role is Role.MEMBER:
+            return is_member
+        return is_coordinator
+
+    return [c for c in ALL if ok(c)]

@@ -1,0 +1,96 @@
+"""What every handler shares: who is asking, in which language, and how to answer."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any
+
+from telegram import Message, Update, User
+from telegram.constants import ChatType, MessageLimit
+
+from bot.i18n import Translator, plain_text, translator
+from bot.services.actor import Actor, Profile
+from bot.services.errors import NotAMember, ServiceError
+from handlers.context import ForumContext
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, ForumContext, Actor, Translator], Awaitable[None]]
+PtbCallback = Callable[[Update, ForumContext], Coroutine[Any, Any, None]]
+
+
+def profile_of(user: User) -> Profile:
+    return Profile(
+        telegram_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> Iterator[str]:
+    """Cut a long text at line ends into pieces Telegram accepts."""
+    chunk = ""
+    for line in text.split("\n"):
+        candidate = f"{chunk}\n{line}" if chunk else line
+        if len(candidate) > limit and chunk:
+            yield chunk
+            candidate = line
+        while len(candidate) > limit:
+            yield candidate[:limit]
+            candidate = candidate[limit:]
+        chunk = candidate
+    if chunk:
+        yield chunk
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
+    """Answer in the chat the update came from; long texts are sent in several messages."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    sent: Message | None = None
+    for piece in split_text(text):
+        sent = await chat.send_message(piece, **kwargs)
+    return sent
+
+
+async def answer_error(update: Update, t: Translator, error: ServiceError, actor: Actor) -> None:
+    key = error.message_key
+    params = dict(error.params)
+    if isinstance(error, NotAMember) and actor.is_coordinator:
+        key = "error.coordinator_not_member"
+    text = t(key, **params)
+    query = update.callback_query
+    if query is not None:
+        await query.answer(plain_text(text)[:200], show_alert=True)
+    else:
+        await reply(update, text)
+
+
+def forum_handler(*, private_only: bool = False) -> Callable[[Handler], PtbCallback]:
+    """Resolve the actor and language, then run the handler; service errors become answers."""
+
+    def decorate(func: Handler) -> PtbCallback:
+        @functools.wraps(func)
+        async def wrapper(update: Update, context: ForumContext) -> None:
+            user = update.effective_user
+            if user is None or user.is_bot:
+                return
+            actor = await context.services.membership.identify(profile_of(user))
+            t = translator(actor.language)
+            chat = update.effective_chat
+            if private_only and chat is not None and chat.type != ChatType.PRIVATE:
+                await reply(update, t("error.private_only", bot=context.bot.username))
+                return
+            try:
+                await func(update, context, actor, t)
+            except ServiceError as error:
+                await answer_error(update, t, error, actor)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,91 @@
+"""Coordinator: /invite, /invitations, /revoke, /organisation."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.i18n import Html, Translator
+from bot.parsing import parse_organisation_spec, parse_positive_int
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput
+from handlers import commands
+from handlers.common import forum_handler, reply
+from handlers.context import ForumContext
+from handlers.formatting import invite_link, organisation_label
+
+
+def _rest(update: Update) -> str:
+    """The text after the command word."""
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    return text.partition(" ")[2]
+
+
+@forum_handler(private_only=True)
+async def invite(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    actor.require_coordinator()
+    spec = parse_organisation_spec(_rest(update))
+    services = context.services
+    created = await services.membership.create_invitation(actor, spec)
+    zone = services.settings.tz
+    await reply(
+        update,
+        t(
+            "invite.created_new_org" if created.organisation_created else "invite.created",
+            id=created.invitation.id,
+            organisation=Html(organisation_label(t, created.organisation)),
+            expires=t.datetime(created.invitation.expires_at, zone),
+            link=invite_link(context.bot.username, created.code),
+        ),
+    )
+
+
+@forum_handler(private_only=True)
+async def invitations(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    rows = await context.services.membership.open_invitations(actor)
+    if not rows:
+        await reply(update, t("invite.none_open"))
+        return
+    zone = context.services.settings.tz
+    lines = [
+        t(
+            "invite.line",
+            id=invitation.id,
+            organisation=organisation.name,
+            expires=t.datetime(invitation.expires_at, zone),
+        )
+        for invitation, organisation in rows
+    ]
+    await reply(update, t("invite.open_list", lines=Html("\n".join(lines))))
+
+
+@forum_handler(private_only=True)
+async def revoke(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    actor.require_coordinator()
+    invitation_id = parse_positive_int(context.args[0]) if context.args else None
+    if invitation_id is None:
+        raise InvalidInput("invite.revoke_usage")
+    await context.services.membership.revoke_invitation(actor, invitation_id)
+    await reply(update, t("invite.revoked", id=invitation_id))
+
+
+@forum_handler(private_only=True)
+async def organisation(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    actor.require_coordinator()
+    text = _rest(update)
+    if "|" not in text:
+        raise InvalidInput("org.usage")
+    updated = await context.services.membership.update_organisation(
+        actor, parse_organisation_spec(text)
+    )
+    await reply(update, t("org.updated", organisation=Html(organisation_label(t, updated))))
+
+
+def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
+    return [
+        CommandHandler(commands.INVITE.names, invite),
+        CommandHandler(commands.INVITATIONS.names, invitations),
+        CommandHandler(commands.REVOKE.names, revoke),
+        CommandHandler(commands.ORGANISATION.names, organisation),
+    ]

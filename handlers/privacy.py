@@ -1,0 +1,75 @@
+"""The member's own data: /mydata (JSON export) and /leave (after confirmation)."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.i18n import Translator
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput
+from handlers import callbacks, commands
+from handlers.common import forum_handler, reply
+from handlers.context import ForumContext
+
+
+@forum_handler(private_only=True)
+async def my_data(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    data = await context.services.membership.export_data(actor)
+    payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_document(
+        InputFile(payload, filename=t("mydata.filename"), attach=True),
+        caption=t("mydata.caption"),
+    )
+
+
+@forum_handler(private_only=True)
+async def leave(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    actor.require_member()
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("leave.confirm_button"), callback_data=callbacks.leave(True)
+                ),
+                InlineKeyboardButton(
+                    t("leave.cancel_button"), callback_data=callbacks.leave(False)
+                ),
+            ]
+        ]
+    )
+    assert actor.organisation is not None
+    await reply(
+        update, t("leave.confirm", organisation=actor.organisation.name), reply_markup=markup
+    )
+
+
+@forum_handler()
+async def leave_answer(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    query = update.callback_query
+    assert query is not None
+    confirmed = callbacks.parse_leave(query.data)
+    if confirmed is None:
+        raise InvalidInput("error.button_invalid")
+    if not actor.is_member:
+        await query.answer(t("leave.already_left"), show_alert=True)
+        return
+    if not confirmed:
+        await query.answer()
+        await query.edit_message_text(t("leave.cancelled"))
+        return
+    await context.services.membership.leave(actor)
+    await query.answer()
+    await query.edit_message_text(t("leave.done"))
+
+
+def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
+    return [
+        CommandHandler(commands.MYDATA.names, my_data),
+        CommandHandler(commands.LEAVE.names, leave),
+        CallbackQueryHandler(leave_answer, pattern=rf"^{callbacks.LEAVE}:"),
+    ]

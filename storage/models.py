@@ -1,0 +1,141 @@
+"""SQLModel tables: organisations, members, invitations, working groups, user settings.
+
+The database is the only store of record. Every datetime column is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Enum, ForeignKey, Integer
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+# Constraint names that Alembic and PostgreSQL agree on.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class OrganisationKind(enum.StrEnum):
+    STADT = "stadt"
+    GEMEINDE = "gemeinde"
+    LANDKREIS = "landkreis"
+    VERBAND = "verband"
+    INSTITUTION = "institution"
+
+
+class MemberStatus(enum.StrEnum):
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    # Stored as plain strings (no native enum type): adding a value later is a no-op migration.
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class OrganisationBase(SQLModel):
+    name: str = Field(max_length=200, unique=True, index=True)
+    kind: OrganisationKind | None = Field(
+        default=None, sa_column=Column(_enum(OrganisationKind, "organisation_kind"), nullable=True)
+    )
+    ags: str | None = Field(default=None, max_length=8)
+
+
+class Organisation(OrganisationBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MemberBase(SQLModel):
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    username: str | None = Field(default=None, max_length=64)
+
+
+class Member(MemberBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # NULL once the member has left and their personal data was deleted.
+    telegram_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
+    )
+    organisation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("organisation.id", ondelete="RESTRICT"), nullable=False, index=True
+        )
+    )
+    status: MemberStatus = Field(
+        default=MemberStatus.ACTIVE,
+        sa_column=Column(_enum(MemberStatus, "member_status"), nullable=False),
+    )
+    invitation_id: int | None = Field(default=None, foreign_key="invitation.id")
+    joined_at: datetime = Field(sa_type=UTCDateTime)
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def display_name(self) -> str:
+        parts = [p for p in (self.first_name, self.last_name) if p]
+        return (
+            " ".join(parts) if parts else (f"@{self.username}" if self.username else f"#{self.id}")
+        )
+
+
+class Invitation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # SHA-256 of the code: the code itself is shown once and never stored.
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    organisation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WorkingGroup(SQLModel, table=True):
+    __tablename__ = "working_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WorkingGroupMember(SQLModel, table=True):
+    __tablename__ = "working_group_member"
+    group_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("working_group.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    joined_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class UserSettings(SQLModel, table=True):
+    """Per-person preferences, also for coordinators who are not members themselves."""
+
+    __tablename__ = "user_settings"
+
+    telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    language: str = Field(max_length=5)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

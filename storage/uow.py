@@ -1,0 +1,60 @@
+"""Unit of work: one transaction, with the repositories that work inside it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories import (
+    InvitationRepository,
+    MemberRepository,
+    OrganisationRepository,
+    UserSettingsRepository,
+    WorkingGroupRepository,
+)
+
+
+class SqlUnitOfWork:
+    """`async with uow:` opens a session; `commit()` makes the work durable, else it rolls back."""
+
+    organisations: OrganisationRepository
+    members: MemberRepository
+    invitations: InvitationRepository
+    groups: WorkingGroupRepository
+    user_settings: UserSettingsRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = session_factory
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        session = self._factory()
+        self._session = session
+        self.organisations = OrganisationRepository(session)
+        self.members = MemberRepository(session)
+        self.invitations = InvitationRepository(session)
+        self.groups = WorkingGroupRepository(session)
+        self.user_settings = UserSettingsRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        # close() rolls back whatever was not committed. Unlike rollback() it does not expire the
+        # loaded objects, so what a use case returns stays readable after the block.
+        await self._session.close()
+        self._session = None
+
+    @property
+    def session(self) -> AsyncSession:
+        assert self._session is not None, "unit of work used outside `async with`"
+        return self._session
+
+    async def commit(self) -> None:
+        await self.session.commit()

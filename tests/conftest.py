@@ -1,0 +1,50 @@
+"""Shared fixtures: a fresh database per test, on SQLite or (with DATABASE_URL) PostgreSQL.
+
+`DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test pytest` runs the whole suite on
+PostgreSQL: every test gets a database of its own, created from that server and dropped after.
+Without it, every test gets a new SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+pytest_plugins: list[str] = []  # TEMP
+
+
+def postgres_base_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+def pytest_report_header() -> str:
+    url = postgres_base_url()
+    if url is None:
+        return "database: SQLite (a new file per test)"
+    return f"database: PostgreSQL at {make_url(url).render_as_string(hide_password=True)}"
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    base = postgres_base_url()
+    if base is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'forum.db'}"
+        return
+    name = f"forum_test_{uuid.uuid4().hex[:16]}"
+    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()

@@ -1,0 +1,89 @@
+"""Drive the real bot (PTB Application over HTTP) through the Bot API emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.app import BotApplication, build_application, polling
+from bot.config import Settings
+from bot.services import Services
+from tests.emulator import BotApiEmulator, FakeUser, RecordedCall
+from tests.support import COORDINATOR_ID, FakeClock, make_settings
+
+COORDINATOR = FakeUser(id=COORDINATOR_ID, first_name="Katrin", last_name="Koordination",
+                       username="koordination", language_code="de")
+
+
+@dataclass
+class Harness:
+    emu: BotApiEmulator
+    app: BotApplication
+    clock: FakeClock
+    settings: Settings
+    _next_user_id: int = field(default=5000)
+
+    @property
+    def services(self) -> Services:
+        assert self.app.services is not None
+        return self.app.services
+
+    def user(
+        self, first_name: str, last_name: str | None = None, *, language_code: str | None = "de"
+    ) -> FakeUser:
+        self._next_user_id += 1
+        return FakeUser(
+            id=self._next_user_id,
+            first_name=first_name,
+            last_name=last_name,
+            username=first_name.lower(),
+            language_code=language_code,
+        )
+
+    async def send(self, user: FakeUser, text: str, **kwargs: Any) -> RecordedCall:
+        """Send `text` as `user` and return the bot's first answer in that chat."""
+        chat_id = kwargs.get("chat_id", user.id)
+        mark = self.emu.mark()
+        self.emu.send_message(user, text, **kwargs)
+        return await self.emu.wait_for(chat_id=chat_id, after=mark)
+
+    async def press(self, user: FakeUser, message: dict[str, Any], data: str) -> RecordedCall:
+        """Press a button as `user`; return the bot's answerCallbackQuery."""
+        mark = self.emu.mark()
+        query_id = self.emu.press_button(user, message, data)
+        return await self.emu.wait_for(
+            lambda call: call.method == "answerCallbackQuery"
+            and call.params.get("callback_query_id") == query_id,
+            after=mark,
+        )
+
+    async def invite_link(self, organisation: str) -> str:
+        reply = await self.send(COORDINATOR, f"/invite {organisation}")
+        assert reply.text is not None
+        for word in reply.text.split():
+            if word.startswith("https://t.me/"):
+                return word
+        raise AssertionError(f"no invitation link in {reply.text!r}")
+
+    async def join(self, user: FakeUser, organisation: str) -> RecordedCall:
+        link = await self.invite_link(organisation)
+        code = link.partition("?start=")[2]
+        return await self.send(user, f"/start {code}")
+
+
+@asynccontextmanager
+async def running_bot(
+    emu: BotApiEmulator, database_url: str, **overrides: Any
+) -> AsyncIterator[Harness]:
+    settings = make_settings(
+        database_url,
+        telegram_api_base_url=emu.base_url,
+        telegram_api_base_file_url=emu.base_file_url,
+        **overrides,
+    )
+    clock = FakeClock()
+    app = build_application(settings, clock=clock)
+    async with polling(app, poll_timeout=1):
+        yield Harness(emu=emu, app=app, clock=clock, settings=settings)

@@ -1,0 +1,106 @@
+"""Storage on the real database (SQLite file or PostgreSQL): migrations, time zones, claims."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+
+from storage.db import create_engine, create_session_factory
+from storage.migrate import upgrade
+from storage.models import Invitation, Member, Organisation
+from storage.uow import SqlUnitOfWork
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+def uow(engine: AsyncEngine) -> SqlUnitOfWork:
+    return SqlUnitOfWork(create_session_factory(engine))
+
+
+async def test_migrations_build_exactly_the_tables_the_models_describe(engine: AsyncEngine) -> None:
+    def diff(connection: object) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})  # type: ignore[arg-type]
+        return list(compare_metadata(context, SQLModel.metadata))
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(diff) == []
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert {"organisation", "member", "invitation", "working_group", "user_settings"} <= tables
+
+
+async def test_upgrading_twice_changes_nothing(engine: AsyncEngine) -> None:
+    await upgrade(engine)
+
+
+async def test_datetimes_come_back_aware_and_in_utc(engine: AsyncEngine) -> None:
+    berlin_evening = datetime(2026, 12, 3, 18, 0, tzinfo=timezone(timedelta(hours=1)))
+    async with uow(engine) as work:
+        org = await work.organisations.add(Organisation(name="Stadt Jena", created_at=berlin_evening))
+        await work.commit()
+    async with uow(engine) as work:
+        stored = await work.organisations.get(org.id or 0)
+    assert stored is not None
+    assert stored.created_at == berlin_evening
+    assert stored.created_at.tzinfo is not None and stored.created_at.utcoffset() == timedelta(0)
+
+
+async def test_naive_datetimes_are_refused(engine: AsyncEngine) -> None:
+    async with uow(engine) as work:
+        work.session.add(Organisation(name="Naiv", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+        with pytest.raises(Exception, match="naive datetime"):
+            await work.session.flush()
+
+
+async def test_a_telegram_id_belongs_to_one_member(engine: AsyncEngine) -> None:
+    async with uow(engine) as work:
+        org = await work.organisations.add(Organisation(name="Gemeinde A", created_at=NOW))
+        assert org.id is not None
+        await work.members.add(Member(telegram_id=77, organisation_id=org.id, joined_at=NOW))
+        await work.commit()
+    async with uow(engine) as work:
+        with pytest.raises(IntegrityError):
+            await work.members.add(Member(telegram_id=77, organisation_id=org.id, joined_at=NOW))
+
+
+async def test_an_invitation_is_claimed_by_exactly_one_of_two_racers(engine: AsyncEngine) -> None:
+    async with uow(engine) as work:
+        org = await work.organisations.add(Organisation(name="Gemeinde B", created_at=NOW))
+        assert org.id is not None
+        invitation = await work.invitations.add(
+            Invitation(
+                code_hash="h" * 64,
+                organisation_id=org.id,
+                created_by=1,
+                created_at=NOW,
+                expires_at=NOW + timedelta(days=14),
+            )
+        )
+        await work.commit()
+
+    async def claim() -> bool:
+        async with uow(engine) as work:
+            fresh = await work.invitations.get(invitation.id or 0)
+            assert fresh is not None
+            won = await work.invitations.mark_used(fresh, NOW)
+            await work.commit()
+            return won
+
+    results = await asyncio.gather(claim(), claim())
+    assert sorted(results) == [False, True]

@@ -1,0 +1,72 @@
+"""The message catalogs: complete in both languages, and every key the code uses exists."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.i18n import LANGUAGES, Html, catalog, translator
+from handlers import commands
+from storage.models import OrganisationKind
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = re.compile(r"[a-z]+(\.[a-z_]+)+")
+
+
+def keys_in_code() -> set[str]:
+    prefixes = {key.split(".")[0] for key in catalog("de")}
+    found = set()
+    for folder in ("bot", "handlers"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    value = node.value
+                    if KEY.fullmatch(value) and value.split(".")[0] in prefixes:
+                        found.add(value)
+    return found
+
+
+def dynamic_keys() -> set[str]:
+    keys = {c.description_key for c in commands.ALL}
+    keys |= {f"org.kind.{kind.value}" for kind in OrganisationKind}
+    keys |= {f"language.name.{language}" for language in LANGUAGES}
+    return keys
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    assert set(catalog("de")) == set(catalog("en"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_key_used_in_the_code_has_a_text(language: str) -> None:
+    missing = (keys_in_code() | dynamic_keys()) - set(catalog(language))
+    assert not missing
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_placeholders_agree_between_languages(language: str) -> None:
+    def names(text: str) -> set[str]:
+        return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+    for key, text in catalog(language).items():
+        assert names(text) == names(catalog("de")[key]), key
+
+
+def test_parameters_are_escaped_unless_marked_html() -> None:
+    t = translator("de")
+    text = t("start.member", name="<script>", organisation="A & B", commands=Html("<b>x</b>"))
+    assert "&lt;script&gt;" in text and "A &amp; B" in text and "<b>x</b>" in text
+
+
+def test_dates_read_as_a_rathaus_writes_them() -> None:
+    when = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+    zone = ZoneInfo("Europe/Berlin")
+    assert translator("de").datetime(when, zone) == "Do., 03.12.2026, 18:00 Uhr"
+    assert translator("en").datetime(when, zone) == "Thu, 3 Dec 2026, 18:00"
+    assert translator("de").date(when, zone) == "Do., 03.12.2026"

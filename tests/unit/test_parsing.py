@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.parsing import (
+    clean_text,
+    guess_kind,
+    parse_group_name,
+    parse_organisation_spec,
+    parse_positive_int,
+)
+from bot.services.errors import InvalidInput
+from storage.models import OrganisationKind
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Stadt Jena", OrganisationKind.STADT),
+        ("Gemeinde Zöllnitz", OrganisationKind.GEMEINDE),
+        ("Landgemeinde Stadt Kahla", OrganisationKind.STADT),
+        ("Landkreis Saale-Holzland-Kreis", OrganisationKind.LANDKREIS),
+        ("Saale-Holzland-Kreis", OrganisationKind.LANDKREIS),
+        ("Landkreis Weimarer Land", OrganisationKind.LANDKREIS),
+        ("Zweckverband JenaWasser", OrganisationKind.VERBAND),
+        ("Verwaltungsgemeinschaft Dornburg-Camburg", OrganisationKind.VERBAND),
+        ("Friedrich-Schiller-Universität", None),
+    ],
+)
+def test_kind_is_guessed_from_the_name(name: str, kind: OrganisationKind | None) -> None:
+    assert guess_kind(name) == kind
+
+
+def test_spec_with_kind_and_ags_in_any_order() -> None:
+    spec = parse_organisation_spec("  Zöllnitz  | 16074093 | Gemeinde ")
+    assert spec.name == "Zöllnitz"
+    assert spec.kind is OrganisationKind.GEMEINDE
+    assert spec.ags == "16074093"
+    assert spec.kind_given
+
+
+def test_spec_english_kind_words() -> None:
+    assert parse_organisation_spec("Jena | city").kind is OrganisationKind.STADT
+
+
+def test_district_key_has_five_digits() -> None:
+    assert parse_organisation_spec("Saale-Holzland-Kreis | 16074").ags == "16074"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("", "org.name_missing"),
+        ("   | Gemeinde", "org.name_missing"),
+        ("Zöllnitz | 1234", "org.ags_invalid"),
+        ("Zöllnitz | 123456789", "org.ags_invalid"),
+        ("Zöllnitz | Dorf", "org.kind_unknown"),
+        ("x" * 201, "org.name_too_long"),
+    ],
+)
+def test_bad_specs_name_the_problem(text: str, key: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_organisation_spec(text)
+    assert caught.value.message_key == key
+
+
+def test_control_characters_and_runs_of_space_are_cleaned() -> None:
+    assert clean_text("Gemeinde\u0000  \n Zöllnitz\t") == "Gemeinde Zöllnitz"
+
+
+def test_group_name_limits() -> None:
+    assert parse_group_name("  Tourismus ") == "Tourismus"
+    with pytest.raises(InvalidInput):
+        parse_group_name(" ")
+    with pytest.raises(InvalidInput):
+        parse_group_name("x" * 101)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("3", 3), ("#12", 12), (" 7 ", 7), ("0", None), ("-1", None), ("١", None), ("x", None),
+     ("9999999999", None)],
+)
+def test_positive_numbers(text: str, value: int | None) -> None:
+    assert parse_positive_int(text) == value
