@@ -71,6 +71,10 @@ async def answer_error(update: Update, t: Translator, error: ServiceError, actor
         await reply(update, text)
 
 
+# Convention for buttons: a callback handler answers the query (answerCallbackQuery) as the last
+# thing it does, after editing the message, so that the answer marks the press as fully handled.
+
+
 def forum_handler(*, private_only: bool = False) -> Callable[[Handler], PtbCallback]:
     """Resolve the actor and language, then run the handler; service errors become answers."""
 

@@ -63,7 +63,6 @@ async def toggle(update: Update, context: ForumContext, actor: Actor, t: Transla
     if group_id is None:
         raise InvalidInput("error.button_invalid")
     group, joined = await context.services.groups.toggle(actor, group_id)
-    await query.answer(t("groups.joined" if joined else "groups.left", name=group.name))
     views = await context.services.groups.overview(actor)
     try:
         await query.edit_message_text(_text(t, actor, views), reply_markup=_keyboard(t, views))
@@ -71,6 +70,7 @@ async def toggle(update: Update, context: ForumContext, actor: Actor, t: Transla
         # A double press finds the message already showing this state.
         if "not modified" not in error.message:
             raise
+    await query.answer(t("groups.joined" if joined else "groups.left", name=group.name))
 
 
 @forum_handler(private_only=True)

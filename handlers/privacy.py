@@ -22,7 +22,7 @@ async def my_data(update: Update, context: ForumContext, actor: Actor, t: Transl
     chat = update.effective_chat
     assert chat is not None
     await chat.send_document(
-        InputFile(payload, filename=t("mydata.filename"), attach=True),
+        InputFile(payload, filename=t("mydata.filename")),
         caption=t("mydata.caption"),
     )
 
@@ -59,12 +59,12 @@ async def leave_answer(update: Update, context: ForumContext, actor: Actor, t: T
         await query.answer(t("leave.already_left"), show_alert=True)
         return
     if not confirmed:
-        await query.answer()
         await query.edit_message_text(t("leave.cancelled"))
+        await query.answer()
         return
     await context.services.membership.leave(actor)
-    await query.answer()
     await query.edit_message_text(t("leave.done"))
+    await query.answer()
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:

@@ -30,3 +30,32 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the database behind `engine` to `revision` (default: the newest)."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
+
+
+def _new_revision(message: str) -> None:
+    """Autogenerate a revision against a scratch SQLite database brought to head first."""
+    import asyncio
+    import tempfile
+
+    from storage.db import create_engine
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/scratch.db"
+
+        async def prepare() -> None:
+            engine = create_engine(url)
+            try:
+                await upgrade(engine)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(prepare())
+        command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2 or not sys.argv[1].strip():
+        raise SystemExit('usage: make migration MESSAGE="what changed"')
+    _new_revision(sys.argv[1])

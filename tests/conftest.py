@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-pytest_plugins: list[str] = []  # TEMP
+pytest_plugins = ["tests.emulator.pytest_plugin"]
 
 
 def postgres_base_url() -> str | None:

@@ -7,14 +7,25 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlmodel import SQLModel
+
 from bot.app import BotApplication, build_application, polling
 from bot.config import Settings
 from bot.services import Services
+from bot.services.actor import Actor, Profile
+from storage.db import create_session_factory
+from storage.uow import SqlUnitOfWork
 from tests.emulator import BotApiEmulator, FakeUser, RecordedCall
 from tests.support import COORDINATOR_ID, FakeClock, make_settings
 
-COORDINATOR = FakeUser(id=COORDINATOR_ID, first_name="Katrin", last_name="Koordination",
-                       username="koordination", language_code="de")
+COORDINATOR = FakeUser(
+    id=COORDINATOR_ID,
+    first_name="Katrin",
+    last_name="Koordination",
+    username="koordination",
+    language_code="de",
+)
 
 
 @dataclass
@@ -42,6 +53,24 @@ class Harness:
             language_code=language_code,
         )
 
+    def uow(self) -> SqlUnitOfWork:
+        """A unit of work on the bot's own database, to look at what it stored."""
+        assert self.app.engine is not None
+        return SqlUnitOfWork(create_session_factory(self.app.engine))
+
+    async def count(self, model: type[SQLModel]) -> int:
+        async with self.uow() as uow:
+            stmt = select(func.count()).select_from(model)
+            return int((await uow.session.execute(stmt)).scalar_one())
+
+    async def actor(self, user: FakeUser) -> Actor:
+        """Who the bot thinks `user` is now."""
+        return await self.services.membership.identify(
+            Profile(
+                telegram_id=user.id, first_name=user.first_name, language_code=user.language_code
+            )
+        )
+
     async def send(self, user: FakeUser, text: str, **kwargs: Any) -> RecordedCall:
         """Send `text` as `user` and return the bot's first answer in that chat."""
         chat_id = kwargs.get("chat_id", user.id)
@@ -54,8 +83,10 @@ class Harness:
         mark = self.emu.mark()
         query_id = self.emu.press_button(user, message, data)
         return await self.emu.wait_for(
-            lambda call: call.method == "answerCallbackQuery"
-            and call.params.get("callback_query_id") == query_id,
+            lambda call: (
+                call.method == "answerCallbackQuery"
+                and call.params.get("callback_query_id") == query_id
+            ),
             after=mark,
         )
 

@@ -52,7 +52,9 @@ async def test_upgrading_twice_changes_nothing(engine: AsyncEngine) -> None:
 async def test_datetimes_come_back_aware_and_in_utc(engine: AsyncEngine) -> None:
     berlin_evening = datetime(2026, 12, 3, 18, 0, tzinfo=timezone(timedelta(hours=1)))
     async with uow(engine) as work:
-        org = await work.organisations.add(Organisation(name="Stadt Jena", created_at=berlin_evening))
+        org = await work.organisations.add(
+            Organisation(name="Stadt Jena", created_at=berlin_evening)
+        )
         await work.commit()
     async with uow(engine) as work:
         stored = await work.organisations.get(org.id or 0)

@@ -78,8 +78,16 @@ def test_group_name_limits() -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("3", 3), ("#12", 12), (" 7 ", 7), ("0", None), ("-1", None), ("١", None), ("x", None),
-     ("9999999999", None)],
+    [
+        ("3", 3),
+        ("#12", 12),
+        (" 7 ", 7),
+        ("0", None),
+        ("-1", None),
+        ("١", None),
+        ("x", None),
+        ("9999999999", None),
+    ],
 )
 def test_positive_numbers(text: str, value: int | None) -> None:
     assert parse_positive_int(text) == value

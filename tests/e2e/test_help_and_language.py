@@ -1,0 +1,91 @@
+"""/help per role, the command menus per language and scope, /language, @botusername suffixes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from handlers import commands
+from tests.e2e.harness import COORDINATOR, Harness
+from tests.support import COORDINATOR_ID
+
+MEMBER_COMMANDS = {"start", "hilfe", "sprache", "arbeitsgruppen", "meinedaten", "austreten"}
+COORDINATOR_ONLY = {c.de for c in commands.ALL if c.role is commands.Role.COORDINATOR}
+
+
+def listed(text: str | None) -> set[str]:
+    """The commands a help text offers first on each line (`/hilfe (/help) – …`)."""
+    return set(re.findall(r"^/(\w+)", text or "", flags=re.M))
+
+
+async def test_help_lists_exactly_what_each_role_may_use(bot: Harness) -> None:
+    stranger = bot.user("Sven")
+    assert listed((await bot.send(stranger, "/help")).text) == {"start", "hilfe", "sprache"}
+
+    anna = bot.user("Anna")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    assert listed((await bot.send(anna, "/hilfe")).text) == MEMBER_COMMANDS
+
+    coordinator = listed((await bot.send(COORDINATOR, "/help")).text)
+    assert coordinator == {"start", "hilfe", "sprache"} | COORDINATOR_ONLY
+    assert "mitglieder" in coordinator and "einladen" in coordinator
+
+
+async def test_help_in_english_shows_english_names_with_the_german_alias(bot: Harness) -> None:
+    john = bot.user("John", language_code="en")
+    await bot.join(john, "Stadt Jena")
+    text = (await bot.send(john, "/help")).text or ""
+    assert "/groups (/arbeitsgruppen) – Working groups" in text
+
+
+async def test_command_menus_per_language_and_scope(bot: Harness) -> None:
+    def names(scope: dict[str, Any] | None, language: str) -> list[str]:
+        return [c["command"] for c in bot.emu.commands(scope, language)]
+
+    default = {"type": "default"}
+    assert set(names(default, "de")) == MEMBER_COMMANDS
+    assert "groups" in names(default, "en") and "arbeitsgruppen" not in names(default, "en")
+    assert set(names(default, "")) == MEMBER_COMMANDS  # DEFAULT_LANGUAGE=de
+    chat = {"type": "chat", "chat_id": COORDINATOR_ID}
+    assert set(names(chat, "de")) == MEMBER_COMMANDS | COORDINATOR_ONLY
+    assert "invite" in names(chat, "en")
+    descriptions = {c["command"]: c["description"] for c in bot.emu.commands(default, "de")}
+    assert descriptions["hilfe"] == "Befehle anzeigen"
+
+
+async def test_language_switch_sticks(bot: Harness) -> None:
+    anna = bot.user("Anna", language_code="de")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    answer = await bot.send(anna, "/language en")
+    assert answer.text == "The language is now English."
+    assert "Your commands" in ((await bot.send(anna, "/hilfe")).text or "")
+    answer = await bot.send(anna, "/sprache de")
+    assert answer.text == "Die Sprache ist jetzt Deutsch."
+    answer = await bot.send(anna, "/sprache fr")
+    assert "Möglich sind: de, en" in (answer.text or "")
+    assert (await bot.actor(anna)).language == "de"
+
+
+async def test_a_stranger_can_switch_the_language_too(bot: Harness) -> None:
+    john = bot.user("John", language_code="de")
+    await bot.send(john, "/language en")
+    assert "invitation" in ((await bot.send(john, "/start")).text or "")
+
+
+async def test_commands_with_the_bot_username_work_in_groups(bot: Harness) -> None:
+    anna = bot.user("Anna")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    answer = await bot.send(
+        anna,
+        f"/hilfe@{bot.emu.bot_username}",
+        chat_id=-1001,
+        chat_type="supergroup",
+        chat_title="Nachbarschaftsforum",
+    )
+    assert answer.chat_id == -1001
+    assert listed(answer.text) == MEMBER_COMMANDS
+
+
+async def test_unknown_commands_point_to_help(bot: Harness) -> None:
+    answer = await bot.send(bot.user("Anna"), "/quatsch")
+    assert "/hilfe" in (answer.text or "")
