@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, select, update
 
@@ -157,9 +159,17 @@ class WorkingGroupRepository:
     async def membership(self, group_id: int, member_id: int) -> WorkingGroupMember | None:
         return await self.session.get(WorkingGroupMember, (group_id, member_id))
 
-    async def join(self, link: WorkingGroupMember) -> None:
-        self.session.add(link)
-        await self.session.flush()
+    async def join(self, link: WorkingGroupMember) -> bool:
+        """Add the member to the group; False if they were in it already (a double press)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        stmt = (
+            insert(WorkingGroupMember)
+            .values(group_id=link.group_id, member_id=link.member_id, joined_at=link.joined_at)
+            .on_conflict_do_nothing()
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def leave(self, link: WorkingGroupMember) -> None:
         await self.session.delete(link)

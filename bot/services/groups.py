@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.clock import Clock
 from bot.parsing import parse_group_name, parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.uow import UnitOfWorkFactory
+from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from storage.models import WorkingGroup, WorkingGroupMember
-from storage.uow import SqlUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -66,6 +63,7 @@ class GroupService:
                 raise NotFound("groups.not_found", ref=group_id)
             link = await uow.groups.membership(group_id, member.id)
             if link is None:
+                # False only if a simultaneous press joined first: the member is in either way.
                 await uow.groups.join(
                     WorkingGroupMember(
                         group_id=group_id, member_id=member.id, joined_at=self._clock.now()
@@ -75,11 +73,7 @@ class GroupService:
             else:
                 await uow.groups.leave(link)
                 joined = False
-            try:
-                await uow.commit()
-            except IntegrityError:
-                # A double press joined already; the state the member wanted holds.
-                joined = True
+            await uow.commit()
             return group, joined
 
     async def add(self, actor: Actor, raw_name: str) -> WorkingGroup:
@@ -114,7 +108,7 @@ class GroupService:
             return group
 
     @staticmethod
-    async def _find(uow: SqlUnitOfWork, ref: str) -> WorkingGroup:
+    async def _find(uow: UnitOfWork, ref: str) -> WorkingGroup:
         """An active group by number (`3`, `#3`) or by name."""
         group_id = parse_positive_int(ref)
         group = (

@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.parsing import OrganisationSpec
 from bot.services.actor import Actor, Profile
 from bot.services.errors import AlreadyMember, InvalidInput, InvitationRejected, NotFound
-from bot.services.uow import UnitOfWorkFactory
+from bot.services.uow import InvitationRepo, UnitOfWorkFactory
 from storage.models import Invitation, Member, MemberStatus, Organisation, UserSettings
 
 LANGUAGES = ("de", "en")
@@ -192,11 +192,11 @@ class MembershipService:
         return member, organisation
 
     @staticmethod
-    async def _find_invitation(repo: Any, code: str) -> Invitation | None:
+    async def _find_invitation(repo: InvitationRepo, code: str) -> Invitation | None:
         if not looks_like_code(code):
             return None
         digest = hash_code(code)
-        invitation: Invitation | None = await repo.by_code_hash(digest)
+        invitation = await repo.by_code_hash(digest)
         # The lookup is by hash; compare once more in constant time for good measure.
         if invitation is None or not hmac.compare_digest(invitation.code_hash, digest):
             return None

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
+from bot.config import DEFAULT_WORKING_GROUPS
 from tests.e2e.harness import COORDINATOR, Harness
 from tests.emulator import FakeUser
-
-DEFAULTS = [
-    "Wohnen",
-    "Gewerbeflächen",
-    "Mobilität",
-    "Grün- und Freiräume",
-    "Infrastruktur",
-    "Brandschutz",
-]
 
 
 def buttons(message: dict[str, object]) -> list[tuple[str, str]]:
@@ -31,7 +23,9 @@ async def test_default_groups_are_listed_with_buttons(bot: Harness) -> None:
     anna = await member(bot)
     await bot.send(anna, "/arbeitsgruppen")
     message = bot.emu.last_message(anna.id)
-    assert [text for text, _ in buttons(message)] == [f"➕ {name}" for name in DEFAULTS]
+    assert [text for text, _ in buttons(message)] == [
+        f"➕ {name}" for name in DEFAULT_WORKING_GROUPS
+    ]
 
 
 async def test_a_member_joins_and_leaves_with_one_press(bot: Harness) -> None:

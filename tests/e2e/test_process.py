@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from asyncio.subprocess import PIPE, Process
 from pathlib import Path
 
 from tests.emulator import BotApiEmulator, FakeUser
@@ -13,8 +14,8 @@ from tests.support import COORDINATOR_ID, TOKEN
 FORUMBOT = str(Path(sys.executable).with_name("forumbot"))
 
 
-def environment(emulator: BotApiEmulator, database_url: str, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+def environment(emulator: BotApiEmulator, database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
     env.update(
         BOT_TOKEN=TOKEN,
         DATABASE_URL=database_url,
@@ -23,80 +24,67 @@ def environment(emulator: BotApiEmulator, database_url: str, **extra: str) -> di
         COORDINATOR_IDS=str(COORDINATOR_ID),
         LOG_LEVEL="INFO",
     )
-    env.update(extra)
     return env
 
 
-async def test_forumbot_run_answers_start(
+async def start_forumbot(*args: str, env: dict[str, str], cwd: Path) -> Process:
+    # cwd is an empty folder: no .env file is read.
+    return await asyncio.create_subprocess_exec(
+        FORUMBOT, *args, cwd=cwd, env=env, stdout=PIPE, stderr=PIPE
+    )
+
+
+async def run_forumbot(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    process = await start_forumbot(*args, env=env, cwd=cwd)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_invite_on_the_console_then_join_the_running_bot(
     emulator: BotApiEmulator, database_url: str, tmp_path: Path
 ) -> None:
-    process = await asyncio.create_subprocess_exec(
-        FORUMBOT,
-        "run",
-        cwd=tmp_path,
-        env=environment(emulator, database_url),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    env = environment(emulator, database_url)
+    status, stdout, stderr = await run_forumbot(
+        "invite", "Gemeinde Zöllnitz | 16074093", env=env, cwd=tmp_path
     )
+    assert status == 0, stderr
+    prefix = f"Gemeinde Zöllnitz: https://t.me/{emulator.bot_username}?start="
+    assert stdout.startswith(prefix)
+    code = stdout.splitlines()[0].removeprefix(prefix)
+
+    process = await start_forumbot("run", env=env, cwd=tmp_path)
     try:
-        emulator.send_message(FakeUser(id=777, first_name="Erika"), "/start")
+        erika = FakeUser(id=777, first_name="Erika")
+        emulator.send_message(erika, "/start")
         answer = await emulator.wait_for(chat_id=777, timeout=60)
         assert "Nachbarschaftsforum" in (answer.text or "")
+        mark = emulator.mark()
+        emulator.send_message(erika, f"/start {code}")
+        answer = await emulator.wait_for(chat_id=777, after=mark, timeout=30)
+        assert "Willkommen im Nachbarschaftsforum, Erika" in (answer.text or "")
     finally:
-        process.terminate()
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 0, stderr.decode()
-    assert TOKEN.split(":")[1] not in stderr.decode()  # the token never reaches the log
-
-
-async def test_forumbot_invite_prints_a_link(
-    emulator: BotApiEmulator, database_url: str, tmp_path: Path
-) -> None:
-    process = await asyncio.create_subprocess_exec(
-        FORUMBOT,
-        "invite",
-        "Gemeinde Zöllnitz | 16074093",
-        cwd=tmp_path,
-        env=environment(emulator, database_url),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, stderr.decode()
-    assert f"Gemeinde Zöllnitz: https://t.me/{emulator.bot_username}?start=" in stdout.decode()
+        process.terminate()  # SIGTERM: PTB stops polling and shuts down cleanly
+        _, raw_stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = raw_stderr.decode()
+    assert process.returncode == 0, log
+    assert TOKEN.split(":")[1] not in log  # the token never reaches the log
+    assert code not in log  # nor does the invitation code
 
 
 async def test_a_missing_token_ends_with_one_line_and_status_2(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if key != "BOT_TOKEN"}
-    process = await asyncio.create_subprocess_exec(
-        FORUMBOT,
-        "run",
-        cwd=tmp_path,  # no .env there
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 2
-    assert stderr.decode().splitlines() == [
-        "configuration error: BOT_TOKEN is required but not set"
-    ]
-    assert stdout == b""
+    status, stdout, stderr = await run_forumbot("run", env=env, cwd=tmp_path)
+    assert status == 2
+    assert stderr.splitlines() == ["configuration error: BOT_TOKEN is required but not set"]
+    assert stdout == ""
 
 
 async def test_a_malformed_setting_is_named(tmp_path: Path) -> None:
     env = dict(os.environ, BOT_TOKEN=TOKEN, COORDINATOR_IDS="12,zwölf")
-    process = await asyncio.create_subprocess_exec(
-        FORUMBOT,
-        "migrate",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 2
-    lines = stderr.decode().splitlines()
+    status, _, stderr = await run_forumbot("migrate", env=env, cwd=tmp_path)
+    assert status == 2
+    lines = stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(
         "configuration error: COORDINATOR_IDS is invalid"
     )

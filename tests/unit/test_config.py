@@ -18,7 +18,14 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.default_language == "de"
     assert s.invite_ttl_days == 14
     assert s.coordinator_ids == frozenset()
-    assert s.working_groups[0] == "Wohnen" and len(s.working_groups) == 6
+    assert s.working_groups == (
+        "Wohnen",
+        "Gewerbeflächen",
+        "Mobilität",
+        "Grün- und Freiräume",
+        "Infrastruktur",
+        "Brandschutz",
+    )
 
 
 def test_environment_lists_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
