@@ -1,14 +1,17 @@
-"""The one place that builds the bot: Application, database engine, services.
+"""The one place that builds the bot: Application, database engine, services, outbox sender.
 
-Resources are opened in `post_init` and closed in `post_shutdown`; nothing is built at import.
+Resources are opened in `post_init`, the sender is stopped in `post_stop` (while the Bot can still
+talk to Telegram) and the engine closed in `post_shutdown`; nothing is built at import.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import cast
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import LinkPreviewOptions, Update
@@ -17,8 +20,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.delivery.ratelimit import TelegramLimiter
+from bot.delivery.sender import OutboxSender, SenderConfig
 from bot.services import Services, build_services
+from bot.services.notify import NoNotifier, Notifier
 from handlers import register_all
+from handlers.broadcasts import ProgressReporter
 from handlers.context import ForumApplication, ForumContext
 from handlers.help import set_command_menus
 from storage.db import create_engine, create_session_factory
@@ -29,6 +36,7 @@ log = logging.getLogger(__name__)
 
 # Updates the bot asks Telegram for.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+WAKE_JOB = "outbox-wake"
 
 
 class BotApplication(ForumApplication):
@@ -36,10 +44,15 @@ class BotApplication(ForumApplication):
 
     settings: Settings
     clock: Clock
+    limiter: TelegramLimiter
     engine: AsyncEngine | None = None
+    sender: OutboxSender | None = None
 
 
-def build_application(settings: Settings, *, clock: Clock | None = None) -> BotApplication:
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, limiter: TelegramLimiter | None = None
+) -> BotApplication:
+    limiter = limiter or TelegramLimiter(settings.outbox_rate_per_second)
     app = (
         ApplicationBuilder()
         .application_class(BotApplication)
@@ -54,24 +67,35 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
+        .rate_limiter(limiter)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
     bot_app = cast(BotApplication, app)
     bot_app.settings = settings
     bot_app.clock = clock or SystemClock()
+    bot_app.limiter = limiter
     register_all(bot_app)
     return bot_app
 
 
-async def open_services(settings: Settings, clock: Clock) -> tuple[AsyncEngine, Services]:
+def unit_of_work_factory(engine: AsyncEngine) -> Any:
+    factory = create_session_factory(engine)
+    return lambda: SqlUnitOfWork(factory)
+
+
+async def open_services(
+    settings: Settings, clock: Clock, notifier: Notifier | None = None
+) -> tuple[AsyncEngine, Services]:
     """Engine, migrations to head, services, default working groups."""
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
-        factory = create_session_factory(engine)
-        services = build_services(settings, lambda: SqlUnitOfWork(factory), clock)
+        services = build_services(
+            settings, unit_of_work_factory(engine), clock, notifier or NoNotifier()
+        )
         added = await services.groups.seed(settings.working_groups)
     except BaseException:
         await engine.dispose()
@@ -81,13 +105,73 @@ async def open_services(settings: Settings, clock: Clock) -> tuple[AsyncEngine, 
     return engine, services
 
 
+class _LateNotifier:
+    """The services are built before the sender exists; this forwards to it once it does."""
+
+    def __init__(self) -> None:
+        self.target: Notifier = NoNotifier()
+
+    def outbox_changed(self) -> None:
+        self.target.outbox_changed()
+
+
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     bot_app = cast(BotApplication, app)
-    bot_app.engine, bot_app.services = await open_services(bot_app.settings, bot_app.clock)
-    await set_command_menus(
-        app.bot, bot_app.settings.coordinator_ids, bot_app.settings.default_language
+    settings = bot_app.settings
+    notifier = _LateNotifier()
+    bot_app.engine, bot_app.services = await open_services(settings, bot_app.clock, notifier)
+    sender = OutboxSender(
+        app.bot,
+        unit_of_work_factory(bot_app.engine),
+        bot_app.clock,
+        config=SenderConfig(
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
+            max_attempts=settings.outbox_max_attempts,
+        ),
+        schedule_wake=lambda when: _schedule_wake(bot_app, when),
     )
+    loop = asyncio.get_running_loop()
+    sender.add_listener(
+        ProgressReporter(
+            app.bot,
+            bot_app.services,
+            interval=settings.broadcast_progress_seconds,
+            time=loop.time,
+        )
+    )
+    notifier.target = sender
+    bot_app.sender = sender
+    assert app.job_queue is not None
+    # A safety net: rows added by another process, or leases that ran out.
+    app.job_queue.run_repeating(
+        _wake_job, interval=settings.outbox_poll_seconds, name="outbox-poll"
+    )
+    sender.start()
+    await set_command_menus(app.bot, settings.coordinator_ids, settings.default_language)
     log.info("bot @%s ready", app.bot.username)
+
+
+def _schedule_wake(app: BotApplication, when: datetime) -> None:
+    """JobQueue wakes the sender when the next row falls due; it keeps no other state."""
+    if app.job_queue is None:
+        return
+    for job in app.job_queue.get_jobs_by_name(WAKE_JOB):
+        job.schedule_removal()
+    delay = max((when - app.clock.now()).total_seconds(), 0.0)
+    app.job_queue.run_once(_wake_job, when=delay, name=WAKE_JOB)
+
+
+async def _wake_job(context: ForumContext) -> None:
+    sender = cast(BotApplication, context.application).sender
+    if sender is not None:
+        sender.wake()
+
+
+async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    bot_app = cast(BotApplication, app)
+    if bot_app.sender is not None:
+        await bot_app.sender.stop()
+        bot_app.sender = None
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
@@ -117,6 +201,8 @@ async def polling(app: BotApplication, *, poll_timeout: int = 10) -> AsyncIterat
                 await app.updater.stop()
             if app.running:
                 await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
     finally:
         await app.shutdown()
         if app.post_shutdown is not None:

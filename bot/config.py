@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     working_groups: Annotated[tuple[str, ...], NoDecode] = DEFAULT_WORKING_GROUPS
+    outbox_rate_per_second: float = Field(default=30.0, gt=0, le=30)
+    outbox_max_attempts: int = Field(default=5, ge=1, le=50)
+    outbox_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    outbox_poll_seconds: int = Field(default=30, ge=1, le=3600)
+    broadcast_progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
 
     @field_validator("coordinator_ids", mode="before")
     @classmethod

@@ -6,7 +6,18 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, groups, help, invitations, language, members, privacy, start
+from handlers import (
+    broadcasts,
+    errors,
+    fallback,
+    groups,
+    help,
+    invitations,
+    language,
+    members,
+    privacy,
+    start,
+)
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -14,6 +25,16 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # 1. /start with and without invitation code, /help, /language: open to everyone.
     # 2. The features, each with its commands and its buttons (callback data prefixes differ).
     # 3. Last: any other command in a private chat gets a pointer to /help.
-    for feature in (start, help, language, invitations, members, groups, privacy, fallback):
+    for feature in (
+        start,
+        help,
+        language,
+        invitations,
+        members,
+        groups,
+        privacy,
+        broadcasts,
+        fallback,
+    ):
         app.add_handlers(feature.handlers())
     app.add_error_handler(errors.on_error)

@@ -6,9 +6,11 @@ import re
 
 GROUP_TOGGLE = "g"
 LEAVE = "leave"
+BROADCAST = "bc"
 
 _GROUP = re.compile(r"g:([1-9][0-9]{0,8})")
 _LEAVE = re.compile(r"leave:(yes|no)")
+_BROADCAST = re.compile(r"bc:(send|cancel):([1-9][0-9]{0,8})")
 
 
 def group_toggle(group_id: int) -> str:
@@ -27,3 +29,13 @@ def leave(confirm: bool) -> str:
 def parse_leave(data: str | None) -> bool | None:
     match = _LEAVE.fullmatch(data or "")
     return match.group(1) == "yes" if match else None
+
+
+def broadcast(broadcast_id: int, *, send: bool) -> str:
+    return f"{BROADCAST}:{'send' if send else 'cancel'}:{broadcast_id}"
+
+
+def parse_broadcast(data: str | None) -> tuple[int, bool] | None:
+    """(broadcast id, send?) or None."""
+    match = _BROADCAST.fullmatch(data or "")
+    return (int(match.group(2)), match.group(1) == "send") if match else None

@@ -47,6 +47,8 @@ ORGANISATION = Command("organisation", "kommune", Role.COORDINATOR, private_only
 MEMBERS = Command("members", "mitglieder", Role.COORDINATOR, private_only=True)
 ADDGROUP = Command("addgroup", "agneu", Role.COORDINATOR, private_only=True)
 RENAMEGROUP = Command("renamegroup", "agumbenennen", Role.COORDINATOR, private_only=True)
+BROADCAST = Command("broadcast", "rundschreiben", Role.COORDINATOR, private_only=True)
+BROADCASTS = Command("broadcasts", "rundschreibenliste", Role.COORDINATOR, private_only=True)
 ARCHIVEGROUP = Command("archivegroup", "agarchivieren", Role.COORDINATOR, private_only=True)
 
 ALL: tuple[Command, ...] = (
@@ -64,6 +66,8 @@ ALL: tuple[Command, ...] = (
     ADDGROUP,
     RENAMEGROUP,
     ARCHIVEGROUP,
+    BROADCAST,
+    BROADCASTS,
 )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Enum, ForeignKey, Integer
+from sqlalchemy import JSON, BigInteger, Column, Enum, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -29,6 +29,20 @@ class OrganisationKind(enum.StrEnum):
     LANDKREIS = "landkreis"
     VERBAND = "verband"
     INSTITUTION = "institution"
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class BroadcastState(enum.StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
 
 
 class MemberStatus(enum.StrEnum):
@@ -84,6 +98,8 @@ class Member(MemberBase, table=True):
     invitation_id: int | None = Field(default=None, foreign_key="invitation.id")
     joined_at: datetime = Field(sa_type=UTCDateTime)
     left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when Telegram answered 403 (bot blocked, account deleted); cleared when they write again.
+    unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def display_name(self) -> str:
@@ -139,3 +155,73 @@ class UserSettings(SQLModel, table=True):
     telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     language: str = Field(max_length=5)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Broadcast(SQLModel, table=True):
+    """A coordinator's Rundschreiben: a draft until Senden, then one outbox row per recipient."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    state: BroadcastState = Field(
+        default=BroadcastState.DRAFT,
+        sa_column=Column(_enum(BroadcastState, "broadcast_state"), nullable=False),
+    )
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    copy_from_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    copy_message_id: int | None = None
+    # "kind:landkreis", "group:3" or NULL for every active member.
+    target: str | None = Field(default=None, max_length=40)
+    target_label: str | None = Field(default=None, max_length=120)
+    recipients: int = 0
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    language: str = Field(default="de", max_length=5)
+    progress_message_id: int | None = None
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One notification to one chat, durable until Telegram confirmed it (or it was given up)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_due_at", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Unique per (recipient, purpose), e.g. "broadcast:4:member:17": enqueuing twice is a no-op.
+    dedup_key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=40)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    broadcast_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("broadcast.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    document: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    document_name: str | None = Field(default=None, max_length=200)
+    # Inline keyboard: rows of {"text": ..., "callback_data": ...} or {"text": ..., "url": ...}.
+    buttons: list[list[dict[str, str]]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    copy_from_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    copy_message_id: int | None = None
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    # After this moment the notification no longer makes sense (the meeting began): skipped.
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    state: OutboxState = Field(
+        default=OutboxState.PENDING,
+        sa_column=Column(_enum(OutboxState, "outbox_state"), nullable=False),
+    )
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    telegram_message_id: int | None = None
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

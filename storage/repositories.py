@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, select, update
 
 from storage.models import (
+    Broadcast,
+    BroadcastState,
     Invitation,
     Member,
     MemberStatus,
     Organisation,
+    OrganisationKind,
+    OutboxMessage,
+    OutboxState,
     UserSettings,
     WorkingGroup,
     WorkingGroupMember,
@@ -67,6 +73,42 @@ class MemberRepository:
             .order_by(col(Organisation.name), col(Member.last_name), col(Member.first_name))
         )
         return [(m, o) for m, o in (await self.session.execute(stmt)).all()]
+
+    async def not_active(self, member_ids: set[int]) -> set[int]:
+        """Those of `member_ids` that have left (or no longer exist)."""
+        if not member_ids:
+            return set()
+        stmt = select(Member.id).where(
+            col(Member.id).in_(member_ids), Member.status == MemberStatus.ACTIVE
+        )
+        active = {mid for mid in (await self.session.execute(stmt)).scalars().all()}
+        return member_ids - active
+
+    async def mark_unreachable(self, member_id: int, now: datetime) -> None:
+        stmt = (
+            update(Member)
+            .where(col(Member.id) == member_id)
+            .values(unreachable_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(stmt)
+
+    async def recipients(
+        self, *, kind: OrganisationKind | None = None, group_id: int | None = None
+    ) -> Sequence[Member]:
+        """Active members with a Telegram id, optionally of one organisation kind or group."""
+        stmt = select(Member).where(
+            Member.status == MemberStatus.ACTIVE, col(Member.telegram_id).is_not(None)
+        )
+        if kind is not None:
+            stmt = stmt.join(
+                Organisation, col(Organisation.id) == col(Member.organisation_id)
+            ).where(Organisation.kind == kind)
+        if group_id is not None:
+            stmt = stmt.join(
+                WorkingGroupMember, col(WorkingGroupMember.member_id) == col(Member.id)
+            ).where(WorkingGroupMember.group_id == group_id)
+        return (await self.session.execute(stmt.order_by(col(Member.id)))).scalars().all()
 
 
 class InvitationRepository:
@@ -193,6 +235,15 @@ class UserSettingsRepository:
     async def get(self, telegram_id: int) -> UserSettings | None:
         return await self.session.get(UserSettings, telegram_id)
 
+    async def languages(self, telegram_ids: Sequence[int]) -> dict[int, str]:
+        """The chosen language of those who chose one."""
+        if not telegram_ids:
+            return {}
+        stmt = select(UserSettings.telegram_id, UserSettings.language).where(
+            col(UserSettings.telegram_id).in_(telegram_ids)
+        )
+        return {tid: lang for tid, lang in (await self.session.execute(stmt)).all()}
+
     async def put(self, settings: UserSettings) -> None:
         await self.session.merge(settings)
         await self.session.flush()
@@ -200,3 +251,205 @@ class UserSettingsRepository:
     async def delete(self, telegram_id: int) -> None:
         stmt = delete(UserSettings).where(col(UserSettings.telegram_id) == telegram_id)
         await self.session.execute(stmt)
+
+
+class OutboxRepository:
+    """The durable outbox. Claims use a lease so that a dead sender's rows come back."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def _insert(self) -> Any:
+        dialect = self.session.get_bind().dialect.name
+        return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+    async def enqueue(self, messages: Sequence[OutboxMessage]) -> int:
+        """Insert the messages whose dedup_key is new; returns how many were new."""
+        if not messages:
+            return 0
+        columns = [c.name for c in OutboxMessage.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
+        rows = [{name: getattr(m, name) for name in columns} for m in messages]
+        added = 0
+        for start in range(0, len(rows), 500):
+            stmt = (
+                self._insert()(OutboxMessage)
+                .values(rows[start : start + 500])
+                .on_conflict_do_nothing(index_elements=["dedup_key"])
+            )
+            result = await self.session.execute(stmt)
+            added += max(result.rowcount, 0)  # type: ignore[attr-defined]
+        return added
+
+    async def claim_due(
+        self, now: datetime, *, claimer: str, lease_until: datetime, limit: int
+    ) -> Sequence[OutboxMessage]:
+        """Atomically take up to `limit` due rows that nobody holds (or whose lease ran out)."""
+        candidates = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.state == OutboxState.PENDING,
+                col(OutboxMessage.due_at) <= now,
+                or_(
+                    col(OutboxMessage.claimed_until).is_(None),
+                    col(OutboxMessage.claimed_until) < now,
+                ),
+            )
+            .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        stmt = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(candidates.scalar_subquery()))
+            .values(claimed_by=claimer, claimed_until=lease_until)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)
+        )
+        rows = (await self.session.execute(stmt)).scalars().all()
+        return sorted(rows, key=lambda row: (row.due_at, row.id or 0))
+
+    async def finish(
+        self,
+        row_id: int,
+        *,
+        claimer: str,
+        state: OutboxState,
+        now: datetime,
+        error: str | None = None,
+        message_id: int | None = None,
+        attempts: int | None = None,
+    ) -> bool:
+        """Record the outcome of a claimed row. False if the claim was lost meanwhile."""
+        values: dict[str, Any] = {
+            "state": state,
+            "finished_at": now,
+            "claimed_by": None,
+            "claimed_until": None,
+            "last_error": error,
+            "telegram_message_id": message_id,
+        }
+        if attempts is not None:
+            values["attempts"] = attempts
+        return await self._update_claimed(row_id, claimer, values)
+
+    async def retry_later(
+        self, row_id: int, *, claimer: str, due_at: datetime, attempts: int, error: str
+    ) -> bool:
+        """Give the row back for another try at `due_at`."""
+        values = {
+            "due_at": due_at,
+            "attempts": attempts,
+            "last_error": error,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+        return await self._update_claimed(row_id, claimer, values)
+
+    async def release(self, claimer: str) -> int:
+        """Hand back every row this sender holds (graceful shutdown)."""
+        stmt = (
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.claimed_by) == claimer,
+                col(OutboxMessage.state) == OutboxState.PENDING,
+            )
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(stmt)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def _update_claimed(self, row_id: int, claimer: str, values: dict[str, Any]) -> bool:
+        stmt = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.claimed_by) == claimer)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def next_wakeup(self) -> datetime | None:
+        """When the next pending row falls due or a lease runs out."""
+        due = select(func.min(OutboxMessage.due_at)).where(
+            OutboxMessage.state == OutboxState.PENDING, col(OutboxMessage.claimed_until).is_(None)
+        )
+        lease = select(func.min(OutboxMessage.claimed_until)).where(
+            OutboxMessage.state == OutboxState.PENDING
+        )
+        # min() keeps the column type, so the values come back as aware UTC datetimes.
+        times = [
+            (await self.session.execute(due)).scalar_one_or_none(),
+            (await self.session.execute(lease)).scalar_one_or_none(),
+        ]
+        return min((t for t in times if t is not None), default=None)
+
+    async def get(self, row_id: int) -> OutboxMessage | None:
+        return await self.session.get(OutboxMessage, row_id)
+
+    async def by_key(self, dedup_key: str) -> OutboxMessage | None:
+        stmt = select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key)
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
+        if not broadcast_ids:
+            return {}
+        stmt = (
+            select(OutboxMessage.broadcast_id, OutboxMessage.state, func.count())
+            .where(col(OutboxMessage.broadcast_id).in_(broadcast_ids))
+            .group_by(col(OutboxMessage.broadcast_id), col(OutboxMessage.state))
+        )
+        counts: dict[int, dict[OutboxState, int]] = {}
+        for bid, state, n in (await self.session.execute(stmt)).all():
+            counts.setdefault(bid, {})[OutboxState(state)] = int(n)
+        return counts
+
+    async def unsuccessful(
+        self, broadcast_id: int
+    ) -> Sequence[tuple[OutboxMessage, Member | None]]:
+        stmt = (
+            select(OutboxMessage, Member)
+            .outerjoin(Member, col(Member.id) == col(OutboxMessage.member_id))
+            .where(
+                OutboxMessage.broadcast_id == broadcast_id,
+                col(OutboxMessage.state).in_([OutboxState.FAILED, OutboxState.SKIPPED]),
+            )
+            .order_by(col(OutboxMessage.id))
+        )
+        return [(o, m) for o, m in (await self.session.execute(stmt)).all()]
+
+
+class BroadcastRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        return await self.session.get(Broadcast, broadcast_id)
+
+    async def add(self, broadcast: Broadcast) -> Broadcast:
+        self.session.add(broadcast)
+        await self.session.flush()
+        return broadcast
+
+    async def change_state(
+        self, broadcast_id: int, old: BroadcastState, new: BroadcastState, **values: object
+    ) -> bool:
+        """Move from `old` to `new` only if it is still in `old` (one winner for double presses)."""
+        stmt = (
+            update(Broadcast)
+            .where(col(Broadcast.id) == broadcast_id, col(Broadcast.state) == old)
+            .values(state=new, **values)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def recent(self, limit: int) -> Sequence[Broadcast]:
+        stmt = (
+            select(Broadcast)
+            .where(col(Broadcast.state).in_([BroadcastState.SENDING, BroadcastState.DONE]))
+            .order_by(col(Broadcast.id).desc())
+            .limit(limit)
+        )
+        return (await self.session.execute(stmt)).scalars().all()

@@ -8,9 +8,11 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories import (
+    BroadcastRepository,
     InvitationRepository,
     MemberRepository,
     OrganisationRepository,
+    OutboxRepository,
     UserSettingsRepository,
     WorkingGroupRepository,
 )
@@ -24,6 +26,8 @@ class SqlUnitOfWork:
     invitations: InvitationRepository
     groups: WorkingGroupRepository
     user_settings: UserSettingsRepository
+    outbox: OutboxRepository
+    broadcasts: BroadcastRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -37,6 +41,8 @@ class SqlUnitOfWork:
         self.invitations = InvitationRepository(session)
         self.groups = WorkingGroupRepository(session)
         self.user_settings = UserSettingsRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.broadcasts = BroadcastRepository(session)
         return self
 
     async def __aexit__(

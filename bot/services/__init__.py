@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.broadcasts import BroadcastService
 from bot.services.groups import GroupService
 from bot.services.membership import MembershipService
+from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWorkFactory
 
 
@@ -17,9 +19,12 @@ class Services:
     clock: Clock
     membership: MembershipService
     groups: GroupService
+    broadcasts: BroadcastService
 
 
-def build_services(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> Services:
+def build_services(
+    settings: Settings, uow: UnitOfWorkFactory, clock: Clock, notifier: Notifier
+) -> Services:
     return Services(
         settings=settings,
         clock=clock,
@@ -31,4 +36,5 @@ def build_services(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> 
             invite_ttl=settings.invite_ttl,
         ),
         groups=GroupService(uow, clock),
+        broadcasts=BroadcastService(uow, clock, notifier),
     )

@@ -76,6 +76,10 @@ class MembershipService:
             member = await uow.members.by_telegram_id(profile.telegram_id)
             if member is not None and member.status != MemberStatus.ACTIVE:
                 member = None
+            if member is not None and member.unreachable_at is not None:
+                # They write to the bot again, so messages reach them again.
+                member.unreachable_at = None
+                await uow.commit()
             organisation = (
                 await uow.organisations.get(member.organisation_id) if member is not None else None
             )

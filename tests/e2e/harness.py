@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from bot.app import BotApplication, build_application, polling
 from bot.config import Settings
+from bot.delivery.ratelimit import TelegramLimiter
 from bot.services import Services
 from bot.services.actor import Actor, Profile
 from storage.db import create_session_factory
@@ -106,7 +107,7 @@ class Harness:
 
 @asynccontextmanager
 async def running_bot(
-    emu: BotApiEmulator, database_url: str, **overrides: Any
+    emu: BotApiEmulator, database_url: str, *, fast_chats: bool = True, **overrides: Any
 ) -> AsyncIterator[Harness]:
     settings = make_settings(
         database_url,
@@ -115,6 +116,13 @@ async def running_bot(
         **overrides,
     )
     clock = FakeClock()
-    app = build_application(settings, clock=clock)
+    # Telegram's per-chat limits (1 message a second to a person) would make every test that
+    # talks to one chat wait; tests of the limits themselves pass `limiter=None` instead.
+    limiter = (
+        TelegramLimiter(settings.outbox_rate_per_second, private_interval=0.0, group_interval=0.0)
+        if fast_chats
+        else None
+    )
+    app = build_application(settings, clock=clock, limiter=limiter)
     async with polling(app, poll_timeout=1):
         yield Harness(emu=emu, app=app, clock=clock, settings=settings)

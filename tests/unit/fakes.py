@@ -8,10 +8,15 @@ from types import TracebackType
 from typing import Generic, Self, TypeVar
 
 from storage.models import (
+    Broadcast,
+    BroadcastState,
     Invitation,
     Member,
     MemberStatus,
     Organisation,
+    OrganisationKind,
+    OutboxMessage,
+    OutboxState,
     UserSettings,
     WorkingGroup,
     WorkingGroupMember,
@@ -60,6 +65,18 @@ class FakeMembers(_Table[Member]):
         if member.telegram_id is not None and await self.by_telegram_id(member.telegram_id):
             raise ValueError("telegram_id is unique")
         return self.insert(member)
+
+    async def recipients(
+        self, *, kind: OrganisationKind | None = None, group_id: int | None = None
+    ) -> Sequence[Member]:
+        assert group_id is None, "not needed by the unit tests yet"
+        return [
+            m
+            for m in self.rows.values()
+            if m.status is MemberStatus.ACTIVE
+            and m.telegram_id is not None
+            and (kind is None or self._organisations.rows[m.organisation_id].kind is kind)
+        ]
 
     async def active_with_organisations(self) -> Sequence[tuple[Member, Organisation]]:
         return [
@@ -156,11 +173,64 @@ class FakeUserSettings:
     async def get(self, telegram_id: int) -> UserSettings | None:
         return self.rows.get(telegram_id)
 
+    async def languages(self, telegram_ids: Sequence[int]) -> dict[int, str]:
+        return {t: self.rows[t].language for t in telegram_ids if t in self.rows}
+
     async def put(self, settings: UserSettings) -> None:
         self.rows[settings.telegram_id] = settings
 
     async def delete(self, telegram_id: int) -> None:
         self.rows.pop(telegram_id, None)
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.rows: dict[str, OutboxMessage] = {}
+
+    async def enqueue(self, messages: Sequence[OutboxMessage]) -> int:
+        new = [m for m in messages if m.dedup_key not in self.rows]
+        self.rows.update({m.dedup_key: m for m in new})
+        return len(new)
+
+    async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
+        counts: dict[int, dict[OutboxState, int]] = {}
+        for row in self.rows.values():
+            if row.broadcast_id is not None and row.broadcast_id in broadcast_ids:
+                per = counts.setdefault(row.broadcast_id, {})
+                per[row.state] = per.get(row.state, 0) + 1
+        return counts
+
+    async def unsuccessful(
+        self, broadcast_id: int
+    ) -> Sequence[tuple[OutboxMessage, Member | None]]:
+        return [
+            (row, None)
+            for row in self.rows.values()
+            if row.broadcast_id == broadcast_id
+            and row.state in (OutboxState.FAILED, OutboxState.SKIPPED)
+        ]
+
+
+class FakeBroadcasts(_Table[Broadcast]):
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        return self.rows.get(broadcast_id)
+
+    async def add(self, broadcast: Broadcast) -> Broadcast:
+        return self.insert(broadcast)
+
+    async def change_state(
+        self, broadcast_id: int, old: BroadcastState, new: BroadcastState, **values: object
+    ) -> bool:
+        broadcast = self.rows.get(broadcast_id)
+        if broadcast is None or broadcast.state is not old:
+            return False
+        broadcast.state = new
+        for name, value in values.items():
+            setattr(broadcast, name, value)
+        return True
+
+    async def recent(self, limit: int) -> Sequence[Broadcast]:
+        return sorted(self.rows.values(), key=lambda b: -(b.id or 0))[:limit]
 
 
 class FakeUnitOfWork:
@@ -172,6 +242,8 @@ class FakeUnitOfWork:
         self.invitations = FakeInvitations(self.organisations)
         self.groups = FakeGroups()
         self.user_settings = FakeUserSettings()
+        self.outbox = FakeOutbox()
+        self.broadcasts = FakeBroadcasts()
         self.commits = 0
 
     def __call__(self) -> Self:

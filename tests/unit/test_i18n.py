@@ -35,6 +35,7 @@ def keys_in_code() -> set[str]:
 def dynamic_keys() -> set[str]:
     keys = {c.description_key for c in commands.ALL}
     keys |= {f"org.kind.{kind.value}" for kind in OrganisationKind}
+    keys |= {f"broadcast.target.{kind.value}" for kind in OrganisationKind}
     keys |= {f"language.name.{language}" for language in LANGUAGES}
     return keys
 

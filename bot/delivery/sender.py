@@ -1,0 +1,304 @@
+"""The outbox sender: drains due rows to Telegram in the bot's event loop.
+
+Rows are claimed atomically with a lease (another process, or this one after a crash, takes them
+back once the lease has run out), sent through the rate limiter, and their outcome is recorded in
+the same transaction as the Telegram message id. Nothing here holds state that the database does
+not: JobQueue only wakes the sender at the next due time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, MessageId
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
+
+from bot.clock import Clock
+from bot.delivery.ratelimit import LimitArgs
+from storage.models import OutboxMessage, OutboxState
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Wait out a 429 in place this often (pausing only that chat) before giving the row back.
+RETRY_AFTER_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class SenderConfig:
+    batch: int = 60
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 5
+    backoff_base: timedelta = timedelta(seconds=2)
+    backoff_max: timedelta = timedelta(minutes=10)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential: 2 s, 4 s, 8 s, … after the 1st, 2nd, 3rd failed attempt, at most 10 min."""
+        factor: int = 2 ** max(attempts - 1, 0)
+        return min(self.backoff_base * factor, self.backoff_max)
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retried: int = 0
+    lost_claims: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+Listener = Callable[[set[int]], Awaitable[None]]
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: ExtBot[Any],
+        uow: Callable[[], SqlUnitOfWork],
+        clock: Clock,
+        *,
+        config: SenderConfig | None = None,
+        schedule_wake: Callable[[datetime], None] | None = None,
+        claimer: str | None = None,
+    ) -> None:
+        self._bot = bot
+        self._uow = uow
+        self._clock = clock
+        self.config = config or SenderConfig()
+        self._schedule_wake = schedule_wake
+        self.claimer = claimer or f"sender-{uuid.uuid4().hex[:12]}"
+        self._event = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listeners: list[Listener] = []
+        self.stats = SenderStats()
+        self.idle = asyncio.Event()
+        """Set whenever a drain found nothing due (for tests and shutdown)."""
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """`listener(broadcast_ids)` runs after rows of those broadcasts were finished."""
+        self._listeners.append(listener)
+
+    def outbox_changed(self) -> None:
+        """Something was enqueued or became due: drain soon."""
+        self.idle.clear()
+        self._event.set()
+
+    wake = outbox_changed
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Stop sending; rows this sender holds go back to pending for the next start."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        async with self._uow() as uow:
+            released = await uow.outbox.release(self.claimer)
+            await uow.commit()
+        if released:
+            log.info("handed back %d unsent outbox rows", released)
+
+    async def _run(self) -> None:
+        while True:
+            self._event.clear()
+            try:
+                drained = await self.drain_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the loop must survive a database hiccup; it is logged in full
+                log.exception("outbox drain failed; retrying at the next wake-up")
+                drained = 0
+            if drained:
+                continue
+            await self._plan_next_wake()
+            self.idle.set()
+            await self._event.wait()
+
+    async def _plan_next_wake(self) -> None:
+        if self._schedule_wake is None:
+            return
+        async with self._uow() as uow:
+            when = await uow.outbox.next_wakeup()
+        if when is not None:
+            self._schedule_wake(when)
+
+    # --- draining ------------------------------------------------------------------------
+
+    async def drain_once(self) -> int:
+        """Claim the due rows (one batch) and deliver them. Returns how many were handled."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            rows = await uow.outbox.claim_due(
+                now,
+                claimer=self.claimer,
+                lease_until=now + self.config.lease,
+                limit=self.config.batch,
+            )
+            member_ids = {r.member_id for r in rows if r.member_id is not None}
+            gone = await uow.members.not_active(member_ids)
+            await uow.commit()
+        if not rows:
+            return 0
+        await asyncio.gather(*(self._deliver(row, row.member_id in gone) for row in rows))
+        touched = {r.broadcast_id for r in rows if r.broadcast_id is not None}
+        for listener in self._listeners:
+            try:
+                await listener(touched)
+            except Exception:  # progress reports are cosmetic; the rows are recorded already
+                log.exception("outbox listener failed")
+        return len(rows)
+
+    async def _deliver(self, row: OutboxMessage, member_gone: bool) -> None:
+        assert row.id is not None
+        now = self._clock.now()
+        if row.expires_at is not None and row.expires_at <= now:
+            await self._finish(row, OutboxState.SKIPPED, error="expired before it could be sent")
+            return
+        if member_gone:
+            await self._finish(row, OutboxState.SKIPPED, error="recipient is no longer a member")
+            return
+        attempts = row.attempts + 1
+        try:
+            message_id = await self._send(row)
+        except RetryAfter as error:
+            await self._retry(row, row.attempts, error, at=now + _seconds(error.retry_after))
+        except Forbidden as error:
+            await self._finish(
+                row,
+                OutboxState.SKIPPED,
+                error=f"unreachable: {error.message}",
+                attempts=attempts,
+                unreachable=True,
+            )
+        except BadRequest as error:
+            await self._finish(row, OutboxState.FAILED, error=error.message, attempts=attempts)
+        except NetworkError as error:  # timeouts and 5xx
+            if attempts >= self.config.max_attempts:
+                await self._finish(
+                    row, OutboxState.FAILED, error=_describe(error), attempts=attempts
+                )
+            else:
+                await self._retry(row, attempts, error, at=now + self.config.backoff(attempts))
+        except TelegramError as error:
+            await self._finish(row, OutboxState.FAILED, error=_describe(error), attempts=attempts)
+        else:
+            await self._finish(row, OutboxState.SENT, message_id=message_id, attempts=attempts)
+
+    async def _send(self, row: OutboxMessage) -> int:
+        markup = _markup(row.buttons)
+        limits: LimitArgs = {"max_retries": RETRY_AFTER_RETRIES}
+        sent: Message | MessageId
+        if row.copy_message_id is not None and row.copy_from_chat_id is not None:
+            sent = await self._bot.copy_message(
+                row.chat_id,
+                row.copy_from_chat_id,
+                row.copy_message_id,
+                reply_markup=markup,
+                rate_limit_args=limits,
+            )
+        elif row.document is not None:
+            sent = await self._bot.send_document(
+                row.chat_id,
+                InputFile(row.document, filename=row.document_name or "document"),
+                caption=row.text,
+                reply_markup=markup,
+                rate_limit_args=limits,
+            )
+        else:
+            sent = await self._bot.send_message(
+                row.chat_id, row.text or "", reply_markup=markup, rate_limit_args=limits
+            )
+        return sent.message_id
+
+    async def _finish(
+        self,
+        row: OutboxMessage,
+        state: OutboxState,
+        *,
+        error: str | None = None,
+        message_id: int | None = None,
+        attempts: int | None = None,
+        unreachable: bool = False,
+    ) -> None:
+        assert row.id is not None
+        now = self._clock.now()
+        async with self._uow() as uow:
+            kept = await uow.outbox.finish(
+                row.id,
+                claimer=self.claimer,
+                state=state,
+                now=now,
+                error=error,
+                message_id=message_id,
+                attempts=attempts,
+            )
+            if unreachable and row.member_id is not None:
+                await uow.members.mark_unreachable(row.member_id, now)
+            await uow.commit()
+        if not kept:
+            self.stats.lost_claims += 1
+            log.warning("outbox row %s: claim lost before its outcome was recorded", row.id)
+            return
+        if state is OutboxState.SENT:
+            self.stats.sent += 1
+            self.stats.by_kind[row.kind] = self.stats.by_kind.get(row.kind, 0) + 1
+        elif state is OutboxState.FAILED:
+            self.stats.failed += 1
+            log.warning("outbox row %s (%s) failed: %s", row.id, row.kind, error)
+        else:
+            self.stats.skipped += 1
+            log.info("outbox row %s (%s) skipped: %s", row.id, row.kind, error)
+
+    async def _retry(
+        self, row: OutboxMessage, attempts: int, error: Exception, *, at: datetime
+    ) -> None:
+        assert row.id is not None
+        async with self._uow() as uow:
+            kept = await uow.outbox.retry_later(
+                row.id, claimer=self.claimer, due_at=at, attempts=attempts, error=_describe(error)
+            )
+            await uow.commit()
+        self.stats.retried += 1
+        if not kept:
+            self.stats.lost_claims += 1
+        log.info("outbox row %s: %s; next try at %s", row.id, _describe(error), at.isoformat())
+        if self._schedule_wake is not None:
+            self._schedule_wake(at)
+
+
+def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[_button(spec) for spec in row] for row in buttons])
+
+
+def _button(spec: dict[str, str]) -> InlineKeyboardButton:
+    if "url" in spec:
+        return InlineKeyboardButton(spec["text"], url=spec["url"])
+    return InlineKeyboardButton(spec["text"], callback_data=spec["callback_data"])
+
+
+def _seconds(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    assert isinstance(value, int | float)
+    return timedelta(seconds=value)
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
