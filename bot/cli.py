@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
 from telegram import Bot
@@ -43,6 +44,8 @@ def configure_logging(level: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Opt in to PTB's coming default: RetryAfter.retry_after and friends as timedelta.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
     settings = load_settings_or_exit()
     configure_logging(settings.log_level)

@@ -19,6 +19,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 pytest_plugins = ["tests.emulator.pytest_plugin"]
 
+# As `forumbot` does: PTB's durations (RetryAfter.retry_after, …) as timedelta.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 
 def postgres_base_url() -> str | None:
     url = os.environ.get("DATABASE_URL", "")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any, TypedDict
 
 from telegram.error import RetryAfter
@@ -39,6 +40,15 @@ def counts_as_message(endpoint: str) -> bool:
     if endpoint in ("copyMessage", "copyMessages", "forwardMessage", "forwardMessages"):
         return True
     return endpoint.startswith("send") and endpoint != "sendChatAction"
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """`retry_after` is a timedelta with PTB_TIMEDELTA=1 (as forumbot sets it), else seconds."""
+    wait: object = error.retry_after
+    if isinstance(wait, timedelta):
+        return wait.total_seconds()
+    assert isinstance(wait, int | float)
+    return float(wait)
 
 
 def is_private(chat_id: int | str) -> bool:
@@ -129,8 +139,7 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
                 self.retry_after_count += 1
-                wait = error.retry_after
-                seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+                seconds = retry_after_seconds(error)
                 if isinstance(chat_id, int | str):
                     self.pause(chat_id, seconds)
                 if retries <= 0:

@@ -22,7 +22,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from bot.clock import Clock
-from bot.delivery.ratelimit import LimitArgs
+from bot.delivery.ratelimit import LimitArgs, retry_after_seconds
 from storage.models import OutboxMessage, OutboxState
 from storage.uow import SqlUnitOfWork
 
@@ -176,7 +176,9 @@ class OutboxSender:
         try:
             message_id = await self._send(row)
         except RetryAfter as error:
-            await self._retry(row, row.attempts, error, at=now + _seconds(error.retry_after))
+            await self._retry(
+                row, row.attempts, error, at=now + timedelta(seconds=retry_after_seconds(error))
+            )
         except Forbidden as error:
             await self._finish(
                 row,
@@ -291,13 +293,6 @@ def _button(spec: dict[str, str]) -> InlineKeyboardButton:
     if "url" in spec:
         return InlineKeyboardButton(spec["text"], url=spec["url"])
     return InlineKeyboardButton(spec["text"], callback_data=spec["callback_data"])
-
-
-def _seconds(value: object) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    assert isinstance(value, int | float)
-    return timedelta(seconds=value)
 
 
 def _describe(error: Exception) -> str:

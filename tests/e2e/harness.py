@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,6 +18,7 @@ from bot.delivery.ratelimit import TelegramLimiter
 from bot.services import Services
 from bot.services.actor import Actor, Profile
 from storage.db import create_session_factory
+from storage.models import Member, Organisation, OrganisationKind
 from storage.uow import SqlUnitOfWork
 from tests.emulator import BotApiEmulator, FakeUser, RecordedCall
 from tests.support import COORDINATOR_ID, FakeClock, make_settings
@@ -71,6 +74,49 @@ class Harness:
                 telegram_id=user.id, first_name=user.first_name, language_code=user.language_code
             )
         )
+
+    async def seed_members(
+        self,
+        count: int,
+        organisation: str = "Gemeinde Testdorf",
+        *,
+        kind: OrganisationKind | None = None,
+    ) -> list[FakeUser]:
+        """Put `count` members of `organisation` straight into the database (fast setup)."""
+        users = [self.user(f"Mitglied{self._next_user_id + 1 + i}") for i in range(count)]
+        now = self.clock.now()
+        async with self.uow() as uow:
+            org = await uow.organisations.by_name(organisation)
+            if org is None:
+                org = await uow.organisations.add(
+                    Organisation(name=organisation, kind=kind, created_at=now)
+                )
+            assert org.id is not None
+            for user in users:
+                await uow.members.add(
+                    Member(
+                        telegram_id=user.id,
+                        first_name=user.first_name,
+                        username=user.username,
+                        organisation_id=org.id,
+                        joined_at=now,
+                    )
+                )
+            await uow.commit()
+        return users
+
+    async def settle(self) -> None:
+        """Wait until the outbox sender has delivered everything that is due now."""
+        sender = self.app.sender
+        assert sender is not None
+        sender.wake()
+        async with asyncio.timeout(60):
+            await sender.idle.wait()
+
+    async def advance(self, delta: timedelta) -> None:
+        """Move the clock on and let the sender deliver what fell due."""
+        self.clock.advance(delta)
+        await self.settle()
 
     async def send(self, user: FakeUser, text: str, **kwargs: Any) -> RecordedCall:
         """Send `text` as `user` and return the bot's first answer in that chat."""

@@ -1,0 +1,130 @@
+"""The outbox table on the real database: deduplication, atomic claims with leases."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import create_engine, create_session_factory
+from storage.migrate import upgrade
+from storage.models import OutboxMessage, OutboxState
+from storage.uow import SqlUnitOfWork
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+def uow(engine: AsyncEngine) -> SqlUnitOfWork:
+    return SqlUnitOfWork(create_session_factory(engine))
+
+
+def row(key: str, *, chat_id: int = 1, due: datetime = NOW, text: str = "Hallo") -> OutboxMessage:
+    return OutboxMessage(
+        dedup_key=key, kind="test", chat_id=chat_id, text=text, due_at=due, created_at=NOW
+    )
+
+
+async def enqueue(engine: AsyncEngine, *rows: OutboxMessage) -> int:
+    async with uow(engine) as work:
+        added = await work.outbox.enqueue(list(rows))
+        await work.commit()
+    return added
+
+
+async def claim(
+    engine: AsyncEngine, claimer: str, now: datetime = NOW, limit: int = 100
+) -> list[OutboxMessage]:
+    async with uow(engine) as work:
+        rows = list(
+            await work.outbox.claim_due(now, claimer=claimer, lease_until=now + LEASE, limit=limit)
+        )
+        await work.commit()
+    return rows
+
+
+async def test_the_same_key_twice_is_stored_once(engine: AsyncEngine) -> None:
+    assert await enqueue(engine, row("meeting:1:reminder:24h:member:7")) == 1
+    assert await enqueue(engine, row("meeting:1:reminder:24h:member:7", text="anders")) == 0
+    rows = await claim(engine, "a")
+    assert [(r.dedup_key, r.text) for r in rows] == [("meeting:1:reminder:24h:member:7", "Hallo")]
+
+
+async def test_only_due_rows_are_claimed_in_due_order(engine: AsyncEngine) -> None:
+    await enqueue(
+        engine,
+        row("later", due=NOW + timedelta(hours=1)),
+        row("second", due=NOW - timedelta(minutes=1)),
+        row("first", due=NOW - timedelta(minutes=2)),
+    )
+    assert [r.dedup_key for r in await claim(engine, "a")] == ["first", "second"]
+    async with uow(engine) as work:
+        assert await work.outbox.next_wakeup() == NOW + LEASE  # the claims run out first
+
+
+async def test_a_claimed_row_is_not_claimed_again_until_its_lease_runs_out(
+    engine: AsyncEngine,
+) -> None:
+    await enqueue(engine, row("x"))
+    assert len(await claim(engine, "a")) == 1
+    assert await claim(engine, "b") == []
+    assert await claim(engine, "b", now=NOW + LEASE - timedelta(seconds=1)) == []
+    taken = await claim(engine, "b", now=NOW + LEASE + timedelta(seconds=1))
+    assert [r.dedup_key for r in taken] == ["x"]
+    # The first claimer's late outcome no longer counts.
+    async with uow(engine) as work:
+        assert not await work.outbox.finish(
+            taken[0].id or 0, claimer="a", state=OutboxState.SENT, now=NOW
+        )
+        assert await work.outbox.finish(
+            taken[0].id or 0, claimer="b", state=OutboxState.SENT, now=NOW, message_id=5
+        )
+        await work.commit()
+        stored = await work.outbox.by_key("x")
+    assert stored is not None and stored.state is OutboxState.SENT
+    assert stored.telegram_message_id == 5
+
+
+async def test_concurrent_claimers_share_the_rows_without_overlap(engine: AsyncEngine) -> None:
+    await enqueue(engine, *(row(f"r{i}", chat_id=i) for i in range(60)))
+    batches = await asyncio.gather(*(claim(engine, f"c{n}", limit=10) for n in range(8)))
+    keys = [r.dedup_key for batch in batches for r in batch]
+    assert len(keys) == len(set(keys)) == 60
+
+
+async def test_release_hands_rows_back(engine: AsyncEngine) -> None:
+    await enqueue(engine, row("x"), row("y"))
+    await claim(engine, "a")
+    async with uow(engine) as work:
+        assert await work.outbox.release("a") == 2
+        await work.commit()
+    assert len(await claim(engine, "b")) == 2
+
+
+async def test_retry_later_moves_the_due_time(engine: AsyncEngine) -> None:
+    await enqueue(engine, row("x"))
+    (taken,) = await claim(engine, "a")
+    async with uow(engine) as work:
+        assert await work.outbox.retry_later(
+            taken.id or 0,
+            claimer="a",
+            due_at=NOW + timedelta(seconds=4),
+            attempts=1,
+            error="NetworkError",
+        )
+        await work.commit()
+        assert await work.outbox.next_wakeup() == NOW + timedelta(seconds=4)
+    assert await claim(engine, "a", now=NOW + timedelta(seconds=3)) == []
+    (again,) = await claim(engine, "a", now=NOW + timedelta(seconds=4))
+    assert again.attempts == 1 and again.last_error == "NetworkError"
