@@ -280,6 +280,49 @@ class OutboxRepository:
             added += max(result.rowcount, 0)  # type: ignore[attr-defined]
         return added
 
+    async def reschedule(self, prefix: str, messages: Sequence[OutboxMessage]) -> None:
+        """Make the pending rows under `prefix` (e.g. "meeting:12:") exactly `messages`.
+
+        For notifications derived from state (reminders): pending rows that are no longer wanted
+        are deleted, wanted ones get their new due time and content, new ones are added. Rows
+        already sent, failed or skipped stay as they are, so nothing is sent twice.
+        """
+        wanted = {m.dedup_key: m for m in messages}
+        assert all(key.startswith(prefix) for key in wanted), "every key must carry the prefix"
+        pending = (
+            (
+                await self.session.execute(
+                    select(OutboxMessage).where(
+                        col(OutboxMessage.dedup_key).startswith(prefix, autoescape=True),
+                        OutboxMessage.state == OutboxState.PENDING,
+                        col(OutboxMessage.claimed_by).is_(None),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for row in pending:
+            new = wanted.get(row.dedup_key)
+            if new is None:
+                await self.session.delete(row)
+                continue
+            for name in (
+                "chat_id",
+                "text",
+                "document",
+                "document_name",
+                "buttons",
+                "due_at",
+                "expires_at",
+                "member_id",
+            ):
+                setattr(row, name, getattr(new, name))
+        await self.session.flush()
+        await self.enqueue(
+            [m for key, m in wanted.items() if key not in {r.dedup_key for r in pending}]
+        )
+
     async def claim_due(
         self, now: datetime, *, claimer: str, lease_until: datetime, limit: int
     ) -> Sequence[OutboxMessage]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -211,7 +212,17 @@ async def test_200_members_each_get_exactly_one_copy_within_telegrams_limits(
         running_bot(emu, database_url, fast_chats=False) as bot,
     ):
         members = await bot.seed_members(200)
-        await send(bot, "/broadcast An alle")
+        started = asyncio.get_running_loop().time()
+        progress = await send(bot, "/broadcast An alle")
+        took = asyncio.get_running_loop().time() - started
+        edits = [
+            call
+            for call in emu.sent(chat_id=COORDINATOR_ID, method="editMessageText")
+            if call.params.get("message_id") == progress["message_id"]
+        ]
+        # One progress message, edited at most every 3 seconds (plus the first and last edit).
+        assert 2 <= len(edits) <= took / bot.settings.broadcast_progress_seconds + 2
+        assert str(progress["text"]) == "Rundschreiben #1: 200 / 200 zugestellt – abgeschlossen"
         for member in members:
             assert len(received(bot, member)) == 1, member.id
         assert emu.rate_limit_hits == 0

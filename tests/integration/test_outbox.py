@@ -128,3 +128,46 @@ async def test_retry_later_moves_the_due_time(engine: AsyncEngine) -> None:
     assert await claim(engine, "a", now=NOW + timedelta(seconds=3)) == []
     (again,) = await claim(engine, "a", now=NOW + timedelta(seconds=4))
     assert again.attempts == 1 and again.last_error == "NetworkError"
+
+
+async def test_reschedule_moves_adds_and_removes_only_pending_rows(engine: AsyncEngine) -> None:
+    def reminder(key: str, due: datetime) -> OutboxMessage:
+        return row(f"meeting:12:{key}", due=due)
+
+    soon, later = NOW + timedelta(days=1), NOW + timedelta(days=7)
+    async with uow(engine) as work:
+        await work.outbox.reschedule("meeting:12:", [reminder("7d", soon), reminder("24h", later)])
+        far = NOW + timedelta(days=30)
+        others = [row("meeting:120:7d", due=far), row("meeting:1:7d", due=far)]
+        await work.outbox.enqueue(others)  # other meetings' reminders
+        await work.commit()
+    (sent,) = await claim(engine, "a", now=soon)  # the 7-day reminder goes out
+    assert sent.dedup_key == "meeting:12:7d"
+    async with uow(engine) as work:
+        await work.outbox.finish(sent.id or 0, claimer="a", state=OutboxState.SENT, now=soon)
+        await work.commit()
+
+    # The meeting moves: the 7-day reminder was sent and stays; the 24h one moves; a new one.
+    moved = NOW + timedelta(days=9)
+    async with uow(engine) as work:
+        await work.outbox.reschedule(
+            "meeting:12:",
+            [reminder("7d", moved), reminder("24h", moved), reminder("1h", moved)],
+        )
+        await work.commit()
+    async with uow(engine) as work:
+        seven = await work.outbox.by_key("meeting:12:7d")
+        day = await work.outbox.by_key("meeting:12:24h")
+        hour = await work.outbox.by_key("meeting:12:1h")
+    assert seven is not None and seven.state is OutboxState.SENT and seven.due_at == soon
+    assert day is not None and day.due_at == moved
+    assert hour is not None and hour.state is OutboxState.PENDING
+
+    # The meeting is cancelled: its pending reminders disappear, nobody else's.
+    async with uow(engine) as work:
+        await work.outbox.reschedule("meeting:12:", [])
+        await work.commit()
+        assert await work.outbox.by_key("meeting:12:24h") is None
+        assert await work.outbox.by_key("meeting:12:7d") is not None
+        assert await work.outbox.by_key("meeting:120:7d") is not None
+        assert await work.outbox.by_key("meeting:1:7d") is not None
