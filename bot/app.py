@@ -18,11 +18,13 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot.calendar import register_mime_type
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery.ratelimit import TelegramLimiter
 from bot.delivery.sender import OutboxSender, SenderConfig
-from bot.services import Services, build_services
+from bot.http import HttpServer, build_http_app
+from bot.services.container import Services, build_services
 from bot.services.notify import NoNotifier, Notifier
 from handlers import register_all
 from handlers.broadcasts import ProgressReporter
@@ -47,11 +49,13 @@ class BotApplication(ForumApplication):
     limiter: TelegramLimiter
     engine: AsyncEngine | None = None
     sender: OutboxSender | None = None
+    http: HttpServer | None = None
 
 
 def build_application(
     settings: Settings, *, clock: Clock | None = None, limiter: TelegramLimiter | None = None
 ) -> BotApplication:
+    register_mime_type()  # .ics → text/calendar, also on slim systems without a mime.types
     limiter = limiter or TelegramLimiter(settings.outbox_rate_per_second)
     app = (
         ApplicationBuilder()
@@ -93,9 +97,8 @@ async def open_services(
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
-        services = build_services(
-            settings, unit_of_work_factory(engine), clock, notifier or NoNotifier()
-        )
+        uow = unit_of_work_factory(engine)
+        services = build_services(settings, uow, clock, notifier or NoNotifier(), uow)
         added = await services.groups.seed(settings.working_groups)
     except BaseException:
         await engine.dispose()
@@ -147,6 +150,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         _wake_job, interval=settings.outbox_poll_seconds, name="outbox-poll"
     )
     sender.start()
+    bot_app.http = HttpServer(
+        build_http_app(bot_app.services.meetings.feed), settings.http_host, settings.http_port
+    )
+    await bot_app.http.start()
+    log.info("HTTP server on %s:%d", settings.http_host, bot_app.http.port)
     await set_command_menus(app.bot, settings.coordinator_ids, settings.default_language)
     log.info("bot @%s ready", app.bot.username)
 
@@ -169,6 +177,9 @@ async def _wake_job(context: ForumContext) -> None:
 
 async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
     bot_app = cast(BotApplication, app)
+    if bot_app.http is not None:
+        await bot_app.http.stop()
+        bot_app.http = None
     if bot_app.sender is not None:
         await bot_app.sender.stop()
         bot_app.sender = None

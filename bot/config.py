@@ -5,6 +5,7 @@ Every setting the bot reads is declared here and listed in `.env.example` and th
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import timedelta
 from functools import cached_property
@@ -59,6 +60,15 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=5, ge=1, le=50)
     outbox_lease_seconds: int = Field(default=60, ge=1, le=3600)
     outbox_poll_seconds: int = Field(default=30, ge=1, le=3600)
+    meeting_default_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    # Reminders before a meeting, e.g. "7d,24h" or "2h,30m".
+    meeting_reminders: Annotated[tuple[int, ...], NoDecode] = (7 * 24 * 60, 24 * 60)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    public_base_url: str = "http://localhost:8080"
+    calendar_name: str = "Nachbarschaftsforum Jena"
+    calendar_organizer_name: str = "Koordination Nachbarschaftsforum"
+    calendar_organizer_email: str = "forum@jena.de"
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
 
     @field_validator("coordinator_ids", mode="before")
@@ -76,6 +86,29 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_groups(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("meeting_reminders", mode="before")
+    @classmethod
+    def _parse_reminders(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        minutes = []
+        for part in value.split(","):
+            if not part.strip():
+                continue
+            match = re.fullmatch(r"(\d+)\s*([dhm])", part.strip().lower())
+            if match is None:
+                raise ValueError("use amounts like 7d, 24h or 30m, comma-separated")
+            amount, unit = int(match.group(1)), match.group(2)
+            minutes.append(amount * {"d": 24 * 60, "h": 60, "m": 1}[unit])
+        return tuple(sorted(set(minutes), reverse=True))
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
     @field_validator("bot_token")
     @classmethod

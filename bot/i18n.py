@@ -88,6 +88,19 @@ class Translator:
             value.astimezone(zone), _DATETIME_PATTERNS[self.language], locale=self.language
         )
 
+    def time(self, value: dt.datetime, zone: ZoneInfo) -> str:
+        return babel_format_datetime(value.astimezone(zone), "HH:mm", locale=self.language)
+
+    def span(self, start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> str:
+        """`Do., 03.12.2026, 18:00–20:00 Uhr`; across midnight both ends in full."""
+        if start.astimezone(zone).date() == end.astimezone(zone).date():
+            first = babel_format_datetime(
+                start.astimezone(zone), _DATE_PATTERNS[self.language], locale=self.language
+            )
+            suffix = " Uhr" if self.language == "de" else ""
+            return f"{first}, {self.time(start, zone)}–{self.time(end, zone)}{suffix}"
+        return f"{self.datetime(start, zone)} – {self.datetime(end, zone)}"
+
     def date(self, value: dt.datetime, zone: ZoneInfo) -> str:
         return babel_format_datetime(
             value.astimezone(zone), _DATE_PATTERNS[self.language], locale=self.language

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from bot.services.errors import InvalidInput
 from storage.models import OrganisationKind
@@ -107,3 +109,74 @@ def parse_positive_int(text: str) -> int | None:
         value = int(text)
         return value if value > 0 else None
     return None
+
+
+# --- dates and times ---------------------------------------------------------------------
+
+_WHEN = re.compile(
+    r"(?P<date>\d{1,2}\.\d{1,2}\.\d{4}|\d{4}-\d{2}-\d{2})"
+    r"(?:\s+|T)(?P<start>\d{1,2}[:.]\d{2})"
+    r"(?:\s*[-–]\s*(?P<end>\d{1,2}[:.]\d{2}))?"
+    r"(?:\s*Uhr)?",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def _parse_date(text: str) -> date:
+    try:
+        if "-" in text:
+            year, month, day = (int(p) for p in text.split("-"))
+        else:
+            day, month, year = (int(p) for p in text.split("."))
+        return date(year, month, day)
+    except ValueError:
+        raise InvalidInput("when.date_invalid", value=text) from None
+
+
+def _parse_time(text: str) -> time:
+    hours, minutes = (int(p) for p in re.split(r"[:.]", text))
+    try:
+        return time(hours, minutes)
+    except ValueError:
+        raise InvalidInput("when.time_invalid", value=text) from None
+
+
+def local_datetime(day: date, clock_time: time, zone: ZoneInfo) -> datetime:
+    """The aware datetime for a wall-clock time in `zone`; refuses the DST gap and overlap."""
+    naive = datetime.combine(day, clock_time)
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    shown = f"{day:%d.%m.%Y}, {clock_time:%H:%M}"
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise InvalidInput("when.nonexistent", value=shown)
+    if first.utcoffset() != second.utcoffset():
+        raise InvalidInput("when.ambiguous", value=shown)
+    return first
+
+
+def parse_when(text: str, zone: ZoneInfo) -> tuple[datetime, datetime | None]:
+    """`03.12.2026 18:00-20:00`, `03.12.2026 18:00`, `2026-12-03 18:00` → aware start, end."""
+    match = _WHEN.fullmatch(clean_text(text))
+    if match is None:
+        raise InvalidInput("when.format", value=clean_text(text)[:60])
+    day = _parse_date(match["date"])
+    start = local_datetime(day, _parse_time(match["start"]), zone)
+    end = None
+    if match["end"]:
+        end = local_datetime(day, _parse_time(match["end"]), zone)
+        if end <= start:
+            raise InvalidInput("when.end_before_start")
+    return start, end
+
+
+def split_place(text: str) -> tuple[str | None, str | None]:
+    """A place is an address or an online link (or both, the link anywhere in the text)."""
+    text = clean_text(text)
+    if not text:
+        return None, None
+    match = _URL.search(text)
+    if match is None:
+        return text, None
+    rest = clean_text((text[: match.start()] + text[match.end() :]).strip(" ,;/–-"))
+    return rest or None, match.group(0)

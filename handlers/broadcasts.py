@@ -11,9 +11,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ExtBot
 
 from bot.i18n import Html, Translator, translator
-from bot.services import Services
 from bot.services.actor import Actor
 from bot.services.broadcasts import Progress, Target
+from bot.services.container import Services
 from bot.services.errors import InvalidInput
 from handlers import callbacks, commands
 from handlers.common import forum_handler, reply

@@ -39,3 +39,24 @@ def parse_broadcast(data: str | None) -> tuple[int, bool] | None:
     """(broadcast id, send?) or None."""
     match = _BROADCAST.fullmatch(data or "")
     return (int(match.group(2)), match.group(1) == "send") if match else None
+
+
+RSVP = "rsvp"
+ICS = "ics"
+_RSVP = re.compile(r"rsvp:([1-9][0-9]{0,8}):([ynm])")
+_ICS = re.compile(r"ics:([1-9][0-9]{0,8})")
+
+
+def parse_rsvp(data: str | None) -> tuple[int, str] | None:
+    """(meeting id, one of y/n/m) or None."""
+    match = _RSVP.fullmatch(data or "")
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def ics(meeting_id: int) -> str:
+    return f"{ICS}:{meeting_id}"
+
+
+def parse_ics(data: str | None) -> int | None:
+    match = _ICS.fullmatch(data or "")
+    return int(match.group(1)) if match else None

@@ -21,6 +21,8 @@ class Command:
     de: str
     role: Role
     private_only: bool = False
+    # A member command the coordinator may use without being a member (reading meetings).
+    coordinators_too: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -47,6 +49,14 @@ ORGANISATION = Command("organisation", "kommune", Role.COORDINATOR, private_only
 MEMBERS = Command("members", "mitglieder", Role.COORDINATOR, private_only=True)
 ADDGROUP = Command("addgroup", "agneu", Role.COORDINATOR, private_only=True)
 RENAMEGROUP = Command("renamegroup", "agumbenennen", Role.COORDINATOR, private_only=True)
+MEETINGS = Command("meetings", "termine", Role.MEMBER, coordinators_too=True)
+MEETING = Command("meeting", "termin", Role.MEMBER, coordinators_too=True)
+AGENDA = Command("agenda", "tagesordnung", Role.MEMBER, coordinators_too=True)
+CALENDAR = Command("calendar", "kalender", Role.MEMBER, private_only=True)
+NEWMEETING = Command("newmeeting", "neuertermin", Role.COORDINATOR, private_only=True)
+MOVEMEETING = Command("movemeeting", "terminverschieben", Role.COORDINATOR, private_only=True)
+CANCELMEETING = Command("cancelmeeting", "terminabsagen", Role.COORDINATOR, private_only=True)
+MINUTES = Command("minutes", "protokoll", Role.COORDINATOR, private_only=True)
 BROADCAST = Command("broadcast", "rundschreiben", Role.COORDINATOR, private_only=True)
 BROADCASTS = Command("broadcasts", "rundschreibenliste", Role.COORDINATOR, private_only=True)
 ARCHIVEGROUP = Command("archivegroup", "agarchivieren", Role.COORDINATOR, private_only=True)
@@ -56,6 +66,10 @@ ALL: tuple[Command, ...] = (
     HELP,
     LANGUAGE,
     GROUPS,
+    MEETINGS,
+    MEETING,
+    AGENDA,
+    CALENDAR,
     MYDATA,
     LEAVE,
     INVITE,
@@ -66,6 +80,10 @@ ALL: tuple[Command, ...] = (
     ADDGROUP,
     RENAMEGROUP,
     ARCHIVEGROUP,
+    NEWMEETING,
+    MOVEMEETING,
+    CANCELMEETING,
+    MINUTES,
     BROADCAST,
     BROADCASTS,
 )
@@ -78,7 +96,7 @@ def allowed(*, is_member: bool, is_coordinator: bool) -> list[Command]:
         if command.role is Role.PUBLIC:
             return True
         if command.role is Role.MEMBER:
-            return is_member
+            return is_member or (command.coordinators_too and is_coordinator)
         return is_coordinator
 
     return [c for c in ALL if ok(c)]

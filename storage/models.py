@@ -45,6 +45,17 @@ class BroadcastState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class MeetingStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class RsvpAnswer(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+
+
 class MemberStatus(enum.StrEnum):
     ACTIVE = "active"
     LEFT = "left"
@@ -225,3 +236,93 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Meeting(SQLModel, table=True):
+    """A Sitzung of the forum (group_id NULL: all members are invited) or of a working group."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The calendar UID: stable for the meeting's life; SEQUENCE counts its published changes.
+    uid: str = Field(max_length=120, unique=True)
+    sequence: int = 0
+    title: str = Field(max_length=200)
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    location: str | None = Field(default=None, max_length=300)
+    online_url: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    group_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("working_group.id", ondelete="SET NULL")),
+    )
+    status: MeetingStatus = Field(
+        default=MeetingStatus.SCHEDULED,
+        sa_column=Column(_enum(MeetingStatus, "meeting_status"), nullable=False),
+    )
+    cancel_reason: str | None = Field(default=None, max_length=500)
+    # Minutes before the start at which members are reminded; NULL: the configured default.
+    reminder_minutes: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    minutes_file_id: str | None = Field(default=None, max_length=200)
+    minutes_file_name: str | None = Field(default=None, max_length=200)
+    minutes_added_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MeetingRsvp(SQLModel, table=True):
+    __tablename__ = "meeting_rsvp"
+
+    meeting_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    answer: RsvpAnswer = Field(sa_column=Column(_enum(RsvpAnswer, "rsvp_answer"), nullable=False))
+    answered_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AgendaItem(SQLModel, table=True):
+    """A Tagesordnungspunkt (TOP)."""
+
+    __tablename__ = "agenda_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    position: int
+    title: str = Field(max_length=200)
+    organisation_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("organisation.id", ondelete="SET NULL")),
+    )
+    duration_minutes: int | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A member's personal feed address. The token is derived from the instance secret and the
+    generation (so it can be shown again) and looked up by its hash."""
+
+    __tablename__ = "calendar_feed"
+
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    generation: int = 1
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class InstanceSecret(SQLModel, table=True):
+    """One random key per installation, made on first start (for feed tokens)."""
+
+    __tablename__ = "instance_secret"
+
+    id: int = Field(default=1, primary_key=True)
+    secret: str = Field(max_length=128)
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -13,15 +13,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, select, update
 
 from storage.models import (
+    AgendaItem,
     Broadcast,
     BroadcastState,
+    CalendarFeed,
+    InstanceSecret,
     Invitation,
+    Meeting,
+    MeetingRsvp,
+    MeetingStatus,
     Member,
     MemberStatus,
     Organisation,
     OrganisationKind,
     OutboxMessage,
     OutboxState,
+    RsvpAnswer,
     UserSettings,
     WorkingGroup,
     WorkingGroupMember,
@@ -496,3 +503,111 @@ class BroadcastRepository:
             .limit(limit)
         )
         return (await self.session.execute(stmt)).scalars().all()
+
+
+class MeetingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, meeting: Meeting) -> Meeting:
+        self.session.add(meeting)
+        await self.session.flush()
+        return meeting
+
+    async def get(self, meeting_id: int) -> Meeting | None:
+        return await self.session.get(Meeting, meeting_id)
+
+    async def upcoming(self, now: datetime, limit: int) -> Sequence[Meeting]:
+        stmt = (
+            select(Meeting)
+            .where(Meeting.status == MeetingStatus.SCHEDULED, col(Meeting.ends_at) > now)
+            .order_by(col(Meeting.starts_at), col(Meeting.id))
+            .limit(limit)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def for_feed(self, cancelled_since: datetime) -> Sequence[Meeting]:
+        """Every scheduled meeting, and those cancelled after `cancelled_since`."""
+        stmt = (
+            select(Meeting)
+            .where(
+                or_(
+                    col(Meeting.status) == MeetingStatus.SCHEDULED,
+                    col(Meeting.updated_at) >= cancelled_since,
+                )
+            )
+            .order_by(col(Meeting.starts_at), col(Meeting.id))
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]:
+        stmt = (
+            select(MeetingRsvp, Member)
+            .join(Member, col(Member.id) == col(MeetingRsvp.member_id))
+            .where(MeetingRsvp.meeting_id == meeting_id)
+        )
+        return [(r, m) for r, m in (await self.session.execute(stmt)).all()]
+
+    async def answers_of(self, member_id: int, meeting_ids: Sequence[int]) -> dict[int, RsvpAnswer]:
+        if not meeting_ids:
+            return {}
+        stmt = select(MeetingRsvp.meeting_id, MeetingRsvp.answer).where(
+            MeetingRsvp.member_id == member_id, col(MeetingRsvp.meeting_id).in_(meeting_ids)
+        )
+        return {mid: RsvpAnswer(a) for mid, a in (await self.session.execute(stmt)).all()}
+
+    async def set_answer(self, rsvp: MeetingRsvp) -> None:
+        await self.session.merge(rsvp)
+        await self.session.flush()
+
+    async def agenda(self, meeting_id: int) -> Sequence[AgendaItem]:
+        stmt = (
+            select(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting_id)
+            .order_by(col(AgendaItem.position), col(AgendaItem.id))
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def add_agenda_item(self, item: AgendaItem) -> AgendaItem:
+        self.session.add(item)
+        await self.session.flush()
+        return item
+
+    async def delete_agenda_item(self, item: AgendaItem) -> None:
+        await self.session.delete(item)
+        await self.session.flush()
+
+
+class CalendarFeedRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of_member(self, member_id: int) -> CalendarFeed | None:
+        return await self.session.get(CalendarFeed, member_id)
+
+    async def by_token_hash(self, token_hash: str) -> CalendarFeed | None:
+        stmt = select(CalendarFeed).where(CalendarFeed.token_hash == token_hash)
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def put(self, feed: CalendarFeed) -> None:
+        await self.session.merge(feed)
+        await self.session.flush()
+
+    async def secret(self, make: str, now: datetime) -> str:
+        """The installation's secret; `make` is stored if there is none yet."""
+        existing = await self.session.get(InstanceSecret, 1)
+        if existing is not None:
+            return existing.secret
+        stmt = (
+            self._insert()(InstanceSecret)
+            .values(id=1, secret=make, created_at=now)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        await self.session.execute(stmt)
+        stored = await self.session.get(InstanceSecret, 1)
+        assert stored is not None
+        return stored.secret
+
+    def _insert(self) -> Any:
+        dialect = self.session.get_bind().dialect.name
+        return postgresql_insert if dialect == "postgresql" else sqlite_insert

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories import (
     BroadcastRepository,
+    CalendarFeedRepository,
     InvitationRepository,
+    MeetingRepository,
     MemberRepository,
     OrganisationRepository,
     OutboxRepository,
@@ -28,6 +30,8 @@ class SqlUnitOfWork:
     user_settings: UserSettingsRepository
     outbox: OutboxRepository
     broadcasts: BroadcastRepository
+    meetings: MeetingRepository
+    feeds: CalendarFeedRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -43,6 +47,8 @@ class SqlUnitOfWork:
         self.user_settings = UserSettingsRepository(session)
         self.outbox = OutboxRepository(session)
         self.broadcasts = BroadcastRepository(session)
+        self.meetings = MeetingRepository(session)
+        self.feeds = CalendarFeedRepository(session)
         return self
 
     async def __aexit__(

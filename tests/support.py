@@ -31,6 +31,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "coordinator_ids": str(COORDINATOR_ID),
         "log_level": "DEBUG",
+        "http_port": 0,  # a free port
     }
     values.update(overrides)
     return load_settings(**values)

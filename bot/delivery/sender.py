@@ -206,10 +206,12 @@ class OutboxSender:
         limits: LimitArgs = {"max_retries": RETRY_AFTER_RETRIES}
         sent: Message | MessageId
         if row.copy_message_id is not None and row.copy_from_chat_id is not None:
+            # A text given with a copy replaces the original caption (e.g. minutes).
             sent = await self._bot.copy_message(
                 row.chat_id,
                 row.copy_from_chat_id,
                 row.copy_message_id,
+                caption=row.text,
                 reply_markup=markup,
                 rate_limit_args=limits,
             )

@@ -15,8 +15,8 @@ from sqlmodel import SQLModel
 from bot.app import BotApplication, build_application, polling
 from bot.config import Settings
 from bot.delivery.ratelimit import TelegramLimiter
-from bot.services import Services
 from bot.services.actor import Actor, Profile
+from bot.services.container import Services
 from storage.db import create_session_factory
 from storage.models import Member, Organisation, OrganisationKind
 from storage.uow import SqlUnitOfWork

@@ -9,8 +9,20 @@ from handlers import commands
 from tests.e2e.harness import COORDINATOR, Harness
 from tests.support import COORDINATOR_ID
 
-MEMBER_COMMANDS = {"start", "hilfe", "sprache", "arbeitsgruppen", "meinedaten", "austreten"}
+MEMBER_COMMANDS = {
+    "start",
+    "hilfe",
+    "sprache",
+    "arbeitsgruppen",
+    "termine",
+    "termin",
+    "tagesordnung",
+    "kalender",
+    "meinedaten",
+    "austreten",
+}
 COORDINATOR_ONLY = {c.de for c in commands.ALL if c.role is commands.Role.COORDINATOR}
+READING = {"termine", "termin", "tagesordnung"}
 
 
 def listed(text: str | None) -> set[str]:
@@ -27,7 +39,7 @@ async def test_help_lists_exactly_what_each_role_may_use(bot: Harness) -> None:
     assert listed((await bot.send(anna, "/hilfe")).text) == MEMBER_COMMANDS
 
     coordinator = listed((await bot.send(COORDINATOR, "/help")).text)
-    assert coordinator == {"start", "hilfe", "sprache"} | COORDINATOR_ONLY
+    assert coordinator == {"start", "hilfe", "sprache"} | READING | COORDINATOR_ONLY
     assert "mitglieder" in coordinator and "einladen" in coordinator
 
 

@@ -23,6 +23,7 @@ def environment(emulator: BotApiEmulator, database_url: str) -> dict[str, str]:
         TELEGRAM_API_BASE_FILE_URL=emulator.base_file_url,
         COORDINATOR_IDS=str(COORDINATOR_ID),
         LOG_LEVEL="INFO",
+        HTTP_PORT="0",
     )
     return env
 

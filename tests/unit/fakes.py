@@ -192,6 +192,12 @@ class FakeOutbox:
         self.rows.update({m.dedup_key: m for m in new})
         return len(new)
 
+    async def reschedule(self, prefix: str, messages: Sequence[OutboxMessage]) -> None:
+        for key in [k for k, r in self.rows.items() if k.startswith(prefix)]:
+            if self.rows[key].state is OutboxState.PENDING:
+                del self.rows[key]
+        await self.enqueue(messages)
+
     async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
         counts: dict[int, dict[OutboxState, int]] = {}
         for row in self.rows.values():

@@ -13,7 +13,7 @@ import pytest
 
 from bot.i18n import LANGUAGES, Html, catalog, translator
 from handlers import commands
-from storage.models import OrganisationKind
+from storage.models import OrganisationKind, RsvpAnswer
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"[a-z]+(\.[a-z_]+)+")
@@ -36,6 +36,8 @@ def dynamic_keys() -> set[str]:
     keys = {c.description_key for c in commands.ALL}
     keys |= {f"org.kind.{kind.value}" for kind in OrganisationKind}
     keys |= {f"broadcast.target.{kind.value}" for kind in OrganisationKind}
+    keys |= {f"rsvp.state.{answer.value}" for answer in RsvpAnswer} | {"rsvp.state.none"}
+    keys |= {f"rsvp.button.{answer.value}" for answer in RsvpAnswer}
     keys |= {f"language.name.{language}" for language in LANGUAGES}
     return keys
 

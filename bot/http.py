@@ -1,0 +1,90 @@
+"""The bot's own HTTP server (Starlette on uvicorn, in the bot's event loop): the members'
+calendar feeds and a health check."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+log = logging.getLogger(__name__)
+
+FeedSource = Callable[[str], Awaitable[bytes | None]]
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+
+
+def build_http_app(feed: FeedSource) -> Starlette:
+    async def healthz(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def calendar(request: Request) -> Response:
+        token = str(request.path_params["token"])
+        body = await feed(token)
+        if body is None:
+            # The same answer for a token that never existed and one that was revoked.
+            return PlainTextResponse("Not Found", status_code=404)
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
+        if etag in _etags(request.headers.get("if-none-match", "")):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type=CALENDAR_TYPE, headers=headers)
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/calendar/{token:str}.ics", calendar),
+        ]
+    )
+
+
+def _etags(header: str) -> set[str]:
+    return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
+
+
+class HttpServer:
+    """uvicorn serving `app` as a task of the running loop.
+
+    The listening socket is opened before the task starts, so the port (also a free one picked
+    with port 0) is known and connections are accepted from the moment `start` returns.
+    """
+
+    def __init__(self, app: Starlette, host: str, port: int) -> None:
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+        self._server = uvicorn.Server(config)
+        self._host = host
+        self._requested_port = port
+        self._socket: socket.socket | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._socket = socket.create_server((self._host, self._requested_port))
+        self._task = asyncio.create_task(
+            self._server.serve(sockets=[self._socket]), name="http-server"
+        )
+
+    @property
+    def port(self) -> int:
+        assert self._socket is not None, "start() first"
+        return int(self._socket.getsockname()[1])
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None

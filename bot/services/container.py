@@ -1,0 +1,62 @@
+"""All services of one bot process, built once in post_init."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.calendar import Organizer
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services.broadcasts import BroadcastService
+from bot.services.groups import GroupService
+from bot.services.meetings import MeetingService, MeetingUnitOfWork
+from bot.services.membership import MembershipService
+from bot.services.notify import Notifier
+from bot.services.uow import UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    membership: MembershipService
+    groups: GroupService
+    broadcasts: BroadcastService
+    meetings: MeetingService
+
+
+def build_services(
+    settings: Settings,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    notifier: Notifier,
+    meeting_uow: Callable[[], MeetingUnitOfWork],
+) -> Services:
+    return Services(
+        settings=settings,
+        clock=clock,
+        membership=MembershipService(
+            uow,
+            clock,
+            coordinator_ids=settings.coordinator_ids,
+            default_language=settings.default_language,
+            invite_ttl=settings.invite_ttl,
+        ),
+        groups=GroupService(uow, clock),
+        broadcasts=BroadcastService(uow, clock, notifier),
+        meetings=MeetingService(
+            meeting_uow,
+            clock,
+            notifier,
+            zone=settings.tz,
+            default_duration=timedelta(minutes=settings.meeting_default_minutes),
+            reminders=[timedelta(minutes=m) for m in settings.meeting_reminders],
+            organizer=Organizer(
+                name=settings.calendar_organizer_name, email=settings.calendar_organizer_email
+            ),
+            calendar_name=settings.calendar_name,
+            public_base_url=settings.public_base_url,
+        ),
+    )

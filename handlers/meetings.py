@@ -1,0 +1,371 @@
+"""Meetings: /newmeeting, /meetings, /meeting, RSVP buttons, /movemeeting, /cancelmeeting,
+/agenda, /minutes, /calendar."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.i18n import Html, Translator
+from bot.parsing import clean_text, parse_positive_int, parse_when, split_place
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput
+from bot.services.meetings import (
+    MeetingDetails,
+    MeetingDraft,
+    MeetingService,
+    agenda_line,
+    answer_line,
+)
+from handlers import callbacks, commands
+from handlers.common import forum_handler, reply
+from handlers.context import ForumContext
+from storage.models import RsvpAnswer
+
+RSVP_BY_CODE = {"y": RsvpAnswer.YES, "n": RsvpAnswer.NO, "m": RsvpAnswer.MAYBE}
+AGENDA_VERBS = {
+    "add": "add",
+    "neu": "add",
+    "hinzufügen": "add",
+    "hinzufuegen": "add",
+    "remove": "remove",
+    "entfernen": "remove",
+    "löschen": "remove",
+    "loeschen": "remove",
+    "move": "move",
+    "verschieben": "move",
+}
+
+
+def _rest(update: Update) -> str:
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    return text.partition(" ")[2].strip()
+
+
+def _service(context: ForumContext) -> MeetingService:
+    return context.services.meetings
+
+
+def _meeting_id(args: list[str] | None, usage: str) -> int:
+    meeting_id = parse_positive_int(args[0]) if args else None
+    if meeting_id is None:
+        raise InvalidInput(usage)
+    return meeting_id
+
+
+# --- creating --------------------------------------------------------------------------
+
+
+@forum_handler(private_only=True)
+async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    actor.require_coordinator()
+    text = _rest(update)
+    if not text:
+        raise InvalidInput("meeting.usage")
+    group_id = None
+    if text.startswith("@"):
+        token, _, text = text.partition(" ")
+        target = await context.services.broadcasts.resolve_target(token[1:], actor.language)
+        if target.group_id is None:
+            raise InvalidInput("meeting.group_unknown", target=token)
+        group_id = target.group_id
+    pieces = [p.strip() for p in text.split("|")]
+    if len(pieces) < 2 or len(pieces) > 4:
+        raise InvalidInput("meeting.usage")
+    service = _service(context)
+    start, end = parse_when(pieces[0], service.zone)
+    location, online_url = split_place(pieces[2]) if len(pieces) > 2 else (None, None)
+    meeting = await service.create(
+        actor,
+        MeetingDraft(
+            title=pieces[1],
+            start=start,
+            end=end,
+            location=location,
+            online_url=online_url,
+            description=pieces[3] if len(pieces) > 3 else None,
+            group_id=group_id,
+        ),
+    )
+    await reply(
+        update,
+        t(
+            "meeting.created",
+            id=meeting.id,
+            title=meeting.title,
+            when=t.span(meeting.starts_at, meeting.ends_at, service.zone),
+        ),
+    )
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+@forum_handler()
+async def meetings(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    service = _service(context)
+    views = await service.upcoming(actor)
+    if not views:
+        await reply(update, t("meeting.none"))
+        return
+    lines = []
+    buttons = []
+    for view in views:
+        m = view.meeting
+        place = f" – {m.location}" if m.location else ""
+        state = t(f"rsvp.state.{view.answer.value}") if view.answer else t("rsvp.state.none")
+        lines.append(
+            t(
+                "meeting.list_line",
+                id=m.id,
+                title=m.title,
+                when=t.span(m.starts_at, m.ends_at, service.zone),
+                place=place,
+                answer=state if actor.is_member else "",
+            )
+        )
+        assert m.id is not None
+        buttons.append(
+            InlineKeyboardButton(
+                t("meeting.ics_button", id=m.id), callback_data=callbacks.ics(m.id)
+            )
+        )
+    markup = InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
+    await reply(update, t("meeting.list", lines=Html("\n\n".join(lines))), reply_markup=markup)
+
+
+@forum_handler()
+async def meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    meeting_id = _meeting_id(context.args, "meeting.show_usage")
+    details = await _service(context).details(actor, meeting_id)
+    await reply(update, _details_text(t, context, details, coordinator=actor.is_coordinator))
+
+
+def _details_text(
+    t: Translator, context: ForumContext, details: MeetingDetails, *, coordinator: bool
+) -> str:
+    m = details.meeting
+    zone = _service(context).zone
+    lines = [
+        t(
+            "meeting.details_head",
+            id=m.id,
+            title=m.title,
+            when=t.span(m.starts_at, m.ends_at, zone),
+        )
+    ]
+    if m.status.value == "cancelled":
+        lines.append(t("meeting.details_cancelled", reason=m.cancel_reason or "–"))
+    if details.group_name:
+        lines.append(t("meeting.details_group", name=details.group_name))
+    if m.location:
+        lines.append(t("meeting.line_location", location=m.location))
+    if m.online_url:
+        lines.append(t("meeting.line_online", url=m.online_url))
+    if m.description:
+        lines.append("\n" + t("meeting.details_description", text=m.description))
+    if details.agenda:
+        lines.append("\n" + t("meeting.line_agenda"))
+        lines.extend(agenda_line(t, item, org) for item, org in details.agenda)
+    if m.minutes_added_at is not None:
+        lines.append("\n" + t("meeting.details_minutes", date=t.date(m.minutes_added_at, zone)))
+    if details.answer is not None or not coordinator:
+        lines.append("\n" + answer_line(t, details.answer))
+    if coordinator:
+        lines.append("\n" + t("meeting.details_answers"))
+        for org, answers in details.answers:
+            people = ", ".join(
+                f"{member.display_name}: {t(f'rsvp.state.{answer.value}')}"
+                for member, answer in answers
+            )
+            lines.append(t("meeting.details_org_line", organisation=org.name, people=people))
+        if details.silent:
+            lines.append(
+                t("meeting.details_silent", organisations=", ".join(o.name for o in details.silent))
+            )
+    return "\n".join(lines)
+
+
+@forum_handler()
+async def send_ics(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    query = update.callback_query
+    assert query is not None
+    meeting_id = callbacks.parse_ics(query.data)
+    if meeting_id is None:
+        raise InvalidInput("error.button_invalid")
+    m, ics = await _service(context).calendar_file(actor, meeting_id)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_document(
+        InputFile(ics, filename=f"termin-{meeting_id}.ics"),
+        caption=t("meeting.ics_caption", id=meeting_id, title=m.title),
+    )
+    await query.answer()
+
+
+# --- answering -------------------------------------------------------------------------
+
+
+@forum_handler()
+async def rsvp(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    query = update.callback_query
+    assert query is not None
+    parsed = callbacks.parse_rsvp(query.data)
+    if parsed is None:
+        raise InvalidInput("error.button_invalid")
+    meeting_id, code = parsed
+    view = await _service(context).answer(actor, meeting_id, RSVP_BY_CODE[code])
+    message = query.message
+    caption = getattr(message, "caption_html", None)
+    if isinstance(caption, str) and caption:
+        body = caption.rsplit("\n\n", 1)[0]
+        try:
+            await query.edit_message_caption(
+                f"{body}\n\n{answer_line(t, view.answer)}",
+                reply_markup=getattr(message, "reply_markup", None),
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message:
+                raise
+    await query.answer(t("rsvp.saved", answer=t(f"rsvp.state.{code_state(code)}")))
+
+
+def code_state(code: str) -> str:
+    return RSVP_BY_CODE[code].value
+
+
+# --- changing --------------------------------------------------------------------------
+
+
+@forum_handler(private_only=True)
+async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    actor.require_coordinator()
+    args = context.args or []
+    meeting_id = _meeting_id(args, "meeting.move_usage")
+    if len(args) < 3:
+        raise InvalidInput("meeting.move_usage")
+    service = _service(context)
+    start, end = parse_when(" ".join(args[1:]), service.zone)
+    moved = await service.move(actor, meeting_id, start, end)
+    await reply(
+        update,
+        t(
+            "meeting.moved",
+            id=moved.id,
+            title=moved.title,
+            when=t.span(moved.starts_at, moved.ends_at, service.zone),
+        ),
+    )
+
+
+@forum_handler(private_only=True)
+async def cancel_meeting(
+    update: Update, context: ForumContext, actor: Actor, t: Translator
+) -> None:
+    actor.require_coordinator()
+    args = context.args or []
+    meeting_id = _meeting_id(args, "meeting.cancel_usage")
+    cancelled = await _service(context).cancel(actor, meeting_id, " ".join(args[1:]))
+    await reply(update, t("meeting.cancelled", id=cancelled.id, title=cancelled.title))
+
+
+# --- agenda ----------------------------------------------------------------------------
+
+
+@forum_handler()
+async def agenda(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    args = context.args or []
+    meeting_id = _meeting_id(args, "agenda.usage")
+    service = _service(context)
+    if len(args) > 1:
+        actor.require_coordinator()
+        verb = AGENDA_VERBS.get(args[1].lower())
+        rest = " ".join(args[2:])
+        if verb == "add":
+            title, _, tail = rest.partition("|")
+            org, _, minutes_text = tail.partition("|")
+            minutes = None
+            if minutes_text.strip():
+                minutes = parse_positive_int(minutes_text.strip().removesuffix("min").strip())
+                if minutes is None:
+                    raise InvalidInput("agenda.minutes_invalid")
+            await service.add_agenda_item(
+                actor, meeting_id, title, clean_text(org) or None, minutes
+            )
+        elif verb == "remove" and len(args) == 3 and parse_positive_int(args[2]):
+            await service.remove_agenda_item(actor, meeting_id, int(args[2]))
+        elif (
+            verb == "move"
+            and len(args) == 4
+            and parse_positive_int(args[2])
+            and parse_positive_int(args[3])
+        ):
+            await service.move_agenda_item(actor, meeting_id, int(args[2]), int(args[3]))
+        else:
+            raise InvalidInput("agenda.usage")
+    m, items = await service.agenda(actor, meeting_id)
+    if not items:
+        await reply(update, t("agenda.empty", id=m.id, title=m.title))
+        return
+    lines = [agenda_line(t, item, org) for item, org in items]
+    await reply(update, t("agenda.show", id=m.id, title=m.title, lines=Html("\n".join(lines))))
+
+
+# --- minutes ---------------------------------------------------------------------------
+
+
+@forum_handler(private_only=True)
+async def minutes(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    """`/minutes <id>` as the caption of a document, or in reply to a document."""
+    actor.require_coordinator()
+    message = update.effective_message
+    assert message is not None
+    words = (message.text or message.caption or "").split()
+    meeting_id = _meeting_id(words[1:], "meeting.minutes_usage")
+    source = message if message.document else message.reply_to_message
+    if source is None or source.document is None:
+        raise InvalidInput("meeting.minutes_usage")
+    m, count = await _service(context).attach_minutes(
+        actor,
+        meeting_id,
+        file_id=source.document.file_id,
+        file_name=source.document.file_name,
+        copy_from=(source.chat.id, source.message_id),
+    )
+    await reply(update, t("meeting.minutes_sent", id=m.id, title=m.title, count=count))
+
+
+# --- calendar feed ---------------------------------------------------------------------
+
+
+@forum_handler(private_only=True)
+async def calendar(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    args = [a.lower() for a in context.args or []]
+    if args and args[0] not in ("reset", "neu", "zurücksetzen"):
+        raise InvalidInput("calendar.usage")
+    url = await _service(context).feed_url(actor, reset=bool(args))
+    webcal = "webcal://" + url.split("://", 1)[1]
+    key = "calendar.reset" if args else "calendar.url"
+    await reply(update, t(key, https=url, webcal=webcal))
+
+
+def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
+    return [
+        CommandHandler(commands.NEWMEETING.names, new_meeting),
+        CommandHandler(commands.MEETINGS.names, meetings),
+        CommandHandler(commands.MEETING.names, meeting),
+        CommandHandler(commands.MOVEMEETING.names, move_meeting),
+        CommandHandler(commands.CANCELMEETING.names, cancel_meeting),
+        CommandHandler(commands.AGENDA.names, agenda),
+        CommandHandler(commands.MINUTES.names, minutes),
+        MessageHandler(
+            filters.Document.ALL
+            & filters.CaptionRegex(rf"^/({'|'.join(commands.MINUTES.names)})(@\w+)?\b"),
+            minutes,
+        ),
+        CommandHandler(commands.CALENDAR.names, calendar),
+        CallbackQueryHandler(rsvp, pattern=rf"^{callbacks.RSVP}:"),
+        CallbackQueryHandler(send_ics, pattern=rf"^{callbacks.ICS}:"),
+    ]
