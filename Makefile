@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint migrate migration clean
 
+ICALJS := tests/js/node_modules/ical.js/dist/ical.js
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,10 +17,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Mozilla's ical.js, an independent reader of our calendar files in the tests (needs Node.js).
+$(ICALJS): tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund --silent
+	touch $(ICALJS)
+
 run: $(STAMP)
 	$(BIN)/forumbot run
 
-test: $(STAMP)
+test: $(STAMP) $(ICALJS)
 	$(BIN)/pytest
 
 lint: $(STAMP)

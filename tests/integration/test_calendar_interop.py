@@ -483,11 +483,15 @@ def test_all_day_entries_stay_on_their_dates() -> None:
 # --- (e) Mozilla ical.js, where it is installed -----------------------------------------------
 
 
+ICALJS_DEFAULT = Path(__file__).resolve().parents[1] / "js/node_modules/ical.js/dist/ical.js"
+
+
 def icaljs() -> tuple[str, str]:
-    module = os.environ.get("ICALJS_MODULE", "")
+    """node and ical.js, which `make test` installs (npm ci in tests/js); missing is a failure."""
+    module = os.environ.get("ICALJS_MODULE") or str(ICALJS_DEFAULT)
     node = shutil.which("node")
-    if not module or node is None:
-        pytest.skip("ical.js: set ICALJS_MODULE to node_modules/ical.js/dist/ical.js")
+    assert node is not None, "Node.js is needed for the ical.js check"
+    assert Path(module).is_file(), f"ical.js missing at {module}: run `make test` (npm ci)"
     return node, module
 
 
