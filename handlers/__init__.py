@@ -14,6 +14,7 @@ from handlers import (
     help,
     invitations,
     language,
+    meeting_wizard,
     meetings,
     members,
     privacy,
@@ -23,10 +24,12 @@ from handlers import (
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # One handler group: the first handler that matches an update handles it.
+    # 0. The guided meeting form: only matches for a coordinator inside it (and its start).
     # 1. /start with and without invitation code, /help, /language: open to everyone.
     # 2. The features, each with its commands and its buttons (callback data prefixes differ).
     # 3. Last: any other command in a private chat gets a pointer to /help.
     for feature in (
+        meeting_wizard,  # first: while a guided form is open, its text answers go to it
         start,
         help,
         language,

@@ -54,6 +54,7 @@ MEETING = Command("meeting", "termin", Role.MEMBER, coordinators_too=True)
 AGENDA = Command("agenda", "tagesordnung", Role.MEMBER, coordinators_too=True)
 CALENDAR = Command("calendar", "kalender", Role.MEMBER, private_only=True)
 NEWMEETING = Command("newmeeting", "neuertermin", Role.COORDINATOR, private_only=True)
+EDITMEETING = Command("editmeeting", "terminbearbeiten", Role.COORDINATOR, private_only=True)
 MOVEMEETING = Command("movemeeting", "terminverschieben", Role.COORDINATOR, private_only=True)
 CANCELMEETING = Command("cancelmeeting", "terminabsagen", Role.COORDINATOR, private_only=True)
 MINUTES = Command("minutes", "protokoll", Role.COORDINATOR, private_only=True)
@@ -81,6 +82,7 @@ ALL: tuple[Command, ...] = (
     RENAMEGROUP,
     ARCHIVEGROUP,
     NEWMEETING,
+    EDITMEETING,
     MOVEMEETING,
     CANCELMEETING,
     MINUTES,

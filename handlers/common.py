@@ -75,17 +75,25 @@ async def answer_error(update: Update, t: Translator, error: ServiceError, actor
 # thing it does, after editing the message, so that the answer marks the press as fully handled.
 
 
+async def resolve(update: Update, context: ForumContext) -> tuple[Actor, Translator] | None:
+    """The actor and their language; None for updates without a (human) user."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    actor = await context.services.membership.identify(profile_of(user))
+    return actor, translator(actor.language)
+
+
 def forum_handler(*, private_only: bool = False) -> Callable[[Handler], PtbCallback]:
     """Resolve the actor and language, then run the handler; service errors become answers."""
 
     def decorate(func: Handler) -> PtbCallback:
         @functools.wraps(func)
         async def wrapper(update: Update, context: ForumContext) -> None:
-            user = update.effective_user
-            if user is None or user.is_bot:
+            resolved = await resolve(update, context)
+            if resolved is None:
                 return
-            actor = await context.services.membership.identify(profile_of(user))
-            t = translator(actor.language)
+            actor, t = resolved
             chat = update.effective_chat
             if private_only and chat is not None and chat.type != ChatType.PRIVATE:
                 await reply(update, t("error.private_only", bot=context.bot.username))

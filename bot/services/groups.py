@@ -53,6 +53,11 @@ class GroupService:
             mine = await uow.groups.group_ids_of(member.id) if member and member.id else set()
         return [GroupView(g, g.id in mine, counts.get(g.id or 0, 0)) for g in groups]
 
+    async def overview_all(self) -> list[WorkingGroup]:
+        """The active groups (for choosing one, e.g. as a meeting's audience)."""
+        async with self._uow() as uow:
+            return list(await uow.groups.active())
+
     async def toggle(self, actor: Actor, group_id: int) -> tuple[WorkingGroup, bool]:
         """Join the group if not in it, else leave it. Returns the group and the new state."""
         member = actor.require_member()

@@ -73,6 +73,18 @@ class MeetingDraft:
 
 
 @dataclass(frozen=True)
+class MeetingChanges:
+    """What an edit changes; None: stays as it is ("" clears a place or description)."""
+
+    title: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    location: str | None = None
+    online_url: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class MeetingView:
     meeting: Meeting
     answer: RsvpAnswer | None
@@ -244,16 +256,58 @@ class MeetingService:
     async def move(
         self, actor: Actor, meeting_id: int, start: datetime, end: datetime | None
     ) -> Meeting:
+        """New start (and end; without one the duration stays), announced to all invited."""
+        return await self.update(actor, meeting_id, MeetingChanges(start=start, end=end))
+
+    async def update(self, actor: Actor, meeting_id: int, changes: MeetingChanges) -> Meeting:
+        """Change what is given; everyone invited gets the update with SEQUENCE + 1."""
         actor.require_coordinator()
         now = self._clock.now()
         async with self._work() as uow:
             meeting = await self._get_scheduled(uow, meeting_id)
-            end = end or start + (meeting.ends_at - meeting.starts_at)
-            self._check_times(start, end, now)
+            start = changes.start or meeting.starts_at
+            end = changes.end or start + (meeting.ends_at - meeting.starts_at)
+            if changes.start is not None or changes.end is not None:
+                self._check_times(start, end, now)
+            draft = MeetingDraft(
+                title=changes.title if changes.title is not None else meeting.title,
+                start=start,
+                end=end,
+                location=changes.location if changes.location is not None else meeting.location,
+                online_url=(
+                    changes.online_url if changes.online_url is not None else meeting.online_url
+                ),
+                description=(
+                    changes.description if changes.description is not None else meeting.description
+                ),
+            )
+            meeting.title = self._check_title(draft.title)
+            meeting.location, meeting.online_url, meeting.description = self._check_texts(draft)
             meeting.starts_at, meeting.ends_at = start, end
             meeting.sequence += 1
             meeting.updated_at = now
             await self._notify_all(uow, meeting, "update")
+            await self._reschedule_reminders(uow, meeting)
+            await uow.commit()
+        self._notifier.outbox_changed()
+        return meeting
+
+    async def get(self, actor: Actor, meeting_id: int) -> Meeting:
+        actor.require_coordinator()
+        async with self._work() as uow:
+            return await self._get_scheduled(uow, meeting_id)
+
+    async def set_reminders(
+        self, actor: Actor, meeting_id: int, minutes: Sequence[int] | None
+    ) -> Meeting:
+        """This meeting's reminders (minutes before the start); None: the configured default."""
+        actor.require_coordinator()
+        async with self._work() as uow:
+            meeting = await self._get_scheduled(uow, meeting_id)
+            meeting.reminder_minutes = (
+                sorted(set(minutes), reverse=True) if minutes is not None else None
+            )
+            meeting.updated_at = self._clock.now()
             await self._reschedule_reminders(uow, meeting)
             await uow.commit()
         self._notifier.outbox_changed()

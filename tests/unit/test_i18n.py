@@ -13,6 +13,7 @@ import pytest
 
 from bot.i18n import LANGUAGES, Html, catalog, translator
 from handlers import commands
+from handlers.meeting_wizard import FIELDS
 from storage.models import OrganisationKind, RsvpAnswer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +39,7 @@ def dynamic_keys() -> set[str]:
     keys |= {f"broadcast.target.{kind.value}" for kind in OrganisationKind}
     keys |= {f"rsvp.state.{answer.value}" for answer in RsvpAnswer} | {"rsvp.state.none"}
     keys |= {f"rsvp.button.{answer.value}" for answer in RsvpAnswer}
+    keys |= {f"wizard.field.{field}" for field in FIELDS}
     keys |= {f"language.name.{language}" for language in LANGUAGES}
     return keys
 

@@ -1,0 +1,97 @@
+"""The guided forms: /newmeeting without arguments and /editmeeting <id>."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from storage.models import Meeting
+from tests.e2e.harness import COORDINATOR, Harness
+from tests.emulator import RecordedCall
+from tests.support import COORDINATOR_ID
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    markup = message.get("reply_markup") or {}
+    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
+
+
+async def say(bot: Harness, text: str) -> str:
+    return (await bot.send(COORDINATOR, text)).text or ""
+
+
+async def click(bot: Harness, label: str) -> str:
+    """Press `label` under the coordinator's latest message; the bot's next message."""
+    message = bot.emu.last_message(COORDINATOR_ID)
+    mark = bot.emu.mark()
+    await bot.press(COORDINATOR, message, buttons(message)[label])
+    call: RecordedCall = await bot.emu.wait_for(
+        chat_id=COORDINATOR_ID, method="sendMessage", after=mark
+    )
+    return call.text or ""
+
+
+async def test_guided_creation_with_back_and_bad_input(bot: Harness) -> None:
+    (member,) = await bot.seed_members(1)
+    assert "Schritt 1 von 5" in await say(bot, "/neuertermin")
+    assert "Schritt 2 von 5" in await say(bot, "Forum <Stadt-Umland>")
+    assert "gibt es in dieser Nacht nicht" in await say(bot, "28.03.2027 02:30")
+    assert "Schritt 3 von 5" in await say(bot, "03.12.2026 18:00")
+    assert "Schritt 2 von 5" in await click(bot, "« Zurück")
+    assert "Schritt 3 von 5" in await say(bot, "03.12.2026 17:30")
+    assert "Schritt 4 von 5" in await click(bot, "90 Min.")
+    assert "Schritt 5 von 5" in await say(bot, "Rathaus Jena, Markt 1")
+    preview = await click(bot, "Mobilität")
+    assert "Forum &lt;Stadt-Umland&gt;" in preview
+    assert "Do., 03.12.2026, 17:30–19:00 Uhr" in preview and "Für: Mobilität" in preview
+    assert await bot.count(Meeting) == 0  # nothing before the confirmation
+    done = await click(bot, "✅ Anlegen und einladen")
+    assert done.startswith("Termin #1 angelegt")
+    async with bot.uow() as uow:
+        meeting = await uow.meetings.get(1)
+    assert meeting is not None and meeting.group_id == 3
+    assert meeting.starts_at == datetime(2026, 12, 3, 16, 30, tzinfo=UTC)
+    assert meeting.location == "Rathaus Jena, Markt 1"
+    await bot.settle()
+    # The member is not in the working group: no invitation.
+    assert bot.emu.sent(chat_id=member.id) == []
+
+
+async def test_cancel_stores_nothing(bot: Harness) -> None:
+    await say(bot, "/newmeeting")
+    await say(bot, "Titel")
+    assert "nichts gespeichert" in await click(bot, "Abbrechen")
+    assert await bot.count(Meeting) == 0
+    # Text after the cancelled form is not taken for a meeting.
+    answer = await say(bot, "/hilfe")
+    assert "/neuertermin" in answer
+
+
+async def test_only_the_coordinator_gets_the_form(bot: Harness) -> None:
+    anna = bot.user("Anna")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    answer = await bot.send(anna, "/newmeeting")
+    assert "Koordination vorbehalten" in (answer.text or "")
+
+
+async def test_guided_edit_notifies_with_a_new_sequence(bot: Harness) -> None:
+    (member,) = await bot.seed_members(1)
+    await say(bot, "/newmeeting 03.12.2026 18:00 | Alt | Rathaus")
+    await bot.settle()
+    assert "Termin #1 bearbeiten" in await say(bot, "/terminbearbeiten 1")
+    assert "Titel" in await click(bot, "Titel")
+    assert "Titel: Neu" in await say(bot, "Neu")
+    await click(bot, "Ort")
+    preview = await say(bot, "https://meet.example.org/forum")
+    assert "https://meet.example.org/forum" in preview
+    done = await click(bot, "✅ Speichern und benachrichtigen")
+    assert done.startswith("Termin #1 geändert: Neu")
+    await bot.settle()
+    update = bot.emu.sent(chat_id=member.id, method="sendDocument")[-1]
+    assert "Geändert: Neu" in (update.text or "")
+    async with bot.uow() as uow:
+        meeting = await uow.meetings.get(1)
+    assert meeting is not None and meeting.sequence == 1
+    assert meeting.online_url == "https://meet.example.org/forum" and meeting.location is None
+    answer = await say(bot, "/terminbearbeiten 9")
+    assert "Einen Termin #9 gibt es nicht" in answer
