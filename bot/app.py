@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # Updates the bot asks Telegram for.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 WAKE_JOB = "outbox-wake"
+CONNECTIONS = 32
 
 
 class BotApplication(ForumApplication):
@@ -72,6 +73,10 @@ def build_application(
             )
         )
         .rate_limiter(limiter)
+        # Several requests in flight at once: 30 messages a second need it, and one slow
+        # request must not hold up every other (PTB's default pool has a single connection).
+        .connection_pool_size(CONNECTIONS)
+        .pool_timeout(30)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

@@ -68,7 +68,7 @@ class HttpServer:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._socket = socket.create_server((self._host, self._requested_port))
+        self._socket = _listening_socket(self._host, self._requested_port)
         self._task = asyncio.create_task(
             self._server.serve(sockets=[self._socket]), name="http-server"
         )
@@ -88,3 +88,19 @@ class HttpServer:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket created with IPPROTO_TCP (not 0, as `socket.create_server` does):
+    asyncio sets TCP_NODELAY only on connections it recognises as TCP, and without it each
+    answer waits about 40 ms for a delayed ACK."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock

@@ -1,20 +1,22 @@
 """Telegram's limits, kept by the bot itself so that Telegram never has to answer 429.
 
-Every request of the bot passes `TelegramLimiter` (PTB's rate-limiter hook). Requests that put a
-message into a chat get a time slot:
+Every request of the bot passes `TelegramLimiter` (PTB's rate-limiter hook). A request that puts
+a message into a chat goes out only when, at that very moment,
 
-- overall: slots on a grid `1 / per_second` apart, each taken at most once, so no second ever
-  holds more than `per_second` messages;
-- per chat: one message a second to a private chat, twenty a minute (one per three seconds) to a
-  group; a chat's next message waits for its own slot without holding up other chats.
+- fewer than `per_second` messages went out in the last second (a sliding window), and
+- the chat's previous message is at least a second (private chat) or three seconds (group, so
+  twenty a minute) ago.
 
-A small safety margin absorbs the jitter between taking a slot and the request arriving.
+Otherwise it waits just as long as needed and checks again; other chats are not held up. The
+check is made when the request really leaves, so a busy event loop that delays some requests
+cannot bunch them into a burst. A small safety margin absorbs the jitter on the way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, TypedDict
@@ -67,13 +69,16 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
-        self._slot = MARGIN / per_second
+        # One place short of the limit, in a window 5 % longer than a second: a request held up
+        # for a moment on its way (a busy loop, a full pool) cannot push a second over the limit.
+        self._capacity = max(1, math.floor(per_second) - 1)
+        self._window = MARGIN
         self._private_interval = private_interval * MARGIN
         self._group_interval = group_interval * MARGIN
         self._time = time
-        self._taken: set[int] = set()
-        self._chat_next: dict[int | str, float] = {}
-        self._lock = asyncio.Lock()
+        self._sent: deque[float] = deque()
+        self._chat_last: dict[int | str, float] = {}
+        self._chat_paused: dict[int | str, float] = {}
         self.retry_after_count = 0
         """How many 429 answers Telegram gave (should stay 0)."""
 
@@ -89,35 +94,35 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
     def pause(self, chat_id: int | str, seconds: float) -> None:
         """After a 429 for this chat: nothing more to it before `seconds` have passed."""
         until = self._now() + seconds
-        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), until)
+        self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
 
-    async def reserve(self, chat_id: int | str) -> float:
-        """Take the earliest slot this chat may use; returns its time (loop clock)."""
-        async with self._lock:
-            now = self._now()
-            ready = max(now, self._chat_next.get(chat_id, 0.0))
-            slot = math.ceil(ready / self._slot)
-            while slot in self._taken:
-                slot += 1
-            self._taken.add(slot)
-            at = slot * self._slot
+    def try_take(self, chat_id: int | str, now: float) -> float:
+        """Take a place for a message to `chat_id` now: 0.0 if taken, else seconds to wait."""
+        while self._sent and self._sent[0] <= now - self._window:
+            self._sent.popleft()
+        waits = [self._chat_paused.get(chat_id, 0.0) - now]
+        if len(self._sent) >= self._capacity:
+            waits.append(self._sent[0] + self._window - now)
+        last = self._chat_last.get(chat_id)
+        if last is not None:
             interval = self._private_interval if is_private(chat_id) else self._group_interval
-            self._chat_next[chat_id] = at + interval
-            self._forget_before(now)
-            return at
+            waits.append(last + interval - now)
+        wait = max(waits)
+        if wait > 0:
+            return wait
+        self._sent.append(now)
+        self._chat_last[chat_id] = now
+        if len(self._chat_last) > 4096:
+            horizon = now - self._group_interval
+            self._chat_last = {c: t for c, t in self._chat_last.items() if t > horizon}
+            self._chat_paused = {c: t for c, t in self._chat_paused.items() if t > now}
+        return 0.0
 
-    def _forget_before(self, now: float) -> None:
-        if len(self._taken) > 4096:
-            floor = math.floor(now / self._slot) - 1
-            self._taken = {s for s in self._taken if s >= floor}
-        if len(self._chat_next) > 4096:
-            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
-
-    async def _wait_for_slot(self, chat_id: int | str) -> None:
-        at = await self.reserve(chat_id)
-        delay = at - self._now()
-        if delay > 0:
-            await asyncio.sleep(delay)
+    async def _wait_for_place(self, chat_id: int | str) -> None:
+        wait = self.try_take(chat_id, self._now())
+        while wait > 0:
+            await asyncio.sleep(wait)  # exactly as long as the limits ask, then check again
+            wait = self.try_take(chat_id, self._now())
 
     async def process_request(
         self,
@@ -134,7 +139,7 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         while True:
             if limited:
                 assert isinstance(chat_id, int | str)
-                await self._wait_for_slot(chat_id)
+                await self._wait_for_place(chat_id)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:

@@ -35,6 +35,7 @@ RETRY_AFTER_RETRIES = 3
 @dataclass(frozen=True)
 class SenderConfig:
     batch: int = 60
+    concurrency: int = 8
     lease: timedelta = timedelta(seconds=60)
     max_attempts: int = 5
     backoff_base: timedelta = timedelta(seconds=2)
@@ -154,7 +155,15 @@ class OutboxSender:
             await uow.commit()
         if not rows:
             return 0
-        await asyncio.gather(*(self._deliver(row, row.member_id in gone) for row in rows))
+        # A few rows in flight at once are enough for 30 a second; many more only queue up in
+        # the connection and database pools and make the moment a message arrives less exact.
+        slots = asyncio.Semaphore(self.config.concurrency)
+
+        async def deliver(row: OutboxMessage) -> None:
+            async with slots:
+                await self._deliver(row, row.member_id in gone)
+
+        await asyncio.gather(*(deliver(row) for row in rows))
         touched = {r.broadcast_id for r in rows if r.broadcast_id is not None}
         for listener in self._listeners:
             try:

@@ -88,7 +88,6 @@ async def test_iso_dates_and_the_default_duration(bot: Harness) -> None:
 
 async def test_bad_input_is_refused_with_an_explanation(bot: Harness) -> None:
     cases = {
-        "/newmeeting": "/neuertermin 03.12.2026 18:00-20:00",
         "/newmeeting 03.12.2026 18:00": "/neuertermin 03.12.2026 18:00-20:00",
         "/newmeeting morgen | Titel": "verstehe ich nicht",
         "/newmeeting 31.02.2027 18:00 | Titel": "gibt es nicht",
