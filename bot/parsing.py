@@ -180,3 +180,23 @@ def split_place(text: str) -> tuple[str | None, str | None]:
         return text, None
     rest = clean_text((text[: match.start()] + text[match.end() :]).strip(" ,;/–-"))
     return rest or None, match.group(0)
+
+
+_OFFSET = re.compile(r"(\d{1,4})\s*([dhm])")
+_UNIT_MINUTES = {"d": 24 * 60, "h": 60, "m": 1}
+
+
+def parse_offsets(text: str) -> list[int]:
+    """`7d, 24h, 30m` → minutes before an event, largest first (at most 5, at most 60 days)."""
+    minutes = set()
+    for part in text.replace(" ", "").split(","):
+        match = _OFFSET.fullmatch(part.lower())
+        if match is None:
+            raise InvalidInput("reminders.invalid", value=part[:20])
+        value = int(match.group(1)) * _UNIT_MINUTES[match.group(2)]
+        if not 1 <= value <= 60 * 24 * 60:
+            raise InvalidInput("reminders.invalid", value=part[:20])
+        minutes.add(value)
+    if not minutes or len(minutes) > 5:
+        raise InvalidInput("reminders.invalid", value=text[:20])
+    return sorted(minutes, reverse=True)

@@ -57,6 +57,7 @@ NEWMEETING = Command("newmeeting", "neuertermin", Role.COORDINATOR, private_only
 EDITMEETING = Command("editmeeting", "terminbearbeiten", Role.COORDINATOR, private_only=True)
 MOVEMEETING = Command("movemeeting", "terminverschieben", Role.COORDINATOR, private_only=True)
 CANCELMEETING = Command("cancelmeeting", "terminabsagen", Role.COORDINATOR, private_only=True)
+REMINDERS = Command("meetingreminders", "terminerinnerungen", Role.COORDINATOR, private_only=True)
 MINUTES = Command("minutes", "protokoll", Role.COORDINATOR, private_only=True)
 BROADCAST = Command("broadcast", "rundschreiben", Role.COORDINATOR, private_only=True)
 BROADCASTS = Command("broadcasts", "rundschreibenliste", Role.COORDINATOR, private_only=True)
@@ -85,6 +86,7 @@ ALL: tuple[Command, ...] = (
     EDITMEETING,
     MOVEMEETING,
     CANCELMEETING,
+    REMINDERS,
     MINUTES,
     BROADCAST,
     BROADCASTS,

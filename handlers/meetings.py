@@ -8,7 +8,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import Html, Translator
-from bot.parsing import clean_text, parse_positive_int, parse_when, split_place
+from bot.parsing import clean_text, parse_offsets, parse_positive_int, parse_when, split_place
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.meetings import (
@@ -271,6 +271,33 @@ async def cancel_meeting(
     await reply(update, t("meeting.cancelled", id=cancelled.id, title=cancelled.title))
 
 
+@forum_handler(private_only=True)
+async def meeting_reminders(
+    update: Update, context: ForumContext, actor: Actor, t: Translator
+) -> None:
+    """`/meetingreminders 3 2h,30m` for this meeting, `/meetingreminders 3 standard` back."""
+    actor.require_coordinator()
+    args = context.args or []
+    meeting_id = _meeting_id(args, "reminders.usage")
+    if len(args) < 2:
+        raise InvalidInput("reminders.usage")
+    text = " ".join(args[1:])
+    offsets = None if text.lower() in ("standard", "default") else parse_offsets(text)
+    changed = await _service(context).set_reminders(actor, meeting_id, offsets)
+    shown = ", ".join(
+        _offset_label(t, m) for m in (offsets or context.services.settings.meeting_reminders)
+    )
+    await reply(update, t("reminders.set", id=changed.id, offsets=shown))
+
+
+def _offset_label(t: Translator, minutes: int) -> str:
+    if minutes % (24 * 60) == 0:
+        return t("reminders.days", count=minutes // (24 * 60))
+    if minutes % 60 == 0:
+        return t("reminders.hours", count=minutes // 60)
+    return t("reminders.minutes", count=minutes)
+
+
 # --- agenda ----------------------------------------------------------------------------
 
 
@@ -360,6 +387,7 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
         CommandHandler(commands.CANCELMEETING.names, cancel_meeting),
         CommandHandler(commands.AGENDA.names, agenda),
         CommandHandler(commands.MINUTES.names, minutes),
+        CommandHandler(commands.REMINDERS.names, meeting_reminders),
         MessageHandler(
             filters.Document.ALL
             & filters.CaptionRegex(rf"^/({'|'.join(commands.MINUTES.names)})(@\w+)?\b"),

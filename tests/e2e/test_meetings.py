@@ -316,3 +316,20 @@ async def test_the_calendar_feed_over_http(bot: Harness) -> None:
         assert (await client.get(unknown)).status_code == 404
         health = await client.get(f"http://127.0.0.1:{bot.app.http.port}/healthz")
         assert health.status_code == 200
+
+
+async def test_reminders_can_be_set_per_meeting(bot: Harness) -> None:
+    await bot.seed_members(1)
+    await create(bot)
+    answer = await bot.send(COORDINATOR, "/terminerinnerungen 1 2h, 30m")
+    assert answer.text == "Termin #1: Erinnerungen 2 Std., 30 Min. vor Beginn."
+    async with bot.uow() as uow:
+        due = sorted(r.due_at for r in await _outbox(uow) if r.kind == "meeting_reminder")
+    assert due == [START - timedelta(hours=2), START - timedelta(minutes=30)]
+    answer = await bot.send(COORDINATOR, "/terminerinnerungen 1 bald")
+    assert "verstehe ich nicht" in (answer.text or "")
+    answer = await bot.send(COORDINATOR, "/terminerinnerungen 1 standard")
+    assert answer.text == "Termin #1: Erinnerungen 7 Tg., 1 Tg. vor Beginn."
+    async with bot.uow() as uow:
+        due = sorted(r.due_at for r in await _outbox(uow) if r.kind == "meeting_reminder")
+    assert due == [START - timedelta(days=7), START - timedelta(days=1)]
