@@ -568,6 +568,25 @@ class MeetingRepository:
         )
         return (await self.session.execute(stmt)).scalars().all()
 
+    async def agendas(
+        self, meeting_ids: Sequence[int]
+    ) -> dict[int, list[tuple[AgendaItem, Organisation | None]]]:
+        """The agendas of several meetings with the presenting organisations, in one query."""
+        result: dict[int, list[tuple[AgendaItem, Organisation | None]]] = {
+            mid: [] for mid in meeting_ids
+        }
+        if not meeting_ids:
+            return result
+        stmt = (
+            select(AgendaItem, Organisation)
+            .outerjoin(Organisation, col(Organisation.id) == col(AgendaItem.organisation_id))
+            .where(col(AgendaItem.meeting_id).in_(meeting_ids))
+            .order_by(col(AgendaItem.meeting_id), col(AgendaItem.position), col(AgendaItem.id))
+        )
+        for item, org in (await self.session.execute(stmt)).all():
+            result[item.meeting_id].append((item, org))
+        return result
+
     async def add_agenda_item(self, item: AgendaItem) -> AgendaItem:
         self.session.add(item)
         await self.session.flush()

@@ -552,14 +552,7 @@ class MeetingService:
     async def _agenda(
         self, uow: MeetingUnitOfWork, meeting_id: int
     ) -> list[tuple[AgendaItem, Organisation | None]]:
-        items = await uow.meetings.agenda(meeting_id)
-        result = []
-        for item in items:
-            org = (
-                await uow.organisations.get(item.organisation_id) if item.organisation_id else None
-            )
-            result.append((item, org))
-        return result
+        return (await uow.meetings.agendas([meeting_id]))[meeting_id]
 
     async def _languages(self, uow: MeetingUnitOfWork, members: Sequence[Member]) -> dict[int, str]:
         return await uow.user_settings.languages(
