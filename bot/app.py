@@ -103,7 +103,7 @@ async def open_services(
     try:
         await upgrade(engine)
         uow = unit_of_work_factory(engine)
-        services = build_services(settings, uow, clock, notifier or NoNotifier(), uow)
+        services = build_services(settings, uow, clock, notifier or NoNotifier(), uow, uow)
         added = await services.groups.seed(settings.working_groups)
     except BaseException:
         await engine.dispose()
@@ -155,6 +155,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         _wake_job, interval=settings.outbox_poll_seconds, name="outbox-poll"
     )
     sender.start()
+    # Once a day at the reminder time: the next reminder of every open task, and on Mondays
+    # the coordinator's summary of overdue tasks (both derived from the database).
+    app.job_queue.run_daily(
+        _tasks_daily, time=settings.task_reminder_time.replace(tzinfo=settings.tz), name="tasks"
+    )
     bot_app.http = HttpServer(
         build_http_app(bot_app.services.meetings.feed), settings.http_host, settings.http_port
     )
@@ -172,6 +177,10 @@ def _schedule_wake(app: BotApplication, when: datetime) -> None:
         job.schedule_removal()
     delay = max((when - app.clock.now()).total_seconds(), 0.0)
     app.job_queue.run_once(_wake_job, when=delay, name=WAKE_JOB)
+
+
+async def _tasks_daily(context: ForumContext) -> None:
+    await context.services.tasks.daily()
 
 
 async def _wake_job(context: ForumContext) -> None:

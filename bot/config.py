@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     meeting_default_minutes: int = Field(default=120, ge=5, le=24 * 60)
     # Reminders before a meeting, e.g. "7d,24h" or "2h,30m".
     meeting_reminders: Annotated[tuple[int, ...], NoDecode] = (7 * 24 * 60, 24 * 60)
+    task_reminder_days: Annotated[tuple[int, ...], NoDecode] = (3,)
+    task_reminder_time: time = time(9, 0)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     public_base_url: str = "http://localhost:8080"
@@ -102,6 +104,20 @@ class Settings(BaseSettings):
             amount, unit = int(match.group(1)), match.group(2)
             minutes.append(amount * {"d": 24 * 60, "h": 60, "m": 1}[unit])
         return tuple(sorted(set(minutes), reverse=True))
+
+    @field_validator("task_reminder_days", mode="before")
+    @classmethod
+    def _parse_days(cls, value: object) -> object:
+        parts = _split_csv(value)
+        if isinstance(parts, list):
+            try:
+                days = tuple(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("comma-separated numbers of days, e.g. 3 or 7,3") from None
+            if any(d < 1 or d > 60 for d in days):
+                raise ValueError("days between 1 and 60")
+            return days
+        return parts
 
     @field_validator("public_base_url")
     @classmethod

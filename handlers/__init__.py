@@ -19,6 +19,7 @@ from handlers import (
     members,
     privacy,
     start,
+    tasks,
 )
 
 
@@ -37,6 +38,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         members,
         groups,
         meetings,
+        tasks,
         privacy,
         broadcasts,
         fallback,

@@ -59,6 +59,13 @@ MOVEMEETING = Command("movemeeting", "terminverschieben", Role.COORDINATOR, priv
 CANCELMEETING = Command("cancelmeeting", "terminabsagen", Role.COORDINATOR, private_only=True)
 REMINDERS = Command("meetingreminders", "terminerinnerungen", Role.COORDINATOR, private_only=True)
 MINUTES = Command("minutes", "protokoll", Role.COORDINATOR, private_only=True)
+TASKS = Command("tasks", "aufgaben", Role.MEMBER, coordinators_too=True)
+DONE = Command("done", "erledigt", Role.MEMBER)
+NEWTASK = Command("newtask", "neueaufgabe", Role.COORDINATOR, private_only=True)
+REOPENTASK = Command("reopentask", "aufgabeoeffnen", Role.COORDINATOR, private_only=True)
+REASSIGNTASK = Command("reassigntask", "aufgabeuebertragen", Role.COORDINATOR, private_only=True)
+TASKDUE = Command("taskdue", "aufgabefrist", Role.COORDINATOR, private_only=True)
+CANCELTASK = Command("canceltask", "aufgabestreichen", Role.COORDINATOR, private_only=True)
 BROADCAST = Command("broadcast", "rundschreiben", Role.COORDINATOR, private_only=True)
 BROADCASTS = Command("broadcasts", "rundschreibenliste", Role.COORDINATOR, private_only=True)
 ARCHIVEGROUP = Command("archivegroup", "agarchivieren", Role.COORDINATOR, private_only=True)
@@ -72,6 +79,8 @@ ALL: tuple[Command, ...] = (
     MEETING,
     AGENDA,
     CALENDAR,
+    TASKS,
+    DONE,
     MYDATA,
     LEAVE,
     INVITE,
@@ -88,6 +97,11 @@ ALL: tuple[Command, ...] = (
     CANCELMEETING,
     REMINDERS,
     MINUTES,
+    NEWTASK,
+    REOPENTASK,
+    REASSIGNTASK,
+    TASKDUE,
+    CANCELTASK,
     BROADCAST,
     BROADCASTS,
 )

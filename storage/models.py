@@ -6,7 +6,7 @@ The database is the only store of record. Every datetime column is timezone-awar
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, BigInteger, Column, Enum, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
@@ -54,6 +54,12 @@ class RsvpAnswer(enum.StrEnum):
     YES = "yes"
     NO = "no"
     MAYBE = "maybe"
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
 
 
 class MemberStatus(enum.StrEnum):
@@ -326,3 +332,34 @@ class InstanceSecret(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     secret: str = Field(max_length=128)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Task(SQLModel, table=True):
+    """An Aufgabe owned by a member organisation (any of its members may report) or a member."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    organisation_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("organisation.id", ondelete="SET NULL"), index=True),
+    )
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), index=True),
+    )
+    meeting_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="SET NULL"))
+    )
+    # The day it is due (fällig am), a calendar date in the configured zone.
+    due_date: date
+    status: TaskStatus = Field(
+        default=TaskStatus.OPEN,
+        sa_column=Column(_enum(TaskStatus, "task_status"), nullable=False, index=True),
+    )
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_by: int | None = Field(default=None, foreign_key="member.id")
+    comment: str | None = Field(default=None, max_length=1000)
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

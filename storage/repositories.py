@@ -29,6 +29,8 @@ from storage.models import (
     OutboxMessage,
     OutboxState,
     RsvpAnswer,
+    Task,
+    TaskStatus,
     UserSettings,
     WorkingGroup,
     WorkingGroupMember,
@@ -630,3 +632,31 @@ class CalendarFeedRepository:
     def _insert(self) -> Any:
         dialect = self.session.get_bind().dialect.name
         return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
+class TaskRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, task: Task) -> Task:
+        self.session.add(task)
+        await self.session.flush()
+        return task
+
+    async def get(self, task_id: int) -> Task | None:
+        return await self.session.get(Task, task_id)
+
+    async def open_tasks(
+        self, *, organisation_id: int | None = None, member_id: int | None = None
+    ) -> Sequence[Task]:
+        """Open tasks, due first; of one owner (organisation or member) or, without, all."""
+        stmt = select(Task).where(Task.status == TaskStatus.OPEN)
+        if organisation_id is not None or member_id is not None:
+            stmt = stmt.where(
+                or_(
+                    col(Task.organisation_id) == organisation_id,
+                    col(Task.member_id) == member_id,
+                )
+            )
+        stmt = stmt.order_by(col(Task.due_date), col(Task.id))
+        return (await self.session.execute(stmt)).scalars().all()

@@ -15,6 +15,7 @@ from storage.repositories import (
     MemberRepository,
     OrganisationRepository,
     OutboxRepository,
+    TaskRepository,
     UserSettingsRepository,
     WorkingGroupRepository,
 )
@@ -32,6 +33,7 @@ class SqlUnitOfWork:
     broadcasts: BroadcastRepository
     meetings: MeetingRepository
     feeds: CalendarFeedRepository
+    tasks: TaskRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -49,6 +51,7 @@ class SqlUnitOfWork:
         self.broadcasts = BroadcastRepository(session)
         self.meetings = MeetingRepository(session)
         self.feeds = CalendarFeedRepository(session)
+        self.tasks = TaskRepository(session)
         return self
 
     async def __aexit__(

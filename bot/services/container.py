@@ -14,6 +14,7 @@ from bot.services.groups import GroupService
 from bot.services.meetings import MeetingService, MeetingUnitOfWork
 from bot.services.membership import MembershipService
 from bot.services.notify import Notifier
+from bot.services.tasks import TaskService, TaskUnitOfWork
 from bot.services.uow import UnitOfWorkFactory
 
 
@@ -25,6 +26,7 @@ class Services:
     groups: GroupService
     broadcasts: BroadcastService
     meetings: MeetingService
+    tasks: TaskService
 
 
 def build_services(
@@ -33,6 +35,7 @@ def build_services(
     clock: Clock,
     notifier: Notifier,
     meeting_uow: Callable[[], MeetingUnitOfWork],
+    task_uow: Callable[[], TaskUnitOfWork],
 ) -> Services:
     return Services(
         settings=settings,
@@ -58,5 +61,15 @@ def build_services(
             ),
             calendar_name=settings.calendar_name,
             public_base_url=settings.public_base_url,
+        ),
+        tasks=TaskService(
+            task_uow,
+            clock,
+            notifier,
+            zone=settings.tz,
+            coordinator_ids=settings.coordinator_ids,
+            reminder_days=settings.task_reminder_days,
+            reminder_time=settings.task_reminder_time,
+            default_language=settings.default_language,
         ),
     )

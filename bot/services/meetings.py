@@ -42,7 +42,7 @@ from storage.models import (
     OutboxMessage,
     RsvpAnswer,
 )
-from storage.repositories import CalendarFeedRepository, MeetingRepository
+from storage.repositories import CalendarFeedRepository, MeetingRepository, TaskRepository
 
 MAX_TITLE = 200
 MAX_LOCATION = 300
@@ -59,6 +59,8 @@ class MeetingUnitOfWork(UnitOfWork, Protocol):
     def meetings(self) -> MeetingRepository: ...
     @property
     def feeds(self) -> CalendarFeedRepository: ...
+    @property
+    def tasks(self) -> TaskRepository: ...
 
 
 @dataclass(frozen=True)
@@ -497,7 +499,26 @@ class MeetingService:
             if member is None or member.telegram_id is None:
                 return None
             meetings = await uow.meetings.for_feed(now - timedelta(days=FEED_CANCELLED_DAYS))
-            events = [self._event(m, await self._agenda(uow, meeting_ref(m))) for m in meetings]
+            agendas = await uow.meetings.agendas([meeting_ref(m) for m in meetings])
+            events = [self._event(m, agendas[meeting_ref(m)]) for m in meetings]
+            tasks = await uow.tasks.open_tasks(
+                organisation_id=member.organisation_id, member_id=member.id
+            )
+        # The open tasks of the member and their organisation, as all-day entries.
+        events += [
+            CalendarEvent(
+                uid=f"task-{task.id}@forum-assistant",
+                sequence=0,
+                title=f"Aufgabe #{task.id}: {task.title}",
+                start=task.due_date,
+                end=task.due_date + timedelta(days=1),
+                description=task.description,
+                categories=("Aufgabe",),
+                created=task.created_at,
+                last_modified=task.updated_at,
+            )
+            for task in tasks
+        ]
         return render_feed(
             events,
             zone=self.zone,
@@ -601,7 +622,14 @@ class MeetingService:
                 if meeting.reminder_minutes is not None
                 else list(self._reminders)
             )
-            due_times = [(o, meeting.starts_at - o) for o in offsets if meeting.starts_at - o > now]
+            # Reminders due before the meeting's last change never made sense; one that fell
+            # due after it is kept (sent if still pending; storing a sent one again is a no-op).
+            due_times = [
+                (o, meeting.starts_at - o)
+                for o in offsets
+                if meeting.starts_at - o > meeting.updated_at
+            ]
+
             if due_times:
                 agenda = await self._agenda(uow, meeting_id)
                 audience = await uow.members.recipients(group_id=meeting.group_id)

@@ -18,11 +18,13 @@ MEMBER_COMMANDS = {
     "termin",
     "tagesordnung",
     "kalender",
+    "aufgaben",
+    "erledigt",
     "meinedaten",
     "austreten",
 }
 COORDINATOR_ONLY = {c.de for c in commands.ALL if c.role is commands.Role.COORDINATOR}
-READING = {"termine", "termin", "tagesordnung"}
+READING = {"termine", "termin", "tagesordnung", "aufgaben"}
 
 
 def listed(text: str | None) -> set[str]:

@@ -1,0 +1,221 @@
+"""Tasks: /newtask, /tasks [overdue], the Erledigt button, /done, and the coordinator's
+/reopentask, /reassigntask, /taskdue, /canceltask."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.i18n import Html, Translator
+from bot.parsing import parse_positive_int
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput
+from bot.services.tasks import TaskService, TaskView
+from handlers import commands
+from handlers.common import forum_handler, reply
+from handlers.context import ForumContext
+
+_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2})")
+_DONE = re.compile(r"task:done:([1-9][0-9]{0,8})")
+
+
+def parse_date(text: str) -> date:
+    match = _DATE.fullmatch(text.strip())
+    if match is None:
+        raise InvalidInput("task.date_invalid", value=text.strip()[:30])
+    day, month, year = (
+        (match[1], match[2], match[3]) if match[1] else (match[6], match[5], match[4])
+    )
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise InvalidInput("task.date_invalid", value=text.strip()[:30]) from None
+
+
+def _service(context: ForumContext) -> TaskService:
+    return context.services.tasks
+
+
+def _rest(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "").partition(" ")[2].strip() if message else ""
+
+
+def _task_id(args: list[str] | None, usage: str) -> int:
+    task_id = parse_positive_int(args[0]) if args else None
+    if task_id is None:
+        raise InvalidInput(usage)
+    return task_id
+
+
+@forum_handler(private_only=True)
+async def new_task(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    actor.require_coordinator()
+    text = _rest(update)
+    meeting_id = None
+    if text.startswith("#"):
+        first, _, text = text.partition(" ")
+        meeting_id = parse_positive_int(first)
+        if meeting_id is None:
+            raise InvalidInput("task.usage")
+    pieces = [p.strip() for p in text.split("|")]
+    if len(pieces) < 3 or len(pieces) > 4:
+        raise InvalidInput("task.usage")
+    task, owner = await _service(context).create(
+        actor,
+        owner_ref=pieces[0],
+        due=parse_date(pieces[1]),
+        title=pieces[2],
+        description=pieces[3] if len(pieces) > 3 else None,
+        meeting_id=meeting_id,
+    )
+    await reply(
+        update,
+        t(
+            "task.created",
+            id=task.id,
+            title=task.title,
+            owner=owner.label(),
+            due=t.date(_service(context).at_reminder_time(task.due_date), _service(context).zone),
+        ),
+    )
+
+
+def _line(t: Translator, service: TaskService, view: TaskView) -> str:
+    task = view.task
+    key = "task.line_overdue" if view.overdue else "task.line"
+    return t(
+        key,
+        id=task.id,
+        title=task.title,
+        owner=view.owner.label(),
+        due=t.date(service.at_reminder_time(task.due_date), service.zone),
+    )
+
+
+@forum_handler()
+async def tasks(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    service = _service(context)
+    args = [a.lower() for a in context.args or []]
+    overdue_only = bool(args) and args[0] in ("overdue", "überfällig", "ueberfaellig")
+    views = await service.open_tasks(actor, overdue_only=overdue_only)
+    if not views:
+        await reply(update, t("task.none_overdue" if overdue_only else "task.none"))
+        return
+    if actor.is_coordinator:
+        groups: dict[str, list[str]] = {}
+        for view in views:
+            groups.setdefault(view.owner.label(), []).append(_line(t, service, view))
+        blocks = [
+            f"<b>{html.escape(owner, quote=False)}</b>\n" + "\n".join(lines)
+            for owner, lines in sorted(groups.items())
+        ]
+        await reply(update, t("task.list_all", blocks=Html("\n\n".join(blocks))))
+        return
+    lines = [_line(t, service, view) for view in views]
+    buttons = [
+        [
+            InlineKeyboardButton(
+                t("task.done_button_id", id=v.task.id), callback_data=f"task:done:{v.task.id}"
+            ),
+            InlineKeyboardButton(
+                t("task.comment_button_id", id=v.task.id), callback_data=f"task:comment:{v.task.id}"
+            ),
+        ]
+        for v in views[:20]
+    ]
+    await reply(
+        update,
+        t("task.list", lines=Html("\n".join(lines))),
+        reply_markup=InlineKeyboardMarkup(buttons),
+    )
+
+
+@forum_handler()
+async def done_button(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    query = update.callback_query
+    assert query is not None
+    data = query.data or ""
+    comment = re.fullmatch(r"task:comment:([1-9][0-9]{0,8})", data)
+    if comment is not None:
+        await reply(update, t("task.comment_hint", id=int(comment[1])))
+        await query.answer()
+        return
+    match = _DONE.fullmatch(data)
+    if match is None:
+        raise InvalidInput("error.button_invalid")
+    task = await _service(context).mark_done(actor, int(match[1]), None)
+    await query.answer(t("task.done_saved", id=task.id), show_alert=False)
+
+
+@forum_handler()
+async def done(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    args = context.args or []
+    task_id = _task_id(args, "task.done_usage")
+    task = await _service(context).mark_done(actor, task_id, " ".join(args[1:]))
+    await reply(update, t("task.done_saved", id=task.id))
+
+
+@forum_handler(private_only=True)
+async def reopen(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    actor.require_coordinator()
+    task, _ = await _service(context).change(
+        actor, _task_id(context.args, "task.change_usage"), reopen=True
+    )
+    await reply(update, t("task.reopened", id=task.id, title=task.title))
+
+
+@forum_handler(private_only=True)
+async def cancel(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    actor.require_coordinator()
+    task, _ = await _service(context).change(
+        actor, _task_id(context.args, "task.change_usage"), cancel=True
+    )
+    await reply(update, t("task.cancelled", id=task.id, title=task.title))
+
+
+@forum_handler(private_only=True)
+async def due(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    actor.require_coordinator()
+    args = context.args or []
+    task_id = _task_id(args, "task.change_usage")
+    if len(args) != 2:
+        raise InvalidInput("task.change_usage")
+    service = _service(context)
+    task, _ = await service.change(actor, task_id, due=parse_date(args[1]))
+    await reply(
+        update,
+        t(
+            "task.due_changed",
+            id=task.id,
+            due=t.date(service.at_reminder_time(task.due_date), service.zone),
+        ),
+    )
+
+
+@forum_handler(private_only=True)
+async def reassign(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    actor.require_coordinator()
+    args = context.args or []
+    task_id = _task_id(args, "task.change_usage")
+    if len(args) < 2:
+        raise InvalidInput("task.change_usage")
+    task, owner = await _service(context).change(actor, task_id, owner_ref=" ".join(args[1:]))
+    await reply(update, t("task.reassigned", id=task.id, owner=owner.label()))
+
+
+def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
+    return [
+        CommandHandler(commands.NEWTASK.names, new_task),
+        CommandHandler(commands.TASKS.names, tasks),
+        CommandHandler(commands.DONE.names, done),
+        CommandHandler(commands.REOPENTASK.names, reopen),
+        CommandHandler(commands.CANCELTASK.names, cancel),
+        CommandHandler(commands.TASKDUE.names, due),
+        CommandHandler(commands.REASSIGNTASK.names, reassign),
+        CallbackQueryHandler(done_button, pattern=r"^task:"),
+    ]
