@@ -7,6 +7,7 @@ recomputed whenever it or an answer changes.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -519,11 +520,19 @@ class MeetingService:
             )
             for task in tasks
         ]
-        return render_feed(
+        # DTSTAMP is the newest change, not the current time: the file (and its ETag) stays
+        # the same until something changes, so hourly polls get 304 Not Modified.
+        stamp = max(
+            [m.updated_at for m in meetings] + [task.updated_at for task in tasks],
+            default=feed.created_at,
+        )
+        # Rendering a large feed takes a while: off the event loop that serves Telegram.
+        return await asyncio.to_thread(
+            render_feed,
             events,
             zone=self.zone,
             organizer=self._organizer,
-            now=now,
+            now=stamp,
             name=self._calendar_name,
         )
 
