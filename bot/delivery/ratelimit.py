@@ -69,9 +69,9 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
-        # One place short of the limit, in a window 5 % longer than a second: a request held up
-        # for a moment on its way (a busy loop, a full pool) cannot push a second over the limit.
-        self._capacity = max(1, math.floor(per_second) - 1)
+        # Two places short of the limit, in a window 5 % longer than a second: requests held up
+        # on their way (a busy event loop, up to about 120 ms) cannot push a second over it.
+        self._capacity = max(1, math.floor(per_second) - 2)
         self._window = MARGIN
         self._private_interval = private_interval * MARGIN
         self._group_interval = group_interval * MARGIN

@@ -32,8 +32,8 @@ def most_in_any_window(times: list[float], window: float) -> int:
 def test_overall_at_most_thirty_a_second_and_not_much_slower() -> None:
     limiter = TelegramLimiter(30, time=lambda: 0.0)
     sent = dispatch(limiter, [(0.0, chat) for chat in range(1, 301)])
-    assert most_in_any_window(sent, 1.0) <= 29  # one place kept free for jitter
-    assert max(sent) <= 11  # 300 messages in about ten and a half seconds
+    assert most_in_any_window(sent, 1.0) <= 28  # two places kept free for jitter
+    assert max(sent) <= 11.5  # 300 messages in a little over eleven seconds
 
 
 def test_one_a_second_to_a_person_and_twenty_a_minute_to_a_group() -> None:
@@ -54,7 +54,7 @@ def test_requests_delayed_by_a_busy_loop_do_not_burst() -> None:
     # Sixty requests all arrive late at once (the loop was busy): still 30 per second at most.
     limiter = TelegramLimiter(30, time=lambda: 0.0)
     sent = dispatch(limiter, [(5.0, chat) for chat in range(1, 61)])
-    assert most_in_any_window(sent, 1.0) <= 30
+    assert most_in_any_window(sent, 1.0) <= 28
 
 
 def test_a_pause_after_429_delays_only_that_chat() -> None:
