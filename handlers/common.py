@@ -11,8 +11,9 @@ from telegram import Message, Update, User
 from telegram.constants import ChatType, MessageLimit
 
 from bot.i18n import Translator, plain_text, translator
+from bot.parsing import parse_positive_int
 from bot.services.actor import Actor, Profile
-from bot.services.errors import NotAMember, ServiceError
+from bot.services.errors import InvalidInput, NotAMember, ServiceError
 from handlers.context import ForumContext
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,21 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> Iterator
         chunk = candidate
     if chunk:
         yield chunk
+
+
+def command_text(update: Update) -> str:
+    """What follows the command word (`/invite Gemeinde Zöllnitz | 16074093` → the rest)."""
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    return text.partition(" ")[2].strip()
+
+
+def required_number(args: list[str] | None, usage_key: str) -> int:
+    """The `#id` or number at the start of the arguments; else the command's usage text."""
+    number = parse_positive_int(args[0]) if args else None
+    if number is None:
+        raise InvalidInput(usage_key)
+    return number
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:

@@ -10,22 +10,15 @@ from bot.parsing import parse_organisation_spec, parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from handlers import commands
-from handlers.common import forum_handler, reply
+from handlers.common import command_text, forum_handler, reply
 from handlers.context import ForumContext
 from handlers.formatting import invite_link, organisation_label
-
-
-def _rest(update: Update) -> str:
-    """The text after the command word."""
-    message = update.effective_message
-    text = message.text if message and message.text else ""
-    return text.partition(" ")[2]
 
 
 @forum_handler(private_only=True)
 async def invite(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     actor.require_coordinator()
-    spec = parse_organisation_spec(_rest(update))
+    spec = parse_organisation_spec(command_text(update))
     services = context.services
     created = await services.membership.create_invitation(actor, spec)
     zone = services.settings.tz
@@ -73,7 +66,7 @@ async def revoke(update: Update, context: ForumContext, actor: Actor, t: Transla
 @forum_handler(private_only=True)
 async def organisation(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     actor.require_coordinator()
-    text = _rest(update)
+    text = command_text(update)
     if "|" not in text:
         raise InvalidInput("org.usage")
     updated = await context.services.membership.update_organisation(

@@ -32,6 +32,7 @@ from bot.services.meetings import MeetingChanges, MeetingDraft
 from handlers import commands
 from handlers.common import answer_error, reply, resolve
 from handlers.context import ForumContext
+from handlers.meetings import confirmation
 
 TITLE, WHEN, DURATION, PLACE, GROUP, PREVIEW, EDIT_CHOOSE, EDIT_VALUE = range(8)
 END = ConversationHandler.END
@@ -283,15 +284,7 @@ async def _create(
         ),
     )
     draft.clear()
-    await reply(
-        update,
-        t(
-            "meeting.created",
-            id=meeting.id,
-            title=meeting.title,
-            when=t.span(meeting.starts_at, meeting.ends_at, service.zone),
-        ),
-    )
+    await reply(update, confirmation(t, "meeting.created", meeting, service.zone))
     return END
 
 
@@ -341,15 +334,7 @@ async def _save(
         ),
     )
     draft.clear()
-    await reply(
-        update,
-        t(
-            "meeting.updated",
-            id=meeting.id,
-            title=meeting.title,
-            when=t.span(meeting.starts_at, meeting.ends_at, service.zone),
-        ),
-    )
+    await reply(update, confirmation(t, "meeting.updated", meeting, service.zone))
     return END
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -19,9 +21,9 @@ from bot.services.meetings import (
     answer_line,
 )
 from handlers import callbacks, commands
-from handlers.common import forum_handler, reply
+from handlers.common import command_text, forum_handler, reply, required_number
 from handlers.context import ForumContext
-from storage.models import RsvpAnswer
+from storage.models import Meeting, RsvpAnswer
 
 RSVP_BY_CODE = {"y": RsvpAnswer.YES, "n": RsvpAnswer.NO, "m": RsvpAnswer.MAYBE}
 AGENDA_VERBS = {
@@ -38,21 +40,18 @@ AGENDA_VERBS = {
 }
 
 
-def _rest(update: Update) -> str:
-    message = update.effective_message
-    text = message.text if message and message.text else ""
-    return text.partition(" ")[2].strip()
+def confirmation(t: Translator, key: str, meeting: Meeting, zone: ZoneInfo) -> str:
+    """`Termin #3 angelegt: Titel, Do., 03.12.2026, 18:00–20:00 Uhr …` and its siblings."""
+    return t(
+        key,
+        id=meeting.id,
+        title=meeting.title,
+        when=t.span(meeting.starts_at, meeting.ends_at, zone),
+    )
 
 
 def _service(context: ForumContext) -> MeetingService:
     return context.services.meetings
-
-
-def _meeting_id(args: list[str] | None, usage: str) -> int:
-    meeting_id = parse_positive_int(args[0]) if args else None
-    if meeting_id is None:
-        raise InvalidInput(usage)
-    return meeting_id
 
 
 # --- creating --------------------------------------------------------------------------
@@ -61,7 +60,7 @@ def _meeting_id(args: list[str] | None, usage: str) -> int:
 @forum_handler(private_only=True)
 async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     actor.require_coordinator()
-    text = _rest(update)
+    text = command_text(update)
     if not text:
         raise InvalidInput("meeting.usage")
     group_id = None
@@ -89,15 +88,7 @@ async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Tr
             group_id=group_id,
         ),
     )
-    await reply(
-        update,
-        t(
-            "meeting.created",
-            id=meeting.id,
-            title=meeting.title,
-            when=t.span(meeting.starts_at, meeting.ends_at, service.zone),
-        ),
-    )
+    await reply(update, confirmation(t, "meeting.created", meeting, service.zone))
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -138,7 +129,7 @@ async def meetings(update: Update, context: ForumContext, actor: Actor, t: Trans
 
 @forum_handler()
 async def meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    meeting_id = _meeting_id(context.args, "meeting.show_usage")
+    meeting_id = required_number(context.args, "meeting.show_usage")
     details = await _service(context).details(actor, meeting_id)
     await reply(update, _details_text(t, context, details, coordinator=actor.is_coordinator))
 
@@ -243,21 +234,13 @@ def code_state(code: str) -> str:
 async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     actor.require_coordinator()
     args = context.args or []
-    meeting_id = _meeting_id(args, "meeting.move_usage")
+    meeting_id = required_number(args, "meeting.move_usage")
     if len(args) < 3:
         raise InvalidInput("meeting.move_usage")
     service = _service(context)
     start, end = parse_when(" ".join(args[1:]), service.zone)
     moved = await service.move(actor, meeting_id, start, end)
-    await reply(
-        update,
-        t(
-            "meeting.moved",
-            id=moved.id,
-            title=moved.title,
-            when=t.span(moved.starts_at, moved.ends_at, service.zone),
-        ),
-    )
+    await reply(update, confirmation(t, "meeting.moved", moved, service.zone))
 
 
 @forum_handler(private_only=True)
@@ -266,7 +249,7 @@ async def cancel_meeting(
 ) -> None:
     actor.require_coordinator()
     args = context.args or []
-    meeting_id = _meeting_id(args, "meeting.cancel_usage")
+    meeting_id = required_number(args, "meeting.cancel_usage")
     cancelled = await _service(context).cancel(actor, meeting_id, " ".join(args[1:]))
     await reply(update, t("meeting.cancelled", id=cancelled.id, title=cancelled.title))
 
@@ -278,7 +261,7 @@ async def meeting_reminders(
     """`/meetingreminders 3 2h,30m` for this meeting, `/meetingreminders 3 standard` back."""
     actor.require_coordinator()
     args = context.args or []
-    meeting_id = _meeting_id(args, "reminders.usage")
+    meeting_id = required_number(args, "reminders.usage")
     if len(args) < 2:
         raise InvalidInput("reminders.usage")
     text = " ".join(args[1:])
@@ -304,7 +287,7 @@ def _offset_label(t: Translator, minutes: int) -> str:
 @forum_handler()
 async def agenda(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
-    meeting_id = _meeting_id(args, "agenda.usage")
+    meeting_id = required_number(args, "agenda.usage")
     service = _service(context)
     if len(args) > 1:
         actor.require_coordinator()
@@ -350,7 +333,7 @@ async def minutes(update: Update, context: ForumContext, actor: Actor, t: Transl
     message = update.effective_message
     assert message is not None
     words = (message.text or message.caption or "").split()
-    meeting_id = _meeting_id(words[1:], "meeting.minutes_usage")
+    meeting_id = required_number(words[1:], "meeting.minutes_usage")
     source = message if message.document else message.reply_to_message
     if source is None or source.document is None:
         raise InvalidInput("meeting.minutes_usage")

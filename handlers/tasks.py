@@ -16,7 +16,7 @@ from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.tasks import TaskService, TaskView
 from handlers import commands
-from handlers.common import forum_handler, reply
+from handlers.common import command_text, forum_handler, reply, required_number
 from handlers.context import ForumContext
 
 _DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2})")
@@ -40,22 +40,10 @@ def _service(context: ForumContext) -> TaskService:
     return context.services.tasks
 
 
-def _rest(update: Update) -> str:
-    message = update.effective_message
-    return (message.text or "").partition(" ")[2].strip() if message else ""
-
-
-def _task_id(args: list[str] | None, usage: str) -> int:
-    task_id = parse_positive_int(args[0]) if args else None
-    if task_id is None:
-        raise InvalidInput(usage)
-    return task_id
-
-
 @forum_handler(private_only=True)
 async def new_task(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     actor.require_coordinator()
-    text = _rest(update)
+    text = command_text(update)
     meeting_id = None
     if text.startswith("#"):
         first, _, text = text.partition(" ")
@@ -155,7 +143,7 @@ async def done_button(update: Update, context: ForumContext, actor: Actor, t: Tr
 @forum_handler()
 async def done(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
-    task_id = _task_id(args, "task.done_usage")
+    task_id = required_number(args, "task.done_usage")
     task = await _service(context).mark_done(actor, task_id, " ".join(args[1:]))
     await reply(update, t("task.done_saved", id=task.id))
 
@@ -164,7 +152,7 @@ async def done(update: Update, context: ForumContext, actor: Actor, t: Translato
 async def reopen(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     actor.require_coordinator()
     task, _ = await _service(context).change(
-        actor, _task_id(context.args, "task.change_usage"), reopen=True
+        actor, required_number(context.args, "task.change_usage"), reopen=True
     )
     await reply(update, t("task.reopened", id=task.id, title=task.title))
 
@@ -173,7 +161,7 @@ async def reopen(update: Update, context: ForumContext, actor: Actor, t: Transla
 async def cancel(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     actor.require_coordinator()
     task, _ = await _service(context).change(
-        actor, _task_id(context.args, "task.change_usage"), cancel=True
+        actor, required_number(context.args, "task.change_usage"), cancel=True
     )
     await reply(update, t("task.cancelled", id=task.id, title=task.title))
 
@@ -182,7 +170,7 @@ async def cancel(update: Update, context: ForumContext, actor: Actor, t: Transla
 async def due(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     actor.require_coordinator()
     args = context.args or []
-    task_id = _task_id(args, "task.change_usage")
+    task_id = required_number(args, "task.change_usage")
     if len(args) != 2:
         raise InvalidInput("task.change_usage")
     service = _service(context)
@@ -201,7 +189,7 @@ async def due(update: Update, context: ForumContext, actor: Actor, t: Translator
 async def reassign(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     actor.require_coordinator()
     args = context.args or []
-    task_id = _task_id(args, "task.change_usage")
+    task_id = required_number(args, "task.change_usage")
     if len(args) < 2:
         raise InvalidInput("task.change_usage")
     task, owner = await _service(context).change(actor, task_id, owner_ref=" ".join(args[1:]))
