@@ -136,16 +136,17 @@ class BotApiMethods:
         method: str,
         params: JsonDict,
         attachments: Mapping[str, UploadedFile] | None = None,
+        received_at: float | None = None,
     ) -> Any:
         """Run ``method`` (spec spelling) on valid ``params``; getUpdates is not handled here.
 
         ``attach://<name>`` references in ``params`` are replaced by the uploaded files."""
         chat = self._target_chat(params)
         if chat is not None:
-            self._check_chat_accepts(method, chat)
+            self._check_chat_accepts(method, chat, received_at)
         result = self._run(method, _resolve_attachments(params, attachments or {}))
         if chat is not None and self.rate_limiter is not None and counts_as_message(method):
-            self.rate_limiter.record(chat["id"], chat["type"])
+            self.rate_limiter.record(chat["id"], chat["type"], received_at)
         return result
 
     def _run(self, method: str, params: JsonDict) -> Any:
@@ -160,12 +161,14 @@ class BotApiMethods:
             logger.warning("emulator answers True to %s, which returns %s", method, returns)
         return True
 
-    def _check_chat_accepts(self, method: str, chat: JsonDict) -> None:
+    def _check_chat_accepts(
+        self, method: str, chat: JsonDict, received_at: float | None = None
+    ) -> None:
         """403 if the user blocked the bot, 429 if a rate limit is exceeded."""
         if method.startswith(_WRITING_PREFIXES) and chat["id"] in self.blocked:
             raise ApiError(403, BLOCKED)
         if self.rate_limiter is not None and counts_as_message(method):
-            retry_after = self.rate_limiter.retry_after(chat["id"], chat["type"])
+            retry_after = self.rate_limiter.retry_after(chat["id"], chat["type"], received_at)
             if retry_after is not None:
                 self.rate_limit_hits += 1
                 raise ApiError(

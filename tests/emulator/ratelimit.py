@@ -8,9 +8,9 @@ does not, so a bot that passes with enforcement on stays clear of the limits.
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,18 +29,22 @@ class SlidingWindow:
 
     capacity: int
     period: float
-    events: deque[float] = field(default_factory=deque)
+    # Kept sorted: requests are stamped when they arrive, and finish in a different order.
+    events: list[float] = field(default_factory=list)
 
     def wait_time(self, now: float) -> float:
-        """Seconds until one more event is allowed (0 if it is allowed now)."""
-        while self.events and self.events[0] <= now - self.period:
-            self.events.popleft()
-        if len(self.events) < self.capacity:
+        """Seconds until one more event at `now` is allowed (0 if it is allowed)."""
+        start = bisect.bisect_right(self.events, now - self.period)
+        if start > len(self.events) // 2:
+            del self.events[:start]
+            start = 0
+        within = self.events[start : bisect.bisect_right(self.events, now)]
+        if len(within) < self.capacity:
             return 0.0
-        return self.events[0] + self.period - now
+        return within[-self.capacity] + self.period - now
 
     def record(self, now: float) -> None:
-        self.events.append(now)
+        bisect.insort(self.events, now)
 
 
 class RateLimiter:
@@ -60,13 +64,16 @@ class RateLimiter:
             window = self._chats[chat_id] = SlidingWindow(*limit)
         return window
 
-    def retry_after(self, chat_id: int | str, chat_type: str) -> int | None:
-        """Whole seconds to wait if a message to this chat now would break a limit."""
-        now = self._clock()
+    def retry_after(
+        self, chat_id: int | str, chat_type: str, at: float | None = None
+    ) -> int | None:
+        """Whole seconds to wait if a message to this chat arriving `at` (default: now) would
+        break a limit."""
+        now = self._clock() if at is None else at
         wait = max(self._overall.wait_time(now), self._window(chat_id, chat_type).wait_time(now))
         return max(1, math.ceil(wait)) if wait > 0 else None
 
-    def record(self, chat_id: int | str, chat_type: str) -> None:
-        now = self._clock()
+    def record(self, chat_id: int | str, chat_type: str, at: float | None = None) -> None:
+        now = self._clock() if at is None else at
         self._overall.record(now)
         self._window(chat_id, chat_type).record(now)

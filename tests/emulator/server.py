@@ -22,6 +22,7 @@ import itertools
 import json
 import logging
 import socket
+import time
 from collections import deque
 from collections.abc import Callable, Generator
 from pathlib import Path
@@ -238,6 +239,8 @@ class BotApiEmulator:
 
     async def _handle(self, request: Request) -> Response:
         """Authenticate, decode, validate, inject faults, run the method, record the call."""
+        # Telegram counts a message against its limits when it arrives, not after our parsing.
+        received_at = time.monotonic()
         method_name: str = request.path_params["method"]
         if request.path_params["token"] != self.token:
             error = ApiError(401, "Unauthorized", violations=["request with a wrong bot token"])
@@ -264,7 +267,7 @@ class BotApiEmulator:
             if spec.name == "getUpdates":
                 result: Any = await self._long_poll(request, params)
             else:
-                result = self.api.dispatch(spec.name, params, attachments)
+                result = self.api.dispatch(spec.name, params, attachments, received_at)
         except ApiError as error:
             return self._answer(spec.name, params, error=error, attachments=attachments)
         except Exception as exc:  # a bug in the emulator: make it as loud as a violation
