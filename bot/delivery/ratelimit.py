@@ -73,6 +73,7 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         # on their way (a busy event loop, up to about 120 ms) cannot push a second over it.
         self._capacity = max(1, math.floor(per_second) - 2)
         self._window = MARGIN
+        self._spacing = 1.0 / per_second
         self._private_interval = private_interval * MARGIN
         self._group_interval = group_interval * MARGIN
         self._time = time
@@ -101,6 +102,10 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         while self._sent and self._sent[0] <= now - self._window:
             self._sent.popleft()
         waits = [self._chat_paused.get(chat_id, 0.0) - now]
+        if self._sent:
+            # Evenly spaced, never in bursts: a burst that meets a delay on its way arrives
+            # bunched up, and that is what overruns Telegram's window.
+            waits.append(self._sent[-1] + self._spacing - now)
         if len(self._sent) >= self._capacity:
             waits.append(self._sent[0] + self._window - now)
         last = self._chat_last.get(chat_id)
