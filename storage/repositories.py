@@ -37,6 +37,12 @@ from storage.models import (
 )
 
 
+def dialect_insert(session: AsyncSession) -> Any:
+    """INSERT with ON CONFLICT support for the session's database (PostgreSQL or SQLite)."""
+    dialect = session.get_bind().dialect.name
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
 class OrganisationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -212,10 +218,8 @@ class WorkingGroupRepository:
 
     async def join(self, link: WorkingGroupMember) -> bool:
         """Add the member to the group; False if they were in it already (a double press)."""
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         stmt = (
-            insert(WorkingGroupMember)
+            dialect_insert(self.session)(WorkingGroupMember)
             .values(group_id=link.group_id, member_id=link.member_id, joined_at=link.joined_at)
             .on_conflict_do_nothing()
         )
@@ -268,10 +272,6 @@ class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def _insert(self) -> Any:
-        dialect = self.session.get_bind().dialect.name
-        return postgresql_insert if dialect == "postgresql" else sqlite_insert
-
     async def enqueue(self, messages: Sequence[OutboxMessage]) -> int:
         """Insert the messages whose dedup_key is new; returns how many were new."""
         if not messages:
@@ -281,7 +281,7 @@ class OutboxRepository:
         added = 0
         for start in range(0, len(rows), 500):
             stmt = (
-                self._insert()(OutboxMessage)
+                dialect_insert(self.session)(OutboxMessage)
                 .values(rows[start : start + 500])
                 .on_conflict_do_nothing(index_elements=["dedup_key"])
             )
@@ -620,7 +620,7 @@ class CalendarFeedRepository:
         if existing is not None:
             return existing.secret
         stmt = (
-            self._insert()(InstanceSecret)
+            dialect_insert(self.session)(InstanceSecret)
             .values(id=1, secret=make, created_at=now)
             .on_conflict_do_nothing(index_elements=["id"])
         )
@@ -628,10 +628,6 @@ class CalendarFeedRepository:
         stored = await self.session.get(InstanceSecret, 1)
         assert stored is not None
         return stored.secret
-
-    def _insert(self) -> Any:
-        dialect = self.session.get_bind().dialect.name
-        return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
 class TaskRepository:
