@@ -19,6 +19,7 @@ from handlers import (
     members,
     privacy,
     start,
+    task_wizard,
     tasks,
 )
 
@@ -31,6 +32,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # 3. Last: any other command in a private chat gets a pointer to /help.
     for feature in (
         meeting_wizard,  # first: while a guided form is open, its text answers go to it
+        task_wizard,
         start,
         help,
         language,

@@ -61,6 +61,7 @@ REMINDERS = Command("meetingreminders", "terminerinnerungen", Role.COORDINATOR, 
 MINUTES = Command("minutes", "protokoll", Role.COORDINATOR, private_only=True)
 TASKS = Command("tasks", "aufgaben", Role.MEMBER, coordinators_too=True)
 DONE = Command("done", "erledigt", Role.MEMBER)
+COMMENT = Command("comment", "kommentar", Role.MEMBER)
 NEWTASK = Command("newtask", "neueaufgabe", Role.COORDINATOR, private_only=True)
 REOPENTASK = Command("reopentask", "aufgabeoeffnen", Role.COORDINATOR, private_only=True)
 REASSIGNTASK = Command("reassigntask", "aufgabeuebertragen", Role.COORDINATOR, private_only=True)
@@ -81,6 +82,7 @@ ALL: tuple[Command, ...] = (
     CALENDAR,
     TASKS,
     DONE,
+    COMMENT,
     MYDATA,
     LEAVE,
     INVITE,

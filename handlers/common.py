@@ -74,14 +74,17 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     return sent
 
 
-async def answer_error(update: Update, t: Translator, error: ServiceError, actor: Actor) -> None:
+async def answer_error(
+    update: Update, t: Translator, error: ServiceError, actor: Actor, *, as_message: bool = False
+) -> None:
+    """The error's text as an alert under a pressed button, else (or `as_message`) in chat."""
     key = error.message_key
     params = dict(error.params)
     if isinstance(error, NotAMember) and actor.is_coordinator:
         key = "error.coordinator_not_member"
     text = t(key, **params)
     query = update.callback_query
-    if query is not None:
+    if query is not None and not as_message:
         await query.answer(plain_text(text)[:200], show_alert=True)
     else:
         await reply(update, text)

@@ -87,7 +87,7 @@ def step(func: Step) -> Callable[[Update, ForumContext], Coroutine[Any, Any, obj
             actor.require_coordinator()
             return await func(update, context, actor, t, _draft(context))
         except ServiceError as error:
-            await answer_error(update, t, error, actor)
+            await answer_error(update, t, error, actor, as_message=True)
             state = _draft(context).get("state")
             return state if state is not None else END
 

@@ -148,6 +148,14 @@ async def done(update: Update, context: ForumContext, actor: Actor, t: Translato
     await reply(update, t("task.done_saved", id=task.id))
 
 
+@forum_handler()
+async def comment(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    args = context.args or []
+    task_id = required_number(args, "task.comment_usage")
+    task = await _service(context).comment(actor, task_id, " ".join(args[1:]))
+    await reply(update, t("task.comment_saved", id=task.id))
+
+
 @forum_handler(private_only=True)
 async def reopen(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     actor.require_coordinator()
@@ -201,6 +209,7 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
         CommandHandler(commands.NEWTASK.names, new_task),
         CommandHandler(commands.TASKS.names, tasks),
         CommandHandler(commands.DONE.names, done),
+        CommandHandler(commands.COMMENT.names, comment),
         CommandHandler(commands.REOPENTASK.names, reopen),
         CommandHandler(commands.CANCELTASK.names, cancel),
         CommandHandler(commands.TASKDUE.names, due),

@@ -142,6 +142,22 @@ class TaskService:
         self._notifier.outbox_changed()
         return task
 
+    async def comment(self, actor: Actor, task_id: int, text: str) -> Task:
+        """A progress note from an owner (or the coordinator): stored, and sent to the others."""
+        comment = clean_text(text)[:MAX_COMMENT]
+        if not comment:
+            raise InvalidInput("task.comment_usage")
+        async with self._uow() as uow:
+            task, owner = await self._task(uow, task_id)
+            self._may_report(actor, task)
+            if task.status is not TaskStatus.OPEN:
+                raise InvalidInput("task.not_open", id=task_id)
+            task.comment = comment
+            await self._tell(uow, task, owner, "task.notice_comment", actor)
+            await uow.commit()
+        self._notifier.outbox_changed()
+        return task
+
     async def change(
         self,
         actor: Actor,

@@ -20,6 +20,7 @@ MEMBER_COMMANDS = {
     "kalender",
     "aufgaben",
     "erledigt",
+    "kommentar",
     "meinedaten",
     "austreten",
 }

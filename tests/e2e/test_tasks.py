@@ -67,7 +67,7 @@ async def test_a_task_for_one_person_and_from_a_meeting(bot: Harness) -> None:
 async def test_bad_input_creates_nothing(bot: Harness) -> None:
     await member(bot, "Anna", "Gemeinde Zöllnitz")
     cases = {
-        "/newtask": "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026",
+        "/newtask Gemeinde Zöllnitz | 15.12.2026": "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026",
         "/newtask Gemeinde Nirgendwo | 15.12.2026 | Titel": "weder eine Mitgliedskommune",
         "/newtask @niemand | 15.12.2026 | Titel": "weder eine Mitgliedskommune",
         "/newtask Gemeinde Zöllnitz | 31.02.2027 | Titel": "kein gültiges Datum",
@@ -206,3 +206,61 @@ async def test_tasks_appear_in_the_feed_as_all_day_entries(bot: Harness) -> None
     assert str(entry["SUMMARY"]) == "Aufgabe #1: Stellungnahme"
     assert entry.decoded("DTSTART") == date(2026, 12, 15)
     assert entry.decoded("DTEND") == date(2026, 12, 16)
+
+
+async def test_guided_creation(bot: Harness) -> None:
+    anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
+
+    async def say(text: str) -> str:
+        return (await bot.send(COORDINATOR, text)).text or ""
+
+    async def click(label: str) -> str:
+        message = bot.emu.last_message(COORDINATOR_ID)
+        buttons = {
+            b["text"]: b["callback_data"]
+            for row in message["reply_markup"]["inline_keyboard"]
+            for b in row
+        }
+        mark = bot.emu.mark()
+        await bot.press(COORDINATOR, message, buttons[label])
+        call = await bot.emu.wait_for(chat_id=COORDINATOR_ID, method="sendMessage", after=mark)
+        return call.text or ""
+
+    assert "Schritt 1 von 4" in await say("/neueaufgabe")
+    assert "Schritt 2 von 4" in await say("Gemeinde Nirgendwo")
+    assert "Vergangenheit" in await say("01.01.2026")
+    assert "Schritt 3 von 4" in await say("15.12.2026")
+    assert "Schritt 2 von 4" in await click("« Zurück")
+    assert "Schritt 3 von 4" in await say("16.12.2026")
+    assert "Schritt 4 von 4" in await say("Stellungnahme <Radweg>")
+    preview = await click("Ohne Beschreibung")
+    assert "Stellungnahme &lt;Radweg&gt;" in preview and "Mi., 16.12.2026" in preview
+    assert await bot.count(Task) == 0
+    # The owner is checked on creation: asked again, then created.
+    mark = bot.emu.mark()
+    assert "weder eine Mitgliedskommune" in await click("✅ Vergeben")
+    await bot.emu.wait_for(chat_id=COORDINATOR_ID, text_contains="Schritt 1 von 4", after=mark)
+    assert "Schritt 2 von 4" in await say("Gemeinde Zöllnitz")
+    await say("16.12.2026")
+    await say("Stellungnahme Radweg")
+    await click("Ohne Beschreibung")
+    done = await click("✅ Vergeben")
+    assert done.startswith("Aufgabe #1 vergeben an Gemeinde Zöllnitz")
+    await bot.settle()
+    assert any("Neue Aufgabe #1" in t for t in texts(bot, anna.id))
+
+
+async def test_owners_comment_and_the_coordinator_hears_it(bot: Harness) -> None:
+    anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
+    bernd = await member(bot, "Bernd", "Gemeinde Zöllnitz")
+    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme")
+    answer = await bot.send(anna, "/kommentar 1 Entwurf liegt dem Bürgermeister vor")
+    assert answer.text == "Ihr Kommentar zu Aufgabe #1 ist gespeichert und weitergegeben."
+    await bot.settle()
+    for chat in (COORDINATOR_ID, bernd.id):
+        assert any("Entwurf liegt dem Bürgermeister vor" in t for t in texts(bot, chat))
+    async with bot.uow() as uow:
+        task = await uow.tasks.get(1)
+    assert task is not None and task.status is TaskStatus.OPEN
+    answer = await bot.send(anna, "/kommentar 1")
+    assert "/kommentar 5 Ihr Text" in (answer.text or "")
