@@ -76,13 +76,16 @@ async def new_task(update: Update, context: ForumContext, actor: Actor, t: Trans
 def _line(t: Translator, service: TaskService, view: TaskView) -> str:
     task = view.task
     key = "task.line_overdue" if view.overdue else "task.line"
-    return t(
+    line = t(
         key,
         id=task.id,
         title=task.title,
         owner=view.owner.label(),
         due=t.date(service.at_reminder_time(task.due_date), service.zone),
     )
+    if task.meeting_id is not None:
+        line += t("task.from_meeting", id=task.meeting_id)
+    return line
 
 
 @forum_handler()

@@ -60,6 +60,12 @@ async def test_a_task_for_one_person_and_from_a_meeting(bot: Harness) -> None:
         task = await uow.tasks.get(1)
     assert task is not None and task.meeting_id == 1 and task.member_id is not None
     await bot.settle()
+    listing = await bot.send(anna, "/aufgaben")
+    assert (
+        "#1 Protokoll prüfen – fällig am Do., 10.12.2026 (aus Termin #1, Protokoll: /termin 1)"
+        in (listing.text or "")
+    )
+    await bot.settle()
     assert any("Neue Aufgabe #1" in t for t in texts(bot, anna.id))
     assert not any("Neue Aufgabe" in t for t in texts(bot, bernd.id))
 
