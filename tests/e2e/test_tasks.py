@@ -260,6 +260,7 @@ async def test_owners_comment_and_the_coordinator_hears_it(bot: Harness) -> None
     anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
     bernd = await member(bot, "Bernd", "Gemeinde Zöllnitz")
     await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme")
+    await bot.settle()  # the notice of the new task first
     answer = await bot.send(anna, "/kommentar 1 Entwurf liegt dem Bürgermeister vor")
     assert answer.text == "Ihr Kommentar zu Aufgabe #1 ist gespeichert und weitergegeben."
     await bot.settle()
