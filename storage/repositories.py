@@ -89,6 +89,12 @@ class MemberRepository:
         )
         return [(m, o) for m, o in (await self.session.execute(stmt)).all()]
 
+    async def by_ids(self, member_ids: set[int]) -> dict[int, Member]:
+        if not member_ids:
+            return {}
+        stmt = select(Member).where(col(Member.id).in_(member_ids))
+        return {m.id or 0: m for m in (await self.session.execute(stmt)).scalars().all()}
+
     async def not_active(self, member_ids: set[int]) -> set[int]:
         """Those of `member_ids` that have left (or no longer exist)."""
         if not member_ids:

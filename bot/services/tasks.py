@@ -217,7 +217,20 @@ class TaskService:
                 tasks = await uow.tasks.open_tasks(
                     organisation_id=member.organisation_id, member_id=member.id
                 )
-            views = [TaskView(t, await self._owner_of(uow, t), t.due_date < today) for t in tasks]
+            # Owners in two queries, not two per task.
+            organisations = {o.id: o for o in await uow.organisations.all()}
+            members = await uow.members.by_ids({t.member_id for t in tasks if t.member_id})
+            views = [
+                TaskView(
+                    t,
+                    Owner(
+                        None if t.member_id else organisations.get(t.organisation_id),
+                        members.get(t.member_id) if t.member_id else None,
+                    ),
+                    t.due_date < today,
+                )
+                for t in tasks
+            ]
         if overdue_only:
             views = [v for v in views if v.overdue]
         return sorted(views, key=lambda v: (not v.overdue, v.task.due_date, v.task.id or 0))

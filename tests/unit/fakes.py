@@ -58,6 +58,9 @@ class FakeMembers(_Table[Member]):
     async def get(self, member_id: int) -> Member | None:
         return self.rows.get(member_id)
 
+    async def by_ids(self, member_ids: set[int]) -> dict[int, Member]:
+        return {i: self.rows[i] for i in member_ids if i in self.rows}
+
     async def by_telegram_id(self, telegram_id: int) -> Member | None:
         return next((m for m in self.rows.values() if m.telegram_id == telegram_id), None)
 
