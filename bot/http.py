@@ -8,7 +8,7 @@ import contextlib
 import hashlib
 import logging
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 
 import uvicorn
 from starlette.applications import Starlette
@@ -50,6 +50,19 @@ def _etags(header: str) -> set[str]:
     return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
 
 
+class _Server(uvicorn.Server):
+    """uvicorn without signal handling of its own: SIGTERM and SIGINT belong to PTB.
+
+    uvicorn's `capture_signals` takes SIGTERM, stops only the HTTP server and raises the signal
+    again once that has stopped, in the middle of PTB's shutdown, which then ends at once: the
+    outbox sender is never stopped (its claims stay, delivered rows stay pending) and the
+    database is never closed."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
 class HttpServer:
     """uvicorn serving `app` as a task of the running loop.
 
@@ -61,7 +74,7 @@ class HttpServer:
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
         )
-        self._server = uvicorn.Server(config)
+        self._server = _Server(config)
         self._host = host
         self._requested_port = port
         self._socket: socket.socket | None = None

@@ -404,6 +404,12 @@ class OutboxRepository:
         }
         return await self._update_claimed(row_id, claimer, values)
 
+    async def hand_back(self, row_id: int, *, claimer: str) -> bool:
+        """Give one claimed row back untried (due as before, attempts unchanged)."""
+        return await self._update_claimed(
+            row_id, claimer, {"claimed_by": None, "claimed_until": None}
+        )
+
     async def release(self, claimer: str) -> int:
         """Hand back every row this sender holds (graceful shutdown)."""
         stmt = (

@@ -15,6 +15,7 @@ cannot bunch them into a burst. A small safety margin absorbs the jitter on the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -35,6 +36,12 @@ class LimitArgs(TypedDict, total=False):
     """`rate_limit_args` the bot passes with a request."""
 
     max_retries: int  # how often to wait out a 429 and try again (default 1; the outbox uses 0)
+    deadline: float  # loop time: not sent if it could only leave later; `SlotMissed` instead
+    abort: asyncio.Event  # once set, a message still waiting for its place is not sent either
+
+
+class SlotMissed(Exception):
+    """The limits would let the message leave only after the caller's deadline; not sent."""
 
 
 def counts_as_message(endpoint: str) -> bool:
@@ -66,7 +73,10 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         private_interval: float = PRIVATE_CHAT_INTERVAL,
         group_interval: float = GROUP_CHAT_INTERVAL,
         time: Callable[[], float] | None = None,
+        startup_pause: float = MARGIN,
     ) -> None:
+        """`startup_pause`: no message before this long after `initialize`. A process that
+        replaces a crashed one cannot know what that one sent in its last second."""
         if per_second <= 0:
             raise ValueError("per_second must be positive")
         # Two places short of the limit, in a window 5 % longer than a second: requests held up
@@ -80,6 +90,8 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         self._sent: deque[float] = deque()
         self._chat_last: dict[int | str, float] = {}
         self._chat_paused: dict[int | str, float] = {}
+        self._startup_pause = startup_pause
+        self._not_before = 0.0
         self.retry_after_count = 0
         """How many 429 answers Telegram gave (should stay 0)."""
 
@@ -87,7 +99,7 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         return self._time() if self._time is not None else asyncio.get_running_loop().time()
 
     async def initialize(self) -> None:
-        return None
+        self._not_before = self._now() + self._startup_pause
 
     async def shutdown(self) -> None:
         return None
@@ -101,7 +113,7 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         """Take a place for a message to `chat_id` now: 0.0 if taken, else seconds to wait."""
         while self._sent and self._sent[0] <= now - self._window:
             self._sent.popleft()
-        waits = [self._chat_paused.get(chat_id, 0.0) - now]
+        waits = [self._chat_paused.get(chat_id, 0.0) - now, self._not_before - now]
         if self._sent:
             # Evenly spaced, never in bursts: a burst that meets a delay on its way arrives
             # bunched up, and that is what overruns Telegram's window.
@@ -123,11 +135,28 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
             self._chat_paused = {c: t for c, t in self._chat_paused.items() if t > now}
         return 0.0
 
-    async def _wait_for_place(self, chat_id: int | str) -> None:
-        wait = self.try_take(chat_id, self._now())
+    async def _wait_for_place(
+        self,
+        chat_id: int | str,
+        deadline: float | None = None,
+        abort: asyncio.Event | None = None,
+    ) -> None:
+        if abort is not None and abort.is_set():
+            raise SlotMissed(chat_id)
+        now = self._now()
+        wait = self.try_take(chat_id, now)
         while wait > 0:
-            await asyncio.sleep(wait)  # exactly as long as the limits ask, then check again
-            wait = self.try_take(chat_id, self._now())
+            if deadline is not None and now + wait > deadline:
+                raise SlotMissed(chat_id)
+            if abort is None:
+                await asyncio.sleep(wait)  # exactly as long as the limits ask, then check again
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(abort.wait(), wait)
+                if abort.is_set():
+                    raise SlotMissed(chat_id)
+            now = self._now()
+            wait = self.try_take(chat_id, now)
 
     async def process_request(
         self,
@@ -141,10 +170,12 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         chat_id = data.get("chat_id")
         limited = counts_as_message(endpoint) and isinstance(chat_id, int | str)
         retries = (rate_limit_args or {}).get("max_retries", 1)
+        deadline = (rate_limit_args or {}).get("deadline")
+        abort = (rate_limit_args or {}).get("abort")
         while True:
             if limited:
                 assert isinstance(chat_id, int | str)
-                await self._wait_for_place(chat_id)
+                await self._wait_for_place(chat_id, deadline, abort)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:

@@ -22,7 +22,15 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from bot.clock import Clock
-from bot.delivery.ratelimit import LimitArgs, retry_after_seconds
+from bot.delivery.ratelimit import (
+    GROUP_CHAT_INTERVAL,
+    MARGIN,
+    PRIVATE_CHAT_INTERVAL,
+    LimitArgs,
+    SlotMissed,
+    is_private,
+    retry_after_seconds,
+)
 from storage.models import OutboxMessage, OutboxState
 from storage.uow import SqlUnitOfWork
 
@@ -54,6 +62,7 @@ class SenderStats:
     skipped: int = 0
     retried: int = 0
     lost_claims: int = 0
+    handed_back: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
@@ -80,6 +89,7 @@ class OutboxSender:
         self._event = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Listener] = []
+        self._stopping = asyncio.Event()
         self.stats = SenderStats()
         self.idle = asyncio.Event()
         """Set whenever a drain found nothing due (for tests and shutdown)."""
@@ -99,14 +109,25 @@ class OutboxSender:
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = asyncio.Event()
             self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
-    async def stop(self) -> None:
-        """Stop sending; rows this sender holds go back to pending for the next start."""
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop sending; rows this sender holds go back to pending for the next start.
+
+        Messages still waiting for their place under the rate limits are handed back at once;
+        those already on their way to Telegram get up to `grace` seconds to be answered and
+        recorded, so that a clean stop never leaves a delivered message pending (it would be
+        sent again on the next start)."""
+        self._stopping.set()
+        self._event.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), grace)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
         async with self._uow() as uow:
             released = await uow.outbox.release(self.claimer)
@@ -115,7 +136,7 @@ class OutboxSender:
             log.info("handed back %d unsent outbox rows", released)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             self._event.clear()
             try:
                 drained = await self.drain_once()
@@ -124,7 +145,7 @@ class OutboxSender:
             except Exception:  # the loop must survive a database hiccup; it is logged in full
                 log.exception("outbox drain failed; retrying at the next wake-up")
                 drained = 0
-            if drained:
+            if drained or self._stopping.is_set():
                 continue
             await self._plan_next_wake()
             self.idle.set()
@@ -184,6 +205,9 @@ class OutboxSender:
         attempts = row.attempts + 1
         try:
             message_id = await self._send(row)
+        except SlotMissed:
+            # Its lease would run out before the limits let it go: back, untried.
+            await self._hand_back(row)
         except RetryAfter as error:
             await self._retry(
                 row, row.attempts, error, at=now + timedelta(seconds=retry_after_seconds(error))
@@ -210,9 +234,30 @@ class OutboxSender:
         else:
             await self._finish(row, OutboxState.SENT, message_id=message_id, attempts=attempts)
 
+    def _deadline(self, row: OutboxMessage) -> float:
+        """The last moment (loop clock) this sender may still send the row: the end of its
+        lease less one chat interval. Whoever takes the row over after the lease then neither
+        repeats a message this sender is still about to send, nor follows it too closely."""
+        assert row.claimed_until is not None
+        interval = PRIVATE_CHAT_INTERVAL if is_private(row.chat_id) else GROUP_CHAT_INTERVAL
+        gap = min(interval * MARGIN, self.config.lease.total_seconds() / 2)
+        left = (row.claimed_until - self._clock.now()).total_seconds() - gap
+        return asyncio.get_running_loop().time() + left
+
+    async def _hand_back(self, row: OutboxMessage) -> None:
+        assert row.id is not None
+        async with self._uow() as uow:
+            await uow.outbox.hand_back(row.id, claimer=self.claimer)
+            await uow.commit()
+        self.stats.handed_back += 1
+
     async def _send(self, row: OutboxMessage) -> int:
         markup = _markup(row.buttons)
-        limits: LimitArgs = {"max_retries": RETRY_AFTER_RETRIES}
+        limits: LimitArgs = {
+            "max_retries": RETRY_AFTER_RETRIES,
+            "deadline": self._deadline(row),
+            "abort": self._stopping,
+        }
         sent: Message | MessageId
         if row.copy_message_id is not None and row.copy_from_chat_id is not None:
             # A text given with a copy replaces the original caption (e.g. minutes).

@@ -165,7 +165,12 @@ async def running_bot(
     # Telegram's per-chat limits (1 message a second to a person) would make every test that
     # talks to one chat wait; tests of the limits themselves pass `limiter=None` instead.
     limiter = (
-        TelegramLimiter(settings.outbox_rate_per_second, private_interval=0.0, group_interval=0.0)
+        TelegramLimiter(
+            settings.outbox_rate_per_second,
+            private_interval=0.0,
+            group_interval=0.0,
+            startup_pause=0.0,
+        )
         if fast_chats
         else None
     )
