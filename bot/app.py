@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 # Updates the bot asks Telegram for.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 WAKE_JOB = "outbox-wake"
+BALLOTS_JOB = "ballots"
+BALLOTS_AT_DEADLINE_JOB = "ballots-deadline"
 CONNECTIONS = 32
 
 
@@ -103,7 +105,7 @@ async def open_services(
     try:
         await upgrade(engine)
         uow = unit_of_work_factory(engine)
-        services = build_services(settings, uow, clock, notifier or NoNotifier(), uow, uow)
+        services = build_services(settings, uow, clock, notifier or NoNotifier(), uow, uow, uow)
         added = await services.groups.seed(settings.working_groups)
     except BaseException:
         await engine.dispose()
@@ -160,6 +162,14 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     app.job_queue.run_daily(
         _tasks_daily, time=settings.task_reminder_time.replace(tzinfo=settings.tz), name="tasks"
     )
+    # Votes close at their deadline: one job at the next deadline (re-armed whenever a vote
+    # opens or closes), a repeating check as a safety net (other processes, a moved clock),
+    # and a first check right away for deadlines that passed while the bot was down.
+    bot_app.services.voting.deadline_changed = lambda when: _schedule_close(bot_app, when)
+    app.job_queue.run_repeating(
+        _close_ballots, interval=settings.outbox_poll_seconds, name=BALLOTS_JOB
+    )
+    await _close_due_ballots(bot_app)
     bot_app.http = HttpServer(
         build_http_app(bot_app.services.meetings.feed), settings.http_host, settings.http_port
     )
@@ -177,6 +187,33 @@ def _schedule_wake(app: BotApplication, when: datetime) -> None:
         job.schedule_removal()
     delay = max((when - app.clock.now()).total_seconds(), 0.0)
     app.job_queue.run_once(_wake_job, when=delay, name=WAKE_JOB)
+
+
+def _schedule_close(app: BotApplication, when: datetime) -> None:
+    if app.job_queue is None:
+        return
+    for job in app.job_queue.get_jobs_by_name(BALLOTS_AT_DEADLINE_JOB):
+        if job.next_t is not None and job.next_t <= when:
+            return  # an earlier deadline is armed already; it re-arms for the next one
+        job.schedule_removal()
+    delay = max((when - app.clock.now()).total_seconds(), 0.0)
+    app.job_queue.run_once(_close_ballots, when=delay, name=BALLOTS_AT_DEADLINE_JOB)
+
+
+async def _close_ballots(context: ForumContext) -> None:
+    await _close_due_ballots(cast(BotApplication, context.application))
+
+
+async def _close_due_ballots(app: BotApplication) -> None:
+    """Close every vote whose deadline has passed, then arm the job for the next deadline."""
+    assert app.services is not None
+    voting = app.services.voting
+    closed = await voting.close_due()
+    if closed:
+        log.info("closed %d votes at their deadline", closed)
+    upcoming = await voting.next_deadline()
+    if upcoming is not None:
+        _schedule_close(app, upcoming)
 
 
 async def _tasks_daily(context: ForumContext) -> None:

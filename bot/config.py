@@ -72,6 +72,16 @@ class Settings(BaseSettings):
     calendar_organizer_name: str = "Koordination Nachbarschaftsforum"
     calendar_organizer_email: str = "forum@jena.de"
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    # Voting: one vote per member organisation (default) or per person.
+    vote_mode: Literal["organisation", "member"] = "organisation"
+    # Valid when more than this share of the organisations (members) eligible have voted.
+    quorum: float = Field(default=0.5, ge=0, lt=1)
+    # simple: Ja > Nein; two_thirds: Ja at least 2/3 of Ja + Nein; absolute: Ja > half of all
+    # eligible. Abstentions count for the quorum only.
+    majority: Literal["simple", "two_thirds", "absolute"] = "simple"
+    show_running_results: bool = False
+    vote_days: int = Field(default=7, ge=1, le=90)
+    vote_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
 
     @field_validator("coordinator_ids", mode="before")
     @classmethod

@@ -21,6 +21,8 @@ from handlers import (
     start,
     task_wizard,
     tasks,
+    topic_wizard,
+    topics,
 )
 
 
@@ -33,6 +35,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for feature in (
         meeting_wizard,  # first: while a guided form is open, its text answers go to it
         task_wizard,
+        topic_wizard,  # the guided proposal and the reason after Ablehnen
         start,
         help,
         language,
@@ -41,6 +44,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         groups,
         meetings,
         tasks,
+        topics,
         privacy,
         broadcasts,
         fallback,

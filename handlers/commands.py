@@ -69,6 +69,13 @@ TASKDUE = Command("taskdue", "aufgabefrist", Role.COORDINATOR, private_only=True
 CANCELTASK = Command("canceltask", "aufgabestreichen", Role.COORDINATOR, private_only=True)
 BROADCAST = Command("broadcast", "rundschreiben", Role.COORDINATOR, private_only=True)
 BROADCASTS = Command("broadcasts", "rundschreibenliste", Role.COORDINATOR, private_only=True)
+TOPICS = Command("topics", "themen", Role.MEMBER, coordinators_too=True)
+TOPIC = Command("topic", "thema", Role.MEMBER, coordinators_too=True)
+PROPOSE = Command("propose", "vorschlag", Role.MEMBER, private_only=True)
+WITHDRAW = Command("withdraw", "zurueckziehen", Role.MEMBER)
+OPENVOTE = Command("openvote", "abstimmungstarten", Role.COORDINATOR, private_only=True)
+CLOSEVOTE = Command("closevote", "abstimmungbeenden", Role.COORDINATOR, private_only=True)
+REJECT = Command("reject", "ablehnen", Role.COORDINATOR, private_only=True)
 ARCHIVEGROUP = Command("archivegroup", "agarchivieren", Role.COORDINATOR, private_only=True)
 
 ALL: tuple[Command, ...] = (
@@ -83,6 +90,10 @@ ALL: tuple[Command, ...] = (
     TASKS,
     DONE,
     COMMENT,
+    TOPICS,
+    TOPIC,
+    PROPOSE,
+    WITHDRAW,
     MYDATA,
     LEAVE,
     INVITE,
@@ -104,6 +115,9 @@ ALL: tuple[Command, ...] = (
     REASSIGNTASK,
     TASKDUE,
     CANCELTASK,
+    OPENVOTE,
+    CLOSEVOTE,
+    REJECT,
     BROADCAST,
     BROADCASTS,
 )

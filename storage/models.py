@@ -8,7 +8,18 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Enum, ForeignKey, Index, Integer, LargeBinary, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -65,6 +76,35 @@ class TaskStatus(enum.StrEnum):
 class MemberStatus(enum.StrEnum):
     ACTIVE = "active"
     LEFT = "left"
+
+
+class ProposalStatus(enum.StrEnum):
+    SUBMITTED = "submitted"  # waiting for the coordinator
+    DEFERRED = "deferred"  # "Später": still waiting, set aside
+    REJECTED = "rejected"  # by the coordinator, with a reason
+    WITHDRAWN = "withdrawn"  # by the proposer, before the vote
+    VOTING = "voting"
+    ACCEPTED = "accepted"  # the vote accepted it; in the backlog until it is on an agenda
+    NOT_ACCEPTED = "not_accepted"  # the vote rejected it or was not quorate
+    SCHEDULED = "scheduled"  # on an upcoming meeting's agenda
+
+
+class VoteMode(enum.StrEnum):
+    ORGANISATION = "organisation"  # one vote per member organisation
+    MEMBER = "member"  # one vote per person
+
+
+class VoteChoice(enum.StrEnum):
+    YES = "yes"
+    YES_COUNCIL = "yes_council"  # Ja, vorbehaltlich Ratsbeschluss
+    NO = "no"
+    ABSTAIN = "abstain"
+
+
+class BallotOutcome(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    NOT_QUORATE = "not_quorate"
 
 
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
@@ -238,6 +278,8 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     telegram_message_id: int | None = None
+    # Set for an edit of a message sent earlier (a ballot closed): editMessageText, not send.
+    edit_message_id: int | None = None
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -307,6 +349,11 @@ class AgendaItem(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("organisation.id", ondelete="SET NULL")),
     )
     duration_minutes: int | None = None
+    # Set when the item is an accepted topic proposal put on the agenda.
+    proposal_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("proposal.id", ondelete="SET NULL"), nullable=True),
+    )
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -363,3 +410,97 @@ class Task(SQLModel, table=True):
     created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Proposal(SQLModel, table=True):
+    """A Themenvorschlag: a member proposes, the coordinator puts it to the vote (or not)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    group_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("working_group.id", ondelete="SET NULL")),
+    )
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), index=True),
+    )
+    organisation_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("organisation.id", ondelete="SET NULL")),
+    )
+    status: ProposalStatus = Field(
+        default=ProposalStatus.SUBMITTED,
+        sa_column=Column(_enum(ProposalStatus, "proposal_status"), nullable=False, index=True),
+    )
+    reason: str | None = Field(default=None, max_length=1000)
+    # The meeting whose agenda it is on (status scheduled).
+    meeting_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="SET NULL"))
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Ballot(SQLModel, table=True):
+    """The vote on one proposal. Counting mode and rules are fixed when it opens."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("proposal.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    mode: VoteMode = Field(sa_column=Column(_enum(VoteMode, "vote_mode"), nullable=False))
+    opened_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    deadline: datetime = Field(sa_type=UTCDateTime, index=True)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # NULL: closed by the deadline; else the coordinator who closed it early.
+    closed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    outcome: BallotOutcome | None = Field(
+        default=None, sa_column=Column(_enum(BallotOutcome, "ballot_outcome"), nullable=True)
+    )
+    # The counts when it closed (see bot.services.counting.Result.as_dict).
+    result: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Vote(SQLModel, table=True):
+    """The standing choice of one voter on one ballot. `voter` is "org:<id>" when each member
+    organisation has one vote (the latest choice of any of its people counts) or "member:<id>";
+    the unique constraint makes a second row for the same voter impossible."""
+
+    __table_args__ = (UniqueConstraint("ballot_id", "voter", name="uq_vote_ballot_id_voter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ballot_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("ballot.id", ondelete="CASCADE"), nullable=False)
+    )
+    voter: str = Field(max_length=30)
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False)
+    )
+    # Who cast the standing choice (NULL once they left and their data was deleted).
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    choice: VoteChoice = Field(sa_column=Column(_enum(VoteChoice, "vote_choice"), nullable=False))
+    cast_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BallotPost(SQLModel, table=True):
+    """A ballot posted into a group chat by /topics: edited when the vote closes."""
+
+    __tablename__ = "ballot_post"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ballot_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("ballot.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int
+    posted_at: datetime = Field(sa_type=UTCDateTime)

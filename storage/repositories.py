@@ -14,6 +14,9 @@ from sqlmodel import col, delete, select, update
 
 from storage.models import (
     AgendaItem,
+    Ballot,
+    BallotOutcome,
+    BallotPost,
     Broadcast,
     BroadcastState,
     CalendarFeed,
@@ -28,10 +31,13 @@ from storage.models import (
     OrganisationKind,
     OutboxMessage,
     OutboxState,
+    Proposal,
+    ProposalStatus,
     RsvpAnswer,
     Task,
     TaskStatus,
     UserSettings,
+    Vote,
     WorkingGroup,
     WorkingGroupMember,
 )
@@ -456,6 +462,19 @@ class OutboxRepository:
         stmt = select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key)
         return (await self.session.execute(stmt)).scalars().first()
 
+    async def sent_with_prefix(self, prefix: str) -> Sequence[OutboxMessage]:
+        """Rows under `prefix` that reached their chat (with the message id Telegram gave)."""
+        stmt = (
+            select(OutboxMessage)
+            .where(
+                col(OutboxMessage.dedup_key).startswith(prefix, autoescape=True),
+                OutboxMessage.state == OutboxState.SENT,
+                col(OutboxMessage.telegram_message_id).is_not(None),
+            )
+            .order_by(col(OutboxMessage.id))
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
     async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
         if not broadcast_ids:
             return {}
@@ -667,4 +686,204 @@ class TaskRepository:
                 )
             )
         stmt = stmt.order_by(col(Task.due_date), col(Task.id))
+        return (await self.session.execute(stmt)).scalars().all()
+
+
+class ProposalRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, proposal: Proposal) -> Proposal:
+        self.session.add(proposal)
+        await self.session.flush()
+        return proposal
+
+    async def get(self, proposal_id: int) -> Proposal | None:
+        return await self.session.get(Proposal, proposal_id)
+
+    async def change_status(
+        self,
+        proposal_id: int,
+        old: Sequence[ProposalStatus],
+        new: ProposalStatus,
+        **values: object,
+    ) -> bool:
+        """Move a proposal from one of `old` to `new` in one statement; False if it was not in
+        `old` any more (somebody else was quicker)."""
+        stmt = (
+            update(Proposal)
+            .where(col(Proposal.id) == proposal_id, col(Proposal.status).in_(list(old)))
+            .values(status=new, **values)
+            .execution_options(synchronize_session=False)
+        )
+        changed = (await self.session.execute(stmt)).rowcount  # type: ignore[attr-defined]
+        if changed:
+            proposal = await self.session.get(Proposal, proposal_id)
+            if proposal is not None:
+                await self.session.refresh(proposal)
+        return bool(changed)
+
+    async def with_status(
+        self, statuses: Sequence[ProposalStatus], limit: int = 50
+    ) -> Sequence[Proposal]:
+        stmt = (
+            select(Proposal)
+            .where(col(Proposal.status).in_(list(statuses)))
+            .order_by(col(Proposal.id))
+            .limit(limit)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def of_member(
+        self, member_id: int, statuses: Sequence[ProposalStatus]
+    ) -> Sequence[Proposal]:
+        stmt = (
+            select(Proposal)
+            .where(Proposal.member_id == member_id, col(Proposal.status).in_(list(statuses)))
+            .order_by(col(Proposal.id))
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def on_meeting(self, meeting_id: int) -> Sequence[Proposal]:
+        stmt = select(Proposal).where(
+            Proposal.meeting_id == meeting_id, Proposal.status == ProposalStatus.SCHEDULED
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+
+class BallotRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, ballot: Ballot) -> Ballot:
+        self.session.add(ballot)
+        await self.session.flush()
+        return ballot
+
+    async def get(self, ballot_id: int) -> Ballot | None:
+        return await self.session.get(Ballot, ballot_id)
+
+    async def with_proposal(self, ballot_id: int) -> tuple[Ballot, Proposal] | None:
+        stmt = (
+            select(Ballot, Proposal)
+            .join(Proposal, col(Proposal.id) == col(Ballot.proposal_id))
+            .where(Ballot.id == ballot_id)
+        )
+        row = (await self.session.execute(stmt)).first()
+        return (row[0], row[1]) if row else None
+
+    async def of_proposal(self, proposal_id: int) -> Ballot | None:
+        stmt = select(Ballot).where(Ballot.proposal_id == proposal_id)
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def open_ballots(self) -> Sequence[tuple[Ballot, Proposal]]:
+        """Ballots not closed yet (also those past their deadline), soonest deadline first."""
+        stmt = (
+            select(Ballot, Proposal)
+            .join(Proposal, col(Proposal.id) == col(Ballot.proposal_id))
+            .where(col(Ballot.closed_at).is_(None))
+            .order_by(col(Ballot.deadline), col(Ballot.id))
+        )
+        return [(b, p) for b, p in (await self.session.execute(stmt)).all()]
+
+    async def due(self, now: datetime) -> Sequence[int]:
+        stmt = (
+            select(Ballot.id)
+            .where(col(Ballot.closed_at).is_(None), col(Ballot.deadline) <= now)
+            .order_by(col(Ballot.deadline))
+        )
+        return [int(i) for i in (await self.session.execute(stmt)).scalars().all()]
+
+    async def next_deadline(self) -> datetime | None:
+        stmt = select(func.min(Ballot.deadline)).where(col(Ballot.closed_at).is_(None))
+        value: datetime | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return value
+
+    async def close(
+        self,
+        ballot_id: int,
+        *,
+        now: datetime,
+        closed_by: int | None,
+        outcome: BallotOutcome,
+        result: dict[str, int],
+    ) -> bool:
+        """Close it once: False if it was closed already (by the deadline or another process)."""
+        stmt = (
+            update(Ballot)
+            .where(col(Ballot.id) == ballot_id, col(Ballot.closed_at).is_(None))
+            .values(closed_at=now, closed_by=closed_by, outcome=outcome, result=result)
+            .execution_options(synchronize_session=False)
+        )
+        return bool((await self.session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def vote(self, ballot_id: int, voter: str) -> Vote | None:
+        stmt = (
+            select(Vote)
+            .where(Vote.ballot_id == ballot_id, Vote.voter == voter)
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def cast(self, vote: Vote) -> None:
+        """Store the voter's choice, replacing their earlier one (one row per voter, also
+        when two presses arrive at the same moment)."""
+        values = {
+            "ballot_id": vote.ballot_id,
+            "voter": vote.voter,
+            "organisation_id": vote.organisation_id,
+            "member_id": vote.member_id,
+            "choice": vote.choice,
+            "cast_at": vote.cast_at,
+        }
+        insert = dialect_insert(self.session)(Vote).values(values)
+        stmt = insert.on_conflict_do_update(
+            index_elements=["ballot_id", "voter"],
+            set_={
+                "organisation_id": insert.excluded.organisation_id,
+                "member_id": insert.excluded.member_id,
+                "choice": insert.excluded.choice,
+                "cast_at": insert.excluded.cast_at,
+            },
+        )
+        await self.session.execute(stmt)
+
+    async def votes(self, ballot_id: int) -> Sequence[Vote]:
+        # populate_existing: `cast` writes with a core upsert, past the identity map.
+        stmt = (
+            select(Vote)
+            .where(Vote.ballot_id == ballot_id)
+            .order_by(col(Vote.cast_at))
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def votes_of(self, ballot_ids: Sequence[int], voters: Sequence[str]) -> Sequence[Vote]:
+        """The standing votes of these voters (a member and their organisation) on these
+        ballots: one query for a whole list."""
+        if not ballot_ids or not voters:
+            return []
+        stmt = (
+            select(Vote)
+            .where(col(Vote.ballot_id).in_(list(ballot_ids)), col(Vote.voter).in_(list(voters)))
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def voted_counts(self, ballot_ids: Sequence[int]) -> dict[int, int]:
+        if not ballot_ids:
+            return {}
+        stmt = (
+            select(Vote.ballot_id, func.count())
+            .where(col(Vote.ballot_id).in_(list(ballot_ids)))
+            .group_by(col(Vote.ballot_id))
+        )
+        return {int(b): int(n) for b, n in (await self.session.execute(stmt)).all()}
+
+    async def add_post(self, post: BallotPost) -> None:
+        self.session.add(post)
+        await self.session.flush()
+
+    async def posts(self, ballot_id: int) -> Sequence[BallotPost]:
+        stmt = select(BallotPost).where(BallotPost.ballot_id == ballot_id)
         return (await self.session.execute(stmt)).scalars().all()

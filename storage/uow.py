@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories import (
+    BallotRepository,
     BroadcastRepository,
     CalendarFeedRepository,
     InvitationRepository,
@@ -15,6 +16,7 @@ from storage.repositories import (
     MemberRepository,
     OrganisationRepository,
     OutboxRepository,
+    ProposalRepository,
     TaskRepository,
     UserSettingsRepository,
     WorkingGroupRepository,
@@ -34,6 +36,8 @@ class SqlUnitOfWork:
     meetings: MeetingRepository
     feeds: CalendarFeedRepository
     tasks: TaskRepository
+    proposals: ProposalRepository
+    ballots: BallotRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -52,6 +56,8 @@ class SqlUnitOfWork:
         self.meetings = MeetingRepository(session)
         self.feeds = CalendarFeedRepository(session)
         self.tasks = TaskRepository(session)
+        self.proposals = ProposalRepository(session)
+        self.ballots = BallotRepository(session)
         return self
 
     async def __aexit__(

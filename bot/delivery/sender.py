@@ -148,7 +148,10 @@ class OutboxSender:
             if drained or self._stopping.is_set():
                 continue
             await self._plan_next_wake()
-            self.idle.set()
+            if not self._event.is_set():
+                # Idle only if nothing woke us since this drain began: a wake-up during it
+                # may concern rows that drain could not see yet (or a clock moved on).
+                self.idle.set()
             await self._event.wait()
 
     async def _plan_next_wake(self) -> None:
@@ -259,6 +262,20 @@ class OutboxSender:
             "abort": self._stopping,
         }
         sent: Message | MessageId
+        if row.edit_message_id is not None:
+            # A message sent earlier changes (a ballot that closed): same chat, same message.
+            try:
+                await self._bot.edit_message_text(
+                    row.text or "",
+                    chat_id=row.chat_id,
+                    message_id=row.edit_message_id,
+                    reply_markup=markup,
+                    rate_limit_args=limits,
+                )
+            except BadRequest as error:
+                if "not modified" not in error.message.lower():
+                    raise
+            return row.edit_message_id
         if row.copy_message_id is not None and row.copy_from_chat_id is not None:
             # A text given with a copy replaces the original caption (e.g. minutes).
             sent = await self._bot.copy_message(

@@ -10,12 +10,16 @@ from bot.calendar import Organizer
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.broadcasts import BroadcastService
+from bot.services.counting import Rules
 from bot.services.groups import GroupService
 from bot.services.meetings import MeetingService, MeetingUnitOfWork
 from bot.services.membership import MembershipService
 from bot.services.notify import Notifier
+from bot.services.proposals import ProposalService, TopicUnitOfWork
 from bot.services.tasks import TaskService, TaskUnitOfWork
 from bot.services.uow import UnitOfWorkFactory
+from bot.services.voting import VotingService
+from storage.models import VoteMode
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class Services:
     broadcasts: BroadcastService
     meetings: MeetingService
     tasks: TaskService
+    proposals: ProposalService
+    voting: VotingService
 
 
 def build_services(
@@ -36,7 +42,21 @@ def build_services(
     notifier: Notifier,
     meeting_uow: Callable[[], MeetingUnitOfWork],
     task_uow: Callable[[], TaskUnitOfWork],
+    topic_uow: Callable[[], TopicUnitOfWork],
 ) -> Services:
+    meetings = MeetingService(
+        meeting_uow,
+        clock,
+        notifier,
+        zone=settings.tz,
+        default_duration=timedelta(minutes=settings.meeting_default_minutes),
+        reminders=[timedelta(minutes=m) for m in settings.meeting_reminders],
+        organizer=Organizer(
+            name=settings.calendar_organizer_name, email=settings.calendar_organizer_email
+        ),
+        calendar_name=settings.calendar_name,
+        public_base_url=settings.public_base_url,
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -49,19 +69,7 @@ def build_services(
         ),
         groups=GroupService(uow, clock),
         broadcasts=BroadcastService(uow, clock, notifier),
-        meetings=MeetingService(
-            meeting_uow,
-            clock,
-            notifier,
-            zone=settings.tz,
-            default_duration=timedelta(minutes=settings.meeting_default_minutes),
-            reminders=[timedelta(minutes=m) for m in settings.meeting_reminders],
-            organizer=Organizer(
-                name=settings.calendar_organizer_name, email=settings.calendar_organizer_email
-            ),
-            calendar_name=settings.calendar_name,
-            public_base_url=settings.public_base_url,
-        ),
+        meetings=meetings,
         tasks=TaskService(
             task_uow,
             clock,
@@ -70,6 +78,28 @@ def build_services(
             coordinator_ids=settings.coordinator_ids,
             reminder_days=settings.task_reminder_days,
             reminder_time=settings.task_reminder_time,
+            default_language=settings.default_language,
+        ),
+        proposals=ProposalService(
+            topic_uow,
+            clock,
+            notifier,
+            meetings,
+            zone=settings.tz,
+            coordinator_ids=settings.coordinator_ids,
+            default_language=settings.default_language,
+        ),
+        voting=VotingService(
+            topic_uow,
+            clock,
+            notifier,
+            zone=settings.tz,
+            mode=VoteMode(settings.vote_mode),
+            rules=Rules.of(settings.quorum, settings.majority),
+            show_running_results=settings.show_running_results,
+            default_days=settings.vote_days,
+            reminder_before=timedelta(hours=settings.vote_reminder_hours),
+            coordinator_ids=settings.coordinator_ids,
             default_language=settings.default_language,
         ),
     )

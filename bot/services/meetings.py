@@ -41,9 +41,16 @@ from storage.models import (
     Member,
     Organisation,
     OutboxMessage,
+    Proposal,
+    ProposalStatus,
     RsvpAnswer,
 )
-from storage.repositories import CalendarFeedRepository, MeetingRepository, TaskRepository
+from storage.repositories import (
+    CalendarFeedRepository,
+    MeetingRepository,
+    ProposalRepository,
+    TaskRepository,
+)
 
 MAX_TITLE = 200
 MAX_LOCATION = 300
@@ -62,6 +69,8 @@ class MeetingUnitOfWork(UnitOfWork, Protocol):
     def feeds(self) -> CalendarFeedRepository: ...
     @property
     def tasks(self) -> TaskRepository: ...
+    @property
+    def proposals(self) -> ProposalRepository: ...
 
 
 @dataclass(frozen=True)
@@ -326,6 +335,7 @@ class MeetingService:
             meeting.cancel_reason = reason
             meeting.sequence += 1
             meeting.updated_at = now
+            await self._unschedule_topics(uow, meeting_id)
             await self._notify_all(uow, meeting, "cancel")
             await self._reschedule_reminders(uow, meeting)
             await uow.commit()
@@ -388,6 +398,8 @@ class MeetingService:
                 raise NotFound("agenda.no_item", position=position, id=meeting_id)
             removed = items.pop(position - 1)
             await uow.meetings.delete_agenda_item(removed)
+            if removed.proposal_id is not None:
+                await self._unschedule_topics(uow, meeting_id, removed.proposal_id)
             for number, item in enumerate(items, start=1):
                 item.position = number
             await self._agenda_changed(uow, meeting)
@@ -409,6 +421,43 @@ class MeetingService:
                 entry.position = number
             await self._agenda_changed(uow, meeting)
             await uow.commit()
+
+    async def add_topic(
+        self, uow: MeetingUnitOfWork, meeting: Meeting, proposal: Proposal
+    ) -> AgendaItem:
+        """An accepted topic as the next item of `meeting`'s agenda, inside the caller's unit of
+        work (the proposal changes in the same transaction)."""
+        meeting_id = meeting_ref(meeting)
+        items = list(await uow.meetings.agenda(meeting_id))
+        if len(items) >= MAX_AGENDA_ITEMS:
+            raise InvalidInput("agenda.full", limit=MAX_AGENDA_ITEMS)
+        item = await uow.meetings.add_agenda_item(
+            AgendaItem(
+                meeting_id=meeting_id,
+                position=len(items) + 1,
+                title=proposal.title,
+                organisation_id=proposal.organisation_id,
+                proposal_id=proposal.id,
+                created_at=self._clock.now(),
+            )
+        )
+        await self._agenda_changed(uow, meeting)
+        return item
+
+    async def _unschedule_topics(
+        self, uow: MeetingUnitOfWork, meeting_id: int, proposal_id: int | None = None
+    ) -> None:
+        """Topics taken off an agenda (or whose meeting was cancelled) are back in the backlog."""
+        for proposal in await uow.proposals.on_meeting(meeting_id):
+            if proposal_id is None or proposal.id == proposal_id:
+                assert proposal.id is not None
+                await uow.proposals.change_status(
+                    proposal.id,
+                    [ProposalStatus.SCHEDULED],
+                    ProposalStatus.ACCEPTED,
+                    meeting_id=None,
+                    updated_at=self._clock.now(),
+                )
 
     async def _agenda_changed(self, uow: MeetingUnitOfWork, meeting: Meeting) -> None:
         """The agenda is in the reminders' text and .ics: recompute them (no new SEQUENCE)."""

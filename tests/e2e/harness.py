@@ -118,6 +118,14 @@ class Harness:
         self.clock.advance(delta)
         await self.settle()
 
+    async def run_job(self, name: str) -> None:
+        """Run the bot's JobQueue job `name` now (its own schedule is in real time, the test
+        clock is not), then let the sender deliver what it enqueued."""
+        assert self.app.job_queue is not None
+        (job,) = self.app.job_queue.get_jobs_by_name(name)
+        await job.run(self.app)
+        await self.settle()
+
     async def send(self, user: FakeUser, text: str, **kwargs: Any) -> RecordedCall:
         """Send `text` as `user` and return the bot's first answer in that chat."""
         chat_id = kwargs.get("chat_id", user.id)
@@ -153,7 +161,12 @@ class Harness:
 
 @asynccontextmanager
 async def running_bot(
-    emu: BotApiEmulator, database_url: str, *, fast_chats: bool = True, **overrides: Any
+    emu: BotApiEmulator,
+    database_url: str,
+    *,
+    fast_chats: bool = True,
+    clock: FakeClock | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Harness]:
     settings = make_settings(
         database_url,
@@ -161,7 +174,7 @@ async def running_bot(
         telegram_api_base_file_url=emu.base_file_url,
         **overrides,
     )
-    clock = FakeClock()
+    clock = clock or FakeClock()
     # Telegram's per-chat limits (1 message a second to a person) would make every test that
     # talks to one chat wait; tests of the limits themselves pass `limiter=None` instead.
     limiter = (

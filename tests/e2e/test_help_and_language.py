@@ -21,11 +21,15 @@ MEMBER_COMMANDS = {
     "aufgaben",
     "erledigt",
     "kommentar",
+    "themen",
+    "thema",
+    "vorschlag",
+    "zurueckziehen",
     "meinedaten",
     "austreten",
 }
 COORDINATOR_ONLY = {c.de for c in commands.ALL if c.role is commands.Role.COORDINATOR}
-READING = {"termine", "termin", "tagesordnung", "aufgaben"}
+READING = {"termine", "termin", "tagesordnung", "aufgaben", "themen", "thema"}
 
 
 def listed(text: str | None) -> set[str]:

@@ -201,6 +201,13 @@ class FakeOutbox:
                 del self.rows[key]
         await self.enqueue(messages)
 
+    async def sent_with_prefix(self, prefix: str) -> Sequence[OutboxMessage]:
+        return [
+            r
+            for key, r in self.rows.items()
+            if key.startswith(prefix) and r.state is OutboxState.SENT
+        ]
+
     async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
         counts: dict[int, dict[OutboxState, int]] = {}
         for row in self.rows.values():

@@ -14,7 +14,7 @@ import pytest
 from bot.i18n import LANGUAGES, Html, catalog, translator
 from handlers import commands
 from handlers.meeting_wizard import FIELDS
-from storage.models import OrganisationKind, RsvpAnswer
+from storage.models import OrganisationKind, ProposalStatus, RsvpAnswer
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"[a-z]+(\.[a-z_]+)+")
@@ -41,6 +41,7 @@ def dynamic_keys() -> set[str]:
     keys |= {f"rsvp.button.{answer.value}" for answer in RsvpAnswer}
     keys |= {f"wizard.field.{field}" for field in FIELDS}
     keys |= {f"language.name.{language}" for language in LANGUAGES}
+    keys |= {f"topic.status.{status.value}" for status in ProposalStatus}
     return keys
 
 

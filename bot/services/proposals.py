@@ -1,0 +1,388 @@
+"""Topic proposals (Themenvorschläge): a member proposes, the coordinator puts it to the vote,
+rejects it with a reason or sets it aside; accepted topics go onto a meeting's agenda."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.i18n import Translator, translator
+from bot.parsing import clean_text
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.notify import Notifier
+from bot.services.uow import UnitOfWork
+from storage.models import (
+    AgendaItem,
+    Meeting,
+    MeetingStatus,
+    Member,
+    Organisation,
+    OutboxMessage,
+    Proposal,
+    ProposalStatus,
+    WorkingGroup,
+)
+from storage.repositories import (
+    BallotRepository,
+    CalendarFeedRepository,
+    MeetingRepository,
+    ProposalRepository,
+    TaskRepository,
+)
+
+if TYPE_CHECKING:
+    from bot.services.meetings import MeetingService
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 2000
+MAX_REASON = 1000
+WAITING = (ProposalStatus.SUBMITTED, ProposalStatus.DEFERRED)
+MEETING_CHOICES = 5
+
+
+class TopicUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def proposals(self) -> ProposalRepository: ...
+    @property
+    def ballots(self) -> BallotRepository: ...
+    @property
+    def meetings(self) -> MeetingRepository: ...
+    @property
+    def feeds(self) -> CalendarFeedRepository: ...
+    @property
+    def tasks(self) -> TaskRepository: ...
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    proposal: Proposal
+    proposer: Member | None
+    organisation: Organisation | None
+    group: WorkingGroup | None
+
+    @property
+    def proposer_label(self) -> str:
+        name = self.proposer.display_name if self.proposer else "–"
+        return f"{name} ({self.organisation.name})" if self.organisation else name
+
+
+def proposal_id(proposal: Proposal) -> int:
+    assert proposal.id is not None
+    return proposal.id
+
+
+class ProposalService:
+    def __init__(
+        self,
+        uow: Callable[[], TopicUnitOfWork],
+        clock: Clock,
+        notifier: Notifier,
+        meetings: MeetingService,
+        *,
+        zone: ZoneInfo,
+        coordinator_ids: frozenset[int],
+        default_language: str,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._notifier = notifier
+        self._meetings = meetings
+        self.zone = zone
+        self._coordinators = coordinator_ids
+        self._language = default_language
+
+    # --- proposing -----------------------------------------------------------------------
+
+    @staticmethod
+    def check(title: str, description: str | None) -> tuple[str, str | None]:
+        """The cleaned title and description, or InvalidInput naming the limit."""
+        title = clean_text(title)
+        if not title:
+            raise InvalidInput("proposal.title_missing")
+        if len(title) > MAX_TITLE:
+            raise InvalidInput("proposal.title_too_long", limit=MAX_TITLE, length=len(title))
+        text = (description or "").strip() or None
+        if text is not None and len(text) > MAX_DESCRIPTION:
+            raise InvalidInput(
+                "proposal.description_too_long", limit=MAX_DESCRIPTION, length=len(text)
+            )
+        return title, text
+
+    async def submit(
+        self, actor: Actor, title: str, description: str | None, group_id: int | None = None
+    ) -> ProposalView:
+        member = actor.require_member()
+        title, description = self.check(title, description)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            group = None
+            if group_id is not None:
+                group = await uow.groups.get(group_id)
+                if group is None or group.archived_at is not None:
+                    raise NotFound("groups.not_found", ref=group_id)
+            proposal = await uow.proposals.add(
+                Proposal(
+                    title=title,
+                    description=description,
+                    group_id=group_id,
+                    member_id=member.id,
+                    organisation_id=member.organisation_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            view = ProposalView(proposal, member, actor.organisation, group)
+            await self._tell_coordinators(uow, view)
+            await uow.commit()
+        self._notifier.outbox_changed()
+        return view
+
+    async def withdraw(self, actor: Actor, proposal_id: int) -> Proposal:
+        member = actor.require_member()
+        async with self._uow() as uow:
+            view = await self._view(uow, proposal_id)
+            if view.proposal.member_id != member.id:
+                raise NotAllowed("proposal.not_yours", id=proposal_id)
+            if not await uow.proposals.change_status(
+                proposal_id, WAITING, ProposalStatus.WITHDRAWN, updated_at=self._clock.now()
+            ):
+                raise InvalidInput("proposal.cannot_withdraw", id=proposal_id)
+            await self._send(
+                uow,
+                "withdrawn",
+                view,
+                dict.fromkeys(self._coordinators),
+                "proposal.notice_withdrawn",
+            )
+            await uow.commit()
+        self._notifier.outbox_changed()
+        return view.proposal
+
+    # --- the coordinator's decision ------------------------------------------------------
+
+    async def reject(self, actor: Actor, proposal_id: int, reason: str) -> ProposalView:
+        actor.require_coordinator()
+        reason = clean_text(reason)
+        if not reason:
+            raise InvalidInput("proposal.reason_missing", id=proposal_id)
+        if len(reason) > MAX_REASON:
+            raise InvalidInput("proposal.reason_too_long", limit=MAX_REASON)
+        async with self._uow() as uow:
+            view = await self._view(uow, proposal_id)
+            if not await uow.proposals.change_status(
+                proposal_id,
+                WAITING,
+                ProposalStatus.REJECTED,
+                reason=reason,
+                updated_at=self._clock.now(),
+            ):
+                raise InvalidInput("proposal.not_waiting", id=proposal_id)
+            await self._send(
+                uow, "rejected", view, self._proposer_chat(view), "proposal.notice_rejected"
+            )
+            await uow.commit()
+        self._notifier.outbox_changed()
+        return view
+
+    async def defer(self, actor: Actor, proposal_id: int) -> ProposalView:
+        actor.require_coordinator()
+        async with self._uow() as uow:
+            view = await self._view(uow, proposal_id)
+            if not await uow.proposals.change_status(
+                proposal_id, WAITING, ProposalStatus.DEFERRED, updated_at=self._clock.now()
+            ):
+                raise InvalidInput("proposal.not_waiting", id=proposal_id)
+            await uow.commit()
+        return view
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def get(self, actor: Actor, proposal_id: int) -> ProposalView:
+        if not actor.is_coordinator:
+            actor.require_member()
+        async with self._uow() as uow:
+            return await self._view(uow, proposal_id)
+
+    async def listing(
+        self, actor: Actor
+    ) -> tuple[list[ProposalView], list[ProposalView], list[ProposalView]]:
+        """(waiting for the coordinator, the actor's own waiting ones, accepted and scheduled
+        topics). Members see only their own waiting proposals; the coordinator all."""
+        if not actor.is_coordinator:
+            actor.require_member()
+        async with self._uow() as uow:
+            waiting = await uow.proposals.with_status(WAITING)
+            backlog = await uow.proposals.with_status(
+                [ProposalStatus.ACCEPTED, ProposalStatus.SCHEDULED]
+            )
+            views = await self._views(uow, [*waiting, *backlog])
+        by_id = {proposal_id(v.proposal): v for v in views}
+        own_id = actor.member.id if actor.member else None
+        pending = [by_id[proposal_id(p)] for p in waiting]
+        own = [v for v in pending if v.proposal.member_id == own_id and own_id is not None]
+        return (
+            pending if actor.is_coordinator else [],
+            own,
+            [by_id[proposal_id(p)] for p in backlog],
+        )
+
+    async def meeting_choices(self, actor: Actor, proposal_id: int) -> list[Meeting]:
+        """The next meetings an accepted topic can go onto."""
+        actor.require_coordinator()
+        async with self._uow() as uow:
+            view = await self._view(uow, proposal_id)
+            if view.proposal.status is not ProposalStatus.ACCEPTED:
+                raise InvalidInput("proposal.not_accepted", id=proposal_id)
+            meetings = await uow.meetings.upcoming(self._clock.now(), MEETING_CHOICES)
+        return list(meetings)
+
+    async def place(
+        self, actor: Actor, proposal_id: int, meeting_id: int
+    ) -> tuple[ProposalView, Meeting, AgendaItem]:
+        """Put an accepted topic on an upcoming meeting's agenda; the proposer is told."""
+        actor.require_coordinator()
+        now = self._clock.now()
+        async with self._uow() as uow:
+            view = await self._view(uow, proposal_id)
+            meeting = await uow.meetings.get(meeting_id)
+            if meeting is None:
+                raise NotFound("meeting.not_found", id=meeting_id)
+            if meeting.status is not MeetingStatus.SCHEDULED or meeting.starts_at <= now:
+                raise InvalidInput("proposal.meeting_not_upcoming", id=meeting_id)
+            if not await uow.proposals.change_status(
+                proposal_id,
+                [ProposalStatus.ACCEPTED],
+                ProposalStatus.SCHEDULED,
+                meeting_id=meeting_id,
+                updated_at=now,
+            ):
+                raise InvalidInput("proposal.not_accepted", id=proposal_id)
+            item = await self._meetings.add_topic(uow, meeting, view.proposal)
+            await self._send(
+                uow,
+                f"scheduled:{meeting_id}",
+                view,
+                self._proposer_chat(view),
+                "proposal.notice_scheduled",
+                meeting=meeting,
+                position=item.position,
+            )
+            await uow.commit()
+        self._notifier.outbox_changed()
+        return view, meeting, item
+
+    # --- internals -----------------------------------------------------------------------
+
+    async def _view(self, uow: TopicUnitOfWork, proposal_id: int) -> ProposalView:
+        proposal = await uow.proposals.get(proposal_id)
+        if proposal is None:
+            raise NotFound("proposal.not_found", id=proposal_id)
+        return (await self._views(uow, [proposal]))[0]
+
+    async def _views(
+        self, uow: TopicUnitOfWork, proposals: Sequence[Proposal]
+    ) -> list[ProposalView]:
+        """Proposers, organisations and groups of many proposals in three queries."""
+        members = await uow.members.by_ids({p.member_id for p in proposals if p.member_id})
+        organisations = {o.id: o for o in await uow.organisations.all()}
+        groups = {g.id: g for g in await uow.groups.active()} if proposals else {}
+        return [
+            ProposalView(
+                p,
+                members.get(p.member_id) if p.member_id else None,
+                organisations.get(p.organisation_id),
+                groups.get(p.group_id),
+            )
+            for p in proposals
+        ]
+
+    def text(
+        self,
+        t: Translator,
+        key: str,
+        view: ProposalView,
+        meeting: Meeting | None = None,
+        **extra: object,
+    ) -> str:
+        proposal = view.proposal
+        return t(
+            key,
+            id=proposal.id,
+            title=proposal.title,
+            description=proposal.description or "–",
+            proposer=view.proposer_label,
+            group=view.group.name if view.group else "–",
+            reason=proposal.reason or "",
+            meeting_id=meeting.id if meeting else "",
+            meeting_title=meeting.title if meeting else "",
+            meeting_when=t.datetime(meeting.starts_at, self.zone) if meeting else "",
+            **extra,
+        )
+
+    def _proposer_chat(self, view: ProposalView) -> dict[int, int | None]:
+        proposer = view.proposer
+        if proposer is None or proposer.telegram_id is None:
+            return {}
+        return {proposer.telegram_id: proposer.id}
+
+    async def _tell_coordinators(self, uow: TopicUnitOfWork, view: ProposalView) -> None:
+        pid = proposal_id(view.proposal)
+        buttons = [
+            [{"key": "proposal.button_open", "callback_data": f"p:open:{pid}"}],
+            [
+                {"key": "proposal.button_reject", "callback_data": f"p:reject:{pid}"},
+                {"key": "proposal.button_later", "callback_data": f"p:later:{pid}"},
+            ],
+        ]
+        await self._send(
+            uow,
+            "submitted",
+            view,
+            dict.fromkeys(self._coordinators),
+            "proposal.notice_new",
+            buttons=buttons,
+        )
+
+    async def _send(
+        self,
+        uow: TopicUnitOfWork,
+        event: str,
+        view: ProposalView,
+        chats: dict[int, int | None],
+        key: str,
+        *,
+        buttons: list[list[dict[str, str]]] | None = None,
+        meeting: Meeting | None = None,
+        **extra: object,
+    ) -> None:
+        """One notice per chat; `buttons` name their label by catalog key."""
+        now = self._clock.now()
+        languages = await uow.user_settings.languages(list(chats))
+        rows = []
+        for chat_id, member_id in chats.items():
+            t = translator(languages.get(chat_id, self._language))
+            rows.append(
+                OutboxMessage(
+                    dedup_key=f"proposal:{view.proposal.id}:{event}:chat:{chat_id}",
+                    kind="proposal_notice",
+                    chat_id=chat_id,
+                    member_id=member_id,
+                    text=self.text(t, key, view, meeting, **extra),
+                    buttons=[
+                        [
+                            {"text": t(spec["key"]), "callback_data": spec["callback_data"]}
+                            for spec in row
+                        ]
+                        for row in buttons
+                    ]
+                    if buttons
+                    else None,
+                    due_at=now,
+                    created_at=now,
+                )
+            )
+        await uow.outbox.enqueue(rows)

@@ -1,0 +1,744 @@
+"""Votes on topic proposals (Abstimmungen): ballots through the outbox, one standing choice per
+voter, reminders to those who have not voted, closing at the deadline, results to everyone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.i18n import Html, Translator, translator
+from bot.services.actor import Actor
+from bot.services.counting import Result, Rules, count, voter_key
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.notify import Notifier
+from bot.services.proposals import WAITING, ProposalView, TopicUnitOfWork
+from storage.models import (
+    Ballot,
+    BallotOutcome,
+    BallotPost,
+    Member,
+    Organisation,
+    OutboxMessage,
+    Proposal,
+    ProposalStatus,
+    Vote,
+    VoteChoice,
+    VoteMode,
+)
+
+# Callback data letters of the four choices.
+CHOICE_CODES: dict[str, VoteChoice] = {
+    "y": VoteChoice.YES,
+    "c": VoteChoice.YES_COUNCIL,
+    "n": VoteChoice.NO,
+    "a": VoteChoice.ABSTAIN,
+}
+CODE_OF = {choice: code for code, choice in CHOICE_CODES.items()}
+CHOICE_KEYS = {
+    VoteChoice.YES: "vote.choice_yes",
+    VoteChoice.YES_COUNCIL: "vote.choice_yes_council",
+    VoteChoice.NO: "vote.choice_no",
+    VoteChoice.ABSTAIN: "vote.choice_abstain",
+}
+OUTCOME_KEYS = {
+    BallotOutcome.ACCEPTED: "vote.outcome_accepted",
+    BallotOutcome.REJECTED: "vote.outcome_rejected",
+    BallotOutcome.NOT_QUORATE: "vote.outcome_not_quorate",
+}
+GROUP_POSTS = 10
+
+
+def ballot_ref(ballot: Ballot) -> int:
+    assert ballot.id is not None
+    return ballot.id
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The choice that stands for a voter (their organisation, or them), and who cast it."""
+
+    vote: Vote | None
+    cast_by: Member | None
+    organisation: Organisation | None
+
+
+@dataclass(frozen=True)
+class BallotView:
+    ballot: Ballot
+    topic: ProposalView
+    standing: Standing | None
+    voted: int
+    eligible: int
+    # Shown only when the vote has closed, or with SHOW_RUNNING_RESULTS, or (missing) to the
+    # coordinator.
+    result: Result | None
+    missing: list[str]
+
+    @property
+    def closed(self) -> bool:
+        return self.ballot.closed_at is not None
+
+
+class VotingService:
+    def __init__(
+        self,
+        uow: Callable[[], TopicUnitOfWork],
+        clock: Clock,
+        notifier: Notifier,
+        *,
+        zone: ZoneInfo,
+        mode: VoteMode,
+        rules: Rules,
+        show_running_results: bool,
+        default_days: int,
+        reminder_before: timedelta,
+        coordinator_ids: frozenset[int],
+        default_language: str,
+        deadline_changed: Callable[[datetime], None] | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._notifier = notifier
+        self.zone = zone
+        self.mode = mode
+        self.rules = rules
+        self._running = show_running_results
+        self._default_days = default_days
+        self._reminder_before = reminder_before
+        self._coordinators = coordinator_ids
+        self._language = default_language
+        self.deadline_changed = deadline_changed
+
+    # --- opening -------------------------------------------------------------------------
+
+    async def open(self, actor: Actor, proposal_id: int, deadline: datetime | None) -> BallotView:
+        actor.require_coordinator()
+        now = self._clock.now()
+        deadline = deadline or now + timedelta(days=self._default_days)
+        if deadline <= now:
+            raise InvalidInput("vote.deadline_past")
+        async with self._uow() as uow:
+            topic = await self._topic(uow, proposal_id)
+            if not await uow.proposals.change_status(
+                proposal_id, WAITING, ProposalStatus.VOTING, updated_at=now
+            ):
+                raise InvalidInput("vote.not_openable", id=proposal_id)
+            ballot = await uow.ballots.add(
+                Ballot(
+                    proposal_id=proposal_id,
+                    mode=self.mode,
+                    opened_by=actor.telegram_id,
+                    opened_at=now,
+                    deadline=deadline,
+                )
+            )
+            members = await uow.members.recipients()
+            languages = await uow.user_settings.languages(
+                [m.telegram_id for m in members if m.telegram_id is not None]
+            )
+            organisations = {o.id: o for o in await uow.organisations.all()}
+            rows = []
+            remind_at = deadline - self._reminder_before
+            for member in members:
+                assert member.telegram_id is not None
+                t = translator(languages.get(member.telegram_id, self._language))
+                organisation = organisations.get(member.organisation_id)
+                standing = Standing(None, None, organisation)
+                rows.append(
+                    self._ballot_row(
+                        f"ballot:{ballot.id}:member:{member.id}",
+                        "ballot",
+                        member,
+                        self.ballot_text(t, ballot, topic, standing),
+                        self.buttons(t, ballot, None),
+                        now,
+                        deadline,
+                    )
+                )
+                if remind_at > now:
+                    voter = self._voter(ballot, member)
+                    rows.append(
+                        self._ballot_row(
+                            f"ballot:{ballot.id}:remind:{voter}:member:{member.id}",
+                            "ballot_reminder",
+                            member,
+                            self.ballot_text(t, ballot, topic, standing, reminder=True),
+                            self.buttons(t, ballot, None),
+                            remind_at,
+                            deadline,
+                        )
+                    )
+            await uow.outbox.enqueue(rows)
+            await uow.commit()
+        self._notifier.outbox_changed()
+        if self.deadline_changed is not None:
+            self.deadline_changed(deadline)
+        return BallotView(ballot, topic, None, 0, len(members), None, [])
+
+    # --- voting --------------------------------------------------------------------------
+
+    async def cast(self, actor: Actor, ballot_id: int, choice: VoteChoice) -> BallotView:
+        """Store the member's choice (replacing theirs, or in organisation mode their
+        organisation's); refused once the vote has closed or its deadline has passed."""
+        member = actor.require_member()
+        now = self._clock.now()
+        async with self._uow() as uow:
+            ballot, topic = await self._ballot(uow, ballot_id)
+            if ballot.closed_at is not None or ballot.deadline <= now:
+                raise InvalidInput("vote.closed", id=topic.proposal.id)
+            voter = self._voter(ballot, member)
+            before = await uow.ballots.vote(ballot_id, voter)
+            await uow.ballots.cast(
+                Vote(
+                    ballot_id=ballot_id,
+                    voter=voter,
+                    organisation_id=member.organisation_id,
+                    member_id=member.id,
+                    choice=choice,
+                    cast_at=now,
+                )
+            )
+            # Nobody of this voter needs the reminder any more.
+            await uow.outbox.reschedule(f"ballot:{ballot_id}:remind:{voter}:", [])
+            if (
+                before is not None
+                and before.member_id not in (None, member.id)
+                and before.choice is not choice
+            ):
+                await self._tell_overridden(uow, ballot, topic, before, member, choice)
+            await uow.commit()
+            view = await self._view(uow, ballot, topic, member)
+        self._notifier.outbox_changed()
+        return view
+
+    # --- closing -------------------------------------------------------------------------
+
+    async def close(self, actor: Actor, proposal_id: int) -> BallotView:
+        actor.require_coordinator()
+        async with self._uow() as uow:
+            ballot = await uow.ballots.of_proposal(proposal_id)
+            if ballot is None:
+                raise InvalidInput("vote.not_open", id=proposal_id)
+            ballot_id = ballot_ref(ballot)
+        view = await self._close(ballot_id, closed_by=actor.telegram_id)
+        if view is None:
+            raise InvalidInput("vote.not_open", id=proposal_id)
+        return view
+
+    async def close_due(self) -> int:
+        """Close every vote whose deadline has passed (also while the bot was down)."""
+        async with self._uow() as uow:
+            due = await uow.ballots.due(self._clock.now())
+        closed = 0
+        for ballot_id in due:
+            if await self._close(ballot_id, closed_by=None) is not None:
+                closed += 1
+        return closed
+
+    async def next_deadline(self) -> datetime | None:
+        async with self._uow() as uow:
+            return await uow.ballots.next_deadline()
+
+    async def _close(self, ballot_id: int, *, closed_by: int | None) -> BallotView | None:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            ballot, topic = await self._ballot(uow, ballot_id)
+            if ballot.closed_at is not None:
+                return None
+            votes = await uow.ballots.votes(ballot_id)
+            members = await uow.members.recipients()
+            result = count(
+                [v.choice for v in votes], self._eligible(ballot, members, votes), self.rules
+            )
+            if not await uow.ballots.close(
+                ballot_id,
+                now=now,
+                closed_by=closed_by,
+                outcome=result.outcome,
+                result=result.as_dict(),
+            ):
+                return None  # another process closed it a moment ago
+            ballot.closed_at, ballot.outcome, ballot.result = now, result.outcome, result.as_dict()
+            ballot.closed_by = closed_by
+            accepted = result.outcome is BallotOutcome.ACCEPTED
+            await uow.proposals.change_status(
+                topic.proposal.id or 0,
+                [ProposalStatus.VOTING],
+                ProposalStatus.ACCEPTED if accepted else ProposalStatus.NOT_ACCEPTED,
+                updated_at=now,
+            )
+            organisations = {o.id: o for o in await uow.organisations.all()}
+            council = await self._council_list(uow, ballot, votes, organisations)
+            # Unsent ballots and reminders are of no use now.
+            await uow.outbox.reschedule(f"ballot:{ballot_id}:member:", [])
+            await uow.outbox.reschedule(f"ballot:{ballot_id}:remind:", [])
+            chats: dict[int, int | None] = {
+                m.telegram_id: m.id for m in members if m.telegram_id is not None
+            }
+            for coordinator in self._coordinators:
+                chats.setdefault(coordinator, None)
+            languages = await uow.user_settings.languages(list(chats))
+            rows = [
+                OutboxMessage(
+                    dedup_key=f"ballot:{ballot_id}:result:chat:{chat_id}",
+                    kind="ballot_result",
+                    chat_id=chat_id,
+                    member_id=member_id,
+                    text=self.result_text(
+                        translator(languages.get(chat_id, self._language)),
+                        ballot,
+                        topic,
+                        result,
+                        council,
+                    ),
+                    due_at=now,
+                    created_at=now,
+                )
+                for chat_id, member_id in chats.items()
+            ]
+            rows += await self._closing_edits(uow, ballot, topic, result, votes, languages)
+            await uow.outbox.enqueue(rows)
+            await uow.commit()
+            view = BallotView(ballot, topic, None, len(votes), result.eligible, result, [])
+        self._notifier.outbox_changed()
+        return view
+
+    async def _closing_edits(
+        self,
+        uow: TopicUnitOfWork,
+        ballot: Ballot,
+        topic: ProposalView,
+        result: Result,
+        votes: Sequence[Vote],
+        languages: dict[int, str],
+    ) -> list[OutboxMessage]:
+        """Every ballot message that went out (and every one posted in a group) is edited to
+        say the vote has closed, without buttons."""
+        now = self._clock.now()
+        ballot_id = ballot_ref(ballot)
+        rows = []
+        sent = await uow.outbox.sent_with_prefix(f"ballot:{ballot_id}:")
+        members = await uow.members.by_ids({r.member_id for r in sent if r.member_id})
+        by_voter = {v.voter: v for v in votes}
+        for row in sent:
+            if row.kind not in ("ballot", "ballot_reminder") or row.member_id is None:
+                continue
+            member = members.get(row.member_id)
+            vote = by_voter.get(self._voter(ballot, member)) if member else None
+            t = translator(languages.get(row.chat_id, self._language))
+            rows.append(
+                OutboxMessage(
+                    dedup_key=f"ballot:{ballot_id}:closed:{row.id}",
+                    kind="ballot_closed",
+                    chat_id=row.chat_id,
+                    member_id=row.member_id,
+                    edit_message_id=row.telegram_message_id,
+                    text=self.closed_text(t, ballot, topic, result, vote),
+                    due_at=now,
+                    created_at=now,
+                )
+            )
+        t = translator(self._language)
+        for post in await uow.ballots.posts(ballot_id):
+            rows.append(
+                OutboxMessage(
+                    dedup_key=f"ballot:{ballot_id}:closed:post:{post.id}",
+                    kind="ballot_closed",
+                    chat_id=post.chat_id,
+                    edit_message_id=post.message_id,
+                    text=self.closed_text(t, ballot, topic, result, None),
+                    due_at=now,
+                    created_at=now,
+                )
+            )
+        return rows
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def open_ballots(self, actor: Actor) -> list[BallotView]:
+        """Open votes with the actor's standing choice (three queries for any number)."""
+        member = actor.member
+        if not actor.is_coordinator:
+            member = actor.require_member()
+        async with self._uow() as uow:
+            pairs = await uow.ballots.open_ballots()
+            if not pairs:
+                return []
+            topics = await self._topics(uow, [p for _, p in pairs])
+            ids = [ballot_ref(b) for b, _ in pairs]
+            voted = await uow.ballots.voted_counts(ids)
+            standing: dict[int, Vote] = {}
+            if member is not None:
+                voters = [
+                    voter_key(
+                        mode, organisation_id=member.organisation_id, member_id=member.id or 0
+                    )
+                    for mode in VoteMode
+                ]
+                for vote in await uow.ballots.votes_of(ids, voters):
+                    ballot = next(b for b, _ in pairs if b.id == vote.ballot_id)
+                    if vote.voter == self._voter(ballot, member):
+                        standing[vote.ballot_id] = vote
+            casters = await uow.members.by_ids(
+                {v.member_id for v in standing.values() if v.member_id}
+            )
+            organisation = actor.organisation
+        return [
+            BallotView(
+                ballot,
+                topic,
+                Standing(
+                    standing.get(ballot_ref(ballot)),
+                    casters.get(standing[ballot_ref(ballot)].member_id or 0)
+                    if ballot_ref(ballot) in standing
+                    else None,
+                    organisation,
+                )
+                if member is not None
+                else None,
+                voted.get(ballot_ref(ballot), 0),
+                0,
+                None,
+                [],
+            )
+            for (ballot, _), topic in zip(pairs, topics, strict=True)
+        ]
+
+    async def details(self, actor: Actor, proposal_id: int) -> BallotView:
+        """One vote: the actor's standing choice; the counts when closed (or with running
+        results); for the coordinator, who has not voted yet."""
+        member = actor.member
+        if not actor.is_coordinator:
+            member = actor.require_member()
+        async with self._uow() as uow:
+            ballot = await uow.ballots.of_proposal(proposal_id)
+            if ballot is None:
+                raise InvalidInput("vote.not_open", id=proposal_id)
+            ballot, topic = await self._ballot(uow, ballot_ref(ballot))
+            view = await self._view(uow, ballot, topic, member, coordinator=actor.is_coordinator)
+        return view
+
+    async def ballot_for(self, actor: Actor, ballot_id: int) -> BallotView:
+        member = actor.require_member()
+        async with self._uow() as uow:
+            ballot, topic = await self._ballot(uow, ballot_id)
+            return await self._view(uow, ballot, topic, member)
+
+    async def record_post(self, ballot_id: int, chat_id: int, message_id: int) -> None:
+        async with self._uow() as uow:
+            await uow.ballots.add_post(
+                BallotPost(
+                    ballot_id=ballot_id,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    posted_at=self._clock.now(),
+                )
+            )
+            await uow.commit()
+
+    # --- texts ---------------------------------------------------------------------------
+
+    def standing_line(self, t: Translator, ballot: Ballot, standing: Standing | None) -> str:
+        if standing is None:
+            return ""
+        organisation = standing.organisation.name if standing.organisation else "–"
+        if standing.vote is None:
+            key = (
+                "vote.standing_none_org"
+                if ballot.mode is VoteMode.ORGANISATION
+                else "vote.standing_none"
+            )
+            return t(key, organisation=organisation)
+        choice = t(CHOICE_KEYS[standing.vote.choice])
+        if ballot.mode is VoteMode.MEMBER:
+            return t("vote.standing_own", choice=choice)
+        by = standing.cast_by.display_name if standing.cast_by else "–"
+        return t("vote.standing_org", organisation=organisation, choice=choice, by=by)
+
+    def ballot_text(
+        self,
+        t: Translator,
+        ballot: Ballot,
+        topic: ProposalView,
+        standing: Standing | None,
+        *,
+        reminder: bool = False,
+        running: Result | None = None,
+    ) -> str:
+        proposal = topic.proposal
+        lines = [
+            t(
+                "vote.ballot_reminder" if reminder else "vote.ballot",
+                id=proposal.id,
+                title=proposal.title,
+                description=proposal.description or "",
+                proposer=topic.proposer_label,
+                deadline=t.datetime(ballot.deadline, self.zone),
+                mode=Html(
+                    t(
+                        "vote.mode_organisation"
+                        if ballot.mode is VoteMode.ORGANISATION
+                        else "vote.mode_member"
+                    )
+                ),
+            )
+        ]
+        if running is not None:
+            lines.append(self.counts_line(t, running))
+        line = self.standing_line(t, ballot, standing)
+        if line:
+            lines.append(line)
+        return "\n".join(lines)
+
+    def buttons(
+        self, t: Translator, ballot: Ballot, current: VoteChoice | None
+    ) -> list[list[dict[str, str]]]:
+        def button(choice: VoteChoice) -> dict[str, str]:
+            label = t(CHOICE_KEYS[choice])
+            if choice is current:
+                label = f"✅ {label}"
+            return {"text": label, "callback_data": f"v:{ballot.id}:{CODE_OF[choice]}"}
+
+        return [
+            [button(VoteChoice.YES), button(VoteChoice.NO)],
+            [button(VoteChoice.YES_COUNCIL)],
+            [button(VoteChoice.ABSTAIN)],
+        ]
+
+    def counts_line(self, t: Translator, result: Result) -> str:
+        return t(
+            "vote.counts",
+            yes=result.yes,
+            yes_council=result.yes_council,
+            no=result.no,
+            abstain=result.abstain,
+        )
+
+    def result_text(
+        self,
+        t: Translator,
+        ballot: Ballot,
+        topic: ProposalView,
+        result: Result,
+        council: list[str],
+    ) -> str:
+        unit = (
+            "vote.unit_organisations"
+            if ballot.mode is VoteMode.ORGANISATION
+            else "vote.unit_members"
+        )
+        lines = [
+            t("vote.result_title", id=topic.proposal.id, title=topic.proposal.title),
+            self.counts_line(t, result),
+            t(
+                "vote.turnout",
+                voted=result.voted,
+                eligible=result.eligible,
+                unit=Html(t(unit)),
+                needed=result.quorum_needed,
+            ),
+            t(OUTCOME_KEYS[result.outcome]),
+        ]
+        if council:
+            lines.append(t("vote.council_list", names=", ".join(council)))
+        return "\n".join(lines)
+
+    def closed_text(
+        self,
+        t: Translator,
+        ballot: Ballot,
+        topic: ProposalView,
+        result: Result,
+        vote: Vote | None,
+    ) -> str:
+        lines = [
+            t(
+                "vote.closed_ballot",
+                id=topic.proposal.id,
+                title=topic.proposal.title,
+                outcome=Html(t(OUTCOME_KEYS[result.outcome])),
+            ),
+            self.counts_line(t, result),
+        ]
+        if vote is not None:
+            lines.append(t("vote.closed_standing", choice=t(CHOICE_KEYS[vote.choice])))
+        return "\n".join(lines)
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _voter(self, ballot: Ballot, member: Member) -> str:
+        return voter_key(
+            ballot.mode, organisation_id=member.organisation_id, member_id=member.id or 0
+        )
+
+    def _eligible(self, ballot: Ballot, members: Sequence[Member], votes: Sequence[Vote]) -> int:
+        """Organisations with an active member (or people, in member mode), and whoever voted."""
+        voters = {self._voter(ballot, m) for m in members}
+        return len(voters | {v.voter for v in votes})
+
+    async def _topic(self, uow: TopicUnitOfWork, proposal_id: int) -> ProposalView:
+        proposal = await uow.proposals.get(proposal_id)
+        if proposal is None:
+            raise NotFound("proposal.not_found", id=proposal_id)
+        return (await self._topics(uow, [proposal]))[0]
+
+    async def _topics(
+        self, uow: TopicUnitOfWork, proposals: Sequence[Proposal]
+    ) -> list[ProposalView]:
+        members = await uow.members.by_ids({p.member_id for p in proposals if p.member_id})
+        organisations = {o.id: o for o in await uow.organisations.all()}
+        return [
+            ProposalView(
+                p,
+                members.get(p.member_id) if p.member_id else None,
+                organisations.get(p.organisation_id),
+                None,
+            )
+            for p in proposals
+        ]
+
+    async def _ballot(self, uow: TopicUnitOfWork, ballot_id: int) -> tuple[Ballot, ProposalView]:
+        pair = await uow.ballots.with_proposal(ballot_id)
+        if pair is None:
+            raise InvalidInput("error.button_invalid")
+        ballot, proposal = pair
+        return ballot, (await self._topics(uow, [proposal]))[0]
+
+    async def _view(
+        self,
+        uow: TopicUnitOfWork,
+        ballot: Ballot,
+        topic: ProposalView,
+        member: Member | None,
+        *,
+        coordinator: bool = False,
+    ) -> BallotView:
+        ballot_id = ballot_ref(ballot)
+        votes = await uow.ballots.votes(ballot_id)
+        members = await uow.members.recipients()
+        standing = None
+        if member is not None:
+            vote = next((v for v in votes if v.voter == self._voter(ballot, member)), None)
+            caster = None
+            if vote is not None and vote.member_id is not None:
+                caster = await uow.members.get(vote.member_id)
+            standing = Standing(vote, caster, await uow.organisations.get(member.organisation_id))
+        result = None
+        if ballot.closed_at is not None and ballot.result is not None and ballot.outcome:
+            result = Result.from_dict(ballot.result, ballot.outcome)
+        elif self._running:
+            result = count(
+                [v.choice for v in votes], self._eligible(ballot, members, votes), self.rules
+            )
+        missing: list[str] = []
+        if coordinator and ballot.closed_at is None:
+            voted = {v.voter for v in votes}
+            organisations = {o.id: o for o in await uow.organisations.all()}
+            labels: dict[str, str] = {}
+            for m in members:
+                key = self._voter(ballot, m)
+                if key in voted:
+                    continue
+                if ballot.mode is VoteMode.ORGANISATION:
+                    org = organisations.get(m.organisation_id)
+                    labels[key] = org.name if org else "–"
+                else:
+                    labels[key] = m.display_name
+            missing = sorted(labels.values())
+        return BallotView(
+            ballot,
+            topic,
+            standing,
+            len(votes),
+            self._eligible(ballot, members, votes),
+            result,
+            missing,
+        )
+
+    async def _council_list(
+        self,
+        uow: TopicUnitOfWork,
+        ballot: Ballot,
+        votes: Sequence[Vote],
+        organisations: dict[int | None, Organisation],
+    ) -> list[str]:
+        """Who said yes subject to their council: organisations, or people with theirs."""
+        council = [v for v in votes if v.choice is VoteChoice.YES_COUNCIL]
+        if ballot.mode is VoteMode.ORGANISATION:
+            return sorted(
+                organisations[v.organisation_id].name
+                for v in council
+                if v.organisation_id in organisations
+            )
+        people = await uow.members.by_ids({v.member_id for v in council if v.member_id})
+        names = []
+        for vote in council:
+            person = people.get(vote.member_id or 0)
+            org = organisations.get(vote.organisation_id)
+            names.append(f"{person.display_name if person else '–'} ({org.name if org else '–'})")
+        return sorted(names)
+
+    async def _tell_overridden(
+        self,
+        uow: TopicUnitOfWork,
+        ballot: Ballot,
+        topic: ProposalView,
+        before: Vote,
+        member: Member,
+        choice: VoteChoice,
+    ) -> None:
+        """In organisation mode, the colleague whose choice was replaced is told."""
+        previous = await uow.members.get(before.member_id or 0)
+        if previous is None or previous.telegram_id is None:
+            return
+        now = self._clock.now()
+        language = (await uow.user_settings.languages([previous.telegram_id])).get(
+            previous.telegram_id, self._language
+        )
+        t = translator(language)
+        await uow.outbox.enqueue(
+            [
+                OutboxMessage(
+                    dedup_key=f"ballot:{ballot.id}:overridden:{now.isoformat()}:member:{previous.id}",
+                    kind="ballot_notice",
+                    chat_id=previous.telegram_id,
+                    member_id=previous.id,
+                    text=t(
+                        "vote.overridden",
+                        id=topic.proposal.id,
+                        title=topic.proposal.title,
+                        by=member.display_name,
+                        choice=t(CHOICE_KEYS[choice]),
+                        before=t(CHOICE_KEYS[before.choice]),
+                    ),
+                    due_at=now,
+                    created_at=now,
+                )
+            ]
+        )
+
+    def _ballot_row(
+        self,
+        key: str,
+        kind: str,
+        member: Member,
+        text: str,
+        buttons: list[list[dict[str, str]]],
+        due: datetime,
+        deadline: datetime,
+    ) -> OutboxMessage:
+        assert member.telegram_id is not None
+        return OutboxMessage(
+            dedup_key=key,
+            kind=kind,
+            chat_id=member.telegram_id,
+            member_id=member.id,
+            text=text,
+            buttons=buttons,
+            due_at=due,
+            expires_at=deadline,
+            created_at=self._clock.now(),
+        )
