@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 
@@ -14,6 +13,7 @@ from bot.app import build_application, open_services, run_polling
 from bot.clock import SystemClock
 from bot.config import Settings, load_settings_or_exit
 from bot.i18n import plain_text, translator
+from bot.logs import configure_logging, token_secrets
 from bot.parsing import parse_organisation_spec
 from bot.services.actor import Actor, Profile
 from bot.services.errors import ServiceError
@@ -34,13 +34,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # httpx logs every request URL, and the URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+def secrets_of(settings: Settings) -> list[str]:
+    """What must never appear in a log line."""
+    found = token_secrets(settings.bot_token.get_secret_value())
+    for secret in (settings.webhook_path_secret, settings.webhook_secret_token):
+        if secret is not None:
+            found.append(secret.get_secret_value())
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
     settings = load_settings_or_exit()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, secrets_of(settings))
     if args.command == "run":
         run_polling(build_application(settings))
         return 0

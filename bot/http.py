@@ -71,8 +71,16 @@ class HttpServer:
     """
 
     def __init__(self, app: Starlette, host: str, port: int) -> None:
+        # log_config=None: uvicorn's loggers keep no handlers of their own and go through the
+        # bot's (one format, secrets redacted).
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
         )
         self._server = _Server(config)
         self._host = host
