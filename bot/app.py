@@ -21,6 +21,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.calendar import register_mime_type
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.database import Sleep, connect_database
 from bot.delivery.ratelimit import TelegramLimiter
 from bot.delivery.sender import OutboxSender, SenderConfig
 from bot.http import HttpServer, build_http_app
@@ -30,7 +31,7 @@ from handlers import register_all
 from handlers.broadcasts import ProgressReporter
 from handlers.context import ForumApplication, ForumContext
 from handlers.help import set_command_menus
-from storage.db import create_engine, create_session_factory
+from storage.db import create_session_factory
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 
@@ -96,10 +97,17 @@ def unit_of_work_factory(engine: AsyncEngine) -> Any:
 
 
 async def open_services(
-    settings: Settings, clock: Clock, notifier: Notifier | None = None
+    settings: Settings,
+    clock: Clock,
+    notifier: Notifier | None = None,
+    *,
+    sleep: Sleep = asyncio.sleep,
 ) -> tuple[AsyncEngine, Services]:
-    """Engine, migrations to head, services, default working groups."""
-    engine = create_engine(settings.database_url)
+    """Engine (waiting for the database as DATABASE_WAIT_SECONDS allows), migrations to head,
+    services, default working groups."""
+    engine = await connect_database(
+        settings.database_url, wait_seconds=settings.database_wait_seconds, sleep=sleep
+    )
     try:
         await upgrade(engine)
         uow = unit_of_work_factory(engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 
@@ -12,13 +13,13 @@ from telegram import Bot
 from bot.app import build_application, open_services, run_polling
 from bot.clock import SystemClock
 from bot.config import Settings, load_settings_or_exit
+from bot.database import DatabaseUnavailable, connect_database
 from bot.i18n import plain_text, translator
 from bot.logs import configure_logging, token_secrets
 from bot.parsing import parse_organisation_spec
 from bot.services.actor import Actor, Profile
 from bot.services.errors import ServiceError
 from handlers.formatting import invite_link
-from storage.db import create_engine
 from storage.migrate import upgrade
 
 
@@ -49,20 +50,26 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = load_settings_or_exit()
     configure_logging(settings.log_level, settings.log_format, secrets_of(settings))
-    if args.command == "run":
-        run_polling(build_application(settings))
-        return 0
-    if args.command == "migrate":
-        asyncio.run(_migrate(settings))
-        print("database is up to date")
-        return 0
-    if args.command == "invite":
-        return asyncio.run(_invite(settings, args.organisation))
+    try:
+        if args.command == "run":
+            run_polling(build_application(settings))
+            return 0
+        if args.command == "migrate":
+            asyncio.run(_migrate(settings))
+            print("database is up to date")
+            return 0
+        if args.command == "invite":
+            return asyncio.run(_invite(settings, args.organisation))
+    except DatabaseUnavailable as error:
+        logging.getLogger("bot").error("%s", error, extra={"event": "database_unavailable"})
+        return 1
     return 2  # pragma: no cover - argparse refuses other commands
 
 
 async def _migrate(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
+    engine = await connect_database(
+        settings.database_url, wait_seconds=settings.database_wait_seconds
+    )
     try:
         await upgrade(engine)
     finally:

@@ -89,3 +89,25 @@ async def test_a_malformed_setting_is_named(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith(
         "configuration error: COORDINATOR_IDS is invalid"
     )
+
+
+async def test_an_unreachable_database_is_retried_then_reported_in_one_line(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    env = environment(emulator, "postgresql+asyncpg://forum:geheim@127.0.0.1:1/forum")
+    env["DATABASE_WAIT_SECONDS"] = "1"
+    status, stdout, stderr = await run_forumbot("run", env=env, cwd=tmp_path)
+    assert status == 1, stderr
+    assert "Traceback" not in stderr
+    waits = [line for line in stderr.splitlines() if " bot.database: " in line]
+    assert len(waits) == 1
+    assert (
+        "WARNING bot.database: database postgresql+asyncpg://forum:***@127.0.0.1:1/forum "
+        "not reachable (ConnectionRefusedError: " in waits[0]
+    )
+    assert "attempt 1, trying again in 1 s" in waits[0]
+    last = stderr.splitlines()[-1]
+    assert "ERROR bot: database postgresql+asyncpg://forum:***@127.0.0.1:1/forum" in last
+    assert "not reachable after 2 attempts in 1 s" in last
+    assert "giving up (DATABASE_WAIT_SECONDS=1)" in last
+    assert "geheim" not in stderr and stdout == ""
