@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -25,6 +27,8 @@ from bot.database import Sleep, connect_database
 from bot.delivery.ratelimit import TelegramLimiter
 from bot.delivery.sender import OutboxSender, SenderConfig
 from bot.http import HttpServer, build_http_app
+from bot.metrics import BotMetrics
+from bot.observe import current_outcome, update_fields
 from bot.services.container import Services, build_services
 from bot.services.notify import NoNotifier, Notifier
 from handlers import register_all
@@ -36,10 +40,12 @@ from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
+update_log = logging.getLogger("bot.updates")
 
 # Updates the bot asks Telegram for.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 WAKE_JOB = "outbox-wake"
+READY_TIMEOUT = 2.0  # seconds the database may take to answer /readyz's SELECT 1
 CONNECTIONS = 32
 
 
@@ -49,9 +55,66 @@ class BotApplication(ForumApplication):
     settings: Settings
     clock: Clock
     limiter: TelegramLimiter
+    metrics: BotMetrics
     engine: AsyncEngine | None = None
     sender: OutboxSender | None = None
     http: HttpServer | None = None
+
+    async def process_update(self, update: object) -> None:
+        """PTB's processing, timed and counted, and one log line per update."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        outcome: list[str] = []
+        token = current_outcome.set(outcome)
+        try:
+            await super().process_update(update)
+        finally:
+            current_outcome.reset(token)
+            seconds = loop.time() - started
+            fields = update_fields(update)
+            result = "error" if outcome else "ok"
+            self.metrics.observe_update(fields["update_type"], result, seconds)
+            fields.update(event="update", outcome=result, duration_ms=round(seconds * 1000, 1))
+            update_log.info(
+                "update %s %s %s in %.1f ms",
+                fields.get("update_id", "-"),
+                fields["update_type"],
+                result,
+                seconds * 1000,
+                extra=fields,
+            )
+
+    async def process_error(
+        self,
+        update: object | None,
+        error: Exception,
+        job: Any = None,
+        coroutine: Any = None,
+    ) -> bool:
+        outcome = current_outcome.get()
+        if outcome is not None:
+            outcome.append("error")
+        return await super().process_error(update, error, job, coroutine)
+
+    async def readiness(self) -> str | None:
+        """None when the bot can do its work, else why not (for /readyz)."""
+        if self.engine is None:
+            return "database not open"
+        try:
+            async with asyncio.timeout(READY_TIMEOUT), self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except (OSError, TimeoutError, SQLAlchemyError) as error:
+            return f"database not answering ({type(error).__name__})"
+        try:
+            self.bot.bot  # noqa: B018 - raises until getMe was done (initialize)
+        except RuntimeError:
+            return "Telegram getMe not done"
+        if self.job_queue is None or not self.job_queue.scheduler.running:
+            return "scheduler not running"
+        return None
+
+    async def render_metrics(self) -> bytes:
+        return await self.metrics.render(self.engine)
 
 
 def build_application(
@@ -87,6 +150,10 @@ def build_application(
     bot_app.settings = settings
     bot_app.clock = clock or SystemClock()
     bot_app.limiter = limiter
+    bot_app.metrics = BotMetrics(
+        sender_stats=lambda: bot_app.sender.stats if bot_app.sender is not None else None,
+        retry_after_count=lambda: limiter.retry_after_count,
+    )
     register_all(bot_app)
     return bot_app
 
@@ -168,9 +235,12 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     app.job_queue.run_daily(
         _tasks_daily, time=settings.task_reminder_time.replace(tzinfo=settings.tz), name="tasks"
     )
-    bot_app.http = HttpServer(
-        build_http_app(bot_app.services.meetings.feed), settings.http_host, settings.http_port
+    http_app = build_http_app(
+        bot_app.services.meetings.feed,
+        readiness=bot_app.readiness,
+        metrics=bot_app.render_metrics,
     )
+    bot_app.http = HttpServer(http_app, settings.http_host, settings.http_port)
     await bot_app.http.start()
     log.info("HTTP server on %s:%d", settings.http_host, bot_app.http.port)
     await set_command_menus(app.bot, settings.coordinator_ids, settings.default_language)

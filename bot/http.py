@@ -1,5 +1,5 @@
 """The bot's own HTTP server (Starlette on uvicorn, in the bot's event loop): the members'
-calendar feeds and a health check."""
+calendar feeds, health and readiness checks, metrics, and in webhook mode Telegram's updates."""
 
 from __future__ import annotations
 
@@ -13,18 +13,40 @@ from collections.abc import Awaitable, Callable, Generator
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 log = logging.getLogger(__name__)
 
 FeedSource = Callable[[str], Awaitable[bytes | None]]
+# None when ready, else a short reason.
+Readiness = Callable[[], Awaitable[str | None]]
+MetricsSource = Callable[[], Awaitable[bytes]]
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
+METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def build_http_app(feed: FeedSource) -> Starlette:
+def build_http_app(
+    feed: FeedSource,
+    *,
+    readiness: Readiness | None = None,
+    metrics: MetricsSource | None = None,
+) -> Starlette:
+    """`/healthz` (the process answers), `/readyz` and `/metrics` (if given), the feeds."""
+
     async def healthz(_request: Request) -> Response:
         return PlainTextResponse("ok")
+
+    async def readyz(_request: Request) -> Response:
+        assert readiness is not None
+        reason = await readiness()
+        if reason is not None:
+            return JSONResponse({"ready": False, "reason": reason}, status_code=503)
+        return JSONResponse({"ready": True})
+
+    async def metrics_endpoint(_request: Request) -> Response:
+        assert metrics is not None
+        return Response(await metrics(), media_type=METRICS_TYPE)
 
     async def calendar(request: Request) -> Response:
         token = str(request.path_params["token"])
@@ -38,12 +60,15 @@ def build_http_app(feed: FeedSource) -> Starlette:
             return Response(status_code=304, headers=headers)
         return Response(body, media_type=CALENDAR_TYPE, headers=headers)
 
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/calendar/{token:str}.ics", calendar),
-        ]
-    )
+    routes = [
+        Route("/healthz", healthz),
+        Route("/calendar/{token:str}.ics", calendar),
+    ]
+    if readiness is not None:
+        routes.append(Route("/readyz", readyz))
+    if metrics is not None:
+        routes.append(Route("/metrics", metrics_endpoint))
+    return Starlette(routes=routes)
 
 
 def _etags(header: str) -> set[str]:
