@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -26,7 +27,7 @@ from bot.config import Settings
 from bot.database import Sleep, connect_database
 from bot.delivery.ratelimit import TelegramLimiter
 from bot.delivery.sender import OutboxSender, SenderConfig
-from bot.http import HttpServer, build_http_app
+from bot.http import HttpServer, Webhook, build_http_app
 from bot.metrics import BotMetrics
 from bot.observe import current_outcome, update_fields
 from bot.services.container import Services, build_services
@@ -59,6 +60,21 @@ class BotApplication(ForumApplication):
     engine: AsyncEngine | None = None
     sender: OutboxSender | None = None
     http: HttpServer | None = None
+    taking_webhook_updates: bool = False
+    webhook_closed: asyncio.Event
+    """Set once the webhook answers 503 on the way to a stop."""
+
+    def close_webhook(self) -> None:
+        """From now on the webhook answers 503: Telegram keeps the updates for the next start."""
+        self.taking_webhook_updates = False
+        self.webhook_closed.set()
+
+    async def accept_webhook_update(self, data: dict[str, Any]) -> bool:
+        """An update Telegram posted: into the update queue, unless the bot is stopping."""
+        if not self.taking_webhook_updates:
+            return False
+        await self.update_queue.put(Update.de_json(data, self.bot))
+        return True
 
     async def process_update(self, update: object) -> None:
         """PTB's processing, timed and counted, and one log line per update."""
@@ -150,6 +166,7 @@ def build_application(
     bot_app.settings = settings
     bot_app.clock = clock or SystemClock()
     bot_app.limiter = limiter
+    bot_app.webhook_closed = asyncio.Event()
     bot_app.metrics = BotMetrics(
         sender_stats=lambda: bot_app.sender.stats if bot_app.sender is not None else None,
         retry_after_count=lambda: limiter.retry_after_count,
@@ -235,10 +252,20 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     app.job_queue.run_daily(
         _tasks_daily, time=settings.task_reminder_time.replace(tzinfo=settings.tz), name="tasks"
     )
+    webhook = None
+    if settings.mode == "webhook":
+        assert settings.webhook_path_secret is not None
+        assert settings.webhook_secret_token is not None
+        webhook = Webhook(
+            path_secret=settings.webhook_path_secret.get_secret_value(),
+            secret_token=settings.webhook_secret_token.get_secret_value(),
+            accept=bot_app.accept_webhook_update,
+        )
     http_app = build_http_app(
         bot_app.services.meetings.feed,
         readiness=bot_app.readiness,
         metrics=bot_app.render_metrics,
+        webhook=webhook,
     )
     bot_app.http = HttpServer(http_app, settings.http_host, settings.http_port)
     await bot_app.http.start()
@@ -314,3 +341,93 @@ async def polling(app: BotApplication, *, poll_timeout: int = 10) -> AsyncIterat
 
 def run_polling(app: BotApplication) -> None:
     app.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=0, timeout=30)
+
+
+BaseUrl = Callable[[BotApplication], str]
+
+
+async def start_webhook(app: BotApplication, *, base_url: BaseUrl | None = None) -> str:
+    """Take updates at the webhook and tell Telegram where it is; returns the URL.
+
+    `base_url(app)` instead of PUBLIC_BASE_URL: for tests, whose server gets its port at start.
+    Updates Telegram kept while no bot ran are posted next; they are not dropped."""
+    settings = app.settings
+    public = base_url(app) if base_url is not None else settings.public_base_url
+    url = public.rstrip("/") + settings.webhook_path
+    assert settings.webhook_secret_token is not None
+    app.taking_webhook_updates = True
+    await app.bot.set_webhook(
+        url=url,
+        secret_token=settings.webhook_secret_token.get_secret_value(),
+        allowed_updates=ALLOWED_UPDATES,
+    )
+    log.info("webhook set: Telegram posts updates to %s", url)  # the path secret is redacted
+    return url
+
+
+@asynccontextmanager
+async def webhook_mode(
+    app: BotApplication, *, base_url: BaseUrl | None = None
+) -> AsyncIterator[BotApplication]:
+    """Run the bot in webhook mode in the current event loop until the block ends.
+
+    Stopping is graceful: the webhook first answers 503 (Telegram keeps those updates and posts
+    them again later), the updates already taken are handled to the end (`Application.stop`),
+    then the HTTP server and the outbox sender stop (unsent rows go back to pending) and the
+    database is closed."""
+    await app.initialize()
+    try:
+        assert app.post_init is not None and app.post_stop is not None
+        try:
+            await app.post_init(app)
+            await start_webhook(app, base_url=base_url)
+            await app.start()
+            yield app
+        finally:
+            app.close_webhook()
+            if app.running:
+                await app.stop()
+            await app.post_stop(app)  # also after a failed start: the server and the sender
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+def run_webhook(app: BotApplication) -> None:
+    """`forumbot run --webhook`: until SIGTERM or SIGINT, then a graceful stop."""
+    asyncio.run(_serve_webhook(app))
+
+
+async def _serve_webhook(app: BotApplication) -> None:
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    assert main is not None
+    stop = asyncio.Event()
+    phase = "starting"
+
+    def on_signal(signum: int) -> None:
+        nonlocal phase
+        if phase == "starting":  # e.g. still waiting for the database: give up at once
+            log.info("%s while starting: stopping", signal.Signals(signum).name)
+            phase = "stopping"
+            main.cancel()
+        elif phase == "running":
+            log.info("%s: stopping gracefully", signal.Signals(signum).name)
+            phase = "stopping"
+            stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        async with webhook_mode(app):
+            if phase == "starting":
+                phase = "running"
+                await stop.wait()
+    except asyncio.CancelledError:
+        if phase != "stopping":
+            raise
+        main.uncancel()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)

@@ -10,7 +10,7 @@ import sys
 
 from telegram import Bot
 
-from bot.app import build_application, open_services, run_polling
+from bot.app import build_application, open_services, run_polling, run_webhook
 from bot.clock import SystemClock
 from bot.config import Settings, load_settings_or_exit
 from bot.database import DatabaseUnavailable, connect_database
@@ -26,7 +26,12 @@ from storage.migrate import upgrade
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forumbot", description="Forum Assistant Telegram bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (long polling); migrates the database first")
+    run = sub.add_parser("run", help="run the bot; migrates the database first")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="take updates by webhook instead of long polling (as MODE=webhook)",
+    )
     sub.add_parser("migrate", help="upgrade the database to the newest schema")
     invite = sub.add_parser("invite", help="print an invitation link for an organisation")
     invite.add_argument(
@@ -48,11 +53,16 @@ def main(argv: list[str] | None = None) -> int:
     # Opt in to PTB's coming default: RetryAfter.retry_after and friends as timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
-    settings = load_settings_or_exit()
+    overrides = {"mode": "webhook"} if getattr(args, "webhook", False) else {}
+    settings = load_settings_or_exit(**overrides)
     configure_logging(settings.log_level, settings.log_format, secrets_of(settings))
     try:
         if args.command == "run":
-            run_polling(build_application(settings))
+            app = build_application(settings)
+            if settings.mode == "webhook":
+                run_webhook(app)
+            else:
+                run_polling(app)
             return 0
         if args.command == "migrate":
             asyncio.run(_migrate(settings))

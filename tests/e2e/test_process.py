@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
+import socket
 import sys
-from asyncio.subprocess import PIPE, Process
+from asyncio.subprocess import PIPE, STDOUT, Process
 from pathlib import Path
 
+import httpx
+
+from tests.e2e.harness import WEBHOOK_PATH_SECRET, WEBHOOK_SECRET_TOKEN
 from tests.emulator import BotApiEmulator, FakeUser
 from tests.support import COORDINATOR_ID, TOKEN
 
@@ -111,3 +117,74 @@ async def test_an_unreachable_database_is_retried_then_reported_in_one_line(
     assert "not reachable after 2 attempts in 1 s" in last
     assert "giving up (DATABASE_WAIT_SECONDS=1)" in last
     assert "geheim" not in stderr and stdout == ""
+
+
+def free_port() -> int:
+    """A port free right now, for a bot whose PUBLIC_BASE_URL must name it before it starts."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_mode_json_logs_without_secrets_and_a_clean_sigterm(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = environment(emulator, database_url)
+    env.update(
+        HTTP_PORT=str(port),
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        WEBHOOK_PATH_SECRET=WEBHOOK_PATH_SECRET,
+        WEBHOOK_SECRET_TOKEN=WEBHOOK_SECRET_TOKEN,
+        LOG_FORMAT="json",
+        LOG_LEVEL="DEBUG",  # PTB then logs every update and every request's parameters
+    )
+    status, stdout, stderr = await run_forumbot(
+        "invite", "Gemeinde Zöllnitz", env=env, cwd=tmp_path
+    )
+    assert status == 0, stderr
+    code = stdout.splitlines()[0].partition("?start=")[2]
+
+    log_path = tmp_path / "bot.log"
+    with log_path.open("wb") as log_file:  # a file, not a pipe: DEBUG output is large
+        process = await asyncio.create_subprocess_exec(
+            FORUMBOT, "run", "--webhook", cwd=tmp_path, env=env, stdout=log_file, stderr=STDOUT
+        )
+    try:
+        erika = FakeUser(id=777, first_name="Erika")
+        emulator.send_message(erika, f"/start {code}")
+        answer = await emulator.wait_for(chat_id=777, timeout=60)
+        assert "Willkommen im Nachbarschaftsforum, Erika" in (answer.text or "")
+        mark = emulator.mark()
+        emulator.send_message(erika, "/kalender")
+        answer = await emulator.wait_for(chat_id=777, after=mark, text_contains="/calendar/")
+        match = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics", answer.text or "")
+        assert match is not None
+        feed_token = match.group(1)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            feed = await client.get(f"/calendar/{feed_token}.ics")
+            ready = await client.get("/readyz")
+            metrics = await client.get("/metrics")
+        assert feed.status_code == 200 and ready.status_code == 200
+        assert 'forumbot_updates_total{outcome="ok",type="message"} 2.0' in metrics.text
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=30)
+    log = log_path.read_text(encoding="utf-8")
+    assert process.returncode == 0, log
+    entries = [json.loads(line) for line in log.splitlines()]  # every line is JSON
+    assert all({"time", "level", "logger", "message"} <= entry.keys() for entry in entries)
+    updates = [e for e in entries if e.get("event") == "update"]
+    assert [(e["update_type"], e.get("command"), e["outcome"]) for e in updates] == [
+        ("message", "/start", "ok"),
+        ("message", "/kalender", "ok"),
+    ]
+    assert any(e["message"] == "SIGTERM: stopping gracefully" for e in entries)
+    for secret in (
+        TOKEN.partition(":")[2],
+        code,
+        feed_token,
+        WEBHOOK_PATH_SECRET,
+        WEBHOOK_SECRET_TOKEN,
+    ):
+        assert secret not in log
