@@ -10,7 +10,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -314,25 +314,28 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
 
 @asynccontextmanager
 async def polling(app: BotApplication, *, poll_timeout: int = 10) -> AsyncIterator[BotApplication]:
-    """Run the bot in the current event loop, the way `run_polling` does, until the block ends."""
+    """Run the bot with long polling in the current event loop until the block ends.
+
+    Stopping is graceful: polling ends first, the updates already fetched are handled to the
+    end (`Application.stop`), then the HTTP server and the outbox sender stop (unsent rows back
+    to pending) and the database is closed."""
     await app.initialize()
     try:
-        if app.post_init is not None:
-            await app.post_init(app)
+        assert app.post_init is not None and app.post_stop is not None
         assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
-        )
-        await app.start()
         try:
+            await app.post_init(app)
+            await app.updater.start_polling(
+                poll_interval=0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+            )
+            await app.start()
             yield app
         finally:
             if app.updater.running:
                 await app.updater.stop()
             if app.running:
                 await app.stop()
-            if app.post_stop is not None:
-                await app.post_stop(app)
+            await app.post_stop(app)  # also after a failed start: the server and the sender
     finally:
         await app.shutdown()
         if app.post_shutdown is not None:
@@ -340,7 +343,8 @@ async def polling(app: BotApplication, *, poll_timeout: int = 10) -> AsyncIterat
 
 
 def run_polling(app: BotApplication) -> None:
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=0, timeout=30)
+    """`forumbot run`: long polling until SIGTERM or SIGINT, then a graceful stop."""
+    asyncio.run(_serve(app, polling(app, poll_timeout=30)))
 
 
 BaseUrl = Callable[[BotApplication], str]
@@ -396,10 +400,12 @@ async def webhook_mode(
 
 def run_webhook(app: BotApplication) -> None:
     """`forumbot run --webhook`: until SIGTERM or SIGINT, then a graceful stop."""
-    asyncio.run(_serve_webhook(app))
+    asyncio.run(_serve(app, webhook_mode(app)))
 
 
-async def _serve_webhook(app: BotApplication) -> None:
+async def _serve(app: BotApplication, mode: AbstractAsyncContextManager[BotApplication]) -> None:
+    """Run `mode` until SIGTERM or SIGINT (in place of PTB's run_polling/run_webhook, whose
+    signal handling abandons a post_init still in progress, e.g. waiting for the database)."""
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     assert main is not None
@@ -420,7 +426,7 @@ async def _serve_webhook(app: BotApplication) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
     try:
-        async with webhook_mode(app):
+        async with mode:
             if phase == "starting":
                 phase = "running"
                 await stop.wait()

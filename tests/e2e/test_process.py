@@ -12,6 +12,7 @@ from asyncio.subprocess import PIPE, STDOUT, Process
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.e2e.harness import WEBHOOK_PATH_SECRET, WEBHOOK_SECRET_TOKEN
 from tests.emulator import BotApiEmulator, FakeUser
@@ -188,3 +189,28 @@ async def test_webhook_mode_json_logs_without_secrets_and_a_clean_sigterm(
         WEBHOOK_SECRET_TOKEN,
     ):
         assert secret not in log
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_sigterm_while_waiting_for_the_database_stops_at_once(
+    emulator: BotApiEmulator, tmp_path: Path, mode: str
+) -> None:
+    env = environment(emulator, "postgresql+asyncpg://forum@127.0.0.1:1/forum")
+    env.update(
+        DATABASE_WAIT_SECONDS="0",  # forever
+        MODE=mode,
+        WEBHOOK_PATH_SECRET=WEBHOOK_PATH_SECRET,
+        WEBHOOK_SECRET_TOKEN=WEBHOOK_SECRET_TOKEN,
+    )
+    process = await start_forumbot("run", env=env, cwd=tmp_path)
+    assert process.stderr is not None
+    seen: list[str] = []
+    while not seen or "not reachable" not in seen[-1]:
+        line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
+        assert line, "".join(seen)
+        seen.append(line.decode())
+    process.terminate()
+    _, rest = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = "".join(seen) + rest.decode()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
