@@ -103,7 +103,12 @@ def build_http_app(
             update = None
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return PlainTextResponse("Bad Request", status_code=400)
-        if not await webhook.accept(update):
+        try:
+            accepted = await webhook.accept(update)
+        except (KeyError, TypeError, ValueError):  # not an Update after all
+            log.warning("webhook: update %s could not be read; dropped", update["update_id"])
+            return PlainTextResponse("Bad Request", status_code=400)
+        if not accepted:
             # Stopping: Telegram keeps the update and posts it again (to the next process).
             return PlainTextResponse("Service Unavailable", status_code=503)
         return Response(status_code=200)

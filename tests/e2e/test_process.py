@@ -72,7 +72,7 @@ async def test_invite_on_the_console_then_join_the_running_bot(
         answer = await emulator.wait_for(chat_id=777, after=mark, timeout=30)
         assert "Willkommen im Nachbarschaftsforum, Erika" in (answer.text or "")
     finally:
-        process.terminate()  # SIGTERM: PTB stops polling and shuts down cleanly
+        process.terminate()  # SIGTERM: polling stops and the bot shuts down cleanly
         _, raw_stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     log = raw_stderr.decode()
     assert process.returncode == 0, log

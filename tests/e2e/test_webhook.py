@@ -115,7 +115,13 @@ async def test_a_correct_request_from_outside_the_emulator_is_processed(
             bad = await client.post(
                 webhook_url(bot), content=b"{not json", headers={HEADER: WEBHOOK_SECRET_TOKEN}
             )
-        assert answer.status_code == 200 and bad.status_code == 400
+            not_an_update = await client.post(
+                webhook_url(bot),
+                json={"update_id": 900_002, "message": {"text": "no chat, no date"}},
+                headers={HEADER: WEBHOOK_SECRET_TOKEN},
+            )
+        assert answer.status_code == 200
+        assert bad.status_code == 400 and not_an_update.status_code == 400
         reply = await emulator.wait_for(chat_id=erika.id, after=mark)
         assert "Nachbarschaftsforum" in (reply.text or "")
 
