@@ -10,22 +10,28 @@ import sys
 
 from telegram import Bot
 
-from bot.app import build_application, open_services, run_polling
+from bot.app import build_application, open_services, run_polling, run_webhook
 from bot.clock import SystemClock
 from bot.config import Settings, load_settings_or_exit
+from bot.database import DatabaseUnavailable, connect_database
 from bot.i18n import plain_text, translator
+from bot.logs import configure_logging, token_secrets
 from bot.parsing import parse_organisation_spec
 from bot.services.actor import Actor, Profile
 from bot.services.errors import ServiceError
 from handlers.formatting import invite_link
-from storage.db import create_engine
 from storage.migrate import upgrade
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forumbot", description="Forum Assistant Telegram bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (long polling); migrates the database first")
+    run = sub.add_parser("run", help="run the bot; migrates the database first")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="take updates by webhook instead of long polling (as MODE=webhook)",
+    )
     sub.add_parser("migrate", help="upgrade the database to the newest schema")
     invite = sub.add_parser("invite", help="print an invitation link for an organisation")
     invite.add_argument(
@@ -34,35 +40,46 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # httpx logs every request URL, and the URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+def secrets_of(settings: Settings) -> list[str]:
+    """What must never appear in a log line."""
+    found = token_secrets(settings.bot_token.get_secret_value())
+    for secret in (settings.webhook_path_secret, settings.webhook_secret_token):
+        if secret is not None:
+            found.append(secret.get_secret_value())
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
     # Opt in to PTB's coming default: RetryAfter.retry_after and friends as timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
-    settings = load_settings_or_exit()
-    configure_logging(settings.log_level)
-    if args.command == "run":
-        run_polling(build_application(settings))
-        return 0
-    if args.command == "migrate":
-        asyncio.run(_migrate(settings))
-        print("database is up to date")
-        return 0
-    if args.command == "invite":
-        return asyncio.run(_invite(settings, args.organisation))
+    overrides = {"mode": "webhook"} if getattr(args, "webhook", False) else {}
+    settings = load_settings_or_exit(**overrides)
+    configure_logging(settings.log_level, settings.log_format, secrets_of(settings))
+    try:
+        if args.command == "run":
+            app = build_application(settings)
+            if settings.mode == "webhook":
+                run_webhook(app)
+            else:
+                run_polling(app)
+            return 0
+        if args.command == "migrate":
+            asyncio.run(_migrate(settings))
+            print("database is up to date")
+            return 0
+        if args.command == "invite":
+            return asyncio.run(_invite(settings, args.organisation))
+    except DatabaseUnavailable as error:
+        logging.getLogger("bot").error("%s", error, extra={"event": "database_unavailable"})
+        return 1
     return 2  # pragma: no cover - argparse refuses other commands
 
 
 async def _migrate(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
+    engine = await connect_database(
+        settings.database_url, wait_seconds=settings.database_wait_seconds
+    )
     try:
         await upgrade(engine)
     finally:

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_WORKING_GROUPS = (
@@ -26,6 +26,11 @@ DEFAULT_WORKING_GROUPS = (
 
 Language = Literal["de", "en"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
+Mode = Literal["polling", "webhook"]
+# What Telegram accepts as a webhook's secret_token (1–256 characters).
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_PATH_SECRET = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
 def _split_csv(value: object) -> object:
@@ -54,6 +59,11 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     default_language: Language = "de"
     log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"
+    mode: Mode = "polling"
+    webhook_path_secret: SecretStr | None = None
+    webhook_secret_token: SecretStr | None = None
+    database_wait_seconds: float = Field(default=300.0, ge=0)
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     working_groups: Annotated[tuple[str, ...], NoDecode] = DEFAULT_WORKING_GROUPS
     outbox_rate_per_second: float = Field(default=30.0, gt=0, le=30)
@@ -166,6 +176,45 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("log_format", "mode", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _check_secret_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("1–256 characters A–Z, a–z, 0–9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("webhook_path_secret")
+    @classmethod
+    def _check_path_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _PATH_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("16–128 characters A–Z, a–z, 0–9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_secrets(self) -> Settings:
+        return self.require_webhook_secrets() if self.mode == "webhook" else self
+
+    def require_webhook_secrets(self) -> Settings:
+        """Webhook mode needs both secrets; raises ValueError naming the missing one."""
+        for name in ("webhook_path_secret", "webhook_secret_token"):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name.upper()} is required in webhook mode")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        assert self.webhook_path_secret is not None, "webhook mode only"
+        return f"/telegram/{self.webhook_path_secret.get_secret_value()}"
+
+    @property
+    def webhook_url(self) -> str:
+        return self.public_base_url + self.webhook_path
+
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -182,10 +231,12 @@ class ConfigError(Exception):
 def describe_validation_error(error: ValidationError) -> str:
     """One line naming the first offending environment variable."""
     first = error.errors()[0]
-    name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+    reason = str(first["msg"]).removeprefix("Value error, ")
+    if not first["loc"]:  # a rule about several settings names them itself
+        return f"configuration error: {reason}"
+    name = str(first["loc"][0]).upper()
     if first["type"] == "missing":
         return f"configuration error: {name} is required but not set"
-    reason = str(first["msg"]).removeprefix("Value error, ")
     return f"configuration error: {name} is invalid: {reason}"
 
 

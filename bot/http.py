@@ -1,30 +1,72 @@
 """The bot's own HTTP server (Starlette on uvicorn, in the bot's event loop): the members'
-calendar feeds and a health check."""
+calendar feeds, health and readiness checks, metrics, and in webhook mode Telegram's updates."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import hashlib
+import hmac
+import json
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 log = logging.getLogger(__name__)
 
 FeedSource = Callable[[str], Awaitable[bytes | None]]
+# None when ready, else a short reason.
+Readiness = Callable[[], Awaitable[str | None]]
+MetricsSource = Callable[[], Awaitable[bytes]]
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# An update is a few kilobytes; a message with a long text and entities stays far below this.
+MAX_UPDATE_BYTES = 1024 * 1024
+METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def build_http_app(feed: FeedSource) -> Starlette:
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates: `/telegram/<path_secret>`, with `secret_token` in the
+    X-Telegram-Bot-Api-Secret-Token header. `accept(update)` queues the update for processing;
+    False means the bot is not taking updates now (stopping) and Telegram should try later."""
+
+    path_secret: str
+    secret_token: str
+    accept: Callable[[dict[str, Any]], Awaitable[bool]]
+
+
+def build_http_app(
+    feed: FeedSource,
+    *,
+    readiness: Readiness | None = None,
+    metrics: MetricsSource | None = None,
+    webhook: Webhook | None = None,
+) -> Starlette:
+    """`/healthz` (the process answers), `/readyz` and `/metrics` (if given), the feeds and in
+    webhook mode `/telegram/<path secret>`."""
+
     async def healthz(_request: Request) -> Response:
         return PlainTextResponse("ok")
+
+    async def readyz(_request: Request) -> Response:
+        assert readiness is not None
+        reason = await readiness()
+        if reason is not None:
+            return JSONResponse({"ready": False, "reason": reason}, status_code=503)
+        return JSONResponse({"ready": True})
+
+    async def metrics_endpoint(_request: Request) -> Response:
+        assert metrics is not None
+        return Response(await metrics(), media_type=METRICS_TYPE)
 
     async def calendar(request: Request) -> Response:
         token = str(request.path_params["token"])
@@ -38,12 +80,63 @@ def build_http_app(feed: FeedSource) -> Starlette:
             return Response(status_code=304, headers=headers)
         return Response(body, media_type=CALENDAR_TYPE, headers=headers)
 
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/calendar/{token:str}.ics", calendar),
-        ]
-    )
+    async def telegram(request: Request) -> Response:
+        assert webhook is not None
+        # Constant-time comparisons: neither secret can be guessed from response times.
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, webhook.secret_token.encode()):
+            log.warning(
+                "webhook request from %s without the right secret token: refused",
+                request.client.host if request.client else "?",
+                extra={"event": "webhook_refused"},
+            )
+            return PlainTextResponse("Unauthorized", status_code=401)
+        path = str(request.path_params["secret"]).encode()
+        if not hmac.compare_digest(path, webhook.path_secret.encode()):
+            return PlainTextResponse("Not Found", status_code=404)
+        body = await _read_limited(request, MAX_UPDATE_BYTES)
+        if body is None:
+            return PlainTextResponse("Payload Too Large", status_code=413)
+        try:
+            update = json.loads(body)
+        except ValueError:
+            update = None
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return PlainTextResponse("Bad Request", status_code=400)
+        try:
+            accepted = await webhook.accept(update)
+        except (KeyError, TypeError, ValueError):  # not an Update after all
+            log.warning("webhook: update %s could not be read; dropped", update["update_id"])
+            return PlainTextResponse("Bad Request", status_code=400)
+        if not accepted:
+            # Stopping: Telegram keeps the update and posts it again (to the next process).
+            return PlainTextResponse("Service Unavailable", status_code=503)
+        return Response(status_code=200)
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/calendar/{token:str}.ics", calendar),
+    ]
+    if readiness is not None:
+        routes.append(Route("/readyz", readyz))
+    if metrics is not None:
+        routes.append(Route("/metrics", metrics_endpoint))
+    if webhook is not None:
+        routes.append(Route("/telegram/{secret:str}", telegram, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None if it is longer than `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 def _etags(header: str) -> set[str]:
@@ -71,8 +164,16 @@ class HttpServer:
     """
 
     def __init__(self, app: Starlette, host: str, port: int) -> None:
+        # log_config=None: uvicorn's loggers keep no handlers of their own and go through the
+        # bot's (one format, secrets redacted).
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
         )
         self._server = _Server(config)
         self._host = host

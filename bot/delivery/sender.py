@@ -35,6 +35,7 @@ from storage.models import OutboxMessage, OutboxState
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
+send_log = logging.getLogger("bot.sends")
 
 # Wait out a 429 in place this often (pausing only that chat) before giving the row back.
 RETRY_AFTER_RETRIES = 3
@@ -253,6 +254,7 @@ class OutboxSender:
             await uow.outbox.hand_back(row.id, claimer=self.claimer)
             await uow.commit()
         self.stats.handed_back += 1
+        _log_send(row, "handed_back", row.attempts, "no place under the limits within the lease")
 
     async def _send(self, row: OutboxMessage) -> int:
         markup = _markup(row.buttons)
@@ -327,17 +329,24 @@ class OutboxSender:
             await uow.commit()
         if not kept:
             self.stats.lost_claims += 1
-            log.warning("outbox row %s: claim lost before its outcome was recorded", row.id)
+            _log_send(
+                row,
+                "lost_claim",
+                attempts,
+                "claim lost before its outcome was recorded",
+                level=logging.WARNING,
+            )
             return
         if state is OutboxState.SENT:
             self.stats.sent += 1
             self.stats.by_kind[row.kind] = self.stats.by_kind.get(row.kind, 0) + 1
+            _log_send(row, "sent", attempts, None, message_id=message_id)
         elif state is OutboxState.FAILED:
             self.stats.failed += 1
-            log.warning("outbox row %s (%s) failed: %s", row.id, row.kind, error)
+            _log_send(row, "failed", attempts, error, level=logging.WARNING)
         else:
             self.stats.skipped += 1
-            log.info("outbox row %s (%s) skipped: %s", row.id, row.kind, error)
+            _log_send(row, "skipped", attempts, error)
 
     async def _retry(
         self, row: OutboxMessage, attempts: int, error: Exception, *, at: datetime
@@ -351,9 +360,36 @@ class OutboxSender:
         self.stats.retried += 1
         if not kept:
             self.stats.lost_claims += 1
-        log.info("outbox row %s: %s; next try at %s", row.id, _describe(error), at.isoformat())
+        _log_send(row, "retry", attempts, _describe(error), retry_at=at.isoformat())
         if self._schedule_wake is not None:
             self._schedule_wake(at)
+
+
+def _log_send(
+    row: OutboxMessage,
+    result: str,
+    attempts: int | None,
+    error: str | None,
+    *,
+    level: int = logging.INFO,
+    **fields: Any,
+) -> None:
+    """One structured line per attempt to send an outbox row (never its text)."""
+    extra: dict[str, Any] = {
+        "event": "send",
+        "outbox_id": row.id,
+        "kind": row.kind,
+        "chat_id": row.chat_id,
+        "result": result,
+        "attempts": attempts if attempts is not None else row.attempts,
+        **fields,
+    }
+    if row.broadcast_id is not None:
+        extra["broadcast_id"] = row.broadcast_id
+    if error is not None:
+        extra["error"] = error
+    detail = f": {error}" if error else ""
+    send_log.log(level, "outbox row %s (%s) %s%s", row.id, row.kind, result, detail, extra=extra)
 
 
 def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from bot.app import BotApplication, build_application, polling
+from bot.app import BotApplication, build_application, polling, webhook_mode
 from bot.config import Settings
 from bot.delivery.ratelimit import TelegramLimiter
 from bot.services.actor import Actor, Profile
@@ -159,6 +159,16 @@ class Harness:
         return await self.send(user, f"/start {code}")
 
 
+WEBHOOK_PATH_SECRET = "path-secret-0123456789"
+WEBHOOK_SECRET_TOKEN = "secret-token-abcdefghij"
+
+
+def local_base_url(app: BotApplication) -> str:
+    """The bot's own HTTP server, as the emulator reaches it (instead of PUBLIC_BASE_URL)."""
+    assert app.http is not None
+    return f"http://127.0.0.1:{app.http.port}"
+
+
 @asynccontextmanager
 async def running_bot(
     emu: BotApiEmulator,
@@ -166,8 +176,18 @@ async def running_bot(
     *,
     fast_chats: bool = True,
     clock: FakeClock | None = None,
+    webhook: bool = False,
     **overrides: Any,
 ) -> AsyncIterator[Harness]:
+    """The bot with long polling, or with `webhook=True` in webhook mode: the emulator then
+    posts the updates to the bot's HTTP server as Telegram would."""
+    if webhook:
+        overrides = {
+            "mode": "webhook",
+            "webhook_path_secret": WEBHOOK_PATH_SECRET,
+            "webhook_secret_token": WEBHOOK_SECRET_TOKEN,
+            **overrides,
+        }
     settings = make_settings(
         database_url,
         telegram_api_base_url=emu.base_url,
@@ -188,5 +208,8 @@ async def running_bot(
         else None
     )
     app = build_application(settings, clock=clock, limiter=limiter)
-    async with polling(app, poll_timeout=1):
+    running = (
+        webhook_mode(app, base_url=local_base_url) if webhook else polling(app, poll_timeout=1)
+    )
+    async with running:
         yield Harness(emu=emu, app=app, clock=clock, settings=settings)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
+import socket
 import sys
-from asyncio.subprocess import PIPE, Process
+from asyncio.subprocess import PIPE, STDOUT, Process
 from pathlib import Path
 
+import httpx
+import pytest
+
+from tests.e2e.harness import WEBHOOK_PATH_SECRET, WEBHOOK_SECRET_TOKEN
 from tests.emulator import BotApiEmulator, FakeUser
 from tests.support import COORDINATOR_ID, TOKEN
 
@@ -65,7 +72,7 @@ async def test_invite_on_the_console_then_join_the_running_bot(
         answer = await emulator.wait_for(chat_id=777, after=mark, timeout=30)
         assert "Willkommen im Nachbarschaftsforum, Erika" in (answer.text or "")
     finally:
-        process.terminate()  # SIGTERM: PTB stops polling and shuts down cleanly
+        process.terminate()  # SIGTERM: polling stops and the bot shuts down cleanly
         _, raw_stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     log = raw_stderr.decode()
     assert process.returncode == 0, log
@@ -89,3 +96,121 @@ async def test_a_malformed_setting_is_named(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith(
         "configuration error: COORDINATOR_IDS is invalid"
     )
+
+
+async def test_an_unreachable_database_is_retried_then_reported_in_one_line(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    env = environment(emulator, "postgresql+asyncpg://forum:geheim@127.0.0.1:1/forum")
+    env["DATABASE_WAIT_SECONDS"] = "1"
+    status, stdout, stderr = await run_forumbot("run", env=env, cwd=tmp_path)
+    assert status == 1, stderr
+    assert "Traceback" not in stderr
+    waits = [line for line in stderr.splitlines() if " bot.database: " in line]
+    assert len(waits) == 1
+    assert (
+        "WARNING bot.database: database postgresql+asyncpg://forum:***@127.0.0.1:1/forum "
+        "not reachable (ConnectionRefusedError: " in waits[0]
+    )
+    assert "attempt 1, trying again in 1 s" in waits[0]
+    last = stderr.splitlines()[-1]
+    assert "ERROR bot: database postgresql+asyncpg://forum:***@127.0.0.1:1/forum" in last
+    assert "not reachable after 2 attempts in 1 s" in last
+    assert "giving up (DATABASE_WAIT_SECONDS=1)" in last
+    assert "geheim" not in stderr and stdout == ""
+
+
+def free_port() -> int:
+    """A port free right now, for a bot whose PUBLIC_BASE_URL must name it before it starts."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_mode_json_logs_without_secrets_and_a_clean_sigterm(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = environment(emulator, database_url)
+    env.update(
+        HTTP_PORT=str(port),
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        WEBHOOK_PATH_SECRET=WEBHOOK_PATH_SECRET,
+        WEBHOOK_SECRET_TOKEN=WEBHOOK_SECRET_TOKEN,
+        LOG_FORMAT="json",
+        LOG_LEVEL="DEBUG",  # PTB then logs every update and every request's parameters
+    )
+    status, stdout, stderr = await run_forumbot(
+        "invite", "Gemeinde Zöllnitz", env=env, cwd=tmp_path
+    )
+    assert status == 0, stderr
+    code = stdout.splitlines()[0].partition("?start=")[2]
+
+    log_path = tmp_path / "bot.log"
+    with log_path.open("wb") as log_file:  # a file, not a pipe: DEBUG output is large
+        process = await asyncio.create_subprocess_exec(
+            FORUMBOT, "run", "--webhook", cwd=tmp_path, env=env, stdout=log_file, stderr=STDOUT
+        )
+    try:
+        erika = FakeUser(id=777, first_name="Erika")
+        emulator.send_message(erika, f"/start {code}")
+        answer = await emulator.wait_for(chat_id=777, timeout=60)
+        assert "Willkommen im Nachbarschaftsforum, Erika" in (answer.text or "")
+        mark = emulator.mark()
+        emulator.send_message(erika, "/kalender")
+        answer = await emulator.wait_for(chat_id=777, after=mark, text_contains="/calendar/")
+        match = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics", answer.text or "")
+        assert match is not None
+        feed_token = match.group(1)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            feed = await client.get(f"/calendar/{feed_token}.ics")
+            ready = await client.get("/readyz")
+            metrics = await client.get("/metrics")
+        assert feed.status_code == 200 and ready.status_code == 200
+        assert 'forumbot_updates_total{outcome="ok",type="message"} 2.0' in metrics.text
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=30)
+    log = log_path.read_text(encoding="utf-8")
+    assert process.returncode == 0, log
+    entries = [json.loads(line) for line in log.splitlines()]  # every line is JSON
+    assert all({"time", "level", "logger", "message"} <= entry.keys() for entry in entries)
+    updates = [e for e in entries if e.get("event") == "update"]
+    assert [(e["update_type"], e.get("command"), e["outcome"]) for e in updates] == [
+        ("message", "/start", "ok"),
+        ("message", "/kalender", "ok"),
+    ]
+    assert any(e["message"] == "SIGTERM: stopping gracefully" for e in entries)
+    for secret in (
+        TOKEN.partition(":")[2],
+        code,
+        feed_token,
+        WEBHOOK_PATH_SECRET,
+        WEBHOOK_SECRET_TOKEN,
+    ):
+        assert secret not in log
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_sigterm_while_waiting_for_the_database_stops_at_once(
+    emulator: BotApiEmulator, tmp_path: Path, mode: str
+) -> None:
+    env = environment(emulator, "postgresql+asyncpg://forum@127.0.0.1:1/forum")
+    env.update(
+        DATABASE_WAIT_SECONDS="0",  # forever
+        MODE=mode,
+        WEBHOOK_PATH_SECRET=WEBHOOK_PATH_SECRET,
+        WEBHOOK_SECRET_TOKEN=WEBHOOK_SECRET_TOKEN,
+    )
+    process = await start_forumbot("run", env=env, cwd=tmp_path)
+    assert process.stderr is not None
+    seen: list[str] = []
+    while not seen or "not reachable" not in seen[-1]:
+        line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
+        assert line, "".join(seen)
+        seen.append(line.decode())
+    process.terminate()
+    _, rest = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = "".join(seen) + rest.decode()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log

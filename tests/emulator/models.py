@@ -153,3 +153,13 @@ class ApiError(Exception):
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
         return body
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One POST of an update to the bot's webhook and how it was answered."""
+
+    update_id: int
+    url: str
+    status: int | None
+    """The HTTP status, or None if the request failed (connection refused, timeout)."""

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
@@ -46,6 +47,7 @@ from tests.emulator.models import (
     JsonDict,
     RecordedCall,
     UploadedFile,
+    WebhookDelivery,
 )
 from tests.emulator.ratelimit import RateLimiter
 from tests.emulator.spec import BotApiSpec, SpecValidator
@@ -87,6 +89,7 @@ class BotApiEmulator:
         enforce_rate_limits: bool = False,
         record_get_updates: bool = False,
         hang_seconds: float = 30.0,
+        webhook_retry_seconds: float = 0.5,
     ) -> None:
         """
         Args:
@@ -96,6 +99,8 @@ class BotApiEmulator:
             record_get_updates: also put getUpdates calls into :attr:`calls` (they always go
                 to :attr:`poll_calls`).
             hang_seconds: how long a ``"timeout"`` fault keeps a request unanswered at most.
+            webhook_retry_seconds: with a webhook set, how long to wait before posting an update
+                again that the bot did not answer with 2xx.
         """
         self.token = token
         self.spec = BotApiSpec.load(spec_path)
@@ -130,6 +135,10 @@ class BotApiEmulator:
         self._server: _EmbeddedServer | None = None
         self._serve_task: asyncio.Task[None] | None = None
         self._port: int | None = None
+        self.webhook_retry_seconds = webhook_retry_seconds
+        self.webhook_deliveries: list[WebhookDelivery] = []
+        """Every POST to the bot's webhook, in order (Telegram's side of webhook mode)."""
+        self._webhook_task: asyncio.Task[None] | None = None
         self.app = Starlette(
             routes=[
                 Route("/bot{token}/{method}", self._api_endpoint, methods=["GET", "POST"]),
@@ -177,6 +186,7 @@ class BotApiEmulator:
             return
         self._stopping.set()
         self.api.updates.close()
+        await self._stop_webhook_delivery()
         self._server.should_exit = True
         try:
             await self._serve_task
@@ -268,6 +278,8 @@ class BotApiEmulator:
                 result: Any = await self._long_poll(request, params)
             else:
                 result = self.api.dispatch(spec.name, params, attachments, received_at)
+                if spec.name in ("setWebhook", "deleteWebhook"):
+                    await self._webhook_changed()
         except ApiError as error:
             return self._answer(spec.name, params, error=error, attachments=attachments)
         except Exception as exc:  # a bug in the emulator: make it as loud as a violation
@@ -324,6 +336,57 @@ class BotApiEmulator:
         if fetch.done() and not fetch.cancelled():
             return fetch.result()
         return []  # the client went away; its updates stay pending
+
+    # -- webhook delivery -----------------------------------------------------------------------
+
+    async def _webhook_changed(self) -> None:
+        """setWebhook / deleteWebhook: (re)start posting pending updates, or stop."""
+        await self._stop_webhook_delivery()
+        if self.api.webhook.get("url"):
+            self._webhook_task = asyncio.create_task(
+                self._deliver_to_webhook(dict(self.api.webhook)), name="emulator-webhook"
+            )
+
+    async def _stop_webhook_delivery(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _deliver_to_webhook(self, hook: JsonDict) -> None:
+        """As Telegram does: post each pending update (oldest first, one at a time) with the
+        secret token header; a 2xx answer confirms it, anything else is tried again later."""
+        url = str(hook["url"])
+        headers = {}
+        if hook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = str(hook["secret_token"])
+        allowed = hook.get("allowed_updates")
+        async with httpx.AsyncClient(timeout=30) as client:
+            while not self._stopping.is_set():
+                update: JsonDict | None = None
+
+                def available() -> bool:
+                    nonlocal update
+                    update = self.api.updates.next_for_webhook(allowed)
+                    return update is not None or self._stopping.is_set()
+
+                await self._changed.wait_until(available, None)
+                if update is None:
+                    return
+                status: int | None
+                try:
+                    answer = await client.post(url, json=update, headers=headers)
+                    status = answer.status_code
+                except httpx.HTTPError:
+                    status = None
+                self.webhook_deliveries.append(WebhookDelivery(update["update_id"], url, status))
+                self._changed.fire()
+                if status is not None and 200 <= status < 300:
+                    self.api.updates.acknowledge(update["update_id"])
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), self.webhook_retry_seconds)
 
     # -- fault injection ------------------------------------------------------------------------
 
@@ -602,6 +665,25 @@ class BotApiEmulator:
             f"{', with predicate' if predicate else ''}) after index {after} "
             f"within {timeout} s\n{self.dump()}"
         )
+
+    async def wait_for_webhook_delivery(
+        self,
+        predicate: Callable[[WebhookDelivery], bool] = lambda _: True,
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109 - the waiting is the point
+    ) -> WebhookDelivery:
+        """The first post to the webhook matching ``predicate``."""
+
+        def match() -> WebhookDelivery | None:
+            return next((d for d in self.webhook_deliveries if predicate(d)), None)
+
+        await self._changed.wait_until(lambda: match() is not None, timeout)
+        delivery = match()
+        if delivery is None:
+            raise AssertionError(
+                f"no matching webhook delivery within {timeout} s: {self.webhook_deliveries}"
+            )
+        return delivery
 
     async def wait_for_poll(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until a getUpdates request is being answered (typically: waiting in a long

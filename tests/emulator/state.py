@@ -223,6 +223,24 @@ class UpdateQueue:
             self._pending = [u for u in self._pending if u["update_id"] >= offset]
         self._changed.fire()
 
+    def next_for_webhook(self, allowed_updates: Iterable[str] | None) -> JsonDict | None:
+        """The oldest pending update to post to the webhook (types not allowed are dropped)."""
+        if allowed_updates:
+            allowed = set(allowed_updates)
+            self._pending = [u for u in self._pending if _update_type(u) in allowed]
+        return copy.deepcopy(self._pending[0]) if self._pending else None
+
+    def acknowledge(self, update_id: int) -> None:
+        """The webhook answered 2xx: the update is delivered and leaves the queue."""
+        for update in self._pending:
+            if update["update_id"] == update_id:
+                self._pending.remove(update)
+                if update_id not in self._delivered_ids:
+                    self._delivered_ids.add(update_id)
+                    self.delivered.append(update)
+                break
+        self._changed.fire()
+
     def drop_all(self) -> None:
         self._pending.clear()
         self._changed.fire()

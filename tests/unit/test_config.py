@@ -37,6 +37,20 @@ def test_environment_lists_are_comma_separated(monkeypatch: pytest.MonkeyPatch) 
     assert s.working_groups == ("Wohnen", "Tourismus")
 
 
+def test_webhook_mode_builds_the_url_from_the_public_address() -> None:
+    s = load_settings(
+        _env_file=None,
+        bot_token="1:abc",
+        mode="WEBHOOK",
+        public_base_url="https://forum.example/",
+        webhook_path_secret="p" * 20,
+        webhook_secret_token="s" * 20,
+    )
+    assert s.mode == "webhook"
+    assert s.webhook_url == "https://forum.example/telegram/" + "p" * 20
+    assert "s" * 20 not in repr(s)
+
+
 def test_the_token_is_never_shown() -> None:
     s = load_settings(_env_file=None, bot_token="1:very-secret")
     assert "very-secret" not in repr(s)
@@ -54,6 +68,19 @@ def test_the_token_is_never_shown() -> None:
         ({"bot_token": "1:a", "default_language": "fr"}, "DEFAULT_LANGUAGE is invalid"),
         ({"bot_token": "1:a", "invite_ttl_days": "0"}, "INVITE_TTL_DAYS is invalid"),
         ({"bot_token": "1:a", "log_level": "loud"}, "LOG_LEVEL is invalid"),
+        ({"bot_token": "1:a", "log_format": "xml"}, "LOG_FORMAT is invalid"),
+        ({"bot_token": "1:a", "mode": "push"}, "MODE is invalid"),
+        (
+            {"bot_token": "1:a", "mode": "webhook", "webhook_secret_token": "s" * 32},
+            "configuration error: WEBHOOK_PATH_SECRET is required in webhook mode",
+        ),
+        (
+            {"bot_token": "1:a", "mode": "webhook", "webhook_path_secret": "p" * 32},
+            "configuration error: WEBHOOK_SECRET_TOKEN is required in webhook mode",
+        ),
+        ({"bot_token": "1:a", "webhook_secret_token": "no spaces"}, "WEBHOOK_SECRET_TOKEN is"),
+        ({"bot_token": "1:a", "webhook_path_secret": "short"}, "WEBHOOK_PATH_SECRET is invalid"),
+        ({"bot_token": "1:a", "database_wait_seconds": "-1"}, "DATABASE_WAIT_SECONDS is"),
     ],
 )
 def test_bad_settings_are_named_in_one_line(
