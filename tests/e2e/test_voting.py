@@ -493,3 +493,53 @@ async def test_topics_lists_open_votes_with_the_members_own_state(bot: Harness) 
     details = await bot.send(COORDINATOR, "/thema 1")
     assert "Noch nicht abgestimmt: Gemeinde Zöllnitz, Saale-Holzland-Kreis" in (details.text or "")
     assert await bot.count(Ballot) == 1
+
+
+async def test_later_keeps_a_proposal_waiting(bot: Harness) -> None:
+    f = await forum(bot)
+    await bot.send(f.anna, "/vorschlag Gemeinsames Gewerbeflächenkataster")
+    await bot.settle()
+    notice = bot.emu.last_message(COORDINATOR_ID, from_bot=True)
+    await bot.press(COORDINATOR, notice, buttons(notice)["Später"])
+    notice = bot.emu.last_message(COORDINATOR_ID, from_bot=True)
+    assert "Zurückgestellt" in notice["text"] and not buttons(notice)
+    assert (await proposal(bot)).status is ProposalStatus.DEFERRED
+    overview = await bot.send(COORDINATOR, "/themen")
+    assert "#1 Gemeinsames Gewerbeflächenkataster – Anna (Stadt Jena)" in (overview.text or "")
+    answer = await bot.send(COORDINATOR, "/abstimmungstarten 1 27.11.2026 09:00")
+    assert "läuft bis Fr., 27.11.2026, 09:00 Uhr" in (answer.text or "")
+    answer = await bot.send(COORDINATOR, "/abstimmungstarten 1")
+    assert "keine Abstimmung mehr" in (answer.text or "")
+
+
+async def test_running_results_are_shown_only_when_switched_on(
+    emulator: BotApiEmulator, database_url: str
+) -> None:
+    async with running_bot(emulator, database_url, show_running_results=True) as bot:
+        f = await forum(bot)
+        await propose_and_open(bot, f.anna)
+        await vote(bot, f.anna, "Nein")
+        assert (
+            "Ja: 0 · Ja, vorbehaltlich Ratsbeschluss: 0 · Nein: 1"
+            in (ballot_message(bot, f.anna)["text"])
+        )
+        details = await bot.send(f.emil, "/thema 1")
+        assert "Nein: 1 · Enthaltung: 0" in (details.text or "")
+
+
+async def test_a_deadline_in_the_past_or_malformed_is_refused(bot: Harness) -> None:
+    f = await forum(bot)
+    await bot.send(f.anna, "/vorschlag Thema")
+    await bot.settle()
+    for command, expected in {
+        "/abstimmungstarten 1 25.11.2026 18:00": "in der Zukunft",
+        "/abstimmungstarten 1 morgen": "„morgen“ verstehe ich nicht als Datum und Uhrzeit",
+        "/abstimmungstarten eins": "/abstimmungstarten 12",
+        "/abstimmungstarten 7": "Themenvorschlag #7 gibt es nicht",
+    }.items():
+        answer = await bot.send(COORDINATOR, command)
+        assert expected in (answer.text or ""), (command, answer.text)
+    answer = await bot.send(f.anna, "/abstimmungstarten 1")
+    assert "der Koordination vorbehalten" in (answer.text or "")
+    assert await bot.count(Ballot) == 0
+    assert (await proposal(bot)).status is ProposalStatus.SUBMITTED
