@@ -204,6 +204,19 @@ class WorkingGroupRepository:
         await self.session.flush()
         return group
 
+    async def add_missing(self, names: Sequence[str], now: datetime) -> int:
+        """Insert the groups not there yet (also when another process inserts them at the same
+        moment); returns how many this call added."""
+        if not names:
+            return 0
+        stmt = (
+            dialect_insert(self.session)(WorkingGroup)
+            .values([{"name": name, "created_at": now} for name in names])
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        result = await self.session.execute(stmt)
+        return max(int(result.rowcount), 0)  # type: ignore[attr-defined]
+
     async def active(self) -> Sequence[WorkingGroup]:
         stmt = (
             select(WorkingGroup)

@@ -35,13 +35,8 @@ class GroupService:
         async with self._uow() as uow:
             if await uow.groups.count() > 0:
                 return 0
-            now = self._clock.now()
-            added = 0
-            for raw in names:
-                name = parse_group_name(raw)
-                if await uow.groups.by_name(name) is None:
-                    await uow.groups.add(WorkingGroup(name=name, created_at=now))
-                    added += 1
+            unique = list(dict.fromkeys(parse_group_name(raw) for raw in names))
+            added = await uow.groups.add_missing(unique, self._clock.now())
             await uow.commit()
             return added
 

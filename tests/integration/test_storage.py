@@ -106,3 +106,22 @@ async def test_an_invitation_is_claimed_by_exactly_one_of_two_racers(engine: Asy
 
     results = await asyncio.gather(claim(), claim())
     assert sorted(results) == [False, True]
+
+
+async def test_two_processes_starting_at_once_on_a_fresh_database(database_url: str) -> None:
+    """Both migrate and seed the default working groups; neither fails, nothing is doubled."""
+    from bot.app import open_services
+    from tests.support import FakeClock, make_settings
+
+    settings = make_settings(database_url)
+    opened = await asyncio.gather(
+        open_services(settings, FakeClock()), open_services(settings, FakeClock())
+    )
+    try:
+        async with uow(opened[0][0]) as work:
+            groups = await work.groups.active()
+        assert sorted(g.name for g in groups) == sorted(settings.working_groups)
+        assert len(groups) == len(set(g.name for g in groups))
+    finally:
+        for engine, _ in opened:
+            await engine.dispose()

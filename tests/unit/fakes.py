@@ -136,6 +136,13 @@ class FakeGroups(_Table[WorkingGroup]):
     async def add(self, group: WorkingGroup) -> WorkingGroup:
         return self.insert(group)
 
+    async def add_missing(self, names: Sequence[str], now: datetime) -> int:
+        known = {g.name for g in self.rows.values()}
+        new = [name for name in names if name not in known]
+        for name in new:
+            self.insert(WorkingGroup(name=name, created_at=now))
+        return len(new)
+
     async def active(self) -> Sequence[WorkingGroup]:
         return [g for g in self.rows.values() if g.archived_at is None]
 
