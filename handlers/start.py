@@ -35,6 +35,10 @@ async def start(update: Update, context: ForumContext, actor: Actor, t: Translat
             commands=Html(command_list(t, is_member=True, is_coordinator=actor.is_coordinator)),
         ),
     )
+    # After the welcome: what the forum has going on already (invitations to upcoming meetings,
+    # ballots of open votes), through the outbox.
+    await context.services.meetings.welcome(member)
+    await context.services.voting.welcome(member)
 
 
 async def _greet(update: Update, actor: Actor, t: Translator) -> None:

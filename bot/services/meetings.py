@@ -57,6 +57,8 @@ MAX_LOCATION = 300
 MAX_URL = 500
 MAX_DESCRIPTION = 2000
 MAX_AGENDA_ITEMS = 30
+# A member who joins late is invited to at most this many upcoming meetings.
+MAX_WELCOME = 20
 # Telegram shows at most 1024 characters under a document.
 MAX_CAPTION = 1024
 FEED_CANCELLED_DAYS = 30
@@ -638,12 +640,34 @@ class MeetingService:
             [m.telegram_id for m in members if m.telegram_id is not None]
         )
 
-    async def _notify_all(self, uow: MeetingUnitOfWork, meeting: Meeting, purpose: str) -> None:
-        """Invitation, update or cancellation to everyone invited, with the matching .ics."""
+    async def welcome(self, member: Member) -> int:
+        """A member who joined late gets the invitations to the upcoming meetings they are
+        invited to (forum-wide ones: a new member is in no working group yet), and their
+        reminders. Returns how many invitations."""
+        invited = 0
+        async with self._work() as uow:
+            for meeting in await uow.meetings.upcoming(self._clock.now(), MAX_WELCOME):
+                if meeting.group_id is not None:
+                    continue
+                await self._notify_all(uow, meeting, "invite", only=member.id)
+                await self._reschedule_reminders(uow, meeting)
+                invited += 1
+            await uow.commit()
+        if invited:
+            self._notifier.outbox_changed()
+        return invited
+
+    async def _notify_all(
+        self, uow: MeetingUnitOfWork, meeting: Meeting, purpose: str, only: int | None = None
+    ) -> None:
+        """Invitation, update or cancellation to everyone invited (or only to the member
+        `only`), with the matching .ics."""
         meeting_id = meeting_ref(meeting)
         now = self._clock.now()
         agenda = await self._agenda(uow, meeting_id)
         audience = await uow.members.recipients(group_id=meeting.group_id)
+        if only is not None:
+            audience = [m for m in audience if m.id == only]
         languages = await self._languages(uow, audience)
         answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
         ics = self._ics(meeting, agenda)
@@ -700,6 +724,8 @@ class MeetingService:
                         continue
                     t = translator(languages.get(member.telegram_id or 0, "de"))
                     for offset, due in due_times:
+                        if due <= now and member.joined_at > due:
+                            continue  # it fell due before they joined: not theirs
                         minutes = int(offset.total_seconds() // 60)
                         rows.append(
                             OutboxMessage(

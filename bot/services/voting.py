@@ -136,47 +136,83 @@ class VotingService:
                 )
             )
             members = await uow.members.recipients()
-            languages = await uow.user_settings.languages(
-                [m.telegram_id for m in members if m.telegram_id is not None]
-            )
-            organisations = {o.id: o for o in await uow.organisations.all()}
-            rows = []
-            remind_at = deadline - self._reminder_before
-            for member in members:
-                assert member.telegram_id is not None
-                t = translator(languages.get(member.telegram_id, self._language))
-                organisation = organisations.get(member.organisation_id)
-                standing = Standing(None, None, organisation)
-                rows.append(
-                    self._ballot_row(
-                        f"ballot:{ballot.id}:member:{member.id}",
-                        "ballot",
-                        member,
-                        self.ballot_text(t, ballot, topic, standing),
-                        self.buttons(t, ballot, None),
-                        now,
-                        deadline,
-                    )
-                )
-                if remind_at > now:
-                    voter = self._voter(ballot, member)
-                    rows.append(
-                        self._ballot_row(
-                            f"ballot:{ballot.id}:remind:{voter}:member:{member.id}",
-                            "ballot_reminder",
-                            member,
-                            self.ballot_text(t, ballot, topic, standing, reminder=True),
-                            self.buttons(t, ballot, None),
-                            remind_at,
-                            deadline,
-                        )
-                    )
-            await uow.outbox.enqueue(rows)
+            await self._send_ballots(uow, ballot, topic, members, voted=set())
             await uow.commit()
         self._notifier.outbox_changed()
         if self.deadline_changed is not None:
             self.deadline_changed(deadline)
         return BallotView(ballot, topic, None, 0, len(members), None, [])
+
+    async def welcome(self, member: Member) -> int:
+        """A member who joined late gets the ballots of the open votes (and their reminder,
+        unless their organisation has voted already). Returns how many ballots."""
+        now = self._clock.now()
+        sent = 0
+        async with self._uow() as uow:
+            for ballot, proposal in await uow.ballots.open_ballots():
+                if ballot.deadline <= now:
+                    continue
+                (topic,) = await self._topics(uow, [proposal])
+                voted = {v.voter for v in await uow.ballots.votes(ballot_ref(ballot))}
+                await self._send_ballots(uow, ballot, topic, [member], voted=voted)
+                sent += 1
+            await uow.commit()
+        if sent:
+            self._notifier.outbox_changed()
+        return sent
+
+    async def _send_ballots(
+        self,
+        uow: TopicUnitOfWork,
+        ballot: Ballot,
+        topic: ProposalView,
+        members: Sequence[Member],
+        *,
+        voted: set[str],
+    ) -> None:
+        """Each member's ballot now, and the reminder before the deadline for those whose vote
+        (their organisation's) is still missing."""
+        now = self._clock.now()
+        languages = await uow.user_settings.languages(
+            [m.telegram_id for m in members if m.telegram_id is not None]
+        )
+        organisations = {o.id: o for o in await uow.organisations.all()}
+        rows = []
+        remind_at = ballot.deadline - self._reminder_before
+        for member in members:
+            if member.telegram_id is None:
+                continue
+            t = translator(languages.get(member.telegram_id, self._language))
+            voter = self._voter(ballot, member)
+            vote = None
+            if voter in voted:
+                vote = await uow.ballots.vote(ballot_ref(ballot), voter)
+            caster = await uow.members.get(vote.member_id) if vote and vote.member_id else None
+            standing = Standing(vote, caster, organisations.get(member.organisation_id))
+            rows.append(
+                self._ballot_row(
+                    f"ballot:{ballot.id}:member:{member.id}",
+                    "ballot",
+                    member,
+                    self.ballot_text(t, ballot, topic, standing),
+                    self.buttons(t, ballot, vote.choice if vote else None),
+                    now,
+                    ballot.deadline,
+                )
+            )
+            if remind_at > now and voter not in voted:
+                rows.append(
+                    self._ballot_row(
+                        f"ballot:{ballot.id}:remind:{voter}:member:{member.id}",
+                        "ballot_reminder",
+                        member,
+                        self.ballot_text(t, ballot, topic, standing, reminder=True),
+                        self.buttons(t, ballot, None),
+                        remind_at,
+                        ballot.deadline,
+                    )
+                )
+        await uow.outbox.enqueue(rows)
 
     # --- voting --------------------------------------------------------------------------
 

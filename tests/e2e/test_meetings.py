@@ -334,3 +334,23 @@ async def test_reminders_can_be_set_per_meeting(bot: Harness) -> None:
     async with bot.uow() as uow:
         due = sorted(r.due_at for r in await _outbox(uow) if r.kind == "meeting_reminder")
     assert due == [START - timedelta(days=7), START - timedelta(days=1)]
+
+
+async def test_a_member_who_joins_later_is_invited_to_upcoming_forum_meetings(
+    bot: Harness,
+) -> None:
+    await bot.seed_members(1)
+    await create(bot)  # the forum's meeting
+    await create(bot, "/newmeeting @Mobilität 04.12.2026 18:00 | AG Mobilität | Rathaus")
+    await create(bot, "/newmeeting 27.11.2026 09:00 | Schon vorbei | Rathaus")
+    bot.clock.advance(timedelta(days=1, hours=1))  # Fri 27.11., 11:00: the third has begun
+    late = bot.user("Greta")
+    await bot.join(late, "Gemeinde Zöllnitz")
+    await bot.emu.wait_for(chat_id=late.id, method="sendDocument")
+    await bot.settle()
+    ((caption, calendar),) = documents(bot, late)
+    assert "Forum Stadt-Umland" in caption
+    assert event(calendar)["SUMMARY"] == "Forum Stadt-Umland"
+    # Not the 7-day reminder, due before she joined; the 24-hour one like everyone's.
+    await bot.advance(timedelta(days=5, hours=8))
+    assert len(documents(bot, late)) == 2

@@ -543,3 +543,21 @@ async def test_a_deadline_in_the_past_or_malformed_is_refused(bot: Harness) -> N
     assert "der Koordination vorbehalten" in (answer.text or "")
     assert await bot.count(Ballot) == 0
     assert (await proposal(bot)).status is ProposalStatus.SUBMITTED
+
+
+async def test_a_member_who_joins_during_a_vote_gets_the_ballot(bot: Harness) -> None:
+    f = await forum(bot)
+    await propose_and_open(bot, f.anna, "30.11.2026 18:00")
+    await vote(bot, f.carla, "Ja")
+    late = bot.user("Greta")
+    welcome = await bot.join(late, "Gemeinde Zöllnitz")
+    assert "Willkommen" in (welcome.text or "")
+    await bot.emu.wait_for(
+        lambda call: call.chat_id == late.id and "Abstimmung über Thema" in (call.text or "")
+    )
+    ballot = ballot_message(bot, late)
+    # Her organisation has voted: the ballot says so, and no reminder will follow.
+    assert "Stimme für Gemeinde Zöllnitz: Ja (abgegeben von Carla)" in ballot["text"]
+    await bot.advance(timedelta(days=4))
+    assert not any("Erinnerung" in t for t in texts(bot, late.id))
+    assert any("Erinnerung" in t for t in texts(bot, f.emil.id))
