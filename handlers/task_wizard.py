@@ -3,6 +3,7 @@ description, shows a preview, and stores nothing before the confirmation."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from datetime import date, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator
 from bot.parsing import clean_text
-from bot.services.errors import InvalidInput, ServiceError
+from bot.services.errors import InvalidInput, NotAMember, ServiceError
 from handlers import commands
 from handlers.common import answer_error, reply, resolve
 from handlers.context import ForumContext
@@ -171,6 +172,47 @@ async def _create(
     return END
 
 
+# --- the Kommentar button: the next message is the comment --------------------------------
+
+COMMENT = 20
+_COMMENT = re.compile(r"task:comment:([1-9][0-9]{0,8})")
+
+
+async def comment_pressed(update: Update, context: ForumContext) -> object:
+    resolved = await resolve(update, context)
+    query = update.callback_query
+    if resolved is None or query is None:
+        return END
+    actor, t = resolved
+    match = _COMMENT.fullmatch(query.data or "")
+    if match is None or not (actor.is_member or actor.is_coordinator):
+        error = InvalidInput("error.button_invalid") if match is None else NotAMember()
+        await answer_error(update, t, error, actor)
+        return END
+    _draft(context)["comment"] = int(match[1])
+    await reply(update, t("task.ask_comment", id=int(match[1])))
+    await query.answer()
+    return COMMENT
+
+
+async def comment_text(update: Update, context: ForumContext) -> object:
+    resolved = await resolve(update, context)
+    message = update.effective_message
+    if resolved is None or message is None or message.text is None:
+        return END
+    actor, t = resolved
+    task_id = _draft(context).pop("comment", None)
+    if task_id is None:
+        return END
+    try:
+        task = await context.services.tasks.comment(actor, int(task_id), message.text)
+    except ServiceError as error:
+        await answer_error(update, t, error, actor, as_message=True)
+        return END
+    await reply(update, t("task.comment_saved", id=task.id))
+    return END
+
+
 async def _abandon(update: Update, context: ForumContext) -> int:
     _draft(context).clear()
     resolved = await resolve(update, context)
@@ -198,4 +240,12 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
             conversation_timeout=timedelta(minutes=30),
             name="task_wizard",
         )
-    return [conversation]  # type: ignore[list-item]
+        comment: ConversationHandler[ForumContext] = ConversationHandler(
+            entry_points=[CallbackQueryHandler(comment_pressed, pattern=r"^task:comment:")],
+            states={COMMENT: [MessageHandler(text, comment_text)]},
+            fallbacks=[CommandHandler(["cancel", "abbrechen"], _abandon)],
+            allow_reentry=True,
+            conversation_timeout=timedelta(minutes=30),
+            name="task_comment",
+        )
+    return [conversation, comment]  # type: ignore[list-item]

@@ -131,11 +131,6 @@ async def done_button(update: Update, context: ForumContext, actor: Actor, t: Tr
     query = update.callback_query
     assert query is not None
     data = query.data or ""
-    comment = re.fullmatch(r"task:comment:([1-9][0-9]{0,8})", data)
-    if comment is not None:
-        await reply(update, t("task.comment_hint", id=int(comment[1])))
-        await query.answer()
-        return
     match = _DONE.fullmatch(data)
     if match is None:
         raise InvalidInput("error.button_invalid")

@@ -271,3 +271,30 @@ async def test_owners_comment_and_the_coordinator_hears_it(bot: Harness) -> None
     assert task is not None and task.status is TaskStatus.OPEN
     answer = await bot.send(anna, "/kommentar 1")
     assert "/kommentar 5 Ihr Text" in (answer.text or "")
+
+
+async def test_the_kommentar_button_takes_the_next_message_as_the_comment(bot: Harness) -> None:
+    anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
+    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme")
+    await bot.settle()
+    await bot.send(anna, "/aufgaben")
+    message = bot.emu.last_message(anna.id)
+    buttons = {
+        b["text"]: b["callback_data"]
+        for row in message["reply_markup"]["inline_keyboard"]
+        for b in row
+    }
+    mark = bot.emu.mark()
+    await bot.press(anna, message, buttons["💬 #1 Kommentar"])
+    ask = await bot.emu.wait_for(chat_id=anna.id, after=mark, method="sendMessage")
+    assert "Kommentar zu Aufgabe #1" in (ask.text or "")
+    answer = await bot.send(anna, "Entwurf liegt vor, Abstimmung im Bauamt läuft")
+    assert answer.text == "Ihr Kommentar zu Aufgabe #1 ist gespeichert und weitergegeben."
+    await bot.settle()
+    assert any("Entwurf liegt vor" in t for t in texts(bot, COORDINATOR_ID))
+    # The form is over: the next text is not a comment again (and gets no answer).
+    bot.emu.send_message(anna, "Noch etwas")
+    await bot.send(anna, "/aufgaben")
+    async with bot.uow() as uow:
+        task = await uow.tasks.get(1)
+    assert task is not None and task.comment == "Entwurf liegt vor, Abstimmung im Bauamt läuft"
