@@ -76,10 +76,23 @@ class MembershipService:
             member = await uow.members.by_telegram_id(profile.telegram_id)
             if member is not None and member.status != MemberStatus.ACTIVE:
                 member = None
-            if member is not None and member.unreachable_at is not None:
-                # They write to the bot again, so messages reach them again.
-                member.unreachable_at = None
-                await uow.commit()
+            if member is not None:
+                changed = False
+                if member.unreachable_at is not None:
+                    # They write to the bot again, so messages reach them again.
+                    member.unreachable_at = None
+                    changed = True
+                # Telegram tells us the current name with every update: keep ours up to date.
+                current = (
+                    profile.first_name[:200] or None,
+                    (profile.last_name or "")[:200] or None,
+                    (profile.username or "")[:64] or None,
+                )
+                if (member.first_name, member.last_name, member.username) != current:
+                    member.first_name, member.last_name, member.username = current
+                    changed = True
+                if changed:
+                    await uow.commit()
             organisation = (
                 await uow.organisations.get(member.organisation_id) if member is not None else None
             )

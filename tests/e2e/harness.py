@@ -71,7 +71,11 @@ class Harness:
         """Who the bot thinks `user` is now."""
         return await self.services.membership.identify(
             Profile(
-                telegram_id=user.id, first_name=user.first_name, language_code=user.language_code
+                telegram_id=user.id,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                username=user.username,
+                language_code=user.language_code,
             )
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from storage.models import Invitation, Member, Organisation, OrganisationKind
@@ -179,6 +180,16 @@ async def test_members_lists_organisations_with_their_members(bot: Harness) -> N
     assert text.index("Bernd Buchfink (@bernd)") > jena
     assert text.index("Clara Chen") > jena
     assert "noch kein Mitglied" in text.split("Gemeinde Bucha")[1].split("\n\n")[0]
+
+
+async def test_a_changed_telegram_name_is_taken_over(bot: Harness) -> None:
+    anna = bot.user("Anna", "Amsel")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    renamed = replace(anna, last_name="Amsel-Fink", username="anna_fink")
+    await bot.send(renamed, "/hilfe")
+    text = (await bot.send(COORDINATOR, "/mitglieder")).text or ""
+    assert "Anna Amsel-Fink (@anna_fink)" in text
+    assert "Anna Amsel (@anna)" not in text
 
 
 async def test_organisation_kind_and_ags_can_be_given_later(bot: Harness) -> None:
