@@ -149,7 +149,7 @@ async def answer(update: Update, context: ForumContext) -> object:
             _, description = ProposalService.check(draft["title"], message.text)
             draft["description"] = description
         else:
-            return state  # buttons only on this step
+            raise InvalidInput("topicwizard.use_buttons")  # buttons only on these steps
         return await _ask(update, context, t, ORDER[ORDER.index(state) + 1])
     except ServiceError as error:
         await answer_error(update, t, error, actor, as_message=True)

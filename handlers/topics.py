@@ -142,7 +142,13 @@ async def vote_button(update: Update, context: ForumContext, actor: Actor, t: Tr
         if view.closed:
             raise InvalidInput("vote.closed", id=view.topic.proposal.id)
         text, markup = _ballot_message(t, context, view)
-        await reply(update, text, reply_markup=markup)
+        sent = await reply(update, text, reply_markup=markup)
+        chat = update.effective_chat
+        if sent is not None and chat is not None:
+            # Edited like every ballot when the vote closes.
+            await context.services.voting.record_post(
+                ballot_ref(view.ballot), chat.id, sent.message_id
+            )
         await query.answer()
         return
     match = _VOTE.fullmatch(data)

@@ -168,6 +168,8 @@ async def test_guided_proposal_with_working_group(bot: Harness) -> None:
     question = await bot.send(f.carla, "Gemeinsame Vermarktung der Flächen")
     assert "Arbeitsgruppe" in (question.text or "")
     message = bot.emu.last_message(f.carla.id, from_bot=True)
+    hint = await bot.send(f.carla, "Gewerbe")  # typed instead of pressed
+    assert "Schaltflächen" in (hint.text or "")
     preview = await press_for_reply(bot, f.carla, message, "Gewerbeflächen")
     assert "Gewerbegebiet Nord" in preview["text"] and "Gewerbeflächen" in preview["text"]
     confirmation = await press_for_reply(bot, f.carla, preview, "Einreichen")
@@ -493,6 +495,18 @@ async def test_topics_lists_open_votes_with_the_members_own_state(bot: Harness) 
     details = await bot.send(COORDINATOR, "/thema 1")
     assert "Noch nicht abgestimmt: Gemeinde Zöllnitz, Saale-Holzland-Kreis" in (details.text or "")
     assert await bot.count(Ballot) == 1
+    # The button under /themen shows the ballot again; it too is closed with the vote.
+    listing = next(
+        m
+        for m in reversed(bot.emu.messages(f.emil.id))
+        if "Offene Abstimmungen" in m.get("text", "")
+    )
+    again = await press_for_reply(bot, f.emil, listing, "Stimmzettel #1")
+    assert set(buttons(again)) == {"Ja", "Ja, vorbehaltlich Ratsbeschluss", "Nein", "Enthaltung"}
+    await bot.send(COORDINATOR, "/abstimmungbeenden 1")
+    await bot.settle()
+    again = next(m for m in bot.emu.messages(f.emil.id) if m["message_id"] == again["message_id"])
+    assert "beendet" in again["text"] and not buttons(again)
 
 
 async def test_later_keeps_a_proposal_waiting(bot: Harness) -> None:
