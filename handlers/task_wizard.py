@@ -3,9 +3,8 @@ description, shows a preview, and stores nothing before the confirmation."""
 
 from __future__ import annotations
 
-import re
 import warnings
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -21,10 +20,12 @@ from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator
 from bot.parsing import clean_text
+from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAMember, ServiceError
 from handlers import commands
 from handlers.common import answer_error, reply, resolve
 from handlers.context import ForumContext
+from handlers.forms import TIMEOUT, cancel_handlers, follow_up_form, form_data, open_form
 from handlers.tasks import parse_date
 
 OWNER, DUE, TITLE, DESCRIPTION, PREVIEW = range(5)
@@ -41,9 +42,7 @@ QUESTIONS = {
 
 
 def _draft(context: ForumContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(KEY, {})
-    return draft
+    return form_data(context, KEY)
 
 
 def _keyboard(t: Translator, state: int) -> InlineKeyboardMarkup:
@@ -83,19 +82,11 @@ async def _ask(update: Update, context: ForumContext, t: Translator, state: int)
 
 
 async def start(update: Update, context: ForumContext) -> object:
-    resolved = await resolve(update, context)
-    if resolved is None:
-        return END
-    actor, t = resolved
-    try:
-        actor.require_coordinator()
-        if update.effective_chat is None or update.effective_chat.type != "private":
-            raise InvalidInput("error.private_only", bot=context.bot.username)
-    except ServiceError as error:
-        await answer_error(update, t, error, actor, as_message=True)
+    opened = await open_form(update, context, coordinator=True)
+    if opened is None:
         return END
     _draft(context).clear()
-    return await _ask(update, context, t, OWNER)
+    return await _ask(update, context, opened[1], OWNER)
 
 
 async def answer(update: Update, context: ForumContext) -> object:
@@ -174,51 +165,18 @@ async def _create(
 
 # --- the Kommentar button: the next message is the comment --------------------------------
 
-COMMENT = 20
-_COMMENT = re.compile(r"task:comment:([1-9][0-9]{0,8})")
+
+async def _ask_comment(context: ForumContext, actor: Actor, t: Translator, task_id: int) -> str:
+    if not (actor.is_member or actor.is_coordinator):
+        raise NotAMember()
+    return t("task.ask_comment", id=task_id)
 
 
-async def comment_pressed(update: Update, context: ForumContext) -> object:
-    resolved = await resolve(update, context)
-    query = update.callback_query
-    if resolved is None or query is None:
-        return END
-    actor, t = resolved
-    match = _COMMENT.fullmatch(query.data or "")
-    if match is None or not (actor.is_member or actor.is_coordinator):
-        error = InvalidInput("error.button_invalid") if match is None else NotAMember()
-        await answer_error(update, t, error, actor)
-        return END
-    _draft(context)["comment"] = int(match[1])
-    await reply(update, t("task.ask_comment", id=int(match[1])))
-    await query.answer()
-    return COMMENT
-
-
-async def comment_text(update: Update, context: ForumContext) -> object:
-    resolved = await resolve(update, context)
-    message = update.effective_message
-    if resolved is None or message is None or message.text is None:
-        return END
-    actor, t = resolved
-    task_id = _draft(context).pop("comment", None)
-    if task_id is None:
-        return END
-    try:
-        task = await context.services.tasks.comment(actor, int(task_id), message.text)
-    except ServiceError as error:
-        await answer_error(update, t, error, actor, as_message=True)
-        return END
-    await reply(update, t("task.comment_saved", id=task.id))
-    return END
-
-
-async def _abandon(update: Update, context: ForumContext) -> int:
-    _draft(context).clear()
-    resolved = await resolve(update, context)
-    if resolved is not None:
-        await reply(update, resolved[1]("wizard.cancelled"))
-    return END
+async def _save_comment(
+    context: ForumContext, actor: Actor, t: Translator, task_id: int, text: str
+) -> str:
+    task = await context.services.tasks.comment(actor, task_id, text)
+    return t("task.comment_saved", id=task.id)
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
@@ -235,17 +193,12 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
                 ]
                 for state in ORDER
             },
-            fallbacks=[CommandHandler(["cancel", "abbrechen"], _abandon)],
+            fallbacks=cancel_handlers(KEY),
             allow_reentry=True,
-            conversation_timeout=timedelta(minutes=30),
+            conversation_timeout=TIMEOUT,
             name="task_wizard",
         )
-        comment: ConversationHandler[ForumContext] = ConversationHandler(
-            entry_points=[CallbackQueryHandler(comment_pressed, pattern=r"^task:comment:")],
-            states={COMMENT: [MessageHandler(text, comment_text)]},
-            fallbacks=[CommandHandler(["cancel", "abbrechen"], _abandon)],
-            allow_reentry=True,
-            conversation_timeout=timedelta(minutes=30),
-            name="task_comment",
-        )
+    comment = follow_up_form(
+        name="task_comment", prefix="task:comment:", prepare=_ask_comment, save=_save_comment
+    )
     return [conversation, comment]  # type: ignore[list-item]

@@ -3,9 +3,7 @@ preview → submit), and the reason a coordinator gives after pressing Ablehnen.
 
 from __future__ import annotations
 
-import re
 import warnings
-from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -20,16 +18,17 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator
+from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, ServiceError
-from bot.services.proposals import ProposalService
+from bot.services.proposals import WAITING, ProposalService
 from handlers import commands
 from handlers.common import answer_error, reply, resolve
 from handlers.context import ForumContext
+from handlers.forms import TIMEOUT, cancel_handlers, follow_up_form, form_data, open_form
 from handlers.topics import proposal_confirmation
 
 TITLE, DESCRIPTION, GROUP, PREVIEW = range(4)
 ORDER = [TITLE, DESCRIPTION, GROUP, PREVIEW]
-REASON = 10
 END = ConversationHandler.END
 PREFIX = "tp"
 KEY = "topic_wizard"
@@ -38,13 +37,10 @@ QUESTIONS = {
     DESCRIPTION: "topicwizard.ask_description",
     GROUP: "topicwizard.ask_group",
 }
-_REJECT = re.compile(r"p:reject:([1-9][0-9]{0,8})")
 
 
 def _draft(context: ForumContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(KEY, {})
-    return draft
+    return form_data(context, KEY)
 
 
 async def _keyboard(context: ForumContext, t: Translator, state: int) -> InlineKeyboardMarkup:
@@ -86,19 +82,11 @@ async def _ask(update: Update, context: ForumContext, t: Translator, state: int)
 
 
 async def start(update: Update, context: ForumContext) -> object:
-    resolved = await resolve(update, context)
-    if resolved is None:
-        return END
-    actor, t = resolved
-    try:
-        actor.require_member()
-        if update.effective_chat is None or update.effective_chat.type != "private":
-            raise InvalidInput("error.private_only", bot=context.bot.username)
-    except ServiceError as error:
-        await answer_error(update, t, error, actor, as_message=True)
+    opened = await open_form(update, context, coordinator=False)
+    if opened is None:
         return END
     _draft(context).clear()
-    return await _ask(update, context, t, TITLE)
+    return await _ask(update, context, opened[1], TITLE)
 
 
 async def answer(update: Update, context: ForumContext) -> object:
@@ -159,65 +147,23 @@ async def answer(update: Update, context: ForumContext) -> object:
 # --- the reason for a rejection ------------------------------------------------------------
 
 
-async def reject_pressed(update: Update, context: ForumContext) -> object:
-    resolved = await resolve(update, context)
-    query = update.callback_query
-    if resolved is None or query is None:
-        return END
-    actor, t = resolved
-    match = _REJECT.fullmatch(query.data or "")
-    try:
-        actor.require_coordinator()
-        if match is None:
-            raise InvalidInput("error.button_invalid")
-        view = await context.services.proposals.get(actor, int(match[1]))
-        if view.proposal.status.value not in ("submitted", "deferred"):
-            raise InvalidInput("proposal.not_waiting", id=view.proposal.id)
-    except ServiceError as error:
-        await answer_error(update, t, error, actor)
-        return END
-    _draft(context)["reject"] = view.proposal.id
-    await reply(update, t("proposal.ask_reason", id=view.proposal.id, title=view.proposal.title))
-    await query.answer()
-    return REASON
+async def _ask_reason(context: ForumContext, actor: Actor, t: Translator, proposal_id: int) -> str:
+    actor.require_coordinator()
+    view = await context.services.proposals.get(actor, proposal_id)
+    if view.proposal.status not in WAITING:
+        raise InvalidInput("proposal.not_waiting", id=proposal_id)
+    return t("proposal.ask_reason", id=proposal_id, title=view.proposal.title)
 
 
-async def reject_reason(update: Update, context: ForumContext) -> object:
-    resolved = await resolve(update, context)
-    message = update.effective_message
-    if resolved is None or message is None or message.text is None:
-        return END
-    actor, t = resolved
-    proposal_id = _draft(context).get("reject")
-    if proposal_id is None:
-        return END
-    try:
-        view = await context.services.proposals.reject(actor, int(proposal_id), message.text)
-    except ServiceError as error:
-        await answer_error(update, t, error, actor, as_message=True)
-        # A missing or too long reason: ask again; anything else ends the form.
-        retry = error.message_key in ("proposal.reason_missing", "proposal.reason_too_long")
-        return REASON if retry else END
-    _draft(context).pop("reject", None)
-    await reply(update, t("proposal.rejected", id=view.proposal.id, title=view.proposal.title))
-    return END
-
-
-async def _abandon(update: Update, context: ForumContext) -> object:
-    draft = _draft(context)
-    draft.clear()
-    resolved = await resolve(update, context)
-    if resolved is not None:
-        await reply(update, resolved[1]("wizard.cancelled"))
-    return END
+async def _save_reason(
+    context: ForumContext, actor: Actor, t: Translator, proposal_id: int, text: str
+) -> str:
+    view = await context.services.proposals.reject(actor, proposal_id, text)
+    return t("proposal.rejected", id=proposal_id, title=view.proposal.title)
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     text = filters.TEXT & ~filters.COMMAND
-
-    def cancel() -> list[BaseHandler[Update, ForumContext, object]]:
-        return [CommandHandler(["cancel", "abbrechen"], _abandon)]
-
     with warnings.catch_warnings():
         # Tracked per user and chat: one form at a time; buttons are checked against the step.
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
@@ -230,17 +176,18 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
                 ]
                 for state in ORDER
             },
-            fallbacks=cancel(),
+            fallbacks=cancel_handlers(KEY),
             allow_reentry=True,
-            conversation_timeout=timedelta(minutes=30),
+            conversation_timeout=TIMEOUT,
             name="topic_wizard",
         )
-        reason: ConversationHandler[ForumContext] = ConversationHandler(
-            entry_points=[CallbackQueryHandler(reject_pressed, pattern=r"^p:reject:")],
-            states={REASON: [MessageHandler(text, reject_reason)]},
-            fallbacks=cancel(),
-            allow_reentry=True,
-            conversation_timeout=timedelta(minutes=30),
-            name="reject_reason",
-        )
+    # Ablehnen under a proposal: the coordinator's next message is the reason (asked again
+    # when it is empty or too long).
+    reason = follow_up_form(
+        name="reject_reason",
+        prefix="p:reject:",
+        prepare=_ask_reason,
+        save=_save_reason,
+        retry_keys=frozenset({"proposal.reason_missing", "proposal.reason_too_long"}),
+    )
     return [propose, reason]  # type: ignore[list-item]
