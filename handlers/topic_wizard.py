@@ -20,6 +20,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator
+from bot.parsing import parse_positive_int
 from bot.services.errors import InvalidInput, ServiceError
 from bot.services.proposals import ProposalService
 from handlers import commands
@@ -123,8 +124,9 @@ async def answer(update: Update, context: ForumContext) -> object:
             if action == "skip" and state == DESCRIPTION:
                 draft["description"] = None
                 return await _ask(update, context, t, GROUP)
-            if action.startswith("g") and action[1:].isdigit() and state == GROUP:
-                group_id = int(action[1:])
+            chosen = parse_positive_int(action[1:]) if action != "g0" else 0
+            if action.startswith("g") and chosen is not None and state == GROUP:
+                group_id = chosen
                 groups = {g.id: g for g in await context.services.groups.overview_all()}
                 if group_id and group_id not in groups:
                     raise InvalidInput("error.button_invalid")
