@@ -135,6 +135,8 @@ async def done_button(update: Update, context: ForumContext, actor: Actor, t: Tr
     data = query.data or ""
     comment = re.fullmatch(r"task:comment:([1-9][0-9]{0,8})", data)
     if comment is not None:
+        if not actor.is_coordinator:  # as /comment: owners and the coordinator
+            actor.require_member()
         await reply(update, t("task.comment_hint", id=int(comment[1])))
         await query.answer()
         return
