@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import col
 
 from storage.models import OutboxMessage, OutboxState
 from tests.conftest import postgres_base_url
@@ -81,7 +82,7 @@ async def test_lost_database_apology_recovery_and_no_outbox_row_lost(
     assert "Ihre Befehle" in clean(await bot.exchange(anna, "/hilfe"))[0]
     # The row claimed before the outage is still there; once its lease has run out it is
     # claimed again and delivered.
-    broadcast_row = select(OutboxMessage).where(OutboxMessage.broadcast_id == 1)
+    broadcast_row = select(OutboxMessage).where(col(OutboxMessage.broadcast_id) == 1)
     async with bot.uow() as uow:
         row = (await uow.session.execute(broadcast_row)).scalar_one()
     assert row.state is OutboxState.PENDING and row.chat_id == anna.id
