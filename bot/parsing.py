@@ -37,7 +37,7 @@ _GUESSES: tuple[tuple[re.Pattern[str], OrganisationKind], ...] = (
     (re.compile(r"\b(land)?gemeinde\b", re.I), OrganisationKind.GEMEINDE),
 )
 
-_AGS = re.compile(r"\d{5}|\d{8}")
+_AGS = re.compile(r"\d{5}|\d{8}", re.ASCII)  # an AGS is ASCII digits, not any Unicode digit
 _SPACES = re.compile(r"\s+")
 
 
@@ -123,15 +123,28 @@ _WHEN = re.compile(
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
-def _parse_date(text: str) -> date:
+# Years people may give: far enough either way for any meeting, task or vote deadline, and
+# near enough that adding hours or converting between time zones can never overflow.
+FIRST_YEAR = 2000
+LAST_YEAR = 2999
+
+
+def checked_date(year: int, month: int, day: int, shown: str) -> date:
+    """The date, or `InvalidInput` for one that does not exist or is out of range."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput("when.year_range", value=shown, first=FIRST_YEAR, last=LAST_YEAR)
     try:
-        if "-" in text:
-            year, month, day = (int(p) for p in text.split("-"))
-        else:
-            day, month, year = (int(p) for p in text.split("."))
         return date(year, month, day)
     except ValueError:
-        raise InvalidInput("when.date_invalid", value=text) from None
+        raise InvalidInput("when.date_invalid", value=shown) from None
+
+
+def _parse_date(text: str) -> date:
+    if "-" in text:
+        year, month, day = (int(p) for p in text.split("-"))
+    else:
+        day, month, year = (int(p) for p in text.split("."))
+    return checked_date(year, month, day, text)
 
 
 def _parse_time(text: str) -> time:

@@ -21,7 +21,8 @@ class Command:
     de: str
     role: Role
     private_only: bool = False
-    # A member command the coordinator may use without being a member (reading meetings).
+    # A member command the coordinator may use without being a member (reading meetings,
+    # the working groups, reporting on any task).
     coordinators_too: bool = False
 
     @property
@@ -39,7 +40,7 @@ class Command:
 START = Command("start", "start", Role.PUBLIC)
 HELP = Command("help", "hilfe", Role.PUBLIC)
 LANGUAGE = Command("language", "sprache", Role.PUBLIC)
-GROUPS = Command("groups", "arbeitsgruppen", Role.MEMBER, private_only=True)
+GROUPS = Command("groups", "arbeitsgruppen", Role.MEMBER, private_only=True, coordinators_too=True)
 MYDATA = Command("mydata", "meinedaten", Role.MEMBER, private_only=True)
 LEAVE = Command("leave", "austreten", Role.MEMBER, private_only=True)
 INVITE = Command("invite", "einladen", Role.COORDINATOR, private_only=True)
@@ -60,8 +61,8 @@ CANCELMEETING = Command("cancelmeeting", "terminabsagen", Role.COORDINATOR, priv
 REMINDERS = Command("meetingreminders", "terminerinnerungen", Role.COORDINATOR, private_only=True)
 MINUTES = Command("minutes", "protokoll", Role.COORDINATOR, private_only=True)
 TASKS = Command("tasks", "aufgaben", Role.MEMBER, coordinators_too=True)
-DONE = Command("done", "erledigt", Role.MEMBER)
-COMMENT = Command("comment", "kommentar", Role.MEMBER)
+DONE = Command("done", "erledigt", Role.MEMBER, coordinators_too=True)
+COMMENT = Command("comment", "kommentar", Role.MEMBER, coordinators_too=True)
 NEWTASK = Command("newtask", "neueaufgabe", Role.COORDINATOR, private_only=True)
 REOPENTASK = Command("reopentask", "aufgabeoeffnen", Role.COORDINATOR, private_only=True)
 REASSIGNTASK = Command("reassigntask", "aufgabeuebertragen", Role.COORDINATOR, private_only=True)

@@ -73,6 +73,11 @@ def abandon_form(key: str) -> Callable[[Update, ForumContext], Coroutine[Any, An
     return abandon
 
 
+def id_pattern(prefix: str) -> re.Pattern[str]:
+    """Callback data `<prefix><id>` with a positive id of at most nine digits."""
+    return re.compile(re.escape(prefix) + r"([1-9][0-9]{0,8})")
+
+
 Prepare = Callable[[ForumContext, Actor, Translator, int], Awaitable[str]]
 Save = Callable[[ForumContext, Actor, Translator, int, str], Awaitable[str]]
 
@@ -91,7 +96,7 @@ def follow_up_form(
     alert) and returns the question; `save(context, actor, t, id, text)` stores the answer and
     returns the confirmation. A ServiceError naming one of `retry_keys` asks again; any other
     ends the form."""
-    pattern = re.compile(re.escape(prefix) + r"([1-9][0-9]{0,8})")
+    pattern = id_pattern(prefix)
     waiting = 0
 
     async def pressed(update: Update, context: ForumContext) -> object:

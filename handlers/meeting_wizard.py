@@ -250,7 +250,7 @@ async def got_button(
         draft["location"], draft["online_url"] = None, None
         return await ask(update, context, t, GROUP)
     if action == "grp" and state == GROUP:
-        group_id = int(value) if value.isdigit() else -1
+        group_id = 0 if value == "0" else parse_positive_int(value) or -1
         groups = {g.id: g.name for g in await context.services.groups.overview_all()}
         if group_id != 0 and group_id not in groups:
             raise InvalidInput("error.button_invalid")

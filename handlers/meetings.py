@@ -304,17 +304,16 @@ async def agenda(update: Update, context: ForumContext, actor: Actor, t: Transla
             await service.add_agenda_item(
                 actor, meeting_id, title, clean_text(org) or None, minutes
             )
-        elif verb == "remove" and len(args) == 3 and parse_positive_int(args[2]):
-            await service.remove_agenda_item(actor, meeting_id, int(args[2]))
-        elif (
-            verb == "move"
-            and len(args) == 4
-            and parse_positive_int(args[2])
-            and parse_positive_int(args[3])
-        ):
-            await service.move_agenda_item(actor, meeting_id, int(args[2]), int(args[3]))
         else:
-            raise InvalidInput("agenda.usage")
+            numbers = [parse_positive_int(a) for a in args[2:]]
+            if verb == "remove" and len(numbers) == 1 and numbers[0] is not None:
+                await service.remove_agenda_item(actor, meeting_id, numbers[0])
+            elif verb == "move" and len(numbers) == 2 and None not in numbers:
+                position, new_position = numbers
+                assert position is not None and new_position is not None
+                await service.move_agenda_item(actor, meeting_id, position, new_position)
+            else:
+                raise InvalidInput("agenda.usage")
     m, items = await service.agenda(actor, meeting_id)
     if not items:
         await reply(update, t("agenda.empty", id=m.id, title=m.title))

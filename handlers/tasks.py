@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Html, Translator
-from bot.parsing import parse_positive_int
+from bot.parsing import checked_date, parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.tasks import TaskService, TaskView
@@ -31,9 +31,11 @@ def parse_date(text: str) -> date:
         (match[1], match[2], match[3]) if match[1] else (match[6], match[5], match[4])
     )
     try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        raise InvalidInput("task.date_invalid", value=text.strip()[:30]) from None
+        return checked_date(int(year), int(month), int(day), text.strip()[:30])
+    except InvalidInput as error:
+        if error.message_key == "when.date_invalid":  # the task's own wording, with an example
+            raise InvalidInput("task.date_invalid", value=text.strip()[:30]) from None
+        raise
 
 
 def _service(context: ForumContext) -> TaskService:

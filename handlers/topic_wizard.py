@@ -18,13 +18,21 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator
+from bot.parsing import parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, ServiceError
 from bot.services.proposals import WAITING, ProposalService
 from handlers import commands
 from handlers.common import answer_error, reply, resolve
 from handlers.context import ForumContext
-from handlers.forms import TIMEOUT, cancel_handlers, follow_up_form, form_data, open_form
+from handlers.forms import (
+    TIMEOUT,
+    cancel_handlers,
+    follow_up_form,
+    form_data,
+    id_pattern,
+    open_form,
+)
 from handlers.topics import proposal_confirmation
 
 TITLE, DESCRIPTION, GROUP, PREVIEW = range(4)
@@ -32,6 +40,8 @@ ORDER = [TITLE, DESCRIPTION, GROUP, PREVIEW]
 END = ConversationHandler.END
 PREFIX = "tp"
 KEY = "topic_wizard"
+REJECT = "p:reject:"
+_REJECT = id_pattern(REJECT)
 QUESTIONS = {
     TITLE: "topicwizard.ask_title",
     DESCRIPTION: "topicwizard.ask_description",
@@ -111,8 +121,9 @@ async def answer(update: Update, context: ForumContext) -> object:
             if action == "skip" and state == DESCRIPTION:
                 draft["description"] = None
                 return await _ask(update, context, t, GROUP)
-            if action.startswith("g") and action[1:].isdigit() and state == GROUP:
-                group_id = int(action[1:])
+            chosen = parse_positive_int(action[1:]) if action != "g0" else 0
+            if action.startswith("g") and chosen is not None and state == GROUP:
+                group_id = chosen
                 groups = {g.id: g for g in await context.services.groups.overview_all()}
                 if group_id and group_id not in groups:
                     raise InvalidInput("error.button_invalid")
@@ -185,7 +196,7 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     # when it is empty or too long).
     reason = follow_up_form(
         name="reject_reason",
-        prefix="p:reject:",
+        prefix=REJECT,
         prepare=_ask_reason,
         save=_save_reason,
         retry_keys=frozenset({"proposal.reason_missing", "proposal.reason_too_long"}),

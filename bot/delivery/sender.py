@@ -148,7 +148,12 @@ class OutboxSender:
                 drained = 0
             if drained or self._stopping.is_set():
                 continue
-            await self._plan_next_wake()
+            try:
+                await self._plan_next_wake()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database is away: the poll job wakes us again later
+                log.exception("outbox: could not plan the next wake-up")
             if not self._event.is_set():
                 # Idle only if nothing woke us since this drain began: a wake-up during it
                 # may concern rows that drain could not see yet (or a clock moved on).

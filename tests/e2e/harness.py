@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
+from telegram import Update
 
 from bot.app import BotApplication, build_application, polling, webhook_mode
 from bot.config import Settings
@@ -32,12 +33,46 @@ COORDINATOR = FakeUser(
 )
 
 
+class HandledUpdates:
+    """The ids of the updates the bot has finished handling (its handler and error handler)."""
+
+    def __init__(self) -> None:
+        self._done: set[int] = set()
+        self._changed = asyncio.Condition()
+
+    async def add(self, update_id: int) -> None:
+        async with self._changed:
+            self._done.add(update_id)
+            self._changed.notify_all()
+
+    async def wait(self, update_id: int, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: update_id in self._done)
+
+
+def track_handled(app: BotApplication) -> HandledUpdates:
+    """Note each update once the Application has processed it to the end."""
+    handled = HandledUpdates()
+    process = app.process_update
+
+    async def process_and_note(update: object) -> None:
+        try:
+            await process(update)
+        finally:
+            if isinstance(update, Update):
+                await handled.add(update.update_id)
+
+    app.process_update = process_and_note  # type: ignore[method-assign]
+    return handled
+
+
 @dataclass
 class Harness:
     emu: BotApiEmulator
     app: BotApplication
     clock: FakeClock
     settings: Settings
+    handled: HandledUpdates = field(default_factory=HandledUpdates)
     _next_user_id: int = field(default=5000)
 
     @property
@@ -149,6 +184,24 @@ class Harness:
             after=mark,
         )
 
+    async def exchange(self, user: FakeUser, text: str, **kwargs: Any) -> list[RecordedCall]:
+        """Send `text` as `user`, wait until the bot has handled it completely, and return
+        every successful call the bot made meanwhile."""
+        mark = self.emu.mark()
+        update = self.emu.send_message(user, text, **kwargs)
+        await self.handled.wait(update["update_id"])
+        return [c for c in self.emu.calls[mark:] if c.ok]
+
+    async def press_and_wait(
+        self, user: FakeUser, message: dict[str, Any], data: str
+    ) -> tuple[str, list[RecordedCall]]:
+        """Press a button as `user`, wait until the bot has handled it completely; returns the
+        query id and every successful call the bot made meanwhile."""
+        mark = self.emu.mark()
+        query_id = self.emu.press_button(user, message, data)
+        await self.handled.wait(self.emu.api.updates.last_update_id)
+        return query_id, [c for c in self.emu.calls[mark:] if c.ok]
+
     async def invite_link(self, organisation: str) -> str:
         reply = await self.send(COORDINATOR, f"/invite {organisation}")
         assert reply.text is not None
@@ -212,8 +265,9 @@ async def running_bot(
         else None
     )
     app = build_application(settings, clock=clock, limiter=limiter)
+    handled = track_handled(app)
     running = (
         webhook_mode(app, base_url=local_base_url) if webhook else polling(app, poll_timeout=1)
     )
     async with running:
-        yield Harness(emu=emu, app=app, clock=clock, settings=settings)
+        yield Harness(emu=emu, app=app, clock=clock, settings=settings, handled=handled)

@@ -29,7 +29,9 @@ MEMBER_COMMANDS = {
     "austreten",
 }
 COORDINATOR_ONLY = {c.de for c in commands.ALL if c.role is commands.Role.COORDINATOR}
+# Member commands the coordinator may use too (reading, the working groups, reporting on tasks).
 READING = {"termine", "termin", "tagesordnung", "aufgaben", "themen", "thema"}
+READING |= {"arbeitsgruppen", "erledigt", "kommentar"}
 
 
 def listed(text: str | None) -> set[str]:

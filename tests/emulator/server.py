@@ -626,8 +626,10 @@ class BotApiEmulator:
         text_contains: str | None = None,
         after: int = 0,
         timeout: float = 10.0,  # noqa: ASYNC109 - the waiting is the point
+        failed: bool = False,
     ) -> RecordedCall:
-        """The first successful call at index ``>= after`` that matches every given filter.
+        """The first successful call (with ``failed=True``: the first failed one, e.g. one
+        hanging in a ``"timeout"`` fault) at index ``>= after`` that matches every given filter.
 
         ``text_contains`` is looked for in the text/caption parameter and in the visible text
         of the resulting message (so it matches across HTML tags). Raises ``AssertionError``
@@ -641,7 +643,7 @@ class BotApiEmulator:
                 call = self.calls[checked]
                 checked += 1
                 if (
-                    call.ok
+                    call.ok is not failed
                     and _matches(call, chat_id, method, text_contains)
                     and (predicate is None or predicate(call))
                 ):

@@ -202,6 +202,11 @@ class UpdateQueue:
         self._delivered_ids: set[int] = set()
 
     @property
+    def last_update_id(self) -> int:
+        """The ``update_id`` of the update enqueued last (0 before the first)."""
+        return self._next_update_id - 1
+
+    @property
     def pending(self) -> list[JsonDict]:
         """Updates not confirmed yet (fetched or not)."""
         return list(self._pending)

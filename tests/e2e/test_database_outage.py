@@ -1,0 +1,121 @@
+"""The database goes away while the bot runs, and comes back.
+
+The outage is simulated on the bot's own engine: while it lasts, every statement on every
+connection (pooled ones included) fails as a lost server does, with SQLAlchemy's
+OperationalError — unlike a file made unreadable, which SQLite's open connections would not
+notice. On PostgreSQL a second test terminates the server side of the bot's connections."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import col
+
+from storage.models import OutboxMessage, OutboxState
+from tests.conftest import postgres_base_url
+from tests.e2e.fuzz_support import texts_of
+from tests.e2e.harness import COORDINATOR, Harness
+from tests.emulator import RecordedCall
+
+APOLOGY = (
+    "Entschuldigung, dabei ist ein Fehler aufgetreten. Bitte versuchen Sie es später noch einmal."
+)
+
+
+@contextmanager
+def database_down(bot: Harness) -> Iterator[None]:
+    assert bot.app.engine is not None
+    engine = bot.app.engine.sync_engine
+
+    def refuse(*_: Any) -> None:
+        raise OperationalError("(simulated)", {}, ConnectionRefusedError("database went away"))
+
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+
+
+def clean(calls: list[RecordedCall]) -> list[str]:
+    texts = texts_of(calls)
+    assert all("Traceback" not in t and "OperationalError" not in t for t in texts), texts
+    return texts
+
+
+async def test_lost_database_apology_recovery_and_no_outbox_row_lost(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    anna = bot.user("Anna")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    await bot.settle()
+    assert "Ihre Befehle" in clean(await bot.exchange(anna, "/hilfe"))[0]
+    # A broadcast to Anna: the sender claims her row and sends it, but Telegram does not
+    # answer (the emulator holds the request) — and meanwhile the database goes away.
+    bot.emu.hang_seconds = 0.5
+    bot.emu.fail_next(1, "timeout", method="sendMessage", chat_id=anna.id)
+    preview = await bot.exchange(COORDINATOR, "/rundschreiben Sitzung fällt aus")
+    message = bot.emu.last_message(COORDINATOR.id, from_bot=True)
+    assert preview and "bc:send:1" in repr(message.get("reply_markup"))
+    mark = bot.emu.mark()
+    await bot.press_and_wait(COORDINATOR, message, "bc:send:1")
+    await bot.emu.wait_for(chat_id=anna.id, method="sendMessage", after=mark, failed=True)
+    with database_down(bot), caplog.at_level(logging.ERROR):
+        # The person asking gets the apology, without any technical detail.
+        assert clean(await bot.exchange(anna, "/hilfe")) == [APOLOGY]
+        assert clean(await bot.exchange(COORDINATOR, "/termine")) == [APOLOGY]
+        # The send fails (502 after the hang); its outcome cannot be recorded; the sender
+        # logs it and goes on waiting instead of dying.
+        await bot.settle()
+        assert bot.app.sender is not None and bot.app.sender._task is not None
+        assert not bot.app.sender._task.done()
+    assert any("outbox" in r.getMessage() for r in caplog.records if r.name.startswith("bot."))
+    # The database is back: the next update works as before.
+    assert "Ihre Befehle" in clean(await bot.exchange(anna, "/hilfe"))[0]
+    # The row claimed before the outage is still there; once its lease has run out it is
+    # claimed again and delivered.
+    broadcast_row = select(OutboxMessage).where(col(OutboxMessage.broadcast_id) == 1)
+    async with bot.uow() as uow:
+        row = (await uow.session.execute(broadcast_row)).scalar_one()
+    assert row.state is OutboxState.PENDING and row.chat_id == anna.id
+    await bot.advance(timedelta(seconds=bot.settings.outbox_lease_seconds + 1))
+    async with bot.uow() as uow:
+        row = (await uow.session.execute(broadcast_row)).scalar_one()
+    assert row.state is OutboxState.SENT
+    delivered = [t for t in texts_of(bot.emu.sent(chat_id=anna.id)) if "fällt aus" in t]
+    assert len(delivered) == 1
+
+
+@pytest.mark.postgres_only
+async def test_postgres_connections_killed_under_the_bot(bot: Harness) -> None:
+    anna = bot.user("Anna")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    assert bot.app.engine is not None
+    database = bot.app.engine.url.database
+    admin = create_async_engine(str(postgres_base_url()), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            killed = await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": database},
+            )
+            assert killed.all(), "the bot had no connection to kill"
+    finally:
+        await admin.dispose()
+    # pool_pre_ping notices the dead connections and opens new ones: at worst the apology,
+    # never a traceback; and the update after it works in any case.
+    first = clean(await bot.exchange(anna, "/hilfe"))
+    assert first == [APOLOGY] or "Ihre Befehle" in first[0]
+    assert "Ihre Befehle" in clean(await bot.exchange(anna, "/hilfe"))[0]
+    await bot.settle()
