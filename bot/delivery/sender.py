@@ -94,6 +94,9 @@ class OutboxSender:
         self.stats = SenderStats()
         self.idle = asyncio.Event()
         """Set whenever a drain found nothing due (for tests and shutdown)."""
+        # Outcomes Telegram confirmed but the database could not take (it was away): written
+        # before anything else is claimed, so a delivered message is never sent again.
+        self._unrecorded: dict[int, Callable[[], Awaitable[None]]] = {}
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -130,6 +133,12 @@ class OutboxSender:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
             self._task = None
+        try:
+            await self.record_unrecorded()
+        except Exception:  # still away: those rows come back after their lease and are resent
+            log.exception(
+                "outbox: %d delivered messages could not be recorded", len(self._unrecorded)
+            )
         async with self._uow() as uow:
             released = await uow.outbox.release(self.claimer)
             await uow.commit()
@@ -140,7 +149,9 @@ class OutboxSender:
         while not self._stopping.is_set():
             self._event.clear()
             try:
-                drained = await self.drain_once()
+                await self.record_unrecorded()
+                # While an outcome is still unrecorded its row must not be claimed again.
+                drained = 0 if self._unrecorded else await self.drain_once()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the loop must survive a database hiccup; it is logged in full
@@ -159,6 +170,14 @@ class OutboxSender:
                 # may concern rows that drain could not see yet (or a clock moved on).
                 self.idle.set()
             await self._event.wait()
+
+    async def record_unrecorded(self) -> None:
+        """Write the outcomes the database could not take earlier, oldest first; stops at the
+        first failure (the database is still away)."""
+        for row_id, record in list(self._unrecorded.items()):
+            await record()
+            del self._unrecorded[row_id]
+            log.info("outbox row %s: outcome recorded after the database returned", row_id)
 
     async def _plan_next_wake(self) -> None:
         if self._schedule_wake is None:
@@ -318,20 +337,39 @@ class OutboxSender:
         unreachable: bool = False,
     ) -> None:
         assert row.id is not None
+        row_id = row.id
         now = self._clock.now()
-        async with self._uow() as uow:
-            kept = await uow.outbox.finish(
-                row.id,
-                claimer=self.claimer,
-                state=state,
-                now=now,
-                error=error,
-                message_id=message_id,
-                attempts=attempts,
+
+        async def record() -> bool:
+            async with self._uow() as uow:
+                kept = await uow.outbox.finish(
+                    row_id,
+                    claimer=self.claimer,
+                    state=state,
+                    now=now,
+                    error=error,
+                    message_id=message_id,
+                    attempts=attempts,
+                )
+                if unreachable and row.member_id is not None:
+                    await uow.members.mark_unreachable(row.member_id, now)
+                await uow.commit()
+            return kept
+
+        try:
+            kept = await record()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception(
+                "outbox row %s: outcome %s kept until the database is back", row_id, state
             )
-            if unreachable and row.member_id is not None:
-                await uow.members.mark_unreachable(row.member_id, now)
-            await uow.commit()
+
+            async def later() -> None:
+                await record()
+
+            self._unrecorded[row_id] = later
+            return
         if not kept:
             self.stats.lost_claims += 1
             _log_send(

@@ -119,3 +119,50 @@ async def test_postgres_connections_killed_under_the_bot(bot: Harness) -> None:
     assert first == [APOLOGY] or "Ihre Befehle" in first[0]
     assert "Ihre Befehle" in clean(await bot.exchange(anna, "/hilfe"))[0]
     await bot.settle()
+
+
+async def test_a_message_delivered_while_the_database_went_away_is_not_sent_again(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram confirms a message, then the database is gone before the outcome is written:
+    the sender keeps the outcome, writes it when the database is back, and does not send the
+    message again when its lease has run out."""
+    anna = bot.user("Anna")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    await bot.settle()
+    sender = bot.app.sender
+    assert sender is not None and bot.app.engine is not None
+    engine = bot.app.engine.sync_engine
+    send = sender._send
+
+    def refuse(*_: Any) -> None:
+        raise OperationalError("(simulated)", {}, ConnectionRefusedError("database went away"))
+
+    async def send_then_lose_the_database(row: OutboxMessage) -> int:
+        message_id = await send(row)
+        if row.kind == "task_notice":
+            event.listen(engine, "before_cursor_execute", refuse)
+        return message_id
+
+    monkeypatch.setattr(sender, "_send", send_then_lose_the_database)
+    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme")
+    await bot.emu.wait_for(
+        lambda call: call.chat_id == anna.id and "Neue Aufgabe" in (call.text or "")
+    )
+    await bot.settle()  # the outcome could not be written
+    event.remove(engine, "before_cursor_execute", refuse)
+    await bot.advance(timedelta(minutes=5))  # long past the lease
+    await bot.advance(timedelta(minutes=5))
+    notices = [t for t in texts_of(bot.emu.sent(chat_id=anna.id)) if "Neue Aufgabe" in t]
+    assert len(notices) == 1
+    async with bot.uow() as uow:
+        rows = (
+            (
+                await uow.session.execute(
+                    select(OutboxMessage).where(col(OutboxMessage.kind) == "task_notice")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [r.state for r in rows if r.chat_id == anna.id] == [OutboxState.SENT]
