@@ -73,16 +73,13 @@ class MembershipService:
 
     async def identify(self, profile: Profile) -> Actor:
         async with self._uow() as uow:
-            member = await uow.members.by_telegram_id(profile.telegram_id)
+            member, organisation = await uow.members.with_organisation(profile.telegram_id)
             if member is not None and member.status != MemberStatus.ACTIVE:
-                member = None
+                member, organisation = None, None
             if member is not None and member.unreachable_at is not None:
                 # They write to the bot again, so messages reach them again.
                 member.unreachable_at = None
                 await uow.commit()
-            organisation = (
-                await uow.organisations.get(member.organisation_id) if member is not None else None
-            )
             settings = await uow.user_settings.get(profile.telegram_id)
         language = (
             settings.language
