@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, func, literal, or_, union
+from sqlalchemy import Select, String, Table, func, literal, or_, union
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -45,6 +45,8 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 def dialect_insert(session: AsyncSession) -> Any:
@@ -304,18 +306,18 @@ class OutboxRepository:
         """Insert the messages whose dedup_key is new; returns how many were new."""
         if not messages:
             return 0
-        columns = [c.name for c in OutboxMessage.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
+        columns = [c.name for c in OUTBOX.columns if c.name != "id"]
         rows = [{name: getattr(m, name) for name in columns} for m in messages]
-        added = 0
-        for start in range(0, len(rows), 500):
-            stmt = (
-                dialect_insert(self.session)(OutboxMessage)
-                .values(rows[start : start + 500])
-                .on_conflict_do_nothing(index_elements=["dedup_key"])
-            )
-            result = await self.session.execute(stmt)
-            added += max(result.rowcount, 0)  # type: ignore[attr-defined]
-        return added
+        # One statement executed with many parameter sets: SQLAlchemy batches them into
+        # multi-row INSERTs ("insertmanyvalues") from one cached compilation; RETURNING counts
+        # the rows that were new on both databases.
+        stmt = (
+            dialect_insert(self.session)(OUTBOX)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(OUTBOX.c.id)
+        )
+        result = await self.session.execute(stmt, rows)
+        return len(result.all())
 
     async def reschedule(self, prefix: str, messages: Sequence[OutboxMessage]) -> None:
         """Make the pending rows under `prefix` (e.g. "meeting:12:") exactly `messages`.
