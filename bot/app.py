@@ -32,6 +32,7 @@ from bot.metrics import BotMetrics
 from bot.observe import current_outcome, update_fields
 from bot.services.container import Services, build_services
 from bot.services.notify import NoNotifier, Notifier
+from bot.updates import PerUserUpdateProcessor
 from handlers import register_all
 from handlers.broadcasts import ProgressReporter
 from handlers.context import ForumApplication, ForumContext
@@ -155,6 +156,8 @@ def build_application(
             )
         )
         .rate_limiter(limiter)
+        # Updates of different people at once, each person's in order (the guided forms).
+        .concurrent_updates(PerUserUpdateProcessor(settings.update_concurrency))
         # Several requests in flight at once: 30 messages a second need it, and one slow
         # request must not hold up every other (PTB's default pool has a single connection).
         .connection_pool_size(CONNECTIONS)

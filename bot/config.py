@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     webhook_path_secret: SecretStr | None = None
     webhook_secret_token: SecretStr | None = None
     database_wait_seconds: float = Field(default=300.0, ge=0)
+    # Updates handled at once (of different people; one person's updates stay in order).
+    update_concurrency: int = Field(default=8, ge=1, le=256)
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     working_groups: Annotated[tuple[str, ...], NoDecode] = DEFAULT_WORKING_GROUPS
     outbox_rate_per_second: float = Field(default=30.0, gt=0, le=30)

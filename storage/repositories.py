@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Select, String, Table, func, literal, or_, union
+from sqlalchemy import cast as sql_cast
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,9 +40,13 @@ from storage.models import (
     TaskStatus,
     UserSettings,
     Vote,
+    VoteChoice,
+    VoteMode,
     WorkingGroup,
     WorkingGroupMember,
 )
+
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 def dialect_insert(session: AsyncSession) -> Any:
@@ -80,6 +86,18 @@ class MemberRepository:
     async def by_telegram_id(self, telegram_id: int) -> Member | None:
         stmt = select(Member).where(Member.telegram_id == telegram_id)
         return (await self.session.execute(stmt)).scalars().first()
+
+    async def with_organisation(
+        self, telegram_id: int
+    ) -> tuple[Member | None, Organisation | None]:
+        """The member with this Telegram id and their organisation, in one query."""
+        stmt = (
+            select(Member, Organisation)
+            .outerjoin(Organisation, col(Organisation.id) == col(Member.organisation_id))
+            .where(Member.telegram_id == telegram_id)
+        )
+        row = (await self.session.execute(stmt)).first()
+        return (row[0], row[1]) if row else (None, None)
 
     async def add(self, member: Member) -> Member:
         self.session.add(member)
@@ -301,18 +319,18 @@ class OutboxRepository:
         """Insert the messages whose dedup_key is new; returns how many were new."""
         if not messages:
             return 0
-        columns = [c.name for c in OutboxMessage.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
+        columns = [c.name for c in OUTBOX.columns if c.name != "id"]
         rows = [{name: getattr(m, name) for name in columns} for m in messages]
-        added = 0
-        for start in range(0, len(rows), 500):
-            stmt = (
-                dialect_insert(self.session)(OutboxMessage)
-                .values(rows[start : start + 500])
-                .on_conflict_do_nothing(index_elements=["dedup_key"])
-            )
-            result = await self.session.execute(stmt)
-            added += max(result.rowcount, 0)  # type: ignore[attr-defined]
-        return added
+        # One statement executed with many parameter sets: SQLAlchemy batches them into
+        # multi-row INSERTs ("insertmanyvalues") from one cached compilation; RETURNING counts
+        # the rows that were new on both databases.
+        stmt = (
+            dialect_insert(self.session)(OUTBOX)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(OUTBOX.c.id)
+        )
+        result = await self.session.execute(stmt, rows)
+        return len(result.all())
 
     async def reschedule(self, prefix: str, messages: Sequence[OutboxMessage]) -> None:
         """Make the pending rows under `prefix` (e.g. "meeting:12:") exactly `messages`.
@@ -882,6 +900,37 @@ class BallotRepository:
             .execution_options(populate_existing=True)
         )
         return (await self.session.execute(stmt)).scalars().all()
+
+    async def tally(self, ballot_id: int) -> dict[VoteChoice, int]:
+        """How many votes each choice has (choices without votes are missing)."""
+        stmt = (
+            select(Vote.choice, func.count())
+            .where(Vote.ballot_id == ballot_id)
+            .group_by(col(Vote.choice))
+        )
+        return {VoteChoice(c): int(n) for c, n in (await self.session.execute(stmt)).all()}
+
+    async def voters(self, ballot_id: int) -> set[str]:
+        stmt = select(Vote.voter).where(Vote.ballot_id == ballot_id)
+        return set((await self.session.execute(stmt)).scalars().all())
+
+    async def eligible(self, ballot_id: int, mode: VoteMode) -> int:
+        """Voters of the ballot: the organisations with an active member (or the active
+        members, in member mode), and whoever voted; counted in the database. The keys are
+        those of `bot.services.counting.voter_key` ("org:<id>", "member:<id>")."""
+        if mode is VoteMode.ORGANISATION:
+            key = literal("org:") + sql_cast(col(Member.organisation_id), String)
+        else:
+            key = literal("member:") + sql_cast(col(Member.id), String)
+        of_members: Select[Any] = sa_select(key.label("voter")).where(
+            col(Member.status) == MemberStatus.ACTIVE, col(Member.telegram_id).is_not(None)
+        )
+        of_votes: Select[Any] = sa_select(col(Vote.voter).label("voter")).where(
+            col(Vote.ballot_id) == ballot_id
+        )
+        voters = union(of_members, of_votes).subquery()
+        stmt = select(func.count()).select_from(voters)
+        return int((await self.session.execute(stmt)).scalar_one())
 
     async def voted_counts(self, ballot_ids: Sequence[int]) -> dict[int, int]:
         if not ballot_ids:

@@ -73,9 +73,9 @@ class MembershipService:
 
     async def identify(self, profile: Profile) -> Actor:
         async with self._uow() as uow:
-            member = await uow.members.by_telegram_id(profile.telegram_id)
+            member, organisation = await uow.members.with_organisation(profile.telegram_id)
             if member is not None and member.status != MemberStatus.ACTIVE:
-                member = None
+                member, organisation = None, None
             if member is not None:
                 changed = False
                 if member.unreachable_at is not None:
@@ -93,9 +93,6 @@ class MembershipService:
                     changed = True
                 if changed:
                     await uow.commit()
-            organisation = (
-                await uow.organisations.get(member.organisation_id) if member is not None else None
-            )
             settings = await uow.user_settings.get(profile.telegram_id)
         language = (
             settings.language

@@ -251,10 +251,30 @@ class TaskService:
         today = self.today()
         async with self._uow() as uow:
             tasks = await uow.tasks.open_tasks()
+            # Owners, recipients and their languages for all tasks at once (four queries, not
+            # four per task); then per task only its reminders in the outbox.
+            people = await uow.members.by_ids({t.member_id for t in tasks if t.member_id})
+            organisations = {o.id: o for o in await uow.organisations.all()}
+            active = await uow.members.recipients()
+            of_organisation: dict[int, list[Member]] = {}
+            for member in active:
+                of_organisation.setdefault(member.organisation_id, []).append(member)
+            languages = await uow.user_settings.languages(
+                [m.telegram_id for m in [*active, *people.values()] if m.telegram_id is not None]
+            )
             overdue = []
             for task in tasks:
-                owner = await self._owner_of(uow, task)
-                await self._reschedule(uow, task, owner)
+                if task.member_id is not None:
+                    owner = Owner(None, people.get(task.member_id))
+                else:
+                    org_id = task.organisation_id
+                    owner = Owner(organisations.get(org_id) if org_id else None, None)
+                if owner.member is not None:
+                    members = [owner.member] if owner.member.telegram_id is not None else []
+                else:
+                    assert owner.organisation is not None and owner.organisation.id is not None
+                    members = of_organisation.get(owner.organisation.id, [])
+                await self._reschedule(uow, task, owner, members=members, languages=languages)
                 if task.due_date < today:
                     overdue.append((task, owner))
             if overdue and today.weekday() == 0:
@@ -349,9 +369,18 @@ class TaskService:
         ]
         await uow.outbox.enqueue(rows)
 
-    async def _reschedule(self, uow: TaskUnitOfWork, task: Task, owner: Owner) -> None:
+    async def _reschedule(
+        self,
+        uow: TaskUnitOfWork,
+        task: Task,
+        owner: Owner,
+        *,
+        members: list[Member] | None = None,
+        languages: dict[int, str] | None = None,
+    ) -> None:
         """Before: N days ahead and on the day at the reminder time; overdue: the next weekly
-        reminder. Nothing for a task that is done or cancelled."""
+        reminder. Nothing for a task that is done or cancelled. `members` and `languages`: the
+        owner's recipients and their languages, if the caller loaded them already."""
         prefix = f"task:{task.id}:reminder:"
         now = self._clock.now()
         rows: list[OutboxMessage] = []
@@ -380,10 +409,12 @@ class TaskService:
                             "task.remind_overdue",
                         )
                     )
-            members = await self._recipients(uow, owner)
-            languages = await uow.user_settings.languages(
-                [m.telegram_id for m in members if m.telegram_id is not None]
-            )
+            if members is None:
+                members = await self._recipients(uow, owner)
+            if languages is None:
+                languages = await uow.user_settings.languages(
+                    [m.telegram_id for m in members if m.telegram_id is not None]
+                )
             for label, when, key in plan:
                 # A time before the task's last change never made sense (it was created or
                 # moved later); one after it that has passed is kept until it is sent.

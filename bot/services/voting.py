@@ -239,15 +239,17 @@ class VotingService:
             )
             # Nobody of this voter needs the reminder any more.
             await uow.outbox.reschedule(f"ballot:{ballot_id}:remind:{voter}:", [])
+            told = False
             if (
                 before is not None
                 and before.member_id not in (None, member.id)
                 and before.choice is not choice
             ):
-                await self._tell_overridden(uow, ballot, topic, before, member, choice)
+                told = await self._tell_overridden(uow, ballot, topic, before, member, choice)
             await uow.commit()
             view = await self._view(uow, ballot, topic, member)
-        self._notifier.outbox_changed()
+        if told:  # else nothing new is due: no need to wake the sender
+            self._notifier.outbox_changed()
         return view
 
     # --- closing -------------------------------------------------------------------------
@@ -652,12 +654,15 @@ class VotingService:
         *,
         coordinator: bool = False,
     ) -> BallotView:
+        """The ballot as `member` (and the coordinator) sees it: a fixed number of queries that
+        count in the database, whatever the numbers of members and votes."""
         ballot_id = ballot_ref(ballot)
-        votes = await uow.ballots.votes(ballot_id)
-        members = await uow.members.recipients()
+        tally = await uow.ballots.tally(ballot_id)
+        voted = sum(tally.values())
+        eligible = await uow.ballots.eligible(ballot_id, ballot.mode)
         standing = None
         if member is not None:
-            vote = next((v for v in votes if v.voter == self._voter(ballot, member)), None)
+            vote = await uow.ballots.vote(ballot_id, self._voter(ballot, member))
             caster = None
             if vote is not None and vote.member_id is not None:
                 caster = await uow.members.get(vote.member_id)
@@ -666,17 +671,18 @@ class VotingService:
         if ballot.closed_at is not None and ballot.result is not None and ballot.outcome:
             result = Result.from_dict(ballot.result, ballot.outcome)
         elif self._running:
-            result = count(
-                [v.choice for v in votes], self._eligible(ballot, members, votes), self.rules
-            )
+            choices = [choice for choice, n in tally.items() for _ in range(n)]
+            result = count(choices, eligible, self.rules)
         missing: list[str] = []
         if coordinator and ballot.closed_at is None:
-            voted = {v.voter for v in votes}
+            # The names themselves: as long as the list of who has not voted yet.
+            members = await uow.members.recipients()
+            already = await uow.ballots.voters(ballot_id)
             organisations = {o.id: o for o in await uow.organisations.all()}
             labels: dict[str, str] = {}
             for m in members:
                 key = self._voter(ballot, m)
-                if key in voted:
+                if key in already:
                     continue
                 if ballot.mode is VoteMode.ORGANISATION:
                     org = organisations.get(m.organisation_id)
@@ -684,15 +690,7 @@ class VotingService:
                 else:
                     labels[key] = m.display_name
             missing = sorted(labels.values())
-        return BallotView(
-            ballot,
-            topic,
-            standing,
-            len(votes),
-            self._eligible(ballot, members, votes),
-            result,
-            missing,
-        )
+        return BallotView(ballot, topic, standing, voted, eligible, result, missing)
 
     async def _council_list(
         self,
@@ -725,11 +723,11 @@ class VotingService:
         before: Vote,
         member: Member,
         choice: VoteChoice,
-    ) -> None:
-        """In organisation mode, the colleague whose choice was replaced is told."""
+    ) -> bool:
+        """In organisation mode, the colleague whose choice was replaced is told (True)."""
         previous = await uow.members.get(before.member_id or 0)
         if previous is None or previous.telegram_id is None:
-            return
+            return False
         now = self._clock.now()
         language = (await uow.user_settings.languages([previous.telegram_id])).get(
             previous.telegram_id, self._language
@@ -755,6 +753,7 @@ class VotingService:
                 )
             ]
         )
+        return True
 
     def _ballot_row(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
@@ -56,6 +57,8 @@ class RecordedCall:
     ok: bool
     attachments: dict[str, UploadedFile] = field(default_factory=dict)
     """File parts that are not parameters themselves but referenced as ``attach://<name>``."""
+    at: float = field(default_factory=time.perf_counter)
+    """When the emulator answered (``time.perf_counter()``), for latency measurements."""
 
     @property
     def chat_id(self) -> int | str | None:

@@ -64,6 +64,14 @@ class FakeMembers(_Table[Member]):
     async def by_telegram_id(self, telegram_id: int) -> Member | None:
         return next((m for m in self.rows.values() if m.telegram_id == telegram_id), None)
 
+    async def with_organisation(
+        self, telegram_id: int
+    ) -> tuple[Member | None, Organisation | None]:
+        member = await self.by_telegram_id(telegram_id)
+        if member is None:
+            return None, None
+        return member, self._organisations.rows.get(member.organisation_id)
+
     async def add(self, member: Member) -> Member:
         if member.telegram_id is not None and await self.by_telegram_id(member.telegram_id):
             raise ValueError("telegram_id is unique")
