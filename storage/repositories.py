@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, String, Table, func, literal, or_, union
 from sqlalchemy import cast as sql_cast
@@ -47,6 +47,21 @@ from storage.models import (
 )
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+# Column values of an outbox row nobody set: what OutboxMessage() would hold.
+OUTBOX_DEFAULTS: dict[str, Any] = {
+    c.name: None
+    if OutboxMessage.model_fields[c.name].is_required()
+    else OutboxMessage.model_fields[c.name].get_default(call_default_factory=True)
+    for c in OUTBOX.columns
+    if c.name != "id"
+}
+
+
+class SentMessage(NamedTuple):
+    id: int
+    chat_id: int
+    member_id: int | None
+    telegram_message_id: int
 
 
 def dialect_insert(session: AsyncSession) -> Any:
@@ -315,12 +330,20 @@ class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def enqueue(self, messages: Sequence[OutboxMessage]) -> int:
-        """Insert the messages whose dedup_key is new; returns how many were new."""
+    async def enqueue(self, messages: Sequence[OutboxMessage | Mapping[str, Any]]) -> int:
+        """Insert the messages whose dedup_key is new; returns how many were new.
+
+        A message may also be a plain mapping of column values (the rest take their defaults):
+        for thousands of rows at once, building ORM objects costs more than the INSERT."""
         if not messages:
             return 0
         columns = [c.name for c in OUTBOX.columns if c.name != "id"]
-        rows = [{name: getattr(m, name) for name in columns} for m in messages]
+        rows = [
+            {**OUTBOX_DEFAULTS, **m}
+            if isinstance(m, Mapping)
+            else {name: getattr(m, name) for name in columns}
+            for m in messages
+        ]
         # One statement executed with many parameter sets: SQLAlchemy batches them into
         # multi-row INSERTs ("insertmanyvalues") from one cached compilation; RETURNING counts
         # the rows that were new on both databases.
@@ -493,18 +516,25 @@ class OutboxRepository:
         stmt = select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key)
         return (await self.session.execute(stmt)).scalars().first()
 
-    async def sent_with_prefix(self, prefix: str) -> Sequence[OutboxMessage]:
-        """Rows under `prefix` that reached their chat (with the message id Telegram gave)."""
+    async def sent_messages(self, prefix: str, kinds: Sequence[str]) -> Sequence[SentMessage]:
+        """Rows under `prefix` of these kinds that reached their chat, with the message id
+        Telegram gave (plain tuples: there may be tens of thousands)."""
         stmt = (
-            select(OutboxMessage)
+            select(
+                OutboxMessage.id,
+                OutboxMessage.chat_id,
+                OutboxMessage.member_id,
+                OutboxMessage.telegram_message_id,
+            )
             .where(
                 col(OutboxMessage.dedup_key).startswith(prefix, autoescape=True),
+                col(OutboxMessage.kind).in_(list(kinds)),
                 OutboxMessage.state == OutboxState.SENT,
                 col(OutboxMessage.telegram_message_id).is_not(None),
             )
             .order_by(col(OutboxMessage.id))
         )
-        return (await self.session.execute(stmt)).scalars().all()
+        return [SentMessage(*row) for row in (await self.session.execute(stmt)).all()]
 
     async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
         if not broadcast_ids:

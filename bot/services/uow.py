@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from storage.models import (
     Broadcast,
@@ -23,6 +23,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from storage.repositories import SentMessage
 
 
 class OrganisationRepo(Protocol):
@@ -80,9 +81,9 @@ class UserSettingsRepo(Protocol):
 
 
 class OutboxRepo(Protocol):
-    async def enqueue(self, messages: Sequence[OutboxMessage]) -> int: ...
+    async def enqueue(self, messages: Sequence[OutboxMessage | Mapping[str, Any]]) -> int: ...
     async def reschedule(self, prefix: str, messages: Sequence[OutboxMessage]) -> None: ...
-    async def sent_with_prefix(self, prefix: str) -> Sequence[OutboxMessage]: ...
+    async def sent_messages(self, prefix: str, kinds: Sequence[str]) -> Sequence[SentMessage]: ...
     async def state_counts(
         self, broadcast_ids: Sequence[int]
     ) -> dict[int, dict[OutboxState, int]]: ...

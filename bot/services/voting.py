@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -177,24 +178,40 @@ class VotingService:
             [m.telegram_id for m in members if m.telegram_id is not None]
         )
         organisations = {o.id: o for o in await uow.organisations.all()}
-        rows = []
+        rows: list[dict[str, Any]] = []
         remind_at = ballot.deadline - self._reminder_before
+        # The texts differ only by language and organisation (and, for one late joiner, by the
+        # standing vote): render each once, not once per member.
+        texts: dict[tuple[str, int], tuple[str, str]] = {}
         for member in members:
             if member.telegram_id is None:
                 continue
-            t = translator(languages.get(member.telegram_id, self._language))
+            language = languages.get(member.telegram_id, self._language)
+            t = translator(language)
             voter = self._voter(ballot, member)
             vote = None
             if voter in voted:
                 vote = await uow.ballots.vote(ballot_ref(ballot), voter)
             caster = await uow.members.get(vote.member_id) if vote and vote.member_id else None
             standing = Standing(vote, caster, organisations.get(member.organisation_id))
+
+            if vote is None:
+                key = (language, member.organisation_id)
+                if key not in texts:
+                    texts[key] = (
+                        self.ballot_text(t, ballot, topic, standing),
+                        self.ballot_text(t, ballot, topic, standing, reminder=True),
+                    )
+                ballot_text, reminder_text = texts[key]
+            else:
+                ballot_text = self.ballot_text(t, ballot, topic, standing)
+                reminder_text = self.ballot_text(t, ballot, topic, standing, reminder=True)
             rows.append(
                 self._ballot_row(
                     f"ballot:{ballot.id}:member:{member.id}",
                     "ballot",
                     member,
-                    self.ballot_text(t, ballot, topic, standing),
+                    ballot_text,
                     self.buttons(t, ballot, vote.choice if vote else None),
                     now,
                     ballot.deadline,
@@ -206,7 +223,7 @@ class VotingService:
                         f"ballot:{ballot.id}:remind:{voter}:member:{member.id}",
                         "ballot_reminder",
                         member,
-                        self.ballot_text(t, ballot, topic, standing, reminder=True),
+                        reminder_text,
                         self.buttons(t, ballot, None),
                         remind_at,
                         ballot.deadline,
@@ -319,22 +336,20 @@ class VotingService:
             for coordinator in self._coordinators:
                 chats.setdefault(coordinator, None)
             languages = await uow.user_settings.languages(list(chats))
-            rows = [
-                OutboxMessage(
-                    dedup_key=f"ballot:{ballot_id}:result:chat:{chat_id}",
-                    kind="ballot_result",
-                    chat_id=chat_id,
-                    member_id=member_id,
-                    text=self.result_text(
-                        translator(languages.get(chat_id, self._language)),
-                        ballot,
-                        topic,
-                        result,
-                        council,
-                    ),
-                    due_at=now,
-                    created_at=now,
-                )
+            results: dict[str, str] = {}  # one text per language
+            for language in {languages.get(chat, self._language) for chat in chats}:
+                t = translator(language)
+                results[language] = self.result_text(t, ballot, topic, result, council)
+            rows: list[dict[str, Any]] = [
+                {
+                    "dedup_key": f"ballot:{ballot_id}:result:chat:{chat_id}",
+                    "kind": "ballot_result",
+                    "chat_id": chat_id,
+                    "member_id": member_id,
+                    "text": results[languages.get(chat_id, self._language)],
+                    "due_at": now,
+                    "created_at": now,
+                }
                 for chat_id, member_id in chats.items()
             ]
             rows += await self._closing_edits(uow, ballot, topic, result, votes, languages)
@@ -352,45 +367,47 @@ class VotingService:
         result: Result,
         votes: Sequence[Vote],
         languages: dict[int, str],
-    ) -> list[OutboxMessage]:
+    ) -> list[dict[str, Any]]:
         """Every ballot message that went out (and every one posted in a group) is edited to
         say the vote has closed, without buttons."""
         now = self._clock.now()
         ballot_id = ballot_ref(ballot)
-        rows = []
-        sent = await uow.outbox.sent_with_prefix(f"ballot:{ballot_id}:")
-        members = await uow.members.by_ids({r.member_id for r in sent if r.member_id})
+        rows: list[dict[str, Any]] = []
+        sent = await uow.outbox.sent_messages(f"ballot:{ballot_id}:", ("ballot", "ballot_reminder"))
+        members = await uow.members.by_ids({m.member_id for m in sent if m.member_id})
         by_voter = {v.voter: v for v in votes}
-        for row in sent:
-            if row.kind not in ("ballot", "ballot_reminder") or row.member_id is None:
-                continue
-            member = members.get(row.member_id)
+        texts: dict[tuple[str, VoteChoice | None], str] = {}  # by language and counted choice
+        for message in sent:
+            member = members.get(message.member_id or 0)
             vote = by_voter.get(self._voter(ballot, member)) if member else None
-            t = translator(languages.get(row.chat_id, self._language))
+            language = languages.get(message.chat_id, self._language)
+            key = (language, vote.choice if vote else None)
+            if key not in texts:
+                texts[key] = self.closed_text(translator(language), ballot, topic, result, vote)
             rows.append(
-                OutboxMessage(
-                    dedup_key=f"ballot:{ballot_id}:closed:{row.id}",
-                    kind="ballot_closed",
-                    chat_id=row.chat_id,
-                    member_id=row.member_id,
-                    edit_message_id=row.telegram_message_id,
-                    text=self.closed_text(t, ballot, topic, result, vote),
-                    due_at=now,
-                    created_at=now,
-                )
+                {
+                    "dedup_key": f"ballot:{ballot_id}:closed:{message.id}",
+                    "kind": "ballot_closed",
+                    "chat_id": message.chat_id,
+                    "member_id": message.member_id,
+                    "edit_message_id": message.telegram_message_id,
+                    "text": texts[key],
+                    "due_at": now,
+                    "created_at": now,
+                }
             )
         t = translator(self._language)
         for post in await uow.ballots.posts(ballot_id):
             rows.append(
-                OutboxMessage(
-                    dedup_key=f"ballot:{ballot_id}:closed:post:{post.id}",
-                    kind="ballot_closed",
-                    chat_id=post.chat_id,
-                    edit_message_id=post.message_id,
-                    text=self.closed_text(t, ballot, topic, result, None),
-                    due_at=now,
-                    created_at=now,
-                )
+                {
+                    "dedup_key": f"ballot:{ballot_id}:closed:post:{post.id}",
+                    "kind": "ballot_closed",
+                    "chat_id": post.chat_id,
+                    "edit_message_id": post.message_id,
+                    "text": self.closed_text(t, ballot, topic, result, None),
+                    "due_at": now,
+                    "created_at": now,
+                }
             )
         return rows
 
@@ -764,16 +781,16 @@ class VotingService:
         buttons: list[list[dict[str, str]]],
         due: datetime,
         deadline: datetime,
-    ) -> OutboxMessage:
+    ) -> dict[str, Any]:
         assert member.telegram_id is not None
-        return OutboxMessage(
-            dedup_key=key,
-            kind=kind,
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            text=text,
-            buttons=buttons,
-            due_at=due,
-            expires_at=deadline,
-            created_at=self._clock.now(),
-        )
+        return {
+            "dedup_key": key,
+            "kind": kind,
+            "chat_id": member.telegram_id,
+            "member_id": member.id,
+            "text": text,
+            "buttons": buttons,
+            "due_at": due,
+            "expires_at": deadline,
+            "created_at": self._clock.now(),
+        }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from storage.models import (
     Broadcast,
@@ -21,6 +21,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from storage.repositories import SentMessage
 
 T = TypeVar("T")
 
@@ -205,8 +206,9 @@ class FakeOutbox:
     def __init__(self) -> None:
         self.rows: dict[str, OutboxMessage] = {}
 
-    async def enqueue(self, messages: Sequence[OutboxMessage]) -> int:
-        new = [m for m in messages if m.dedup_key not in self.rows]
+    async def enqueue(self, messages: Sequence[OutboxMessage | Mapping[str, Any]]) -> int:
+        rows = [m if isinstance(m, OutboxMessage) else OutboxMessage(**m) for m in messages]
+        new = [m for m in rows if m.dedup_key not in self.rows]
         self.rows.update({m.dedup_key: m for m in new})
         return len(new)
 
@@ -216,11 +218,14 @@ class FakeOutbox:
                 del self.rows[key]
         await self.enqueue(messages)
 
-    async def sent_with_prefix(self, prefix: str) -> Sequence[OutboxMessage]:
+    async def sent_messages(self, prefix: str, kinds: Sequence[str]) -> Sequence[SentMessage]:
         return [
-            r
+            SentMessage(r.id or 0, r.chat_id, r.member_id, r.telegram_message_id)
             for key, r in self.rows.items()
-            if key.startswith(prefix) and r.state is OutboxState.SENT
+            if key.startswith(prefix)
+            and r.kind in kinds
+            and r.state is OutboxState.SENT
+            and r.telegram_message_id is not None
         ]
 
     async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
