@@ -3,6 +3,7 @@ voter, reminders to those who have not voted, closing at the deadline, results t
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -529,7 +530,10 @@ class VotingService:
                 "vote.ballot_reminder" if reminder else "vote.ballot",
                 id=proposal.id,
                 title=proposal.title,
-                description=proposal.description or "",
+                # The description's own line, or nothing (no empty line) without one.
+                description=Html(html.escape(proposal.description, quote=False) + "\n")
+                if proposal.description
+                else "",
                 proposer=topic.proposer_label,
                 deadline=t.datetime(ballot.deadline, self.zone),
                 mode=Html(

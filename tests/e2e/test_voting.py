@@ -575,3 +575,14 @@ async def test_a_member_who_joins_during_a_vote_gets_the_ballot(bot: Harness) ->
     await bot.advance(timedelta(days=4))
     assert not any("Erinnerung" in t for t in texts(bot, late.id))
     assert any("Erinnerung" in t for t in texts(bot, f.emil.id))
+
+
+async def test_user_text_in_ballots_is_escaped(bot: Harness) -> None:
+    f = await forum(bot)
+    await bot.send(f.anna, "/vorschlag Bau & <Verkehr> | <i>kein</i> Markup & Co.")
+    await bot.settle()
+    await bot.send(COORDINATOR, "/abstimmungstarten 1")
+    await bot.settle()
+    ballot = ballot_message(bot, f.emil)
+    assert "Bau & <Verkehr>" in ballot["text"] and "<i>kein</i> Markup & Co." in ballot["text"]
+    assert not bot.emu.violations
