@@ -42,8 +42,9 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -78,6 +79,7 @@ BALLOTS = 5
 TASKS_PER_ORGANISATION = 3
 PER_ORGANISATION = 10
 KINDS = ("meetings", "vote", "tasks")
+BERLIN = ZoneInfo("Europe/Berlin")  # the tasks' due dates are days there
 GOAL_RATIO = 0.5
 CHOICES = "ycna"
 
@@ -249,7 +251,7 @@ async def seed(database_url: str, members: int) -> None:
                         Task(
                             title=f"Aufgabe {k + 1} von {org.name}",
                             organisation_id=org.id,
-                            due_date=date.today() + timedelta(days=10 + k),  # noqa: DTZ011
+                            due_date=now.astimezone(BERLIN).date() + timedelta(days=10 + k),
                             created_by=COORDINATOR.id,
                             created_at=now,
                             updated_at=now,
