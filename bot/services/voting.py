@@ -434,9 +434,10 @@ class VotingService:
                     )
                     for mode in VoteMode
                 ]
+                ballots = {ballot_ref(b): b for b, _ in pairs}
                 for vote in await uow.ballots.votes_of(ids, voters):
-                    ballot = next(b for b, _ in pairs if b.id == vote.ballot_id)
-                    if vote.voter == self._voter(ballot, member):
+                    # Of the member's two possible voter keys, the one of the ballot's mode.
+                    if vote.voter == self._voter(ballots[vote.ballot_id], member):
                         standing[vote.ballot_id] = vote
             casters = await uow.members.by_ids(
                 {v.member_id for v in standing.values() if v.member_id}
