@@ -19,7 +19,17 @@ from bot.services.voting import CHOICE_CODES, CHOICE_KEYS, GROUP_POSTS, BallotVi
 from handlers import commands
 from handlers.common import command_text, forum_handler, reply, required_number
 from handlers.context import ForumContext
+from storage.models import ProposalStatus
 
+# Statuses of a proposal that has (or had) a vote.
+VOTED_ON = frozenset(
+    {
+        ProposalStatus.VOTING,
+        ProposalStatus.ACCEPTED,
+        ProposalStatus.NOT_ACCEPTED,
+        ProposalStatus.SCHEDULED,
+    }
+)
 _VOTE = re.compile(r"v:([1-9][0-9]{0,8}):([ycna])")
 _SHOW = re.compile(r"v:show:([1-9][0-9]{0,8})")
 _PROPOSAL = re.compile(r"p:(open|later|withdraw|agenda):([1-9][0-9]{0,8})")
@@ -283,7 +293,7 @@ async def topic(update: Update, context: ForumContext, actor: Actor, t: Translat
     ]
     if view.proposal.reason:
         lines.append(t("topic.reason", reason=view.proposal.reason))
-    if view.proposal.status.value in ("voting", "accepted", "not_accepted", "scheduled"):
+    if view.proposal.status in VOTED_ON:
         ballot = await voting.details(actor, proposal_id)
         lines.append(
             t(
