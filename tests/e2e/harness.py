@@ -211,9 +211,16 @@ class Harness:
         raise AssertionError(f"no invitation link in {reply.text!r}")
 
     async def join(self, user: FakeUser, organisation: str) -> RecordedCall:
+        """`user` joins with a fresh invitation; returns the welcome. Returns only when the bot
+        has handled the /start completely (after the welcome it still enqueues the invitations
+        and ballots of what is going on)."""
         link = await self.invite_link(organisation)
         code = link.partition("?start=")[2]
-        return await self.send(user, f"/start {code}")
+        mark = self.emu.mark()
+        update = self.emu.send_message(user, f"/start {code}")
+        welcome = await self.emu.wait_for(chat_id=user.id, after=mark)
+        await self.handled.wait(update["update_id"])
+        return welcome
 
 
 WEBHOOK_PATH_SECRET = "path-secret-0123456789"
