@@ -47,6 +47,14 @@ def clean_text(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def clean_block(text: str | None) -> str:
+    """A longer text (a description, a broadcast): lines kept, other control characters (NUL,
+    which PostgreSQL cannot store, among them) dropped, outer whitespace stripped."""
+    if not text:
+        return ""
+    return "".join(ch for ch in text if ch.isprintable() or ch in "\n\t").strip()
+
+
 def guess_kind(name: str) -> OrganisationKind | None:
     for pattern, kind in _GUESSES:
         if pattern.search(name):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.i18n import Html, translator
-from bot.parsing import clean_text
+from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.notify import Notifier
@@ -142,7 +142,7 @@ class BroadcastService:
         """Store a draft and count its recipients; nothing is sent yet."""
         actor.require_coordinator()
         if copy_of is None:
-            text = (text or "").strip()
+            text = clean_block(text)
             if not text:
                 raise InvalidInput("broadcast.usage")
             if len(text) > MAX_TEXT:

@@ -27,7 +27,7 @@ from bot.calendar import (
 )
 from bot.clock import Clock
 from bot.i18n import Translator, translator
-from bot.parsing import clean_text
+from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.notify import Notifier
@@ -610,10 +610,10 @@ class MeetingService:
         location = clean_text(draft.location or "") or None
         if location and len(location) > MAX_LOCATION:
             raise InvalidInput("meeting.location_too_long", limit=MAX_LOCATION)
-        url = (draft.online_url or "").strip() or None
+        url = clean_block(draft.online_url) or None
         if url and (len(url) > MAX_URL or not url.lower().startswith(("https://", "http://"))):
             raise InvalidInput("meeting.url_invalid")
-        description = (draft.description or "").strip() or None
+        description = clean_block(draft.description) or None
         if description and len(description) > MAX_DESCRIPTION:
             raise InvalidInput("meeting.description_too_long", limit=MAX_DESCRIPTION)
         return location, url, description

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.i18n import Translator, translator
-from bot.parsing import clean_text
+from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.notify import Notifier
@@ -105,7 +105,7 @@ class ProposalService:
             raise InvalidInput("proposal.title_missing")
         if len(title) > MAX_TITLE:
             raise InvalidInput("proposal.title_too_long", limit=MAX_TITLE, length=len(title))
-        text = (description or "").strip() or None
+        text = clean_block(description) or None
         if text is not None and len(text) > MAX_DESCRIPTION:
             raise InvalidInput(
                 "proposal.description_too_long", limit=MAX_DESCRIPTION, length=len(text)

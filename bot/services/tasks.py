@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.i18n import Translator, translator
-from bot.parsing import clean_text
+from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.notify import Notifier
@@ -107,7 +107,7 @@ class TaskService:
             task = await uow.tasks.add(
                 Task(
                     title=title,
-                    description=(description or "").strip() or None,
+                    description=clean_block(description) or None,
                     organisation_id=owner.organisation.id if owner.organisation else None,
                     member_id=owner.member.id if owner.member else None,
                     meeting_id=meeting_id,

@@ -243,3 +243,17 @@ async def test_members_who_left_are_skipped(bot: Harness) -> None:
     await bot.settle()
     assert len(received(bot, staying)) == 1 and received(bot, leaving) == []
     assert await bot.count(Member) == 2
+
+
+async def test_control_characters_are_dropped_not_stored(bot: Harness) -> None:
+    """A NUL in a text (PostgreSQL cannot store it) is dropped: a broadcast of only that is
+    refused like an empty one; elsewhere the rest of the text is kept, lines included."""
+    await bot.seed_members(1)
+    answer = await bot.send(COORDINATOR, "/rundschreiben \x00")
+    assert "So versenden Sie ein Rundschreiben" in (answer.text or "")
+    answer = await bot.send(COORDINATOR, "/rundschreiben Zeile\x00 eins\nZeile zwei")
+    assert "Vorschau Rundschreiben #1" in (answer.text or "")
+    assert "Zeile eins\nZeile zwei" in (answer.text or "")
+    async with bot.uow() as uow:
+        broadcast = await uow.broadcasts.get(1)
+    assert broadcast is not None and broadcast.text == "Zeile eins\nZeile zwei"
