@@ -78,6 +78,26 @@ def id_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(re.escape(prefix) + r"([1-9][0-9]{0,8})")
 
 
+async def navigate(
+    update: Update,
+    t: Translator,
+    draft: dict[str, Any],
+    action: str,
+    order: list[int],
+    ask: Callable[[int], Awaitable[object]],
+) -> object | None:
+    """Abbrechen and Zurück, the same in every guided form: the next state, or None when the
+    button is neither."""
+    if action == "cancel":
+        draft.clear()
+        await reply(update, t("wizard.cancelled"))
+        return END
+    if action == "back":
+        state = draft.get("state", order[0])
+        return await ask(order[max(order.index(state) - 1, 0)])
+    return None
+
+
 Prepare = Callable[[ForumContext, Actor, Translator, int], Awaitable[str]]
 Save = Callable[[ForumContext, Actor, Translator, int, str], Awaitable[str]]
 

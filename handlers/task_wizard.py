@@ -25,7 +25,7 @@ from bot.services.errors import InvalidInput, NotAMember, ServiceError
 from handlers import commands
 from handlers.common import answer_error, reply, resolve
 from handlers.context import ForumContext
-from handlers.forms import TIMEOUT, cancel_handlers, follow_up_form, form_data, open_form
+from handlers.forms import TIMEOUT, cancel_handlers, follow_up_form, form_data, navigate, open_form
 from handlers.tasks import parse_date
 
 OWNER, DUE, TITLE, DESCRIPTION, PREVIEW = range(5)
@@ -102,12 +102,11 @@ async def answer(update: Update, context: ForumContext) -> object:
         if query is not None:
             await query.answer()
             action = (query.data or "").removeprefix(f"{PREFIX}:")
-            if action == "cancel":
-                draft.clear()
-                await reply(update, t("wizard.cancelled"))
-                return END
-            if action == "back":
-                return await _ask(update, context, t, ORDER[max(ORDER.index(state) - 1, 0)])
+            moved = await navigate(
+                update, t, draft, action, ORDER, lambda to: _ask(update, context, t, to)
+            )
+            if moved is not None:
+                return moved
             if action == "skip" and state == DESCRIPTION:
                 draft["description"] = None
                 return await _ask(update, context, t, PREVIEW)

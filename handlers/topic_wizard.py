@@ -31,6 +31,7 @@ from handlers.forms import (
     follow_up_form,
     form_data,
     id_pattern,
+    navigate,
     open_form,
 )
 from handlers.topics import proposal_confirmation
@@ -112,12 +113,11 @@ async def answer(update: Update, context: ForumContext) -> object:
         if query is not None:
             await query.answer()
             action = (query.data or "").removeprefix(f"{PREFIX}:")
-            if action == "cancel":
-                draft.clear()
-                await reply(update, t("wizard.cancelled"))
-                return END
-            if action == "back":
-                return await _ask(update, context, t, ORDER[max(ORDER.index(state) - 1, 0)])
+            moved = await navigate(
+                update, t, draft, action, ORDER, lambda to: _ask(update, context, t, to)
+            )
+            if moved is not None:
+                return moved
             if action == "skip" and state == DESCRIPTION:
                 draft["description"] = None
                 return await _ask(update, context, t, GROUP)

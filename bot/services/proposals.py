@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -13,8 +13,8 @@ from bot.i18n import Translator, translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.meetings import MeetingService, MeetingUnitOfWork
 from bot.services.notify import Notifier
-from bot.services.uow import UnitOfWork
 from storage.models import (
     AgendaItem,
     Meeting,
@@ -28,14 +28,7 @@ from storage.models import (
 )
 from storage.repositories import (
     BallotRepository,
-    CalendarFeedRepository,
-    MeetingRepository,
-    ProposalRepository,
-    TaskRepository,
 )
-
-if TYPE_CHECKING:
-    from bot.services.meetings import MeetingService
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
@@ -44,17 +37,11 @@ WAITING = (ProposalStatus.SUBMITTED, ProposalStatus.DEFERRED)
 MEETING_CHOICES = 5
 
 
-class TopicUnitOfWork(UnitOfWork, Protocol):
-    @property
-    def proposals(self) -> ProposalRepository: ...
+class TopicUnitOfWork(MeetingUnitOfWork, Protocol):
+    """The meetings' unit of work (topics go onto agendas in it) plus the ballots."""
+
     @property
     def ballots(self) -> BallotRepository: ...
-    @property
-    def meetings(self) -> MeetingRepository: ...
-    @property
-    def feeds(self) -> CalendarFeedRepository: ...
-    @property
-    def tasks(self) -> TaskRepository: ...
 
 
 @dataclass(frozen=True)
