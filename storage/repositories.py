@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, Table, func, literal, or_, union
+from sqlalchemy import BigInteger, Select, String, Table, func, literal, or_, union
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -102,17 +102,22 @@ class MemberRepository:
         stmt = select(Member).where(Member.telegram_id == telegram_id)
         return (await self.session.execute(stmt)).scalars().first()
 
-    async def with_organisation(
+    async def identity(
         self, telegram_id: int
-    ) -> tuple[Member | None, Organisation | None]:
-        """The member with this Telegram id and their organisation, in one query."""
+    ) -> tuple[Member | None, Organisation | None, UserSettings | None]:
+        """Who writes: the member with this Telegram id, their organisation and their settings
+        (each may be missing), in one query for every update."""
+        # Typed like the columns it is compared with (Telegram ids need 64 bits).
+        asking = sa_select(literal(telegram_id, BigInteger).label("telegram_id")).subquery()
         stmt = (
-            select(Member, Organisation)
+            select(Member, Organisation, UserSettings)
+            .select_from(asking)
+            .outerjoin(Member, col(Member.telegram_id) == asking.c.telegram_id)
             .outerjoin(Organisation, col(Organisation.id) == col(Member.organisation_id))
-            .where(Member.telegram_id == telegram_id)
+            .outerjoin(UserSettings, col(UserSettings.telegram_id) == asking.c.telegram_id)
         )
-        row = (await self.session.execute(stmt)).first()
-        return (row[0], row[1]) if row else (None, None)
+        row = (await self.session.execute(stmt)).one()
+        return row[0], row[1], row[2]
 
     async def add(self, member: Member) -> Member:
         self.session.add(member)
@@ -364,16 +369,16 @@ class OutboxRepository:
         """
         wanted = {m.dedup_key: m for m in messages}
         assert all(key.startswith(prefix) for key in wanted), "every key must carry the prefix"
+        replaceable = (
+            col(OutboxMessage.dedup_key).startswith(prefix, autoescape=True),
+            OutboxMessage.state == OutboxState.PENDING,
+            col(OutboxMessage.claimed_by).is_(None),
+        )
+        if not wanted:  # e.g. a voter's reminders once they voted: one statement
+            await self.session.execute(delete(OutboxMessage).where(*replaceable))
+            return
         pending = (
-            (
-                await self.session.execute(
-                    select(OutboxMessage).where(
-                        col(OutboxMessage.dedup_key).startswith(prefix, autoescape=True),
-                        OutboxMessage.state == OutboxState.PENDING,
-                        col(OutboxMessage.claimed_by).is_(None),
-                    )
-                )
-            )
+            (await self.session.execute(select(OutboxMessage).where(*replaceable)))
             .scalars()
             .all()
         )
@@ -824,14 +829,19 @@ class BallotRepository:
     async def get(self, ballot_id: int) -> Ballot | None:
         return await self.session.get(Ballot, ballot_id)
 
-    async def with_proposal(self, ballot_id: int) -> tuple[Ballot, Proposal] | None:
+    async def with_topic(
+        self, ballot_id: int
+    ) -> tuple[Ballot, Proposal, Member | None, Organisation | None] | None:
+        """The ballot, its proposal, who proposed it and their organisation, in one query."""
         stmt = (
-            select(Ballot, Proposal)
+            select(Ballot, Proposal, Member, Organisation)
             .join(Proposal, col(Proposal.id) == col(Ballot.proposal_id))
+            .outerjoin(Member, col(Member.id) == col(Proposal.member_id))
+            .outerjoin(Organisation, col(Organisation.id) == col(Proposal.organisation_id))
             .where(Ballot.id == ballot_id)
         )
         row = (await self.session.execute(stmt)).first()
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1], row[2], row[3]) if row else None
 
     async def of_proposal(self, proposal_id: int) -> Ballot | None:
         stmt = select(Ballot).where(Ballot.proposal_id == proposal_id)

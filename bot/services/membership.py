@@ -73,7 +73,7 @@ class MembershipService:
 
     async def identify(self, profile: Profile) -> Actor:
         async with self._uow() as uow:
-            member, organisation = await uow.members.with_organisation(profile.telegram_id)
+            member, organisation, settings = await uow.members.identity(profile.telegram_id)
             if member is not None and member.status != MemberStatus.ACTIVE:
                 member, organisation = None, None
             if member is not None:
@@ -93,7 +93,6 @@ class MembershipService:
                     changed = True
                 if changed:
                     await uow.commit()
-            settings = await uow.user_settings.get(profile.telegram_id)
         language = (
             settings.language
             if settings is not None

@@ -245,16 +245,15 @@ class VotingService:
                 raise InvalidInput("vote.closed", id=topic.proposal.id)
             voter = self._voter(ballot, member)
             before = await uow.ballots.vote(ballot_id, voter)
-            await uow.ballots.cast(
-                Vote(
-                    ballot_id=ballot_id,
-                    voter=voter,
-                    organisation_id=member.organisation_id,
-                    member_id=member.id,
-                    choice=choice,
-                    cast_at=now,
-                )
+            vote = Vote(
+                ballot_id=ballot_id,
+                voter=voter,
+                organisation_id=member.organisation_id,
+                member_id=member.id,
+                choice=choice,
+                cast_at=now,
             )
+            await uow.ballots.cast(vote)
             # Nobody of this voter needs the reminder any more.
             await uow.outbox.reschedule(f"ballot:{ballot_id}:remind:{voter}:", [])
             told = False
@@ -265,7 +264,9 @@ class VotingService:
             ):
                 told = await self._tell_overridden(uow, ballot, topic, before, member, choice)
             await uow.commit()
-            view = await self._view(uow, ballot, topic, member)
+            # The choice that stands is the one just stored, cast by this member.
+            standing = Standing(vote, member, actor.organisation)
+            view = await self._view(uow, ballot, topic, member, standing=standing)
         if told:  # else nothing new is due: no need to wake the sender
             self._notifier.outbox_changed()
         return view
@@ -661,11 +662,11 @@ class VotingService:
         ]
 
     async def _ballot(self, uow: TopicUnitOfWork, ballot_id: int) -> tuple[Ballot, ProposalView]:
-        pair = await uow.ballots.with_proposal(ballot_id)
-        if pair is None:
+        row = await uow.ballots.with_topic(ballot_id)
+        if row is None:
             raise InvalidInput("error.button_invalid")
-        ballot, proposal = pair
-        return ballot, (await self._topics(uow, [proposal]))[0]
+        ballot, proposal, proposer, organisation = row
+        return ballot, ProposalView(proposal, proposer, organisation, None)
 
     async def _view(
         self,
@@ -675,15 +676,16 @@ class VotingService:
         member: Member | None,
         *,
         coordinator: bool = False,
+        standing: Standing | None = None,
     ) -> BallotView:
         """The ballot as `member` (and the coordinator) sees it: a fixed number of queries that
-        count in the database, whatever the numbers of members and votes."""
+        count in the database, whatever the numbers of members and votes. `standing`, when
+        the caller knows it (it has just stored the member's vote), saves reading it back."""
         ballot_id = ballot_ref(ballot)
         tally = await uow.ballots.tally(ballot_id)
         voted = sum(tally.values())
         eligible = await uow.ballots.eligible(ballot_id, ballot.mode)
-        standing = None
-        if member is not None:
+        if member is not None and standing is None:
             vote = await uow.ballots.vote(ballot_id, self._voter(ballot, member))
             caster = None
             if vote is not None and vote.member_id is not None:

@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
-from storage.models import Invitation, Member, Organisation
+from storage.models import Invitation, Member, Organisation, UserSettings
 from storage.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -79,6 +79,32 @@ async def test_a_telegram_id_belongs_to_one_member(engine: AsyncEngine) -> None:
     async with uow(engine) as work:
         with pytest.raises(IntegrityError):
             await work.members.add(Member(telegram_id=77, organisation_id=org.id, joined_at=NOW))
+
+
+async def test_identity_finds_member_organisation_and_language_by_a_64_bit_telegram_id(
+    engine: AsyncEngine,
+) -> None:
+    big = 7_123_456_789  # Telegram ids no longer fit in 32 bits
+    async with uow(engine) as work:
+        org = await work.organisations.add(Organisation(name="Gemeinde Zöllnitz", created_at=NOW))
+        await work.members.add(
+            Member(telegram_id=big, organisation_id=org.id or 0, first_name="A", joined_at=NOW)
+        )
+        await work.user_settings.put(UserSettings(telegram_id=big, language="en", updated_at=NOW))
+        await work.user_settings.put(
+            UserSettings(telegram_id=big + 1, language="en", updated_at=NOW)
+        )
+        await work.commit()
+    async with uow(engine) as work:
+        member, organisation, settings = await work.members.identity(big)
+        assert member is not None and member.first_name == "A"
+        assert organisation is not None and organisation.name == "Gemeinde Zöllnitz"
+        assert settings is not None and settings.language == "en"
+        # Not a member but with a language chosen; and a stranger.
+        member, organisation, settings = await work.members.identity(big + 1)
+        assert (member, organisation) == (None, None)
+        assert settings is not None and settings.language == "en"
+        assert await work.members.identity(big + 2) == (None, None, None)
 
 
 async def test_an_invitation_is_claimed_by_exactly_one_of_two_racers(engine: AsyncEngine) -> None:

@@ -52,9 +52,10 @@ class FakeOrganisations(_Table[Organisation]):
 
 
 class FakeMembers(_Table[Member]):
-    def __init__(self, organisations: FakeOrganisations) -> None:
+    def __init__(self, organisations: FakeOrganisations, settings: FakeUserSettings) -> None:
         super().__init__()
         self._organisations = organisations
+        self.settings = settings
 
     async def get(self, member_id: int) -> Member | None:
         return self.rows.get(member_id)
@@ -65,13 +66,12 @@ class FakeMembers(_Table[Member]):
     async def by_telegram_id(self, telegram_id: int) -> Member | None:
         return next((m for m in self.rows.values() if m.telegram_id == telegram_id), None)
 
-    async def with_organisation(
+    async def identity(
         self, telegram_id: int
-    ) -> tuple[Member | None, Organisation | None]:
+    ) -> tuple[Member | None, Organisation | None, UserSettings | None]:
         member = await self.by_telegram_id(telegram_id)
-        if member is None:
-            return None, None
-        return member, self._organisations.rows.get(member.organisation_id)
+        organisation = self._organisations.rows.get(member.organisation_id) if member else None
+        return member, organisation, self.settings.rows.get(telegram_id)
 
     async def add(self, member: Member) -> Member:
         if member.telegram_id is not None and await self.by_telegram_id(member.telegram_id):
@@ -274,10 +274,10 @@ class FakeUnitOfWork:
 
     def __init__(self) -> None:
         self.organisations = FakeOrganisations()
-        self.members = FakeMembers(self.organisations)
+        self.user_settings = FakeUserSettings()
+        self.members = FakeMembers(self.organisations, self.user_settings)
         self.invitations = FakeInvitations(self.organisations)
         self.groups = FakeGroups()
-        self.user_settings = FakeUserSettings()
         self.outbox = FakeOutbox()
         self.broadcasts = FakeBroadcasts()
         self.commits = 0
