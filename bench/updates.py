@@ -21,7 +21,11 @@ from its arrival at the emulator to the bot's answer (the reply's sendMessage, o
 answerCallbackQuery of a press), p50 and p99. The same load then goes, in the same process,
 to a bare python-telegram-bot echo bot (a MessageHandler that sends the text back, a
 CallbackQueryHandler that answers the press) with the same concurrent update processing; the
-ratio bot/echo is the figure (goal: at least 0.5). Both bots send through the bot's
+ratio bot/echo is the figure (goal: at least 0.5). A third bot, the "floor", answers every
+update with the forum bot's own answers as recorded in its run (the same texts and keyboards,
+the same edit of the ballot plus the answer to a press) but without any database or logic: its
+ratio to the echo bot is what a bot answering like this one could reach at best, with nothing of
+its own to do. All three send through the bot's
 `TelegramLimiter` with Telegram's message limits lifted (see `lifted_limits`); with them, replies
 could not leave faster than 28 a second. SQL statements per update are counted with a
 `before_cursor_execute` listener on the bot's engine and reported by update type.
@@ -48,7 +52,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as ptb_filters
 
@@ -161,6 +166,36 @@ class Answers:
 
 
 Check = Callable[[str, RecordedCall], None]
+
+
+class Templates:
+    """The bot's answers, one of each kind, as the emulator recorded them: what the floor bot
+    sends back."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, call: RecordedCall) -> None:
+        key: str | None = None
+        if call.method == "sendMessage":
+            text = call.text or ""
+            key = "meetings" if "Forumssitzung" in text else "tasks" if "Aufgabe" in text else None
+        elif call.method == "editMessageText" and call.ok:
+            key = "edit"
+        elif call.method == "answerCallbackQuery":
+            key = "answer"
+        if key is not None and key not in self.params:
+            self.params[key] = call.params
+
+    def message(self, key: str) -> dict[str, Any]:
+        """Keyword arguments for send_message or edit_message_text."""
+        params = self.params[key]
+        markup = params.get("reply_markup")
+        return {
+            "text": params["text"],
+            "parse_mode": params.get("parse_mode"),
+            "reply_markup": InlineKeyboardMarkup.de_json(markup, None) if markup else None,
+        }
 
 
 async def drive(emu: BotApiEmulator, plan: Plan, in_flight: int, check: Check) -> Run:
@@ -315,7 +350,9 @@ _counting: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
 )
 
 
-async def run_bot(database_url: str, plan_args: tuple[int, int], in_flight: int) -> Run:
+async def run_bot(
+    database_url: str, plan_args: tuple[int, int], in_flight: int, templates: Templates
+) -> Run:
     updates, members = plan_args
     await seed(database_url, members)
     async with BotApiEmulator(token=TOKEN) as emu:
@@ -379,9 +416,11 @@ async def run_bot(database_url: str, plan_args: tuple[int, int], in_flight: int)
                 return stored
 
             emu.api.updates.put = put  # type: ignore[method-assign]
+            emu.listeners.append(templates)
             try:
                 result = await drive(emu, plan, in_flight, check_bot_answer)
             finally:
+                emu.listeners.remove(templates)
                 emu.api.updates.put = original_put  # type: ignore[method-assign]
                 event.remove(app.engine.sync_engine, "before_cursor_execute", count_statement)
             result.queries = dict(counts)
@@ -391,19 +430,19 @@ async def run_bot(database_url: str, plan_args: tuple[int, int], in_flight: int)
     return result
 
 
-async def run_echo(plan_args: tuple[int, int], in_flight: int, concurrency: int) -> Run:
-    """The same load against a bare PTB bot that only echoes (the same update processor)."""
+async def run_ptb(
+    name: str,
+    plan_args: tuple[int, int],
+    in_flight: int,
+    concurrency: int,
+    answer: Callable[[Update, Any], Any],
+    press: Callable[[Update, Any], Any],
+    check: Check,
+) -> Run:
+    """The same load against a bare PTB bot with these two callbacks for messages and presses
+    (the same update processor and limiter as the bot)."""
     updates, members = plan_args
     plan = Plan.make(updates, members, list(range(1, BALLOTS + 1)))
-
-    async def echo(update: Update, _: Any) -> None:
-        assert update.effective_chat is not None and update.effective_message is not None
-        await update.effective_chat.send_message(update.effective_message.text or "-")
-
-    async def press(update: Update, _: Any) -> None:
-        assert update.callback_query is not None
-        await update.callback_query.answer("ok")
-
     async with BotApiEmulator(token=TOKEN) as emu:
         app = cast(
             Application[Any, Any, Any, Any, Any, Any],
@@ -416,45 +455,104 @@ async def run_echo(plan_args: tuple[int, int], in_flight: int, concurrency: int)
             .concurrent_updates(PerUserUpdateProcessor(concurrency))
             .build(),
         )
-        app.add_handler(MessageHandler(ptb_filters.TEXT, echo))
+        app.add_handler(MessageHandler(ptb_filters.TEXT, answer))
         app.add_handler(CallbackQueryHandler(press))
         async with app:
             assert app.updater is not None
             await app.updater.start_polling(poll_interval=0, timeout=1)
             await app.start()
             try:
-                result = await drive(emu, plan, in_flight, check_echo_answer)
+                result = await drive(emu, plan, in_flight, check)
             finally:
                 await app.updater.stop()
                 await app.stop()
-    result.name = "echo"
+        if emu.violations:
+            raise RuntimeError(f"{name} violated the Bot API: {emu.violations}")
+    result.name = name
     return result
 
 
+async def run_echo(plan_args: tuple[int, int], in_flight: int, concurrency: int) -> Run:
+    """A bot that only echoes: sends the text back, answers a press."""
+
+    async def echo(update: Update, _: Any) -> None:
+        assert update.effective_chat is not None and update.effective_message is not None
+        await update.effective_chat.send_message(update.effective_message.text or "-")
+
+    async def press(update: Update, _: Any) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.answer("ok")
+
+    return await run_ptb("echo", plan_args, in_flight, concurrency, echo, press, check_echo_answer)
+
+
+async def run_floor(
+    plan_args: tuple[int, int], in_flight: int, concurrency: int, templates: Templates
+) -> Run:
+    """A bot that answers with the forum bot's recorded answers, doing nothing else."""
+
+    async def answer(update: Update, _: Any) -> None:
+        assert update.effective_chat is not None and update.effective_message is not None
+        kind = "meetings" if update.effective_message.text == "/termine" else "tasks"
+        await update.effective_chat.send_message(**templates.message(kind))
+
+    async def press(update: Update, _: Any) -> None:
+        query = update.callback_query
+        assert query is not None
+        try:  # as the bot does: the ballot in place of the pressed message
+            await query.edit_message_text(**templates.message("edit"))
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                raise
+        await query.answer(templates.params["answer"].get("text"))
+
+    return await run_ptb(
+        "floor (same answers, no work)",
+        plan_args,
+        in_flight,
+        concurrency,
+        answer,
+        press,
+        check_bot_answer,
+    )
+
+
 def report(
-    bot: Run, echo: Run, database: str, members: int, in_flight: int, concurrency: int
+    bot: Run,
+    echo: Run,
+    floor: Run,
+    database: str,
+    members: int,
+    in_flight: int,
+    concurrency: int,
 ) -> str:
     ratio = bot.rate / echo.rate
     ok = "ok" if ratio >= GOAL_RATIO else "MISSED"
     lines = [
         f"{bot.updates} updates from {members} members, {in_flight} users waiting at a time, "
         f"UPDATE_CONCURRENCY={concurrency} ({database})",
-        f"  {'':28} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/update':>14}",
+        f"  {'':30} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/update':>14}",
     ]
-    for run in (echo, bot):
+    for run in (echo, floor, bot):
         values = run.all_latencies()
         lines.append(
-            f"  {run.name:28} {run.rate:10.1f} {percentile(values, 0.5) * 1000:8.1f}"
+            f"  {run.name:30} {run.rate:10.1f} {percentile(values, 0.5) * 1000:8.1f}"
             f" {percentile(values, 0.99) * 1000:8.1f} {run.cpu / run.updates * 1000:14.2f}"
         )
     for kind in KINDS:
         values = bot.latencies.get(kind, [])
         if values:
             lines.append(
-                f"  {'bot, ' + kind + f' ({len(values)})':28} {'':>10}"
+                f"  {'bot, ' + kind + f' ({len(values)})':30} {'':>10}"
                 f" {percentile(values, 0.5) * 1000:8.1f} {percentile(values, 0.99) * 1000:8.1f}"
             )
-    lines.append(f"  ratio bot/echo (updates/s):  {ratio:8.3f}   (goal >= {GOAL_RATIO}: {ok})")
+    lines.append(f"  ratio bot/echo (updates/s):    {ratio:8.3f}   (goal >= {GOAL_RATIO}: {ok})")
+    lines.append(f"  ratio floor/echo (the best):   {floor.rate / echo.rate:8.3f}")
+    lines.append(f"  ratio bot/floor:               {bot.rate / floor.rate:8.3f}")
+    lines.append(
+        "  the bot's own work per update: "
+        f"{(bot.cpu / bot.updates - floor.cpu / floor.updates) * 1000:.2f} ms CPU"
+    )
     lines.append("  SQL statements per update (min / mean / max):")
     for kind, counts in sorted(bot.queries.items()):
         lines.append(
@@ -467,9 +565,12 @@ def report(
 async def main_async(updates: int, members: int, in_flight: int, database_url: str | None) -> str:
     async with scratch_database(database_url) as url:
         concurrency = load_settings(_env_file=None, bot_token=TOKEN).update_concurrency
+        templates = Templates()
+        bot = await run_bot(url, (updates, members), in_flight, templates)
         echo = await run_echo((updates, members), in_flight, concurrency)
-        bot = await run_bot(url, (updates, members), in_flight)
-        return report(bot, echo, make_url(url).get_backend_name(), members, in_flight, concurrency)
+        floor = await run_floor((updates, members), in_flight, concurrency, templates)
+        database = make_url(url).get_backend_name()
+        return report(bot, echo, floor, database, members, in_flight, concurrency)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
 
 def is_sqlite(url: str) -> bool:
@@ -24,11 +24,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite(url):
         kwargs["connect_args"] = {"timeout": 30}
+        # The pool would roll back every returned connection although the session has just
+        # done so: `_sqlite_reset` rolls back only a connection still in a transaction.
+        kwargs["pool_reset_on_return"] = None
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "reset", _sqlite_reset)
     return engine
 
 
@@ -38,6 +42,18 @@ def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoo
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_reset(
+    dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry, state: PoolResetState
+) -> None:
+    """A connection goes back to the pool: end its transaction if it is still in one (each
+    call is a trip to aiosqlite's thread, and the session's close has usually ended it)."""
+    if state.terminate_only or not state.asyncio_safe:
+        return
+    driver = cast(Any, dbapi_connection).driver_connection  # aiosqlite.Connection
+    if driver is None or driver.in_transaction:
+        dbapi_connection.rollback()
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Select, String, Table, func, literal, or_, union
+from sqlalchemy import BigInteger, Select, String, Table, bindparam, func, literal, or_, union
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -70,6 +70,75 @@ def dialect_insert(session: AsyncSession) -> Any:
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
+_ASKING = sa_select(
+    # Typed like the columns it is compared with (Telegram ids need 64 bits).
+    bindparam("telegram_id", type_=BigInteger).label("telegram_id")
+).subquery()
+_IDENTITY = (
+    select(Member, Organisation, UserSettings)
+    .select_from(_ASKING)
+    .outerjoin(Member, col(Member.telegram_id) == _ASKING.c.telegram_id)
+    .outerjoin(Organisation, col(Organisation.id) == col(Member.organisation_id))
+    .outerjoin(UserSettings, col(UserSettings.telegram_id) == _ASKING.c.telegram_id)
+)
+
+
+_UPCOMING = (
+    select(Meeting)
+    .where(Meeting.status == MeetingStatus.SCHEDULED, col(Meeting.ends_at) > bindparam("now"))
+    .order_by(col(Meeting.starts_at), col(Meeting.id))
+    .limit(bindparam("limit"))
+)
+_ANSWERS_OF = select(MeetingRsvp.meeting_id, MeetingRsvp.answer).where(
+    MeetingRsvp.member_id == bindparam("member_id"),
+    col(MeetingRsvp.meeting_id).in_(bindparam("meeting_ids", expanding=True)),
+)
+_OPEN_TASKS = (
+    select(Task).where(Task.status == TaskStatus.OPEN).order_by(col(Task.due_date), col(Task.id))
+)
+_OPEN_TASKS_OF = _OPEN_TASKS.where(
+    or_(
+        col(Task.organisation_id) == bindparam("organisation_id"),
+        col(Task.member_id) == bindparam("member_id"),
+    )
+)
+_BALLOT_TOPIC = (
+    select(Ballot, Proposal, Member, Organisation)
+    .join(Proposal, col(Proposal.id) == col(Ballot.proposal_id))
+    .outerjoin(Member, col(Member.id) == col(Proposal.member_id))
+    .outerjoin(Organisation, col(Organisation.id) == col(Proposal.organisation_id))
+    .where(Ballot.id == bindparam("ballot_id"))
+)
+# populate_existing: `BallotRepository.cast` writes with a core upsert, past the identity map.
+_VOTE = (
+    select(Vote)
+    .where(Vote.ballot_id == bindparam("ballot_id"), Vote.voter == bindparam("voter"))
+    .execution_options(populate_existing=True)
+)
+_TALLY = (
+    select(Vote.choice, func.count())
+    .where(Vote.ballot_id == bindparam("ballot_id"))
+    .group_by(col(Vote.choice))
+)
+
+
+def _eligible(mode: VoteMode) -> Select[Any]:
+    if mode is VoteMode.ORGANISATION:
+        key = literal("org:") + sql_cast(col(Member.organisation_id), String)
+    else:
+        key = literal("member:") + sql_cast(col(Member.id), String)
+    of_members: Select[Any] = sa_select(key.label("voter")).where(
+        col(Member.status) == MemberStatus.ACTIVE, col(Member.telegram_id).is_not(None)
+    )
+    of_votes: Select[Any] = sa_select(col(Vote.voter).label("voter")).where(
+        col(Vote.ballot_id) == bindparam("ballot_id")
+    )
+    return sa_select(func.count()).select_from(union(of_members, of_votes).subquery())
+
+
+_ELIGIBLE = {mode: _eligible(mode) for mode in VoteMode}
+
+
 class OrganisationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -107,16 +176,8 @@ class MemberRepository:
     ) -> tuple[Member | None, Organisation | None, UserSettings | None]:
         """Who writes: the member with this Telegram id, their organisation and their settings
         (each may be missing), in one query for every update."""
-        # Typed like the columns it is compared with (Telegram ids need 64 bits).
-        asking = sa_select(literal(telegram_id, BigInteger).label("telegram_id")).subquery()
-        stmt = (
-            select(Member, Organisation, UserSettings)
-            .select_from(asking)
-            .outerjoin(Member, col(Member.telegram_id) == asking.c.telegram_id)
-            .outerjoin(Organisation, col(Organisation.id) == col(Member.organisation_id))
-            .outerjoin(UserSettings, col(UserSettings.telegram_id) == asking.c.telegram_id)
-        )
-        row = (await self.session.execute(stmt)).one()
+        stmt = _IDENTITY
+        row = (await self.session.execute(stmt, {"telegram_id": telegram_id})).one()
         return row[0], row[1], row[2]
 
     async def add(self, member: Member) -> Member:
@@ -371,16 +432,14 @@ class OutboxRepository:
         assert all(key.startswith(prefix) for key in wanted), "every key must carry the prefix"
         replaceable = (
             col(OutboxMessage.dedup_key).startswith(prefix, autoescape=True),
-            OutboxMessage.state == OutboxState.PENDING,
+            col(OutboxMessage.state) == OutboxState.PENDING,
             col(OutboxMessage.claimed_by).is_(None),
         )
         if not wanted:  # e.g. a voter's reminders once they voted: one statement
             await self.session.execute(delete(OutboxMessage).where(*replaceable))
             return
         pending = (
-            (await self.session.execute(select(OutboxMessage).where(*replaceable)))
-            .scalars()
-            .all()
+            (await self.session.execute(select(OutboxMessage).where(*replaceable))).scalars().all()
         )
         for row in pending:
             new = wanted.get(row.dedup_key)
@@ -617,13 +676,8 @@ class MeetingRepository:
         return await self.session.get(Meeting, meeting_id)
 
     async def upcoming(self, now: datetime, limit: int) -> Sequence[Meeting]:
-        stmt = (
-            select(Meeting)
-            .where(Meeting.status == MeetingStatus.SCHEDULED, col(Meeting.ends_at) > now)
-            .order_by(col(Meeting.starts_at), col(Meeting.id))
-            .limit(limit)
-        )
-        return (await self.session.execute(stmt)).scalars().all()
+        params = {"now": now, "limit": limit}
+        return (await self.session.execute(_UPCOMING, params)).scalars().all()
 
     async def for_feed(self, cancelled_since: datetime) -> Sequence[Meeting]:
         """Every scheduled meeting, and those cancelled after `cancelled_since`."""
@@ -650,10 +704,9 @@ class MeetingRepository:
     async def answers_of(self, member_id: int, meeting_ids: Sequence[int]) -> dict[int, RsvpAnswer]:
         if not meeting_ids:
             return {}
-        stmt = select(MeetingRsvp.meeting_id, MeetingRsvp.answer).where(
-            MeetingRsvp.member_id == member_id, col(MeetingRsvp.meeting_id).in_(meeting_ids)
-        )
-        return {mid: RsvpAnswer(a) for mid, a in (await self.session.execute(stmt)).all()}
+        params = {"member_id": member_id, "meeting_ids": list(meeting_ids)}
+        rows = (await self.session.execute(_ANSWERS_OF, params)).all()
+        return {mid: RsvpAnswer(a) for mid, a in rows}
 
     async def set_answer(self, rsvp: MeetingRsvp) -> None:
         await self.session.merge(rsvp)
@@ -742,17 +795,11 @@ class TaskRepository:
     async def open_tasks(
         self, *, organisation_id: int | None = None, member_id: int | None = None
     ) -> Sequence[Task]:
-        """Open tasks, due first; of one owner (organisation or member) or, without, all."""
-        stmt = select(Task).where(Task.status == TaskStatus.OPEN)
-        if organisation_id is not None or member_id is not None:
-            stmt = stmt.where(
-                or_(
-                    col(Task.organisation_id) == organisation_id,
-                    col(Task.member_id) == member_id,
-                )
-            )
-        stmt = stmt.order_by(col(Task.due_date), col(Task.id))
-        return (await self.session.execute(stmt)).scalars().all()
+        """Open tasks, due first; of a member and their organisation or, without, all."""
+        if organisation_id is None and member_id is None:
+            return (await self.session.execute(_OPEN_TASKS)).scalars().all()
+        params = {"organisation_id": organisation_id, "member_id": member_id}
+        return (await self.session.execute(_OPEN_TASKS_OF, params)).scalars().all()
 
 
 class ProposalRepository:
@@ -833,14 +880,7 @@ class BallotRepository:
         self, ballot_id: int
     ) -> tuple[Ballot, Proposal, Member | None, Organisation | None] | None:
         """The ballot, its proposal, who proposed it and their organisation, in one query."""
-        stmt = (
-            select(Ballot, Proposal, Member, Organisation)
-            .join(Proposal, col(Proposal.id) == col(Ballot.proposal_id))
-            .outerjoin(Member, col(Member.id) == col(Proposal.member_id))
-            .outerjoin(Organisation, col(Organisation.id) == col(Proposal.organisation_id))
-            .where(Ballot.id == ballot_id)
-        )
-        row = (await self.session.execute(stmt)).first()
+        row = (await self.session.execute(_BALLOT_TOPIC, {"ballot_id": ballot_id})).first()
         return (row[0], row[1], row[2], row[3]) if row else None
 
     async def of_proposal(self, proposal_id: int) -> Ballot | None:
@@ -889,12 +929,8 @@ class BallotRepository:
         return bool((await self.session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
     async def vote(self, ballot_id: int, voter: str) -> Vote | None:
-        stmt = (
-            select(Vote)
-            .where(Vote.ballot_id == ballot_id, Vote.voter == voter)
-            .execution_options(populate_existing=True)
-        )
-        return (await self.session.execute(stmt)).scalars().first()
+        params = {"ballot_id": ballot_id, "voter": voter}
+        return (await self.session.execute(_VOTE, params)).scalars().first()
 
     async def cast(self, vote: Vote) -> None:
         """Store the voter's choice, replacing their earlier one (one row per voter, also
@@ -943,12 +979,8 @@ class BallotRepository:
 
     async def tally(self, ballot_id: int) -> dict[VoteChoice, int]:
         """How many votes each choice has (choices without votes are missing)."""
-        stmt = (
-            select(Vote.choice, func.count())
-            .where(Vote.ballot_id == ballot_id)
-            .group_by(col(Vote.choice))
-        )
-        return {VoteChoice(c): int(n) for c, n in (await self.session.execute(stmt)).all()}
+        rows = (await self.session.execute(_TALLY, {"ballot_id": ballot_id})).all()
+        return {VoteChoice(c): int(n) for c, n in rows}
 
     async def voters(self, ballot_id: int) -> set[str]:
         stmt = select(Vote.voter).where(Vote.ballot_id == ballot_id)
@@ -958,19 +990,8 @@ class BallotRepository:
         """Voters of the ballot: the organisations with an active member (or the active
         members, in member mode), and whoever voted; counted in the database. The keys are
         those of `bot.services.counting.voter_key` ("org:<id>", "member:<id>")."""
-        if mode is VoteMode.ORGANISATION:
-            key = literal("org:") + sql_cast(col(Member.organisation_id), String)
-        else:
-            key = literal("member:") + sql_cast(col(Member.id), String)
-        of_members: Select[Any] = sa_select(key.label("voter")).where(
-            col(Member.status) == MemberStatus.ACTIVE, col(Member.telegram_id).is_not(None)
-        )
-        of_votes: Select[Any] = sa_select(col(Vote.voter).label("voter")).where(
-            col(Vote.ballot_id) == ballot_id
-        )
-        voters = union(of_members, of_votes).subquery()
-        stmt = select(func.count()).select_from(voters)
-        return int((await self.session.execute(stmt)).scalar_one())
+        stmt = _ELIGIBLE[mode]
+        return int((await self.session.execute(stmt, {"ballot_id": ballot_id})).scalar_one())
 
     async def voted_counts(self, ballot_ids: Sequence[int]) -> dict[int, int]:
         if not ballot_ids:

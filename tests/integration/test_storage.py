@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 
 from storage.db import create_engine, create_session_factory
@@ -105,6 +106,27 @@ async def test_identity_finds_member_organisation_and_language_by_a_64_bit_teleg
         assert (member, organisation) == (None, None)
         assert settings is not None and settings.language == "en"
         assert await work.members.identity(big + 2) == (None, None, None)
+
+
+async def test_a_connection_given_back_in_the_middle_of_a_write_is_rolled_back(
+    engine: AsyncEngine,
+) -> None:
+    def write_and_give_back(sync_engine: Engine) -> None:
+        connection = sync_engine.raw_connection()  # past the Connection's own rollback
+        cursor = connection.cursor()
+        cursor.execute(
+            "INSERT INTO organisation (name, kind, created_at) VALUES ('Halbfertig', 'gemeinde', "
+            + ("'2026-11-26 09:00:00'" if engine.dialect.name == "sqlite" else "now()")
+            + ")"
+        )
+        cursor.close()
+        connection.close()  # back to the pool, still in the transaction
+
+    await greenlet_spawn(write_and_give_back, engine.sync_engine)
+    async with uow(engine) as work:
+        assert await work.organisations.by_name("Halbfertig") is None
+        await work.organisations.add(Organisation(name="Gemeinde B", created_at=NOW))
+        await work.commit()  # and nothing holds a lock
 
 
 async def test_an_invitation_is_claimed_by_exactly_one_of_two_racers(engine: AsyncEngine) -> None:
