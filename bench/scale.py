@@ -84,6 +84,7 @@ class Timing:
     name: str
     seconds: list[float]
     statements: int
+    stall: float  # the event loop's longest stretch without a turn for anything else
 
     @property
     def median(self) -> float:
@@ -227,18 +228,42 @@ class Statements:
         self.count += 1
 
 
+class Stalls:
+    """The longest time the event loop ran no other task: a ticker that wants to run every
+    millisecond notes the largest gap between its turns."""
+
+    TICK = 0.001
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+
+    async def tick(self) -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(self.TICK)
+            now = time.perf_counter()
+            self.longest = max(self.longest, now - last - self.TICK)
+            last = now
+
+
 async def timed(
     name: str, statements: Statements, action: Callable[[], Awaitable[object]], runs: int
 ) -> Timing:
     seconds = []
     counted = 0
-    for _ in range(runs):
-        before = statements.count
-        start = time.perf_counter()
-        await action()
-        seconds.append(time.perf_counter() - start)
-        counted = statements.count - before
-    return Timing(name, seconds, counted)
+    stalls = Stalls()
+    ticker = asyncio.create_task(stalls.tick())
+    await asyncio.sleep(0)  # the ticker has started
+    try:
+        for _ in range(runs):
+            before = statements.count
+            start = time.perf_counter()
+            await action()
+            seconds.append(time.perf_counter() - start)
+            counted = statements.count - before
+    finally:
+        ticker.cancel()
+    return Timing(name, seconds, counted, stalls.longest)
 
 
 async def measure(
@@ -323,12 +348,13 @@ async def run(size: Size, database_url: str, runs: int) -> str:
         f"{size.ballots} votes, {size.votes} votes cast "
         f"({make_url(database_url).get_backend_name()})",
         f"  built in {built:.1f} s; outbox rows at the end: {outbox}",
-        f"  {'':36} {'median ms':>10} {'x baseline':>11} {'statements':>11}",
+        f"  {'':36} {'median ms':>10} {'x baseline':>11} {'statements':>11}"
+        f" {'loop stall ms':>14}",
     ]
     for timing in timings:
         lines.append(
             f"  {timing.name:36} {timing.median * 1000:10.1f} {timing.median / baseline:11.1f}"
-            f" {timing.statements:11d}"
+            f" {timing.statements:11d} {timing.stall * 1000:14.1f}"
         )
     lines.append(f"  peak memory of the process (max RSS): {peak:.0f} MiB")
     return "\n".join(lines)

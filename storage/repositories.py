@@ -46,6 +46,8 @@ from storage.models import (
     WorkingGroupMember,
 )
 
+# Beyond this many values an IN list costs more to build and send than reading the table.
+LONGEST_IN_LIST = 500
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 # Column values of an outbox row nobody set: what OutboxMessage() would hold.
 OUTBOX_DEFAULTS: dict[str, Any] = {
@@ -376,10 +378,15 @@ class UserSettingsRepository:
         """The chosen language of those who chose one."""
         if not telegram_ids:
             return {}
-        stmt = select(UserSettings.telegram_id, UserSettings.language).where(
-            col(UserSettings.telegram_id).in_(telegram_ids)
-        )
-        return {tid: lang for tid, lang in (await self.session.execute(stmt)).all()}
+        stmt = select(UserSettings.telegram_id, UserSettings.language)
+        if len(telegram_ids) <= LONGEST_IN_LIST:
+            stmt = stmt.where(col(UserSettings.telegram_id).in_(telegram_ids))
+            return {tid: lang for tid, lang in (await self.session.execute(stmt)).all()}
+        # Everyone, e.g. a result to every member: the whole (small) table beats thousands of
+        # parameters.
+        wanted = set(telegram_ids)
+        rows = (await self.session.execute(stmt)).all()
+        return {tid: lang for tid, lang in rows if tid in wanted}
 
     async def put(self, settings: UserSettings) -> None:
         await self.session.merge(settings)

@@ -354,7 +354,9 @@ class VotingService:
                 }
                 for chat_id, member_id in chats.items()
             ]
-            rows += await self._closing_edits(uow, ballot, topic, result, votes, languages)
+            rows += await self._closing_edits(
+                uow, ballot, topic, result, votes, languages, {m.id: m for m in members if m.id}
+            )
             await uow.outbox.enqueue(rows)
             await uow.commit()
             view = BallotView(ballot, topic, None, len(votes), result.eligible, result, [])
@@ -369,14 +371,18 @@ class VotingService:
         result: Result,
         votes: Sequence[Vote],
         languages: dict[int, str],
+        members: dict[int, Member],
     ) -> list[dict[str, Any]]:
         """Every ballot message that went out (and every one posted in a group) is edited to
-        say the vote has closed, without buttons."""
+        say the vote has closed, without buttons. `members`: those already loaded (the
+        recipients); others who got a ballot (and have left since) are read."""
         now = self._clock.now()
         ballot_id = ballot_ref(ballot)
         rows: list[dict[str, Any]] = []
         sent = await uow.outbox.sent_messages(f"ballot:{ballot_id}:", ("ballot", "ballot_reminder"))
-        members = await uow.members.by_ids({m.member_id for m in sent if m.member_id})
+        members = members | await uow.members.by_ids(
+            {m.member_id for m in sent if m.member_id and m.member_id not in members}
+        )
         by_voter = {v.voter: v for v in votes}
         texts: dict[tuple[str, VoteChoice | None], str] = {}  # by language and counted choice
         for message in sent:

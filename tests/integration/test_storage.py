@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import Invitation, Member, Organisation, UserSettings
+from storage.repositories import LONGEST_IN_LIST
 from storage.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -106,6 +107,21 @@ async def test_identity_finds_member_organisation_and_language_by_a_64_bit_teleg
         assert (member, organisation) == (None, None)
         assert settings is not None and settings.language == "en"
         assert await work.members.identity(big + 2) == (None, None, None)
+
+
+async def test_languages_of_few_and_of_many_people(engine: AsyncEngine) -> None:
+    async with uow(engine) as work:
+        for telegram_id, language in ((1, "en"), (2, "de"), (3, "en")):
+            await work.user_settings.put(
+                UserSettings(telegram_id=telegram_id, language=language, updated_at=NOW)
+            )
+        await work.commit()
+    async with uow(engine) as work:
+        assert await work.user_settings.languages([1, 2, 99]) == {1: "en", 2: "de"}
+        # More than an IN list takes (a result to every member): the same answer, and
+        # nobody outside the list.
+        many = [1, 2, *range(1000, 1000 + LONGEST_IN_LIST)]
+        assert await work.user_settings.languages(many) == {1: "en", 2: "de"}
 
 
 async def test_a_connection_given_back_in_the_middle_of_a_write_is_rolled_back(
