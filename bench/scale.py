@@ -348,8 +348,7 @@ async def run(size: Size, database_url: str, runs: int) -> str:
         f"{size.ballots} votes, {size.votes} votes cast "
         f"({make_url(database_url).get_backend_name()})",
         f"  built in {built:.1f} s; outbox rows at the end: {outbox}",
-        f"  {'':36} {'median ms':>10} {'x baseline':>11} {'statements':>11}"
-        f" {'loop stall ms':>14}",
+        f"  {'':36} {'median ms':>10} {'x baseline':>11} {'statements':>11} {'loop stall ms':>14}",
     ]
     for timing in timings:
         lines.append(
