@@ -6,7 +6,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Select, String, Table, bindparam, func, literal, or_, union
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    literal,
+    or_,
+    union,
+)
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -72,6 +83,9 @@ def dialect_insert(session: AsyncSession) -> Any:
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
+# Statements of every update (identifying the member, /termine, /aufgaben, a vote press), built
+# once and executed with parameters: building a select() and its cache key on each call cost
+# more than running it (bench/updates.py).
 _ASKING = sa_select(
     # Typed like the columns it is compared with (Telegram ids need 64 bits).
     bindparam("telegram_id", type_=BigInteger).label("telegram_id")
@@ -83,13 +97,11 @@ _IDENTITY = (
     .outerjoin(Organisation, col(Organisation.id) == col(Member.organisation_id))
     .outerjoin(UserSettings, col(UserSettings.telegram_id) == _ASKING.c.telegram_id)
 )
-
-
 _UPCOMING = (
     select(Meeting)
     .where(Meeting.status == MeetingStatus.SCHEDULED, col(Meeting.ends_at) > bindparam("now"))
     .order_by(col(Meeting.starts_at), col(Meeting.id))
-    .limit(bindparam("limit"))
+    .limit(bindparam("limit", type_=Integer))
 )
 _ANSWERS_OF = select(MeetingRsvp.meeting_id, MeetingRsvp.answer).where(
     MeetingRsvp.member_id == bindparam("member_id"),
@@ -178,8 +190,7 @@ class MemberRepository:
     ) -> tuple[Member | None, Organisation | None, UserSettings | None]:
         """Who writes: the member with this Telegram id, their organisation and their settings
         (each may be missing), in one query for every update."""
-        stmt = _IDENTITY
-        row = (await self.session.execute(stmt, {"telegram_id": telegram_id})).one()
+        row = (await self.session.execute(_IDENTITY, {"telegram_id": telegram_id})).one()
         return row[0], row[1], row[2]
 
     async def add(self, member: Member) -> Member:
