@@ -59,6 +59,7 @@ from storage.models import (
 
 # Beyond this many values an IN list costs more to build and send than reading the table.
 LONGEST_IN_LIST = 500
+ENQUEUE_SLICE = 1000  # outbox rows per INSERT call (see OutboxRepository.enqueue)
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 # Column values of an outbox row nobody set: what OutboxMessage() would hold.
 OUTBOX_DEFAULTS: dict[str, Any] = {
@@ -422,12 +423,6 @@ class OutboxRepository:
         if not messages:
             return 0
         columns = [c.name for c in OUTBOX.columns if c.name != "id"]
-        rows = [
-            {**OUTBOX_DEFAULTS, **m}
-            if isinstance(m, Mapping)
-            else {name: getattr(m, name) for name in columns}
-            for m in messages
-        ]
         # One statement executed with many parameter sets: SQLAlchemy batches them into
         # multi-row INSERTs ("insertmanyvalues") from one cached compilation; RETURNING counts
         # the rows that were new on both databases.
@@ -436,8 +431,19 @@ class OutboxRepository:
             .on_conflict_do_nothing(index_elements=["dedup_key"])
             .returning(OUTBOX.c.id)
         )
-        result = await self.session.execute(stmt, rows)
-        return len(result.all())
+        new = 0
+        # In slices: SQLAlchemy prepares every parameter set of a call before it sends the
+        # first batch, and the event loop would serve nobody else meanwhile (20,000 rows when
+        # a vote for 10,000 members closes: 0.36 s).
+        for start in range(0, len(messages), ENQUEUE_SLICE):
+            rows = [
+                {**OUTBOX_DEFAULTS, **m}
+                if isinstance(m, Mapping)
+                else {name: getattr(m, name) for name in columns}
+                for m in messages[start : start + ENQUEUE_SLICE]
+            ]
+            new += len((await self.session.execute(stmt, rows)).all())
+        return new
 
     async def reschedule(self, prefix: str, messages: Sequence[OutboxMessage]) -> None:
         """Make the pending rows under `prefix` (e.g. "meeting:12:") exactly `messages`.

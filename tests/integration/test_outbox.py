@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import OutboxMessage, OutboxState
+from storage.repositories import ENQUEUE_SLICE
 from storage.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -59,6 +60,33 @@ async def test_the_same_key_twice_is_stored_once(engine: AsyncEngine) -> None:
     assert await enqueue(engine, row("meeting:1:reminder:24h:member:7", text="anders")) == 0
     rows = await claim(engine, "a")
     assert [(r.dedup_key, r.text) for r in rows] == [("meeting:1:reminder:24h:member:7", "Hallo")]
+
+
+async def test_more_rows_than_one_insert_takes_are_all_stored_and_counted(
+    engine: AsyncEngine,
+) -> None:
+    # As when a vote for thousands of members closes: plain column values, in several slices;
+    # the keys seen before (in an earlier slice or call) are not stored again.
+    total = ENQUEUE_SLICE * 2 + 7
+    assert await enqueue(engine, row("r0"), row(f"r{ENQUEUE_SLICE + 1}")) == 2
+    async with uow(engine) as work:
+        mappings = [
+            {
+                "dedup_key": f"r{i}",
+                "kind": "test",
+                "chat_id": 100 + i,
+                "text": "Hallo",
+                "due_at": NOW,
+                "created_at": NOW,
+            }
+            for i in range(total)
+        ]
+        assert await work.outbox.enqueue(mappings + mappings[:3]) == total - 2
+        await work.commit()
+    rows = await claim(engine, "a", limit=total + 10)
+    assert len(rows) == total
+    chats = {r.dedup_key: r.chat_id for r in rows}
+    assert chats == {f"r{i}": 100 + i for i in range(total)} | {"r0": 1, f"r{ENQUEUE_SLICE + 1}": 1}
 
 
 async def test_only_due_rows_are_claimed_in_due_order(engine: AsyncEngine) -> None:
