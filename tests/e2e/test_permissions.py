@@ -211,3 +211,43 @@ async def test_every_button_as_everyone(forum: Forum) -> None:
             if not may:
                 assert changed_tables(before, after) == set(), f"{data} as {person} changed data"
     assert not wrong, "\n".join(wrong)
+
+
+# --- the same walk in a group chat ---------------------------------------------------------
+
+GROUP_CHAT = -100700
+
+
+async def test_every_command_in_a_group_chat(forum: Forum) -> None:
+    """As written in a group: `/befehl@bot`. Commands for the private chat only answer there
+    with a pointer to the private chat (or, to someone who may not use them, a refusal) and
+    change nothing, whoever sends them; the others follow the same table as in the private
+    chat. No answer shows an error."""
+    bot = forum.bot
+    who = readme_who()
+    suffix = "@" + bot.emu.bot_username
+    private_only = _t("error.private_only", bot=bot.emu.bot_username)
+    wrong = []
+    for command in commands.ALL:
+        for person, may in zip(PEOPLE, MAY[who[command.en]], strict=True):
+            user = forum.people[person]
+            await bot.settle()
+            before = await snapshot(bot)
+            text = f"/{command.de}{suffix} {ARGS.get(command, '')}".rstrip()
+            calls = await bot.exchange(user, text, chat_id=GROUP_CHAT, chat_type="supergroup")
+            after = await snapshot(bot)
+            assert_clean(calls)
+            texts = texts_of(calls)
+            assert texts, f"no answer to {text} as {person} in the group"
+            if command.private_only:
+                # Someone who may not use it at all may hear that instead.
+                if texts != [private_only] and (may or not _refused(texts)):
+                    wrong.append(f"{text} as {person}: not sent to the private chat: {texts}")
+                if changed_tables(before, after):
+                    wrong.append(f"{text} as {person} changed data from the group")
+                continue
+            if _refused(texts) == may:
+                wrong.append(f"{text} as {person}: {'refused' if may else 'allowed'}: {texts}")
+            if not may and changed_tables(before, after):
+                wrong.append(f"{text} as {person} changed data from the group")
+    assert not wrong, "\n".join(wrong)
