@@ -42,7 +42,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.broadcast import scratch_database
-from bot.app import open_services
+from bot.app import freeze_startup_objects, open_services
 from bot.config import load_settings
 from bot.services.actor import Actor, Profile
 from bot.services.container import Services
@@ -334,6 +334,7 @@ async def run(size: Size, database_url: str, runs: int) -> str:
         start = time.perf_counter()
         await build(engine, size, clock.now())
         built = time.perf_counter() - start
+        freeze_startup_objects()  # as `forumbot run` does once the bot runs
         timings = await measure(services, engine, clock, runs)
         async with create_session_factory(engine)() as session:
             outbox = (

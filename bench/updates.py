@@ -58,7 +58,7 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 from telegram.ext import filters as ptb_filters
 
 from bench.broadcast import scratch_database
-from bot.app import build_application, polling
+from bot.app import build_application, freeze_startup_objects, polling
 from bot.config import load_settings
 from bot.delivery.ratelimit import TelegramLimiter
 from bot.services.actor import Profile
@@ -379,6 +379,7 @@ async def run_bot(
                 ballots.append(view.ballot.id)
             plan = Plan.make(updates, members, ballots)
             await add_members(database_url, plan)
+            freeze_startup_objects()  # as `forumbot run` does once the bot runs
 
             # SQL statements per update: counted in the update's own context (each update is
             # processed in a task of its own, which copies the context).

@@ -7,6 +7,7 @@ talk to Telegram) and the engine closed in `post_shutdown`; nothing is built at 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
@@ -443,6 +444,15 @@ def run_webhook(app: BotApplication) -> None:
     asyncio.run(_serve(app, webhook_mode(app)))
 
 
+def freeze_startup_objects() -> None:
+    """Once the bot runs: what it keeps for its lifetime (modules, the application, SQLAlchemy's
+    mappers and caches, about 150,000 objects) is left out of the garbage collector's full
+    collections from now on (`gc.freeze`), which then pause the event loop for a third of the
+    time (bench/scale.py: closing a vote for 10,000 members, longest pause 180 → 95 ms)."""
+    gc.collect()
+    gc.freeze()
+
+
 async def _serve(app: BotApplication, mode: AbstractAsyncContextManager[BotApplication]) -> None:
     """Run `mode` until SIGTERM or SIGINT (in place of PTB's run_polling/run_webhook, whose
     signal handling abandons a post_init still in progress, e.g. waiting for the database)."""
@@ -469,6 +479,7 @@ async def _serve(app: BotApplication, mode: AbstractAsyncContextManager[BotAppli
         async with mode:
             if phase == "starting":
                 phase = "running"
+                freeze_startup_objects()
                 await stop.wait()
     except asyncio.CancelledError:
         if phase != "stopping":
