@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import build_application, polling
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import Member, Organisation, OrganisationKind
@@ -142,20 +142,26 @@ def send_button(message: dict[str, Any]) -> str:
     raise RuntimeError(f"no Senden button under the preview: {message}")
 
 
+def bot_settings(emu: BotApiEmulator, database_url: str) -> Settings:
+    """The bot's settings for a benchmark: the emulator as Telegram, COORDINATOR as the
+    coordinator, the bot's own HTTP server on a free port."""
+    return load_settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        database_url=database_url,
+        telegram_api_base_url=emu.base_url,
+        telegram_api_base_file_url=emu.base_file_url,
+        coordinator_ids=str(COORDINATOR.id),
+        log_level="WARNING",
+        http_port=0,
+    )
+
+
 async def run(members: int, database_url: str) -> Result:
     chats = await seed(database_url, members)
     async with BotApiEmulator(token=TOKEN, enforce_rate_limits=True) as emu:
-        settings = load_settings(
-            _env_file=None,
-            bot_token=TOKEN,
-            database_url=database_url,
-            telegram_api_base_url=emu.base_url,
-            telegram_api_base_file_url=emu.base_file_url,
-            coordinator_ids=str(COORDINATOR.id),
-            log_level="WARNING",
-            http_port=0,  # the bot's own HTTP server on a free port
-        )
-        app = build_application(settings)  # the real clock and the default TelegramLimiter
+        # The real clock and the default TelegramLimiter.
+        app = build_application(bot_settings(emu, database_url))
         async with polling(app, poll_timeout=1):
             mark = emu.mark()
             emu.send_message(COORDINATOR, "/broadcast Einladung zur Sitzung am Donnerstag")

@@ -57,7 +57,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as ptb_filters
 
-from bench.broadcast import scratch_database
+from bench.broadcast import COORDINATOR, TOKEN, bot_settings, scratch_database
 from bot.app import build_application, freeze_startup_objects, polling
 from bot.config import load_settings
 from bot.delivery.ratelimit import TelegramLimiter
@@ -76,8 +76,6 @@ from storage.models import (
 )
 from tests.emulator import BotApiEmulator, FakeUser, RecordedCall
 
-TOKEN = "123456:BENCH-TOKEN"
-COORDINATOR = FakeUser(id=9000, first_name="Katrin", last_name="Koordination")
 FIRST_TELEGRAM_ID = 200_001
 MEETINGS = 10
 BALLOTS = 5
@@ -356,17 +354,7 @@ async def run_bot(
     updates, members = plan_args
     await seed(database_url, members)
     async with BotApiEmulator(token=TOKEN) as emu:
-        settings = load_settings(
-            _env_file=None,
-            bot_token=TOKEN,
-            database_url=database_url,
-            telegram_api_base_url=emu.base_url,
-            telegram_api_base_file_url=emu.base_file_url,
-            coordinator_ids=str(COORDINATOR.id),
-            log_level="WARNING",
-            http_port=0,
-        )
-        app = build_application(settings, limiter=lifted_limits())
+        app = build_application(bot_settings(emu, database_url), limiter=lifted_limits())
         async with polling(app, poll_timeout=1):
             assert app.services is not None and app.engine is not None
             coordinator = await app.services.membership.identify(
