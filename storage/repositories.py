@@ -61,6 +61,7 @@ from storage.models import (
 LONGEST_IN_LIST = 500
 ENQUEUE_SLICE = 1000  # outbox rows per INSERT call (see OutboxRepository.enqueue)
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+VOTE: Table = Vote.__table__  # type: ignore[attr-defined]
 # Column values of an outbox row nobody set: what OutboxMessage() would hold.
 OUTBOX_DEFAULTS: dict[str, Any] = {
     c.name: None
@@ -135,6 +136,33 @@ _TALLY = (
     .where(Vote.ballot_id == bindparam("ballot_id"))
     .group_by(col(Vote.choice))
 )
+
+
+def _cast(insert: Any) -> Any:
+    """`BallotRepository.cast`: INSERT … SELECT from the open ballot … ON CONFLICT DO UPDATE."""
+    columns = VOTE.c
+    names = ["ballot_id", "voter", "organisation_id", "member_id", "choice", "cast_at"]
+    open_ballot = (
+        sa_select(
+            col(Ballot.id),
+            *(bindparam(name, type_=columns[name].type) for name in names[1:]),
+        )
+        .where(
+            col(Ballot.id) == bindparam("ballot_id"),
+            col(Ballot.closed_at).is_(None),
+            col(Ballot.deadline) > bindparam("cast_at", type_=columns["cast_at"].type),
+        )
+        .with_for_update(read=True)
+    )
+    # On the table, not the entity: an ORM insert with parameters would be a bulk insert.
+    stmt = insert(VOTE).from_select(names, open_ballot)
+    return stmt.on_conflict_do_update(
+        index_elements=["ballot_id", "voter"],
+        set_={name: stmt.excluded[name] for name in names[2:]},
+    ).returning(VOTE.c.id)
+
+
+_CAST = {False: _cast(sqlite_insert), True: _cast(postgresql_insert)}
 
 
 def _eligible(mode: VoteMode) -> Select[Any]:
@@ -934,32 +962,55 @@ class BallotRepository:
         value: datetime | None = (await self.session.execute(stmt)).scalar_one_or_none()
         return value
 
-    async def close(
-        self,
-        ballot_id: int,
-        *,
-        now: datetime,
-        closed_by: int | None,
-        outcome: BallotOutcome,
-        result: dict[str, int],
-    ) -> bool:
-        """Close it once: False if it was closed already (by the deadline or another process)."""
+    async def start_closing(self, ballot_id: int, *, now: datetime, closed_by: int | None) -> bool:
+        """Close it once, as the first write of the closing transaction: False if it was closed
+        already (by the deadline or another process).
+
+        From here until the transaction ends no vote can be cast: a press that took its share
+        of the ballot first (`cast`) has committed before this UPDATE gets the row
+        (PostgreSQL) or the database (SQLite), and every later press finds the ballot closed.
+        So the votes read after this call are all the votes there will ever be."""
         stmt = (
             update(Ballot)
             .where(col(Ballot.id) == ballot_id, col(Ballot.closed_at).is_(None))
-            .values(closed_at=now, closed_by=closed_by, outcome=outcome, result=result)
+            .values(closed_at=now, closed_by=closed_by)
             .execution_options(synchronize_session=False)
         )
         return bool((await self.session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def record_result(
+        self,
+        ballot_id: int,
+        *,
+        closed_at: datetime,
+        outcome: BallotOutcome,
+        result: dict[str, int],
+    ) -> None:
+        """The counts of a ballot this transaction has started closing."""
+        stmt = (
+            update(Ballot)
+            .where(col(Ballot.id) == ballot_id)
+            .values(closed_at=closed_at, outcome=outcome, result=result)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(stmt)
 
     async def vote(self, ballot_id: int, voter: str) -> Vote | None:
         params = {"ballot_id": ballot_id, "voter": voter}
         return (await self.session.execute(_VOTE, params)).scalars().first()
 
-    async def cast(self, vote: Vote) -> None:
+    async def cast(self, vote: Vote) -> bool:
         """Store the voter's choice, replacing their earlier one (one row per voter, also
-        when two presses arrive at the same moment)."""
-        values = {
+        when two presses arrive at the same moment), only while the ballot is open: one
+        statement that reads the ballot and writes the vote. False (nothing stored) once the
+        ballot is closed or its deadline (compared with `vote.cast_at`) has passed.
+
+        On PostgreSQL the statement takes a share of the ballot's row (FOR SHARE) until the
+        transaction ends, so closing (`start_closing`, an UPDATE of that row) waits for it, and
+        a press that comes while a close is under way waits for the close and then finds the
+        ballot closed. On SQLite the statement holds the database's write lock, which a close
+        needs as well."""
+        params = {
             "ballot_id": vote.ballot_id,
             "voter": vote.voter,
             "organisation_id": vote.organisation_id,
@@ -967,17 +1018,8 @@ class BallotRepository:
             "choice": vote.choice,
             "cast_at": vote.cast_at,
         }
-        insert = dialect_insert(self.session)(Vote).values(values)
-        stmt = insert.on_conflict_do_update(
-            index_elements=["ballot_id", "voter"],
-            set_={
-                "organisation_id": insert.excluded.organisation_id,
-                "member_id": insert.excluded.member_id,
-                "choice": insert.excluded.choice,
-                "cast_at": insert.excluded.cast_at,
-            },
-        )
-        await self.session.execute(stmt)
+        stmt = _CAST[self.session.get_bind().dialect.name == "postgresql"]
+        return (await self.session.execute(stmt, params)).first() is not None
 
     async def votes(self, ballot_id: int) -> Sequence[Vote]:
         # populate_existing: `cast` writes with a core upsert, past the identity map.

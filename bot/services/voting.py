@@ -253,7 +253,9 @@ class VotingService:
                 choice=choice,
                 cast_at=now,
             )
-            await uow.ballots.cast(vote)
+            if not await uow.ballots.cast(vote):
+                # Closed between the check above and this press: not stored, not counted.
+                raise InvalidInput("vote.closed", id=topic.proposal.id)
             # Nobody of this voter needs the reminder any more.
             await uow.outbox.reschedule(f"ballot:{ballot_id}:remind:{voter}:", [])
             told = False
@@ -300,24 +302,28 @@ class VotingService:
             return await uow.ballots.next_deadline()
 
     async def _close(self, ballot_id: int, *, closed_by: int | None) -> BallotView | None:
-        now = self._clock.now()
+        """Close first, then count in the same transaction: once `start_closing` has the
+        ballot no press can be stored any more (see `BallotRepository.cast`), so every press
+        that was answered as stored is in the result, and none is stored after it."""
         async with self._uow() as uow:
             ballot, topic = await self._ballot(uow, ballot_id)
             if ballot.closed_at is not None:
                 return None
+            if not await uow.ballots.start_closing(
+                ballot_id, now=self._clock.now(), closed_by=closed_by
+            ):
+                return None  # another process closed it a moment ago
+            # The moment of closing is when the ballot was ours: presses that came before
+            # (and had to finish first) are earlier.
+            now = self._clock.now()
             votes = await uow.ballots.votes(ballot_id)
             members = await uow.members.recipients()
             result = count(
                 [v.choice for v in votes], self._eligible(ballot, members, votes), self.rules
             )
-            if not await uow.ballots.close(
-                ballot_id,
-                now=now,
-                closed_by=closed_by,
-                outcome=result.outcome,
-                result=result.as_dict(),
-            ):
-                return None  # another process closed it a moment ago
+            await uow.ballots.record_result(
+                ballot_id, closed_at=now, outcome=result.outcome, result=result.as_dict()
+            )
             ballot.closed_at, ballot.outcome, ballot.result = now, result.outcome, result.as_dict()
             ballot.closed_by = closed_by
             accepted = result.outcome is BallotOutcome.ACCEPTED
