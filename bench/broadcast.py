@@ -29,8 +29,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.app import build_application, polling
+from bot.app import build_application
 from bot.config import Settings, load_settings
+from bot.runner import polling
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import Member, Organisation, OrganisationKind

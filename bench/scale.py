@@ -42,8 +42,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.broadcast import scratch_database
-from bot.app import freeze_startup_objects, open_services
+from bot.app import open_services
 from bot.config import load_settings
+from bot.runner import freeze_startup_objects
 from bot.services.actor import Actor, Profile
 from bot.services.container import Services
 from storage.db import create_session_factory

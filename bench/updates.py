@@ -58,9 +58,10 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 from telegram.ext import filters as ptb_filters
 
 from bench.broadcast import COORDINATOR, TOKEN, bot_settings, scratch_database
-from bot.app import build_application, freeze_startup_objects, polling
+from bot.app import build_application
 from bot.config import load_settings
 from bot.delivery.ratelimit import TelegramLimiter
+from bot.runner import freeze_startup_objects, polling
 from bot.services.actor import Profile
 from bot.updates import PerUserUpdateProcessor
 from storage.db import create_engine, create_session_factory

@@ -1,18 +1,17 @@
-"""The one place that builds the bot: Application, database engine, services, outbox sender.
+"""The one place that builds the bot: Application, database engine, services, outbox sender,
+inbox, scheduled jobs and HTTP server.
 
-Resources are opened in `post_init`, the sender is stopped in `post_stop` (while the Bot can still
-talk to Telegram) and the engine closed in `post_shutdown`; nothing is built at import.
+Resources are opened in `post_init`, the sender and the inbox are stopped in `post_stop` (while
+the Bot can still talk to Telegram) and the engine closed in `post_shutdown`; nothing is built
+at import. How updates come in (long polling or webhook) and how the process runs until a
+signal is in `bot.runner`; the scheduled jobs are in `bot.jobs`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import signal
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import text
@@ -22,13 +21,16 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot import jobs
 from bot.calendar import register_mime_type
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.database import Sleep, connect_database
+from bot.database import Sleep, connect_database, is_outage
 from bot.delivery.ratelimit import TelegramLimiter
 from bot.delivery.sender import OutboxSender, SenderConfig
 from bot.http import HttpServer, Webhook, build_http_app
+from bot.inbox import Inbox, InboxCollector, retry_delays
+from bot.jobs import Wakeups
 from bot.metrics import BotMetrics
 from bot.observe import current_outcome, update_fields
 from bot.services.container import Services, build_services
@@ -39,6 +41,7 @@ from handlers.broadcasts import ProgressReporter
 from handlers.context import ForumApplication, ForumContext
 from handlers.help import set_command_menus
 from storage.db import create_session_factory
+from storage.inbox import UpdateScope, current_update
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 
@@ -47,11 +50,9 @@ update_log = logging.getLogger("bot.updates")
 
 # Updates the bot asks Telegram for.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-WAKE_JOB = "outbox-wake"
-BALLOTS_JOB = "ballots"
-BALLOTS_AT_DEADLINE_JOB = "ballots-deadline"
 READY_TIMEOUT = 2.0  # seconds the database may take to answer /readyz's SELECT 1
 CONNECTIONS = 32
+OUTAGE = "outage"
 
 
 class BotApplication(ForumApplication):
@@ -63,6 +64,8 @@ class BotApplication(ForumApplication):
     metrics: BotMetrics
     engine: AsyncEngine | None = None
     sender: OutboxSender | None = None
+    inbox: Inbox | None = None
+    wakeups: Wakeups | None = None
     http: HttpServer | None = None
     taking_webhook_updates: bool = False
     webhook_closed: asyncio.Event
@@ -74,14 +77,50 @@ class BotApplication(ForumApplication):
         self.webhook_closed.set()
 
     async def accept_webhook_update(self, data: dict[str, Any]) -> bool:
-        """An update Telegram posted: into the update queue, unless the bot is stopping."""
-        if not self.taking_webhook_updates:
+        """An update Telegram posted: stored in the inbox (then handled), unless the bot is
+        stopping or the database cannot take it; False makes Telegram post it again later."""
+        if not self.taking_webhook_updates or self.inbox is None:
             return False
-        await self.update_queue.put(Update.de_json(data, self.bot))
-        return True
+        try:
+            return await self.inbox.accept_json(data)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            log.warning("webhook: update %s not stored (database away): 503", data["update_id"])
+            return False
 
     async def process_update(self, update: object) -> None:
-        """PTB's processing, timed and counted, and one log line per update."""
+        """PTB's processing, inside the update's inbox scope: the use case's commit marks it
+        done. If the database went away meanwhile (and nothing was committed), the update is
+        handled again once it is back; the person is told once that it will be."""
+        if not isinstance(update, Update) or self.inbox is None:
+            await self._process_once(update)
+            return
+        inbox = self.inbox
+        scope = UpdateScope(update.update_id)
+        token = current_update.set(scope)
+        delays = retry_delays()
+        try:
+            attempt = 0
+            while True:
+                outcome = await self._process_once(update)
+                if OUTAGE not in outcome or scope.marked:
+                    break
+                if not self.running:  # stopping: the next start handles it
+                    log.info("update %s left for the next start (database away)", update.update_id)
+                    return
+                attempt += 1
+                if attempt >= 2:
+                    await inbox.tell_waiting(update)
+                await asyncio.sleep(next(delays))
+        finally:
+            current_update.reset(token)
+        if not scope.marked:
+            inbox.finished(update.update_id, outcome="error" if outcome else "handled")
+
+    async def _process_once(self, update: object) -> list[str]:
+        """PTB's processing, timed and counted, and one log line. Returns what went wrong
+        (empty: nothing)."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         outcome: list[str] = []
@@ -92,7 +131,7 @@ class BotApplication(ForumApplication):
             current_outcome.reset(token)
             seconds = loop.time() - started
             fields = update_fields(update)
-            result = "error" if outcome else "ok"
+            result = OUTAGE if OUTAGE in outcome else "error" if outcome else "ok"
             self.metrics.observe_update(fields["update_type"], result, seconds)
             fields.update(event="update", outcome=result, duration_ms=round(seconds * 1000, 1))
             update_log.info(
@@ -103,6 +142,7 @@ class BotApplication(ForumApplication):
                 seconds * 1000,
                 extra=fields,
             )
+        return outcome
 
     async def process_error(
         self,
@@ -112,6 +152,21 @@ class BotApplication(ForumApplication):
         coroutine: Any = None,
     ) -> bool:
         outcome = current_outcome.get()
+        if (
+            isinstance(update, Update)
+            and outcome is not None
+            and self.inbox is not None
+            and self.running
+            and is_outage(error)
+        ):
+            # No apology: the update is handled again once the database is back.
+            outcome.append(OUTAGE)
+            log.warning(
+                "update %s: the database is away (%s); trying again",
+                update.update_id,
+                type(error).__name__,
+            )
+            return False
         if outcome is not None:
             outcome.append("error")
         return await super().process_error(update, error, job, coroutine)
@@ -157,6 +212,9 @@ def build_application(
             )
         )
         .rate_limiter(limiter)
+        # Updates come through the inbox (bot.runner polls), not PTB's Updater, which confirms
+        # a batch to Telegram before it is handled.
+        .updater(None)
         # Updates of different people at once, each person's in order (the guided forms).
         .concurrent_updates(PerUserUpdateProcessor(settings.update_concurrency))
         # Several requests in flight at once: 30 messages a second need it, and one slow
@@ -177,6 +235,7 @@ def build_application(
         sender_stats=lambda: bot_app.sender.stats if bot_app.sender is not None else None,
         retry_after_count=lambda: limiter.retry_after_count,
     )
+    bot_app.metrics.registry.register(InboxCollector(lambda: bot_app.inbox))
     register_all(bot_app)
     return bot_app
 
@@ -200,8 +259,7 @@ async def open_services(
     )
     try:
         await upgrade(engine)
-        uow = unit_of_work_factory(engine)
-        services = build_services(settings, uow, clock, notifier or NoNotifier(), uow, uow, uow)
+        services = build_for(settings, engine, clock, notifier or NoNotifier())
         added = await services.groups.seed(settings.working_groups)
     except BaseException:
         await engine.dispose()
@@ -211,61 +269,59 @@ async def open_services(
     return engine, services
 
 
-class _LateNotifier:
-    """The services are built before the sender exists; this forwards to it once it does."""
-
-    def __init__(self) -> None:
-        self.target: Notifier = NoNotifier()
-
-    def outbox_changed(self) -> None:
-        self.target.outbox_changed()
+def build_for(
+    settings: Settings, engine: AsyncEngine, clock: Clock, notifier: Notifier
+) -> Services:
+    uow = unit_of_work_factory(engine)
+    return build_services(settings, uow, clock, notifier, uow, uow, uow)
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     bot_app = cast(BotApplication, app)
     settings = bot_app.settings
-    notifier = _LateNotifier()
-    bot_app.engine, bot_app.services = await open_services(settings, bot_app.clock, notifier)
+    engine = await connect_database(
+        settings.database_url, wait_seconds=settings.database_wait_seconds
+    )
+    bot_app.engine = engine
+    await upgrade(engine)
+    assert app.job_queue is not None
+    # The sender and the wake-ups exist before the services, which are given the wake-ups.
     sender = OutboxSender(
         app.bot,
-        unit_of_work_factory(bot_app.engine),
+        unit_of_work_factory(engine),
         bot_app.clock,
         config=SenderConfig(
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             max_attempts=settings.outbox_max_attempts,
         ),
-        schedule_wake=lambda when: _schedule_wake(bot_app, when),
+        schedule_wake=lambda when: wakeups.sender_due(when),
     )
+    wakeups = Wakeups(sender, app.job_queue, bot_app.clock)
+    bot_app.sender, bot_app.wakeups = sender, wakeups
+    services = build_for(settings, engine, bot_app.clock, wakeups)
+    bot_app.services = services
+    added = await services.groups.seed(settings.working_groups)
+    if added:
+        log.info("created %d working groups", added)
     loop = asyncio.get_running_loop()
     sender.add_listener(
         ProgressReporter(
-            app.bot,
-            bot_app.services,
-            interval=settings.broadcast_progress_seconds,
-            time=loop.time,
+            app.bot, services, interval=settings.broadcast_progress_seconds, time=loop.time
         )
     )
-    notifier.target = sender
-    bot_app.sender = sender
-    assert app.job_queue is not None
-    # A safety net: rows added by another process, or leases that ran out.
-    app.job_queue.run_repeating(
-        _wake_job, interval=settings.outbox_poll_seconds, name="outbox-poll"
-    )
     sender.start()
-    # Once a day at the reminder time: the next reminder of every open task, and on Mondays
-    # the coordinator's summary of overdue tasks (both derived from the database).
-    app.job_queue.run_daily(
-        _tasks_daily, time=settings.task_reminder_time.replace(tzinfo=settings.tz), name="tasks"
+    bot_app.inbox = Inbox(
+        create_session_factory(engine),
+        app.bot,
+        bot_app.clock,
+        dispatch=app.update_queue.put,
+        lease=timedelta(seconds=settings.inbox_lease_seconds),
+        poll_seconds=settings.outbox_poll_seconds,
+        default_language=settings.default_language,
     )
-    # Votes close at their deadline: one job at the next deadline (re-armed whenever a vote
-    # opens or closes), a repeating check as a safety net (other processes, a moved clock),
-    # and a first check right away for deadlines that passed while the bot was down.
-    bot_app.services.voting.deadline_changed = lambda when: _schedule_close(bot_app, when)
-    app.job_queue.run_repeating(
-        _close_ballots, interval=settings.outbox_poll_seconds, name=BALLOTS_JOB
-    )
-    await _close_due_ballots(bot_app)
+    jobs.install(bot_app)
+    # Deadlines that passed while the bot was down close now; the job for the next is armed.
+    await jobs.close_due_ballots(bot_app)
     webhook = None
     if settings.mode == "webhook":
         assert settings.webhook_path_secret is not None
@@ -276,7 +332,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             accept=bot_app.accept_webhook_update,
         )
     http_app = build_http_app(
-        bot_app.services.meetings.feed,
+        services.meetings.feed,
         readiness=bot_app.readiness,
         metrics=bot_app.render_metrics,
         webhook=webhook,
@@ -288,58 +344,13 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     log.info("bot @%s ready", app.bot.username)
 
 
-def _schedule_wake(app: BotApplication, when: datetime) -> None:
-    """JobQueue wakes the sender when the next row falls due; it keeps no other state."""
-    if app.job_queue is None:
-        return
-    for job in app.job_queue.get_jobs_by_name(WAKE_JOB):
-        job.schedule_removal()
-    delay = max((when - app.clock.now()).total_seconds(), 0.0)
-    app.job_queue.run_once(_wake_job, when=delay, name=WAKE_JOB)
-
-
-def _schedule_close(app: BotApplication, when: datetime) -> None:
-    if app.job_queue is None:
-        return
-    for job in app.job_queue.get_jobs_by_name(BALLOTS_AT_DEADLINE_JOB):
-        if job.next_t is not None and job.next_t <= when:
-            return  # an earlier deadline is armed already; it re-arms for the next one
-        job.schedule_removal()
-    delay = max((when - app.clock.now()).total_seconds(), 0.0)
-    app.job_queue.run_once(_close_ballots, when=delay, name=BALLOTS_AT_DEADLINE_JOB)
-
-
-async def _close_ballots(context: ForumContext) -> None:
-    await _close_due_ballots(cast(BotApplication, context.application))
-
-
-async def _close_due_ballots(app: BotApplication) -> None:
-    """Close every vote whose deadline has passed, then arm the job for the next deadline."""
-    assert app.services is not None
-    voting = app.services.voting
-    closed = await voting.close_due()
-    if closed:
-        log.info("closed %d votes at their deadline", closed)
-    upcoming = await voting.next_deadline()
-    if upcoming is not None:
-        _schedule_close(app, upcoming)
-
-
-async def _tasks_daily(context: ForumContext) -> None:
-    await context.services.tasks.daily()
-
-
-async def _wake_job(context: ForumContext) -> None:
-    sender = cast(BotApplication, context.application).sender
-    if sender is not None:
-        sender.wake()
-
-
 async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
     bot_app = cast(BotApplication, app)
     if bot_app.http is not None:
         await bot_app.http.stop()
         bot_app.http = None
+    if bot_app.inbox is not None:
+        await bot_app.inbox.stop()
     if bot_app.sender is not None:
         await bot_app.sender.stop()
         bot_app.sender = None
@@ -347,144 +358,8 @@ async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     bot_app = cast(BotApplication, app)
+    bot_app.inbox = None
     if bot_app.engine is not None:
         await bot_app.engine.dispose()
         bot_app.engine = None
     bot_app.services = None
-
-
-@asynccontextmanager
-async def polling(app: BotApplication, *, poll_timeout: int = 10) -> AsyncIterator[BotApplication]:
-    """Run the bot with long polling in the current event loop until the block ends.
-
-    Stopping is graceful: polling ends first, the updates already fetched are handled to the
-    end (`Application.stop`), then the HTTP server and the outbox sender stop (unsent rows back
-    to pending) and the database is closed."""
-    await app.initialize()
-    try:
-        assert app.post_init is not None and app.post_stop is not None
-        assert app.updater is not None
-        try:
-            await app.post_init(app)
-            await app.updater.start_polling(
-                poll_interval=0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
-            )
-            await app.start()
-            yield app
-        finally:
-            if app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            await app.post_stop(app)  # also after a failed start: the server and the sender
-    finally:
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-
-
-def run_polling(app: BotApplication) -> None:
-    """`forumbot run`: long polling until SIGTERM or SIGINT, then a graceful stop."""
-    asyncio.run(_serve(app, polling(app, poll_timeout=30)))
-
-
-BaseUrl = Callable[[BotApplication], str]
-
-
-async def start_webhook(app: BotApplication, *, base_url: BaseUrl | None = None) -> str:
-    """Take updates at the webhook and tell Telegram where it is; returns the URL.
-
-    `base_url(app)` instead of PUBLIC_BASE_URL: for tests, whose server gets its port at start.
-    Updates Telegram kept while no bot ran are posted next; they are not dropped."""
-    settings = app.settings
-    public = base_url(app) if base_url is not None else settings.public_base_url
-    url = public.rstrip("/") + settings.webhook_path
-    assert settings.webhook_secret_token is not None
-    app.taking_webhook_updates = True
-    await app.bot.set_webhook(
-        url=url,
-        secret_token=settings.webhook_secret_token.get_secret_value(),
-        allowed_updates=ALLOWED_UPDATES,
-    )
-    log.info("webhook set: Telegram posts updates to %s", url)  # the path secret is redacted
-    return url
-
-
-@asynccontextmanager
-async def webhook_mode(
-    app: BotApplication, *, base_url: BaseUrl | None = None
-) -> AsyncIterator[BotApplication]:
-    """Run the bot in webhook mode in the current event loop until the block ends.
-
-    Stopping is graceful: the webhook first answers 503 (Telegram keeps those updates and posts
-    them again later), the updates already taken are handled to the end (`Application.stop`),
-    then the HTTP server and the outbox sender stop (unsent rows go back to pending) and the
-    database is closed."""
-    await app.initialize()
-    try:
-        assert app.post_init is not None and app.post_stop is not None
-        try:
-            await app.post_init(app)
-            await start_webhook(app, base_url=base_url)
-            await app.start()
-            yield app
-        finally:
-            app.close_webhook()
-            if app.running:
-                await app.stop()
-            await app.post_stop(app)  # also after a failed start: the server and the sender
-    finally:
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-
-
-def run_webhook(app: BotApplication) -> None:
-    """`forumbot run --webhook`: until SIGTERM or SIGINT, then a graceful stop."""
-    asyncio.run(_serve(app, webhook_mode(app)))
-
-
-def freeze_startup_objects() -> None:
-    """Once the bot runs: what it keeps for its lifetime (modules, the application, SQLAlchemy's
-    mappers and caches, about 150,000 objects) is left out of the garbage collector's full
-    collections from now on (`gc.freeze`), which then pause the event loop for a third of the
-    time (bench/scale.py: closing a vote for 10,000 members, longest pause 180 → 95 ms)."""
-    gc.collect()
-    gc.freeze()
-
-
-async def _serve(app: BotApplication, mode: AbstractAsyncContextManager[BotApplication]) -> None:
-    """Run `mode` until SIGTERM or SIGINT (in place of PTB's run_polling/run_webhook, whose
-    signal handling abandons a post_init still in progress, e.g. waiting for the database)."""
-    loop = asyncio.get_running_loop()
-    main = asyncio.current_task()
-    assert main is not None
-    stop = asyncio.Event()
-    phase = "starting"
-
-    def on_signal(signum: int) -> None:
-        nonlocal phase
-        if phase == "starting":  # e.g. still waiting for the database: give up at once
-            log.info("%s while starting: stopping", signal.Signals(signum).name)
-            phase = "stopping"
-            main.cancel()
-        elif phase == "running":
-            log.info("%s: stopping gracefully", signal.Signals(signum).name)
-            phase = "stopping"
-            stop.set()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, on_signal, signum)
-    try:
-        async with mode:
-            if phase == "starting":
-                phase = "running"
-                freeze_startup_objects()
-                await stop.wait()
-    except asyncio.CancelledError:
-        if phase != "stopping":
-            raise
-        main.uncancel()
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)

@@ -10,13 +10,14 @@ import sys
 
 from telegram import Bot
 
-from bot.app import build_application, open_services, run_polling, run_webhook
+from bot.app import build_application, open_services
 from bot.clock import SystemClock
 from bot.config import Settings, load_settings_or_exit
 from bot.database import DatabaseUnavailable, connect_database
 from bot.i18n import plain_text, translator
 from bot.logs import configure_logging, token_secrets
 from bot.parsing import parse_organisation_spec
+from bot.runner import run_polling, run_webhook
 from bot.services.actor import Actor, Profile
 from bot.services.errors import ServiceError
 from handlers.formatting import invite_link

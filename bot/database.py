@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine
@@ -21,6 +22,36 @@ FIRST_DELAY = 1.0
 MAX_DELAY = 30.0
 # What an unreachable, starting or not yet provisioned server looks like.
 UNREACHABLE = (OSError, TimeoutError, DBAPIError)
+
+
+# Words of an OperationalError that says the database cannot be reached or is busy now (SQLite
+# and PostgreSQL), as opposed to one about the statement ("no such table").
+_OUTAGE_WORDS = (
+    "database is locked",
+    "unable to open database",
+    "disk i/o error",
+    "connection",
+    "could not connect",
+    "server closed",
+    "terminating",
+    "the database system is",
+)
+
+
+def is_outage(error: BaseException) -> bool:
+    """The database cannot be reached or is busy (worth trying again later), as opposed to a
+    statement it refused (a bug, or a constraint)."""
+    if isinstance(error, PoolTimeout | InterfaceError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error.orig, ConnectionError | OSError | TimeoutError):
+            return True
+        return isinstance(error, OperationalError) and any(
+            word in str(error.orig).lower() for word in _OUTAGE_WORDS
+        )
+    return isinstance(error, ConnectionError | OSError)
 
 
 class DatabaseUnavailable(Exception):

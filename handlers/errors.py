@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.i18n import translator
 from bot.services.membership import language_from
@@ -14,8 +14,17 @@ from handlers.context import ForumContext
 log = logging.getLogger(__name__)
 
 
+# Telegram's answer when a button press is answered a second time, or too late (a press
+# handled again after a restart, or once the database was back): what the press changed is
+# stored and its message edited; only the little confirmation under the button is missing.
+_QUERY_GONE = "query is too old"
+
+
 async def on_error(update: object, context: ForumContext) -> None:
     summary = _describe(update)
+    if isinstance(context.error, BadRequest) and _QUERY_GONE in context.error.message.lower():
+        log.info("%s: the press could not be answered any more (%s)", summary, context.error)
+        return
     log.error("error while handling %s", summary, exc_info=context.error)
     if not isinstance(update, Update):
         return

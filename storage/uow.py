@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.inbox import InboxRepository, mark_current_update
 from storage.repositories import (
     BallotRepository,
     BroadcastRepository,
@@ -38,6 +40,7 @@ class SqlUnitOfWork:
     tasks: TaskRepository
     proposals: ProposalRepository
     ballots: BallotRepository
+    inbox: InboxRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -58,6 +61,7 @@ class SqlUnitOfWork:
         self.tasks = TaskRepository(session)
         self.proposals = ProposalRepository(session)
         self.ballots = BallotRepository(session)
+        self.inbox = InboxRepository(session)
         return self
 
     async def __aexit__(
@@ -77,5 +81,14 @@ class SqlUnitOfWork:
         assert self._session is not None, "unit of work used outside `async with`"
         return self._session
 
-    async def commit(self) -> None:
+    async def commit(self, *, completes_update: bool = True) -> None:
+        """Make the work durable. While an update from Telegram is handled, the same
+        transaction marks it done (`storage.inbox`), so a restart neither loses nor repeats
+        what it changed; `completes_update=False` for bookkeeping that may be repeated (the
+        member's name refreshed from their profile) before the update's own work."""
+        scope = None
+        if completes_update:
+            scope = await mark_current_update(self.session, datetime.now(UTC))
         await self.session.commit()
+        if scope is not None:
+            scope.marked = True

@@ -92,7 +92,8 @@ class MembershipService:
                     member.first_name, member.last_name, member.username = current
                     changed = True
                 if changed:
-                    await uow.commit()
+                    # Bookkeeping, not what the update asks for: it does not complete it.
+                    await uow.commit(completes_update=False)
         language = (
             settings.language
             if settings is not None

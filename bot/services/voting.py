@@ -99,7 +99,6 @@ class VotingService:
         reminder_before: timedelta,
         coordinator_ids: frozenset[int],
         default_language: str,
-        deadline_changed: Callable[[datetime], None] | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -112,7 +111,6 @@ class VotingService:
         self._reminder_before = reminder_before
         self._coordinators = coordinator_ids
         self._language = default_language
-        self.deadline_changed = deadline_changed
 
     # --- opening -------------------------------------------------------------------------
 
@@ -141,8 +139,7 @@ class VotingService:
             await self._send_ballots(uow, ballot, topic, members, voted=set())
             await uow.commit()
         self._notifier.outbox_changed()
-        if self.deadline_changed is not None:
-            self.deadline_changed(deadline)
+        self._notifier.vote_deadline(deadline)
         return BallotView(ballot, topic, None, 0, len(members), None, [])
 
     async def welcome(self, member: Member) -> int:

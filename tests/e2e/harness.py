@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 from telegram import Update
 
-from bot.app import BotApplication, build_application, polling, webhook_mode
+from bot.app import BotApplication, build_application
 from bot.config import Settings
 from bot.delivery.ratelimit import TelegramLimiter
+from bot.runner import polling, webhook_mode
 from bot.services.actor import Actor, Profile
 from bot.services.container import Services
 from storage.db import create_session_factory

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import col
 
-from storage.models import OutboxMessage, OutboxState
+from storage.models import OutboxMessage, OutboxState, Proposal
 from tests.conftest import postgres_base_url
 from tests.e2e.fuzz_support import texts_of
 from tests.e2e.harness import COORDINATOR, Harness
@@ -51,7 +51,10 @@ def clean(calls: list[RecordedCall]) -> list[str]:
     return texts
 
 
-async def test_lost_database_apology_recovery_and_no_outbox_row_lost(
+WAITING = "Ihre Nachricht ist angekommen."
+
+
+async def test_updates_during_an_outage_wait_for_the_database_and_no_outbox_row_is_lost(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     anna = bot.user("Anna")
@@ -68,18 +71,33 @@ async def test_lost_database_apology_recovery_and_no_outbox_row_lost(
     mark = bot.emu.mark()
     await bot.press_and_wait(COORDINATOR, message, "bc:send:1")
     await bot.emu.wait_for(chat_id=anna.id, method="sendMessage", after=mark, failed=True)
+    mark = bot.emu.mark()
     with database_down(bot), caplog.at_level(logging.ERROR):
-        # The person asking gets the apology, without any technical detail.
-        assert clean(await bot.exchange(anna, "/hilfe")) == [APOLOGY]
-        assert clean(await bot.exchange(COORDINATOR, "/termine")) == [APOLOGY]
+        help_update = bot.emu.send_message(anna, "/hilfe")
+        meetings_update = bot.emu.send_message(COORDINATOR, "/termine")
+        # Both people are told once that their message arrived and will be handled; it is
+        # not confirmed to Telegram while it cannot be stored.
+        for chat in (anna.id, COORDINATOR.id):
+            await bot.emu.wait_for(chat_id=chat, text_contains=WAITING, after=mark)
+        pending = {u["update_id"] for u in bot.emu.pending_updates}
+        assert {help_update["update_id"], meetings_update["update_id"]} <= pending
         # The send fails (502 after the hang); its outcome cannot be recorded; the sender
         # logs it and goes on waiting instead of dying.
         await bot.settle()
         assert bot.app.sender is not None and bot.app.sender._task is not None
         assert not bot.app.sender._task.done()
     assert any("outbox" in r.getMessage() for r in caplog.records if r.name.startswith("bot."))
-    # The database is back: the next update works as before.
-    assert "Ihre Befehle" in clean(await bot.exchange(anna, "/hilfe"))[0]
+    # The database is back: what was said meanwhile is handled, once, without an apology.
+    await bot.handled.wait(help_update["update_id"])
+    await bot.handled.wait(meetings_update["update_id"])
+    to_anna = clean([c for c in bot.emu.calls[mark:] if c.ok and c.chat_id == anna.id])
+    assert len(to_anna) == 2 and to_anna[0].startswith(WAITING), to_anna
+    assert "Ihre Befehle" in to_anna[1]
+    to_coordinator = clean(
+        [c for c in bot.emu.calls[mark:] if c.ok and c.chat_id == COORDINATOR.id]
+    )
+    assert len(to_coordinator) == 2 and to_coordinator[0].startswith(WAITING), to_coordinator
+    assert APOLOGY not in to_anna + to_coordinator
     # The row claimed before the outage is still there; once its lease has run out it is
     # claimed again and delivered.
     broadcast_row = select(OutboxMessage).where(col(OutboxMessage.broadcast_id) == 1)
@@ -92,6 +110,42 @@ async def test_lost_database_apology_recovery_and_no_outbox_row_lost(
     assert row.state is OutboxState.SENT
     delivered = [t for t in texts_of(bot.emu.sent(chat_id=anna.id)) if "fällt aus" in t]
     assert len(delivered) == 1
+
+
+async def test_an_update_whose_handling_meets_an_outage_is_handled_again_once_it_is_back(
+    bot: Harness,
+) -> None:
+    """Stored before the database went away, then handling it fails: it is handled again
+    (it changed nothing), the person is told once to wait, and gets one answer, no apology."""
+    anna = bot.user("Anna")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    await bot.settle()
+    assert bot.app.engine is not None
+    engine = bot.app.engine.sync_engine
+    refused: list[str] = []
+
+    def refuse_all_but_the_inbox(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "inbox_update" not in statement:
+            refused.append(statement)
+            raise OperationalError("(simulated)", {}, ConnectionRefusedError("database away"))
+
+    mark = bot.emu.mark()
+    event.listen(engine, "before_cursor_execute", refuse_all_but_the_inbox)
+    try:
+        update = bot.emu.send_message(anna, "/vorschlag Radweg nach Zöllnitz | Lückenschluss")
+        await bot.emu.wait_for(chat_id=anna.id, text_contains=WAITING, after=mark)
+        # Stored, so confirmed to Telegram; not handled yet.
+        assert update["update_id"] not in {u["update_id"] for u in bot.emu.pending_updates}
+        assert refused
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse_all_but_the_inbox)
+    await bot.handled.wait(update["update_id"])
+    to_anna = clean([c for c in bot.emu.calls[mark:] if c.ok and c.chat_id == anna.id])
+    assert len(to_anna) == 2 and to_anna[0].startswith(WAITING), to_anna
+    assert "Themenvorschlag" in to_anna[1] and "Radweg nach Zöllnitz" in to_anna[1]
+    async with bot.uow() as uow:
+        titles = (await uow.session.execute(select(col(Proposal.title)))).scalars().all()
+    assert titles == ["Radweg nach Zöllnitz"]
 
 
 @pytest.mark.postgres_only

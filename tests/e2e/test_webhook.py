@@ -164,3 +164,31 @@ async def test_stopping_finishes_the_update_in_hand_and_leaves_new_ones_to_teleg
         reply = await emulator.wait_for(chat_id=bert.id)
         assert "Nachbarschaftsforum" in (reply.text or "")
     assert emulator.pending_updates == []
+
+
+async def test_the_same_update_posted_twice_is_handled_once(
+    emulator: BotApiEmulator, database_url: str
+) -> None:
+    """Telegram posts an update again when it did not see our 200 (a lost answer, a proxy
+    timeout): the inbox stores it once and the bot answers once."""
+    async with running_bot(emulator, database_url, webhook=True) as bot:
+        erika = FakeUser(id=7777, first_name="Erika")
+        update = forged_start(erika, "/start", update_id=900_010)
+        mark = emulator.mark()
+        async with httpx.AsyncClient() as client:
+            first = await client.post(
+                webhook_url(bot), json=update, headers={HEADER: WEBHOOK_SECRET_TOKEN}
+            )
+            await bot.handled.wait(900_010)
+            second = await client.post(
+                webhook_url(bot), json=update, headers={HEADER: WEBHOOK_SECRET_TOKEN}
+            )
+        assert first.status_code == second.status_code == 200
+        # A later update of Erika's is answered only after the duplicate would have been.
+        later = forged_start(erika, "/start", update_id=900_011)
+        async with httpx.AsyncClient() as client:
+            await client.post(webhook_url(bot), json=later, headers={HEADER: WEBHOOK_SECRET_TOKEN})
+        await bot.handled.wait(900_011)
+        answers = [c for c in emulator.calls[mark:] if c.ok and c.chat_id == erika.id]
+        assert len(answers) == 2  # one for each distinct update
+        assert bot.app.inbox is not None and bot.app.inbox.duplicates == 1

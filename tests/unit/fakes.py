@@ -296,5 +296,5 @@ class FakeUnitOfWork:
     ) -> None:
         return None
 
-    async def commit(self) -> None:
+    async def commit(self, *, completes_update: bool = True) -> None:
         self.commits += 1
