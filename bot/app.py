@@ -55,6 +55,10 @@ CONNECTIONS = 32
 OUTAGE = "outage"
 
 
+class CannotListen(Exception):
+    """The HTTP server cannot listen where HTTP_HOST and HTTP_PORT say (the message says so)."""
+
+
 class BotApplication(ForumApplication):
     """The Application plus the resources it owns between post_init and post_shutdown."""
 
@@ -338,7 +342,14 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         webhook=webhook,
     )
     bot_app.http = HttpServer(http_app, settings.http_host, settings.http_port)
-    await bot_app.http.start()
+    try:
+        await bot_app.http.start()
+    except OSError as error:
+        bot_app.http = None
+        raise CannotListen(
+            f"HTTP_PORT {settings.http_port} on HTTP_HOST {settings.http_host} cannot be used: "
+            f"{error.strerror or error}"
+        ) from None
     log.info("HTTP server on %s:%d", settings.http_host, bot_app.http.port)
     await set_command_menus(app.bot, settings.coordinator_ids, settings.default_language)
     log.info("bot @%s ready", app.bot.username)

@@ -9,15 +9,16 @@ import os
 import sys
 
 from telegram import Bot
+from telegram.error import InvalidToken, NetworkError
 
-from bot.app import build_application, open_services
+from bot.app import CannotListen, build_application, open_services
 from bot.clock import SystemClock
 from bot.config import Settings, load_settings_or_exit
-from bot.database import DatabaseUnavailable, connect_database
+from bot.database import DatabaseUnavailable, connect_database, describe_error
 from bot.i18n import plain_text, translator
 from bot.logs import configure_logging, token_secrets
 from bot.parsing import parse_organisation_spec
-from bot.runner import run_polling, run_webhook
+from bot.runner import TelegramUnreachable, TokenRejected, run_polling, run_webhook
 from bot.services.actor import Actor, Profile
 from bot.services.errors import ServiceError
 from handlers.formatting import invite_link
@@ -70,10 +71,20 @@ def main(argv: list[str] | None = None) -> int:
             print("database is up to date")
             return 0
         if args.command == "invite":
-            return asyncio.run(_invite(settings, args.organisation))
+            try:
+                return asyncio.run(_invite(settings, args.organisation))
+            except NoBotUsername as error:
+                print(error, file=sys.stderr)
+                return 2
     except DatabaseUnavailable as error:
         logging.getLogger("bot").error("%s", error, extra={"event": "database_unavailable"})
         return 1
+    except TelegramUnreachable as error:
+        logging.getLogger("bot").error("%s", error, extra={"event": "telegram_unreachable"})
+        return 1
+    except (TokenRejected, CannotListen) as error:
+        print(error, file=sys.stderr)  # a setting to correct: one line, as for the others
+        return 2
     return 2  # pragma: no cover - argparse refuses other commands
 
 
@@ -87,7 +98,12 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
+class NoBotUsername(Exception):
+    """`forumbot invite` could not learn the bot's username (the message says what to do)."""
+
+
 async def _bot_username(settings: Settings) -> str:
+    """BOT_USERNAME, or else asked from Telegram."""
     if settings.bot_username:
         return settings.bot_username.removeprefix("@")
     bot = Bot(
@@ -95,8 +111,16 @@ async def _bot_username(settings: Settings) -> str:
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_api_base_file_url,
     )
-    async with bot:
-        return bot.username
+    try:
+        async with bot:
+            return bot.username
+    except InvalidToken:
+        raise TokenRejected("BOT_TOKEN was rejected by Telegram") from None
+    except (NetworkError, OSError) as error:
+        raise NoBotUsername(
+            f"could not ask Telegram for the bot's username ({describe_error(error)}); "
+            "set BOT_USERNAME (e.g. BOT_USERNAME=jena_forum_bot) and try again"
+        ) from None
 
 
 async def _invite(settings: Settings, text: str) -> int:

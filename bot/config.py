@@ -9,6 +9,7 @@ import re
 import sys
 from datetime import time, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -64,6 +65,7 @@ class Settings(BaseSettings):
     webhook_path_secret: SecretStr | None = None
     webhook_secret_token: SecretStr | None = None
     database_wait_seconds: float = Field(default=300.0, ge=0)
+    telegram_wait_seconds: float = Field(default=300.0, ge=0)
     # Updates handled at once (of different people; one person's updates stay in order).
     update_concurrency: int = Field(default=8, ge=1, le=256)
     # How long updates a process has taken stay its own without a sign of life (it renews
@@ -257,5 +259,8 @@ def load_settings_or_exit(**overrides: object) -> Settings:
     try:
         return load_settings(**overrides)
     except ConfigError as error:
-        print(error, file=sys.stderr)
+        message = str(error)
+        if "BOT_TOKEN is required" in message and not Path(".env").exists():
+            message += " (no .env here: cp .env.example .env, then set BOT_TOKEN in it)"
+        print(message, file=sys.stderr)
         raise SystemExit(2) from None

@@ -16,13 +16,60 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.app import ALLOWED_UPDATES, BotApplication
-from bot.database import describe_error, is_outage
+from bot.database import backoff_delays, describe_error, is_outage
 from bot.delivery.ratelimit import retry_after_seconds
 from bot.inbox import retry_delays
 
 log = logging.getLogger(__name__)
 
 BaseUrl = Callable[[BotApplication], str]
+FIRST_DELAY = 1.0
+MAX_DELAY = 30.0
+
+
+class TokenRejected(Exception):
+    """Telegram refused BOT_TOKEN (the message never holds the token)."""
+
+
+class TelegramUnreachable(Exception):
+    """Telegram could not be reached within TELEGRAM_WAIT_SECONDS; the message says why."""
+
+
+async def wait_for_telegram(app: BotApplication, wait_seconds: float) -> None:
+    """`getMe`, tried again with backoff (1, 2, 4 … 30 s, one log line each) for about
+    `wait_seconds` (0: forever), as for the database."""
+    planned = backoff_delays(wait_seconds)
+    attempt, waited, delay = 0, 0.0, FIRST_DELAY
+    while True:
+        attempt += 1
+        try:
+            await app.bot.initialize()
+        except InvalidToken:
+            raise TokenRejected("BOT_TOKEN was rejected by Telegram") from None
+        except (NetworkError, OSError) as error:  # TimedOut is a NetworkError
+            reason = describe_error(error)
+        else:
+            if attempt > 1:
+                log.info("Telegram reachable after %d attempts", attempt)
+            return
+        if planned is not None:
+            if attempt > len(planned):
+                raise TelegramUnreachable(
+                    f"Telegram not reachable after {attempt} attempts in {waited:g} s "
+                    f"({reason}); giving up (TELEGRAM_WAIT_SECONDS={wait_seconds:g})"
+                ) from None
+            delay = planned[attempt - 1]
+        log.warning(
+            "Telegram not reachable (%s); attempt %d, trying again in %g s",
+            reason,
+            attempt,
+            delay,
+            extra={"event": "telegram_wait", "attempt": attempt, "retry_in": delay},
+        )
+        await asyncio.sleep(delay)
+        waited += delay
+        if planned is None:
+            delay = min(delay * 2, MAX_DELAY)
 
 
 class Poller:
@@ -37,6 +84,7 @@ class Poller:
         self._timeout = timeout
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._failing = False  # getUpdates failed: say so once it works again
 
     async def start(self) -> None:
         # Polling and a webhook exclude each other at Telegram: take the webhook down (its
@@ -63,7 +111,7 @@ class Poller:
                 await self._pause(retry_after_seconds(error))
                 continue
             except InvalidToken:
-                log.critical("Telegram refused the bot token; polling stops")
+                log.critical("BOT_TOKEN was rejected by Telegram; polling stops")
                 return
             except Conflict as error:
                 delay = next(delays)
@@ -72,11 +120,15 @@ class Poller:
                 continue
             except NetworkError as error:
                 delay = next(delays)
-                log.warning("getUpdates failed (%s); again in %g s", error, delay)
+                self._failing = True
+                log.warning("Telegram not reachable (%s); trying again in %g s", error, delay)
                 await self._pause(delay)
                 continue
             if updates is None:
                 return  # stopping
+            if self._failing:
+                self._failing = False
+                log.info("Telegram reachable again")
             delays = retry_delays()
             if not updates:
                 continue
@@ -150,6 +202,11 @@ async def _running(
     updates (`stop_taking`), the updates taken are handled to the end (`Application.stop`),
     then the HTTP server, the inbox (what is not handled goes back for the next start) and the
     outbox sender (unsent rows back to pending) stop, and the database is closed."""
+    try:
+        await wait_for_telegram(app, app.settings.telegram_wait_seconds)
+    except BaseException:
+        await app.bot.shutdown()  # the HTTP clients it opened
+        raise
     await app.initialize()
     try:
         assert app.post_init is not None and app.post_stop is not None

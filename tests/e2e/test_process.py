@@ -84,7 +84,11 @@ async def test_a_missing_token_ends_with_one_line_and_status_2(tmp_path: Path) -
     env = {key: value for key, value in os.environ.items() if key != "BOT_TOKEN"}
     status, stdout, stderr = await run_forumbot("run", env=env, cwd=tmp_path)
     assert status == 2
-    assert stderr.splitlines() == ["configuration error: BOT_TOKEN is required but not set"]
+    # No .env in this folder: the line says how to make one.
+    assert stderr.splitlines() == [
+        "configuration error: BOT_TOKEN is required but not set"
+        " (no .env here: cp .env.example .env, then set BOT_TOKEN in it)"
+    ]
     assert stdout == ""
 
 
@@ -214,3 +218,98 @@ async def test_sigterm_while_waiting_for_the_database_stops_at_once(
     log = "".join(seen) + rest.decode()
     assert process.returncode == 0, log
     assert "Traceback" not in log
+
+
+async def test_telegram_unreachable_at_start_is_retried_then_reported_in_one_line(
+    tmp_path: Path,
+) -> None:
+    env = dict(
+        os.environ,
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{free_port()}/bot",
+        TELEGRAM_WAIT_SECONDS="1",
+        HTTP_PORT="0",
+    )
+    status, stdout, stderr = await run_forumbot("run", env=env, cwd=tmp_path)
+    assert status == 1, stderr
+    assert "Traceback" not in stderr and stdout == ""
+    lines = stderr.splitlines()
+    waits = [line for line in lines if "Telegram not reachable (" in line]
+    assert len(waits) == 1 and "attempt 1, trying again in 1 s" in waits[0], lines
+    assert "ERROR bot: Telegram not reachable after 2 attempts in 1 s" in lines[-1]
+    assert "giving up (TELEGRAM_WAIT_SECONDS=1)" in lines[-1]
+    assert len(lines) == 2, lines
+    assert TOKEN.partition(":")[2] not in stderr
+
+
+async def test_telegram_lost_while_running_one_line_per_retry_and_one_when_back(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path
+) -> None:
+    env = environment(emulator, database_url)
+    emulator.fail_next(3, "500", method="getUpdates")  # the first three polls fail
+    process = await start_forumbot("run", env=env, cwd=tmp_path)
+    try:
+        erika = FakeUser(id=777, first_name="Erika")
+        emulator.send_message(erika, "/start")
+        answer = await emulator.wait_for(chat_id=777, timeout=60)
+        assert "Nachbarschaftsforum" in (answer.text or "")
+    finally:
+        process.terminate()
+        _, raw = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = raw.decode()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
+    lost = [line for line in log.splitlines() if "Telegram not reachable" in line]
+    assert len(lost) == 3, log
+    assert sum("Telegram reachable again" in line for line in log.splitlines()) == 1
+
+
+async def test_a_token_telegram_rejects_ends_with_one_line_without_the_token(
+    database_url: str, tmp_path: Path
+) -> None:
+    wrong = "654321:WRONG-token-never-printed"
+    # An emulator of its own: the wrong token is the point here, not a violation to report.
+    async with BotApiEmulator() as emulator:
+        env = environment(emulator, database_url)
+        env["BOT_TOKEN"] = wrong
+        for command in (["run"], ["invite", "Gemeinde Zöllnitz"]):
+            status, stdout, stderr = await run_forumbot(*command, env=env, cwd=tmp_path)
+            assert status == 2, stderr
+            assert stderr.splitlines() == ["BOT_TOKEN was rejected by Telegram"], stderr
+            assert "WRONG-token" not in stdout + stderr
+        assert [v.split(":")[0] for v in emulator.violations] == ["getMe", "getMe"]
+
+
+async def test_http_port_in_use_ends_with_one_line_naming_it(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = int(taken.getsockname()[1])
+        env = environment(emulator, database_url)
+        env.update(HTTP_PORT=str(port), LOG_LEVEL="WARNING")
+        status, _, stderr = await run_forumbot("run", env=env, cwd=tmp_path)
+    assert status == 2, stderr
+    assert stderr.splitlines() == [
+        f"HTTP_PORT {port} on HTTP_HOST 127.0.0.1 cannot be used: Address already in use"
+    ], stderr
+
+
+async def test_invite_without_bot_username_and_without_telegram_says_what_to_set(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = dict(
+        os.environ,
+        BOT_TOKEN=TOKEN,
+        DATABASE_URL=database_url,
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{free_port()}/bot",
+    )
+    env.pop("BOT_USERNAME", None)
+    status, stdout, stderr = await run_forumbot(
+        "invite", "Gemeinde Zöllnitz", env=env, cwd=tmp_path
+    )
+    assert status == 2, stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and "set BOT_USERNAME" in lines[0], lines
+    assert "Traceback" not in stderr and stdout == ""
