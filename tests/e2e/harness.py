@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 from telegram import Update
@@ -20,9 +21,11 @@ from bot.runner import polling, webhook_mode
 from bot.services.actor import Actor, Profile
 from bot.services.container import Services
 from storage.db import create_session_factory
+from storage.inbox import current_update
 from storage.models import Member, Organisation, OrganisationKind
 from storage.uow import SqlUnitOfWork
 from tests.emulator import BotApiEmulator, FakeUser, RecordedCall
+from tests.emulator.server import CAUSE_HEADER
 from tests.support import COORDINATOR_ID, FakeClock, make_settings
 
 COORDINATOR = FakeUser(
@@ -49,6 +52,21 @@ class HandledUpdates:
     async def wait(self, update_id: int, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(lambda: update_id in self._done)
+
+
+def tag_requests(app: BotApplication) -> None:
+    """Every Bot API request the bot makes while handling an update carries that update's id
+    (a header the emulator records as `RecordedCall.caused_by`), so a test can tell the answer
+    to its update from an outbox message that happens to go to the same chat meanwhile."""
+
+    async def tag(request: httpx.Request) -> None:
+        scope = current_update.get()
+        if scope is not None:
+            request.headers[CAUSE_HEADER] = str(scope.update_id)
+
+    for http in app.bot._request:  # PTB builds the clients; the test adds a hook
+        client = http._client
+        client.event_hooks["request"] = [*client.event_hooks["request"], tag]
 
 
 def track_handled(app: BotApplication) -> HandledUpdates:
@@ -167,11 +185,15 @@ class Harness:
         await self.settle()
 
     async def send(self, user: FakeUser, text: str, **kwargs: Any) -> RecordedCall:
-        """Send `text` as `user` and return the bot's first answer in that chat."""
+        """Send `text` as `user` and return the bot's first answer to it in that chat: made
+        while handling this update (not an outbox message to the same chat meanwhile)."""
         chat_id = kwargs.get("chat_id", user.id)
         mark = self.emu.mark()
-        self.emu.send_message(user, text, **kwargs)
-        return await self.emu.wait_for(chat_id=chat_id, after=mark)
+        update_id = self.emu.send_message(user, text, **kwargs)["update_id"]
+        return await self.emu.wait_for(
+            lambda call: call.ok and call.chat_id == chat_id and call.caused_by == update_id,
+            after=mark,
+        )
 
     async def press(self, user: FakeUser, message: dict[str, Any], data: str) -> RecordedCall:
         """Press a button as `user`; return the bot's answerCallbackQuery."""
@@ -181,6 +203,25 @@ class Harness:
             lambda call: (
                 call.method == "answerCallbackQuery"
                 and call.params.get("callback_query_id") == query_id
+            ),
+            after=mark,
+        )
+
+    async def press_for_message(
+        self, user: FakeUser, message: dict[str, Any], data: str
+    ) -> RecordedCall:
+        """Press a button as `user`; return the message the bot sends in that chat in answer
+        to this press (not an outbox message to the same chat meanwhile)."""
+        mark = self.emu.mark()
+        self.emu.press_button(user, message, data)
+        update_id = self.emu.api.updates.last_update_id
+        chat_id = message["chat"]["id"]
+        return await self.emu.wait_for(
+            lambda call: (
+                call.ok
+                and call.method == "sendMessage"
+                and call.chat_id == chat_id
+                and call.caused_by == update_id
             ),
             after=mark,
         )
@@ -219,7 +260,12 @@ class Harness:
         code = link.partition("?start=")[2]
         mark = self.emu.mark()
         update = self.emu.send_message(user, f"/start {code}")
-        welcome = await self.emu.wait_for(chat_id=user.id, after=mark)
+        welcome = await self.emu.wait_for(
+            lambda call: (
+                call.ok and call.chat_id == user.id and call.caused_by == update["update_id"]
+            ),
+            after=mark,
+        )
         await self.handled.wait(update["update_id"])
         return welcome
 
@@ -273,6 +319,7 @@ async def running_bot(
         else None
     )
     app = build_application(settings, clock=clock, limiter=limiter)
+    tag_requests(app)
     handled = track_handled(app)
     running = (
         webhook_mode(app, base_url=local_base_url) if webhook else polling(app, poll_timeout=1)

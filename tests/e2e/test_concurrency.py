@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, TypeHandler, filters
 
 from handlers.context import ForumContext
+from storage.models import OutboxMessage
 from tests.e2e.harness import Harness
 
 
@@ -55,3 +56,44 @@ async def test_a_slow_update_holds_up_only_its_own_sender(bot: Harness) -> None:
     )
     assert second.text != "langsam fertig"
     assert started == [("Anna", "langsam"), ("Bob", "/hilfe"), ("Anna", "/hilfe")]
+
+
+async def test_an_answer_is_matched_to_its_update_not_to_the_next_message_in_that_chat(
+    bot: Harness,
+) -> None:
+    """The harness's `send` returns the answer to the update it sent, even when an outbox
+    message to the same chat (a notice, a reminder) arrives first (issue 13, item 22)."""
+    anna = bot.user("Anna")
+    release = asyncio.Event()
+    slow_running = asyncio.Event()
+
+    async def slow(update: Update, _: ForumContext) -> None:
+        slow_running.set()
+        await release.wait()
+        assert update.effective_chat is not None
+        await update.effective_chat.send_message("Antwort auf langsam")
+        raise ApplicationHandlerStop
+
+    bot.app.add_handler(MessageHandler(filters.Regex("^langsam$"), slow), group=-1)
+    answer = asyncio.create_task(bot.send(anna, "langsam"))
+    await asyncio.wait_for(slow_running.wait(), 10)
+    now = bot.clock.now()
+    async with bot.uow() as uow:
+        await uow.outbox.enqueue(
+            [
+                OutboxMessage(
+                    dedup_key="test:notice",
+                    kind="test",
+                    chat_id=anna.id,
+                    text="Eine Mitteilung dazwischen",
+                    due_at=now,
+                    created_at=now,
+                )
+            ]
+        )
+        await uow.commit()
+    assert bot.app.sender is not None
+    bot.app.sender.wake()
+    await bot.emu.wait_for(chat_id=anna.id, text_contains="Eine Mitteilung dazwischen")
+    release.set()
+    assert (await answer).text == "Antwort auf langsam"

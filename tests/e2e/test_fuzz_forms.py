@@ -64,9 +64,8 @@ async def forum(emulator: BotApiEmulator, database_url: str) -> AsyncIterator[Fo
         for title in ("Radweg", "Bürgerbus"):
             answer = await bot.send(member, f"/vorschlag {title} | Beschreibung")
             assert "#" in (answer.text or ""), answer.text
-        # The coordinator's notices of the two proposals first: then the next message to the
-        # coordinator is the answer to the command.
-        await bot.settle()
+        # The coordinator also gets the notices of the two proposals meanwhile (asynchronous,
+        # through the outbox): `send` returns the answer to this command, not one of those.
         answer = await bot.send(COORDINATOR, "/abstimmungstarten 1")
         assert "#1" in (answer.text or ""), answer.text
         await bot.settle()

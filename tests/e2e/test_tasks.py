@@ -227,9 +227,7 @@ async def test_guided_creation(bot: Harness) -> None:
             for row in message["reply_markup"]["inline_keyboard"]
             for b in row
         }
-        mark = bot.emu.mark()
-        await bot.press(COORDINATOR, message, buttons[label])
-        call = await bot.emu.wait_for(chat_id=COORDINATOR_ID, method="sendMessage", after=mark)
+        call = await bot.press_for_message(COORDINATOR, message, buttons[label])
         return call.text or ""
 
     assert "Schritt 1 von 4" in await say("/neueaufgabe")
@@ -284,9 +282,7 @@ async def test_the_kommentar_button_takes_the_next_message_as_the_comment(bot: H
         for row in message["reply_markup"]["inline_keyboard"]
         for b in row
     }
-    mark = bot.emu.mark()
-    await bot.press(anna, message, buttons["💬 #1 Kommentar"])
-    ask = await bot.emu.wait_for(chat_id=anna.id, after=mark, method="sendMessage")
+    ask = await bot.press_for_message(anna, message, buttons["💬 #1 Kommentar"])
     assert "Kommentar zu Aufgabe #1" in (ask.text or "")
     answer = await bot.send(anna, "Entwurf liegt vor, Abstimmung im Bauamt läuft")
     assert answer.text == "Ihr Kommentar zu Aufgabe #1 ist gespeichert und weitergegeben."

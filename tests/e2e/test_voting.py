@@ -119,10 +119,9 @@ async def press_for_reply(
     bot: Harness, user: FakeUser, message: dict[str, Any], label: str
 ) -> dict[str, Any]:
     """Press the button labelled `label`; return the message the bot sends in answer."""
-    mark = bot.emu.mark()
-    await bot.press(user, message, buttons(message)[label])
-    await bot.emu.wait_for(chat_id=user.id, after=mark, method="sendMessage")
-    return bot.emu.last_message(user.id, from_bot=True)
+    call = await bot.press_for_message(user, message, buttons(message)[label])
+    sent: dict[str, Any] = call.response["result"]
+    return sent
 
 
 async def vote(bot: Harness, user: FakeUser, label: str) -> dict[str, Any]:

@@ -59,6 +59,9 @@ class RecordedCall:
     """File parts that are not parameters themselves but referenced as ``attach://<name>``."""
     at: float = field(default_factory=time.perf_counter)
     """When the emulator answered (``time.perf_counter()``), for latency measurements."""
+    caused_by: int | None = None
+    """The update the bot was handling when it made this call, if its request said so (the
+    ``X-Test-Update-Id`` header the e2e harness adds): answers are matched to their update."""
 
     @property
     def chat_id(self) -> int | str | None:

@@ -25,6 +25,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Callable, Generator
+from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -57,6 +58,11 @@ logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 POLL_HISTORY = 1000
+
+
+# The update a request was made for (see RecordedCall.caused_by), per request being handled.
+CAUSE_HEADER = "X-Test-Update-Id"
+_CAUSE: ContextVar[int | None] = ContextVar("emulator_cause", default=None)
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -252,6 +258,8 @@ class BotApiEmulator:
 
     async def _handle(self, request: Request) -> Response:
         """Authenticate, decode, validate, inject faults, run the method, record the call."""
+        cause = request.headers.get(CAUSE_HEADER, "")
+        _CAUSE.set(int(cause) if cause.isdigit() else None)
         # Telegram counts a message against its limits when it arrives, not after our parsing.
         received_at = time.monotonic()
         method_name: str = request.path_params["method"]
@@ -308,7 +316,9 @@ class BotApiEmulator:
     ) -> Response:
         """Record the call and build Telegram's answer."""
         body = error.to_response() if error is not None else {"ok": True, "result": result}
-        call = RecordedCall(method, params, body, error is None, attachments or {})
+        call = RecordedCall(
+            method, params, body, error is None, attachments or {}, caused_by=_CAUSE.get()
+        )
         self._record(call)
         if error is not None:
             self.violations.extend(f"{method}: {violation}" for violation in error.violations)
