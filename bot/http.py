@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import socket
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from telegram import Update
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # An update is a few kilobytes; a message with a long text and entities stays far below this.
 MAX_UPDATE_BYTES = 1024 * 1024
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# Telegram's updates nest a dozen levels at most (update, callback query, message, reply, …).
+MAX_UPDATE_DEPTH = 32
+# After JSON decoding a surrogate code point can only be a lone half of a pair: no text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -97,11 +103,8 @@ def build_http_app(
         body = await _read_limited(request, MAX_UPDATE_BYTES)
         if body is None:
             return PlainTextResponse("Payload Too Large", status_code=413)
-        try:
-            update = json.loads(body)
-        except ValueError:
-            update = None
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        update = parse_update(body)
+        if update is None:
             return PlainTextResponse("Bad Request", status_code=400)
         try:
             accepted = await webhook.accept(update)
@@ -124,6 +127,70 @@ def build_http_app(
     if webhook is not None:
         routes.append(Route("/telegram/{secret:str}", telegram, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def parse_update(body: bytes) -> dict[str, Any] | None:
+    """The update Telegram posted, as a dict that `telegram.Update.de_json` reads without an
+    error; None (after one WARNING line, never a traceback) for anything else: not JSON, nested
+    deeper than any update, no integer `update_id`, a lone UTF-16 surrogate, or fields that are
+    not what the Bot API says. Checked before an update is accepted, so that what is accepted
+    can be handled."""
+    update, problem = _read_update(body)
+    if problem is not None:
+        update_id = update.get("update_id") if update is not None else None
+        log.warning(
+            "webhook: malformed update %s refused: %s",
+            update_id if isinstance(update_id, int) else "-",
+            problem,
+            extra={"event": "webhook_malformed"},
+        )
+        return None
+    return update
+
+
+def _read_update(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """(the update, None) or (what could be read of it, the problem)."""
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        return None, "nested too deeply"
+    except ValueError as error:  # also UnicodeDecodeError
+        return None, f"not JSON ({type(error).__name__})"
+    if not isinstance(data, dict):
+        return None, f"not an object but {type(data).__name__}"
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+        return data, "no update_id"
+    problem = _check_tree(data)
+    if problem is not None:
+        return data, problem
+    for key, value in data.items():
+        if key != "update_id" and not isinstance(value, dict):
+            return data, f"{key} is {type(value).__name__}, not an object"
+    try:
+        Update.de_json(data, None)
+    except Exception as error:  # whatever the object model makes of it: not an update
+        return data, f"not an Update ({type(error).__name__})"
+    return data, None
+
+
+def _check_tree(data: dict[str, Any]) -> str | None:
+    """Depth and text of the decoded JSON, without recursion."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_UPDATE_DEPTH:
+            return f"nested deeper than {MAX_UPDATE_DEPTH} levels"
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if _SURROGATE.search(key):
+                    return "a lone surrogate in a key"
+                stack.append((value, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, str) and _SURROGATE.search(node):
+            return "a lone surrogate in a text"
+    return None
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:
