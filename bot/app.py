@@ -131,6 +131,8 @@ class BotApplication(ForumApplication):
             return "Telegram getMe not done"
         if self.job_queue is None or not self.job_queue.scheduler.running:
             return "scheduler not running"
+        if self.sender is not None and self.sender.token_refused:
+            return "Telegram refuses the bot token (401); outbox paused"
         return None
 
     async def render_metrics(self) -> bytes:
@@ -176,6 +178,7 @@ def build_application(
     bot_app.metrics = BotMetrics(
         sender_stats=lambda: bot_app.sender.stats if bot_app.sender is not None else None,
         retry_after_count=lambda: limiter.retry_after_count,
+        sender_paused=lambda: bot_app.sender is not None and bot_app.sender.token_refused,
     )
     register_all(bot_app)
     return bot_app
@@ -233,6 +236,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         config=SenderConfig(
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             max_attempts=settings.outbox_max_attempts,
+            send_timeout=timedelta(seconds=settings.outbox_send_timeout_seconds),
         ),
         schedule_wake=lambda when: _schedule_wake(bot_app, when),
     )

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     outbox_rate_per_second: float = Field(default=30.0, gt=0, le=30)
     outbox_max_attempts: int = Field(default=5, ge=1, le=50)
     outbox_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    # How long a send waits for Telegram's answer (PTB's default, 5 s, is shorter than a busy
+    # Telegram takes: the message arrived, the answer came late, and the retry sent it again).
+    outbox_send_timeout_seconds: float = Field(default=30.0, ge=1, le=300)
     outbox_poll_seconds: int = Field(default=30, ge=1, le=3600)
     meeting_default_minutes: int = Field(default=120, ge=5, le=24 * 60)
     # Reminders before a meeting, e.g. "7d,24h" or "2h,30m".
@@ -200,6 +203,18 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _webhook_secrets(self) -> Settings:
         return self.require_webhook_secrets() if self.mode == "webhook" else self
+
+    @model_validator(mode="after")
+    def _lease_covers_a_send(self) -> Settings:
+        # Half the lease to wait for a place under the limits, half for Telegram's answer: a
+        # send still waiting for its answer when the lease runs out could be repeated by
+        # whoever takes the row over.
+        if self.outbox_lease_seconds < 2 * self.outbox_send_timeout_seconds:
+            raise ValueError(
+                "OUTBOX_LEASE_SECONDS must be at least twice OUTBOX_SEND_TIMEOUT_SECONDS "
+                f"({self.outbox_lease_seconds} < 2 × {self.outbox_send_timeout_seconds:g})"
+            )
+        return self
 
     def require_webhook_secrets(self) -> Settings:
         """Webhook mode needs both secrets; raises ValueError naming the missing one."""

@@ -6,6 +6,10 @@ process, as in the tests) and the readiness check.
 - `forumbot_outbox_rows{state}`: counted in the database when /metrics is asked for.
 - `forumbot_outbox_sends_total{result}`: the outbox sender's outcomes (`SenderStats`).
 - `forumbot_telegram_429_total`: 429 answers Telegram gave to any request (the limiter counts).
+- `forumbot_outbox_possible_duplicates_total`: sends retried although they may have arrived
+  (no answer within OUTBOX_SEND_TIMEOUT_SECONDS, or the connection broke after sending).
+- `forumbot_telegram_unauthorized_total` and `forumbot_outbox_paused`: 401 answers to the
+  sender, and 1 while it waits for Telegram to accept the token again.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -41,10 +45,14 @@ class _DeliveryCollector(Collector):
     """Reads the sender's and the limiter's counters when scraped."""
 
     def __init__(
-        self, stats: Callable[[], SenderStats | None], retry_after: Callable[[], int]
+        self,
+        stats: Callable[[], SenderStats | None],
+        retry_after: Callable[[], int],
+        paused: Callable[[], bool],
     ) -> None:
         self._stats = stats
         self._retry_after = retry_after
+        self._paused = paused
 
     def collect(self) -> Iterable[Metric]:
         sends = CounterMetricFamily(
@@ -61,6 +69,21 @@ class _DeliveryCollector(Collector):
             "429 Too Many Requests answers from Telegram (the limiter should keep it at 0)",
             value=float(self._retry_after()),
         )
+        yield CounterMetricFamily(
+            "forumbot_outbox_possible_duplicates",
+            "Outbox sends retried although the earlier attempt may have arrived (no answer)",
+            value=float(stats["possible_duplicates"]),
+        )
+        yield CounterMetricFamily(
+            "forumbot_telegram_unauthorized",
+            "401 answers to the outbox sender (Telegram refused the bot token)",
+            value=float(stats["unauthorized"]),
+        )
+        yield GaugeMetricFamily(
+            "forumbot_outbox_paused",
+            "1 while the outbox waits for Telegram to accept the bot token again",
+            value=1.0 if self._paused() else 0.0,
+        )
 
 
 class BotMetrics:
@@ -69,6 +92,7 @@ class BotMetrics:
         *,
         sender_stats: Callable[[], SenderStats | None],
         retry_after_count: Callable[[], int],
+        sender_paused: Callable[[], bool] = lambda: False,
     ) -> None:
         self.registry = CollectorRegistry()
         self.updates = Counter(
@@ -90,7 +114,7 @@ class BotMetrics:
             ["state"],
             registry=self.registry,
         )
-        self.registry.register(_DeliveryCollector(sender_stats, retry_after_count))
+        self.registry.register(_DeliveryCollector(sender_stats, retry_after_count, sender_paused))
 
     def observe_update(self, kind: str, outcome: str, seconds: float) -> None:
         self.updates.labels(kind, outcome).inc()

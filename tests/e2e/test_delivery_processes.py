@@ -256,7 +256,9 @@ async def test_a_killed_process_loses_nothing_and_repeats_only_what_was_in_fligh
         member_ids = await seed_members(engine, members)
         chats = sorted(member_ids)
         async with BotApiEmulator(enforce_rate_limits=True) as emu:
-            env = environment(emu, database_url, OUTBOX_LEASE_SECONDS="2")
+            env = environment(
+                emu, database_url, OUTBOX_LEASE_SECONDS="5", OUTBOX_SEND_TIMEOUT_SECONDS="1"
+            )
 
             async with Bots(env, tmp_path) as bots:
                 first = await bots.start("first")
