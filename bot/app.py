@@ -28,7 +28,15 @@ from bot.config import Settings
 from bot.database import Sleep, connect_database
 from bot.delivery.ratelimit import TelegramLimiter
 from bot.delivery.sender import OutboxSender, SenderConfig
-from bot.http import HttpServer, Webhook, build_http_app
+from bot.http import (
+    ClientRateLimit,
+    HttpLimits,
+    HttpServer,
+    HttpStats,
+    Webhook,
+    build_http_app,
+    build_internal_app,
+)
 from bot.metrics import BotMetrics
 from bot.observe import current_outcome, update_fields
 from bot.services.container import Services, build_services
@@ -64,6 +72,9 @@ class BotApplication(ForumApplication):
     engine: AsyncEngine | None = None
     sender: OutboxSender | None = None
     http: HttpServer | None = None
+    internal_http: HttpServer | None = None
+    """/readyz and /metrics, on METRICS_HOST:METRICS_PORT."""
+    http_stats: HttpStats
     taking_webhook_updates: bool = False
     webhook_closed: asyncio.Event
     """Set once the webhook answers 503 on the way to a stop."""
@@ -175,10 +186,12 @@ def build_application(
     bot_app.clock = clock or SystemClock()
     bot_app.limiter = limiter
     bot_app.webhook_closed = asyncio.Event()
+    bot_app.http_stats = HttpStats()
     bot_app.metrics = BotMetrics(
         sender_stats=lambda: bot_app.sender.stats if bot_app.sender is not None else None,
         retry_after_count=lambda: limiter.retry_after_count,
         sender_paused=lambda: bot_app.sender is not None and bot_app.sender.token_refused,
+        http_stats=bot_app.http_stats,
     )
     register_all(bot_app)
     return bot_app
@@ -279,17 +292,41 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             secret_token=settings.webhook_secret_token.get_secret_value(),
             accept=bot_app.accept_webhook_update,
         )
-    http_app = build_http_app(
-        bot_app.services.meetings.feed,
-        readiness=bot_app.readiness,
-        metrics=bot_app.render_metrics,
-        webhook=webhook,
-    )
-    bot_app.http = HttpServer(http_app, settings.http_host, settings.http_port)
-    await bot_app.http.start()
-    log.info("HTTP server on %s:%d", settings.http_host, bot_app.http.port)
+    await _start_http_servers(bot_app, webhook)
     await set_command_menus(app.bot, settings.coordinator_ids, settings.default_language)
     log.info("bot @%s ready", app.bot.username)
+
+
+async def _start_http_servers(app: BotApplication, webhook: Webhook | None) -> None:
+    """The public listener (feeds, webhook; behind the reverse proxy) and the internal one
+    (/readyz, /metrics), with the limits of the settings (see bot/http.py)."""
+    settings = app.settings
+    assert app.services is not None
+    public = build_http_app(
+        app.services.meetings.feed,
+        webhook=webhook,
+        stats=app.http_stats,
+        calendar_limit=ClientRateLimit(settings.calendar_rate_per_minute),
+        body_timeout=settings.http_header_timeout_seconds,
+    )
+    limits = HttpLimits(
+        header_timeout=settings.http_header_timeout_seconds,
+        keep_alive=settings.http_keepalive_seconds,
+        max_connections=settings.http_max_connections,
+        trusted_proxies=settings.http_trusted_proxies,
+    )
+    app.http = HttpServer(public, settings.http_host, settings.http_port, limits)
+    await app.http.start()
+    log.info("HTTP server on %s:%d", settings.http_host, app.http.port)
+    internal = build_internal_app(readiness=app.readiness, metrics=app.render_metrics)
+    app.internal_http = HttpServer(
+        internal,
+        settings.metrics_host,
+        settings.metrics_port,
+        HttpLimits(header_timeout=settings.http_header_timeout_seconds),
+    )
+    await app.internal_http.start()
+    log.info("readiness and metrics on %s:%d", settings.metrics_host, app.internal_http.port)
 
 
 def _schedule_wake(app: BotApplication, when: datetime) -> None:
@@ -344,6 +381,9 @@ async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
     if bot_app.http is not None:
         await bot_app.http.stop()
         bot_app.http = None
+    if bot_app.internal_http is not None:
+        await bot_app.internal_http.stop()
+        bot_app.internal_http = None
     if bot_app.sender is not None:
         await bot_app.sender.stop()
         bot_app.sender = None

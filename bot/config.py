@@ -5,6 +5,7 @@ Every setting the bot reads is declared here and listed in `.env.example` and th
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import sys
 from datetime import time, timedelta
@@ -83,6 +84,16 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     public_base_url: str = "http://localhost:8080"
+    # The reverse proxies whose X-Forwarded-For names the client (addresses or networks, `*`,
+    # or `none`); everyone else is the address of their own connection.
+    http_trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "::1")
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    http_keepalive_seconds: int = Field(default=5, ge=1, le=300)
+    http_max_connections: int = Field(default=200, ge=1, le=100_000)
+    calendar_rate_per_minute: int = Field(default=60, ge=1, le=100_000)
+    # The internal listener: /readyz, /metrics (and /healthz). Keep it off the internet.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9090, ge=0, le=65535)
     calendar_name: str = "Nachbarschaftsforum Jena"
     calendar_organizer_name: str = "Koordination Nachbarschaftsforum"
     calendar_organizer_email: str = "forum@jena.de"
@@ -144,6 +155,26 @@ class Settings(BaseSettings):
             return days
         return parts
 
+    @field_validator("http_trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> object:
+        parts = _split_csv(value)
+        if not isinstance(parts, list):
+            return parts
+        if [p.lower() for p in parts] == ["none"]:
+            return ()
+        for part in parts:
+            if part == "*":
+                continue
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    "comma-separated IP addresses or networks of the reverse proxies, "
+                    "* for any, or none"
+                ) from None
+        return tuple(parts)
+
     @field_validator("public_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
@@ -203,6 +234,18 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _webhook_secrets(self) -> Settings:
         return self.require_webhook_secrets() if self.mode == "webhook" else self
+
+    @model_validator(mode="after")
+    def _two_listeners(self) -> Settings:
+        if self.metrics_port and (self.metrics_host, self.metrics_port) == (
+            self.http_host,
+            self.http_port,
+        ):
+            raise ValueError(
+                "METRICS_PORT must differ from HTTP_PORT: /readyz and /metrics have a listener "
+                "of their own"
+            )
+        return self
 
     @model_validator(mode="after")
     def _lease_covers_a_send(self) -> Settings:

@@ -10,6 +10,8 @@ process, as in the tests) and the readiness check.
   (no answer within OUTBOX_SEND_TIMEOUT_SECONDS, or the connection broke after sending).
 - `forumbot_telegram_unauthorized_total` and `forumbot_outbox_paused`: 401 answers to the
   sender, and 1 while it waits for Telegram to accept the token again.
+- `forumbot_webhook_refused_total`, `forumbot_webhook_malformed_total`,
+  `forumbot_calendar_rate_limited_total`: what the public HTTP listener refused (`HttpStats`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from bot.delivery.sender import SenderStats
+from bot.http import HttpStats
 from storage.models import OutboxMessage, OutboxState
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -86,6 +89,30 @@ class _DeliveryCollector(Collector):
         )
 
 
+class _HttpCollector(Collector):
+    """The public listener's refusals, read when scraped."""
+
+    def __init__(self, stats: HttpStats) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterable[Metric]:
+        yield CounterMetricFamily(
+            "forumbot_webhook_refused",
+            "Webhook requests without the right secret token (answered 401)",
+            value=float(self._stats.webhook_refused),
+        )
+        yield CounterMetricFamily(
+            "forumbot_webhook_malformed",
+            "Webhook requests with the right secret but no readable update (answered 400)",
+            value=float(self._stats.webhook_malformed),
+        )
+        yield CounterMetricFamily(
+            "forumbot_calendar_rate_limited",
+            "Calendar feed requests over the per-client rate limit (answered 429)",
+            value=float(self._stats.calendar_limited),
+        )
+
+
 class BotMetrics:
     def __init__(
         self,
@@ -93,6 +120,7 @@ class BotMetrics:
         sender_stats: Callable[[], SenderStats | None],
         retry_after_count: Callable[[], int],
         sender_paused: Callable[[], bool] = lambda: False,
+        http_stats: HttpStats | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
         self.updates = Counter(
@@ -115,6 +143,7 @@ class BotMetrics:
             registry=self.registry,
         )
         self.registry.register(_DeliveryCollector(sender_stats, retry_after_count, sender_paused))
+        self.registry.register(_HttpCollector(http_stats or HttpStats()))
 
     def observe_update(self, kind: str, outcome: str, seconds: float) -> None:
         self.updates.labels(kind, outcome).inc()

@@ -98,6 +98,7 @@ def environment(emu: BotApiEmulator, database_url: str, **extra: str) -> dict[st
         COORDINATOR_IDS=str(COORDINATOR_ID),
         LOG_LEVEL="INFO",
         HTTP_PORT="0",  # the bot's own HTTP server on a free port: several bots on one host
+        METRICS_PORT="0",
     )
     env.update(extra)
     return env
