@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     calendar_rate_per_minute: int = Field(default=60, ge=1, le=100_000)
     # The internal listener: /readyz, /metrics (and /healthz). Keep it off the internet.
     metrics_host: str = "127.0.0.1"
-    metrics_port: int = Field(default=9090, ge=0, le=65535)
+    metrics_port: int = Field(default=8081, ge=0, le=65535)
     calendar_name: str = "Nachbarschaftsforum Jena"
     calendar_organizer_name: str = "Koordination Nachbarschaftsforum"
     calendar_organizer_email: str = "forum@jena.de"
