@@ -214,7 +214,10 @@ async def test_oversized_headers_and_garbage_are_refused_and_logged_sparingly(
 async def test_beyond_the_connection_limit_requests_get_503(
     emulator: BotApiEmulator, database_url: str
 ) -> None:
-    async with running_bot(emulator, database_url, http_max_connections=2) as bot:
+    # Kept alive for a minute: the first two connections stay open however slow the machine.
+    async with running_bot(
+        emulator, database_url, http_max_connections=2, http_keepalive_seconds=60
+    ) as bot:
         assert bot.app.http is not None
         port = bot.app.http.port
         opened = []
