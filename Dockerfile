@@ -20,11 +20,17 @@ RUN useradd --system --uid 10001 --create-home --home-dir /data forumbot
 USER forumbot
 WORKDIR /data
 
+# The reverse proxy on the host reaches the container from the bridge network's gateway (e.g.
+# 172.17.0.1): trust its X-Forwarded-For. /readyz and /metrics listen on 8081, unpublished
+# unless you publish them (on the host's loopback only).
 ENV HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8080 \
+    HTTP_TRUSTED_PROXIES=172.16.0.0/12 \
+    METRICS_HOST=0.0.0.0 \
+    METRICS_PORT=8081 \
     DATABASE_URL=sqlite+aiosqlite:////data/forum.db \
     LOG_FORMAT=json
-EXPOSE 8080
+EXPOSE 8080 8081
 VOLUME ["/data"]
 
 # /healthz: the process answers (/readyz also needs the database and Telegram).

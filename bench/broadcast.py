@@ -155,6 +155,7 @@ def bot_settings(emu: BotApiEmulator, database_url: str) -> Settings:
         coordinator_ids=str(COORDINATOR.id),
         log_level="WARNING",
         http_port=0,
+        metrics_port=0,
     )
 
 

@@ -28,7 +28,15 @@ from bot.config import Settings
 from bot.database import Sleep, connect_database, is_outage
 from bot.delivery.ratelimit import TelegramLimiter
 from bot.delivery.sender import OutboxSender, SenderConfig
-from bot.http import HttpServer, Webhook, build_http_app
+from bot.http import (
+    ClientRateLimit,
+    HttpLimits,
+    HttpServer,
+    HttpStats,
+    Webhook,
+    build_http_app,
+    build_internal_app,
+)
 from bot.inbox import Inbox, InboxCollector, retry_delays
 from bot.jobs import Wakeups
 from bot.metrics import BotMetrics
@@ -71,6 +79,9 @@ class BotApplication(ForumApplication):
     inbox: Inbox | None = None
     wakeups: Wakeups | None = None
     http: HttpServer | None = None
+    internal_http: HttpServer | None = None
+    """/readyz and /metrics, on METRICS_HOST:METRICS_PORT."""
+    http_stats: HttpStats
     taking_webhook_updates: bool = False
     webhook_closed: asyncio.Event
     """Set once the webhook answers 503 on the way to a stop."""
@@ -190,6 +201,8 @@ class BotApplication(ForumApplication):
             return "Telegram getMe not done"
         if self.job_queue is None or not self.job_queue.scheduler.running:
             return "scheduler not running"
+        if self.sender is not None and self.sender.token_refused:
+            return "Telegram refuses the bot token (401); outbox paused"
         return None
 
     async def render_metrics(self) -> bytes:
@@ -235,9 +248,12 @@ def build_application(
     bot_app.clock = clock or SystemClock()
     bot_app.limiter = limiter
     bot_app.webhook_closed = asyncio.Event()
+    bot_app.http_stats = HttpStats()
     bot_app.metrics = BotMetrics(
         sender_stats=lambda: bot_app.sender.stats if bot_app.sender is not None else None,
         retry_after_count=lambda: limiter.retry_after_count,
+        sender_paused=lambda: bot_app.sender is not None and bot_app.sender.token_refused,
+        http_stats=bot_app.http_stats,
     )
     bot_app.metrics.registry.register(InboxCollector(lambda: bot_app.inbox))
     register_all(bot_app)
@@ -297,6 +313,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         config=SenderConfig(
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             max_attempts=settings.outbox_max_attempts,
+            send_timeout=timedelta(seconds=settings.outbox_send_timeout_seconds),
         ),
         schedule_wake=lambda when: wakeups.sender_due(when),
     )
@@ -335,24 +352,55 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             secret_token=settings.webhook_secret_token.get_secret_value(),
             accept=bot_app.accept_webhook_update,
         )
-    http_app = build_http_app(
-        services.meetings.feed,
-        readiness=bot_app.readiness,
-        metrics=bot_app.render_metrics,
+    await _start_http_servers(bot_app, webhook)
+    await set_command_menus(app.bot, settings.coordinator_ids, settings.default_language)
+    log.info("bot @%s ready", app.bot.username)
+
+
+async def _start_http_servers(app: BotApplication, webhook: Webhook | None) -> None:
+    """The public listener (feeds, webhook; behind the reverse proxy) and the internal one
+    (/readyz, /metrics), with the limits of the settings (see bot/http.py)."""
+    settings = app.settings
+    assert app.services is not None
+    public = build_http_app(
+        app.services.meetings.feed,
         webhook=webhook,
+        stats=app.http_stats,
+        calendar_limit=ClientRateLimit(settings.calendar_rate_per_minute),
+        body_timeout=settings.http_header_timeout_seconds,
     )
-    bot_app.http = HttpServer(http_app, settings.http_host, settings.http_port)
+    limits = HttpLimits(
+        header_timeout=settings.http_header_timeout_seconds,
+        keep_alive=settings.http_keepalive_seconds,
+        max_connections=settings.http_max_connections,
+        trusted_proxies=settings.http_trusted_proxies,
+    )
+    app.http = HttpServer(public, settings.http_host, settings.http_port, limits)
     try:
-        await bot_app.http.start()
+        await app.http.start()
     except OSError as error:
-        bot_app.http = None
+        app.http = None
         raise CannotListen(
             f"HTTP_PORT {settings.http_port} on HTTP_HOST {settings.http_host} cannot be used: "
             f"{error.strerror or error}"
         ) from None
-    log.info("HTTP server on %s:%d", settings.http_host, bot_app.http.port)
-    await set_command_menus(app.bot, settings.coordinator_ids, settings.default_language)
-    log.info("bot @%s ready", app.bot.username)
+    log.info("HTTP server on %s:%d", settings.http_host, app.http.port)
+    internal = build_internal_app(readiness=app.readiness, metrics=app.render_metrics)
+    app.internal_http = HttpServer(
+        internal,
+        settings.metrics_host,
+        settings.metrics_port,
+        HttpLimits(header_timeout=settings.http_header_timeout_seconds),
+    )
+    try:
+        await app.internal_http.start()
+    except OSError as error:
+        app.internal_http = None
+        raise CannotListen(
+            f"METRICS_PORT {settings.metrics_port} on METRICS_HOST {settings.metrics_host} "
+            f"cannot be used: {error.strerror or error}"
+        ) from None
+    log.info("readiness and metrics on %s:%d", settings.metrics_host, app.internal_http.port)
 
 
 async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
@@ -362,6 +410,9 @@ async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
         bot_app.http = None
     if bot_app.inbox is not None:
         await bot_app.inbox.stop()
+    if bot_app.internal_http is not None:
+        await bot_app.internal_http.stop()
+        bot_app.internal_http = None
     if bot_app.sender is not None:
         await bot_app.sender.stop()
         bot_app.sender = None

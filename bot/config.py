@@ -5,6 +5,7 @@ Every setting the bot reads is declared here and listed in `.env.example` and th
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import sys
 from datetime import time, timedelta
@@ -76,6 +77,9 @@ class Settings(BaseSettings):
     outbox_rate_per_second: float = Field(default=30.0, gt=0, le=30)
     outbox_max_attempts: int = Field(default=5, ge=1, le=50)
     outbox_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    # How long a send waits for Telegram's answer (PTB's default, 5 s, is shorter than a busy
+    # Telegram takes: the message arrived, the answer came late, and the retry sent it again).
+    outbox_send_timeout_seconds: float = Field(default=30.0, ge=1, le=300)
     outbox_poll_seconds: int = Field(default=30, ge=1, le=3600)
     meeting_default_minutes: int = Field(default=120, ge=5, le=24 * 60)
     # Reminders before a meeting, e.g. "7d,24h" or "2h,30m".
@@ -85,6 +89,16 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     public_base_url: str = "http://localhost:8080"
+    # The reverse proxies whose X-Forwarded-For names the client (addresses or networks, `*`,
+    # or `none`); everyone else is the address of their own connection.
+    http_trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "::1")
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    http_keepalive_seconds: int = Field(default=5, ge=1, le=300)
+    http_max_connections: int = Field(default=200, ge=1, le=100_000)
+    calendar_rate_per_minute: int = Field(default=60, ge=1, le=100_000)
+    # The internal listener: /readyz, /metrics (and /healthz). Keep it off the internet.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=8081, ge=0, le=65535)
     calendar_name: str = "Nachbarschaftsforum Jena"
     calendar_organizer_name: str = "Koordination Nachbarschaftsforum"
     calendar_organizer_email: str = "forum@jena.de"
@@ -146,6 +160,26 @@ class Settings(BaseSettings):
             return days
         return parts
 
+    @field_validator("http_trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> object:
+        parts = _split_csv(value)
+        if not isinstance(parts, list):
+            return parts
+        if [p.lower() for p in parts] == ["none"]:
+            return ()
+        for part in parts:
+            if part == "*":
+                continue
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    "comma-separated IP addresses or networks of the reverse proxies, "
+                    "* for any, or none"
+                ) from None
+        return tuple(parts)
+
     @field_validator("public_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
@@ -205,6 +239,30 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _webhook_secrets(self) -> Settings:
         return self.require_webhook_secrets() if self.mode == "webhook" else self
+
+    @model_validator(mode="after")
+    def _two_listeners(self) -> Settings:
+        if self.metrics_port and (self.metrics_host, self.metrics_port) == (
+            self.http_host,
+            self.http_port,
+        ):
+            raise ValueError(
+                "METRICS_PORT must differ from HTTP_PORT: /readyz and /metrics have a listener "
+                "of their own"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _lease_covers_a_send(self) -> Settings:
+        # Half the lease to wait for a place under the limits, half for Telegram's answer: a
+        # send still waiting for its answer when the lease runs out could be repeated by
+        # whoever takes the row over.
+        if self.outbox_lease_seconds < 2 * self.outbox_send_timeout_seconds:
+            raise ValueError(
+                "OUTBOX_LEASE_SECONDS must be at least twice OUTBOX_SEND_TIMEOUT_SECONDS "
+                f"({self.outbox_lease_seconds} < 2 × {self.outbox_send_timeout_seconds:g})"
+            )
+        return self
 
     def require_webhook_secrets(self) -> Settings:
         """Webhook mode needs both secrets; raises ValueError naming the missing one."""

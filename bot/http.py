@@ -1,5 +1,15 @@
-"""The bot's own HTTP server (Starlette on uvicorn, in the bot's event loop): the members'
-calendar feeds, health and readiness checks, metrics, and in webhook mode Telegram's updates."""
+"""The bot's own HTTP servers (Starlette on uvicorn, in the bot's event loop).
+
+- The public listener (`HTTP_HOST:HTTP_PORT`, behind the reverse proxy): the members' calendar
+  feeds, rate-limited per client address; in webhook mode Telegram's updates; `/healthz`.
+- The internal listener (`METRICS_HOST:METRICS_PORT`, loopback by default): `/readyz`,
+  `/metrics`, `/healthz`.
+
+Both cut off a client that does not send a request's headers within the header timeout, refuse
+headers over 16 KiB, and answer 503 beyond a number of open connections (`HttpLimits`). What
+strangers can repeat at will is counted (`HttpStats`, in /metrics) and logged at most once a
+minute.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +17,26 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import math
+import re
 import socket
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
+import h11
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from telegram import Update
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +49,146 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # An update is a few kilobytes; a message with a long text and entities stays far below this.
 MAX_UPDATE_BYTES = 1024 * 1024
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# A request line and headers larger than this are refused (431); browsers send a few KiB.
+MAX_HEADER_BYTES = 16 * 1024
+# Lines about what strangers can repeat at will: at most one this often (seconds).
+LOG_INTERVAL = 60.0
+# Telegram's updates nest a dozen levels at most (update, callback query, message, reply, …).
+MAX_UPDATE_DEPTH = 32
+# After JSON decoding a surrogate code point can only be a lone half of a pair: no text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass
+class HttpStats:
+    """What the public listener refused, for /metrics."""
+
+    webhook_refused: int = 0
+    """Webhook requests without the right secret token (401)."""
+    webhook_malformed: int = 0
+    """Webhook requests with the right secret but no readable update (400)."""
+    calendar_limited: int = 0
+    """Feed requests over the per-client rate limit (429)."""
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    """What one listener allows a client (uvicorn's settings and our header deadline)."""
+
+    header_timeout: float = 10.0
+    """Seconds a client has to send a request's line and headers (on a new connection, or for
+    the next request on a kept-alive one); then the connection is closed."""
+    keep_alive: int = 5
+    """Seconds an idle kept-alive connection stays open."""
+    max_connections: int = 200
+    """Open connections served at once; a request arriving while more are open gets 503."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks) whose X-Forwarded-For names the client; `*` for any."""
+
+
+class ThrottledWarning:
+    """A WARNING line for an event strangers can cause at will: at most one every `interval`
+    seconds, saying how often it happened since the previous line (the rest waits for the next
+    line, written when the interval is over)."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        message: str,
+        *,
+        event: str,
+        interval: float = LOG_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._logger = logger
+        self._message = message
+        self._event = event
+        self._interval = interval
+        self._clock = clock
+        self._last: float | None = None
+        self._pending = 0
+        self._latest = ""
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __call__(self, detail: str) -> None:
+        self._pending += 1
+        self._latest = detail
+        now = self._clock()
+        if self._last is None or now - self._last >= self._interval:
+            self._emit(now)
+        elif self._timer is None:
+            delay = self._last + self._interval - now
+            self._timer = asyncio.get_running_loop().call_later(delay, self.flush)
+
+    def flush(self) -> None:
+        """Write the line for what happened since the previous one, if anything did."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._pending:
+            self._emit(self._clock())
+
+    def _emit(self, now: float) -> None:
+        self._logger.warning(
+            "%s: %d since the previous such line, the latest %s",
+            self._message,
+            self._pending,
+            self._latest,
+            extra={"event": self._event, "count": self._pending},
+        )
+        self._pending = 0
+        self._last = now
+
+
+class ClientRateLimit:
+    """`per_minute` requests a minute per client address (a token bucket: as a burst, then one
+    every 60/`per_minute` seconds). IPv6 clients count by their /64 network, which one host can
+    fill with addresses. Keeps the `max_clients` addresses seen last."""
+
+    def __init__(
+        self,
+        per_minute: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 10_000,
+    ) -> None:
+        self._capacity = float(per_minute)
+        self._rate = per_minute / 60.0
+        self._clock = clock
+        self._max_clients = max_clients
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, address: str | None) -> float:
+        """0.0 if a request from `address` may go on (it is counted), else the seconds until
+        one may."""
+        key = client_key(address)
+        now = self._clock()
+        tokens, since = self._buckets.pop(key, (self._capacity, now))
+        tokens = min(self._capacity, tokens + (now - since) * self._rate)
+        wait = 0.0
+        if tokens >= 1.0:
+            tokens -= 1.0
+        else:
+            wait = (1.0 - tokens) / self._rate
+        self._buckets[key] = (tokens, now)
+        while len(self._buckets) > self._max_clients:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+def client_key(address: str | None) -> str:
+    """The unit a client is counted in: its IPv4 address, or its IPv6 /64 network."""
+    if not address:
+        return "-"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 @dataclass(frozen=True)
@@ -44,31 +202,62 @@ class Webhook:
     accept: Callable[[dict[str, Any]], Awaitable[bool]]
 
 
-def build_http_app(
-    feed: FeedSource,
-    *,
-    readiness: Readiness | None = None,
-    metrics: MetricsSource | None = None,
-    webhook: Webhook | None = None,
-) -> Starlette:
-    """`/healthz` (the process answers), `/readyz` and `/metrics` (if given), the feeds and in
-    webhook mode `/telegram/<path secret>`."""
+async def _healthz(_request: Request) -> Response:
+    return PlainTextResponse("ok")
 
-    async def healthz(_request: Request) -> Response:
-        return PlainTextResponse("ok")
+
+def build_internal_app(*, readiness: Readiness, metrics: MetricsSource) -> Starlette:
+    """The internal listener: `/healthz`, `/readyz` and `/metrics`, nothing public."""
 
     async def readyz(_request: Request) -> Response:
-        assert readiness is not None
         reason = await readiness()
         if reason is not None:
             return JSONResponse({"ready": False, "reason": reason}, status_code=503)
         return JSONResponse({"ready": True})
 
     async def metrics_endpoint(_request: Request) -> Response:
-        assert metrics is not None
         return Response(await metrics(), media_type=METRICS_TYPE)
 
+    return Starlette(
+        routes=[
+            Route("/healthz", _healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ]
+    )
+
+
+def build_http_app(
+    feed: FeedSource,
+    *,
+    webhook: Webhook | None = None,
+    stats: HttpStats | None = None,
+    calendar_limit: ClientRateLimit | None = None,
+    body_timeout: float = 10.0,
+) -> Starlette:
+    """The public listener: `/healthz` (the process answers), the feeds (`calendar_limit` per
+    client address, if given) and in webhook mode `/telegram/<path secret>`, whose body must
+    arrive within `body_timeout` seconds. Refusals are counted in `stats`."""
+    counts = stats if stats is not None else HttpStats()
+    refused_log = ThrottledWarning(
+        log, "webhook requests without the right secret token refused", event="webhook_refused"
+    )
+    limited_log = ThrottledWarning(
+        log, "calendar feed requests over the rate limit refused", event="calendar_limited"
+    )
+
     async def calendar(request: Request) -> Response:
+        if calendar_limit is not None:
+            client = request.client.host if request.client else None
+            wait = calendar_limit.take(client)
+            if wait > 0:
+                counts.calendar_limited += 1
+                limited_log(f"from {client_key(client)}")
+                return PlainTextResponse(
+                    "Too Many Requests",
+                    status_code=429,
+                    headers={"Retry-After": str(max(1, math.ceil(wait)))},
+                )
         token = str(request.path_params["token"])
         body = await feed(token)
         if body is None:
@@ -85,23 +274,22 @@ def build_http_app(
         # Constant-time comparisons: neither secret can be guessed from response times.
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, webhook.secret_token.encode()):
-            log.warning(
-                "webhook request from %s without the right secret token: refused",
-                request.client.host if request.client else "?",
-                extra={"event": "webhook_refused"},
-            )
+            counts.webhook_refused += 1
+            refused_log(f"from {request.client.host if request.client else '?'}")
             return PlainTextResponse("Unauthorized", status_code=401)
         path = str(request.path_params["secret"]).encode()
         if not hmac.compare_digest(path, webhook.path_secret.encode()):
             return PlainTextResponse("Not Found", status_code=404)
-        body = await _read_limited(request, MAX_UPDATE_BYTES)
+        try:
+            async with asyncio.timeout(body_timeout):
+                body = await _read_limited(request, MAX_UPDATE_BYTES)
+        except TimeoutError:
+            return PlainTextResponse("Request Timeout", status_code=408)
         if body is None:
             return PlainTextResponse("Payload Too Large", status_code=413)
-        try:
-            update = json.loads(body)
-        except ValueError:
-            update = None
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        update = parse_update(body)
+        if update is None:
+            counts.webhook_malformed += 1
             return PlainTextResponse("Bad Request", status_code=400)
         try:
             accepted = await webhook.accept(update)
@@ -114,16 +302,76 @@ def build_http_app(
         return Response(status_code=200)
 
     routes = [
-        Route("/healthz", healthz),
+        Route("/healthz", _healthz),
         Route("/calendar/{token:str}.ics", calendar),
     ]
-    if readiness is not None:
-        routes.append(Route("/readyz", readyz))
-    if metrics is not None:
-        routes.append(Route("/metrics", metrics_endpoint))
     if webhook is not None:
         routes.append(Route("/telegram/{secret:str}", telegram, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def parse_update(body: bytes) -> dict[str, Any] | None:
+    """The update Telegram posted, as a dict that `telegram.Update.de_json` reads without an
+    error; None (after one WARNING line, never a traceback) for anything else: not JSON, nested
+    deeper than any update, no integer `update_id`, a lone UTF-16 surrogate, or fields that are
+    not what the Bot API says. Checked before an update is accepted, so that what is accepted
+    can be handled."""
+    update, problem = _read_update(body)
+    if problem is not None:
+        update_id = update.get("update_id") if update is not None else None
+        log.warning(
+            "webhook: malformed update %s refused: %s",
+            update_id if isinstance(update_id, int) else "-",
+            problem,
+            extra={"event": "webhook_malformed"},
+        )
+        return None
+    return update
+
+
+def _read_update(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """(the update, None) or (what could be read of it, the problem)."""
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        return None, "nested too deeply"
+    except ValueError as error:  # also UnicodeDecodeError
+        return None, f"not JSON ({type(error).__name__})"
+    if not isinstance(data, dict):
+        return None, f"not an object but {type(data).__name__}"
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+        return data, "no update_id"
+    problem = _check_tree(data)
+    if problem is not None:
+        return data, problem
+    for key, value in data.items():
+        if key != "update_id" and not isinstance(value, dict):
+            return data, f"{key} is {type(value).__name__}, not an object"
+    try:
+        Update.de_json(data, None)
+    except Exception as error:  # whatever the object model makes of it: not an update
+        return data, f"not an Update ({type(error).__name__})"
+    return data, None
+
+
+def _check_tree(data: dict[str, Any]) -> str | None:
+    """Depth and text of the decoded JSON, without recursion."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_UPDATE_DEPTH:
+            return f"nested deeper than {MAX_UPDATE_DEPTH} levels"
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if _SURROGATE.search(key):
+                    return "a lone surrogate in a key"
+                stack.append((value, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, str) and _SURROGATE.search(node):
+            return "a lone surrogate in a text"
+    return None
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:
@@ -141,6 +389,101 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
 
 def _etags(header: str) -> set[str]:
     return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
+
+
+class _H11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with what it lacks against slow or oversized requests: a
+    deadline for a request's line and headers (a client that opens connections and sends
+    nothing, or a header a byte at a time, would otherwise hold them for as long as it likes),
+    and a limit on their size also when they arrive in one piece (h11's own applies only to an
+    incomplete request)."""
+
+    header_timeout: float = 10.0
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(  # type: ignore[override]
+        self, transport: asyncio.Transport
+    ) -> None:
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def data_received(self, data: bytes) -> None:
+        if self._between_requests() and self._header_timer is None:
+            self._arm_header_timer()
+        if self.conn.their_state is h11.IDLE:  # what arrives starts a new request
+            buffered = self.conn.trailing_data[0] + data
+            end = buffered.find(b"\r\n\r\n")
+            if (end if end >= 0 else len(buffered)) > MAX_HEADER_BYTES:
+                self._refuse_headers()
+                return
+        super().data_received(data)
+        if not self._between_requests():
+            self._disarm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)
+
+    def _between_requests(self) -> bool:
+        """No request is being answered: the next one's headers are awaited."""
+        cycle = self.cycle
+        return cycle is None or cycle.response_complete
+
+    def _arm_header_timer(self) -> None:
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _disarm_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self._between_requests() and not self.transport.is_closing():
+            self.transport.close()
+
+    def _refuse_headers(self) -> None:
+        self._disarm_header_timer()
+        if not self.transport.is_closing():
+            self.transport.write(
+                b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                b"content-length: 0\r\nconnection: close\r\n\r\n"
+            )
+            self.transport.close()
+
+
+def _protocol(header_timeout: float) -> type[_H11Protocol]:
+    return type("H11Protocol", (_H11Protocol,), {"header_timeout": header_timeout})
+
+
+class _OncePerMinute(logging.Filter):
+    """uvicorn's warnings that a client can cause at will ("Invalid HTTP request received.",
+    "Exceeded concurrency limit."): each at most once a minute, with how often it came."""
+
+    def __init__(self, interval: float = LOG_INTERVAL) -> None:
+        super().__init__()
+        self._interval = interval
+        self._last: dict[str, float] = {}
+        self._suppressed: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            return True
+        key = str(record.msg)
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < self._interval:
+            self._suppressed[key] = self._suppressed.get(key, 0) + 1
+            return False
+        self._last[key] = now
+        suppressed = self._suppressed.pop(key, 0)
+        if suppressed:
+            record.msg = f"{record.getMessage()} ({suppressed} more since the previous line)"
+            record.args = ()
+        return True
+
+
+_UVICORN_FILTER = _OncePerMinute()
 
 
 class _Server(uvicorn.Server):
@@ -163,7 +506,10 @@ class HttpServer:
     with port 0) is known and connections are accepted from the moment `start` returns.
     """
 
-    def __init__(self, app: Starlette, host: str, port: int) -> None:
+    def __init__(
+        self, app: Starlette, host: str, port: int, limits: HttpLimits | None = None
+    ) -> None:
+        limits = limits or HttpLimits()
         # log_config=None: uvicorn's loggers keep no handlers of their own and go through the
         # bot's (one format, secrets redacted).
         config = uvicorn.Config(
@@ -174,7 +520,21 @@ class HttpServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            http=_protocol(limits.header_timeout),
+            ws="none",
+            timeout_keep_alive=limits.keep_alive,
+            # uvicorn answers 503 once the open connections (this one included) reach the limit.
+            limit_concurrency=limits.max_connections + 1,
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+            # The client address is the TCP peer's, unless the peer is a trusted reverse proxy:
+            # then X-Forwarded-For names it (uvicorn's ProxyHeadersMiddleware).
+            proxy_headers=bool(limits.trusted_proxies),
+            forwarded_allow_ips=list(limits.trusted_proxies) or None,
+            server_header=False,
         )
+        error_log = logging.getLogger("uvicorn.error")
+        if _UVICORN_FILTER not in error_log.filters:
+            error_log.addFilter(_UVICORN_FILTER)
         self._server = _Server(config)
         self._host = host
         self._requested_port = port

@@ -6,6 +6,12 @@ process, as in the tests) and the readiness check.
 - `forumbot_outbox_rows{state}`: counted in the database when /metrics is asked for.
 - `forumbot_outbox_sends_total{result}`: the outbox sender's outcomes (`SenderStats`).
 - `forumbot_telegram_429_total`: 429 answers Telegram gave to any request (the limiter counts).
+- `forumbot_outbox_possible_duplicates_total`: sends retried although they may have arrived
+  (no answer within OUTBOX_SEND_TIMEOUT_SECONDS, or the connection broke after sending).
+- `forumbot_telegram_unauthorized_total` and `forumbot_outbox_paused`: 401 answers to the
+  sender, and 1 while it waits for Telegram to accept the token again.
+- `forumbot_webhook_refused_total`, `forumbot_webhook_malformed_total`,
+  `forumbot_calendar_rate_limited_total`: what the public HTTP listener refused (`HttpStats`).
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from bot.delivery.sender import SenderStats
+from bot.http import HttpStats
 from storage.models import OutboxMessage, OutboxState
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -41,10 +48,14 @@ class _DeliveryCollector(Collector):
     """Reads the sender's and the limiter's counters when scraped."""
 
     def __init__(
-        self, stats: Callable[[], SenderStats | None], retry_after: Callable[[], int]
+        self,
+        stats: Callable[[], SenderStats | None],
+        retry_after: Callable[[], int],
+        paused: Callable[[], bool],
     ) -> None:
         self._stats = stats
         self._retry_after = retry_after
+        self._paused = paused
 
     def collect(self) -> Iterable[Metric]:
         sends = CounterMetricFamily(
@@ -61,6 +72,45 @@ class _DeliveryCollector(Collector):
             "429 Too Many Requests answers from Telegram (the limiter should keep it at 0)",
             value=float(self._retry_after()),
         )
+        yield CounterMetricFamily(
+            "forumbot_outbox_possible_duplicates",
+            "Outbox sends retried although the earlier attempt may have arrived (no answer)",
+            value=float(stats["possible_duplicates"]),
+        )
+        yield CounterMetricFamily(
+            "forumbot_telegram_unauthorized",
+            "401 answers to the outbox sender (Telegram refused the bot token)",
+            value=float(stats["unauthorized"]),
+        )
+        yield GaugeMetricFamily(
+            "forumbot_outbox_paused",
+            "1 while the outbox waits for Telegram to accept the bot token again",
+            value=1.0 if self._paused() else 0.0,
+        )
+
+
+class _HttpCollector(Collector):
+    """The public listener's refusals, read when scraped."""
+
+    def __init__(self, stats: HttpStats) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterable[Metric]:
+        yield CounterMetricFamily(
+            "forumbot_webhook_refused",
+            "Webhook requests without the right secret token (answered 401)",
+            value=float(self._stats.webhook_refused),
+        )
+        yield CounterMetricFamily(
+            "forumbot_webhook_malformed",
+            "Webhook requests with the right secret but no readable update (answered 400)",
+            value=float(self._stats.webhook_malformed),
+        )
+        yield CounterMetricFamily(
+            "forumbot_calendar_rate_limited",
+            "Calendar feed requests over the per-client rate limit (answered 429)",
+            value=float(self._stats.calendar_limited),
+        )
 
 
 class BotMetrics:
@@ -69,6 +119,8 @@ class BotMetrics:
         *,
         sender_stats: Callable[[], SenderStats | None],
         retry_after_count: Callable[[], int],
+        sender_paused: Callable[[], bool] = lambda: False,
+        http_stats: HttpStats | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
         self.updates = Counter(
@@ -90,7 +142,8 @@ class BotMetrics:
             ["state"],
             registry=self.registry,
         )
-        self.registry.register(_DeliveryCollector(sender_stats, retry_after_count))
+        self.registry.register(_DeliveryCollector(sender_stats, retry_after_count, sender_paused))
+        self.registry.register(_HttpCollector(http_stats or HttpStats()))
 
     def observe_update(self, kind: str, outcome: str, seconds: float) -> None:
         self.updates.labels(kind, outcome).inc()

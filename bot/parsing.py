@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -41,18 +42,53 @@ _AGS = re.compile(r"\d{5}|\d{8}", re.ASCII)  # an AGS is ASCII digits, not any U
 _SPACES = re.compile(r"\s+")
 
 
+ZWJ = "\u200d"
+_VS16 = "\ufe0f"
+_BLACK_FLAG = "\U0001f3f4"
+
+
+def _emoji_end(ch: str) -> bool:
+    """Can `ch` end the part of an emoji sequence that a zero-width joiner continues? An emoji
+    (a symbol, So), a skin-tone modifier or the emoji variation selector."""
+    return unicodedata.category(ch) == "So" or "\U0001f3fb" <= ch <= "\U0001f3ff" or ch == _VS16
+
+
+def _is_tag(ch: str) -> bool:
+    """Tag characters (U+E0020–E007F): only inside a flag like Scotland's (🏴 + tags + cancel)."""
+    return "\U000e0020" <= ch <= "\U000e007f"
+
+
+def _drop_controls(text: str, keep: str) -> str:
+    """`text` without control and format characters (NUL, which PostgreSQL cannot store, and
+    bidirectional overrides among them), except the characters in `keep` and what holds an
+    emoji sequence together: a zero-width joiner between two emoji (👨‍👩‍👧, 🏳️‍🌈) and the tags
+    of a subdivision flag. Variation selectors (U+FE0F) are printable and stay anyway."""
+    kept = [ch for ch in text if ch.isprintable() or ch in keep or ch == ZWJ or _is_tag(ch)]
+    out: list[str] = []
+    for i, ch in enumerate(kept):
+        if ch == ZWJ:
+            after = kept[i + 1] if i + 1 < len(kept) else ""
+            if not (out and _emoji_end(out[-1]) and after and unicodedata.category(after) == "So"):
+                continue
+        elif _is_tag(ch) and not (out and (out[-1] == _BLACK_FLAG or _is_tag(out[-1]))):
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
 def clean_text(text: str) -> str:
-    """Collapse whitespace and drop control characters."""
-    text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+    """Collapse whitespace and drop control characters (keeping emoji sequences whole)."""
+    text = _drop_controls(text, keep="".join(ch for ch in set(text) if ch.isspace()))
     return _SPACES.sub(" ", text).strip()
 
 
 def clean_block(text: str | None) -> str:
     """A longer text (a description, a broadcast): lines kept, other control characters (NUL,
-    which PostgreSQL cannot store, among them) dropped, outer whitespace stripped."""
+    which PostgreSQL cannot store, among them) dropped, emoji sequences kept whole, outer
+    whitespace stripped."""
     if not text:
         return ""
-    return "".join(ch for ch in text if ch.isprintable() or ch in "\n\t").strip()
+    return _drop_controls(text, keep="\n\t").strip()
 
 
 def guess_kind(name: str) -> OrganisationKind | None:

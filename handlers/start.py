@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.i18n import Html, Translator
@@ -19,6 +20,12 @@ async def start(update: Update, context: ForumContext, actor: Actor, t: Translat
     code = context.args[0] if context.args else None
     if code is None:
         await _greet(update, actor, t)
+        return
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        # A welcome names the organisation, and the invitation is for one person: redeemed
+        # only in the private chat. The code stays unused.
+        await reply(update, t("join.private_only", bot=context.bot.username))
         return
     if actor.is_member:
         assert actor.organisation is not None

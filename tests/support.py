@@ -32,6 +32,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "coordinator_ids": str(COORDINATOR_ID),
         "log_level": "DEBUG",
         "http_port": 0,  # a free port
+        "metrics_port": 0,  # and another for /readyz and /metrics
     }
     values.update(overrides)
     return load_settings(**values)

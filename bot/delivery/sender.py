@@ -17,8 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, MessageId
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import ExtBot
 
 from bot.clock import Clock
@@ -39,6 +47,12 @@ send_log = logging.getLogger("bot.sends")
 
 # Wait out a 429 in place this often (pausing only that chat) before giving the row back.
 RETRY_AFTER_RETRIES = 3
+# After the send timeout, this long to record what is in flight when the sender stops.
+STOP_MARGIN = 5.0
+# Failures after which the request may have reached Telegram although no answer came back: the
+# answer did not come in time, or the connection broke after the request went out. (Not: no
+# connection at all, a full connection pool, or an answer with an error status.)
+_NO_ANSWER = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,11 @@ class SenderConfig:
     max_attempts: int = 5
     backoff_base: timedelta = timedelta(seconds=2)
     backoff_max: timedelta = timedelta(minutes=10)
+    # How long a send waits for Telegram's answer (the read timeout of the request).
+    send_timeout: timedelta = timedelta(seconds=30)
+    # While Telegram refuses the token (401): getMe again after 1 s, 2 s, 4 s, … at most 5 min.
+    token_check_base: timedelta = timedelta(seconds=1)
+    token_check_max: timedelta = timedelta(minutes=5)
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential: 2 s, 4 s, 8 s, … after the 1st, 2nd, 3rd failed attempt, at most 10 min."""
@@ -65,6 +84,10 @@ class SenderStats:
     lost_claims: int = 0
     handed_back: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    possible_duplicates: int = 0
+    """Retries of a send that may have arrived although Telegram's answer never came."""
+    unauthorized: int = 0
+    """401 answers (the token refused) to sends and to the getMe checks while paused."""
 
 
 Listener = Callable[[set[int]], Awaitable[None]]
@@ -97,6 +120,13 @@ class OutboxSender:
         # Outcomes Telegram confirmed but the database could not take (it was away): written
         # before anything else is claimed, so a delivered message is never sent again.
         self._unrecorded: dict[int, Callable[[], Awaitable[None]]] = {}
+        # Since when Telegram refuses the bot token (401); None while it accepts it.
+        self.token_refused_since: datetime | None = None
+
+    @property
+    def token_refused(self) -> bool:
+        """Telegram answered 401: nothing is sent until getMe succeeds again (/readyz)."""
+        return self.token_refused_since is not None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -116,13 +146,15 @@ class OutboxSender:
             self._stopping = asyncio.Event()
             self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
-    async def stop(self, grace: float = 10.0) -> None:
+    async def stop(self, grace: float | None = None) -> None:
         """Stop sending; rows this sender holds go back to pending for the next start.
 
         Messages still waiting for their place under the rate limits are handed back at once;
-        those already on their way to Telegram get up to `grace` seconds to be answered and
-        recorded, so that a clean stop never leaves a delivered message pending (it would be
-        sent again on the next start)."""
+        those already on their way to Telegram get up to `grace` seconds (by default the send
+        timeout and a few seconds more) to be answered and recorded, so that a clean stop never
+        leaves a delivered message pending (it would be sent again on the next start)."""
+        if grace is None:
+            grace = self.config.send_timeout.total_seconds() + STOP_MARGIN
         self._stopping.set()
         self._event.set()
         if self._task is not None:
@@ -148,6 +180,9 @@ class OutboxSender:
     async def _run(self) -> None:
         while not self._stopping.is_set():
             self._event.clear()
+            if self.token_refused:
+                await self._wait_for_token()
+                continue
             try:
                 await self.record_unrecorded()
                 # While an outcome is still unrecorded its row must not be claimed again.
@@ -170,6 +205,48 @@ class OutboxSender:
                 # may concern rows that drain could not see yet (or a clock moved on).
                 self.idle.set()
             await self._event.wait()
+
+    async def _wait_for_token(self) -> None:
+        """Telegram refused the token: ask getMe again after 1 s, 2 s, 4 s, … (at most
+        `token_check_max` apart) until it answers, then sending resumes. Rows stay pending."""
+        delay = self.config.token_check_base
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay.total_seconds())
+            if self._stopping.is_set():
+                return
+            try:
+                await self._bot.get_me(read_timeout=self.config.send_timeout.total_seconds())
+            except InvalidToken as error:
+                self.stats.unauthorized += 1
+                problem = f"still refused ({error.message})"
+            except TelegramError as error:  # Telegram not reachable: keep asking
+                problem = f"not answered ({_describe(error)})"
+            else:
+                log.warning(
+                    "Telegram accepts the bot token again (getMe): sending resumes",
+                    extra={"event": "token_accepted"},
+                )
+                self.token_refused_since = None
+                return
+            delay = min(delay * 2, self.config.token_check_max)
+            log.warning(
+                "outbox paused: getMe %s; next check in %g s",
+                problem,
+                delay.total_seconds(),
+                extra={"event": "token_refused"},
+            )
+
+    def _refuse_token(self, error: InvalidToken) -> None:
+        self.stats.unauthorized += 1
+        if self.token_refused_since is None:
+            self.token_refused_since = self._clock.now()
+            log.error(
+                "Telegram refuses the bot token (%s): outbox paused, no message is failed; "
+                "they go out once getMe succeeds again",
+                error.message,
+                extra={"event": "token_refused"},
+            )
 
     async def record_unrecorded(self) -> None:
         """Write the outcomes the database could not take earlier, oldest first; stops at the
@@ -230,12 +307,20 @@ class OutboxSender:
         if member_gone:
             await self._finish(row, OutboxState.SKIPPED, error="recipient is no longer a member")
             return
+        if self.token_refused:  # a 401 meanwhile: back, untried, until the token works
+            await self._hand_back(row, "Telegram refuses the bot token")
+            return
         attempts = row.attempts + 1
         try:
             message_id = await self._send(row)
         except SlotMissed:
             # Its lease would run out before the limits let it go: back, untried.
-            await self._hand_back(row)
+            await self._hand_back(row, "no place under the limits within the lease")
+        except InvalidToken as error:
+            # 401: the token, not the message. Revoked by mistake or for a moment on
+            # Telegram's side: the row waits (attempts unchanged) and the sender pauses.
+            self._refuse_token(error)
+            await self._hand_back(row, f"Telegram refuses the bot token ({error.message})")
         except RetryAfter as error:
             await self._retry(
                 row, row.attempts, error, at=now + timedelta(seconds=retry_after_seconds(error))
@@ -255,6 +340,13 @@ class OutboxSender:
                 await self._finish(
                     row, OutboxState.FAILED, error=_describe(error), attempts=attempts
                 )
+            elif isinstance(error.__cause__, _NO_ANSWER):
+                # Perhaps delivered: Telegram has no idempotency key, so the retry may be a
+                # second copy. Not before another send timeout has passed, so that a request
+                # still being handled on Telegram's side is not overtaken by its repetition.
+                self.stats.possible_duplicates += 1
+                wait = max(self.config.backoff(attempts), self.config.send_timeout)
+                await self._retry(row, attempts, error, at=now + wait, possible_duplicate=True)
             else:
                 await self._retry(row, attempts, error, at=now + self.config.backoff(attempts))
         except TelegramError as error:
@@ -264,24 +356,29 @@ class OutboxSender:
 
     def _deadline(self, row: OutboxMessage) -> float:
         """The last moment (loop clock) this sender may still send the row: the end of its
-        lease less one chat interval. Whoever takes the row over after the lease then neither
-        repeats a message this sender is still about to send, nor follows it too closely."""
+        lease less one chat interval and the send timeout. Whoever takes the row over after the
+        lease then neither repeats a message this sender is still about to send or waiting for
+        Telegram's answer on, nor follows it too closely."""
         assert row.claimed_until is not None
         interval = PRIVATE_CHAT_INTERVAL if is_private(row.chat_id) else GROUP_CHAT_INTERVAL
         gap = min(interval * MARGIN, self.config.lease.total_seconds() / 2)
-        left = (row.claimed_until - self._clock.now()).total_seconds() - gap
+        remaining = (row.claimed_until - self._clock.now()).total_seconds()
+        left = remaining - gap - self.config.send_timeout.total_seconds()
         return asyncio.get_running_loop().time() + left
 
-    async def _hand_back(self, row: OutboxMessage) -> None:
+    async def _hand_back(self, row: OutboxMessage, reason: str) -> None:
         assert row.id is not None
         async with self._uow() as uow:
             await uow.outbox.hand_back(row.id, claimer=self.claimer)
             await uow.commit()
         self.stats.handed_back += 1
-        _log_send(row, "handed_back", row.attempts, "no place under the limits within the lease")
+        _log_send(row, "handed_back", row.attempts, reason)
 
     async def _send(self, row: OutboxMessage) -> int:
         markup = _markup(row.buttons)
+        # Telegram's answer may take longer than PTB's default 5 s when it is busy; the message
+        # has usually arrived by then, and a retry would send it twice.
+        timeout = self.config.send_timeout.total_seconds()
         limits: LimitArgs = {
             "max_retries": RETRY_AFTER_RETRIES,
             "deadline": self._deadline(row),
@@ -296,6 +393,7 @@ class OutboxSender:
                     chat_id=row.chat_id,
                     message_id=row.edit_message_id,
                     reply_markup=markup,
+                    read_timeout=timeout,
                     rate_limit_args=limits,
                 )
             except BadRequest as error:
@@ -310,6 +408,7 @@ class OutboxSender:
                 row.copy_message_id,
                 caption=row.text,
                 reply_markup=markup,
+                read_timeout=timeout,
                 rate_limit_args=limits,
             )
         elif row.document is not None:
@@ -318,11 +417,16 @@ class OutboxSender:
                 InputFile(row.document, filename=row.document_name or "document"),
                 caption=row.text,
                 reply_markup=markup,
+                read_timeout=timeout,
                 rate_limit_args=limits,
             )
         else:
             sent = await self._bot.send_message(
-                row.chat_id, row.text or "", reply_markup=markup, rate_limit_args=limits
+                row.chat_id,
+                row.text or "",
+                reply_markup=markup,
+                read_timeout=timeout,
+                rate_limit_args=limits,
             )
         return sent.message_id
 
@@ -392,7 +496,13 @@ class OutboxSender:
             _log_send(row, "skipped", attempts, error)
 
     async def _retry(
-        self, row: OutboxMessage, attempts: int, error: Exception, *, at: datetime
+        self,
+        row: OutboxMessage,
+        attempts: int,
+        error: Exception,
+        *,
+        at: datetime,
+        possible_duplicate: bool = False,
     ) -> None:
         assert row.id is not None
         async with self._uow() as uow:
@@ -403,7 +513,18 @@ class OutboxSender:
         self.stats.retried += 1
         if not kept:
             self.stats.lost_claims += 1
-        _log_send(row, "retry", attempts, _describe(error), retry_at=at.isoformat())
+        if possible_duplicate:
+            _log_send(
+                row,
+                "retry",
+                attempts,
+                f"{_describe(error)}; no answer, perhaps delivered: a possible duplicate",
+                level=logging.WARNING,
+                retry_at=at.isoformat(),
+                possible_duplicate=True,
+            )
+        else:
+            _log_send(row, "retry", attempts, _describe(error), retry_at=at.isoformat())
         if self._schedule_wake is not None:
             self._schedule_wake(at)
 

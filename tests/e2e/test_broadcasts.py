@@ -160,7 +160,10 @@ async def test_replying_to_a_message_of_the_bot_is_refused(bot: Harness) -> None
 
 
 async def test_each_failure_has_its_outcome(emulator: BotApiEmulator, database_url: str) -> None:
-    async with running_bot(emulator, database_url, outbox_max_attempts=2) as bot:
+    # A send timeout of 1 s (the least allowed): the "timeout" fault hangs until the bot gives up.
+    async with running_bot(
+        emulator, database_url, outbox_max_attempts=2, outbox_send_timeout_seconds=1
+    ) as bot:
         members = await bot.seed_members(6)
         rate_limited, flaky, broken, blocked, refused, timing_out = members
         bot.emu.fail_next(1, "429", chat_id=rate_limited.id, retry_after=1)

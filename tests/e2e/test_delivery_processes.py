@@ -98,6 +98,7 @@ def environment(emu: BotApiEmulator, database_url: str, **extra: str) -> dict[st
         COORDINATOR_IDS=str(COORDINATOR_ID),
         LOG_LEVEL="INFO",
         HTTP_PORT="0",  # the bot's own HTTP server on a free port: several bots on one host
+        METRICS_PORT="0",
     )
     env.update(extra)
     return env
@@ -256,7 +257,9 @@ async def test_a_killed_process_loses_nothing_and_repeats_only_what_was_in_fligh
         member_ids = await seed_members(engine, members)
         chats = sorted(member_ids)
         async with BotApiEmulator(enforce_rate_limits=True) as emu:
-            env = environment(emu, database_url, OUTBOX_LEASE_SECONDS="2")
+            env = environment(
+                emu, database_url, OUTBOX_LEASE_SECONDS="5", OUTBOX_SEND_TIMEOUT_SECONDS="1"
+            )
 
             async with Bots(env, tmp_path) as bots:
                 first = await bots.start("first")

@@ -210,3 +210,25 @@ async def test_coordinator_commands_are_refused_in_groups(bot: Harness) -> None:
     )
     assert "persönlichen Chat" in (answer.text or "")
     assert await bot.count(Invitation) == 0
+
+
+async def test_an_invitation_is_redeemed_only_in_the_private_chat(bot: Harness) -> None:
+    """`/start <code>` in a group: no joining, no welcome with the organisation in the group;
+    a pointer to the private chat instead, and the code stays valid for it."""
+    link = await bot.invite_link("Gemeinde Zöllnitz")
+    code = link.partition("?start=")[2]
+    anna = bot.user("Anna")
+    for chat_type in ("group", "supergroup"):
+        mark = bot.emu.mark()
+        calls = await bot.exchange(
+            anna, f"/start@{bot.emu.bot_username} {code}", chat_id=-100777, chat_type=chat_type
+        )
+        texts = [c.text or "" for c in calls if c.chat_id == -100777]
+        assert len(texts) == 1, texts
+        assert "persönlichen Chat" in texts[0] and f"@{bot.emu.bot_username}" in texts[0]
+        assert "Zöllnitz" not in texts[0] and code not in texts[0]
+        assert [c for c in bot.emu.calls[mark:] if c.chat_id == anna.id] == []
+    assert await bot.count(Member) == 0
+    welcome = await bot.send(anna, f"/start {code}")
+    assert "Willkommen im Nachbarschaftsforum, Anna" in (welcome.text or "")
+    assert "Gemeinde Zöllnitz" in (welcome.text or "")

@@ -20,8 +20,9 @@ from tests.support import COORDINATOR_ID, make_settings
 
 @pytest.fixture
 async def http(bot: Harness) -> AsyncIterator[httpx.AsyncClient]:
-    assert bot.app.http is not None
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{bot.app.http.port}") as client:
+    assert bot.app.internal_http is not None  # /readyz and /metrics are not public
+    internal = f"http://127.0.0.1:{bot.app.internal_http.port}"
+    async with httpx.AsyncClient(base_url=internal) as client:
         yield client
 
 

@@ -31,6 +31,7 @@ def environment(emulator: BotApiEmulator, database_url: str) -> dict[str, str]:
         COORDINATOR_IDS=str(COORDINATOR_ID),
         LOG_LEVEL="INFO",
         HTTP_PORT="0",
+        METRICS_PORT="0",
     )
     return env
 
@@ -134,10 +135,11 @@ def free_port() -> int:
 async def test_webhook_mode_json_logs_without_secrets_and_a_clean_sigterm(
     emulator: BotApiEmulator, database_url: str, tmp_path: Path
 ) -> None:
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     env = environment(emulator, database_url)
     env.update(
         HTTP_PORT=str(port),
+        METRICS_PORT=str(metrics_port),
         PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         WEBHOOK_PATH_SECRET=WEBHOOK_PATH_SECRET,
         WEBHOOK_SECRET_TOKEN=WEBHOOK_SECRET_TOKEN,
@@ -168,9 +170,12 @@ async def test_webhook_mode_json_logs_without_secrets_and_a_clean_sigterm(
         feed_token = match.group(1)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             feed = await client.get(f"/calendar/{feed_token}.ics")
+            public_metrics = await client.get("/metrics")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{metrics_port}") as client:
             ready = await client.get("/readyz")
             metrics = await client.get("/metrics")
         assert feed.status_code == 200 and ready.status_code == 200
+        assert public_metrics.status_code == 404
         assert 'forumbot_updates_total{outcome="ok",type="message"} 2.0' in metrics.text
     finally:
         process.terminate()
@@ -229,6 +234,7 @@ async def test_telegram_unreachable_at_start_is_retried_then_reported_in_one_lin
         TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{free_port()}/bot",
         TELEGRAM_WAIT_SECONDS="1",
         HTTP_PORT="0",
+        METRICS_PORT="0",
     )
     status, stdout, stderr = await run_forumbot("run", env=env, cwd=tmp_path)
     assert status == 1, stderr

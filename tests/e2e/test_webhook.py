@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from typing import Any
 
 import httpx
+import pytest
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler
 
@@ -36,6 +39,11 @@ def forged_start(user: FakeUser, text: str, update_id: int = 900_001) -> dict[st
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
         },
     }
+
+
+def forged_start_body(text: str) -> bytes:
+    """A complete update whose text holds `text` (e.g. a lone surrogate), as JSON bytes."""
+    return json.dumps(forged_start(FakeUser(id=7778, first_name="Egon"), text)).encode()
 
 
 def webhook_url(bot: Harness) -> str:
@@ -192,3 +200,45 @@ async def test_the_same_update_posted_twice_is_handled_once(
         answers = [c for c in emulator.calls[mark:] if c.ok and c.chat_id == erika.id]
         assert len(answers) == 2  # one for each distinct update
         assert bot.app.inbox is not None and bot.app.inbox.duplicates == 1
+
+
+async def test_malformed_updates_get_400_and_one_log_line_without_a_traceback(
+    emulator: BotApiEmulator, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    nested = b'{"update_id": 3, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    bodies = [
+        b'{"update_id": 1, "message": "x"}',
+        nested,
+        b"[" * 200_000,
+        b'{"update_id": true, "message": {}}',
+        b'{"update_id": 4, "callback_query": [1, 2]}',
+        b'{"update_id": 5, "message": {"message_id": "eins", "date": 0, "chat": {}}}',
+        b'{"update_id": 6, "message": {"message_id": 1, "date": 0, "chat": {"id": 1}}}',
+        forged_start_body("\ud800"),
+    ]
+    async with running_bot(emulator, database_url, webhook=True) as bot:
+        erika = FakeUser(id=7777, first_name="Erika")
+        async with httpx.AsyncClient() as client:
+            with caplog.at_level(logging.INFO):
+                answers = [
+                    await client.post(
+                        webhook_url(bot),
+                        content=body,
+                        headers={HEADER: WEBHOOK_SECRET_TOKEN, "content-type": "application/json"},
+                    )
+                    for body in bodies
+                ]
+            mark = emulator.mark()
+            ok = await client.post(
+                webhook_url(bot),
+                json=forged_start(erika, "/start"),
+                headers={HEADER: WEBHOOK_SECRET_TOKEN},
+            )
+        assert [a.status_code for a in answers] == [400] * len(bodies)
+        assert ok.status_code == 200  # the server is fine
+        await emulator.wait_for(chat_id=erika.id, after=mark)
+    refused = [r for r in caplog.records if "malformed update" in r.getMessage()]
+    assert len(refused) == len(bodies), [r.getMessage() for r in caplog.records]
+    assert all(r.levelno == logging.WARNING and r.exc_info is None for r in refused)
+    assert not [r for r in caplog.records if r.exc_info is not None]
+    assert all(len(r.getMessage()) < 300 for r in refused)

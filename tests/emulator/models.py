@@ -8,8 +8,9 @@ from typing import Any, Literal, TypeAlias
 
 JsonDict: TypeAlias = dict[str, Any]
 
-FaultKind: TypeAlias = Literal["429", "500", "timeout", "403", "400"]
-"""What an injected fault answers: the HTTP status, or ``"timeout"`` for no answer at all."""
+FaultKind: TypeAlias = Literal["429", "500", "timeout", "403", "400", "401", "slow"]
+"""What an injected fault answers: the HTTP status, ``"timeout"`` for no answer at all, or
+``"slow"`` for a call that takes effect at once but is answered late."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class Fault:
     chat_id: int | str | None = None
     retry_after: int = 1
     description: str | None = None
+    delay: float = 0.0
 
     def matches(self, method: str, chat_id: object) -> bool:
         if self.remaining <= 0:

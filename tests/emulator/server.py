@@ -281,7 +281,7 @@ class BotApiEmulator:
             return self._answer(spec.name, params, error=error, attachments=attachments)
 
         fault = self._take_fault(spec.name, params.get("chat_id"))
-        if fault is not None:
+        if fault is not None and fault.kind != "slow":
             return await self._inject_fault(fault, request, spec.name, params, attachments)
 
         try:
@@ -297,7 +297,10 @@ class BotApiEmulator:
             logger.exception("emulator failed on %s", spec.name)
             internal = ApiError(500, "Internal Server Error", violations=[f"EMULATOR BUG: {exc!r}"])
             return self._answer(spec.name, params, error=internal, attachments=attachments)
-        return self._answer(spec.name, params, result=result, attachments=attachments)
+        answer = self._answer(spec.name, params, result=result, attachments=attachments)
+        if fault is not None:  # "slow": done and recorded, answered only now
+            await self._wait_unless_gone(request, fault.delay)
+        return answer
 
     async def _file_endpoint(self, request: Request) -> Response:
         stored = self.api.files.by_path(request.path_params["file_path"])
@@ -414,17 +417,37 @@ class BotApiEmulator:
         chat_id: int | str | None = None,
         retry_after: int = 1,
         description: str | None = None,
+        delay: float = 0.0,
     ) -> None:
         """Make the next ``n`` valid calls matching ``method`` / ``chat_id`` fail.
 
         ``kind``: ``"429"`` (with ``parameters.retry_after``), ``"500"``, ``"403"`` (bot
-        blocked), ``"400"``, or ``"timeout"`` (no answer until the client gives up, the
-        emulator stops or :attr:`hang_seconds` pass). getUpdates is only affected if
-        ``method="getUpdates"``. Failed calls have no effect and are recorded with ``ok=False``.
+        blocked), ``"400"``, ``"401"`` (the token refused, e.g. for a moment after it was
+        revoked), or ``"timeout"`` (no answer until the client gives up, the emulator stops or
+        :attr:`hang_seconds` pass). getUpdates is only affected if ``method="getUpdates"``.
+        Failed calls have no effect and are recorded with ``ok=False``.
+
+        ``"slow"`` is Telegram under load: the call takes effect (the message is delivered and
+        recorded with ``ok=True``) but is answered only ``delay`` seconds later, or never if the
+        client gives up waiting first.
         """
-        if kind not in ("429", "500", "timeout", "403", "400"):
+        if kind not in ("429", "500", "timeout", "403", "400", "401", "slow"):
             raise ValueError(f"unknown fault kind {kind!r}")
-        self._faults.append(Fault(kind, n, method, chat_id, retry_after, description))
+        self._faults.append(Fault(kind, n, method, chat_id, retry_after, description, delay))
+
+    def clear_faults(self) -> None:
+        """Forget the faults not yet used up: every later call is answered normally."""
+        self._faults.clear()
+
+    async def _wait_unless_gone(self, request: Request, seconds: float) -> None:
+        """Hold the answer for `seconds`, less if the client goes away or the emulator stops."""
+        gone = asyncio.create_task(_wait_for_disconnect(request))
+        stopping = asyncio.create_task(self._stopping.wait())
+        try:
+            await asyncio.wait({gone, stopping}, timeout=seconds)
+        finally:
+            gone.cancel()
+            stopping.cancel()
 
     def _take_fault(self, method: str, chat_id: object) -> Fault | None:
         for fault in self._faults:
@@ -445,15 +468,10 @@ class BotApiEmulator:
     ) -> Response:
         if fault.kind == "timeout":
             self._record(RecordedCall(method, params, {}, False, attachments))
-            gone = asyncio.create_task(_wait_for_disconnect(request))
-            stopping = asyncio.create_task(self._stopping.wait())
-            try:
-                await asyncio.wait({gone, stopping}, timeout=self.hang_seconds)
-            finally:
-                gone.cancel()
-                stopping.cancel()
+            await self._wait_unless_gone(request, self.hang_seconds)
             return JSONResponse(ApiError(502, "Bad Gateway").to_response(), status_code=502)
         error = {
+            "401": lambda: ApiError(401, fault.description or "Unauthorized"),
             "429": lambda: ApiError(
                 429,
                 fault.description or f"Too Many Requests: retry after {fault.retry_after}",

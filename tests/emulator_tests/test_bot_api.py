@@ -23,7 +23,14 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.request import HTTPXRequest
 
 from tests.emulator import BotApiEmulator, FakeUser, UploadedFile
@@ -519,6 +526,46 @@ async def test_fail_next_timeout(emulator: BotApiEmulator) -> None:
         (False, "hallo?"),
         (True, "hallo!"),
     ]
+
+
+async def test_fail_next_slow_delivers_but_answers_late(emulator: BotApiEmulator) -> None:
+    impatient = HTTPXRequest(read_timeout=0.3)
+    bot = telegram.Bot(
+        emulator.token, base_url=emulator.base_url, request=impatient, get_updates_request=impatient
+    )
+    async with bot:
+        emulator.fail_next(1, "slow", method="sendMessage", delay=30.0)
+        with pytest.raises(TimedOut):
+            await bot.send_message(1, "angekommen?")
+    # Delivered although the client never learned it: the message is in the chat.
+    assert [(c.ok, c.text) for c in emulator.calls if c.method == "sendMessage"] == [
+        (True, "angekommen?")
+    ]
+    assert [m["text"] for m in emulator.messages(1)] == ["angekommen?"]
+
+    patient = HTTPXRequest(read_timeout=10.0)
+    bot = telegram.Bot(
+        emulator.token, base_url=emulator.base_url, request=patient, get_updates_request=patient
+    )
+    async with bot:
+        emulator.fail_next(1, "slow", method="sendMessage", delay=0.2)
+        sent = await bot.send_message(1, "spät, aber da")
+    assert sent.text == "spät, aber da"
+    assert emulator.violations == []
+
+
+async def test_fail_next_401_raises_invalid_token_until_cleared(
+    bot: telegram.Bot, emulator: BotApiEmulator
+) -> None:
+    emulator.fail_next(100, "401")
+    with pytest.raises(InvalidToken):
+        await bot.get_me()
+    with pytest.raises(InvalidToken):
+        await bot.send_message(1, "x")
+    emulator.clear_faults()
+    assert (await bot.send_message(1, "wieder da")).text == "wieder da"
+    assert emulator.messages(1)[-1]["text"] == "wieder da"
+    assert emulator.violations == []
 
 
 async def test_blocked_user(bot: telegram.Bot, emulator: BotApiEmulator) -> None:

@@ -81,6 +81,12 @@ def test_the_token_is_never_shown() -> None:
         ({"bot_token": "1:a", "webhook_secret_token": "no spaces"}, "WEBHOOK_SECRET_TOKEN is"),
         ({"bot_token": "1:a", "webhook_path_secret": "short"}, "WEBHOOK_PATH_SECRET is invalid"),
         ({"bot_token": "1:a", "database_wait_seconds": "-1"}, "DATABASE_WAIT_SECONDS is"),
+        ({"bot_token": "1:a", "outbox_send_timeout_seconds": "0.5"}, "OUTBOX_SEND_TIMEOUT_SECONDS"),
+        (
+            {"bot_token": "1:a", "outbox_lease_seconds": "40"},
+            "configuration error: OUTBOX_LEASE_SECONDS must be at least twice "
+            "OUTBOX_SEND_TIMEOUT_SECONDS (40 < 2 × 30)",
+        ),
     ],
 )
 def test_bad_settings_are_named_in_one_line(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.parsing import (
+    clean_block,
     clean_text,
     guess_kind,
     parse_group_name,
@@ -66,6 +67,39 @@ def test_bad_specs_name_the_problem(text: str, key: str) -> None:
 
 def test_control_characters_and_runs_of_space_are_cleaned() -> None:
     assert clean_text("Gemeinde\u0000  \n Zöllnitz\t") == "Gemeinde Zöllnitz"
+
+
+@pytest.mark.parametrize(
+    "emoji",
+    [
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467",  # family: man, woman, girl
+        "\U0001f3f3\ufe0f\u200d\U0001f308",  # rainbow flag (variation selector, joiner)
+        "\U0001f469\U0001f3fd\u200d\U0001f4bb",  # woman technologist, skin tone
+        "\u2764\ufe0f\u200d\U0001f525",  # heart on fire
+        "\U0001f9d1\u200d\u2695\ufe0f",  # health worker
+        "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # Scotland
+        "1\ufe0f\u20e3",  # keycap one
+    ],
+)
+def test_emoji_sequences_keep_their_joiners(emoji: str) -> None:
+    assert clean_text(f"AG Wohnen {emoji}\u0000 ") == f"AG Wohnen {emoji}"
+    assert clean_block(f"Zeile {emoji}\nzwei\u0000") == f"Zeile {emoji}\nzwei"
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("Zöll\u200dnitz", "Zöllnitz"),  # a joiner between letters is no emoji sequence
+        ("\u200d\U0001f525", "\U0001f525"),  # nothing before it to join
+        ("\U0001f525\u200d", "\U0001f525"),  # nothing after it
+        ("\U0001f525\u200d \U0001f525", "\U0001f525 \U0001f525"),
+        ("\U0001f525\u200d\u0000\U0001f525", "\U0001f525\u200d\U0001f525"),
+        ("A\U000e0067\U000e007f", "A"),  # tag characters only after a black flag
+        ("\u202eGemeinde", "Gemeinde"),  # right-to-left override: still dropped
+    ],
+)
+def test_stray_joiners_and_control_characters_are_dropped(text: str, cleaned: str) -> None:
+    assert clean_text(text) == cleaned
 
 
 def test_group_name_limits() -> None:
