@@ -238,6 +238,9 @@ def build_application(
         # request must not hold up every other (PTB's default pool has a single connection).
         .connection_pool_size(CONNECTIONS)
         .pool_timeout(30)
+        # Replies wait as long for Telegram's answer as outbox sends do: after PTB's 5 s a
+        # reply that arrived late would be followed by the apology.
+        .read_timeout(settings.outbox_send_timeout_seconds)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

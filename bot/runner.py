@@ -111,8 +111,12 @@ class Poller:
                 await self._pause(retry_after_seconds(error))
                 continue
             except InvalidToken:
-                log.critical("BOT_TOKEN was rejected by Telegram; polling stops")
-                return
+                # Revoked, or a hiccup at Telegram: keep asking (the sender pauses likewise).
+                delay = next(delays)
+                self._failing = True
+                log.error("Telegram refused BOT_TOKEN; asking again in %g s", delay)
+                await self._pause(delay)
+                continue
             except Conflict as error:
                 delay = next(delays)
                 log.warning("another process takes updates (%s); again in %g s", error, delay)
