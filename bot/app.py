@@ -201,7 +201,7 @@ async def open_services(
     try:
         await upgrade(engine)
         uow = unit_of_work_factory(engine)
-        services = build_services(settings, uow, clock, notifier or NoNotifier(), uow, uow, uow)
+        services = build_services(settings, uow, clock, notifier or NoNotifier())
         added = await services.groups.seed(settings.working_groups)
     except BaseException:
         await engine.dispose()
