@@ -3,10 +3,13 @@ landed in the outbox (who is told what, by kind and dedup key; never the rendere
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.calendar import Organizer
 from bot.services.actor import Actor, Profile
+from bot.services.meetings import MeetingService
 from storage.models import (
     Member,
     MemberStatus,
@@ -129,6 +132,20 @@ class Forum:
         for row in self.rows(kind):
             row.state = OutboxState.SENT
             row.telegram_message_id = 1000 + (row.id or 0)
+
+
+def meeting_service(forum: Forum, reminders: Sequence[timedelta]) -> MeetingService:
+    return MeetingService(
+        forum.uow,
+        forum.clock,
+        forum.notifier,
+        zone=ZONE,
+        default_duration=timedelta(hours=2),
+        reminders=reminders,
+        organizer=Organizer(name="Forum", email="forum@example.org"),
+        calendar_name="Forum-Termine",
+        public_base_url="https://forum.example.org",
+    )
 
 
 def chats_of(*members: Member) -> set[int]:

@@ -9,11 +9,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.calendar import Organizer
 from bot.services.errors import InvalidInput, NotAllowed, NotAMember, NotFound, ServiceError
 from bot.services.meetings import MAX_AGENDA_ITEMS, MeetingChanges, MeetingDraft, MeetingService
 from storage.models import Meeting, MeetingStatus, Member, ProposalStatus, RsvpAnswer
-from tests.unit.forum import ZONE, Forum, chats_of
+from tests.unit.forum import Forum, chats_of, meeting_service
 
 REMINDERS = (timedelta(days=7), timedelta(days=1))
 COPY_CHAT = -100200  # the chat the coordinator sent the minutes in
@@ -26,17 +25,7 @@ def forum() -> Forum:
 
 @pytest.fixture
 def meetings(forum: Forum) -> MeetingService:
-    return MeetingService(
-        forum.uow,
-        forum.clock,
-        forum.notifier,
-        zone=ZONE,
-        default_duration=timedelta(hours=2),
-        reminders=REMINDERS,
-        organizer=Organizer(name="Forum", email="forum@example.org"),
-        calendar_name="Forum-Termine",
-        public_base_url="https://forum.example.org",
-    )
+    return meeting_service(forum, REMINDERS)
 
 
 def draft(
@@ -73,6 +62,13 @@ def reminder_keys(meeting: Meeting, *members: Member) -> set[str]:
         f"s{meeting.sequence}:member:{member.id}"
         for offset in REMINDERS
         for member in members
+    }
+
+
+def assert_everyone_reminded_before_the_start(forum: Forum, meeting: Meeting) -> None:
+    assert forum.keys("meeting_reminder") == reminder_keys(meeting, *forum.members)
+    assert {row.due_at for row in forum.rows("meeting_reminder")} == {
+        meeting.starts_at - offset for offset in REMINDERS
     }
 
 
@@ -156,10 +152,7 @@ async def test_reminders_are_due_before_the_start_for_everyone_invited(
     forum: Forum, meetings: MeetingService
 ) -> None:
     meeting = await create(forum, meetings)
-    assert forum.keys("meeting_reminder") == reminder_keys(meeting, *forum.members)
-    assert {row.due_at for row in forum.rows("meeting_reminder")} == {
-        meeting.starts_at - offset for offset in REMINDERS
-    }
+    assert_everyone_reminded_before_the_start(forum, meeting)
 
 
 async def test_a_reminder_whose_time_has_passed_is_not_scheduled(
@@ -257,10 +250,7 @@ async def test_moving_sends_an_update_and_moves_the_reminders(
     assert forum.keys("meeting_update") == {
         f"meeting:{meeting.id}:update:s1:member:{m.id}" for m in forum.members
     }
-    assert forum.keys("meeting_reminder") == reminder_keys(meeting, *forum.members)
-    assert {row.due_at for row in forum.rows("meeting_reminder")} == {
-        meeting.starts_at - offset for offset in REMINDERS
-    }
+    assert_everyone_reminded_before_the_start(forum, meeting)
 
 
 async def test_a_meeting_cannot_be_moved_into_the_past(

@@ -7,13 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.calendar import Organizer
 from bot.services.errors import InvalidInput, NotAllowed, NotAMember, NotFound, ServiceError
 from bot.services.meetings import MeetingService
 from bot.services.proposals import MAX_TITLE, ProposalService
 from storage.models import AgendaItem, Meeting, MeetingStatus, Proposal, ProposalStatus
 from tests.support import COORDINATOR_ID
-from tests.unit.forum import COORDINATORS, ZONE, Forum, chats_of
+from tests.unit.forum import COORDINATORS, ZONE, Forum, chats_of, meeting_service
 
 
 @pytest.fixture
@@ -23,17 +22,7 @@ def forum() -> Forum:
 
 @pytest.fixture
 def meetings(forum: Forum) -> MeetingService:
-    return MeetingService(
-        forum.uow,
-        forum.clock,
-        forum.notifier,
-        zone=ZONE,
-        default_duration=timedelta(hours=2),
-        reminders=[timedelta(days=1)],
-        organizer=Organizer(name="Forum", email="forum@example.org"),
-        calendar_name="Forum-Termine",
-        public_base_url="https://forum.example.org",
-    )
+    return meeting_service(forum, [timedelta(days=1)])
 
 
 @pytest.fixture
