@@ -295,8 +295,7 @@ async def open_services(
 def build_for(
     settings: Settings, engine: AsyncEngine, clock: Clock, notifier: Notifier
 ) -> Services:
-    uow = unit_of_work_factory(engine)
-    return build_services(settings, uow, clock, notifier, uow, uow, uow)
+    return build_services(settings, unit_of_work_factory(engine), clock, notifier)
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]

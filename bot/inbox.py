@@ -36,7 +36,7 @@ from bot.database import describe_error
 from bot.i18n import translator
 from bot.services.membership import language_from
 from bot.updates import ordering_key
-from storage.inbox import InboxRepository
+from storage.repositories.inbox import InboxRepository
 
 log = logging.getLogger(__name__)
 

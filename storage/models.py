@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,19 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from storage.enums import (
+    BallotOutcome,
+    BroadcastState,
+    MeetingStatus,
+    MemberStatus,
+    OrganisationKind,
+    OutboxState,
+    ProposalStatus,
+    RsvpAnswer,
+    TaskStatus,
+    VoteChoice,
+    VoteMode,
+)
 from storage.types import UTCDateTime
 
 # Constraint names that Alembic and PostgreSQL agree on.
@@ -33,78 +47,21 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-
-class OrganisationKind(enum.StrEnum):
-    STADT = "stadt"
-    GEMEINDE = "gemeinde"
-    LANDKREIS = "landkreis"
-    VERBAND = "verband"
-    INSTITUTION = "institution"
-
-
-class OutboxState(enum.StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
-class BroadcastState(enum.StrEnum):
-    DRAFT = "draft"
-    SENDING = "sending"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-class MeetingStatus(enum.StrEnum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
-
-
-class RsvpAnswer(enum.StrEnum):
-    YES = "yes"
-    NO = "no"
-    MAYBE = "maybe"
-
-
-class TaskStatus(enum.StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-class MemberStatus(enum.StrEnum):
-    ACTIVE = "active"
-    LEFT = "left"
-
-
-class ProposalStatus(enum.StrEnum):
-    SUBMITTED = "submitted"  # waiting for the coordinator
-    DEFERRED = "deferred"  # "Später": still waiting, set aside
-    REJECTED = "rejected"  # by the coordinator, with a reason
-    WITHDRAWN = "withdrawn"  # by the proposer, before the vote
-    VOTING = "voting"
-    ACCEPTED = "accepted"  # the vote accepted it; in the backlog until it is on an agenda
-    NOT_ACCEPTED = "not_accepted"  # the vote rejected it or was not quorate
-    SCHEDULED = "scheduled"  # on an upcoming meeting's agenda
-
-
-class VoteMode(enum.StrEnum):
-    ORGANISATION = "organisation"  # one vote per member organisation
-    MEMBER = "member"  # one vote per person
-
-
-class VoteChoice(enum.StrEnum):
-    YES = "yes"
-    YES_COUNCIL = "yes_council"  # Ja, vorbehaltlich Ratsbeschluss
-    NO = "no"
-    ABSTAIN = "abstain"
-
-
-class BallotOutcome(enum.StrEnum):
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    NOT_QUORATE = "not_quorate"
+# The enums live in storage.enums (no database needed) and are imported from here as well, beside
+# the tables that store them: __all__ re-exports them (the tables below are this module's own).
+__all__ = [
+    "BallotOutcome",
+    "BroadcastState",
+    "MeetingStatus",
+    "MemberStatus",
+    "OrganisationKind",
+    "OutboxState",
+    "ProposalStatus",
+    "RsvpAnswer",
+    "TaskStatus",
+    "VoteChoice",
+    "VoteMode",
+]
 
 
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
@@ -504,3 +461,29 @@ class BallotPost(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     message_id: int
     posted_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class InboxUpdate(SQLModel, table=True):
+    """One update from Telegram, as it came (`payload`), and how far it got."""
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (
+        Index("ix_inbox_update_chat_key_update_id", "chat_key", "update_id"),
+        Index("ix_inbox_update_done_at_claimed_until", "done_at", "claimed_until"),
+    )
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    # "<chat id>:<user id>": one person's updates in one chat are handled in update_id order.
+    # NULL for updates without either (no order needed).
+    chat_key: str | None = Field(default=None, max_length=48)
+    # The update as Telegram sent it, until it is done: then only its id is kept (to know it
+    # if Telegram delivers it again), not what the person wrote (an invitation code, say).
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=40)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # How often a process has taken it (more than once: a process died while handling it).
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # "changed" (its use case committed), "handled" (nothing to store, or an error answered).
+    outcome: str | None = Field(default=None, max_length=20)

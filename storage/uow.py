@@ -8,7 +8,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.inbox import InboxRepository, mark_current_update
+from storage.inbox import mark_current_update
 from storage.repositories import (
     BallotRepository,
     BroadcastRepository,
@@ -23,6 +23,7 @@ from storage.repositories import (
     UserSettingsRepository,
     WorkingGroupRepository,
 )
+from storage.repositories.inbox import InboxRepository
 
 
 class SqlUnitOfWork:

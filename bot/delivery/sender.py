@@ -39,8 +39,8 @@ from bot.delivery.ratelimit import (
     is_private,
     retry_after_seconds,
 )
+from bot.services.uow import DeliveryUnitOfWorkFactory
 from storage.models import OutboxMessage, OutboxState
-from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 send_log = logging.getLogger("bot.sends")
@@ -97,7 +97,7 @@ class OutboxSender:
     def __init__(
         self,
         bot: ExtBot[Any],
-        uow: Callable[[], SqlUnitOfWork],
+        uow: DeliveryUnitOfWorkFactory,
         clock: Clock,
         *,
         config: SenderConfig | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,11 +11,11 @@ from bot.config import Settings
 from bot.services.broadcasts import BroadcastService
 from bot.services.counting import Rules
 from bot.services.groups import GroupService
-from bot.services.meetings import MeetingService, MeetingUnitOfWork
+from bot.services.meetings import MeetingService
 from bot.services.membership import MembershipService
 from bot.services.notify import Notifier
-from bot.services.proposals import ProposalService, TopicUnitOfWork
-from bot.services.tasks import TaskService, TaskUnitOfWork
+from bot.services.proposals import ProposalService
+from bot.services.tasks import TaskService
 from bot.services.uow import UnitOfWorkFactory
 from bot.services.voting import VotingService
 from storage.models import VoteMode
@@ -40,12 +39,9 @@ def build_services(
     uow: UnitOfWorkFactory,
     clock: Clock,
     notifier: Notifier,
-    meeting_uow: Callable[[], MeetingUnitOfWork],
-    task_uow: Callable[[], TaskUnitOfWork],
-    topic_uow: Callable[[], TopicUnitOfWork],
 ) -> Services:
     meetings = MeetingService(
-        meeting_uow,
+        uow,
         clock,
         notifier,
         zone=settings.tz,
@@ -71,7 +67,7 @@ def build_services(
         broadcasts=BroadcastService(uow, clock, notifier),
         meetings=meetings,
         tasks=TaskService(
-            task_uow,
+            uow,
             clock,
             notifier,
             zone=settings.tz,
@@ -81,7 +77,7 @@ def build_services(
             default_language=settings.default_language,
         ),
         proposals=ProposalService(
-            topic_uow,
+            uow,
             clock,
             notifier,
             meetings,
@@ -90,7 +86,7 @@ def build_services(
             default_language=settings.default_language,
         ),
         voting=VotingService(
-            topic_uow,
+            uow,
             clock,
             notifier,
             zone=settings.tz,

@@ -12,10 +12,9 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.calendar import (
@@ -31,7 +30,7 @@ from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.notify import Notifier
-from bot.services.uow import UnitOfWork
+from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from storage.models import (
     AgendaItem,
     CalendarFeed,
@@ -45,12 +44,6 @@ from storage.models import (
     ProposalStatus,
     RsvpAnswer,
 )
-from storage.repositories import (
-    CalendarFeedRepository,
-    MeetingRepository,
-    ProposalRepository,
-    TaskRepository,
-)
 
 MAX_TITLE = 200
 MAX_LOCATION = 300
@@ -62,17 +55,6 @@ MAX_WELCOME = 20
 # Telegram shows at most 1024 characters under a document.
 MAX_CAPTION = 1024
 FEED_CANCELLED_DAYS = 30
-
-
-class MeetingUnitOfWork(UnitOfWork, Protocol):
-    @property
-    def meetings(self) -> MeetingRepository: ...
-    @property
-    def feeds(self) -> CalendarFeedRepository: ...
-    @property
-    def tasks(self) -> TaskRepository: ...
-    @property
-    def proposals(self) -> ProposalRepository: ...
 
 
 @dataclass(frozen=True)
@@ -123,7 +105,7 @@ def meeting_ref(meeting: Meeting) -> int:
 class MeetingService:
     def __init__(
         self,
-        uow: Callable[[], MeetingUnitOfWork],
+        uow: UnitOfWorkFactory,
         clock: Clock,
         notifier: Notifier,
         *,
@@ -144,7 +126,7 @@ class MeetingService:
         self._calendar_name = calendar_name
         self._base_url = public_base_url
 
-    def _work(self) -> MeetingUnitOfWork:
+    def _work(self) -> UnitOfWork:
         return self._uow()
 
     # --- creating and reading ------------------------------------------------------------
@@ -424,9 +406,7 @@ class MeetingService:
             await self._agenda_changed(uow, meeting)
             await uow.commit()
 
-    async def add_topic(
-        self, uow: MeetingUnitOfWork, meeting: Meeting, proposal: Proposal
-    ) -> AgendaItem:
+    async def add_topic(self, uow: UnitOfWork, meeting: Meeting, proposal: Proposal) -> AgendaItem:
         """An accepted topic as the next item of `meeting`'s agenda, inside the caller's unit of
         work (the proposal changes in the same transaction)."""
         meeting_id = meeting_ref(meeting)
@@ -447,7 +427,7 @@ class MeetingService:
         return item
 
     async def _unschedule_topics(
-        self, uow: MeetingUnitOfWork, meeting_id: int, proposal_id: int | None = None
+        self, uow: UnitOfWork, meeting_id: int, proposal_id: int | None = None
     ) -> None:
         """Topics taken off an agenda (or whose meeting was cancelled) are back in the backlog."""
         for proposal in await uow.proposals.on_meeting(meeting_id):
@@ -461,7 +441,7 @@ class MeetingService:
                     updated_at=self._clock.now(),
                 )
 
-    async def _agenda_changed(self, uow: MeetingUnitOfWork, meeting: Meeting) -> None:
+    async def _agenda_changed(self, uow: UnitOfWork, meeting: Meeting) -> None:
         """The agenda is in the reminders' text and .ics: recompute them (no new SEQUENCE)."""
         meeting.updated_at = self._clock.now()
         await self._reschedule_reminders(uow, meeting)
@@ -618,24 +598,24 @@ class MeetingService:
             raise InvalidInput("meeting.description_too_long", limit=MAX_DESCRIPTION)
         return location, url, description
 
-    async def _get(self, uow: MeetingUnitOfWork, meeting_id: int) -> Meeting:
+    async def _get(self, uow: UnitOfWork, meeting_id: int) -> Meeting:
         meeting = await uow.meetings.get(meeting_id)
         if meeting is None:
             raise NotFound("meeting.not_found", id=meeting_id)
         return meeting
 
-    async def _get_scheduled(self, uow: MeetingUnitOfWork, meeting_id: int) -> Meeting:
+    async def _get_scheduled(self, uow: UnitOfWork, meeting_id: int) -> Meeting:
         meeting = await self._get(uow, meeting_id)
         if meeting.status is MeetingStatus.CANCELLED:
             raise InvalidInput("meeting.cancelled_already", id=meeting_id)
         return meeting
 
     async def _agenda(
-        self, uow: MeetingUnitOfWork, meeting_id: int
+        self, uow: UnitOfWork, meeting_id: int
     ) -> list[tuple[AgendaItem, Organisation | None]]:
         return (await uow.meetings.agendas([meeting_id]))[meeting_id]
 
-    async def _languages(self, uow: MeetingUnitOfWork, members: Sequence[Member]) -> dict[int, str]:
+    async def _languages(self, uow: UnitOfWork, members: Sequence[Member]) -> dict[int, str]:
         return await uow.user_settings.languages(
             [m.telegram_id for m in members if m.telegram_id is not None]
         )
@@ -658,7 +638,7 @@ class MeetingService:
         return invited
 
     async def _notify_all(
-        self, uow: MeetingUnitOfWork, meeting: Meeting, purpose: str, only: int | None = None
+        self, uow: UnitOfWork, meeting: Meeting, purpose: str, only: int | None = None
     ) -> None:
         """Invitation, update or cancellation to everyone invited (or only to the member
         `only`), with the matching .ics."""
@@ -691,7 +671,7 @@ class MeetingService:
             )
         await uow.outbox.enqueue(rows)
 
-    async def _reschedule_reminders(self, uow: MeetingUnitOfWork, meeting: Meeting) -> None:
+    async def _reschedule_reminders(self, uow: UnitOfWork, meeting: Meeting) -> None:
         """The meeting's pending reminders: one per offset and invited member who has not
         declined, due before the start; none for a cancelled or past meeting."""
         meeting_id = meeting_ref(meeting)

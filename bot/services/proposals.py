@@ -3,9 +3,8 @@ rejects it with a reason or sets it aside; accepted topics go onto a meeting's a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -13,8 +12,9 @@ from bot.i18n import Translator, translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
-from bot.services.meetings import MeetingService, MeetingUnitOfWork
+from bot.services.meetings import MeetingService
 from bot.services.notify import Notifier
+from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from storage.models import (
     AgendaItem,
     Meeting,
@@ -26,22 +26,12 @@ from storage.models import (
     ProposalStatus,
     WorkingGroup,
 )
-from storage.repositories import (
-    BallotRepository,
-)
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
 MAX_REASON = 1000
 WAITING = (ProposalStatus.SUBMITTED, ProposalStatus.DEFERRED)
 MEETING_CHOICES = 5
-
-
-class TopicUnitOfWork(MeetingUnitOfWork, Protocol):
-    """The meetings' unit of work (topics go onto agendas in it) plus the ballots."""
-
-    @property
-    def ballots(self) -> BallotRepository: ...
 
 
 @dataclass(frozen=True)
@@ -65,7 +55,7 @@ def proposal_id(proposal: Proposal) -> int:
 class ProposalService:
     def __init__(
         self,
-        uow: Callable[[], TopicUnitOfWork],
+        uow: UnitOfWorkFactory,
         clock: Clock,
         notifier: Notifier,
         meetings: MeetingService,
@@ -264,15 +254,13 @@ class ProposalService:
 
     # --- internals -----------------------------------------------------------------------
 
-    async def _view(self, uow: TopicUnitOfWork, proposal_id: int) -> ProposalView:
+    async def _view(self, uow: UnitOfWork, proposal_id: int) -> ProposalView:
         proposal = await uow.proposals.get(proposal_id)
         if proposal is None:
             raise NotFound("proposal.not_found", id=proposal_id)
         return (await self._views(uow, [proposal]))[0]
 
-    async def _views(
-        self, uow: TopicUnitOfWork, proposals: Sequence[Proposal]
-    ) -> list[ProposalView]:
+    async def _views(self, uow: UnitOfWork, proposals: Sequence[Proposal]) -> list[ProposalView]:
         """Proposers, organisations and groups of many proposals in three queries."""
         members = await uow.members.by_ids({p.member_id for p in proposals if p.member_id})
         organisations = {o.id: o for o in await uow.organisations.all()}
@@ -316,7 +304,7 @@ class ProposalService:
             return {}
         return {proposer.telegram_id: proposer.id}
 
-    async def _tell_coordinators(self, uow: TopicUnitOfWork, view: ProposalView) -> None:
+    async def _tell_coordinators(self, uow: UnitOfWork, view: ProposalView) -> None:
         pid = proposal_id(view.proposal)
         buttons = [
             [{"key": "proposal.button_open", "callback_data": f"p:open:{pid}"}],
@@ -336,7 +324,7 @@ class ProposalService:
 
     async def _send(
         self,
-        uow: TopicUnitOfWork,
+        uow: UnitOfWork,
         event: str,
         view: ProposalView,
         chats: dict[int, int | None],

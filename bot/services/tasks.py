@@ -4,10 +4,9 @@ derived from state, and escalation when overdue."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -16,21 +15,13 @@ from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.notify import Notifier
-from bot.services.uow import UnitOfWork
+from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from storage.models import Member, Organisation, OutboxMessage, Task, TaskStatus
-from storage.repositories import MeetingRepository, TaskRepository
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
 MAX_COMMENT = 1000
 SUMMARY_LINES = 20
-
-
-class TaskUnitOfWork(UnitOfWork, Protocol):
-    @property
-    def tasks(self) -> TaskRepository: ...
-    @property
-    def meetings(self) -> MeetingRepository: ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +46,7 @@ class TaskView:
 class TaskService:
     def __init__(
         self,
-        uow: Callable[[], TaskUnitOfWork],
+        uow: UnitOfWorkFactory,
         clock: Clock,
         notifier: Notifier,
         *,
@@ -295,7 +286,7 @@ class TaskService:
             return
         raise NotAllowed("task.not_yours", id=task.id)
 
-    async def _owner(self, uow: TaskUnitOfWork, ref: str) -> Owner:
+    async def _owner(self, uow: UnitOfWork, ref: str) -> Owner:
         ref = clean_text(ref)
         if ref.startswith("@") and len(ref) > 1:
             for member, _ in await uow.members.active_with_organisations():
@@ -307,19 +298,19 @@ class TaskService:
             raise NotFound("task.owner_unknown", ref=ref or "–")
         return Owner(organisation, None)
 
-    async def _owner_of(self, uow: TaskUnitOfWork, task: Task) -> Owner:
+    async def _owner_of(self, uow: UnitOfWork, task: Task) -> Owner:
         if task.member_id is not None:
             return Owner(None, await uow.members.get(task.member_id))
         org = await uow.organisations.get(task.organisation_id) if task.organisation_id else None
         return Owner(org, None)
 
-    async def _task(self, uow: TaskUnitOfWork, task_id: int) -> tuple[Task, Owner]:
+    async def _task(self, uow: UnitOfWork, task_id: int) -> tuple[Task, Owner]:
         task = await uow.tasks.get(task_id)
         if task is None:
             raise NotFound("task.not_found", id=task_id)
         return task, await self._owner_of(uow, task)
 
-    async def _recipients(self, uow: TaskUnitOfWork, owner: Owner) -> list[Member]:
+    async def _recipients(self, uow: UnitOfWork, owner: Owner) -> list[Member]:
         if owner.member is not None:
             return [owner.member] if owner.member.telegram_id is not None else []
         assert owner.organisation is not None
@@ -342,7 +333,7 @@ class TaskService:
         )
 
     async def _tell(
-        self, uow: TaskUnitOfWork, task: Task, owner: Owner, key: str, actor: Actor
+        self, uow: UnitOfWork, task: Task, owner: Owner, key: str, actor: Actor
     ) -> None:
         """A change reaches the owners and the coordinators (not the one who made it)."""
         now = self._clock.now()
@@ -371,7 +362,7 @@ class TaskService:
 
     async def _reschedule(
         self,
-        uow: TaskUnitOfWork,
+        uow: UnitOfWork,
         task: Task,
         owner: Owner,
         *,
@@ -444,7 +435,7 @@ class TaskService:
         await uow.outbox.reschedule(prefix, rows)
 
     async def _summary(
-        self, uow: TaskUnitOfWork, today: date, overdue: list[tuple[Task, Owner]]
+        self, uow: UnitOfWork, today: date, overdue: list[tuple[Task, Owner]]
     ) -> None:
         now = self._clock.now()
         rows = []

@@ -1,6 +1,9 @@
-"""What the services need from storage: a unit of work with these repositories.
+"""The ports: what the services (and the outbox sender) need from storage.
 
-`storage.uow.SqlUnitOfWork` implements it on the database; `tests/unit/fakes.py` in memory.
+Every service works on one `UnitOfWork` with these repositories; the sender on the narrower
+`DeliveryUnitOfWork`. `storage.uow.SqlUnitOfWork` implements both on the database,
+`tests/unit/fakes.py` the first in memory. Nothing here depends on SQL: the services import this
+module, `storage.models` and `storage.rows`, never `storage.repositories`.
 """
 
 from __future__ import annotations
@@ -11,19 +14,33 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from storage.models import (
+    AgendaItem,
+    Ballot,
+    BallotOutcome,
+    BallotPost,
     Broadcast,
     BroadcastState,
+    CalendarFeed,
     Invitation,
+    Meeting,
+    MeetingRsvp,
     Member,
     Organisation,
     OrganisationKind,
     OutboxMessage,
     OutboxState,
+    Proposal,
+    ProposalStatus,
+    RsvpAnswer,
+    Task,
     UserSettings,
+    Vote,
+    VoteChoice,
+    VoteMode,
     WorkingGroup,
     WorkingGroupMember,
 )
-from storage.repositories import SentMessage
+from storage.rows import SentMessage
 
 
 class OrganisationRepo(Protocol):
@@ -101,7 +118,108 @@ class BroadcastRepo(Protocol):
     async def recent(self, limit: int) -> Sequence[Broadcast]: ...
 
 
-class UnitOfWork(Protocol):
+class MeetingRepo(Protocol):
+    async def add(self, meeting: Meeting) -> Meeting: ...
+    async def get(self, meeting_id: int) -> Meeting | None: ...
+    async def upcoming(self, now: datetime, limit: int) -> Sequence[Meeting]: ...
+    async def for_feed(self, cancelled_since: datetime) -> Sequence[Meeting]: ...
+    async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]: ...
+    async def answers_of(
+        self, member_id: int, meeting_ids: Sequence[int]
+    ) -> dict[int, RsvpAnswer]: ...
+    async def set_answer(self, rsvp: MeetingRsvp) -> None: ...
+    async def agenda(self, meeting_id: int) -> Sequence[AgendaItem]: ...
+    async def agendas(
+        self, meeting_ids: Sequence[int]
+    ) -> dict[int, list[tuple[AgendaItem, Organisation | None]]]: ...
+    async def add_agenda_item(self, item: AgendaItem) -> AgendaItem: ...
+    async def delete_agenda_item(self, item: AgendaItem) -> None: ...
+
+
+class CalendarFeedRepo(Protocol):
+    async def of_member(self, member_id: int) -> CalendarFeed | None: ...
+    async def by_token_hash(self, token_hash: str) -> CalendarFeed | None: ...
+    async def put(self, feed: CalendarFeed) -> None: ...
+    async def secret(self, make: str, now: datetime) -> str: ...
+
+
+class TaskRepo(Protocol):
+    async def add(self, task: Task) -> Task: ...
+    async def get(self, task_id: int) -> Task | None: ...
+    async def open_tasks(
+        self, *, organisation_id: int | None = None, member_id: int | None = None
+    ) -> Sequence[Task]: ...
+
+
+class ProposalRepo(Protocol):
+    async def add(self, proposal: Proposal) -> Proposal: ...
+    async def get(self, proposal_id: int) -> Proposal | None: ...
+    async def change_status(
+        self,
+        proposal_id: int,
+        old: Sequence[ProposalStatus],
+        new: ProposalStatus,
+        **values: object,
+    ) -> bool: ...
+    async def with_status(
+        self, statuses: Sequence[ProposalStatus], limit: int = 50
+    ) -> Sequence[Proposal]: ...
+    async def on_meeting(self, meeting_id: int) -> Sequence[Proposal]: ...
+
+
+class BallotRepo(Protocol):
+    async def add(self, ballot: Ballot) -> Ballot: ...
+    async def with_topic(
+        self, ballot_id: int
+    ) -> tuple[Ballot, Proposal, Member | None, Organisation | None] | None: ...
+    async def of_proposal(self, proposal_id: int) -> Ballot | None: ...
+    async def open_ballots(self) -> Sequence[tuple[Ballot, Proposal]]: ...
+    async def due(self, now: datetime) -> Sequence[int]: ...
+    async def next_deadline(self) -> datetime | None: ...
+    async def start_closing(
+        self, ballot_id: int, *, now: datetime, closed_by: int | None
+    ) -> bool: ...
+    async def record_result(
+        self,
+        ballot_id: int,
+        *,
+        closed_at: datetime,
+        outcome: BallotOutcome,
+        result: dict[str, int],
+    ) -> None: ...
+    async def vote(self, ballot_id: int, voter: str) -> Vote | None: ...
+    async def cast(self, vote: Vote) -> bool: ...
+    async def votes(self, ballot_id: int) -> Sequence[Vote]: ...
+    async def votes_of(
+        self, ballot_ids: Sequence[int], voters: Sequence[str]
+    ) -> Sequence[Vote]: ...
+    async def tally(self, ballot_id: int) -> dict[VoteChoice, int]: ...
+    async def voters(self, ballot_id: int) -> set[str]: ...
+    async def eligible(self, ballot_id: int, mode: VoteMode) -> int: ...
+    async def voted_counts(self, ballot_ids: Sequence[int]) -> dict[int, int]: ...
+    async def add_post(self, post: BallotPost) -> None: ...
+    async def posts(self, ballot_id: int) -> Sequence[BallotPost]: ...
+
+
+class Transaction(Protocol):
+    """`async with uow:` opens it; `commit()` makes the work durable, else it rolls back."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self, *, completes_update: bool = True) -> None:
+        """While an update from Telegram is handled, the commit also marks it done (see
+        `storage.inbox`); `completes_update=False` for bookkeeping before the update's work."""
+        ...
+
+
+class UnitOfWork(Transaction, Protocol):
     @property
     def organisations(self) -> OrganisationRepo: ...
     @property
@@ -116,17 +234,61 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepo: ...
     @property
     def broadcasts(self) -> BroadcastRepo: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self, *, completes_update: bool = True) -> None: ...
+    @property
+    def meetings(self) -> MeetingRepo: ...
+    @property
+    def feeds(self) -> CalendarFeedRepo: ...
+    @property
+    def tasks(self) -> TaskRepo: ...
+    @property
+    def proposals(self) -> ProposalRepo: ...
+    @property
+    def ballots(self) -> BallotRepo: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+# --- the outbox sender's port ------------------------------------------------------------
+
+
+class OutboxDeliveryRepo(Protocol):
+    """Claiming due rows under a lease and recording what became of them."""
+
+    async def claim_due(
+        self, now: datetime, *, claimer: str, lease_until: datetime, limit: int
+    ) -> Sequence[OutboxMessage]: ...
+    async def finish(
+        self,
+        row_id: int,
+        *,
+        claimer: str,
+        state: OutboxState,
+        now: datetime,
+        error: str | None = None,
+        message_id: int | None = None,
+        attempts: int | None = None,
+    ) -> bool: ...
+    async def retry_later(
+        self, row_id: int, *, claimer: str, due_at: datetime, attempts: int, error: str
+    ) -> bool: ...
+    async def hand_back(self, row_id: int, *, claimer: str) -> bool: ...
+    async def release(self, claimer: str) -> int: ...
+    async def next_wakeup(self) -> datetime | None: ...
+
+
+class RecipientStateRepo(Protocol):
+    """Who has left, and who blocked the bot."""
+
+    async def not_active(self, member_ids: set[int]) -> set[int]: ...
+    async def mark_unreachable(self, member_id: int, now: datetime) -> None: ...
+
+
+class DeliveryUnitOfWork(Transaction, Protocol):
+    @property
+    def outbox(self) -> OutboxDeliveryRepo: ...
+    @property
+    def members(self) -> RecipientStateRepo: ...
+
+
+DeliveryUnitOfWorkFactory = Callable[[], DeliveryUnitOfWork]

@@ -4,7 +4,7 @@ voter, reminders to those who have not voted, closing at the deadline, results t
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +16,8 @@ from bot.services.actor import Actor
 from bot.services.counting import Result, Rules, count, voter_key
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.notify import Notifier
-from bot.services.proposals import WAITING, ProposalView, TopicUnitOfWork
+from bot.services.proposals import WAITING, ProposalView
+from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from storage.models import (
     Ballot,
     BallotOutcome,
@@ -87,7 +88,7 @@ class BallotView:
 class VotingService:
     def __init__(
         self,
-        uow: Callable[[], TopicUnitOfWork],
+        uow: UnitOfWorkFactory,
         clock: Clock,
         notifier: Notifier,
         *,
@@ -162,7 +163,7 @@ class VotingService:
 
     async def _send_ballots(
         self,
-        uow: TopicUnitOfWork,
+        uow: UnitOfWork,
         ballot: Ballot,
         topic: ProposalView,
         members: Sequence[Member],
@@ -368,7 +369,7 @@ class VotingService:
 
     async def _closing_edits(
         self,
-        uow: TopicUnitOfWork,
+        uow: UnitOfWork,
         ballot: Ballot,
         topic: ProposalView,
         result: Result,
@@ -649,15 +650,13 @@ class VotingService:
         voters = {self._voter(ballot, m) for m in members}
         return len(voters | {v.voter for v in votes})
 
-    async def _topic(self, uow: TopicUnitOfWork, proposal_id: int) -> ProposalView:
+    async def _topic(self, uow: UnitOfWork, proposal_id: int) -> ProposalView:
         proposal = await uow.proposals.get(proposal_id)
         if proposal is None:
             raise NotFound("proposal.not_found", id=proposal_id)
         return (await self._topics(uow, [proposal]))[0]
 
-    async def _topics(
-        self, uow: TopicUnitOfWork, proposals: Sequence[Proposal]
-    ) -> list[ProposalView]:
+    async def _topics(self, uow: UnitOfWork, proposals: Sequence[Proposal]) -> list[ProposalView]:
         members = await uow.members.by_ids({p.member_id for p in proposals if p.member_id})
         organisations = {o.id: o for o in await uow.organisations.all()}
         return [
@@ -670,7 +669,7 @@ class VotingService:
             for p in proposals
         ]
 
-    async def _ballot(self, uow: TopicUnitOfWork, ballot_id: int) -> tuple[Ballot, ProposalView]:
+    async def _ballot(self, uow: UnitOfWork, ballot_id: int) -> tuple[Ballot, ProposalView]:
         row = await uow.ballots.with_topic(ballot_id)
         if row is None:
             raise InvalidInput("error.button_invalid")
@@ -679,7 +678,7 @@ class VotingService:
 
     async def _view(
         self,
-        uow: TopicUnitOfWork,
+        uow: UnitOfWork,
         ballot: Ballot,
         topic: ProposalView,
         member: Member | None,
@@ -727,7 +726,7 @@ class VotingService:
 
     async def _council_list(
         self,
-        uow: TopicUnitOfWork,
+        uow: UnitOfWork,
         ballot: Ballot,
         votes: Sequence[Vote],
         organisations: dict[int | None, Organisation],
@@ -750,7 +749,7 @@ class VotingService:
 
     async def _tell_overridden(
         self,
-        uow: TopicUnitOfWork,
+        uow: UnitOfWork,
         ballot: Ballot,
         topic: ProposalView,
         before: Vote,

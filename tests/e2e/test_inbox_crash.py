@@ -21,8 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from storage.db import create_engine, create_session_factory
-from storage.inbox import InboxUpdate
-from storage.models import Member, Proposal, ProposalStatus, Vote, VoteChoice
+from storage.models import InboxUpdate, Member, Proposal, ProposalStatus, Vote, VoteChoice
 from tests.e2e.test_delivery_processes import (
     COORDINATOR,
     Bots,

@@ -104,7 +104,7 @@ async def forum(engine: AsyncEngine, clock: FakeClock) -> list[Actor]:
 
 def services(engine: AsyncEngine, clock: FakeClock, url: str) -> Services:
     uow = unit_of_work_factory(engine)
-    return build_services(make_settings(url), uow, clock, NoNotifier(), uow, uow, uow)
+    return build_services(make_settings(url), uow, clock, NoNotifier())
 
 
 @settings(

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine, create_session_factory
-from storage.inbox import InboxRepository, InboxUpdate, UpdateScope, current_update
+from storage.inbox import UpdateScope, current_update
 from storage.migrate import upgrade
-from storage.models import Organisation
+from storage.models import InboxUpdate, Organisation
+from storage.repositories.inbox import InboxRepository
 from storage.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)

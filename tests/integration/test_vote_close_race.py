@@ -82,7 +82,7 @@ async def open_vote(
 ) -> tuple[Services, list[Actor], int, int]:
     uow = unit_of_work_factory(engine)
     container = build_services(
-        make_settings(database_url, vote_mode=mode.value), uow, clock, NoNotifier(), uow, uow, uow
+        make_settings(database_url, vote_mode=mode.value), uow, clock, NoNotifier()
     )
     actors = await forum(engine, clock)
     coordinator = Actor(Profile(COORDINATOR_ID, "K"), None, None, True, "de")

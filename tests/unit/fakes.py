@@ -1,4 +1,8 @@
-"""In-memory repositories and unit of work for service tests (no database)."""
+"""In-memory repositories and unit of work for service tests (no database).
+
+Each fake keeps the contract of its SQL repository that the services rely on (which rows a query
+finds, in which order; what a conditional update refuses), not its SQL.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,38 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+from bot.services.counting import voter_key
 from storage.models import (
+    AgendaItem,
+    Ballot,
+    BallotOutcome,
+    BallotPost,
     Broadcast,
     BroadcastState,
+    CalendarFeed,
     Invitation,
+    Meeting,
+    MeetingRsvp,
+    MeetingStatus,
     Member,
     MemberStatus,
     Organisation,
     OrganisationKind,
     OutboxMessage,
     OutboxState,
+    Proposal,
+    ProposalStatus,
+    RsvpAnswer,
+    Task,
+    TaskStatus,
     UserSettings,
+    Vote,
+    VoteChoice,
+    VoteMode,
     WorkingGroup,
     WorkingGroupMember,
 )
-from storage.repositories import SentMessage
+from storage.rows import SentMessage
 
 T = TypeVar("T")
 
@@ -52,10 +73,13 @@ class FakeOrganisations(_Table[Organisation]):
 
 
 class FakeMembers(_Table[Member]):
-    def __init__(self, organisations: FakeOrganisations, settings: FakeUserSettings) -> None:
+    def __init__(
+        self, organisations: FakeOrganisations, settings: FakeUserSettings, groups: FakeGroups
+    ) -> None:
         super().__init__()
         self._organisations = organisations
         self.settings = settings
+        self._groups = groups
 
     async def get(self, member_id: int) -> Member | None:
         return self.rows.get(member_id)
@@ -81,13 +105,13 @@ class FakeMembers(_Table[Member]):
     async def recipients(
         self, *, kind: OrganisationKind | None = None, group_id: int | None = None
     ) -> Sequence[Member]:
-        assert group_id is None, "not needed by the unit tests yet"
         return [
             m
             for m in self.rows.values()
             if m.status is MemberStatus.ACTIVE
             and m.telegram_id is not None
             and (kind is None or self._organisations.rows[m.organisation_id].kind is kind)
+            and (group_id is None or (group_id, m.id) in self._groups.links)
         ]
 
     async def active_with_organisations(self) -> Sequence[tuple[Member, Organisation]]:
@@ -205,11 +229,15 @@ class FakeUserSettings:
 class FakeOutbox:
     def __init__(self) -> None:
         self.rows: dict[str, OutboxMessage] = {}
+        self._last_id = 0
 
     async def enqueue(self, messages: Sequence[OutboxMessage | Mapping[str, Any]]) -> int:
         rows = [m if isinstance(m, OutboxMessage) else OutboxMessage(**m) for m in messages]
         new = [m for m in rows if m.dedup_key not in self.rows]
-        self.rows.update({m.dedup_key: m for m in new})
+        for row in new:
+            self._last_id += 1
+            row.id = self._last_id
+            self.rows[row.dedup_key] = row
         return len(new)
 
     async def reschedule(self, prefix: str, messages: Sequence[OutboxMessage]) -> None:
@@ -269,17 +297,285 @@ class FakeBroadcasts(_Table[Broadcast]):
         return sorted(self.rows.values(), key=lambda b: -(b.id or 0))[:limit]
 
 
+class FakeMeetings(_Table[Meeting]):
+    def __init__(self, members: FakeMembers, organisations: FakeOrganisations) -> None:
+        super().__init__()
+        self._members = members
+        self._organisations = organisations
+        self.rsvps: dict[tuple[int, int], MeetingRsvp] = {}
+        self.items = _Table[AgendaItem]()
+
+    async def add(self, meeting: Meeting) -> Meeting:
+        return self.insert(meeting)
+
+    async def get(self, meeting_id: int) -> Meeting | None:
+        return self.rows.get(meeting_id)
+
+    async def upcoming(self, now: datetime, limit: int) -> Sequence[Meeting]:
+        scheduled = [
+            m for m in self.rows.values() if m.status is MeetingStatus.SCHEDULED and m.ends_at > now
+        ]
+        return sorted(scheduled, key=lambda m: (m.starts_at, m.id or 0))[:limit]
+
+    async def for_feed(self, cancelled_since: datetime) -> Sequence[Meeting]:
+        shown = [
+            m
+            for m in self.rows.values()
+            if m.status is MeetingStatus.SCHEDULED or m.updated_at >= cancelled_since
+        ]
+        return sorted(shown, key=lambda m: (m.starts_at, m.id or 0))
+
+    async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]:
+        return [
+            (rsvp, self._members.rows[member_id])
+            for (mid, member_id), rsvp in self.rsvps.items()
+            if mid == meeting_id and member_id in self._members.rows
+        ]
+
+    async def answers_of(self, member_id: int, meeting_ids: Sequence[int]) -> dict[int, RsvpAnswer]:
+        return {
+            mid: self.rsvps[(mid, member_id)].answer
+            for mid in meeting_ids
+            if (mid, member_id) in self.rsvps
+        }
+
+    async def set_answer(self, rsvp: MeetingRsvp) -> None:
+        self.rsvps[(rsvp.meeting_id, rsvp.member_id)] = rsvp
+
+    async def agenda(self, meeting_id: int) -> Sequence[AgendaItem]:
+        items = [i for i in self.items.rows.values() if i.meeting_id == meeting_id]
+        return sorted(items, key=lambda i: (i.position, i.id or 0))
+
+    async def agendas(
+        self, meeting_ids: Sequence[int]
+    ) -> dict[int, list[tuple[AgendaItem, Organisation | None]]]:
+        return {
+            mid: [
+                (item, self._organisations.rows.get(item.organisation_id or 0))
+                for item in await self.agenda(mid)
+            ]
+            for mid in meeting_ids
+        }
+
+    async def add_agenda_item(self, item: AgendaItem) -> AgendaItem:
+        return self.items.insert(item)
+
+    async def delete_agenda_item(self, item: AgendaItem) -> None:
+        del self.items.rows[item.id or 0]
+
+
+class FakeFeeds:
+    def __init__(self) -> None:
+        self.rows: dict[int, CalendarFeed] = {}
+        self.stored_secret: str | None = None
+
+    async def of_member(self, member_id: int) -> CalendarFeed | None:
+        return self.rows.get(member_id)
+
+    async def by_token_hash(self, token_hash: str) -> CalendarFeed | None:
+        return next((f for f in self.rows.values() if f.token_hash == token_hash), None)
+
+    async def put(self, feed: CalendarFeed) -> None:
+        self.rows[feed.member_id] = feed
+
+    async def secret(self, make: str, now: datetime) -> str:
+        if self.stored_secret is None:
+            self.stored_secret = make
+        return self.stored_secret
+
+
+class FakeTasks(_Table[Task]):
+    async def add(self, task: Task) -> Task:
+        return self.insert(task)
+
+    async def get(self, task_id: int) -> Task | None:
+        return self.rows.get(task_id)
+
+    async def open_tasks(
+        self, *, organisation_id: int | None = None, member_id: int | None = None
+    ) -> Sequence[Task]:
+        everyone = organisation_id is None and member_id is None
+        tasks = [
+            t
+            for t in self.rows.values()
+            if t.status is TaskStatus.OPEN
+            and (
+                everyone
+                # As in SQL, a NULL parameter matches no row.
+                or (organisation_id is not None and t.organisation_id == organisation_id)
+                or (member_id is not None and t.member_id == member_id)
+            )
+        ]
+        return sorted(tasks, key=lambda t: (t.due_date, t.id or 0))
+
+
+class FakeProposals(_Table[Proposal]):
+    async def add(self, proposal: Proposal) -> Proposal:
+        return self.insert(proposal)
+
+    async def get(self, proposal_id: int) -> Proposal | None:
+        return self.rows.get(proposal_id)
+
+    async def change_status(
+        self,
+        proposal_id: int,
+        old: Sequence[ProposalStatus],
+        new: ProposalStatus,
+        **values: object,
+    ) -> bool:
+        proposal = self.rows.get(proposal_id)
+        if proposal is None or proposal.status not in old:
+            return False
+        proposal.status = new
+        for name, value in values.items():
+            setattr(proposal, name, value)
+        return True
+
+    async def with_status(
+        self, statuses: Sequence[ProposalStatus], limit: int = 50
+    ) -> Sequence[Proposal]:
+        return [p for _, p in sorted(self.rows.items()) if p.status in statuses][:limit]
+
+    async def on_meeting(self, meeting_id: int) -> Sequence[Proposal]:
+        return [
+            p
+            for p in self.rows.values()
+            if p.meeting_id == meeting_id and p.status is ProposalStatus.SCHEDULED
+        ]
+
+
+class FakeBallots(_Table[Ballot]):
+    def __init__(
+        self, proposals: FakeProposals, members: FakeMembers, organisations: FakeOrganisations
+    ) -> None:
+        super().__init__()
+        self._proposals = proposals
+        self._members = members
+        self._organisations = organisations
+        self.cast_votes: dict[tuple[int, str], Vote] = {}
+        self.post_rows = _Table[BallotPost]()
+
+    async def add(self, ballot: Ballot) -> Ballot:
+        return self.insert(ballot)
+
+    async def with_topic(
+        self, ballot_id: int
+    ) -> tuple[Ballot, Proposal, Member | None, Organisation | None] | None:
+        ballot = self.rows.get(ballot_id)
+        if ballot is None:
+            return None
+        proposal = self._proposals.rows[ballot.proposal_id]
+        return (
+            ballot,
+            proposal,
+            self._members.rows.get(proposal.member_id or 0),
+            self._organisations.rows.get(proposal.organisation_id or 0),
+        )
+
+    async def of_proposal(self, proposal_id: int) -> Ballot | None:
+        return next((b for b in self.rows.values() if b.proposal_id == proposal_id), None)
+
+    async def open_ballots(self) -> Sequence[tuple[Ballot, Proposal]]:
+        ballots = sorted(
+            (b for b in self.rows.values() if b.closed_at is None),
+            key=lambda b: (b.deadline, b.id or 0),
+        )
+        return [(b, self._proposals.rows[b.proposal_id]) for b in ballots]
+
+    async def due(self, now: datetime) -> Sequence[int]:
+        return [b.id or 0 for b, _ in await self.open_ballots() if b.deadline <= now]
+
+    async def next_deadline(self) -> datetime | None:
+        return min((b.deadline for b, _ in await self.open_ballots()), default=None)
+
+    async def start_closing(self, ballot_id: int, *, now: datetime, closed_by: int | None) -> bool:
+        ballot = self.rows.get(ballot_id)
+        if ballot is None or ballot.closed_at is not None:
+            return False
+        ballot.closed_at, ballot.closed_by = now, closed_by
+        return True
+
+    async def record_result(
+        self,
+        ballot_id: int,
+        *,
+        closed_at: datetime,
+        outcome: BallotOutcome,
+        result: dict[str, int],
+    ) -> None:
+        ballot = self.rows[ballot_id]
+        ballot.closed_at, ballot.outcome, ballot.result = closed_at, outcome, result
+
+    async def vote(self, ballot_id: int, voter: str) -> Vote | None:
+        return self.cast_votes.get((ballot_id, voter))
+
+    async def cast(self, vote: Vote) -> bool:
+        """One row per voter, replaced (a new object, as a read after the upsert gives), and
+        only while the ballot is open and before its deadline."""
+        ballot = self.rows.get(vote.ballot_id)
+        if ballot is None or ballot.closed_at is not None or ballot.deadline <= vote.cast_at:
+            return False
+        key = (vote.ballot_id, vote.voter)
+        before = self.cast_votes.get(key)
+        self.cast_votes[key] = Vote(
+            id=before.id if before else len(self.cast_votes) + 1,
+            **vote.model_dump(exclude={"id"}),
+        )
+        return True
+
+    async def votes(self, ballot_id: int) -> Sequence[Vote]:
+        votes = [v for (bid, _), v in self.cast_votes.items() if bid == ballot_id]
+        return sorted(votes, key=lambda v: v.cast_at)
+
+    async def votes_of(self, ballot_ids: Sequence[int], voters: Sequence[str]) -> Sequence[Vote]:
+        return [
+            v
+            for (bid, voter), v in self.cast_votes.items()
+            if bid in ballot_ids and voter in voters
+        ]
+
+    async def tally(self, ballot_id: int) -> dict[VoteChoice, int]:
+        counts: dict[VoteChoice, int] = {}
+        for vote in await self.votes(ballot_id):
+            counts[vote.choice] = counts.get(vote.choice, 0) + 1
+        return counts
+
+    async def voters(self, ballot_id: int) -> set[str]:
+        return {v.voter for v in await self.votes(ballot_id)}
+
+    async def eligible(self, ballot_id: int, mode: VoteMode) -> int:
+        members = await self._members.recipients()
+        keys = {
+            voter_key(mode, organisation_id=m.organisation_id, member_id=m.id or 0) for m in members
+        }
+        return len(keys | await self.voters(ballot_id))
+
+    async def voted_counts(self, ballot_ids: Sequence[int]) -> dict[int, int]:
+        return {bid: len(await self.voters(bid)) for bid in ballot_ids if await self.voters(bid)}
+
+    async def add_post(self, post: BallotPost) -> None:
+        self.post_rows.insert(post)
+
+    async def posts(self, ballot_id: int) -> Sequence[BallotPost]:
+        return [p for p in self.post_rows.rows.values() if p.ballot_id == ballot_id]
+
+
 class FakeUnitOfWork:
     """One shared in-memory store; `commits` counts how often a use case committed."""
 
     def __init__(self) -> None:
         self.organisations = FakeOrganisations()
         self.user_settings = FakeUserSettings()
-        self.members = FakeMembers(self.organisations, self.user_settings)
-        self.invitations = FakeInvitations(self.organisations)
         self.groups = FakeGroups()
+        self.members = FakeMembers(self.organisations, self.user_settings, self.groups)
+        self.invitations = FakeInvitations(self.organisations)
         self.outbox = FakeOutbox()
         self.broadcasts = FakeBroadcasts()
+        self.meetings = FakeMeetings(self.members, self.organisations)
+        self.feeds = FakeFeeds()
+        self.tasks = FakeTasks()
+        self.proposals = FakeProposals()
+        self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
         self.commits = 0
 
     def __call__(self) -> Self:

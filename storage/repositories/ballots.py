@@ -1,0 +1,257 @@
+"""Ballots and votes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, String, Table, bindparam, func, literal, union
+from sqlalchemy import cast as sql_cast
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select, update
+
+from storage.models import (
+    Ballot,
+    BallotOutcome,
+    BallotPost,
+    Member,
+    MemberStatus,
+    Organisation,
+    Proposal,
+    Vote,
+    VoteChoice,
+    VoteMode,
+)
+
+VOTE: Table = Vote.__table__  # type: ignore[attr-defined]
+
+# Statements of every update, built once and executed with parameters (see the package's
+# docstring).
+_BALLOT_TOPIC = (
+    select(Ballot, Proposal, Member, Organisation)
+    .join(Proposal, col(Proposal.id) == col(Ballot.proposal_id))
+    .outerjoin(Member, col(Member.id) == col(Proposal.member_id))
+    .outerjoin(Organisation, col(Organisation.id) == col(Proposal.organisation_id))
+    .where(Ballot.id == bindparam("ballot_id"))
+)
+# populate_existing: `BallotRepository.cast` writes with a core upsert, past the identity map.
+_VOTE = (
+    select(Vote)
+    .where(Vote.ballot_id == bindparam("ballot_id"), Vote.voter == bindparam("voter"))
+    .execution_options(populate_existing=True)
+)
+_TALLY = (
+    select(Vote.choice, func.count())
+    .where(Vote.ballot_id == bindparam("ballot_id"))
+    .group_by(col(Vote.choice))
+)
+
+
+def _cast(insert: Any) -> Any:
+    """`BallotRepository.cast`: INSERT … SELECT from the open ballot … ON CONFLICT DO UPDATE."""
+    columns = VOTE.c
+    names = ["ballot_id", "voter", "organisation_id", "member_id", "choice", "cast_at"]
+    open_ballot = (
+        sa_select(
+            col(Ballot.id),
+            *(bindparam(name, type_=columns[name].type) for name in names[1:]),
+        )
+        .where(
+            col(Ballot.id) == bindparam("ballot_id"),
+            col(Ballot.closed_at).is_(None),
+            col(Ballot.deadline) > bindparam("cast_at", type_=columns["cast_at"].type),
+        )
+        .with_for_update(read=True)
+    )
+    # On the table, not the entity: an ORM insert with parameters would be a bulk insert.
+    stmt = insert(VOTE).from_select(names, open_ballot)
+    return stmt.on_conflict_do_update(
+        index_elements=["ballot_id", "voter"],
+        set_={name: stmt.excluded[name] for name in names[2:]},
+    ).returning(VOTE.c.id)
+
+
+_CAST = {False: _cast(sqlite_insert), True: _cast(postgresql_insert)}
+
+
+def _eligible(mode: VoteMode) -> Select[Any]:
+    if mode is VoteMode.ORGANISATION:
+        key = literal("org:") + sql_cast(col(Member.organisation_id), String)
+    else:
+        key = literal("member:") + sql_cast(col(Member.id), String)
+    of_members: Select[Any] = sa_select(key.label("voter")).where(
+        col(Member.status) == MemberStatus.ACTIVE, col(Member.telegram_id).is_not(None)
+    )
+    of_votes: Select[Any] = sa_select(col(Vote.voter).label("voter")).where(
+        col(Vote.ballot_id) == bindparam("ballot_id")
+    )
+    return sa_select(func.count()).select_from(union(of_members, of_votes).subquery())
+
+
+_ELIGIBLE = {mode: _eligible(mode) for mode in VoteMode}
+
+
+class BallotRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, ballot: Ballot) -> Ballot:
+        self.session.add(ballot)
+        await self.session.flush()
+        return ballot
+
+    async def get(self, ballot_id: int) -> Ballot | None:
+        return await self.session.get(Ballot, ballot_id)
+
+    async def with_topic(
+        self, ballot_id: int
+    ) -> tuple[Ballot, Proposal, Member | None, Organisation | None] | None:
+        """The ballot, its proposal, who proposed it and their organisation, in one query."""
+        row = (await self.session.execute(_BALLOT_TOPIC, {"ballot_id": ballot_id})).first()
+        return (row[0], row[1], row[2], row[3]) if row else None
+
+    async def of_proposal(self, proposal_id: int) -> Ballot | None:
+        stmt = select(Ballot).where(Ballot.proposal_id == proposal_id)
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def open_ballots(self) -> Sequence[tuple[Ballot, Proposal]]:
+        """Ballots not closed yet (also those past their deadline), soonest deadline first."""
+        stmt = (
+            select(Ballot, Proposal)
+            .join(Proposal, col(Proposal.id) == col(Ballot.proposal_id))
+            .where(col(Ballot.closed_at).is_(None))
+            .order_by(col(Ballot.deadline), col(Ballot.id))
+        )
+        return [(b, p) for b, p in (await self.session.execute(stmt)).all()]
+
+    async def due(self, now: datetime) -> Sequence[int]:
+        stmt = (
+            select(Ballot.id)
+            .where(col(Ballot.closed_at).is_(None), col(Ballot.deadline) <= now)
+            .order_by(col(Ballot.deadline))
+        )
+        return [int(i) for i in (await self.session.execute(stmt)).scalars().all()]
+
+    async def next_deadline(self) -> datetime | None:
+        stmt = select(func.min(Ballot.deadline)).where(col(Ballot.closed_at).is_(None))
+        value: datetime | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return value
+
+    async def start_closing(self, ballot_id: int, *, now: datetime, closed_by: int | None) -> bool:
+        """Close it once, as the first write of the closing transaction: False if it was closed
+        already (by the deadline or another process).
+
+        From here until the transaction ends no vote can be cast: a press that took its share
+        of the ballot first (`cast`) has committed before this UPDATE gets the row
+        (PostgreSQL) or the database (SQLite), and every later press finds the ballot closed.
+        So the votes read after this call are all the votes there will ever be."""
+        stmt = (
+            update(Ballot)
+            .where(col(Ballot.id) == ballot_id, col(Ballot.closed_at).is_(None))
+            .values(closed_at=now, closed_by=closed_by)
+            .execution_options(synchronize_session=False)
+        )
+        return bool((await self.session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def record_result(
+        self,
+        ballot_id: int,
+        *,
+        closed_at: datetime,
+        outcome: BallotOutcome,
+        result: dict[str, int],
+    ) -> None:
+        """The counts of a ballot this transaction has started closing."""
+        stmt = (
+            update(Ballot)
+            .where(col(Ballot.id) == ballot_id)
+            .values(closed_at=closed_at, outcome=outcome, result=result)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(stmt)
+
+    async def vote(self, ballot_id: int, voter: str) -> Vote | None:
+        params = {"ballot_id": ballot_id, "voter": voter}
+        return (await self.session.execute(_VOTE, params)).scalars().first()
+
+    async def cast(self, vote: Vote) -> bool:
+        """Store the voter's choice, replacing their earlier one (one row per voter, also
+        when two presses arrive at the same moment), only while the ballot is open: one
+        statement that reads the ballot and writes the vote. False (nothing stored) once the
+        ballot is closed or its deadline (compared with `vote.cast_at`) has passed.
+
+        On PostgreSQL the statement takes a share of the ballot's row (FOR SHARE) until the
+        transaction ends, so closing (`start_closing`, an UPDATE of that row) waits for it, and
+        a press that comes while a close is under way waits for the close and then finds the
+        ballot closed. On SQLite the statement holds the database's write lock, which a close
+        needs as well."""
+        params = {
+            "ballot_id": vote.ballot_id,
+            "voter": vote.voter,
+            "organisation_id": vote.organisation_id,
+            "member_id": vote.member_id,
+            "choice": vote.choice,
+            "cast_at": vote.cast_at,
+        }
+        stmt = _CAST[self.session.get_bind().dialect.name == "postgresql"]
+        return (await self.session.execute(stmt, params)).first() is not None
+
+    async def votes(self, ballot_id: int) -> Sequence[Vote]:
+        # populate_existing: `cast` writes with a core upsert, past the identity map.
+        stmt = (
+            select(Vote)
+            .where(Vote.ballot_id == ballot_id)
+            .order_by(col(Vote.cast_at))
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def votes_of(self, ballot_ids: Sequence[int], voters: Sequence[str]) -> Sequence[Vote]:
+        """The standing votes of these voters (a member and their organisation) on these
+        ballots: one query for a whole list."""
+        if not ballot_ids or not voters:
+            return []
+        stmt = (
+            select(Vote)
+            .where(col(Vote.ballot_id).in_(list(ballot_ids)), col(Vote.voter).in_(list(voters)))
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def tally(self, ballot_id: int) -> dict[VoteChoice, int]:
+        """How many votes each choice has (choices without votes are missing)."""
+        rows = (await self.session.execute(_TALLY, {"ballot_id": ballot_id})).all()
+        return {VoteChoice(c): int(n) for c, n in rows}
+
+    async def voters(self, ballot_id: int) -> set[str]:
+        stmt = select(Vote.voter).where(Vote.ballot_id == ballot_id)
+        return set((await self.session.execute(stmt)).scalars().all())
+
+    async def eligible(self, ballot_id: int, mode: VoteMode) -> int:
+        """Voters of the ballot: the organisations with an active member (or the active
+        members, in member mode), and whoever voted; counted in the database. The keys are
+        those of `bot.services.counting.voter_key` ("org:<id>", "member:<id>")."""
+        stmt = _ELIGIBLE[mode]
+        return int((await self.session.execute(stmt, {"ballot_id": ballot_id})).scalar_one())
+
+    async def voted_counts(self, ballot_ids: Sequence[int]) -> dict[int, int]:
+        if not ballot_ids:
+            return {}
+        stmt = (
+            select(Vote.ballot_id, func.count())
+            .where(col(Vote.ballot_id).in_(list(ballot_ids)))
+            .group_by(col(Vote.ballot_id))
+        )
+        return {int(b): int(n) for b, n in (await self.session.execute(stmt)).all()}
+
+    async def add_post(self, post: BallotPost) -> None:
+        self.session.add(post)
+        await self.session.flush()
+
+    async def posts(self, ballot_id: int) -> Sequence[BallotPost]:
+        stmt = select(BallotPost).where(BallotPost.ballot_id == ballot_id)
+        return (await self.session.execute(stmt)).scalars().all()

@@ -1,0 +1,148 @@
+"""The inbox's table (`storage.models.InboxUpdate`): stored once, claimed with a lease in each
+person's order, marked done (see `storage.inbox` for the update scope a commit marks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, Table, bindparam, exists, not_, null, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import col, delete, func
+
+from storage.models import InboxUpdate
+
+INBOX: Table = InboxUpdate.__table__  # type: ignore[attr-defined]
+
+# Parameter names differ from the columns': SQLAlchemy keeps those for the SET clause.
+MARK_DONE = (
+    sa_update(INBOX)
+    .where(INBOX.c.update_id == bindparam("b_update_id"), INBOX.c.done_at.is_(None))
+    .values(done_at=bindparam("b_done_at"), outcome=bindparam("b_outcome"), payload=null())
+)
+
+
+def _claimable() -> Any:
+    """Rows a process (`me`) may take now: not done, not its own already, under nobody's lease
+    (or the lease ran out: that process died or lost the database), and the oldest of their
+    person's rows that are not done, unless all older ones are `me`'s already."""
+    earlier = aliased(InboxUpdate)
+    me = bindparam("me", type_=String(40))
+    blocked = exists().where(
+        col(earlier.chat_key) == col(InboxUpdate.chat_key),
+        col(earlier.update_id) < col(InboxUpdate.update_id),
+        col(earlier.done_at).is_(None),
+        col(earlier.claimed_by).is_distinct_from(me),
+    )
+    return (
+        sa_select(col(InboxUpdate.update_id))
+        .where(
+            col(InboxUpdate.done_at).is_(None),
+            col(InboxUpdate.claimed_by).is_distinct_from(me),
+            or_(
+                col(InboxUpdate.claimed_until).is_(None),
+                col(InboxUpdate.claimed_until) < bindparam("now"),
+            ),
+            not_(blocked),
+        )
+        .order_by(col(InboxUpdate.update_id))
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+
+
+_CLAIMABLE = _claimable()
+
+
+class InboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def store(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert the updates not stored yet; returns the ids that were new."""
+        if not rows:
+            return []
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        insert = (postgresql_insert if postgres else sqlite_insert)(INBOX)
+        stmt = insert.on_conflict_do_nothing(index_elements=["update_id"]).returning(
+            INBOX.c.update_id
+        )
+        new: list[int] = []
+        for row in rows:  # a handful per batch; one statement each keeps RETURNING portable
+            result = await self.session.execute(stmt, row)
+            new.extend(int(i) for i in result.scalars().all())
+        return new
+
+    async def claim(
+        self, me: str, *, now: datetime, until: datetime, limit: int
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Take up to `limit` claimable rows (oldest first) for `me` until `until`."""
+        params = {"me": me, "now": now, "limit": limit}
+        ids = [int(i) for i in (await self.session.execute(_CLAIMABLE, params)).scalars().all()]
+        if not ids:
+            return []
+        await self.session.execute(
+            sa_update(INBOX)
+            .where(INBOX.c.update_id.in_(ids))
+            .values(claimed_by=me, claimed_until=until, attempts=INBOX.c.attempts + 1)
+        )
+        rows = await self.session.execute(
+            sa_select(INBOX.c.update_id, INBOX.c.payload)
+            .where(INBOX.c.update_id.in_(ids))
+            .order_by(INBOX.c.update_id)
+        )
+        return [(int(i), dict(p)) for i, p in rows.all() if p is not None]
+
+    async def waiting(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many rows are not done, and when the earliest lease on one of them runs out."""
+        row = (
+            await self.session.execute(
+                sa_select(func.count(), func.min(INBOX.c.claimed_until)).where(
+                    INBOX.c.done_at.is_(None)
+                )
+            )
+        ).one()
+        return int(row[0]), row[1]
+
+    async def renew(self, me: str, until: datetime) -> int:
+        """Extend the lease on every row `me` holds and has not finished."""
+        result = await self.session.execute(
+            sa_update(INBOX)
+            .where(INBOX.c.claimed_by == me, INBOX.c.done_at.is_(None))
+            .values(claimed_until=until)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release(self, me: str) -> int:
+        """Give back what `me` holds and has not finished (a graceful stop)."""
+        result = await self.session.execute(
+            sa_update(INBOX)
+            .where(INBOX.c.claimed_by == me, INBOX.c.done_at.is_(None))
+            .values(claimed_by=None, claimed_until=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_done(self, update_ids: Sequence[int], *, now: datetime, outcome: str) -> None:
+        if update_ids:
+            await self.session.execute(
+                MARK_DONE,
+                [{"b_update_id": i, "b_done_at": now, "b_outcome": outcome} for i in update_ids],
+            )
+
+    async def purge(self, before: datetime) -> int:
+        """Forget updates done before `before` (Telegram does not deliver them again)."""
+        result = await self.session.execute(
+            delete(InboxUpdate).where(
+                col(InboxUpdate.done_at).is_not(None), col(InboxUpdate.done_at) < before
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def get(self, update_id: int) -> InboxUpdate | None:
+        return await self.session.get(InboxUpdate, update_id)

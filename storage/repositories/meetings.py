@@ -1,0 +1,153 @@
+"""Meetings with their answers and agendas, and the personal calendar feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Integer, bindparam, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.models import (
+    AgendaItem,
+    CalendarFeed,
+    InstanceSecret,
+    Meeting,
+    MeetingRsvp,
+    MeetingStatus,
+    Member,
+    Organisation,
+    RsvpAnswer,
+)
+from storage.repositories.common import dialect_insert
+
+# Statements of every update, built once and executed with parameters (see the package's
+# docstring).
+_UPCOMING = (
+    select(Meeting)
+    .where(Meeting.status == MeetingStatus.SCHEDULED, col(Meeting.ends_at) > bindparam("now"))
+    .order_by(col(Meeting.starts_at), col(Meeting.id))
+    .limit(bindparam("limit", type_=Integer))
+)
+_ANSWERS_OF = select(MeetingRsvp.meeting_id, MeetingRsvp.answer).where(
+    MeetingRsvp.member_id == bindparam("member_id"),
+    col(MeetingRsvp.meeting_id).in_(bindparam("meeting_ids", expanding=True)),
+)
+
+
+class MeetingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, meeting: Meeting) -> Meeting:
+        self.session.add(meeting)
+        await self.session.flush()
+        return meeting
+
+    async def get(self, meeting_id: int) -> Meeting | None:
+        return await self.session.get(Meeting, meeting_id)
+
+    async def upcoming(self, now: datetime, limit: int) -> Sequence[Meeting]:
+        params = {"now": now, "limit": limit}
+        return (await self.session.execute(_UPCOMING, params)).scalars().all()
+
+    async def for_feed(self, cancelled_since: datetime) -> Sequence[Meeting]:
+        """Every scheduled meeting, and those cancelled after `cancelled_since`."""
+        stmt = (
+            select(Meeting)
+            .where(
+                or_(
+                    col(Meeting.status) == MeetingStatus.SCHEDULED,
+                    col(Meeting.updated_at) >= cancelled_since,
+                )
+            )
+            .order_by(col(Meeting.starts_at), col(Meeting.id))
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]:
+        stmt = (
+            select(MeetingRsvp, Member)
+            .join(Member, col(Member.id) == col(MeetingRsvp.member_id))
+            .where(MeetingRsvp.meeting_id == meeting_id)
+        )
+        return [(r, m) for r, m in (await self.session.execute(stmt)).all()]
+
+    async def answers_of(self, member_id: int, meeting_ids: Sequence[int]) -> dict[int, RsvpAnswer]:
+        if not meeting_ids:
+            return {}
+        params = {"member_id": member_id, "meeting_ids": list(meeting_ids)}
+        rows = (await self.session.execute(_ANSWERS_OF, params)).all()
+        return {mid: RsvpAnswer(a) for mid, a in rows}
+
+    async def set_answer(self, rsvp: MeetingRsvp) -> None:
+        await self.session.merge(rsvp)
+        await self.session.flush()
+
+    async def agenda(self, meeting_id: int) -> Sequence[AgendaItem]:
+        stmt = (
+            select(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting_id)
+            .order_by(col(AgendaItem.position), col(AgendaItem.id))
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def agendas(
+        self, meeting_ids: Sequence[int]
+    ) -> dict[int, list[tuple[AgendaItem, Organisation | None]]]:
+        """The agendas of several meetings with the presenting organisations, in one query."""
+        result: dict[int, list[tuple[AgendaItem, Organisation | None]]] = {
+            mid: [] for mid in meeting_ids
+        }
+        if not meeting_ids:
+            return result
+        stmt = (
+            select(AgendaItem, Organisation)
+            .outerjoin(Organisation, col(Organisation.id) == col(AgendaItem.organisation_id))
+            .where(col(AgendaItem.meeting_id).in_(meeting_ids))
+            .order_by(col(AgendaItem.meeting_id), col(AgendaItem.position), col(AgendaItem.id))
+        )
+        for item, org in (await self.session.execute(stmt)).all():
+            result[item.meeting_id].append((item, org))
+        return result
+
+    async def add_agenda_item(self, item: AgendaItem) -> AgendaItem:
+        self.session.add(item)
+        await self.session.flush()
+        return item
+
+    async def delete_agenda_item(self, item: AgendaItem) -> None:
+        await self.session.delete(item)
+        await self.session.flush()
+
+
+class CalendarFeedRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of_member(self, member_id: int) -> CalendarFeed | None:
+        return await self.session.get(CalendarFeed, member_id)
+
+    async def by_token_hash(self, token_hash: str) -> CalendarFeed | None:
+        stmt = select(CalendarFeed).where(CalendarFeed.token_hash == token_hash)
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def put(self, feed: CalendarFeed) -> None:
+        await self.session.merge(feed)
+        await self.session.flush()
+
+    async def secret(self, make: str, now: datetime) -> str:
+        """The installation's secret; `make` is stored if there is none yet."""
+        existing = await self.session.get(InstanceSecret, 1)
+        if existing is not None:
+            return existing.secret
+        stmt = (
+            dialect_insert(self.session)(InstanceSecret)
+            .values(id=1, secret=make, created_at=now)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        await self.session.execute(stmt)
+        stored = await self.session.get(InstanceSecret, 1)
+        assert stored is not None
+        return stored.secret

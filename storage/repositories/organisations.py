@@ -1,0 +1,131 @@
+"""Organisations and their members."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import BigInteger, bindparam, func
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select, update
+
+from storage.models import (
+    Member,
+    MemberStatus,
+    Organisation,
+    OrganisationKind,
+    UserSettings,
+    WorkingGroupMember,
+)
+
+# Statements of every update, built once and executed with parameters (see the package's
+# docstring).
+_ASKING = sa_select(
+    # Typed like the columns it is compared with (Telegram ids need 64 bits).
+    bindparam("telegram_id", type_=BigInteger).label("telegram_id")
+).subquery()
+_IDENTITY = (
+    select(Member, Organisation, UserSettings)
+    .select_from(_ASKING)
+    .outerjoin(Member, col(Member.telegram_id) == _ASKING.c.telegram_id)
+    .outerjoin(Organisation, col(Organisation.id) == col(Member.organisation_id))
+    .outerjoin(UserSettings, col(UserSettings.telegram_id) == _ASKING.c.telegram_id)
+)
+
+
+class OrganisationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, organisation_id: int) -> Organisation | None:
+        return await self.session.get(Organisation, organisation_id)
+
+    async def by_name(self, name: str) -> Organisation | None:
+        stmt = select(Organisation).where(func.lower(Organisation.name) == name.lower())
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def add(self, organisation: Organisation) -> Organisation:
+        self.session.add(organisation)
+        await self.session.flush()
+        return organisation
+
+    async def all(self) -> Sequence[Organisation]:
+        stmt = select(Organisation).order_by(col(Organisation.name))
+        return (await self.session.execute(stmt)).scalars().all()
+
+
+class MemberRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, member_id: int) -> Member | None:
+        return await self.session.get(Member, member_id)
+
+    async def by_telegram_id(self, telegram_id: int) -> Member | None:
+        stmt = select(Member).where(Member.telegram_id == telegram_id)
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def identity(
+        self, telegram_id: int
+    ) -> tuple[Member | None, Organisation | None, UserSettings | None]:
+        """Who writes: the member with this Telegram id, their organisation and their settings
+        (each may be missing), in one query for every update."""
+        row = (await self.session.execute(_IDENTITY, {"telegram_id": telegram_id})).one()
+        return row[0], row[1], row[2]
+
+    async def add(self, member: Member) -> Member:
+        self.session.add(member)
+        await self.session.flush()
+        return member
+
+    async def active_with_organisations(self) -> Sequence[tuple[Member, Organisation]]:
+        stmt = (
+            select(Member, Organisation)
+            .join(Organisation, col(Member.organisation_id) == col(Organisation.id))
+            .where(Member.status == MemberStatus.ACTIVE)
+            .order_by(col(Organisation.name), col(Member.last_name), col(Member.first_name))
+        )
+        return [(m, o) for m, o in (await self.session.execute(stmt)).all()]
+
+    async def by_ids(self, member_ids: set[int]) -> dict[int, Member]:
+        if not member_ids:
+            return {}
+        stmt = select(Member).where(col(Member.id).in_(member_ids))
+        return {m.id or 0: m for m in (await self.session.execute(stmt)).scalars().all()}
+
+    async def not_active(self, member_ids: set[int]) -> set[int]:
+        """Those of `member_ids` that have left (or no longer exist)."""
+        if not member_ids:
+            return set()
+        stmt = select(Member.id).where(
+            col(Member.id).in_(member_ids), Member.status == MemberStatus.ACTIVE
+        )
+        active = {mid for mid in (await self.session.execute(stmt)).scalars().all()}
+        return member_ids - active
+
+    async def mark_unreachable(self, member_id: int, now: datetime) -> None:
+        stmt = (
+            update(Member)
+            .where(col(Member.id) == member_id)
+            .values(unreachable_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(stmt)
+
+    async def recipients(
+        self, *, kind: OrganisationKind | None = None, group_id: int | None = None
+    ) -> Sequence[Member]:
+        """Active members with a Telegram id, optionally of one organisation kind or group."""
+        stmt = select(Member).where(
+            Member.status == MemberStatus.ACTIVE, col(Member.telegram_id).is_not(None)
+        )
+        if kind is not None:
+            stmt = stmt.join(
+                Organisation, col(Organisation.id) == col(Member.organisation_id)
+            ).where(Organisation.kind == kind)
+        if group_id is not None:
+            stmt = stmt.join(
+                WorkingGroupMember, col(WorkingGroupMember.member_id) == col(Member.id)
+            ).where(WorkingGroupMember.group_id == group_id)
+        return (await self.session.execute(stmt.order_by(col(Member.id)))).scalars().all()

@@ -1,0 +1,270 @@
+"""The transactional outbox: rows stored with the change that causes them, sent by the sender
+under a lease."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, func, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, delete, select, update
+
+from storage.models import Member, OutboxMessage, OutboxState
+from storage.repositories.common import dialect_insert
+from storage.rows import SentMessage
+
+ENQUEUE_SLICE = 1000  # outbox rows per INSERT call (see OutboxRepository.enqueue)
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+# Column values of an outbox row nobody set: what OutboxMessage() would hold.
+OUTBOX_DEFAULTS: dict[str, Any] = {
+    c.name: None
+    if OutboxMessage.model_fields[c.name].is_required()
+    else OutboxMessage.model_fields[c.name].get_default(call_default_factory=True)
+    for c in OUTBOX.columns
+    if c.name != "id"
+}
+
+
+class OutboxRepository:
+    """The durable outbox. Claims use a lease so that a dead sender's rows come back."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def enqueue(self, messages: Sequence[OutboxMessage | Mapping[str, Any]]) -> int:
+        """Insert the messages whose dedup_key is new; returns how many were new.
+
+        A message may also be a plain mapping of column values (the rest take their defaults):
+        for thousands of rows at once, building ORM objects costs more than the INSERT."""
+        if not messages:
+            return 0
+        columns = [c.name for c in OUTBOX.columns if c.name != "id"]
+        # One statement executed with many parameter sets: SQLAlchemy batches them into
+        # multi-row INSERTs ("insertmanyvalues") from one cached compilation; RETURNING counts
+        # the rows that were new on both databases.
+        stmt = (
+            dialect_insert(self.session)(OUTBOX)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(OUTBOX.c.id)
+        )
+        new = 0
+        # In slices: SQLAlchemy prepares every parameter set of a call before it sends the
+        # first batch, and the event loop would serve nobody else meanwhile (20,000 rows when
+        # a vote for 10,000 members closes: 0.36 s).
+        for start in range(0, len(messages), ENQUEUE_SLICE):
+            rows = [
+                {**OUTBOX_DEFAULTS, **m}
+                if isinstance(m, Mapping)
+                else {name: getattr(m, name) for name in columns}
+                for m in messages[start : start + ENQUEUE_SLICE]
+            ]
+            new += len((await self.session.execute(stmt, rows)).all())
+        return new
+
+    async def reschedule(self, prefix: str, messages: Sequence[OutboxMessage]) -> None:
+        """Make the pending rows under `prefix` (e.g. "meeting:12:") exactly `messages`.
+
+        For notifications derived from state (reminders): pending rows that are no longer wanted
+        are deleted, wanted ones get their new due time and content, new ones are added. Rows
+        already sent, failed or skipped stay as they are, so nothing is sent twice.
+        """
+        wanted = {m.dedup_key: m for m in messages}
+        assert all(key.startswith(prefix) for key in wanted), "every key must carry the prefix"
+        replaceable = (
+            col(OutboxMessage.dedup_key).startswith(prefix, autoescape=True),
+            col(OutboxMessage.state) == OutboxState.PENDING,
+            col(OutboxMessage.claimed_by).is_(None),
+        )
+        if not wanted:  # e.g. a voter's reminders once they voted: one statement
+            await self.session.execute(delete(OutboxMessage).where(*replaceable))
+            return
+        pending = (
+            (await self.session.execute(select(OutboxMessage).where(*replaceable))).scalars().all()
+        )
+        for row in pending:
+            new = wanted.get(row.dedup_key)
+            if new is None:
+                await self.session.delete(row)
+                continue
+            for name in (
+                "chat_id",
+                "text",
+                "document",
+                "document_name",
+                "buttons",
+                "due_at",
+                "expires_at",
+                "member_id",
+            ):
+                setattr(row, name, getattr(new, name))
+        await self.session.flush()
+        await self.enqueue(
+            [m for key, m in wanted.items() if key not in {r.dedup_key for r in pending}]
+        )
+
+    async def claim_due(
+        self, now: datetime, *, claimer: str, lease_until: datetime, limit: int
+    ) -> Sequence[OutboxMessage]:
+        """Atomically take up to `limit` due rows that nobody holds (or whose lease ran out)."""
+        candidates = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.state == OutboxState.PENDING,
+                col(OutboxMessage.due_at) <= now,
+                or_(
+                    col(OutboxMessage.claimed_until).is_(None),
+                    col(OutboxMessage.claimed_until) < now,
+                ),
+            )
+            .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        stmt = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(candidates.scalar_subquery()))
+            .values(claimed_by=claimer, claimed_until=lease_until)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)
+        )
+        rows = (await self.session.execute(stmt)).scalars().all()
+        return sorted(rows, key=lambda row: (row.due_at, row.id or 0))
+
+    async def finish(
+        self,
+        row_id: int,
+        *,
+        claimer: str,
+        state: OutboxState,
+        now: datetime,
+        error: str | None = None,
+        message_id: int | None = None,
+        attempts: int | None = None,
+    ) -> bool:
+        """Record the outcome of a claimed row. False if the claim was lost meanwhile."""
+        values: dict[str, Any] = {
+            "state": state,
+            "finished_at": now,
+            "claimed_by": None,
+            "claimed_until": None,
+            "last_error": error,
+            "telegram_message_id": message_id,
+        }
+        if attempts is not None:
+            values["attempts"] = attempts
+        return await self._update_claimed(row_id, claimer, values)
+
+    async def retry_later(
+        self, row_id: int, *, claimer: str, due_at: datetime, attempts: int, error: str
+    ) -> bool:
+        """Give the row back for another try at `due_at`."""
+        values = {
+            "due_at": due_at,
+            "attempts": attempts,
+            "last_error": error,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+        return await self._update_claimed(row_id, claimer, values)
+
+    async def hand_back(self, row_id: int, *, claimer: str) -> bool:
+        """Give one claimed row back untried (due as before, attempts unchanged)."""
+        return await self._update_claimed(
+            row_id, claimer, {"claimed_by": None, "claimed_until": None}
+        )
+
+    async def release(self, claimer: str) -> int:
+        """Hand back every row this sender holds (graceful shutdown)."""
+        stmt = (
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.claimed_by) == claimer,
+                col(OutboxMessage.state) == OutboxState.PENDING,
+            )
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(stmt)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def _update_claimed(self, row_id: int, claimer: str, values: dict[str, Any]) -> bool:
+        stmt = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.claimed_by) == claimer)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def next_wakeup(self) -> datetime | None:
+        """When the next pending row falls due or a lease runs out."""
+        due = select(func.min(OutboxMessage.due_at)).where(
+            OutboxMessage.state == OutboxState.PENDING, col(OutboxMessage.claimed_until).is_(None)
+        )
+        lease = select(func.min(OutboxMessage.claimed_until)).where(
+            OutboxMessage.state == OutboxState.PENDING
+        )
+        # min() keeps the column type, so the values come back as aware UTC datetimes.
+        times = [
+            (await self.session.execute(due)).scalar_one_or_none(),
+            (await self.session.execute(lease)).scalar_one_or_none(),
+        ]
+        return min((t for t in times if t is not None), default=None)
+
+    async def get(self, row_id: int) -> OutboxMessage | None:
+        return await self.session.get(OutboxMessage, row_id)
+
+    async def by_key(self, dedup_key: str) -> OutboxMessage | None:
+        stmt = select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key)
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def sent_messages(self, prefix: str, kinds: Sequence[str]) -> Sequence[SentMessage]:
+        """Rows under `prefix` of these kinds that reached their chat, with the message id
+        Telegram gave (plain tuples: there may be tens of thousands)."""
+        stmt = (
+            select(
+                OutboxMessage.id,
+                OutboxMessage.chat_id,
+                OutboxMessage.member_id,
+                OutboxMessage.telegram_message_id,
+            )
+            .where(
+                col(OutboxMessage.dedup_key).startswith(prefix, autoescape=True),
+                col(OutboxMessage.kind).in_(list(kinds)),
+                OutboxMessage.state == OutboxState.SENT,
+                col(OutboxMessage.telegram_message_id).is_not(None),
+            )
+            .order_by(col(OutboxMessage.id))
+        )
+        return [SentMessage(*row) for row in (await self.session.execute(stmt)).all()]
+
+    async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
+        if not broadcast_ids:
+            return {}
+        stmt = (
+            select(OutboxMessage.broadcast_id, OutboxMessage.state, func.count())
+            .where(col(OutboxMessage.broadcast_id).in_(broadcast_ids))
+            .group_by(col(OutboxMessage.broadcast_id), col(OutboxMessage.state))
+        )
+        counts: dict[int, dict[OutboxState, int]] = {}
+        for bid, state, n in (await self.session.execute(stmt)).all():
+            counts.setdefault(bid, {})[OutboxState(state)] = int(n)
+        return counts
+
+    async def unsuccessful(
+        self, broadcast_id: int
+    ) -> Sequence[tuple[OutboxMessage, Member | None]]:
+        stmt = (
+            select(OutboxMessage, Member)
+            .outerjoin(Member, col(Member.id) == col(OutboxMessage.member_id))
+            .where(
+                OutboxMessage.broadcast_id == broadcast_id,
+                col(OutboxMessage.state).in_([OutboxState.FAILED, OutboxState.SKIPPED]),
+            )
+            .order_by(col(OutboxMessage.id))
+        )
+        return [(o, m) for o, m in (await self.session.execute(stmt)).all()]
