@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,6 +39,7 @@ from bot.http import (
 )
 from bot.inbox import Inbox, InboxCollector, retry_delays
 from bot.jobs import Wakeups
+from bot.leadership import Leadership
 from bot.metrics import BotMetrics
 from bot.observe import current_outcome, update_fields
 from bot.services.container import Services, build_services
@@ -59,8 +60,18 @@ update_log = logging.getLogger("bot.updates")
 # Updates the bot asks Telegram for.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 READY_TIMEOUT = 2.0  # seconds the database may take to answer /readyz's SELECT 1
+INBOX_POLL_WEBHOOK = 0.25  # seconds between the leader's looks for updates others stored
+INBOX_POLL_POLLING = 5.0  # only the leader takes updates: a safety net
 CONNECTIONS = 32
 OUTAGE = "outage"
+
+
+class LeadMode(Protocol):
+    """How the leader takes updates: started when this process begins to lead, stopped when
+    it ends."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
 
 
 class CannotListen(Exception):
@@ -78,6 +89,14 @@ class BotApplication(ForumApplication):
     sender: OutboxSender | None = None
     inbox: Inbox | None = None
     wakeups: Wakeups | None = None
+    leadership: Leadership | None = None
+    lead_mode: LeadMode | None = None
+    """What the leader does to take updates (poll; set the webhook), given by bot.runner."""
+
+    @property
+    def leading(self) -> bool:
+        return self.leadership is not None and self.leadership.held
+
     http: HttpServer | None = None
     internal_http: HttpServer | None = None
     """/readyz and /metrics, on METRICS_HOST:METRICS_PORT."""
@@ -332,19 +351,26 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             app.bot, services, interval=settings.broadcast_progress_seconds, time=loop.time
         )
     )
-    sender.start()
+    sessions = create_session_factory(engine)
+    lease = timedelta(seconds=settings.leader_lease_seconds)
     bot_app.inbox = Inbox(
-        create_session_factory(engine),
+        sessions,
         app.bot,
-        bot_app.clock,
+        SystemClock(),  # leases and arrival are about processes: real time
         dispatch=app.update_queue.put,
-        lease=timedelta(seconds=settings.inbox_lease_seconds),
-        poll_seconds=settings.outbox_poll_seconds,
+        lease=lease,
+        # Other processes store what is posted to them: look for it often in webhook mode.
+        poll_seconds=INBOX_POLL_WEBHOOK if settings.mode == "webhook" else INBOX_POLL_POLLING,
         default_language=settings.default_language,
     )
+    bot_app.leadership = Leadership(
+        sessions,
+        bot_app.inbox.me,
+        lease=lease,
+        on_gain=lambda: _start_leading(bot_app),
+        on_loss=lambda: _stop_leading(bot_app),
+    )
     jobs.install(bot_app)
-    # Deadlines that passed while the bot was down close now; the job for the next is armed.
-    await jobs.close_due_ballots(bot_app)
     webhook = None
     if settings.mode == "webhook":
         assert settings.webhook_path_secret is not None
@@ -405,11 +431,36 @@ async def _start_http_servers(app: BotApplication, webhook: Webhook | None) -> N
     log.info("readiness and metrics on %s:%d", settings.metrics_host, app.internal_http.port)
 
 
+async def _start_leading(app: BotApplication) -> None:
+    """This process leads (bot.leadership): it sends the outbox (taking over the rows the last
+    leader held), handles the inbox, closes votes whose deadline passed while nobody led, and
+    takes updates the way its mode says (`lead_mode`)."""
+    assert app.sender is not None and app.inbox is not None
+    await app.sender.take_over()
+    app.sender.start()
+    await app.inbox.lead()
+    await jobs.close_due_ballots(app)
+    if app.lead_mode is not None:
+        await app.lead_mode.start()
+
+
+async def _stop_leading(app: BotApplication) -> None:
+    """Another process leads, or this one stops: no more taking, claiming or sending."""
+    if app.lead_mode is not None:
+        await app.lead_mode.stop()
+    if app.inbox is not None:
+        app.inbox.follow()
+    if app.sender is not None:
+        await app.sender.stop()
+
+
 async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
     bot_app = cast(BotApplication, app)
     if bot_app.http is not None:
         await bot_app.http.stop()
         bot_app.http = None
+    if bot_app.leadership is not None:
+        await bot_app.leadership.stop()  # stops sending and taking updates, gives the lease up
     if bot_app.inbox is not None:
         await bot_app.inbox.stop()
     if bot_app.internal_http is not None:

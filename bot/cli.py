@@ -18,7 +18,13 @@ from bot.database import DatabaseUnavailable, connect_database, describe_error
 from bot.i18n import plain_text, translator
 from bot.logs import configure_logging, token_secrets
 from bot.parsing import parse_organisation_spec
-from bot.runner import TelegramUnreachable, TokenRejected, run_polling, run_webhook
+from bot.runner import (
+    AnotherPoller,
+    TelegramUnreachable,
+    TokenRejected,
+    run_polling,
+    run_webhook,
+)
 from bot.services.actor import Actor, Profile
 from bot.services.errors import ServiceError
 from handlers.formatting import invite_link
@@ -82,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     except TelegramUnreachable as error:
         logging.getLogger("bot").error("%s", error, extra={"event": "telegram_unreachable"})
         return 1
-    except (TokenRejected, CannotListen) as error:
+    except (TokenRejected, CannotListen, AnotherPoller) as error:
         print(error, file=sys.stderr)  # a setting to correct: one line, as for the others
         return 2
     return 2  # pragma: no cover - argparse refuses other commands

@@ -69,9 +69,9 @@ class Settings(BaseSettings):
     telegram_wait_seconds: float = Field(default=300.0, ge=0)
     # Updates handled at once (of different people; one person's updates stay in order).
     update_concurrency: int = Field(default=8, ge=1, le=256)
-    # How long updates a process has taken stay its own without a sign of life (it renews
-    # them a third of this apart): after a crash, the next start takes them over then.
-    inbox_lease_seconds: float = Field(default=30.0, ge=0.5, le=3600)
+    # The leader's lease (it renews it a third of this apart): after a crash, another process
+    # (or the restarted one) leads at most this long later and takes over its work.
+    leader_lease_seconds: float = Field(default=3.0, ge=0.5, le=300)
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     working_groups: Annotated[tuple[str, ...], NoDecode] = DEFAULT_WORKING_GROUPS
     outbox_rate_per_second: float = Field(default=30.0, gt=0, le=30)

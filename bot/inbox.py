@@ -95,7 +95,8 @@ class Inbox:
         self._told: set[int] = set()  # chats told about the current outage
         self.stored = 0
         self.duplicates = 0
-        self.taken_over = 0  # claimed again after another process's lease ran out
+        self.taken_over = 0  # taken from a process that stopped leading or died
+        self.leading = False
         self.outage_notices = 0
 
     # --- taking updates in ---------------------------------------------------------------
@@ -118,7 +119,7 @@ class Inbox:
             async with self._sessions() as session:
                 repo = InboxRepository(session)
                 new = await repo.store(rows)
-                claimed = await self._claim(repo, now, set(new)) if new else []
+                claimed = await self._claim(repo, now, set(new)) if new and self.leading else []
                 await session.commit()
             self._told.clear()
             self.stored += len(new)
@@ -126,7 +127,7 @@ class Inbox:
             known = {u.update_id: u for u in updates}
             for update_id, payload in claimed:
                 await self._dispatch(known.get(update_id) or self._update(payload))
-        if len(claimed) < len(new):
+        if self.leading and len(claimed) < len(new):
             self._wake.set()  # some wait for an earlier update held by another process
         return len(new)
 
@@ -209,36 +210,55 @@ class Inbox:
     # --- leases, recovery, housekeeping ----------------------------------------------------
 
     async def _lease_loop(self) -> None:
-        """Renew this process's leases; take over what waits (another process's ran out)."""
+        """While leading: renew this process's claims, and take what waits (updates other
+        processes stored, or left by a process that stopped or died)."""
         renew_every = max(self.lease.total_seconds() / 3, 0.05)
+        renewed = 0.0
+        loop = asyncio.get_running_loop()
         while True:
             try:
-                async with asyncio.timeout(renew_every):
+                async with asyncio.timeout(self._poll_seconds):
                     await self._wake.wait()
             except TimeoutError:
                 pass
             self._wake.clear()
+            if not self.leading:
+                continue
             try:
-                now = self._clock.now()
-                async with self._sessions() as session:
-                    repo = InboxRepository(session)
-                    await repo.renew(self.me, now + self.lease)
-                    waiting, _ = await repo.waiting(now)
-                    await session.commit()
-                if waiting:
-                    taken = await self.claim_waiting()
-                    if taken:
-                        self.taken_over += taken
-                        log.info("inbox: took %d waiting updates", taken)
+                if loop.time() - renewed >= renew_every:
+                    now = self._clock.now()
+                    async with self._sessions() as session:
+                        await InboxRepository(session).renew(self.me, now + self.lease)
+                        await session.commit()
+                    renewed = loop.time()
+                taken = await self.claim_waiting()
+                if taken:
+                    log.info("inbox: took %d waiting updates", taken)
             except Exception as error:  # the database is away; the next round tries again
                 log.warning("inbox: lease round failed (%s)", describe_error(error))
+
+    async def lead(self) -> None:
+        """This process leads now: what other processes hold is taken over (they have stopped
+        leading, or died), and what waits is handled."""
+        async with self._sessions() as session:
+            released = await InboxRepository(session).release_others(self.me)
+            await session.commit()
+        if released:
+            self.taken_over += released
+            log.info("inbox: took over %d updates another process held", released)
+        self.leading = True
+        self._wake.set()
+
+    def follow(self) -> None:
+        """Another process leads: store what comes in, claim nothing (what is in hand is
+        handled to the end)."""
+        self.leading = False
 
     def start(self) -> None:
         self._tasks = [
             asyncio.create_task(self._mark_done_loop(), name="inbox-done"),
             asyncio.create_task(self._lease_loop(), name="inbox-lease"),
         ]
-        self._wake.set()  # updates left from before the start
 
     async def stop(self) -> None:
         """Mark what is handled, give back what is not (the next start takes it at once)."""

@@ -91,10 +91,13 @@ def _app(context: ForumContext) -> BotApplication:
 
 
 async def _close_ballots(context: ForumContext) -> None:
-    await close_due_ballots(_app(context))
+    if _app(context).leading:  # scheduled work runs once: in the leader
+        await close_due_ballots(_app(context))
 
 
 async def _daily(context: ForumContext) -> None:
+    if not _app(context).leading:
+        return
     await context.services.tasks.daily()
     inbox = _app(context).inbox
     if inbox is not None:

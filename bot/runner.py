@@ -15,7 +15,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from bot.app import ALLOWED_UPDATES, BotApplication
+from bot.app import ALLOWED_UPDATES, BotApplication, LeadMode
 from bot.database import backoff_delays, describe_error, is_outage
 from bot.delivery.ratelimit import retry_after_seconds
 from bot.inbox import retry_delays
@@ -87,6 +87,10 @@ class Poller:
         self._failing = False  # getUpdates failed: say so once it works again
 
     async def start(self) -> None:
+        """Poll (this process leads now)."""
+        if self._task is not None:
+            return
+        self._stopping = asyncio.Event()
         # Polling and a webhook exclude each other at Telegram: take the webhook down (its
         # pending updates stay and come by polling).
         await self._app.bot.delete_webhook(drop_pending_updates=False)
@@ -193,19 +197,23 @@ class Poller:
         return not self._stopping.is_set()
 
 
+class AnotherPoller(Exception):
+    """Polling mode, and another live process already leads (and polls) on this database."""
+
+
 @asynccontextmanager
 async def _running(
-    app: BotApplication,
-    take: Callable[[], Awaitable[None]],
-    stop_taking: Callable[[], Awaitable[None]],
+    app: BotApplication, lead_mode: LeadMode, *, stop_taking: Callable[[], Awaitable[None]]
 ) -> AsyncIterator[BotApplication]:
     """The bot's life in the current event loop, whatever brings the updates in.
 
-    Start: resources (`post_init`), handling (`Application.start`), then updates left in the
-    inbox by the last run, then `take()` starts taking new ones. Stop, gracefully: no new
-    updates (`stop_taking`), the updates taken are handled to the end (`Application.stop`),
-    then the HTTP server, the inbox (what is not handled goes back for the next start) and the
-    outbox sender (unsent rows back to pending) stop, and the database is closed."""
+    Start: resources (`post_init`), handling (`Application.start`), the inbox, then the bid
+    for leadership (bot.leadership): the leader takes over what the last one left (outbox rows,
+    inbox updates) and takes updates by `lead_mode`; another process stores what is posted to
+    it and waits to lead. Stop, gracefully: no new updates (`stop_taking`), the updates taken
+    are handled to the end (`Application.stop`), then leadership is given up (the sender hands
+    its rows back, the lease is free for another process at once), the HTTP servers and the
+    inbox stop, and the database is closed."""
     try:
         await wait_for_telegram(app, app.settings.telegram_wait_seconds)
     except BaseException:
@@ -217,9 +225,11 @@ async def _running(
         try:
             await app.post_init(app)
             await app.start()
-            assert app.inbox is not None
+            assert app.inbox is not None and app.leadership is not None
+            app.lead_mode = lead_mode
             app.inbox.start()
-            await take()
+            await _bid(app)
+            app.leadership.start()
             yield app
         finally:
             await stop_taking()
@@ -232,12 +242,38 @@ async def _running(
             await app.post_shutdown(app)
 
 
+async def _bid(app: BotApplication) -> None:
+    """Lead if nobody else does. In polling mode a process that another live process keeps
+    from leading stops with AnotherPoller (Telegram gives updates to one poller only); one
+    that finds the lease of a process that died waits until it has run out."""
+    leadership = app.leadership
+    assert leadership is not None
+    if await leadership.attempt():
+        return
+    holder = await leadership.holder()
+    who = holder[0] if holder else "?"
+    if app.settings.mode != "polling":
+        log.info("process %s leads; this one stores the updates posted to it and stands by", who)
+        return
+    # The lease of a process that died runs out; a living leader renews it meanwhile.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + leadership.lease.total_seconds() + leadership.renew_every
+    while loop.time() < deadline:
+        await asyncio.sleep(leadership.renew_every / 2)
+        if await leadership.attempt():
+            return
+    raise AnotherPoller(
+        f"another bot process ({who}) polls Telegram with this BOT_TOKEN on this database; "
+        "only one process can poll: stop it first, or run several in webhook mode"
+    )
+
+
 def polling(
     app: BotApplication, *, poll_timeout: int = 10
 ) -> AbstractAsyncContextManager[BotApplication]:
-    """Run the bot with long polling until the block ends."""
+    """Run the bot with long polling until the block ends (it polls while it leads)."""
     poller = Poller(app, timeout=poll_timeout)
-    return _running(app, poller.start, poller.stop)
+    return _running(app, poller, stop_taking=poller.stop)
 
 
 def run_polling(app: BotApplication) -> None:
@@ -254,7 +290,6 @@ async def start_webhook(app: BotApplication, *, base_url: BaseUrl | None = None)
     public = base_url(app) if base_url is not None else settings.public_base_url
     url = public.rstrip("/") + settings.webhook_path
     assert settings.webhook_secret_token is not None
-    app.taking_webhook_updates = True
     await app.bot.set_webhook(
         url=url,
         secret_token=settings.webhook_secret_token.get_secret_value(),
@@ -264,19 +299,33 @@ async def start_webhook(app: BotApplication, *, base_url: BaseUrl | None = None)
     return url
 
 
+class _SetWebhook:
+    """Webhook mode's part of leading: tell Telegram where the webhook is (every process
+    stores what is posted to it; which process that is, is the load balancer's choice)."""
+
+    def __init__(self, app: BotApplication, base_url: BaseUrl | None) -> None:
+        self._app = app
+        self._base_url = base_url
+
+    async def start(self) -> None:
+        await start_webhook(self._app, base_url=self._base_url)
+
+    async def stop(self) -> None:
+        return None  # the webhook stays: the next leader sets it again
+
+
 def webhook_mode(
     app: BotApplication, *, base_url: BaseUrl | None = None
 ) -> AbstractAsyncContextManager[BotApplication]:
-    """Run the bot in webhook mode until the block ends. On the way to a stop the webhook
-    answers 503 first: Telegram keeps those updates and posts them again later."""
-
-    async def take() -> None:
-        await start_webhook(app, base_url=base_url)
+    """Run the bot in webhook mode until the block ends. Every process takes the updates
+    posted to it into the inbox; on the way to a stop the webhook answers 503 first: Telegram
+    keeps those updates and posts them again later (to another process behind the balancer)."""
+    app.taking_webhook_updates = True
 
     async def stop_taking() -> None:
         app.close_webhook()
 
-    return _running(app, take, stop_taking)
+    return _running(app, _SetWebhook(app, base_url), stop_taking=stop_taking)
 
 
 def run_webhook(app: BotApplication) -> None:

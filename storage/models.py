@@ -487,3 +487,14 @@ class InboxUpdate(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # "changed" (its use case committed), "handled" (nothing to store, or an error answered).
     outcome: str | None = Field(default=None, max_length=20)
+
+
+class Lease(SQLModel, table=True):
+    """A role only one bot process may hold at a time ("leader": it talks to Telegram, sends
+    the outbox and runs the scheduled work), held by `holder` until `until` and renewed while
+    it lives; whoever finds it expired may take it."""
+
+    role: str = Field(primary_key=True, max_length=20)
+    holder: str = Field(max_length=40)
+    until: datetime = Field(sa_type=UTCDateTime)
+    since: datetime = Field(sa_type=UTCDateTime)

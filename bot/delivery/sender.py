@@ -141,6 +141,16 @@ class OutboxSender:
 
     wake = outbox_changed
 
+    async def take_over(self) -> int:
+        """Before this process starts sending as the new leader: rows another sender held
+        (it stopped leading, or died) are pending again at once, not after their leases."""
+        async with self._uow() as uow:
+            released = await uow.outbox.release_others(self.claimer)
+            await uow.commit()
+        if released:
+            log.info("outbox: took over %d rows another sender held", released)
+        return released
+
     def start(self) -> None:
         if self._task is None:
             self._stopping = asyncio.Event()

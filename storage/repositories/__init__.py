@@ -12,6 +12,7 @@ from storage.repositories.common import dialect_insert
 from storage.repositories.groups import WorkingGroupRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.invitations import InvitationRepository
+from storage.repositories.leases import LeaseRepository
 from storage.repositories.meetings import CalendarFeedRepository, MeetingRepository
 from storage.repositories.organisations import MemberRepository, OrganisationRepository
 from storage.repositories.outbox import ENQUEUE_SLICE, OUTBOX, OUTBOX_DEFAULTS, OutboxRepository
@@ -30,6 +31,7 @@ __all__ = [
     "CalendarFeedRepository",
     "InboxRepository",
     "InvitationRepository",
+    "LeaseRepository",
     "MeetingRepository",
     "MemberRepository",
     "OrganisationRepository",

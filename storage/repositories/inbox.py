@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlmodel import col, delete, func
+from sqlmodel import col, delete
 
 from storage.models import InboxUpdate
 
@@ -99,23 +99,26 @@ class InboxRepository:
         )
         return [(int(i), dict(p)) for i, p in rows.all() if p is not None]
 
-    async def waiting(self, now: datetime) -> tuple[int, datetime | None]:
-        """How many rows are not done, and when the earliest lease on one of them runs out."""
-        row = (
-            await self.session.execute(
-                sa_select(func.count(), func.min(INBOX.c.claimed_until)).where(
-                    INBOX.c.done_at.is_(None)
-                )
-            )
-        ).one()
-        return int(row[0]), row[1]
-
     async def renew(self, me: str, until: datetime) -> int:
         """Extend the lease on every row `me` holds and has not finished."""
         result = await self.session.execute(
             sa_update(INBOX)
             .where(INBOX.c.claimed_by == me, INBOX.c.done_at.is_(None))
             .values(claimed_until=until)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release_others(self, me: str) -> int:
+        """Free what other processes hold and have not finished (they stopped leading, or
+        died): claimable at once, in each person's order."""
+        result = await self.session.execute(
+            sa_update(INBOX)
+            .where(
+                INBOX.c.claimed_by.is_not(None),
+                INBOX.c.claimed_by != me,
+                INBOX.c.done_at.is_(None),
+            )
+            .values(claimed_by=None, claimed_until=None)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 

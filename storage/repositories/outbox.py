@@ -176,6 +176,22 @@ class OutboxRepository:
             row_id, claimer, {"claimed_by": None, "claimed_until": None}
         )
 
+    async def release_others(self, claimer: str) -> int:
+        """Hand back every row another sender holds (it stopped leading, or died): the new
+        leader sends them at once instead of waiting for their leases."""
+        stmt = (
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.claimed_by).is_not(None),
+                col(OutboxMessage.claimed_by) != claimer,
+                col(OutboxMessage.state) == OutboxState.PENDING,
+            )
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(stmt)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def release(self, claimer: str) -> int:
         """Hand back every row this sender holds (graceful shutdown)."""
         stmt = (

@@ -113,7 +113,6 @@ async def test_killed_twice_while_100_members_press_and_type_every_update_handle
                 emu,
                 database_url,
                 VOTE_MODE="member",
-                INBOX_LEASE_SECONDS="1",
                 UPDATE_CONCURRENCY=str(CONCURRENCY),
             )
             users = {chat: FakeUser(id=chat, first_name=f"Mitglied {chat}") for chat in chats}
