@@ -63,7 +63,8 @@ from sqlmodel import select
 from bot.app import open_services, unit_of_work_factory
 from bot.calendar import CalendarEvent, Organizer, render_feed
 from bot.config import Settings, load_settings
-from bot.http import HttpServer, build_http_app
+from bot.http import build_http_app
+from bot.http_server import HttpServer
 from bot.services.actor import Profile
 from bot.services.container import Services
 from bot.services.meetings import FEED_CANCELLED_DAYS

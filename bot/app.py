@@ -27,16 +27,16 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.database import Sleep, connect_database, is_outage
 from bot.delivery.ratelimit import TelegramLimiter
-from bot.delivery.sender import OutboxSender, SenderConfig
+from bot.delivery.records import SenderConfig
+from bot.delivery.sender import OutboxSender
 from bot.http import (
     ClientRateLimit,
-    HttpLimits,
-    HttpServer,
     HttpStats,
     Webhook,
     build_http_app,
     build_internal_app,
 )
+from bot.http_server import HttpLimits, HttpServer
 from bot.inbox import Inbox, InboxCollector, retry_delays
 from bot.jobs import Wakeups
 from bot.leadership import Leadership
@@ -403,32 +403,34 @@ async def _start_http_servers(app: BotApplication, webhook: Webhook | None) -> N
         max_connections=settings.http_max_connections,
         trusted_proxies=settings.http_trusted_proxies,
     )
-    app.http = HttpServer(public, settings.http_host, settings.http_port, limits)
-    try:
-        await app.http.start()
-    except OSError as error:
-        app.http = None
-        raise CannotListen(
-            f"HTTP_PORT {settings.http_port} on HTTP_HOST {settings.http_host} cannot be used: "
-            f"{error.strerror or error}"
-        ) from None
+    app.http = await _listen(
+        HttpServer(public, settings.http_host, settings.http_port, limits), "HTTP"
+    )
     log.info("HTTP server on %s:%d", settings.http_host, app.http.port)
     internal = build_internal_app(readiness=app.readiness, metrics=app.render_metrics)
-    app.internal_http = HttpServer(
-        internal,
-        settings.metrics_host,
-        settings.metrics_port,
-        HttpLimits(header_timeout=settings.http_header_timeout_seconds),
+    app.internal_http = await _listen(
+        HttpServer(
+            internal,
+            settings.metrics_host,
+            settings.metrics_port,
+            HttpLimits(header_timeout=settings.http_header_timeout_seconds),
+        ),
+        "METRICS",
     )
-    try:
-        await app.internal_http.start()
-    except OSError as error:
-        app.internal_http = None
-        raise CannotListen(
-            f"METRICS_PORT {settings.metrics_port} on METRICS_HOST {settings.metrics_host} "
-            f"cannot be used: {error.strerror or error}"
-        ) from None
     log.info("readiness and metrics on %s:%d", settings.metrics_host, app.internal_http.port)
+
+
+async def _listen(server: HttpServer, settings_prefix: str) -> HttpServer:
+    """`server` started; CannotListen naming its settings (`HTTP_PORT`, `METRICS_PORT`) if the
+    address cannot be used."""
+    try:
+        await server.start()
+    except OSError as error:
+        raise CannotListen(
+            f"{settings_prefix}_PORT {server.requested_port} on {settings_prefix}_HOST "
+            f"{server.host} cannot be used: {error.strerror or error}"
+        ) from None
+    return server
 
 
 async def _start_leading(app: BotApplication) -> None:

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from bot.delivery.sender import SenderStats
+from bot.delivery.records import SenderStats
 from bot.http import HttpStats
 from storage.models import OutboxMessage, OutboxState
 

@@ -13,12 +13,10 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, MessageId
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -39,6 +37,8 @@ from bot.delivery.ratelimit import (
     is_private,
     retry_after_seconds,
 )
+from bot.delivery.records import SenderConfig, SenderStats, describe, log_send
+from bot.delivery.telegram import send_row
 from bot.services.uow import DeliveryUnitOfWorkFactory
 from storage.models import OutboxMessage, OutboxState
 
@@ -53,41 +53,6 @@ STOP_MARGIN = 5.0
 # answer did not come in time, or the connection broke after the request went out. (Not: no
 # connection at all, a full connection pool, or an answer with an error status.)
 _NO_ANSWER = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)
-
-
-@dataclass(frozen=True)
-class SenderConfig:
-    batch: int = 60
-    concurrency: int = 8
-    lease: timedelta = timedelta(seconds=60)
-    max_attempts: int = 5
-    backoff_base: timedelta = timedelta(seconds=2)
-    backoff_max: timedelta = timedelta(minutes=10)
-    # How long a send waits for Telegram's answer (the read timeout of the request).
-    send_timeout: timedelta = timedelta(seconds=30)
-    # While Telegram refuses the token (401): getMe again after 1 s, 2 s, 4 s, … at most 5 min.
-    token_check_base: timedelta = timedelta(seconds=1)
-    token_check_max: timedelta = timedelta(minutes=5)
-
-    def backoff(self, attempts: int) -> timedelta:
-        """Exponential: 2 s, 4 s, 8 s, … after the 1st, 2nd, 3rd failed attempt, at most 10 min."""
-        factor: int = 2 ** max(attempts - 1, 0)
-        return min(self.backoff_base * factor, self.backoff_max)
-
-
-@dataclass
-class SenderStats:
-    sent: int = 0
-    failed: int = 0
-    skipped: int = 0
-    retried: int = 0
-    lost_claims: int = 0
-    handed_back: int = 0
-    by_kind: dict[str, int] = field(default_factory=dict)
-    possible_duplicates: int = 0
-    """Retries of a send that may have arrived although Telegram's answer never came."""
-    unauthorized: int = 0
-    """401 answers (the token refused) to sends and to the getMe checks while paused."""
 
 
 Listener = Callable[[set[int]], Awaitable[None]]
@@ -231,7 +196,7 @@ class OutboxSender:
                 self.stats.unauthorized += 1
                 problem = f"still refused ({error.message})"
             except TelegramError as error:  # Telegram not reachable: keep asking
-                problem = f"not answered ({_describe(error)})"
+                problem = f"not answered ({describe(error)})"
             else:
                 log.warning(
                     "Telegram accepts the bot token again (getMe): sending resumes",
@@ -348,7 +313,7 @@ class OutboxSender:
         except NetworkError as error:  # timeouts and 5xx
             if attempts >= self.config.max_attempts:
                 await self._finish(
-                    row, OutboxState.FAILED, error=_describe(error), attempts=attempts
+                    row, OutboxState.FAILED, error=describe(error), attempts=attempts
                 )
             elif isinstance(error.__cause__, _NO_ANSWER):
                 # Perhaps delivered: Telegram has no idempotency key, so the retry may be a
@@ -360,7 +325,7 @@ class OutboxSender:
             else:
                 await self._retry(row, attempts, error, at=now + self.config.backoff(attempts))
         except TelegramError as error:
-            await self._finish(row, OutboxState.FAILED, error=_describe(error), attempts=attempts)
+            await self._finish(row, OutboxState.FAILED, error=describe(error), attempts=attempts)
         else:
             await self._finish(row, OutboxState.SENT, message_id=message_id, attempts=attempts)
 
@@ -382,63 +347,15 @@ class OutboxSender:
             await uow.outbox.hand_back(row.id, claimer=self.claimer)
             await uow.commit()
         self.stats.handed_back += 1
-        _log_send(row, "handed_back", row.attempts, reason)
+        log_send(row, "handed_back", row.attempts, reason)
 
     async def _send(self, row: OutboxMessage) -> int:
-        markup = _markup(row.buttons)
-        # Telegram's answer may take longer than PTB's default 5 s when it is busy; the message
-        # has usually arrived by then, and a retry would send it twice.
-        timeout = self.config.send_timeout.total_seconds()
         limits: LimitArgs = {
             "max_retries": RETRY_AFTER_RETRIES,
             "deadline": self._deadline(row),
             "abort": self._stopping,
         }
-        sent: Message | MessageId
-        if row.edit_message_id is not None:
-            # A message sent earlier changes (a ballot that closed): same chat, same message.
-            try:
-                await self._bot.edit_message_text(
-                    row.text or "",
-                    chat_id=row.chat_id,
-                    message_id=row.edit_message_id,
-                    reply_markup=markup,
-                    read_timeout=timeout,
-                    rate_limit_args=limits,
-                )
-            except BadRequest as error:
-                if "not modified" not in error.message.lower():
-                    raise
-            return row.edit_message_id
-        if row.copy_message_id is not None and row.copy_from_chat_id is not None:
-            # A text given with a copy replaces the original caption (e.g. minutes).
-            sent = await self._bot.copy_message(
-                row.chat_id,
-                row.copy_from_chat_id,
-                row.copy_message_id,
-                caption=row.text,
-                reply_markup=markup,
-                read_timeout=timeout,
-                rate_limit_args=limits,
-            )
-        elif row.document is not None:
-            sent = await self._bot.send_document(
-                row.chat_id,
-                InputFile(row.document, filename=row.document_name or "document"),
-                caption=row.text,
-                reply_markup=markup,
-                read_timeout=timeout,
-                rate_limit_args=limits,
-            )
-        else:
-            sent = await self._bot.send_message(
-                row.chat_id,
-                row.text or "",
-                reply_markup=markup,
-                read_timeout=timeout,
-                rate_limit_args=limits,
-            )
-        return sent.message_id
+        return await send_row(self._bot, row, self.config.send_timeout, limits)
 
     async def _finish(
         self,
@@ -486,7 +403,7 @@ class OutboxSender:
             return
         if not kept:
             self.stats.lost_claims += 1
-            _log_send(
+            log_send(
                 row,
                 "lost_claim",
                 attempts,
@@ -497,13 +414,13 @@ class OutboxSender:
         if state is OutboxState.SENT:
             self.stats.sent += 1
             self.stats.by_kind[row.kind] = self.stats.by_kind.get(row.kind, 0) + 1
-            _log_send(row, "sent", attempts, None, message_id=message_id)
+            log_send(row, "sent", attempts, None, message_id=message_id)
         elif state is OutboxState.FAILED:
             self.stats.failed += 1
-            _log_send(row, "failed", attempts, error, level=logging.WARNING)
+            log_send(row, "failed", attempts, error, level=logging.WARNING)
         else:
             self.stats.skipped += 1
-            _log_send(row, "skipped", attempts, error)
+            log_send(row, "skipped", attempts, error)
 
     async def _retry(
         self,
@@ -517,66 +434,23 @@ class OutboxSender:
         assert row.id is not None
         async with self._uow() as uow:
             kept = await uow.outbox.retry_later(
-                row.id, claimer=self.claimer, due_at=at, attempts=attempts, error=_describe(error)
+                row.id, claimer=self.claimer, due_at=at, attempts=attempts, error=describe(error)
             )
             await uow.commit()
         self.stats.retried += 1
         if not kept:
             self.stats.lost_claims += 1
         if possible_duplicate:
-            _log_send(
+            log_send(
                 row,
                 "retry",
                 attempts,
-                f"{_describe(error)}; no answer, perhaps delivered: a possible duplicate",
+                f"{describe(error)}; no answer, perhaps delivered: a possible duplicate",
                 level=logging.WARNING,
                 retry_at=at.isoformat(),
                 possible_duplicate=True,
             )
         else:
-            _log_send(row, "retry", attempts, _describe(error), retry_at=at.isoformat())
+            log_send(row, "retry", attempts, describe(error), retry_at=at.isoformat())
         if self._schedule_wake is not None:
             self._schedule_wake(at)
-
-
-def _log_send(
-    row: OutboxMessage,
-    result: str,
-    attempts: int | None,
-    error: str | None,
-    *,
-    level: int = logging.INFO,
-    **fields: Any,
-) -> None:
-    """One structured line per attempt to send an outbox row (never its text)."""
-    extra: dict[str, Any] = {
-        "event": "send",
-        "outbox_id": row.id,
-        "kind": row.kind,
-        "chat_id": row.chat_id,
-        "result": result,
-        "attempts": attempts if attempts is not None else row.attempts,
-        **fields,
-    }
-    if row.broadcast_id is not None:
-        extra["broadcast_id"] = row.broadcast_id
-    if error is not None:
-        extra["error"] = error
-    detail = f": {error}" if error else ""
-    send_log.log(level, "outbox row %s (%s) %s%s", row.id, row.kind, result, detail, extra=extra)
-
-
-def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup([[_button(spec) for spec in row] for row in buttons])
-
-
-def _button(spec: dict[str, str]) -> InlineKeyboardButton:
-    if "url" in spec:
-        return InlineKeyboardButton(spec["text"], url=spec["url"])
-    return InlineKeyboardButton(spec["text"], callback_data=spec["callback_data"])
-
-
-def _describe(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"

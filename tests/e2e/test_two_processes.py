@@ -191,27 +191,18 @@ async def test_the_leader_killed_mid_broadcast_the_other_process_goes_on(
                 assert in_flight, "the kill hit no row in flight: the test shows nothing"
 
                 # The other process leads within seconds and finishes what the first began.
-                def broadcast_to_all() -> bool:
+                def all_got(marker: str) -> bool:
                     got = {
                         c.chat_id
                         for c in emu.sent(method="sendMessage")
-                        if "entfällt" in (c.text or "")
+                        if marker in (c.text or "")
                     }
                     return set(chats) <= got
 
-                await emu.wait_for(lambda _c: broadcast_to_all(), timeout=120)
+                await emu.wait_for(lambda _c: all_got("entfällt"), timeout=120)
                 taken_over = asyncio.get_running_loop().time() - killed_at
                 await wait_for_chats(emu, chats, MEMBERS, after=pressed, within=120)
-
-                def results_to_all() -> bool:
-                    got = {
-                        c.chat_id
-                        for c in emu.sent(method="sendMessage")
-                        if "Radverkehrskonzept" in (c.text or "")
-                    }
-                    return set(chats) <= got
-
-                await emu.wait_for(lambda _c: results_to_all(), timeout=120)
+                await emu.wait_for(lambda _c: all_got("Radverkehrskonzept"), timeout=120)
                 await emu.wait_for(
                     chat_id=COORDINATOR_ID, text_contains="Bericht Rundschreiben", timeout=60
                 )

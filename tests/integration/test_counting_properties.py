@@ -5,12 +5,10 @@ upserted), and the stored result must equal a straightforward reference computat
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from fractions import Fraction
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
@@ -21,8 +19,6 @@ from bot.services.actor import Actor, Profile
 from bot.services.container import Services, build_services
 from bot.services.counting import Rules, count, voter_key
 from bot.services.notify import NoNotifier
-from storage.db import create_engine
-from storage.migrate import upgrade
 from storage.models import (
     BallotOutcome,
     Member,
@@ -63,14 +59,6 @@ def reference(
     else:
         accepted = yes > Fraction(eligible, 2)
     return counts, BallotOutcome.ACCEPTED if accepted else BallotOutcome.REJECTED
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 async def forum(engine: AsyncEngine, clock: FakeClock) -> list[Actor]:

@@ -3,30 +3,19 @@ that run out, a use case's commit that marks its update done."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine, create_session_factory
+from storage.db import create_session_factory
 from storage.inbox import UpdateScope, current_update
-from storage.migrate import upgrade
 from storage.models import InboxUpdate, Organisation
 from storage.repositories.inbox import InboxRepository
 from storage.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 def row(update_id: int, key: str | None) -> dict[str, Any]:

@@ -3,27 +3,16 @@ by another once it ran out, given up at a stop."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.leadership import Leadership
-from storage.db import create_engine, create_session_factory
-from storage.migrate import upgrade
+from storage.db import create_session_factory
 from storage.repositories.leases import LeaseRepository
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=3)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 async def acquire(engine: AsyncEngine, me: str, now: datetime) -> bool:

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine, create_session_factory
-from storage.migrate import upgrade
+from storage.db import create_session_factory
 from storage.models import OutboxMessage, OutboxState
 from storage.repositories import ENQUEUE_SLICE
 from storage.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 def uow(engine: AsyncEngine) -> SqlUnitOfWork:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -15,21 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 
-from storage.db import create_engine, create_session_factory
+from storage.db import create_session_factory
 from storage.migrate import upgrade
 from storage.models import Invitation, Member, Organisation, UserSettings
 from storage.repositories import LONGEST_IN_LIST
 from storage.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 def uow(engine: AsyncEngine) -> SqlUnitOfWork:

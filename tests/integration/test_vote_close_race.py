@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,8 +23,6 @@ from bot.services.actor import Actor, Profile
 from bot.services.container import Services, build_services
 from bot.services.errors import InvalidInput
 from bot.services.notify import NoNotifier
-from storage.db import create_engine
-from storage.migrate import upgrade
 from storage.models import Ballot, Member, Organisation, Vote, VoteChoice, VoteMode
 from tests.support import COORDINATOR_ID, make_settings
 
@@ -45,14 +43,6 @@ class StepClock(SystemClock):
         current = max(datetime.now(UTC), self.last + timedelta(microseconds=1))
         self.last = current
         return current
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 async def forum(engine: AsyncEngine, clock: StepClock) -> list[Actor]:
