@@ -44,6 +44,7 @@ Dispatch = Callable[[Update], Awaitable[None]]
 CLAIM_BATCH = 100
 FIRST_RETRY = 1.0
 MAX_RETRY = 30.0
+STOP_TIMEOUT = 30.0  # seconds a round in progress may take to end when the bot stops
 KEEP_DONE = timedelta(days=2)  # Telegram gives up on an unconfirmed update after 24 hours
 
 
@@ -63,6 +64,16 @@ def retry_delays() -> Any:
     while True:
         yield delay
         delay = min(delay * 2, MAX_RETRY)
+
+
+async def _first_of(*events: asyncio.Event, seconds: float | None = None) -> None:
+    """Until one of `events` is set, or `seconds` have passed."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 class Inbox:
@@ -92,6 +103,7 @@ class Inbox:
         self._done_added = asyncio.Event()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
         self._told: set[int] = set()  # chats told about the current outage
         self.stored = 0
         self.duplicates = 0
@@ -177,10 +189,10 @@ class Inbox:
 
     async def _mark_done_loop(self) -> None:
         delays = retry_delays()
-        while True:
-            await self._done_added.wait()
+        while not self._stopping.is_set():
+            await _first_of(self._done_added, self._stopping)
             self._done_added.clear()
-            while self._done:
+            while self._done and not self._stopping.is_set():
                 batch, self._done = self._done, []
                 try:
                     await self._mark_done(batch)
@@ -193,7 +205,7 @@ class Inbox:
                         describe_error(error),
                         delay,
                     )
-                    await asyncio.sleep(delay)
+                    await _first_of(self._stopping, seconds=delay)
                 else:
                     delays = retry_delays()
 
@@ -215,14 +227,10 @@ class Inbox:
         renew_every = max(self.lease.total_seconds() / 3, 0.05)
         renewed = 0.0
         loop = asyncio.get_running_loop()
-        while True:
-            try:
-                async with asyncio.timeout(self._poll_seconds):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+        while not self._stopping.is_set():
+            await _first_of(self._wake, self._stopping, seconds=self._poll_seconds)
             self._wake.clear()
-            if not self.leading:
+            if not self.leading or self._stopping.is_set():
                 continue
             try:
                 if loop.time() - renewed >= renew_every:
@@ -255,18 +263,24 @@ class Inbox:
         self.leading = False
 
     def start(self) -> None:
+        self._stopping = asyncio.Event()
         self._tasks = [
             asyncio.create_task(self._mark_done_loop(), name="inbox-done"),
             asyncio.create_task(self._lease_loop(), name="inbox-lease"),
         ]
 
     async def stop(self) -> None:
-        """Mark what is handled, give back what is not (the next start takes it at once)."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """Mark what is handled, give back what is not (the next start takes it at once).
+
+        The loops end between two rounds, never in the middle of a transaction (cancelling a
+        task inside one could leave an SQLite connection holding the write lock)."""
+        self._stopping.set()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
+            for task in late:  # a round stuck for that long: cut it off after all
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self._tasks = []
         try:
             if self._done:

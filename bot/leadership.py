@@ -55,6 +55,7 @@ class Leadership:
         self.held = False
         self._renewed_at: datetime | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self.changed = asyncio.Event()
         """Set whenever `held` changes (for waiting on it)."""
         self.gained = 0
@@ -102,19 +103,21 @@ class Leadership:
             return await LeaseRepository(session).holder(ROLE)
 
     def start(self) -> None:
+        self._stopping = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="leadership")
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             await self.attempt()
-            await asyncio.sleep(self.renew_every)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.renew_every)
 
     async def stop(self) -> None:
-        """Stop leading (on_loss) and give the lease up, so another process leads at once."""
+        """Stop leading (on_loss) and give the lease up, so another process leads at once.
+        The renewing loop ends between two rounds, never inside a transaction."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
             self._task = None
         if self.held:
             await self._set(False, "it stops")
