@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
-from telegram import Message, Update, User
+from telegram import CallbackQuery, Message, Update, User
 from telegram.constants import ChatType, MessageLimit
 
+from bot import callbacks
 from bot.i18n import Translator, plain_text, translator
 from bot.parsing import parse_positive_int
 from bot.services.actor import Actor, Profile
@@ -18,6 +19,7 @@ from handlers.context import ForumContext
 
 log = logging.getLogger(__name__)
 
+K = TypeVar("K", bound=callbacks.Callback)
 Handler = Callable[[Update, ForumContext, Actor, Translator], Awaitable[None]]
 PtbCallback = Callable[[Update, ForumContext], Coroutine[Any, Any, None]]
 
@@ -61,6 +63,16 @@ def required_number(args: list[str] | None, usage_key: str) -> int:
     if number is None:
         raise InvalidInput(usage_key)
     return number
+
+
+def pressed(update: Update, kind: type[K]) -> tuple[CallbackQuery, K]:
+    """The pressed button, read as `kind`; anything else is refused as an invalid button."""
+    query = update.callback_query
+    assert query is not None
+    parsed = callbacks.parse(query.data)
+    if not isinstance(parsed, kind):
+        raise InvalidInput("error.button_invalid")
+    return query, parsed
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:

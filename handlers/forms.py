@@ -3,11 +3,10 @@ form that takes the next message after a button (a reason, a comment)."""
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.ext import (
@@ -20,10 +19,11 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.callbacks import RejectTopic, TaskComment, matches, parse
 from bot.i18n import Translator
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, ServiceError
-from handlers.common import answer_error, reply, resolve
+from handlers.common import answer_error, pressed, reply, resolve
 from handlers.context import ForumContext
 
 END = ConversationHandler.END
@@ -73,11 +73,6 @@ def abandon_form(key: str) -> Callable[[Update, ForumContext], Coroutine[Any, An
     return abandon
 
 
-def id_pattern(prefix: str) -> re.Pattern[str]:
-    """Callback data `<prefix><id>` with a positive id of at most nine digits."""
-    return re.compile(re.escape(prefix) + r"([1-9][0-9]{0,8})")
-
-
 async def navigate(
     update: Update,
     t: Translator,
@@ -98,42 +93,37 @@ async def navigate(
     return None
 
 
-Prepare = Callable[[ForumContext, Actor, Translator, int], Awaitable[str]]
-Save = Callable[[ForumContext, Actor, Translator, int, str], Awaitable[str]]
+FollowUp = TypeVar("FollowUp", TaskComment, RejectTopic)
 
 
 def follow_up_form(
     *,
     name: str,
-    prefix: str,
-    prepare: Prepare,
-    save: Save,
+    kind: type[FollowUp],
+    prepare: Callable[[ForumContext, Actor, Translator, FollowUp], Awaitable[str]],
+    save: Callable[[ForumContext, Actor, Translator, FollowUp, str], Awaitable[str]],
     retry_keys: frozenset[str] = frozenset(),
 ) -> ConversationHandler[ForumContext]:
-    """A button `<prefix><id>` asks for one message and `save` takes it.
+    """A button of `kind` asks for one message and `save` takes it.
 
-    `prepare(context, actor, t, id)` checks the press (raising a ServiceError, answered as an
-    alert) and returns the question; `save(context, actor, t, id, text)` stores the answer and
-    returns the confirmation. A ServiceError naming one of `retry_keys` asks again; any other
-    ends the form."""
-    pattern = id_pattern(prefix)
+    `prepare(context, actor, t, button)` checks the press (raising a ServiceError, answered as
+    an alert) and returns the question; `save(context, actor, t, button, text)` stores the
+    answer and returns the confirmation. A ServiceError naming one of `retry_keys` asks again;
+    any other ends the form."""
     waiting = 0
 
-    async def pressed(update: Update, context: ForumContext) -> object:
+    async def on_press(update: Update, context: ForumContext) -> object:
         resolved = await resolve(update, context)
-        query = update.callback_query
-        if resolved is None or query is None:
+        if resolved is None or update.callback_query is None:
             return END
         actor, t = resolved
-        match = pattern.fullmatch(query.data or "")
         try:
-            if match is None:
-                raise InvalidInput("error.button_invalid")
-            question = await prepare(context, actor, t, int(match[1]))
+            query, button = pressed(update, kind)
+            question = await prepare(context, actor, t, button)
         except ServiceError as error:
             await answer_error(update, t, error, actor)
             return END
-        form_data(context, name)["id"] = int(match[1])
+        form_data(context, name)["button"] = button.data
         await reply(update, question)
         await query.answer()
         return waiting
@@ -144,11 +134,11 @@ def follow_up_form(
         if resolved is None or message is None or message.text is None:
             return END
         actor, t = resolved
-        item = form_data(context, name).get("id")
-        if item is None:
+        button = parse(form_data(context, name).get("button"))
+        if not isinstance(button, kind):
             return END
         try:
-            confirmation = await save(context, actor, t, int(item), message.text)
+            confirmation = await save(context, actor, t, button, message.text)
         except ServiceError as error:
             await answer_error(update, t, error, actor, as_message=True)
             if error.message_key in retry_keys:
@@ -162,7 +152,7 @@ def follow_up_form(
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         return ConversationHandler(
-            entry_points=[CallbackQueryHandler(pressed, pattern=f"^{re.escape(prefix)}")],
+            entry_points=[CallbackQueryHandler(on_press, pattern=matches(kind))],
             states={waiting: [MessageHandler(filters.TEXT & ~filters.COMMAND, answered)]},
             fallbacks=cancel_handlers(name),
             allow_reentry=True,

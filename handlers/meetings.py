@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.callbacks import Ics, Rsvp, matches
 from bot.i18n import Html, Translator
 from bot.parsing import clean_text, parse_offsets, parse_positive_int, parse_when, split_place
 from bot.services.actor import Actor
@@ -20,12 +21,11 @@ from bot.services.meetings import (
     agenda_line,
     answer_line,
 )
-from handlers import callbacks, commands
-from handlers.common import command_text, forum_handler, reply, required_number
+from handlers import commands
+from handlers.common import command_text, forum_handler, pressed, reply, required_number
 from handlers.context import ForumContext
-from storage.models import Meeting, RsvpAnswer
+from storage.models import Meeting
 
-RSVP_BY_CODE = {"y": RsvpAnswer.YES, "n": RsvpAnswer.NO, "m": RsvpAnswer.MAYBE}
 AGENDA_VERBS = {
     "add": "add",
     "neu": "add",
@@ -119,9 +119,7 @@ async def meetings(update: Update, context: ForumContext, actor: Actor, t: Trans
         )
         assert m.id is not None
         buttons.append(
-            InlineKeyboardButton(
-                t("meeting.ics_button", id=m.id), callback_data=callbacks.ics(m.id)
-            )
+            InlineKeyboardButton(t("meeting.ics_button", id=m.id), callback_data=Ics(m.id).data)
         )
     markup = InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
     await reply(update, t("meeting.list", lines=Html("\n\n".join(lines))), reply_markup=markup)
@@ -181,11 +179,8 @@ def _details_text(
 
 @forum_handler()
 async def send_ics(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    query = update.callback_query
-    assert query is not None
-    meeting_id = callbacks.parse_ics(query.data)
-    if meeting_id is None:
-        raise InvalidInput("error.button_invalid")
+    query, button = pressed(update, Ics)
+    meeting_id = button.meeting_id
     m, ics = await _service(context).calendar_file(actor, meeting_id)
     chat = update.effective_chat
     assert chat is not None
@@ -201,13 +196,8 @@ async def send_ics(update: Update, context: ForumContext, actor: Actor, t: Trans
 
 @forum_handler()
 async def rsvp(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    query = update.callback_query
-    assert query is not None
-    parsed = callbacks.parse_rsvp(query.data)
-    if parsed is None:
-        raise InvalidInput("error.button_invalid")
-    meeting_id, code = parsed
-    view = await _service(context).answer(actor, meeting_id, RSVP_BY_CODE[code])
+    query, button = pressed(update, Rsvp)
+    view = await _service(context).answer(actor, button.meeting_id, button.answer)
     message = query.message
     caption = getattr(message, "caption_html", None)
     if isinstance(caption, str) and caption:
@@ -220,11 +210,7 @@ async def rsvp(update: Update, context: ForumContext, actor: Actor, t: Translato
         except BadRequest as error:
             if "not modified" not in error.message:
                 raise
-    await query.answer(t("rsvp.saved", answer=t(f"rsvp.state.{code_state(code)}")))
-
-
-def code_state(code: str) -> str:
-    return RSVP_BY_CODE[code].value
+    await query.answer(t("rsvp.saved", answer=t(f"rsvp.state.{button.answer.value}")))
 
 
 # --- changing --------------------------------------------------------------------------
@@ -376,6 +362,6 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
             minutes,
         ),
         CommandHandler(commands.CALENDAR.names, calendar),
-        CallbackQueryHandler(rsvp, pattern=rf"^{callbacks.RSVP}:"),
-        CallbackQueryHandler(send_ics, pattern=rf"^{callbacks.ICS}:"),
+        CallbackQueryHandler(rsvp, pattern=matches(Rsvp)),
+        CallbackQueryHandler(send_ics, pattern=matches(Ics)),
     ]

@@ -18,6 +18,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.callbacks import TaskComment
 from bot.i18n import Translator
 from bot.parsing import clean_text
 from bot.services.actor import Actor
@@ -165,16 +166,18 @@ async def _create(
 # --- the Kommentar button: the next message is the comment --------------------------------
 
 
-async def _ask_comment(context: ForumContext, actor: Actor, t: Translator, task_id: int) -> str:
+async def _ask_comment(
+    context: ForumContext, actor: Actor, t: Translator, button: TaskComment
+) -> str:
     if not (actor.is_member or actor.is_coordinator):
         raise NotAMember()
-    return t("task.ask_comment", id=task_id)
+    return t("task.ask_comment", id=button.task_id)
 
 
 async def _save_comment(
-    context: ForumContext, actor: Actor, t: Translator, task_id: int, text: str
+    context: ForumContext, actor: Actor, t: Translator, button: TaskComment, text: str
 ) -> str:
-    task = await context.services.tasks.comment(actor, task_id, text)
+    task = await context.services.tasks.comment(actor, button.task_id, text)
     return t("task.comment_saved", id=task.id)
 
 
@@ -198,6 +201,6 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
             name="task_wizard",
         )
     comment = follow_up_form(
-        name="task_comment", prefix="task:comment:", prepare=_ask_comment, save=_save_comment
+        name="task_comment", kind=TaskComment, prepare=_ask_comment, save=_save_comment
     )
     return [conversation, comment]  # type: ignore[list-item]

@@ -10,17 +10,18 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.callbacks import TaskComment, TaskDone, matches
 from bot.i18n import Html, Translator
 from bot.parsing import checked_date, parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
+from bot.services.ids import id_of
 from bot.services.tasks import TaskService, TaskView
 from handlers import commands
-from handlers.common import command_text, forum_handler, reply, required_number
+from handlers.common import command_text, forum_handler, pressed, reply, required_number
 from handlers.context import ForumContext
 
 _DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2})")
-_DONE = re.compile(r"task:done:([1-9][0-9]{0,8})")
 
 
 def parse_date(text: str) -> date:
@@ -113,10 +114,11 @@ async def tasks(update: Update, context: ForumContext, actor: Actor, t: Translat
     buttons = [
         [
             InlineKeyboardButton(
-                t("task.done_button_id", id=v.task.id), callback_data=f"task:done:{v.task.id}"
+                t("task.done_button_id", id=v.task.id), callback_data=TaskDone(id_of(v.task)).data
             ),
             InlineKeyboardButton(
-                t("task.comment_button_id", id=v.task.id), callback_data=f"task:comment:{v.task.id}"
+                t("task.comment_button_id", id=v.task.id),
+                callback_data=TaskComment(id_of(v.task)).data,
             ),
         ]
         for v in views[:20]
@@ -130,13 +132,8 @@ async def tasks(update: Update, context: ForumContext, actor: Actor, t: Translat
 
 @forum_handler()
 async def done_button(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = query.data or ""
-    match = _DONE.fullmatch(data)
-    if match is None:
-        raise InvalidInput("error.button_invalid")
-    task = await _service(context).mark_done(actor, int(match[1]), None)
+    query, button = pressed(update, TaskDone)
+    task = await _service(context).mark_done(actor, button.task_id, None)
     await query.answer(t("task.done_saved", id=task.id), show_alert=False)
 
 
@@ -214,5 +211,5 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
         CommandHandler(commands.CANCELTASK.names, cancel),
         CommandHandler(commands.TASKDUE.names, due),
         CommandHandler(commands.REASSIGNTASK.names, reassign),
-        CallbackQueryHandler(done_button, pattern=r"^task:"),
+        CallbackQueryHandler(done_button, pattern=matches(TaskDone)),
     ]

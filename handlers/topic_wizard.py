@@ -17,6 +17,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.callbacks import RejectTopic
 from bot.i18n import Translator
 from bot.parsing import parse_positive_int
 from bot.services.actor import Actor
@@ -30,7 +31,6 @@ from handlers.forms import (
     cancel_handlers,
     follow_up_form,
     form_data,
-    id_pattern,
     navigate,
     open_form,
 )
@@ -41,8 +41,6 @@ ORDER = [TITLE, DESCRIPTION, GROUP, PREVIEW]
 END = ConversationHandler.END
 PREFIX = "tp"
 KEY = "topic_wizard"
-REJECT = "p:reject:"
-_REJECT = id_pattern(REJECT)
 QUESTIONS = {
     TITLE: "topicwizard.ask_title",
     DESCRIPTION: "topicwizard.ask_description",
@@ -158,8 +156,11 @@ async def answer(update: Update, context: ForumContext) -> object:
 # --- the reason for a rejection ------------------------------------------------------------
 
 
-async def _ask_reason(context: ForumContext, actor: Actor, t: Translator, proposal_id: int) -> str:
+async def _ask_reason(
+    context: ForumContext, actor: Actor, t: Translator, button: RejectTopic
+) -> str:
     actor.require_coordinator()
+    proposal_id = button.proposal_id
     view = await context.services.proposals.get(actor, proposal_id)
     if view.proposal.status not in WAITING:
         raise InvalidInput("proposal.not_waiting", id=proposal_id)
@@ -167,10 +168,10 @@ async def _ask_reason(context: ForumContext, actor: Actor, t: Translator, propos
 
 
 async def _save_reason(
-    context: ForumContext, actor: Actor, t: Translator, proposal_id: int, text: str
+    context: ForumContext, actor: Actor, t: Translator, button: RejectTopic, text: str
 ) -> str:
-    view = await context.services.proposals.reject(actor, proposal_id, text)
-    return t("proposal.rejected", id=proposal_id, title=view.proposal.title)
+    view = await context.services.proposals.reject(actor, button.proposal_id, text)
+    return t("proposal.rejected", id=button.proposal_id, title=view.proposal.title)
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
@@ -196,7 +197,7 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     # when it is empty or too long).
     reason = follow_up_form(
         name="reject_reason",
-        prefix=REJECT,
+        kind=RejectTopic,
         prepare=_ask_reason,
         save=_save_reason,
         retry_keys=frozenset({"proposal.reason_missing", "proposal.reason_too_long"}),

@@ -3,19 +3,27 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.callbacks import (
+    PlaceTopic,
+    ShowBallot,
+    TopicAction,
+    TopicButton,
+    Vote,
+    matches,
+    parse,
+)
 from bot.i18n import Html, Translator
 from bot.parsing import parse_when
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
+from bot.services.ids import id_of
 from bot.services.proposals import ProposalView
-from bot.services.voting import CHOICE_CODES, CHOICE_KEYS, GROUP_POSTS, BallotView, ballot_ref
+from bot.services.voting import CHOICE_KEYS, GROUP_POSTS, BallotView
 from handlers import commands
 from handlers.common import command_text, forum_handler, reply, required_number
 from handlers.context import ForumContext
@@ -30,10 +38,6 @@ VOTED_ON = frozenset(
         ProposalStatus.SCHEDULED,
     }
 )
-_VOTE = re.compile(r"v:([1-9][0-9]{0,8}):([ycna])")
-_SHOW = re.compile(r"v:show:([1-9][0-9]{0,8})")
-_PROPOSAL = re.compile(r"p:(open|later|withdraw|agenda):([1-9][0-9]{0,8})")
-_PLACE = re.compile(r"p:place:([1-9][0-9]{0,8}):([1-9][0-9]{0,8})")
 
 
 def _markup(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup:
@@ -54,17 +58,12 @@ def _is_private(update: Update) -> bool:
 
 
 def proposal_confirmation(t: Translator, view: ProposalView) -> tuple[str, InlineKeyboardMarkup]:
-    pid = view.proposal.id
+    pid = id_of(view.proposal)
+    withdraw = TopicButton(TopicAction.WITHDRAW, pid)
     return (
         t("proposal.submitted", id=pid, title=view.proposal.title),
         InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        t("proposal.button_withdraw"), callback_data=f"p:withdraw:{pid}"
-                    )
-                ]
-            ]
+            [[InlineKeyboardButton(t("proposal.button_withdraw"), callback_data=withdraw.data)]]
         ),
     )
 
@@ -145,10 +144,9 @@ def _ballot_message(
 async def vote_button(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     query = update.callback_query
     assert query is not None
-    data = query.data or ""
-    show = _SHOW.fullmatch(data)
-    if show is not None:
-        view = await context.services.voting.ballot_for(actor, int(show[1]))
+    button = parse(query.data)
+    if isinstance(button, ShowBallot):
+        view = await context.services.voting.ballot_for(actor, button.ballot_id)
         if view.closed:
             raise InvalidInput("vote.closed", id=view.topic.proposal.id)
         text, markup = _ballot_message(t, context, view)
@@ -156,16 +154,13 @@ async def vote_button(update: Update, context: ForumContext, actor: Actor, t: Tr
         chat = update.effective_chat
         if sent is not None and chat is not None:
             # Edited like every ballot when the vote closes.
-            await context.services.voting.record_post(
-                ballot_ref(view.ballot), chat.id, sent.message_id
-            )
+            await context.services.voting.record_post(id_of(view.ballot), chat.id, sent.message_id)
         await query.answer()
         return
-    match = _VOTE.fullmatch(data)
-    if match is None:
+    if not isinstance(button, Vote):
         raise InvalidInput("error.button_invalid")
-    choice = CHOICE_CODES[match[2]]
-    view = await context.services.voting.cast(actor, int(match[1]), choice)
+    choice = button.choice
+    view = await context.services.voting.cast(actor, button.ballot_id, choice)
     organisation = actor.organisation.name if actor.organisation else "–"
     if _is_private(update):
         # The ballot in the private chat shows the choice that now stands.
@@ -212,7 +207,7 @@ async def topics(update: Update, context: ForumContext, actor: Actor, t: Transla
                     [
                         InlineKeyboardButton(
                             t("topics.show_ballot", id=view.topic.proposal.id),
-                            callback_data=f"v:show:{ballot_ref(view.ballot)}",
+                            callback_data=ShowBallot(id_of(view.ballot)).data,
                         )
                     ]
                 )
@@ -252,7 +247,9 @@ async def topics(update: Update, context: ForumContext, actor: Actor, t: Transla
                     [
                         InlineKeyboardButton(
                             t("topics.to_agenda", id=v.proposal.id),
-                            callback_data=f"p:agenda:{v.proposal.id}",
+                            callback_data=TopicButton(
+                                TopicAction.TO_AGENDA, id_of(v.proposal)
+                            ).data,
                         )
                     ]
                 )
@@ -278,7 +275,7 @@ async def _post_ballots(
         text = voting.ballot_text(t, view.ballot, view.topic, None)
         sent = await reply(update, text, reply_markup=_markup(voting.buttons(t, view.ballot, None)))
         if sent is not None:
-            await voting.record_post(ballot_ref(view.ballot), chat.id, sent.message_id)
+            await voting.record_post(id_of(view.ballot), chat.id, sent.message_id)
 
 
 @forum_handler()
@@ -337,11 +334,10 @@ async def proposal_button(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    data = query.data or ""
+    button = parse(query.data)
     proposals = context.services.proposals
-    place = _PLACE.fullmatch(data)
-    if place is not None:
-        view, meeting, item = await proposals.place(actor, int(place[1]), int(place[2]))
+    if isinstance(button, PlaceTopic):
+        view, meeting, item = await proposals.place(actor, button.proposal_id, button.meeting_id)
         text = t(
             "proposal.placed",
             id=view.proposal.id,
@@ -353,19 +349,18 @@ async def proposal_button(
         await _edit_notice(update, text)
         await query.answer(t("proposal.placed_short", meeting=meeting.id))
         return
-    match = _PROPOSAL.fullmatch(data)
-    if match is None:
+    if not isinstance(button, TopicButton):
         raise InvalidInput("error.button_invalid")
-    action, proposal_id = match[1], int(match[2])
-    if action == "open":
+    action, proposal_id = button.action, button.proposal_id
+    if action is TopicAction.OPEN_VOTE:
         opened = await context.services.voting.open(actor, proposal_id, None)
         await _edit_notice(update, _opened_text(t, context, opened))
         await query.answer()
-    elif action == "later":
+    elif action is TopicAction.LATER:
         deferred = await proposals.defer(actor, proposal_id)
         await _edit_notice(update, t("proposal.deferred", id=deferred.proposal.id))
         await query.answer()
-    elif action == "withdraw":
+    elif action is TopicAction.WITHDRAW:
         withdrawn = await proposals.withdraw(actor, proposal_id)
         await _edit_notice(update, t("proposal.withdrawn", id=withdrawn.id, title=withdrawn.title))
         await query.answer()
@@ -383,7 +378,7 @@ async def proposal_button(
                         title=m.title[:40],
                         when=t.date(m.starts_at, zone),
                     ),
-                    callback_data=f"p:place:{proposal_id}:{m.id}",
+                    callback_data=PlaceTopic(proposal_id, id_of(m)).data,
                 )
             ]
             for m in meetings
@@ -405,6 +400,6 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
         CommandHandler(commands.CLOSEVOTE.names, close_vote),
         CommandHandler(commands.TOPICS.names, topics),
         CommandHandler(commands.TOPIC.names, topic),
-        CallbackQueryHandler(vote_button, pattern=r"^v:"),
-        CallbackQueryHandler(proposal_button, pattern=r"^p:(?!reject:)"),
+        CallbackQueryHandler(vote_button, pattern=matches(Vote, ShowBallot)),
+        CallbackQueryHandler(proposal_button, pattern=matches(TopicButton, PlaceTopic)),
     ]

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot import callbacks
 from bot.calendar import (
     CalendarEvent,
     Organizer,
@@ -30,6 +31,7 @@ from bot.i18n import Translator, translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.ids import id_of
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork
 from storage.models import (
@@ -115,11 +117,6 @@ class MeetingDetails:
     silent: list[Organisation]
 
 
-def meeting_ref(meeting: Meeting) -> int:
-    assert meeting.id is not None
-    return meeting.id
-
-
 class MeetingService:
     def __init__(
         self,
@@ -188,11 +185,11 @@ class MeetingService:
         async with self._work() as uow:
             meetings = await uow.meetings.upcoming(self._clock.now(), limit)
             answers = (
-                await uow.meetings.answers_of(actor.member.id, [meeting_ref(m) for m in meetings])
+                await uow.meetings.answers_of(actor.member.id, [id_of(m) for m in meetings])
                 if actor.member is not None and actor.member.id is not None
                 else {}
             )
-        return [MeetingView(m, answers.get(meeting_ref(m))) for m in meetings]
+        return [MeetingView(m, answers.get(id_of(m))) for m in meetings]
 
     async def details(self, actor: Actor, meeting_id: int) -> MeetingDetails:
         if not actor.is_coordinator:
@@ -429,7 +426,7 @@ class MeetingService:
     ) -> AgendaItem:
         """An accepted topic as the next item of `meeting`'s agenda, inside the caller's unit of
         work (the proposal changes in the same transaction)."""
-        meeting_id = meeting_ref(meeting)
+        meeting_id = id_of(meeting)
         items = list(await uow.meetings.agenda(meeting_id))
         if len(items) >= MAX_AGENDA_ITEMS:
             raise InvalidInput("agenda.full", limit=MAX_AGENDA_ITEMS)
@@ -551,8 +548,8 @@ class MeetingService:
             if member is None or member.telegram_id is None:
                 return None
             meetings = await uow.meetings.for_feed(now - timedelta(days=FEED_CANCELLED_DAYS))
-            agendas = await uow.meetings.agendas([meeting_ref(m) for m in meetings])
-            events = [self._event(m, agendas[meeting_ref(m)]) for m in meetings]
+            agendas = await uow.meetings.agendas([id_of(m) for m in meetings])
+            events = [self._event(m, agendas[id_of(m)]) for m in meetings]
             tasks = await uow.tasks.open_tasks(
                 organisation_id=member.organisation_id, member_id=member.id
             )
@@ -662,7 +659,7 @@ class MeetingService:
     ) -> None:
         """Invitation, update or cancellation to everyone invited (or only to the member
         `only`), with the matching .ics."""
-        meeting_id = meeting_ref(meeting)
+        meeting_id = id_of(meeting)
         now = self._clock.now()
         agenda = await self._agenda(uow, meeting_id)
         audience = await uow.members.recipients(group_id=meeting.group_id)
@@ -694,7 +691,7 @@ class MeetingService:
     async def _reschedule_reminders(self, uow: MeetingUnitOfWork, meeting: Meeting) -> None:
         """The meeting's pending reminders: one per offset and invited member who has not
         declined, due before the start; none for a cancelled or past meeting."""
-        meeting_id = meeting_ref(meeting)
+        meeting_id = id_of(meeting)
         prefix = f"meeting:{meeting_id}:reminder:"
         rows: list[OutboxMessage] = []
         now = self._clock.now()
@@ -849,14 +846,16 @@ HEADS = {
     "cancel": "meeting.head_cancel",
     "reminder": "meeting.head_reminder",
 }
-RSVP_CODES = {RsvpAnswer.YES: "y", RsvpAnswer.NO: "n", RsvpAnswer.MAYBE: "m"}
 
 
 def rsvp_buttons(t: Translator, meeting_id: int) -> list[list[dict[str, str]]]:
     return [
         [
-            {"text": t(f"rsvp.button.{answer.value}"), "callback_data": f"rsvp:{meeting_id}:{code}"}
-            for answer, code in RSVP_CODES.items()
+            {
+                "text": t(f"rsvp.button.{answer.value}"),
+                "callback_data": callbacks.Rsvp(meeting_id, answer).data,
+            }
+            for answer in callbacks.RSVP_CODES
         ]
     ]
 

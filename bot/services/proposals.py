@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.callbacks import RejectTopic, TopicAction, TopicButton
 from bot.clock import Clock
 from bot.i18n import Translator, translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.ids import id_of
 from bot.services.meetings import MeetingService, MeetingUnitOfWork
 from bot.services.notify import Notifier
 from storage.models import (
@@ -55,11 +57,6 @@ class ProposalView:
     def proposer_label(self) -> str:
         name = self.proposer.display_name if self.proposer else "–"
         return f"{name} ({self.organisation.name})" if self.organisation else name
-
-
-def proposal_id(proposal: Proposal) -> int:
-    assert proposal.id is not None
-    return proposal.id
 
 
 class ProposalService:
@@ -207,14 +204,14 @@ class ProposalService:
                 [ProposalStatus.ACCEPTED, ProposalStatus.SCHEDULED]
             )
             views = await self._views(uow, [*waiting, *backlog])
-        by_id = {proposal_id(v.proposal): v for v in views}
+        by_id = {id_of(v.proposal): v for v in views}
         own_id = actor.member.id if actor.member else None
-        pending = [by_id[proposal_id(p)] for p in waiting]
+        pending = [by_id[id_of(p)] for p in waiting]
         own = [v for v in pending if v.proposal.member_id == own_id and own_id is not None]
         return (
             pending if actor.is_coordinator else [],
             own,
-            [by_id[proposal_id(p)] for p in backlog],
+            [by_id[id_of(p)] for p in backlog],
         )
 
     async def meeting_choices(self, actor: Actor, proposal_id: int) -> list[Meeting]:
@@ -317,12 +314,20 @@ class ProposalService:
         return {proposer.telegram_id: proposer.id}
 
     async def _tell_coordinators(self, uow: TopicUnitOfWork, view: ProposalView) -> None:
-        pid = proposal_id(view.proposal)
+        pid = id_of(view.proposal)
         buttons = [
-            [{"key": "proposal.button_open", "callback_data": f"p:open:{pid}"}],
             [
-                {"key": "proposal.button_reject", "callback_data": f"p:reject:{pid}"},
-                {"key": "proposal.button_later", "callback_data": f"p:later:{pid}"},
+                {
+                    "key": "proposal.button_open",
+                    "callback_data": TopicButton(TopicAction.OPEN_VOTE, pid).data,
+                }
+            ],
+            [
+                {"key": "proposal.button_reject", "callback_data": RejectTopic(pid).data},
+                {
+                    "key": "proposal.button_later",
+                    "callback_data": TopicButton(TopicAction.LATER, pid).data,
+                },
             ],
         ]
         await self._send(

@@ -10,11 +10,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.callbacks import TaskDone
 from bot.clock import Clock
 from bot.i18n import Translator, translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.ids import id_of
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork
 from storage.models import Member, Organisation, OutboxMessage, Task, TaskStatus
@@ -433,7 +435,7 @@ class TaskService:
                                 [
                                     {
                                         "text": t("task.done_button"),
-                                        "callback_data": f"task:done:{task.id}",
+                                        "callback_data": TaskDone(id_of(task)).data,
                                     }
                                 ]
                             ],

@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import callbacks
 from bot.clock import Clock
 from bot.i18n import Html, Translator, translator
 from bot.services.actor import Actor
 from bot.services.counting import Result, Rules, count, voter_key
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.ids import id_of
 from bot.services.notify import Notifier
 from bot.services.proposals import WAITING, ProposalView, TopicUnitOfWork
 from storage.models import (
@@ -31,14 +33,6 @@ from storage.models import (
     VoteMode,
 )
 
-# Callback data letters of the four choices.
-CHOICE_CODES: dict[str, VoteChoice] = {
-    "y": VoteChoice.YES,
-    "c": VoteChoice.YES_COUNCIL,
-    "n": VoteChoice.NO,
-    "a": VoteChoice.ABSTAIN,
-}
-CODE_OF = {choice: code for code, choice in CHOICE_CODES.items()}
 CHOICE_KEYS = {
     VoteChoice.YES: "vote.choice_yes",
     VoteChoice.YES_COUNCIL: "vote.choice_yes_council",
@@ -51,11 +45,6 @@ OUTCOME_KEYS = {
     BallotOutcome.NOT_QUORATE: "vote.outcome_not_quorate",
 }
 GROUP_POSTS = 10
-
-
-def ballot_ref(ballot: Ballot) -> int:
-    assert ballot.id is not None
-    return ballot.id
 
 
 @dataclass(frozen=True)
@@ -155,7 +144,7 @@ class VotingService:
                 if ballot.deadline <= now:
                     continue
                 (topic,) = await self._topics(uow, [proposal])
-                voted = {v.voter for v in await uow.ballots.votes(ballot_ref(ballot))}
+                voted = {v.voter for v in await uow.ballots.votes(id_of(ballot))}
                 await self._send_ballots(uow, ballot, topic, [member], voted=voted)
                 sent += 1
             await uow.commit()
@@ -192,7 +181,7 @@ class VotingService:
             voter = self._voter(ballot, member)
             vote = None
             if voter in voted:
-                vote = await uow.ballots.vote(ballot_ref(ballot), voter)
+                vote = await uow.ballots.vote(id_of(ballot), voter)
             caster = await uow.members.get(vote.member_id) if vote and vote.member_id else None
             standing = Standing(vote, caster, organisations.get(member.organisation_id))
 
@@ -279,7 +268,7 @@ class VotingService:
             ballot = await uow.ballots.of_proposal(proposal_id)
             if ballot is None:
                 raise InvalidInput("vote.not_open", id=proposal_id)
-            ballot_id = ballot_ref(ballot)
+            ballot_id = id_of(ballot)
         view = await self._close(ballot_id, closed_by=actor.telegram_id)
         if view is None:
             raise InvalidInput("vote.not_open", id=proposal_id)
@@ -377,7 +366,7 @@ class VotingService:
         say the vote has closed, without buttons. `members`: those already loaded (the
         recipients); others who got a ballot (and have left since) are read."""
         now = self._clock.now()
-        ballot_id = ballot_ref(ballot)
+        ballot_id = id_of(ballot)
         rows: list[dict[str, Any]] = []
         sent = await uow.outbox.sent_messages(f"ballot:{ballot_id}:", ("ballot", "ballot_reminder"))
         members = members | await uow.members.by_ids(
@@ -431,7 +420,7 @@ class VotingService:
             if not pairs:
                 return []
             topics = await self._topics(uow, [p for _, p in pairs])
-            ids = [ballot_ref(b) for b, _ in pairs]
+            ids = [id_of(b) for b, _ in pairs]
             voted = await uow.ballots.voted_counts(ids)
             standing: dict[int, Vote] = {}
             if member is not None:
@@ -441,7 +430,7 @@ class VotingService:
                     )
                     for mode in VoteMode
                 ]
-                ballots = {ballot_ref(b): b for b, _ in pairs}
+                ballots = {id_of(b): b for b, _ in pairs}
                 for vote in await uow.ballots.votes_of(ids, voters):
                     # Of the member's two possible voter keys, the one of the ballot's mode.
                     if vote.voter == self._voter(ballots[vote.ballot_id], member):
@@ -455,15 +444,15 @@ class VotingService:
                 ballot,
                 topic,
                 Standing(
-                    standing.get(ballot_ref(ballot)),
-                    casters.get(standing[ballot_ref(ballot)].member_id or 0)
-                    if ballot_ref(ballot) in standing
+                    standing.get(id_of(ballot)),
+                    casters.get(standing[id_of(ballot)].member_id or 0)
+                    if id_of(ballot) in standing
                     else None,
                     organisation,
                 )
                 if member is not None
                 else None,
-                voted.get(ballot_ref(ballot), 0),
+                voted.get(id_of(ballot), 0),
                 0,
                 None,
                 [],
@@ -481,7 +470,7 @@ class VotingService:
             ballot = await uow.ballots.of_proposal(proposal_id)
             if ballot is None:
                 raise InvalidInput("vote.not_open", id=proposal_id)
-            ballot, topic = await self._ballot(uow, ballot_ref(ballot))
+            ballot, topic = await self._ballot(uow, id_of(ballot))
             view = await self._view(uow, ballot, topic, member, coordinator=actor.is_coordinator)
         return view
 
@@ -567,7 +556,7 @@ class VotingService:
             label = t(CHOICE_KEYS[choice])
             if choice is current:
                 label = f"✅ {label}"
-            return {"text": label, "callback_data": f"v:{ballot.id}:{CODE_OF[choice]}"}
+            return {"text": label, "callback_data": callbacks.Vote(id_of(ballot), choice).data}
 
         return [
             [button(VoteChoice.YES), button(VoteChoice.NO)],
@@ -687,7 +676,7 @@ class VotingService:
         """The ballot as `member` (and the coordinator) sees it: a fixed number of queries that
         count in the database, whatever the numbers of members and votes. `standing`, when
         the caller knows it (it has just stored the member's vote), saves reading it back."""
-        ballot_id = ballot_ref(ballot)
+        ballot_id = id_of(ballot)
         tally = await uow.ballots.tally(ballot_id)
         voted = sum(tally.values())
         eligible = await uow.ballots.eligible(ballot_id, ballot.mode)

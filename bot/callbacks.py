@@ -1,0 +1,324 @@
+"""Callback data: what every button the bot makes carries, one typed value per kind.
+
+Telegram-free. Services (for outbox rows) and handlers (for replies) build a button's data with
+`<Kind>(...).data`; handlers read a press with `parse`, which returns one of the kinds below or
+None, never anything else and never an exception. Every string is at most 64 bytes (Telegram's
+limit for callback data), read strictly (the whole string, ASCII digits only, positive ids of at
+most nine digits). The formats are those of the buttons already in people's chats.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from storage.models import RsvpAnswer, VoteChoice
+
+# A record's id in callback data: positive, at most nine digits (fits every id column).
+ID = r"[1-9][0-9]{0,8}"
+MAX_ID = 999_999_999
+MAX_BYTES = 64
+
+
+def _check_id(value: int) -> None:
+    if not 1 <= value <= MAX_ID:
+        raise ValueError(f"an id in callback data is 1 to {MAX_ID}, not {value}")
+
+
+# --- the kinds ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupToggle:
+    """Join or leave a working group (/groups)."""
+
+    group_id: int
+
+    def __post_init__(self) -> None:
+        _check_id(self.group_id)
+
+    @property
+    def data(self) -> str:
+        return f"g:{self.group_id}"
+
+
+@dataclass(frozen=True)
+class Leave:
+    """The answer to /leave's confirmation."""
+
+    confirm: bool
+
+    @property
+    def data(self) -> str:
+        return f"leave:{'yes' if self.confirm else 'no'}"
+
+
+@dataclass(frozen=True)
+class BroadcastAnswer:
+    """Senden or Abbrechen under a broadcast's preview."""
+
+    broadcast_id: int
+    send: bool
+
+    def __post_init__(self) -> None:
+        _check_id(self.broadcast_id)
+
+    @property
+    def data(self) -> str:
+        return f"bc:{'send' if self.send else 'cancel'}:{self.broadcast_id}"
+
+
+RSVP_CODES: dict[RsvpAnswer, str] = {RsvpAnswer.YES: "y", RsvpAnswer.NO: "n", RsvpAnswer.MAYBE: "m"}
+_RSVP_OF = {code: answer for answer, code in RSVP_CODES.items()}
+
+
+@dataclass(frozen=True)
+class Rsvp:
+    """Zusage, Absage or Vielleicht under an invitation or reminder."""
+
+    meeting_id: int
+    answer: RsvpAnswer
+
+    def __post_init__(self) -> None:
+        _check_id(self.meeting_id)
+
+    @property
+    def data(self) -> str:
+        return f"rsvp:{self.meeting_id}:{RSVP_CODES[self.answer]}"
+
+
+@dataclass(frozen=True)
+class Ics:
+    """A meeting's .ics file (/meetings)."""
+
+    meeting_id: int
+
+    def __post_init__(self) -> None:
+        _check_id(self.meeting_id)
+
+    @property
+    def data(self) -> str:
+        return f"ics:{self.meeting_id}"
+
+
+@dataclass(frozen=True)
+class TaskDone:
+    """Erledigt under a task."""
+
+    task_id: int
+
+    def __post_init__(self) -> None:
+        _check_id(self.task_id)
+
+    @property
+    def data(self) -> str:
+        return f"task:done:{self.task_id}"
+
+
+@dataclass(frozen=True)
+class TaskComment:
+    """Kommentar under a task: the next message is the comment."""
+
+    task_id: int
+
+    def __post_init__(self) -> None:
+        _check_id(self.task_id)
+
+    @property
+    def data(self) -> str:
+        return f"task:comment:{self.task_id}"
+
+
+VOTE_CODES: dict[VoteChoice, str] = {
+    VoteChoice.YES: "y",
+    VoteChoice.YES_COUNCIL: "c",
+    VoteChoice.NO: "n",
+    VoteChoice.ABSTAIN: "a",
+}
+_VOTE_OF = {code: choice for choice, code in VOTE_CODES.items()}
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One of the four choices on a ballot."""
+
+    ballot_id: int
+    choice: VoteChoice
+
+    def __post_init__(self) -> None:
+        _check_id(self.ballot_id)
+
+    @property
+    def data(self) -> str:
+        return f"v:{self.ballot_id}:{VOTE_CODES[self.choice]}"
+
+
+@dataclass(frozen=True)
+class ShowBallot:
+    """The ballot of an open vote, shown again (/topics)."""
+
+    ballot_id: int
+
+    def __post_init__(self) -> None:
+        _check_id(self.ballot_id)
+
+    @property
+    def data(self) -> str:
+        return f"v:show:{self.ballot_id}"
+
+
+class TopicAction(enum.StrEnum):
+    OPEN_VOTE = "open"  # the coordinator puts a proposal to the vote
+    LATER = "later"  # … or sets it aside
+    WITHDRAW = "withdraw"  # the proposer takes it back
+    TO_AGENDA = "agenda"  # the coordinator chooses a meeting for an accepted topic
+
+
+@dataclass(frozen=True)
+class TopicButton:
+    """A decision on a proposal (under the coordinator's notice, the proposer's confirmation,
+    or /topics)."""
+
+    action: TopicAction
+    proposal_id: int
+
+    def __post_init__(self) -> None:
+        _check_id(self.proposal_id)
+
+    @property
+    def data(self) -> str:
+        return f"p:{self.action.value}:{self.proposal_id}"
+
+
+@dataclass(frozen=True)
+class RejectTopic:
+    """Ablehnen under a proposal: the coordinator's next message is the reason."""
+
+    proposal_id: int
+
+    def __post_init__(self) -> None:
+        _check_id(self.proposal_id)
+
+    @property
+    def data(self) -> str:
+        return f"p:reject:{self.proposal_id}"
+
+
+@dataclass(frozen=True)
+class PlaceTopic:
+    """An accepted topic onto this meeting's agenda."""
+
+    proposal_id: int
+    meeting_id: int
+
+    def __post_init__(self) -> None:
+        _check_id(self.proposal_id)
+        _check_id(self.meeting_id)
+
+    @property
+    def data(self) -> str:
+        return f"p:place:{self.proposal_id}:{self.meeting_id}"
+
+
+class Form(enum.StrEnum):
+    """The guided forms; the value is the prefix of their buttons."""
+
+    MEETING = "nm"
+    TASK = "nt"
+    TOPIC = "tp"
+
+
+_ACTION = r"[a-z]{1,12}"
+_VALUE = r"[a-z0-9_]{1,24}"
+
+
+@dataclass(frozen=True)
+class FormButton:
+    """A button of a guided form. `step` is the number of the question the button was sent
+    with: a press under an earlier question (the form has moved on) is recognised as such."""
+
+    form: Form
+    step: int
+    action: str
+    value: str = ""
+
+    def __post_init__(self) -> None:
+        _check_id(self.step)
+        if not re.fullmatch(_ACTION, self.action) or (
+            self.value and not re.fullmatch(_VALUE, self.value)
+        ):
+            raise ValueError(f"not a form button: {self.action!r} {self.value!r}")
+
+    @property
+    def data(self) -> str:
+        tail = f":{self.value}" if self.value else ""
+        return f"{self.form.value}:{self.step}:{self.action}{tail}"
+
+
+Callback = (
+    GroupToggle
+    | Leave
+    | BroadcastAnswer
+    | Rsvp
+    | Ics
+    | TaskDone
+    | TaskComment
+    | Vote
+    | ShowBallot
+    | TopicButton
+    | RejectTopic
+    | PlaceTopic
+    | FormButton
+)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+_FORMS = "|".join(form.value for form in Form)
+_TOPIC_ACTIONS = "|".join(action.value for action in TopicAction)
+_PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...] = (
+    (re.compile(rf"g:({ID})"), lambda m: GroupToggle(int(m[1]))),
+    (re.compile(r"leave:(yes|no)"), lambda m: Leave(m[1] == "yes")),
+    (re.compile(rf"bc:(send|cancel):({ID})"), lambda m: BroadcastAnswer(int(m[2]), m[1] == "send")),
+    (re.compile(rf"rsvp:({ID}):([ynm])"), lambda m: Rsvp(int(m[1]), _RSVP_OF[m[2]])),
+    (re.compile(rf"ics:({ID})"), lambda m: Ics(int(m[1]))),
+    (re.compile(rf"task:done:({ID})"), lambda m: TaskDone(int(m[1]))),
+    (re.compile(rf"task:comment:({ID})"), lambda m: TaskComment(int(m[1]))),
+    (re.compile(rf"v:({ID}):([ycna])"), lambda m: Vote(int(m[1]), _VOTE_OF[m[2]])),
+    (re.compile(rf"v:show:({ID})"), lambda m: ShowBallot(int(m[1]))),
+    (
+        re.compile(rf"p:({_TOPIC_ACTIONS}):({ID})"),
+        lambda m: TopicButton(TopicAction(m[1]), int(m[2])),
+    ),
+    (re.compile(rf"p:reject:({ID})"), lambda m: RejectTopic(int(m[1]))),
+    (re.compile(rf"p:place:({ID}):({ID})"), lambda m: PlaceTopic(int(m[1]), int(m[2]))),
+    (
+        re.compile(rf"({_FORMS}):({ID}):({_ACTION})(?::({_VALUE}))?"),
+        lambda m: FormButton(Form(m[1]), int(m[2]), m[3], m[4] or ""),
+    ),
+)
+
+
+def parse(data: object) -> Callback | None:
+    """The button a press's callback data belongs to, or None for anything the bot does not
+    make (old formats, forged data, other types)."""
+    if not isinstance(data, str) or len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return None
+    for pattern, build in _PARSERS:
+        match = pattern.fullmatch(data)
+        if match is not None:
+            return build(match)
+    return None
+
+
+def matches(*kinds: type[Callback]) -> Callable[[object], bool]:
+    """A `CallbackQueryHandler` pattern: the press is a button of one of `kinds`."""
+    return lambda data: isinstance(parse(data), kinds)
+
+
+def form_prefix(form: Form) -> Callable[[object], bool]:
+    """A form's buttons go to the form, also malformed ones (it answers them in its chat)."""
+    prefix = f"{form.value}:"
+    return lambda data: isinstance(data, str) and data.startswith(prefix)
