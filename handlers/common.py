@@ -7,7 +7,14 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
-from telegram import CallbackQuery, Message, Update, User
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
 from telegram.constants import ChatType, MessageLimit
 
 from bot import callbacks
@@ -15,6 +22,8 @@ from bot.i18n import Translator, plain_text, translator
 from bot.parsing import parse_positive_int
 from bot.services.actor import Actor, Profile
 from bot.services.errors import InvalidInput, NotAMember, ServiceError
+from bot.texts.buttons import Keyboard
+from handlers.commands import Command, Role
 from handlers.context import ForumContext
 
 log = logging.getLogger(__name__)
@@ -73,6 +82,27 @@ def pressed(update: Update, kind: type[K]) -> tuple[CallbackQuery, K]:
     if not isinstance(parsed, kind):
         raise InvalidInput("error.button_invalid")
     return query, parsed
+
+
+def markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """Telegram's inline keyboard for rows of `Button`s (None for none)."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in buttons]
+    )
+
+
+def check_access(command: Command, actor: Actor, update: Update, bot_username: str) -> None:
+    """The rule of `command` in the command table: the private chat where it says so, then
+    its role. A refusal is a ServiceError (answered like any other)."""
+    chat = update.effective_chat
+    if command.private_only and chat is not None and chat.type != ChatType.PRIVATE:
+        raise InvalidInput("error.private_only", bot=bot_username)
+    if command.role is Role.COORDINATOR:
+        actor.require_coordinator()
+    elif command.role is Role.MEMBER and not (command.coordinators_too and actor.is_coordinator):
+        actor.require_member()
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:

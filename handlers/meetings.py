@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.callbacks import Ics, Rsvp, matches
 from bot.i18n import Html, Translator
-from bot.parsing import clean_text, parse_offsets, parse_positive_int, parse_when, split_place
+from bot.parsing import (
+    AgendaAdd,
+    AgendaRemove,
+    parse_agenda_change,
+    parse_offsets,
+    parse_when,
+    split_place,
+)
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.meetings import (
@@ -21,33 +26,10 @@ from bot.services.meetings import (
     agenda_line,
     answer_line,
 )
+from bot.texts.meetings import confirmation
 from handlers import commands
 from handlers.common import command_text, forum_handler, pressed, reply, required_number
 from handlers.context import ForumContext
-from storage.models import Meeting
-
-AGENDA_VERBS = {
-    "add": "add",
-    "neu": "add",
-    "hinzufügen": "add",
-    "hinzufuegen": "add",
-    "remove": "remove",
-    "entfernen": "remove",
-    "löschen": "remove",
-    "loeschen": "remove",
-    "move": "move",
-    "verschieben": "move",
-}
-
-
-def confirmation(t: Translator, key: str, meeting: Meeting, zone: ZoneInfo) -> str:
-    """`Termin #3 angelegt: Titel, Do., 03.12.2026, 18:00–20:00 Uhr …` and its siblings."""
-    return t(
-        key,
-        id=meeting.id,
-        title=meeting.title,
-        when=t.span(meeting.starts_at, meeting.ends_at, zone),
-    )
 
 
 def _service(context: ForumContext) -> MeetingService:
@@ -277,29 +259,15 @@ async def agenda(update: Update, context: ForumContext, actor: Actor, t: Transla
     service = _service(context)
     if len(args) > 1:
         actor.require_coordinator()
-        verb = AGENDA_VERBS.get(args[1].lower())
-        rest = " ".join(args[2:])
-        if verb == "add":
-            title, _, tail = rest.partition("|")
-            org, _, minutes_text = tail.partition("|")
-            minutes = None
-            if minutes_text.strip():
-                minutes = parse_positive_int(minutes_text.strip().removesuffix("min").strip())
-                if minutes is None:
-                    raise InvalidInput("agenda.minutes_invalid")
+        change = parse_agenda_change(args[1:])
+        if isinstance(change, AgendaAdd):
             await service.add_agenda_item(
-                actor, meeting_id, title, clean_text(org) or None, minutes
+                actor, meeting_id, change.title, change.organisation, change.minutes
             )
+        elif isinstance(change, AgendaRemove):
+            await service.remove_agenda_item(actor, meeting_id, change.position)
         else:
-            numbers = [parse_positive_int(a) for a in args[2:]]
-            if verb == "remove" and len(numbers) == 1 and numbers[0] is not None:
-                await service.remove_agenda_item(actor, meeting_id, numbers[0])
-            elif verb == "move" and len(numbers) == 2 and None not in numbers:
-                position, new_position = numbers
-                assert position is not None and new_position is not None
-                await service.move_agenda_item(actor, meeting_id, position, new_position)
-            else:
-                raise InvalidInput("agenda.usage")
+            await service.move_agenda_item(actor, meeting_id, change.position, change.new_position)
     m, items = await service.agenda(actor, meeting_id)
     if not items:
         await reply(update, t("agenda.empty", id=m.id, title=m.title))

@@ -4,15 +4,13 @@
 from __future__ import annotations
 
 import html
-import re
-from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import TaskComment, TaskDone, matches
 from bot.i18n import Html, Translator
-from bot.parsing import checked_date, parse_positive_int
+from bot.parsing import parse_date, parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.ids import id_of
@@ -20,23 +18,6 @@ from bot.services.tasks import TaskService, TaskView
 from handlers import commands
 from handlers.common import command_text, forum_handler, pressed, reply, required_number
 from handlers.context import ForumContext
-
-_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2})")
-
-
-def parse_date(text: str) -> date:
-    match = _DATE.fullmatch(text.strip())
-    if match is None:
-        raise InvalidInput("task.date_invalid", value=text.strip()[:30])
-    day, month, year = (
-        (match[1], match[2], match[3]) if match[1] else (match[6], match[5], match[4])
-    )
-    try:
-        return checked_date(int(year), int(month), int(day), text.strip()[:30])
-    except InvalidInput as error:
-        if error.message_key == "when.date_invalid":  # the task's own wording, with an example
-            raise InvalidInput("task.date_invalid", value=text.strip()[:30]) from None
-        raise
 
 
 def _service(context: ForumContext) -> TaskService:

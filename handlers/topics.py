@@ -22,10 +22,10 @@ from bot.parsing import parse_when
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.ids import id_of
-from bot.services.proposals import ProposalView
 from bot.services.voting import CHOICE_KEYS, GROUP_POSTS, BallotView
+from bot.texts.proposals import proposal_confirmation
 from handlers import commands
-from handlers.common import command_text, forum_handler, reply, required_number
+from handlers.common import command_text, forum_handler, markup, reply, required_number
 from handlers.context import ForumContext
 from storage.models import ProposalStatus
 
@@ -57,24 +57,13 @@ def _is_private(update: Update) -> bool:
 # --- proposing ---------------------------------------------------------------------------
 
 
-def proposal_confirmation(t: Translator, view: ProposalView) -> tuple[str, InlineKeyboardMarkup]:
-    pid = id_of(view.proposal)
-    withdraw = TopicButton(TopicAction.WITHDRAW, pid)
-    return (
-        t("proposal.submitted", id=pid, title=view.proposal.title),
-        InlineKeyboardMarkup(
-            [[InlineKeyboardButton(t("proposal.button_withdraw"), callback_data=withdraw.data)]]
-        ),
-    )
-
-
 @forum_handler(private_only=True)
 async def propose(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     """`/propose <title> | <description>` (without arguments: the guided form)."""
     title, _, description = command_text(update).partition("|")
     view = await context.services.proposals.submit(actor, title, description.strip() or None)
-    text, markup = proposal_confirmation(t, view)
-    await reply(update, text, reply_markup=markup)
+    text, buttons = proposal_confirmation(t, view)
+    await reply(update, text, reply_markup=markup(buttons))
 
 
 @forum_handler()

@@ -58,6 +58,9 @@ MAX_TITLE = 200
 MAX_LOCATION = 300
 MAX_URL = 500
 MAX_DESCRIPTION = 2000
+# A meeting lasts at most three days; an agenda item at most ten hours.
+MAX_MINUTES = 3 * 24 * 60
+MAX_AGENDA_MINUTES = 600
 MAX_AGENDA_ITEMS = 30
 # A member who joins late is invited to at most this many upcoming meetings.
 MAX_WELCOME = 20
@@ -149,7 +152,7 @@ class MeetingService:
     async def create(self, actor: Actor, draft: MeetingDraft) -> Meeting:
         actor.require_coordinator()
         now = self._clock.now()
-        title = self._check_title(draft.title)
+        title = self.check_title(draft.title)
         end = draft.end or draft.start + self._default_duration
         self._check_times(draft.start, end, now)
         location, online_url, description = self._check_texts(draft)
@@ -292,7 +295,7 @@ class MeetingService:
                     changes.description if changes.description is not None else meeting.description
                 ),
             )
-            meeting.title = self._check_title(draft.title)
+            meeting.title = self.check_title(draft.title)
             meeting.location, meeting.online_url, meeting.description = self._check_texts(draft)
             meeting.starts_at, meeting.ends_at = start, end
             meeting.sequence += 1
@@ -360,8 +363,8 @@ class MeetingService:
         minutes: int | None = None,
     ) -> AgendaItem:
         actor.require_coordinator()
-        title = self._check_title(title, agenda=True)
-        if minutes is not None and not 1 <= minutes <= 600:
+        title = self.check_title(title, agenda=True)
+        if minutes is not None and not 1 <= minutes <= MAX_AGENDA_MINUTES:
             raise InvalidInput("agenda.minutes_invalid")
         async with self._work() as uow:
             meeting = await self._get_scheduled(uow, meeting_id)
@@ -586,7 +589,10 @@ class MeetingService:
 
     # --- internals -----------------------------------------------------------------------
 
-    def _check_title(self, raw: str, *, agenda: bool = False) -> str:
+    # --- the rules for what people type (also asked by the guided form, step by step) --
+
+    @staticmethod
+    def check_title(raw: str, *, agenda: bool = False) -> str:
         title = clean_text(raw)
         if not title:
             raise InvalidInput("agenda.title_missing" if agenda else "meeting.title_missing")
@@ -595,12 +601,30 @@ class MeetingService:
             raise InvalidInput(key, limit=MAX_TITLE, length=len(title))
         return title
 
+    def check_start(self, start: datetime) -> None:
+        if start <= self._clock.now():
+            raise InvalidInput("meeting.in_past")
+
+    @staticmethod
+    def check_minutes(minutes: int | None) -> int:
+        """A meeting's length in minutes: 1 to MAX_MINUTES (None: not a number)."""
+        if minutes is None or not 1 <= minutes <= MAX_MINUTES:
+            raise InvalidInput("meeting.duration_invalid", limit=MAX_MINUTES)
+        return minutes
+
+    @staticmethod
+    def check_description(raw: str | None) -> str | None:
+        description = clean_block(raw) or None
+        if description and len(description) > MAX_DESCRIPTION:
+            raise InvalidInput("meeting.description_too_long", limit=MAX_DESCRIPTION)
+        return description
+
     def _check_times(self, start: datetime, end: datetime, now: datetime) -> None:
         if start <= now:
             raise InvalidInput("meeting.in_past")
         if end <= start:
             raise InvalidInput("when.end_before_start")
-        if end - start > timedelta(days=3):
+        if end - start > timedelta(minutes=MAX_MINUTES):
             raise InvalidInput("meeting.too_long_duration")
 
     def _check_texts(self, draft: MeetingDraft) -> tuple[str | None, str | None, str | None]:
@@ -610,10 +634,7 @@ class MeetingService:
         url = clean_block(draft.online_url) or None
         if url and (len(url) > MAX_URL or not url.lower().startswith(("https://", "http://"))):
             raise InvalidInput("meeting.url_invalid")
-        description = clean_block(draft.description) or None
-        if description and len(description) > MAX_DESCRIPTION:
-            raise InvalidInput("meeting.description_too_long", limit=MAX_DESCRIPTION)
-        return location, url, description
+        return location, url, self.check_description(draft.description)
 
     async def _get(self, uow: MeetingUnitOfWork, meeting_id: int) -> Meeting:
         meeting = await uow.meetings.get(meeting_id)

@@ -79,6 +79,28 @@ class TaskService:
     def today(self) -> date:
         return self._clock.now().astimezone(self.zone).date()
 
+    # --- the rules for what people type (also asked by the guided form, step by step) --
+
+    @staticmethod
+    def check_title(raw: str) -> str:
+        title = clean_text(raw)
+        if not title:
+            raise InvalidInput("task.title_missing")
+        if len(title) > MAX_TITLE:
+            raise InvalidInput("task.title_too_long", limit=MAX_TITLE, length=len(title))
+        return title
+
+    @staticmethod
+    def check_description(raw: str | None) -> str | None:
+        description = clean_block(raw) or None
+        if description and len(description) > MAX_DESCRIPTION:
+            raise InvalidInput("task.description_too_long", limit=MAX_DESCRIPTION)
+        return description
+
+    def check_due(self, due: date) -> None:
+        if due < self.today():
+            raise InvalidInput("task.due_in_past")
+
     # --- creating and changing -----------------------------------------------------------
 
     async def create(
@@ -92,15 +114,9 @@ class TaskService:
         meeting_id: int | None,
     ) -> tuple[Task, Owner]:
         actor.require_coordinator()
-        title = clean_text(title)
-        if not title:
-            raise InvalidInput("task.title_missing")
-        if len(title) > MAX_TITLE:
-            raise InvalidInput("task.title_too_long", limit=MAX_TITLE, length=len(title))
-        if description and len(description) > MAX_DESCRIPTION:
-            raise InvalidInput("task.description_too_long", limit=MAX_DESCRIPTION)
-        if due < self.today():
-            raise InvalidInput("task.due_in_past")
+        title = self.check_title(title)
+        description = self.check_description(description)
+        self.check_due(due)
         now = self._clock.now()
         async with self._uow() as uow:
             owner = await self._owner(uow, owner_ref)
@@ -109,7 +125,7 @@ class TaskService:
             task = await uow.tasks.add(
                 Task(
                     title=title,
-                    description=clean_block(description) or None,
+                    description=description,
                     organisation_id=owner.organisation.id if owner.organisation else None,
                     member_id=owner.member.id if owner.member else None,
                     meeting_id=meeting_id,
@@ -160,6 +176,17 @@ class TaskService:
         self._notifier.outbox_changed()
         return task
 
+    async def check_may_comment(self, actor: Actor, task_id: int) -> None:
+        """What `comment` checks before it takes the text: the task is open and the actor's
+        (or the actor is the coordinator)."""
+        async with self._uow() as uow:
+            task = await uow.tasks.get(task_id)
+        if task is None:
+            raise NotFound("task.not_found", id=task_id)
+        self._may_report(actor, task)
+        if task.status is not TaskStatus.OPEN:
+            raise InvalidInput("task.not_open", id=task_id)
+
     async def change(
         self,
         actor: Actor,
@@ -186,8 +213,7 @@ class TaskService:
                 task.status = TaskStatus.CANCELLED
                 key = "task.notice_cancelled"
             elif due is not None:
-                if due < self.today():
-                    raise InvalidInput("task.due_in_past")
+                self.check_due(due)
                 task.due_date = due
                 key = "task.notice_due"
             else:

@@ -17,6 +17,7 @@ from bot.parsing import (
     MAX_GROUP_NAME,
     MAX_ORGANISATION_NAME,
     clean_text,
+    parse_date,
     parse_group_name,
     parse_offsets,
     parse_organisation_spec,
@@ -25,7 +26,6 @@ from bot.parsing import (
     split_place,
 )
 from bot.services.errors import InvalidInput
-from handlers.tasks import parse_date
 
 ZONE = ZoneInfo("Europe/Berlin")
 
