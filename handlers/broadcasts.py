@@ -31,9 +31,8 @@ def _target_label(t: Translator, target: Target) -> str:
     return t("broadcast.target_all")
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.BROADCAST)
 async def broadcast(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     message = update.effective_message
     assert message is not None and message.text is not None
     rest = message.text.partition(" ")[2].strip()
@@ -79,7 +78,7 @@ async def broadcast(update: Update, context: ForumContext, actor: Actor, t: Tran
     await reply(update, text, reply_markup=markup)
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def broadcast_answer(
     update: Update, context: ForumContext, actor: Actor, t: Translator
 ) -> None:
@@ -105,7 +104,7 @@ async def broadcast_answer(
     await query.answer(t("broadcast.started"))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.BROADCASTS)
 async def broadcasts(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     items = await context.services.broadcasts.recent(actor)
     if not items:

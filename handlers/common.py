@@ -21,9 +21,9 @@ from bot import callbacks
 from bot.i18n import Translator, plain_text, translator
 from bot.parsing import parse_positive_int
 from bot.services.actor import Actor, Profile
-from bot.services.errors import InvalidInput, NotAMember, ServiceError
+from bot.services.errors import InvalidInput, NotAllowed, NotAMember, ServiceError
 from bot.texts.buttons import Keyboard
-from handlers.commands import Command, Role
+from handlers.commands import Command, Role, of_button
 from handlers.context import ForumContext
 
 log = logging.getLogger(__name__)
@@ -96,13 +96,18 @@ def markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
 def check_access(command: Command, actor: Actor, update: Update, bot_username: str) -> None:
     """The rule of `command` in the command table: the private chat where it says so, then
     its role. A refusal is a ServiceError (answered like any other)."""
-    chat = update.effective_chat
-    if command.private_only and chat is not None and chat.type != ChatType.PRIVATE:
-        raise InvalidInput("error.private_only", bot=bot_username)
+    if command.private_only:
+        _check_private(update, bot_username)
     if command.role is Role.COORDINATOR:
         actor.require_coordinator()
     elif command.role is Role.MEMBER and not (command.coordinators_too and actor.is_coordinator):
         actor.require_member()
+
+
+def _check_private(update: Update, bot_username: str) -> None:
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        raise InvalidInput("error.private_only", bot=bot_username)
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
@@ -145,8 +150,17 @@ async def resolve(update: Update, context: ForumContext) -> tuple[Actor, Transla
     return actor, translator(actor.language)
 
 
-def forum_handler(*, private_only: bool = False) -> Callable[[Handler], PtbCallback]:
-    """Resolve the actor and language, then run the handler; service errors become answers."""
+def forum_handler(
+    command: Command | None = None,
+    *,
+    button: bool = False,
+    refused: str | None = None,
+    private_only: bool = False,
+) -> Callable[[Handler], PtbCallback]:
+    """Resolve the actor and language, enforce the rule of `command` in the command table (or,
+    with `button`, of the command the pressed button belongs to), then run the handler;
+    service errors become answers. `refused`: what a person the rule refuses is told instead
+    of the role's refusal. (`private_only` alone, without a command: the private chat only.)"""
 
     def decorate(func: Handler) -> PtbCallback:
         @functools.wraps(func)
@@ -155,11 +169,17 @@ def forum_handler(*, private_only: bool = False) -> Callable[[Handler], PtbCallb
             if resolved is None:
                 return
             actor, t = resolved
-            chat = update.effective_chat
-            if private_only and chat is not None and chat.type != ChatType.PRIVATE:
-                await reply(update, t("error.private_only", bot=context.bot.username))
-                return
             try:
+                rule = command
+                if button and update.callback_query is not None:
+                    pressed = callbacks.parse(update.callback_query.data)
+                    if pressed is None:
+                        raise InvalidInput("error.button_invalid")
+                    rule = of_button(pressed)
+                if rule is not None:
+                    _check(rule, actor, update, context.bot.username, refused)
+                elif private_only:
+                    _check_private(update, context.bot.username)
                 await func(update, context, actor, t)
             except ServiceError as error:
                 await answer_error(update, t, error, actor)
@@ -167,3 +187,14 @@ def forum_handler(*, private_only: bool = False) -> Callable[[Handler], PtbCallb
         return wrapper
 
     return decorate
+
+
+def _check(
+    rule: Command, actor: Actor, update: Update, bot_username: str, refused: str | None
+) -> None:
+    try:
+        check_access(rule, actor, update, bot_username)
+    except (NotAllowed, NotAMember) as error:
+        if refused is None:
+            raise
+        raise InvalidInput(refused) from error

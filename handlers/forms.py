@@ -48,7 +48,7 @@ from bot.services.actor import Actor
 from bot.services.container import Services
 from bot.services.errors import InvalidInput, ServiceError
 from bot.texts.buttons import Button
-from handlers.commands import Command
+from handlers.commands import Command, of_button
 from handlers.common import answer_error, check_access, markup, pressed, reply, resolve
 from handlers.context import ForumContext
 
@@ -398,14 +398,13 @@ def _form_data(context: ForumContext, key: str) -> dict[str, Any]:
 def follow_up_form(
     *,
     name: str,
-    command: Command,
     kind: type[FollowUp],
     prepare: Callable[[ForumContext, Actor, Translator, FollowUp], Awaitable[str]],
     save: Callable[[ForumContext, Actor, Translator, FollowUp, str], Awaitable[str]],
     retry_keys: frozenset[str] = frozenset(),
 ) -> ConversationHandler[ForumContext]:
     """A button of `kind` asks for one message and `save` takes it; the button follows the
-    rule of `command`.
+    rule of the command it belongs to.
 
     `prepare(context, actor, t, button)` checks the press (raising a ServiceError, answered as
     an alert) and returns the question; `save(context, actor, t, button, text)` stores the
@@ -418,8 +417,8 @@ def follow_up_form(
             return END
         actor, t = resolved
         try:
-            check_access(command, actor, update, context.bot.username)
             query, button = pressed(update, kind)
+            check_access(of_button(button), actor, update, context.bot.username)
             question = await prepare(context, actor, t, button)
         except ServiceError as error:
             await answer_error(update, t, error, actor)

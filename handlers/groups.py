@@ -49,14 +49,14 @@ def _text(t: Translator, actor: Actor, views: list[GroupView]) -> str:
     return t(intro, lines=Html("\n".join(lines)), hint=Html(hint))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.GROUPS)
 async def groups(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     views = await context.services.groups.overview(actor)
     markup = _keyboard(t, views) if actor.is_member else None
     await reply(update, _text(t, actor, views), reply_markup=markup)
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def toggle(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     query, button = pressed(update, GroupToggle)
     group, joined = await context.services.groups.toggle(actor, button.group_id)
@@ -70,16 +70,14 @@ async def toggle(update: Update, context: ForumContext, actor: Actor, t: Transla
     await query.answer(t("groups.joined" if joined else "groups.left", name=group.name))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.ADDGROUP)
 async def add_group(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     group = await context.services.groups.add(actor, " ".join(context.args or []))
     await reply(update, t("groups.added", id=group.id, name=group.name))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.RENAMEGROUP)
 async def rename_group(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     ref, sep, new_name = " ".join(context.args or []).partition("|")
     if not sep:
         raise InvalidInput("groups.rename_usage")
@@ -87,9 +85,8 @@ async def rename_group(update: Update, context: ForumContext, actor: Actor, t: T
     await reply(update, t("groups.renamed", id=group.id, old=old, name=group.name))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.ARCHIVEGROUP)
 async def archive_group(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     if not context.args:
         raise InvalidInput("groups.archive_usage")
     group = await context.services.groups.archive(actor, " ".join(context.args))

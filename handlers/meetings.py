@@ -39,9 +39,8 @@ def _service(context: ForumContext) -> MeetingService:
 # --- creating --------------------------------------------------------------------------
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.NEWMEETING)
 async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     text = command_text(update)
     if not text:
         raise InvalidInput("meeting.usage")
@@ -76,7 +75,7 @@ async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Tr
 # --- reading ---------------------------------------------------------------------------
 
 
-@forum_handler()
+@forum_handler(commands.MEETINGS)
 async def meetings(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     service = _service(context)
     views = await service.upcoming(actor)
@@ -107,7 +106,7 @@ async def meetings(update: Update, context: ForumContext, actor: Actor, t: Trans
     await reply(update, t("meeting.list", lines=Html("\n\n".join(lines))), reply_markup=markup)
 
 
-@forum_handler()
+@forum_handler(commands.MEETING)
 async def meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     meeting_id = required_number(context.args, "meeting.show_usage")
     details = await _service(context).details(actor, meeting_id)
@@ -159,7 +158,7 @@ def _details_text(
     return "\n".join(lines)
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def send_ics(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     query, button = pressed(update, Ics)
     meeting_id = button.meeting_id
@@ -176,7 +175,7 @@ async def send_ics(update: Update, context: ForumContext, actor: Actor, t: Trans
 # --- answering -------------------------------------------------------------------------
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def rsvp(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     query, button = pressed(update, Rsvp)
     view = await _service(context).answer(actor, button.meeting_id, button.answer)
@@ -198,9 +197,8 @@ async def rsvp(update: Update, context: ForumContext, actor: Actor, t: Translato
 # --- changing --------------------------------------------------------------------------
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.MOVEMEETING)
 async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     args = context.args or []
     meeting_id = required_number(args, "meeting.move_usage")
     if len(args) < 3:
@@ -211,23 +209,21 @@ async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: T
     await reply(update, confirmation(t, "meeting.moved", moved, service.zone))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.CANCELMEETING)
 async def cancel_meeting(
     update: Update, context: ForumContext, actor: Actor, t: Translator
 ) -> None:
-    actor.require_coordinator()
     args = context.args or []
     meeting_id = required_number(args, "meeting.cancel_usage")
     cancelled = await _service(context).cancel(actor, meeting_id, " ".join(args[1:]))
     await reply(update, t("meeting.cancelled", id=cancelled.id, title=cancelled.title))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.REMINDERS)
 async def meeting_reminders(
     update: Update, context: ForumContext, actor: Actor, t: Translator
 ) -> None:
     """`/meetingreminders 3 2h,30m` for this meeting, `/meetingreminders 3 standard` back."""
-    actor.require_coordinator()
     args = context.args or []
     meeting_id = required_number(args, "reminders.usage")
     if len(args) < 2:
@@ -252,13 +248,12 @@ def _offset_label(t: Translator, minutes: int) -> str:
 # --- agenda ----------------------------------------------------------------------------
 
 
-@forum_handler()
+@forum_handler(commands.AGENDA)
 async def agenda(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
     meeting_id = required_number(args, "agenda.usage")
     service = _service(context)
-    if len(args) > 1:
-        actor.require_coordinator()
+    if len(args) > 1:  # a change, the coordinator's (the service checks)
         change = parse_agenda_change(args[1:])
         if isinstance(change, AgendaAdd):
             await service.add_agenda_item(
@@ -279,10 +274,9 @@ async def agenda(update: Update, context: ForumContext, actor: Actor, t: Transla
 # --- minutes ---------------------------------------------------------------------------
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.MINUTES)
 async def minutes(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     """`/minutes <id>` as the caption of a document, or in reply to a document."""
-    actor.require_coordinator()
     message = update.effective_message
     assert message is not None
     words = (message.text or message.caption or "").split()
@@ -303,7 +297,7 @@ async def minutes(update: Update, context: ForumContext, actor: Actor, t: Transl
 # --- calendar feed ---------------------------------------------------------------------
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.CALENDAR)
 async def calendar(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = [a.lower() for a in context.args or []]
     if args and args[0] not in ("reset", "neu", "zurücksetzen"):

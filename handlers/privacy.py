@@ -15,7 +15,7 @@ from handlers.common import forum_handler, pressed, reply
 from handlers.context import ForumContext
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.MYDATA)
 async def my_data(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     data = await context.services.membership.export_data(actor)
     payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
@@ -27,9 +27,8 @@ async def my_data(update: Update, context: ForumContext, actor: Actor, t: Transl
     )
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.LEAVE)
 async def leave(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_member()
     markup = InlineKeyboardMarkup(
         [
             [
@@ -44,12 +43,10 @@ async def leave(update: Update, context: ForumContext, actor: Actor, t: Translat
     )
 
 
-@forum_handler()
+@forum_handler(button=True, refused="leave.already_left")
 async def leave_answer(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    # Who is no member (any more) is told so by the rule of /leave (`refused`).
     query, button = pressed(update, Leave)
-    if not actor.is_member:
-        await query.answer(t("leave.already_left"), show_alert=True)
-        return
     if not button.confirm:
         await query.edit_message_text(t("leave.cancelled"))
         await query.answer()

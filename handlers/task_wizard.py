@@ -124,7 +124,6 @@ async def _save_comment(
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     comment = forms.follow_up_form(
         name="task_comment",
-        command=commands.COMMENT,
         kind=TaskComment,
         prepare=_ask_comment,
         save=_save_comment,

@@ -24,9 +24,8 @@ def _service(context: ForumContext) -> TaskService:
     return context.services.tasks
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.NEWTASK)
 async def new_task(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     text = command_text(update)
     meeting_id = None
     if text.startswith("#"):
@@ -72,7 +71,7 @@ def _line(t: Translator, service: TaskService, view: TaskView) -> str:
     return line
 
 
-@forum_handler()
+@forum_handler(commands.TASKS)
 async def tasks(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     service = _service(context)
     args = [a.lower() for a in context.args or []]
@@ -111,14 +110,14 @@ async def tasks(update: Update, context: ForumContext, actor: Actor, t: Translat
     )
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def done_button(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     query, button = pressed(update, TaskDone)
     task = await _service(context).mark_done(actor, button.task_id, None)
     await query.answer(t("task.done_saved", id=task.id), show_alert=False)
 
 
-@forum_handler()
+@forum_handler(commands.DONE)
 async def done(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
     task_id = required_number(args, "task.done_usage")
@@ -126,7 +125,7 @@ async def done(update: Update, context: ForumContext, actor: Actor, t: Translato
     await reply(update, t("task.done_saved", id=task.id))
 
 
-@forum_handler()
+@forum_handler(commands.COMMENT)
 async def comment(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
     task_id = required_number(args, "task.comment_usage")
@@ -134,27 +133,24 @@ async def comment(update: Update, context: ForumContext, actor: Actor, t: Transl
     await reply(update, t("task.comment_saved", id=task.id))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.REOPENTASK)
 async def reopen(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     task, _ = await _service(context).change(
         actor, required_number(context.args, "task.change_usage"), reopen=True
     )
     await reply(update, t("task.reopened", id=task.id, title=task.title))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.CANCELTASK)
 async def cancel(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     task, _ = await _service(context).change(
         actor, required_number(context.args, "task.change_usage"), cancel=True
     )
     await reply(update, t("task.cancelled", id=task.id, title=task.title))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.TASKDUE)
 async def due(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     args = context.args or []
     task_id = required_number(args, "task.change_usage")
     if len(args) != 2:
@@ -171,9 +167,8 @@ async def due(update: Update, context: ForumContext, actor: Actor, t: Translator
     )
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.REASSIGNTASK)
 async def reassign(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     args = context.args or []
     task_id = required_number(args, "task.change_usage")
     if len(args) < 2:

@@ -116,7 +116,6 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     # when it is empty or too long).
     reason = forms.follow_up_form(
         name="reject_reason",
-        command=commands.REJECT,
         kind=RejectTopic,
         prepare=_ask_reason,
         save=_save_reason,

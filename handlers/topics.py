@@ -57,7 +57,7 @@ def _is_private(update: Update) -> bool:
 # --- proposing ---------------------------------------------------------------------------
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.PROPOSE)
 async def propose(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     """`/propose <title> | <description>` (without arguments: the guided form)."""
     title, _, description = command_text(update).partition("|")
@@ -66,16 +66,15 @@ async def propose(update: Update, context: ForumContext, actor: Actor, t: Transl
     await reply(update, text, reply_markup=markup(buttons))
 
 
-@forum_handler()
+@forum_handler(commands.WITHDRAW)
 async def withdraw(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     proposal_id = required_number(context.args, "proposal.withdraw_usage")
     proposal = await context.services.proposals.withdraw(actor, proposal_id)
     await reply(update, t("proposal.withdrawn", id=proposal.id, title=proposal.title))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.REJECT)
 async def reject(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     args = context.args or []
     proposal_id = required_number(args, "proposal.reject_usage")
     view = await context.services.proposals.reject(actor, proposal_id, " ".join(args[1:]))
@@ -96,9 +95,8 @@ def _opened_text(t: Translator, context: ForumContext, view: BallotView) -> str:
     )
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.OPENVOTE)
 async def open_vote(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     args = context.args or []
     proposal_id = required_number(args, "vote.open_usage")
     voting = context.services.voting
@@ -109,9 +107,8 @@ async def open_vote(update: Update, context: ForumContext, actor: Actor, t: Tran
     await reply(update, _opened_text(t, context, view))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.CLOSEVOTE)
 async def close_vote(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     proposal_id = required_number(context.args, "vote.close_usage")
     view = await context.services.voting.close(actor, proposal_id)
     await reply(update, t("vote.closed_now", id=proposal_id, title=view.topic.proposal.title))
@@ -129,7 +126,7 @@ def _ballot_message(
     return text, _markup(voting.buttons(t, view.ballot, current))
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def vote_button(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     query = update.callback_query
     assert query is not None
@@ -169,7 +166,7 @@ def _standing(t: Translator, context: ForumContext, view: BallotView) -> str:
     return context.services.voting.standing_line(t, view.ballot, view.standing)
 
 
-@forum_handler()
+@forum_handler(commands.TOPICS)
 async def topics(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     voting = context.services.voting
     ballots = await voting.open_ballots(actor)
@@ -267,7 +264,7 @@ async def _post_ballots(
             await voting.record_post(id_of(view.ballot), chat.id, sent.message_id)
 
 
-@forum_handler()
+@forum_handler(commands.TOPIC)
 async def topic(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     proposal_id = required_number(context.args, "topic.usage")
     proposals = context.services.proposals
@@ -317,7 +314,7 @@ async def _edit_notice(update: Update, suffix: str) -> None:
             raise
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def proposal_button(
     update: Update, context: ForumContext, actor: Actor, t: Translator
 ) -> None:
