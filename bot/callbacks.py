@@ -74,19 +74,38 @@ RSVP_CODES: dict[RsvpAnswer, str] = {RsvpAnswer.YES: "y", RsvpAnswer.NO: "n", Rs
 _RSVP_OF = {code: answer for answer, code in RSVP_CODES.items()}
 
 
+class Notice(enum.StrEnum):
+    """What a meeting's message (a .ics with a caption) announces."""
+
+    INVITE = "invite"
+    UPDATE = "update"
+    CANCEL = "cancel"
+    REMINDER = "reminder"
+
+
+# The notices with answer buttons, by the letter their buttons carry.
+NOTICE_CODES: dict[Notice, str] = {Notice.INVITE: "i", Notice.UPDATE: "u", Notice.REMINDER: "r"}
+_NOTICE_OF = {code: notice for notice, code in NOTICE_CODES.items()}
+
+
 @dataclass(frozen=True)
 class Rsvp:
-    """Zusage, Absage or Vielleicht under an invitation or reminder."""
+    """Zusage, Absage or Vielleicht under an invitation, update or reminder (`notice`: which;
+    None for the buttons sent before they said it)."""
 
     meeting_id: int
     answer: RsvpAnswer
+    notice: Notice | None = None
 
     def __post_init__(self) -> None:
         _check_id(self.meeting_id)
+        if self.notice is not None and self.notice not in NOTICE_CODES:
+            raise ValueError(f"no answer buttons under a {self.notice.value}")
 
     @property
     def data(self) -> str:
-        return f"rsvp:{self.meeting_id}:{RSVP_CODES[self.answer]}"
+        tail = f":{NOTICE_CODES[self.notice]}" if self.notice is not None else ""
+        return f"rsvp:{self.meeting_id}:{RSVP_CODES[self.answer]}{tail}"
 
 
 @dataclass(frozen=True)
@@ -282,7 +301,10 @@ _PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...
     (re.compile(rf"g:({ID})"), lambda m: GroupToggle(int(m[1]))),
     (re.compile(r"leave:(yes|no)"), lambda m: Leave(m[1] == "yes")),
     (re.compile(rf"bc:(send|cancel):({ID})"), lambda m: BroadcastAnswer(int(m[2]), m[1] == "send")),
-    (re.compile(rf"rsvp:({ID}):([ynm])"), lambda m: Rsvp(int(m[1]), _RSVP_OF[m[2]])),
+    (
+        re.compile(rf"rsvp:({ID}):([ynm])(?::([iur]))?"),
+        lambda m: Rsvp(int(m[1]), _RSVP_OF[m[2]], _NOTICE_OF[m[3]] if m[3] else None),
+    ),
     (re.compile(rf"ics:({ID})"), lambda m: Ics(int(m[1]))),
     (re.compile(rf"task:done:({ID})"), lambda m: TaskDone(int(m[1]))),
     (re.compile(rf"task:comment:({ID})"), lambda m: TaskComment(int(m[1]))),

@@ -299,3 +299,22 @@ def parse_agenda_change(words: list[str]) -> AgendaAdd | AgendaRemove | AgendaMo
         case [int(position), int(new_position)] if verb is AgendaMove:
             return AgendaMove(position, new_position)
     raise InvalidInput("agenda.usage")
+
+
+def checked_title(raw: str, *, limit: int, missing: str, too_long: str) -> str:
+    """A title: cleaned, not empty (`missing`), at most `limit` characters (`too_long`, with
+    the limit and the length)."""
+    title = clean_text(raw)
+    if not title:
+        raise InvalidInput(missing)
+    if len(title) > limit:
+        raise InvalidInput(too_long, limit=limit, length=len(title))
+    return title
+
+
+def checked_block(raw: str | None, *, limit: int, too_long: str) -> str | None:
+    """A longer text (a description): cleaned, None when empty, at most `limit` characters."""
+    text = clean_block(raw) or None
+    if text is not None and len(text) > limit:
+        raise InvalidInput(too_long, limit=limit, length=len(text))
+    return text

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.callbacks import Ics, Rsvp, matches
-from bot.i18n import Html, Translator
+from bot.callbacks import Ics, Notice, Rsvp, matches
+from bot.i18n import Translator
 from bot.parsing import (
     AgendaAdd,
     AgendaRemove,
@@ -19,16 +19,10 @@ from bot.parsing import (
 )
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
-from bot.services.meetings import (
-    MeetingDetails,
-    MeetingDraft,
-    MeetingService,
-    agenda_line,
-    answer_line,
-)
-from bot.texts.meetings import confirmation
+from bot.services.meetings import MeetingDraft, MeetingService
+from bot.texts import meetings as texts
 from handlers import commands
-from handlers.common import command_text, forum_handler, pressed, reply, required_number
+from handlers.common import command_text, forum_handler, markup, pressed, reply, required_number
 from handlers.context import ForumContext
 
 
@@ -69,7 +63,7 @@ async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Tr
             group_id=group_id,
         ),
     )
-    await reply(update, confirmation(t, "meeting.created", meeting, service.zone))
+    await reply(update, texts.confirmation(t, "meeting.created", meeting, service.zone))
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -79,83 +73,16 @@ async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Tr
 async def meetings(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     service = _service(context)
     views = await service.upcoming(actor)
-    if not views:
-        await reply(update, t("meeting.none"))
-        return
-    lines = []
-    buttons = []
-    for view in views:
-        m = view.meeting
-        place = f" – {m.location}" if m.location else ""
-        state = t(f"rsvp.state.{view.answer.value}") if view.answer else t("rsvp.state.none")
-        lines.append(
-            t(
-                "meeting.list_line",
-                id=m.id,
-                title=m.title,
-                when=t.span(m.starts_at, m.ends_at, service.zone),
-                place=place,
-                answer=state if actor.is_member else "",
-            )
-        )
-        assert m.id is not None
-        buttons.append(
-            InlineKeyboardButton(t("meeting.ics_button", id=m.id), callback_data=Ics(m.id).data)
-        )
-    markup = InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
-    await reply(update, t("meeting.list", lines=Html("\n\n".join(lines))), reply_markup=markup)
+    text, buttons = texts.listing(t, views, service.zone, with_answers=actor.is_member)
+    await reply(update, text, reply_markup=markup(buttons))
 
 
 @forum_handler(commands.MEETING)
 async def meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     meeting_id = required_number(context.args, "meeting.show_usage")
-    details = await _service(context).details(actor, meeting_id)
-    await reply(update, _details_text(t, context, details, coordinator=actor.is_coordinator))
-
-
-def _details_text(
-    t: Translator, context: ForumContext, details: MeetingDetails, *, coordinator: bool
-) -> str:
-    m = details.meeting
-    zone = _service(context).zone
-    lines = [
-        t(
-            "meeting.details_head",
-            id=m.id,
-            title=m.title,
-            when=t.span(m.starts_at, m.ends_at, zone),
-        )
-    ]
-    if m.status.value == "cancelled":
-        lines.append(t("meeting.details_cancelled", reason=m.cancel_reason or "–"))
-    if details.group_name:
-        lines.append(t("meeting.details_group", name=details.group_name))
-    if m.location:
-        lines.append(t("meeting.line_location", location=m.location))
-    if m.online_url:
-        lines.append(t("meeting.line_online", url=m.online_url))
-    if m.description:
-        lines.append("\n" + t("meeting.details_description", text=m.description))
-    if details.agenda:
-        lines.append("\n" + t("meeting.line_agenda"))
-        lines.extend(agenda_line(t, item, org) for item, org in details.agenda)
-    if m.minutes_added_at is not None:
-        lines.append("\n" + t("meeting.details_minutes", date=t.date(m.minutes_added_at, zone)))
-    if details.answer is not None or not coordinator:
-        lines.append("\n" + answer_line(t, details.answer))
-    if coordinator:
-        lines.append("\n" + t("meeting.details_answers"))
-        for org, answers in details.answers:
-            people = ", ".join(
-                f"{member.display_name}: {t(f'rsvp.state.{answer.value}')}"
-                for member, answer in answers
-            )
-            lines.append(t("meeting.details_org_line", organisation=org.name, people=people))
-        if details.silent:
-            lines.append(
-                t("meeting.details_silent", organisations=", ".join(o.name for o in details.silent))
-            )
-    return "\n".join(lines)
+    service = _service(context)
+    details = await service.details(actor, meeting_id)
+    await reply(update, texts.details(t, details, service.zone, coordinator=actor.is_coordinator))
 
 
 @forum_handler(button=True)
@@ -178,20 +105,28 @@ async def send_ics(update: Update, context: ForumContext, actor: Actor, t: Trans
 @forum_handler(button=True)
 async def rsvp(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     query, button = pressed(update, Rsvp)
-    view = await _service(context).answer(actor, button.meeting_id, button.answer)
+    service = _service(context)
+    answered = await service.answer(actor, button.meeting_id, button.answer)
     message = query.message
-    caption = getattr(message, "caption_html", None)
-    if isinstance(caption, str) and caption:
-        body = caption.rsplit("\n\n", 1)[0]
+    if getattr(message, "caption", None):
+        # The caption under the .ics, rendered again with the new answer. (Buttons sent before
+        # they named their message are under invitations, mostly.)
+        caption = texts.caption(
+            t,
+            answered.meeting,
+            answered.agenda,
+            button.notice or Notice.INVITE,
+            answered.answer,
+            service.zone,
+        )
         try:
             await query.edit_message_caption(
-                f"{body}\n\n{answer_line(t, view.answer)}",
-                reply_markup=getattr(message, "reply_markup", None),
+                caption, reply_markup=getattr(message, "reply_markup", None)
             )
         except BadRequest as error:
             if "not modified" not in error.message:
                 raise
-    await query.answer(t("rsvp.saved", answer=t(f"rsvp.state.{button.answer.value}")))
+    await query.answer(t("rsvp.saved", answer=texts.answer_state(t, answered.answer)))
 
 
 # --- changing --------------------------------------------------------------------------
@@ -206,7 +141,7 @@ async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: T
     service = _service(context)
     start, end = parse_when(" ".join(args[1:]), service.zone)
     moved = await service.move(actor, meeting_id, start, end)
-    await reply(update, confirmation(t, "meeting.moved", moved, service.zone))
+    await reply(update, texts.confirmation(t, "meeting.moved", moved, service.zone))
 
 
 @forum_handler(commands.CANCELMEETING)
@@ -232,17 +167,9 @@ async def meeting_reminders(
     offsets = None if text.lower() in ("standard", "default") else parse_offsets(text)
     changed = await _service(context).set_reminders(actor, meeting_id, offsets)
     shown = ", ".join(
-        _offset_label(t, m) for m in (offsets or context.services.settings.meeting_reminders)
+        texts.offset_label(t, m) for m in (offsets or context.services.settings.meeting_reminders)
     )
     await reply(update, t("reminders.set", id=changed.id, offsets=shown))
-
-
-def _offset_label(t: Translator, minutes: int) -> str:
-    if minutes % (24 * 60) == 0:
-        return t("reminders.days", count=minutes // (24 * 60))
-    if minutes % 60 == 0:
-        return t("reminders.hours", count=minutes // 60)
-    return t("reminders.minutes", count=minutes)
 
 
 # --- agenda ----------------------------------------------------------------------------
@@ -252,23 +179,19 @@ def _offset_label(t: Translator, minutes: int) -> str:
 async def agenda(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
     meeting_id = required_number(args, "agenda.usage")
-    service = _service(context)
+    service = context.services.agenda
     if len(args) > 1:  # a change, the coordinator's (the service checks)
         change = parse_agenda_change(args[1:])
         if isinstance(change, AgendaAdd):
-            await service.add_agenda_item(
+            await service.add_item(
                 actor, meeting_id, change.title, change.organisation, change.minutes
             )
         elif isinstance(change, AgendaRemove):
-            await service.remove_agenda_item(actor, meeting_id, change.position)
+            await service.remove_item(actor, meeting_id, change.position)
         else:
-            await service.move_agenda_item(actor, meeting_id, change.position, change.new_position)
+            await service.move_item(actor, meeting_id, change.position, change.new_position)
     m, items = await service.agenda(actor, meeting_id)
-    if not items:
-        await reply(update, t("agenda.empty", id=m.id, title=m.title))
-        return
-    lines = [agenda_line(t, item, org) for item, org in items]
-    await reply(update, t("agenda.show", id=m.id, title=m.title, lines=Html("\n".join(lines))))
+    await reply(update, texts.agenda_text(t, m, items))
 
 
 # --- minutes ---------------------------------------------------------------------------

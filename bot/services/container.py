@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.calendar import Organizer
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.agenda import AgendaService
 from bot.services.broadcasts import BroadcastService
 from bot.services.counting import Rules
 from bot.services.groups import GroupService
@@ -30,6 +31,7 @@ class Services:
     groups: GroupService
     broadcasts: BroadcastService
     meetings: MeetingService
+    agenda: AgendaService
     tasks: TaskService
     proposals: ProposalService
     voting: VotingService
@@ -56,7 +58,9 @@ def build_services(
         ),
         calendar_name=settings.calendar_name,
         public_base_url=settings.public_base_url,
+        default_language=settings.default_language,
     )
+    agenda = AgendaService(meeting_uow, clock, meetings.notices)
     return Services(
         settings=settings,
         clock=clock,
@@ -70,6 +74,7 @@ def build_services(
         groups=GroupService(uow, clock),
         broadcasts=BroadcastService(uow, clock, notifier),
         meetings=meetings,
+        agenda=agenda,
         tasks=TaskService(
             task_uow,
             clock,
@@ -84,7 +89,7 @@ def build_services(
             topic_uow,
             clock,
             notifier,
-            meetings,
+            agenda,
             zone=settings.tz,
             coordinator_ids=settings.coordinator_ids,
             default_language=settings.default_language,

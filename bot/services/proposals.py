@@ -13,9 +13,10 @@ from bot.clock import Clock
 from bot.i18n import Translator, translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
+from bot.services.agenda import AgendaService
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.ids import id_of
-from bot.services.meetings import MeetingService, MeetingUnitOfWork
+from bot.services.meetings import MeetingUnitOfWork
 from bot.services.notify import Notifier
 from storage.models import (
     AgendaItem,
@@ -65,7 +66,7 @@ class ProposalService:
         uow: Callable[[], TopicUnitOfWork],
         clock: Clock,
         notifier: Notifier,
-        meetings: MeetingService,
+        agenda: AgendaService,
         *,
         zone: ZoneInfo,
         coordinator_ids: frozenset[int],
@@ -74,7 +75,7 @@ class ProposalService:
         self._uow = uow
         self._clock = clock
         self._notifier = notifier
-        self._meetings = meetings
+        self._agenda = agenda
         self.zone = zone
         self._coordinators = coordinator_ids
         self._language = default_language
@@ -245,7 +246,7 @@ class ProposalService:
                 updated_at=now,
             ):
                 raise InvalidInput("proposal.not_accepted", id=proposal_id)
-            item = await self._meetings.add_topic(uow, meeting, view.proposal)
+            item = await self._agenda.add_topic(uow, meeting, view.proposal)
             await self._send(
                 uow,
                 f"scheduled:{meeting_id}",
