@@ -15,6 +15,7 @@ from bot.i18n import Translator
 from bot.parsing import clean_text, parse_date
 from bot.services.actor import Actor
 from bot.services.errors import ServiceError
+from bot.texts import tasks as texts
 from handlers import commands, forms
 from handlers.context import ForumContext
 
@@ -57,7 +58,7 @@ async def _ask_preview(env: forms.Env, draft: Answers) -> forms.Question:
     text = env.t(
         "taskwizard.preview",
         owner=draft.owner,
-        due=env.t.date(service.at_reminder_time(date.fromisoformat(draft.due)), service.zone),
+        due=texts.due_label(env.t, date.fromisoformat(draft.due), service.zone),
         title=draft.title,
         description=draft.description or "–",
     )
@@ -79,10 +80,7 @@ async def _create(env: forms.Env, draft: Answers, button: FormButton) -> Outcome
     except ServiceError as error:
         # The owner is checked here: asked again, the rest of the draft stays.
         return forms.Go(draft, "owner", error=error)
-    due = env.t.date(service.at_reminder_time(task.due_date), service.zone)
-    return forms.Finish(
-        env.t("task.created", id=task.id, title=task.title, owner=owner.label(), due=due)
-    )
+    return forms.Finish(texts.created(env.t, task, owner, service.zone))
 
 
 STEPS: dict[str, forms.Step[Answers]] = {

@@ -3,20 +3,18 @@
 
 from __future__ import annotations
 
-import html
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import TaskComment, TaskDone, matches
-from bot.i18n import Html, Translator
+from bot.callbacks import TaskDone, matches
+from bot.i18n import Translator
 from bot.parsing import parse_date, parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
-from bot.services.ids import id_of
-from bot.services.tasks import TaskService, TaskView
+from bot.services.tasks import TaskService
+from bot.texts import tasks as texts
 from handlers import commands
-from handlers.common import command_text, forum_handler, pressed, reply, required_number
+from handlers.common import command_text, forum_handler, markup, pressed, reply, required_number
 from handlers.context import ForumContext
 
 
@@ -44,31 +42,7 @@ async def new_task(update: Update, context: ForumContext, actor: Actor, t: Trans
         description=pieces[3] if len(pieces) > 3 else None,
         meeting_id=meeting_id,
     )
-    await reply(
-        update,
-        t(
-            "task.created",
-            id=task.id,
-            title=task.title,
-            owner=owner.label(),
-            due=t.date(_service(context).at_reminder_time(task.due_date), _service(context).zone),
-        ),
-    )
-
-
-def _line(t: Translator, service: TaskService, view: TaskView) -> str:
-    task = view.task
-    key = "task.line_overdue" if view.overdue else "task.line"
-    line = t(
-        key,
-        id=task.id,
-        title=task.title,
-        owner=view.owner.label(),
-        due=t.date(service.at_reminder_time(task.due_date), service.zone),
-    )
-    if task.meeting_id is not None:
-        line += t("task.from_meeting", id=task.meeting_id)
-    return line
+    await reply(update, texts.created(t, task, owner, _service(context).zone))
 
 
 @forum_handler(commands.TASKS)
@@ -77,37 +51,10 @@ async def tasks(update: Update, context: ForumContext, actor: Actor, t: Translat
     args = [a.lower() for a in context.args or []]
     overdue_only = bool(args) and args[0] in ("overdue", "überfällig", "ueberfaellig")
     views = await service.open_tasks(actor, overdue_only=overdue_only)
-    if not views:
-        await reply(update, t("task.none_overdue" if overdue_only else "task.none"))
-        return
-    if actor.is_coordinator:
-        groups: dict[str, list[str]] = {}
-        for view in views:
-            groups.setdefault(view.owner.label(), []).append(_line(t, service, view))
-        blocks = [
-            f"<b>{html.escape(owner, quote=False)}</b>\n" + "\n".join(lines)
-            for owner, lines in sorted(groups.items())
-        ]
-        await reply(update, t("task.list_all", blocks=Html("\n\n".join(blocks))))
-        return
-    lines = [_line(t, service, view) for view in views]
-    buttons = [
-        [
-            InlineKeyboardButton(
-                t("task.done_button_id", id=v.task.id), callback_data=TaskDone(id_of(v.task)).data
-            ),
-            InlineKeyboardButton(
-                t("task.comment_button_id", id=v.task.id),
-                callback_data=TaskComment(id_of(v.task)).data,
-            ),
-        ]
-        for v in views[:20]
-    ]
-    await reply(
-        update,
-        t("task.list", lines=Html("\n".join(lines))),
-        reply_markup=InlineKeyboardMarkup(buttons),
+    text, buttons = texts.listing(
+        t, views, service.zone, overdue_only=overdue_only, by_owner=actor.is_coordinator
     )
+    await reply(update, text, reply_markup=markup(buttons))
 
 
 @forum_handler(button=True)
@@ -157,14 +104,8 @@ async def due(update: Update, context: ForumContext, actor: Actor, t: Translator
         raise InvalidInput("task.change_usage")
     service = _service(context)
     task, _ = await service.change(actor, task_id, due=parse_date(args[1]))
-    await reply(
-        update,
-        t(
-            "task.due_changed",
-            id=task.id,
-            due=t.date(service.at_reminder_time(task.due_date), service.zone),
-        ),
-    )
+    due = texts.due_label(t, task.due_date, service.zone)
+    await reply(update, t("task.due_changed", id=task.id, due=due))
 
 
 @forum_handler(commands.REASSIGNTASK)

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.callbacks import RejectTopic, TopicAction, TopicButton
 from bot.clock import Clock
-from bot.i18n import Translator, translator
+from bot.i18n import translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.agenda import AgendaService
@@ -18,6 +17,8 @@ from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.ids import id_of
 from bot.services.meetings import MeetingUnitOfWork
 from bot.services.notify import Notifier
+from bot.texts.buttons import to_stored
+from bot.texts.proposals import decision_buttons, proposal_text
 from storage.models import (
     AgendaItem,
     Meeting,
@@ -285,29 +286,6 @@ class ProposalService:
             for p in proposals
         ]
 
-    def text(
-        self,
-        t: Translator,
-        key: str,
-        view: ProposalView,
-        meeting: Meeting | None = None,
-        **extra: object,
-    ) -> str:
-        proposal = view.proposal
-        return t(
-            key,
-            id=proposal.id,
-            title=proposal.title,
-            description=proposal.description or "–",
-            proposer=view.proposer_label,
-            group=view.group.name if view.group else "–",
-            reason=proposal.reason or "",
-            meeting_id=meeting.id if meeting else "",
-            meeting_title=meeting.title if meeting else "",
-            meeting_when=t.datetime(meeting.starts_at, self.zone) if meeting else "",
-            **extra,
-        )
-
     def _proposer_chat(self, view: ProposalView) -> dict[int, int | None]:
         proposer = view.proposer
         if proposer is None or proposer.telegram_id is None:
@@ -315,29 +293,13 @@ class ProposalService:
         return {proposer.telegram_id: proposer.id}
 
     async def _tell_coordinators(self, uow: TopicUnitOfWork, view: ProposalView) -> None:
-        pid = id_of(view.proposal)
-        buttons = [
-            [
-                {
-                    "key": "proposal.button_open",
-                    "callback_data": TopicButton(TopicAction.OPEN_VOTE, pid).data,
-                }
-            ],
-            [
-                {"key": "proposal.button_reject", "callback_data": RejectTopic(pid).data},
-                {
-                    "key": "proposal.button_later",
-                    "callback_data": TopicButton(TopicAction.LATER, pid).data,
-                },
-            ],
-        ]
         await self._send(
             uow,
             "submitted",
             view,
             dict.fromkeys(self._coordinators),
             "proposal.notice_new",
-            buttons=buttons,
+            with_decisions=True,
         )
 
     async def _send(
@@ -348,11 +310,11 @@ class ProposalService:
         chats: dict[int, int | None],
         key: str,
         *,
-        buttons: list[list[dict[str, str]]] | None = None,
+        with_decisions: bool = False,
         meeting: Meeting | None = None,
         **extra: object,
     ) -> None:
-        """One notice per chat; `buttons` name their label by catalog key."""
+        """One notice per chat (`with_decisions`: and the coordinator's decision buttons)."""
         now = self._clock.now()
         languages = await uow.user_settings.languages(list(chats))
         rows = []
@@ -364,15 +326,9 @@ class ProposalService:
                     kind="proposal_notice",
                     chat_id=chat_id,
                     member_id=member_id,
-                    text=self.text(t, key, view, meeting, **extra),
-                    buttons=[
-                        [
-                            {"text": t(spec["key"]), "callback_data": spec["callback_data"]}
-                            for spec in row
-                        ]
-                        for row in buttons
-                    ]
-                    if buttons
+                    text=proposal_text(t, key, view, self.zone, meeting, **extra),
+                    buttons=to_stored(decision_buttons(t, id_of(view.proposal)))
+                    if with_decisions
                     else None,
                     due_at=now,
                     created_at=now,

@@ -10,22 +10,21 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.callbacks import TaskDone
 from bot.clock import Clock
-from bot.i18n import Translator, translator
+from bot.i18n import translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
-from bot.services.ids import id_of
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork
+from bot.texts.buttons import to_stored
+from bot.texts.tasks import done_button, summary, task_text
 from storage.models import Member, Organisation, OutboxMessage, Task, TaskStatus
 from storage.repositories import MeetingRepository, TaskRepository
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
 MAX_COMMENT = 1000
-SUMMARY_LINES = 20
 
 
 class TaskUnitOfWork(UnitOfWork, Protocol):
@@ -359,16 +358,6 @@ class TaskService:
         """`day` at the reminder time, in the configured zone."""
         return datetime.combine(day, self._reminder_time, tzinfo=self.zone)
 
-    def _text(self, t: Translator, key: str, task: Task, owner: Owner) -> str:
-        return t(
-            key,
-            id=task.id,
-            title=task.title,
-            owner=owner.label(),
-            due=t.date(self.at_reminder_time(task.due_date), self.zone),
-            comment=task.comment or "",
-        )
-
     async def _tell(
         self, uow: TaskUnitOfWork, task: Task, owner: Owner, key: str, actor: Actor
     ) -> None:
@@ -387,8 +376,8 @@ class TaskService:
                 kind="task_notice",
                 chat_id=chat_id,
                 member_id=member_id,
-                text=self._text(
-                    translator(languages.get(chat_id, self._language)), key, task, owner
+                text=task_text(
+                    translator(languages.get(chat_id, self._language)), key, task, owner, self.zone
                 ),
                 due_at=now,
                 created_at=now,
@@ -456,15 +445,8 @@ class TaskService:
                             kind="task_reminder",
                             chat_id=member.telegram_id or 0,
                             member_id=member.id,
-                            text=self._text(t, key, task, owner),
-                            buttons=[
-                                [
-                                    {
-                                        "text": t("task.done_button"),
-                                        "callback_data": TaskDone(id_of(task)).data,
-                                    }
-                                ]
-                            ],
+                            text=task_text(t, key, task, owner, self.zone),
+                            buttons=to_stored(done_button(t, task)),
                             due_at=when,
                             created_at=now,
                         )
@@ -479,23 +461,12 @@ class TaskService:
         languages = await uow.user_settings.languages(list(self._coordinators))
         for coordinator in sorted(self._coordinators):
             t = translator(languages.get(coordinator, self._language))
-            lines = [
-                self._text(t, "task.summary_line", task, owner)
-                for task, owner in overdue[:SUMMARY_LINES]
-            ]
             rows.append(
                 OutboxMessage(
                     dedup_key=f"tasks:overdue-summary:{today.isoformat()}:chat:{coordinator}",
                     kind="task_summary",
                     chat_id=coordinator,
-                    text="\n".join(
-                        [t("task.summary", count=len(overdue)), *lines]
-                        + (
-                            [t("task.summary_more", more=len(overdue) - SUMMARY_LINES)]
-                            if len(overdue) > SUMMARY_LINES
-                            else []
-                        )
-                    ),
+                    text=summary(t, overdue, self.zone),
                     due_at=max(now, self.at_reminder_time(today)),
                     created_at=now,
                 )
