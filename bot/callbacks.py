@@ -13,6 +13,7 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from storage.models import RsvpAnswer, VoteChoice
 
@@ -30,22 +31,33 @@ def _check_id(value: int) -> None:
 # --- the kinds ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GroupToggle:
-    """Join or leave a working group (/groups)."""
+class _Kind:
+    """What every kind shares: its ids are checked when it is made, and `FORMAT`, filled in
+    with its fields, spells its data (kinds that carry letters or words spell it themselves)."""
 
-    group_id: int
+    FORMAT: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
-        _check_id(self.group_id)
+        for value in vars(self).values():
+            if type(value) is int:
+                _check_id(value)
 
     @property
     def data(self) -> str:
-        return f"g:{self.group_id}"
+        return self.FORMAT.format(**vars(self))
 
 
 @dataclass(frozen=True)
-class Leave:
+class GroupToggle(_Kind):
+    """Join or leave a working group (/groups)."""
+
+    FORMAT = "g:{group_id}"
+
+    group_id: int
+
+
+@dataclass(frozen=True)
+class Leave(_Kind):
     """The answer to /leave's confirmation."""
 
     confirm: bool
@@ -56,14 +68,11 @@ class Leave:
 
 
 @dataclass(frozen=True)
-class BroadcastAnswer:
+class BroadcastAnswer(_Kind):
     """Senden or Abbrechen under a broadcast's preview."""
 
     broadcast_id: int
     send: bool
-
-    def __post_init__(self) -> None:
-        _check_id(self.broadcast_id)
 
     @property
     def data(self) -> str:
@@ -89,7 +98,7 @@ _NOTICE_OF = {code: notice for notice, code in NOTICE_CODES.items()}
 
 
 @dataclass(frozen=True)
-class Rsvp:
+class Rsvp(_Kind):
     """Zusage, Absage or Vielleicht under an invitation, update or reminder (`notice`: which;
     None for the buttons sent before they said it)."""
 
@@ -98,7 +107,7 @@ class Rsvp:
     notice: Notice | None = None
 
     def __post_init__(self) -> None:
-        _check_id(self.meeting_id)
+        super().__post_init__()
         if self.notice is not None and self.notice not in NOTICE_CODES:
             raise ValueError(f"no answer buttons under a {self.notice.value}")
 
@@ -109,45 +118,30 @@ class Rsvp:
 
 
 @dataclass(frozen=True)
-class Ics:
+class Ics(_Kind):
     """A meeting's .ics file (/meetings)."""
+
+    FORMAT = "ics:{meeting_id}"
 
     meeting_id: int
 
-    def __post_init__(self) -> None:
-        _check_id(self.meeting_id)
-
-    @property
-    def data(self) -> str:
-        return f"ics:{self.meeting_id}"
-
 
 @dataclass(frozen=True)
-class TaskDone:
+class TaskDone(_Kind):
     """Erledigt under a task."""
 
+    FORMAT = "task:done:{task_id}"
+
     task_id: int
-
-    def __post_init__(self) -> None:
-        _check_id(self.task_id)
-
-    @property
-    def data(self) -> str:
-        return f"task:done:{self.task_id}"
 
 
 @dataclass(frozen=True)
-class TaskComment:
+class TaskComment(_Kind):
     """Kommentar under a task: the next message is the comment."""
 
+    FORMAT = "task:comment:{task_id}"
+
     task_id: int
-
-    def __post_init__(self) -> None:
-        _check_id(self.task_id)
-
-    @property
-    def data(self) -> str:
-        return f"task:comment:{self.task_id}"
 
 
 VOTE_CODES: dict[VoteChoice, str] = {
@@ -160,14 +154,11 @@ _VOTE_OF = {code: choice for choice, code in VOTE_CODES.items()}
 
 
 @dataclass(frozen=True)
-class Vote:
+class Vote(_Kind):
     """One of the four choices on a ballot."""
 
     ballot_id: int
     choice: VoteChoice
-
-    def __post_init__(self) -> None:
-        _check_id(self.ballot_id)
 
     @property
     def data(self) -> str:
@@ -175,17 +166,12 @@ class Vote:
 
 
 @dataclass(frozen=True)
-class ShowBallot:
+class ShowBallot(_Kind):
     """The ballot of an open vote, shown again (/topics)."""
 
+    FORMAT = "v:show:{ballot_id}"
+
     ballot_id: int
-
-    def __post_init__(self) -> None:
-        _check_id(self.ballot_id)
-
-    @property
-    def data(self) -> str:
-        return f"v:show:{self.ballot_id}"
 
 
 class TopicAction(enum.StrEnum):
@@ -196,49 +182,33 @@ class TopicAction(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class TopicButton:
+class TopicButton(_Kind):
     """A decision on a proposal (under the coordinator's notice, the proposer's confirmation,
     or /topics)."""
+
+    FORMAT = "p:{action}:{proposal_id}"
 
     action: TopicAction
     proposal_id: int
 
-    def __post_init__(self) -> None:
-        _check_id(self.proposal_id)
-
-    @property
-    def data(self) -> str:
-        return f"p:{self.action.value}:{self.proposal_id}"
-
 
 @dataclass(frozen=True)
-class RejectTopic:
+class RejectTopic(_Kind):
     """Ablehnen under a proposal: the coordinator's next message is the reason."""
+
+    FORMAT = "p:reject:{proposal_id}"
 
     proposal_id: int
 
-    def __post_init__(self) -> None:
-        _check_id(self.proposal_id)
-
-    @property
-    def data(self) -> str:
-        return f"p:reject:{self.proposal_id}"
-
 
 @dataclass(frozen=True)
-class PlaceTopic:
+class PlaceTopic(_Kind):
     """An accepted topic onto this meeting's agenda."""
+
+    FORMAT = "p:place:{proposal_id}:{meeting_id}"
 
     proposal_id: int
     meeting_id: int
-
-    def __post_init__(self) -> None:
-        _check_id(self.proposal_id)
-        _check_id(self.meeting_id)
-
-    @property
-    def data(self) -> str:
-        return f"p:place:{self.proposal_id}:{self.meeting_id}"
 
 
 class Form(enum.StrEnum):
@@ -254,7 +224,7 @@ _VALUE = r"[a-z0-9_]{1,24}"
 
 
 @dataclass(frozen=True)
-class FormButton:
+class FormButton(_Kind):
     """A button of a guided form. `step` is the number of the question the button was sent
     with: a press under an earlier question (the form has moved on) is recognised as such."""
 
@@ -264,7 +234,7 @@ class FormButton:
     value: str = ""
 
     def __post_init__(self) -> None:
-        _check_id(self.step)
+        super().__post_init__()
         if not re.fullmatch(_ACTION, self.action) or (
             self.value and not re.fullmatch(_VALUE, self.value)
         ):
