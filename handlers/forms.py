@@ -47,7 +47,7 @@ from bot.parsing import parse_positive_int
 from bot.services.actor import Actor
 from bot.services.container import Services
 from bot.services.errors import InvalidInput, ServiceError
-from bot.texts.buttons import Button
+from bot.texts.buttons import Button, Keyboard
 from handlers.commands import Command, of_button
 from handlers.common import answer_error, check_access, markup, pressed, reply, resolve
 from handlers.context import ForumContext
@@ -103,7 +103,7 @@ class Finish:
     """The form is done: this is the last answer (with its buttons)."""
 
     text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
+    buttons: Keyboard = ()
 
 
 @dataclass(frozen=True)
