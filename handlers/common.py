@@ -172,10 +172,10 @@ def forum_handler(
             try:
                 rule = command
                 if button and update.callback_query is not None:
-                    pressed = callbacks.parse(update.callback_query.data)
-                    if pressed is None:
+                    data = callbacks.parse(update.callback_query.data)
+                    if data is None:
                         raise InvalidInput("error.button_invalid")
-                    rule = of_button(pressed)
+                    rule = of_button(data)
                 if rule is not None:
                     _check(rule, actor, update, context.bot.username, refused)
                 elif private_only:
