@@ -67,7 +67,7 @@ from bot.http import build_http_app
 from bot.http_server import HttpServer
 from bot.services.actor import Profile
 from bot.services.container import Services
-from bot.services.meetings import FEED_CANCELLED_DAYS
+from bot.services.feed import FEED_CANCELLED_DAYS, meeting_event
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import (
@@ -510,10 +510,8 @@ async def measure(
     # loaded in two statements instead of one per meeting.
     now = clock.now()
     meetings, agendas = await load_batched(engine, now)
-    # `_event` is the service's own Meeting → CalendarEvent mapping, so the bytes are the same.
-    events: list[CalendarEvent] = [
-        services.meetings._event(m, agendas.get(m.id or 0, [])) for m in meetings
-    ]
+    # `meeting_event` is the service's own Meeting → CalendarEvent mapping: the same bytes.
+    events: list[CalendarEvent] = [meeting_event(m, agendas.get(m.id or 0, [])) for m in meetings]
     report.events = len(events)
     organizer = Organizer(
         name=settings.calendar_organizer_name, email=settings.calendar_organizer_email

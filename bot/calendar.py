@@ -17,7 +17,6 @@ time at another instant (a date from before the zone's current rules, or the sec
 
 from __future__ import annotations
 
-import functools
 import mimetypes
 import re
 from collections.abc import Iterable, Sequence
@@ -28,7 +27,9 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import icalendar
-from icalendar import vCalAddress, vCategory, vDuration, vRecur, vText
+from icalendar import vCalAddress, vCategory, vDuration, vText
+
+from bot import timezones
 
 __all__ = [
     "ICS_MIME_TYPE",
@@ -129,226 +130,10 @@ def _param_text(text: str) -> str:
 
 # --- VTIMEZONE --------------------------------------------------------------------------------
 
-_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_SECOND = timedelta(seconds=1)
-# How many years after `around` a derived rule is checked against zoneinfo.
-_YEARS_CHECKED = 10
-# DTSTART of the observances: the rule's first onset in this year, as the usual zone files do.
-_EPOCH_YEAR = 1970
 
-
-def _days_in_month(year: int, month: int) -> int:
-    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return (following - timedelta(days=1)).day
-
-
-@dataclass(frozen=True)
-class _DayRule:
-    """A yearly day: the `ordinal`th weekday of the month (-1: the last), or, with `ordinal`
-    None, the first such weekday on or after day `first_day` (e.g. "Friday on or after 23")."""
-
-    month: int
-    weekday: int  # 0 = Monday
-    ordinal: int | None
-    first_day: int = 1
-
-    def day_in(self, year: int) -> date:
-        if self.ordinal == -1:
-            last = date(year, self.month, _days_in_month(year, self.month))
-            return last - timedelta(days=(last.weekday() - self.weekday) % 7)
-        first = self.first_day if self.ordinal is None else 7 * (self.ordinal - 1) + 1
-        start = date(year, self.month, first)
-        return start + timedelta(days=(self.weekday - start.weekday()) % 7)
-
-    def recur(self) -> vRecur:
-        weekday = _WEEKDAYS[self.weekday]
-        if self.ordinal is None:
-            days = list(range(self.first_day, self.first_day + 7))
-            return vRecur(freq="YEARLY", bymonth=[self.month], bymonthday=days, byday=[weekday])
-        return vRecur(freq="YEARLY", bymonth=[self.month], byday=[f"{self.ordinal}{weekday}"])
-
-
-@dataclass(frozen=True)
-class _Observance:
-    """A STANDARD or DAYLIGHT sub-component: from `start` (local wall time in `offset_from`)
-    on, and again each year on `rule`'s day at the same wall time, the offset is `offset_to`."""
-
-    daylight: bool
-    offset_from: timedelta
-    offset_to: timedelta
-    name: str
-    start: datetime  # naive
-    rule: _DayRule | None
-
-    def onsets_near(self, utc: datetime) -> list[datetime]:
-        """Its onsets (naive UTC) in the years around `utc`; without a rule, its only one."""
-        if self.rule is None:
-            return [self.start - self.offset_from]
-        rule = self.rule
-        walls = (
-            datetime.combine(rule.day_in(year), self.start.time())
-            for year in (utc.year - 1, utc.year, utc.year + 1)
-        )
-        return [wall - self.offset_from for wall in walls if wall >= self.start]
-
-
-@dataclass(frozen=True)
-class _Transition:
-    at: datetime  # aware, UTC
-    before: timedelta
-    after: timedelta
-    name: str  # abbreviation after it
-
-    @property
-    def wall(self) -> datetime:
-        """Local wall time of the switch, read on the clock before it (naive)."""
-        return (self.at + self.before).replace(tzinfo=None)
-
-
-def _zone_key(zone: ZoneInfo) -> str:
-    if not zone.key:
-        raise ValueError("the zone has no key to name it in TZID")
-    return zone.key
-
-
-def _state(zone: ZoneInfo, instant: datetime) -> tuple[timedelta, str]:
-    local = instant.astimezone(zone)
-    offset = local.utcoffset()
-    assert offset is not None
-    return offset, local.tzname() or ""
-
-
-@functools.lru_cache(maxsize=128)
-def _transitions(zone: ZoneInfo, year: int) -> tuple[_Transition, ...]:
-    """The changes of offset (or abbreviation) in `year` (UTC), found a day at a time."""
-    found: list[_Transition] = []
-    instant = datetime(year, 1, 1, tzinfo=UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=UTC)
-    state = _state(zone, instant)
-    while instant < end:
-        following = min(instant + timedelta(days=1), end)
-        new_state = _state(zone, following)
-        if new_state != state:
-            low, high = instant, following  # state at low, new_state at high
-            while high - low > _SECOND:
-                middle = low + (high - low) / 2
-                middle = middle.replace(microsecond=0)
-                if _state(zone, middle) == state:
-                    low = middle
-                else:
-                    high = middle
-            after = _state(zone, high)
-            found.append(_Transition(at=high, before=state[0], after=after[0], name=after[1]))
-            state = after
-            if after != new_state:  # two changes within one day: look at the rest again
-                instant = high
-                continue
-        instant, state = following, new_state
-    return tuple(found)
-
-
-def _rule_holds(zone: ZoneInfo, rule: _DayRule, change: _Transition, year: int) -> bool:
-    wall = datetime.combine(rule.day_in(year), change.wall.time())
-    at = (wall - change.before).replace(tzinfo=UTC)
-    return _state(zone, at - _SECOND)[0] == change.before and _state(zone, at)[0] == change.after
-
-
-def _day_rule(zone: ZoneInfo, change: _Transition) -> _DayRule:
-    """The yearly day rule of `change` that goes on matching zoneinfo for the most years."""
-    wall = change.wall
-    month, weekday, day = wall.month, wall.weekday(), wall.day
-    days = _days_in_month(wall.year, month)
-    candidates: list[_DayRule] = []
-    if day > days - 7:
-        candidates.append(_DayRule(month, weekday, -1))
-    if day <= 28:
-        candidates.append(_DayRule(month, weekday, (day - 1) // 7 + 1))
-    candidates.extend(
-        _DayRule(month, weekday, None, first)
-        for first in range(max(1, day - 6), min(day, days - 6) + 1)
-        if first not in (1, 8, 15, 22)
-    )
-
-    def years_held(rule: _DayRule) -> int:
-        for offset in range(1, _YEARS_CHECKED + 1):
-            if not _rule_holds(zone, rule, change, wall.year + offset):
-                return offset
-        return _YEARS_CHECKED + 1
-
-    return max(candidates, key=years_held)  # the first of the best: last, nth, on-or-after
-
-
-def _observances(zone: ZoneInfo, around: datetime) -> tuple[_Observance, ...]:
-    year = around.astimezone(zone).year
-    changes = _transitions(zone, year)
-    if len(changes) == 2:
-        first, second = changes
-        if first.before != first.after and (first.before, first.after) == (
-            second.after,
-            second.before,
-        ):
-            observances = []
-            for change in changes:
-                rule = _day_rule(zone, change)
-                start = datetime.combine(rule.day_in(_EPOCH_YEAR), change.wall.time())
-                observances.append(
-                    _Observance(
-                        daylight=change.after > change.before,
-                        offset_from=change.before,
-                        offset_to=change.after,
-                        name=change.name,
-                        start=start,
-                        rule=rule,
-                    )
-                )
-            return tuple(sorted(observances, key=lambda observance: observance.start))
-    # No daylight saving time (or no yearly rule to tell): the offset in force at `around`.
-    offset, name = _state(zone, around)
-    return (
-        _Observance(
-            daylight=False,
-            offset_from=offset,
-            offset_to=offset,
-            name=name,
-            # VTIMEZONE's DTSTART is local time, so naive (RFC 5545 3.6.5).
-            start=datetime(_EPOCH_YEAR, 1, 1),  # noqa: DTZ001
-            rule=None,
-        ),
-    )
-
-
-def _offset_at(observances: Sequence[_Observance], instant: datetime) -> timedelta:
-    """The UTC offset the VTIMEZONE gives an aware instant."""
-    utc = instant.astimezone(UTC).replace(tzinfo=None)
-    latest: tuple[datetime, timedelta] | None = None
-    for observance in observances:
-        for onset in observance.onsets_near(utc):
-            if onset <= utc and (latest is None or onset > latest[0]):
-                latest = (onset, observance.offset_to)
-    if latest is None:  # before the first onset
-        return min(observances, key=lambda observance: observance.start).offset_from
-    return latest[1]
-
-
-def _instant_of(observances: Sequence[_Observance], wall: datetime) -> datetime:
-    """The UTC instant a reader of the VTIMEZONE gives a local wall time (naive) in it.
-
-    RFC 5545 3.3.5: a time that occurs twice is the first occurrence; a time skipped by a
-    change is read with the offset from before the change."""
-    offsets = {observance.offset_to for observance in observances}
-    offsets |= {observance.offset_from for observance in observances}
-    fitting = [
-        wall - offset
-        for offset in offsets
-        if _offset_at(observances, (wall - offset).replace(tzinfo=UTC)) == offset
-    ]
-    if fitting:
-        return min(fitting).replace(tzinfo=UTC)
-    before = _offset_at(observances, (wall - max(offsets)).replace(tzinfo=UTC))
-    return (wall - before).replace(tzinfo=UTC)
-
-
-def _timezone_component(key: str, observances: Sequence[_Observance]) -> icalendar.Timezone:
+def _timezone_component(
+    key: str, observances: Sequence[timezones.Observance]
+) -> icalendar.Timezone:
     component = icalendar.Timezone()
     component.add("TZID", _Text(key))
     for observance in observances:
@@ -373,7 +158,7 @@ def vtimezone(zone: ZoneInfo, *, around: datetime) -> icalendar.Timezone:
     no RRULE. Never RDATE, never COMMENT.
     """
     _require_aware(around, "around")
-    return _timezone_component(_zone_key(zone), _observances(zone, around))
+    return _timezone_component(timezones.zone_key(zone), timezones.observances(zone, around))
 
 
 # --- events -----------------------------------------------------------------------------------
@@ -442,19 +227,19 @@ def _add_times(
     component: icalendar.Event,
     event: CalendarEvent,
     zone: ZoneInfo,
-    observances: Sequence[_Observance],
+    observances: Sequence[timezones.Observance],
 ) -> None:
     if not isinstance(event.start, datetime) or not isinstance(event.end, datetime):
         component.add("DTSTART", event.start)  # VALUE=DATE
         component.add("DTEND", event.end)
         return
-    key = _zone_key(zone)
+    key = timezones.zone_key(zone)
     instants = (_utc(event.start), _utc(event.end))
     # Through UTC, so a wall time that doesn't exist (in the spring gap) comes out as the one
     # that names the same instant.
     walls = [instant.astimezone(zone).replace(tzinfo=None) for instant in instants]
     if key != "UTC" and all(
-        _instant_of(observances, wall) == instant
+        timezones.instant_of(observances, wall) == instant
         for wall, instant in zip(walls, instants, strict=True)
     ):
         component.add("DTSTART", walls[0], parameters={"TZID": key})
@@ -468,7 +253,7 @@ def _event_component(
     event: CalendarEvent,
     *,
     zone: ZoneInfo,
-    observances: Sequence[_Observance],
+    observances: Sequence[timezones.Observance],
     organizer: vCalAddress,
     now: datetime,
     status: EventStatus,
@@ -511,14 +296,14 @@ def _calendar(
     cancel: bool = False,
 ) -> icalendar.Calendar:
     _require_aware(now, "now")
-    key = _zone_key(zone)
+    key = timezones.zone_key(zone)
     calendar = icalendar.Calendar()
     calendar.add("PRODID", _Text(PRODID))
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
     if method is not None:
         calendar.add("METHOD", method)
-    observances = _observances(zone, around)
+    observances = timezones.observances(zone, around)
     calendar.add_component(_timezone_component(key, observances))
     address = _organizer(organizer)
     for event in events:
@@ -601,7 +386,7 @@ def render_feed(
     calendar = _calendar(events, zone=zone, organizer=organizer, now=now, around=now, method=None)
     calendar.add("NAME", _Text(name))
     calendar.add("X-WR-CALNAME", _Text(name))
-    calendar.add("X-WR-TIMEZONE", _Text(_zone_key(zone)))
+    calendar.add("X-WR-TIMEZONE", _Text(timezones.zone_key(zone)))
     calendar.add("REFRESH-INTERVAL", vDuration(refresh), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     return _bytes(calendar)

@@ -157,8 +157,9 @@ def parse_positive_int(text: str) -> int | None:
 
 # --- dates and times ---------------------------------------------------------------------
 
+_DAY = r"\d{1,2}\.\d{1,2}\.\d{4}|\d{4}-\d{2}-\d{2}"  # 03.12.2026 or 2026-12-03
 _WHEN = re.compile(
-    r"(?P<date>\d{1,2}\.\d{1,2}\.\d{4}|\d{4}-\d{2}-\d{2})"
+    rf"(?P<date>{_DAY})"
     r"(?:\s+|T)(?P<start>\d{1,2}[:.]\d{2})"
     r"(?:\s*[-–]\s*(?P<end>\d{1,2}[:.]\d{2}))?"
     r"(?:\s*Uhr)?",
@@ -257,3 +258,99 @@ def parse_offsets(text: str) -> list[int]:
     if not minutes or len(minutes) > 5:
         raise InvalidInput("reminders.invalid", value=text[:20])
     return sorted(minutes, reverse=True)
+
+
+# --- a day, minutes, agenda changes --------------------------------------------------------
+
+_DATE = re.compile(_DAY)
+
+
+def parse_date(text: str) -> date:
+    """`15.12.2026` or `2026-12-15` → that day (a task's due date)."""
+    shown = text.strip()[:30]
+    if _DATE.fullmatch(text.strip()) is None:
+        raise InvalidInput("task.date_invalid", value=shown)
+    try:
+        return _parse_date(text.strip())
+    except InvalidInput as error:
+        if error.message_key == "when.date_invalid":  # the task's own wording, with an example
+            raise InvalidInput("task.date_invalid", value=shown) from None
+        raise
+
+
+def parse_minutes(text: str) -> int | None:
+    """`90`, `90min`, `90 min` → 90; anything else → None (the caller checks the range)."""
+    return parse_positive_int(text.strip().removesuffix("min").strip())
+
+
+@dataclass(frozen=True)
+class AgendaAdd:
+    title: str
+    organisation: str | None
+    minutes: int | None
+
+
+@dataclass(frozen=True)
+class AgendaRemove:
+    position: int
+
+
+@dataclass(frozen=True)
+class AgendaMove:
+    position: int
+    new_position: int
+
+
+AGENDA_VERBS: dict[str, type[AgendaAdd | AgendaRemove | AgendaMove]] = {
+    "add": AgendaAdd,
+    "neu": AgendaAdd,
+    "hinzufügen": AgendaAdd,
+    "hinzufuegen": AgendaAdd,
+    "remove": AgendaRemove,
+    "entfernen": AgendaRemove,
+    "löschen": AgendaRemove,
+    "loeschen": AgendaRemove,
+    "move": AgendaMove,
+    "verschieben": AgendaMove,
+}
+
+
+def parse_agenda_change(words: list[str]) -> AgendaAdd | AgendaRemove | AgendaMove:
+    """What follows `/tagesordnung 3`: `neu Titel | Mitgliedskommune | 15`, `entfernen 2`,
+    `verschieben 2 1` (German and English verbs)."""
+    verb = AGENDA_VERBS.get(words[0].lower()) if words else None
+    if verb is AgendaAdd:
+        title, _, tail = " ".join(words[1:]).partition("|")
+        organisation, _, minutes_text = tail.partition("|")
+        minutes = None
+        if minutes_text.strip():
+            minutes = parse_minutes(minutes_text)
+            if minutes is None:
+                raise InvalidInput("agenda.minutes_invalid")
+        return AgendaAdd(title, clean_text(organisation) or None, minutes)
+    numbers = [parse_positive_int(word) for word in words[1:]]
+    match numbers:
+        case [int(position)] if verb is AgendaRemove:
+            return AgendaRemove(position)
+        case [int(position), int(new_position)] if verb is AgendaMove:
+            return AgendaMove(position, new_position)
+    raise InvalidInput("agenda.usage")
+
+
+def checked_title(raw: str, *, limit: int, missing: str, too_long: str) -> str:
+    """A title: cleaned, not empty (`missing`), at most `limit` characters (`too_long`, with
+    the limit and the length)."""
+    title = clean_text(raw)
+    if not title:
+        raise InvalidInput(missing)
+    if len(title) > limit:
+        raise InvalidInput(too_long, limit=limit, length=len(title))
+    return title
+
+
+def checked_block(raw: str | None, *, limit: int, too_long: str) -> str | None:
+    """A longer text (a description): cleaned, None when empty, at most `limit` characters."""
+    text = clean_block(raw) or None
+    if text is not None and len(text) > limit:
+        raise InvalidInput(too_long, limit=limit, length=len(text))
+    return text

@@ -10,13 +10,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ExtBot
 
+from bot.callbacks import BroadcastAnswer, matches
 from bot.i18n import Html, Translator, translator
 from bot.services.actor import Actor
 from bot.services.broadcasts import Progress, Target
 from bot.services.container import Services
 from bot.services.errors import InvalidInput
-from handlers import callbacks, commands
-from handlers.common import forum_handler, reply
+from handlers import commands
+from handlers.common import forum_handler, pressed, reply
 from handlers.context import ForumContext
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,8 @@ def _target_label(t: Translator, target: Target) -> str:
     return t("broadcast.target_all")
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.BROADCAST)
 async def broadcast(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     message = update.effective_message
     assert message is not None and message.text is not None
     rest = message.text.partition(" ")[2].strip()
@@ -66,11 +66,11 @@ async def broadcast(update: Update, context: ForumContext, actor: Actor, t: Tran
             [
                 InlineKeyboardButton(
                     t("broadcast.send_button"),
-                    callback_data=callbacks.broadcast(draft.id, send=True),
+                    callback_data=BroadcastAnswer(draft.id, send=True).data,
                 ),
                 InlineKeyboardButton(
                     t("broadcast.cancel_button"),
-                    callback_data=callbacks.broadcast(draft.id, send=False),
+                    callback_data=BroadcastAnswer(draft.id, send=False).data,
                 ),
             ]
         ]
@@ -78,16 +78,14 @@ async def broadcast(update: Update, context: ForumContext, actor: Actor, t: Tran
     await reply(update, text, reply_markup=markup)
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def broadcast_answer(
     update: Update, context: ForumContext, actor: Actor, t: Translator
 ) -> None:
-    query = update.callback_query
-    assert query is not None
-    parsed = callbacks.parse_broadcast(query.data)
-    if parsed is None or query.message is None:
+    query, button = pressed(update, BroadcastAnswer)
+    if query.message is None:
         raise InvalidInput("error.button_invalid")
-    broadcast_id, send = parsed
+    broadcast_id, send = button.broadcast_id, button.send
     service = context.services.broadcasts
     if not send:
         if await service.cancel(actor, broadcast_id):
@@ -106,7 +104,7 @@ async def broadcast_answer(
     await query.answer(t("broadcast.started"))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.BROADCASTS)
 async def broadcasts(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     items = await context.services.broadcasts.recent(actor)
     if not items:
@@ -193,5 +191,5 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     return [
         CommandHandler(commands.BROADCAST.names, broadcast),
         CommandHandler(commands.BROADCASTS.names, broadcasts),
-        CallbackQueryHandler(broadcast_answer, pattern=rf"^{callbacks.BROADCAST}:"),
+        CallbackQueryHandler(broadcast_answer, pattern=matches(BroadcastAnswer)),
     ]

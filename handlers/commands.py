@@ -1,12 +1,16 @@
 """The bot's commands: names in English and German, who may use them, where they are described.
 
-`/help` and the command menus (`setMyCommands`) are built from this one table.
+`/help` and the command menus (`setMyCommands`) are built from this one table, and
+`handlers.common.forum_handler` enforces its rules (role, private chat) for every command and,
+by `of_button`, for every button: a button follows the command it belongs to.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+
+from bot import callbacks
 
 
 class Role(enum.IntEnum):
@@ -135,3 +139,38 @@ def allowed(*, is_member: bool, is_coordinator: bool) -> list[Command]:
         return is_coordinator
 
     return [c for c in ALL if ok(c)]
+
+
+def of_button(button: callbacks.Callback) -> Command:
+    """The command a button belongs to: its rule holds for the button. (Setting a topic aside
+    goes with opening its vote; choosing a meeting for a topic with the agenda, whose changes
+    the coordinator makes.)"""
+    match button:
+        case callbacks.GroupToggle():
+            return GROUPS
+        case callbacks.Leave():
+            return LEAVE
+        case callbacks.BroadcastAnswer():
+            return BROADCAST
+        case callbacks.Rsvp() | callbacks.Ics():
+            return MEETINGS
+        case callbacks.TaskDone():
+            return DONE
+        case callbacks.TaskComment():
+            return COMMENT
+        case callbacks.Vote() | callbacks.ShowBallot():
+            return TOPICS
+        case callbacks.TopicButton(action=callbacks.TopicAction.WITHDRAW):
+            return WITHDRAW
+        case callbacks.TopicButton(action=callbacks.TopicAction.TO_AGENDA) | callbacks.PlaceTopic():
+            return AGENDA
+        case callbacks.TopicButton():
+            return OPENVOTE
+        case callbacks.RejectTopic():
+            return REJECT
+        case callbacks.FormButton(form=callbacks.Form.MEETING):
+            return NEWMEETING
+        case callbacks.FormButton(form=callbacks.Form.TASK):
+            return NEWTASK
+        case callbacks.FormButton():
+            return PROPOSE

@@ -5,19 +5,30 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
-from telegram import Message, Update, User
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
 from telegram.constants import ChatType, MessageLimit
 
+from bot import callbacks
 from bot.i18n import Translator, plain_text, translator
 from bot.parsing import parse_positive_int
 from bot.services.actor import Actor, Profile
-from bot.services.errors import InvalidInput, NotAMember, ServiceError
+from bot.services.errors import InvalidInput, NotAllowed, NotAMember, ServiceError
+from bot.texts.buttons import Keyboard
+from handlers.commands import Command, Role, of_button
 from handlers.context import ForumContext
 
 log = logging.getLogger(__name__)
 
+K = TypeVar("K", bound=callbacks.Callback)
 Handler = Callable[[Update, ForumContext, Actor, Translator], Awaitable[None]]
 PtbCallback = Callable[[Update, ForumContext], Coroutine[Any, Any, None]]
 
@@ -63,6 +74,42 @@ def required_number(args: list[str] | None, usage_key: str) -> int:
     return number
 
 
+def pressed(update: Update, kind: type[K]) -> tuple[CallbackQuery, K]:
+    """The pressed button, read as `kind`; anything else is refused as an invalid button."""
+    query = update.callback_query
+    assert query is not None
+    parsed = callbacks.parse(query.data)
+    if not isinstance(parsed, kind):
+        raise InvalidInput("error.button_invalid")
+    return query, parsed
+
+
+def markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """Telegram's inline keyboard for rows of `Button`s (None for none)."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in buttons]
+    )
+
+
+def check_access(command: Command, actor: Actor, update: Update, bot_username: str) -> None:
+    """The rule of `command` in the command table: the private chat where it says so, then
+    its role. A refusal is a ServiceError (answered like any other)."""
+    if command.private_only:
+        _check_private(update, bot_username)
+    if command.role is Role.COORDINATOR:
+        actor.require_coordinator()
+    elif command.role is Role.MEMBER and not (command.coordinators_too and actor.is_coordinator):
+        actor.require_member()
+
+
+def _check_private(update: Update, bot_username: str) -> None:
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        raise InvalidInput("error.private_only", bot=bot_username)
+
+
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     """Answer in the chat the update came from; long texts are sent in several messages."""
     chat = update.effective_chat
@@ -103,8 +150,17 @@ async def resolve(update: Update, context: ForumContext) -> tuple[Actor, Transla
     return actor, translator(actor.language)
 
 
-def forum_handler(*, private_only: bool = False) -> Callable[[Handler], PtbCallback]:
-    """Resolve the actor and language, then run the handler; service errors become answers."""
+def forum_handler(
+    command: Command | None = None,
+    *,
+    button: bool = False,
+    refused: str | None = None,
+    private_only: bool = False,
+) -> Callable[[Handler], PtbCallback]:
+    """Resolve the actor and language, enforce the rule of `command` in the command table (or,
+    with `button`, of the command the pressed button belongs to), then run the handler;
+    service errors become answers. `refused`: what a person the rule refuses is told instead
+    of the role's refusal. (`private_only` alone, without a command: the private chat only.)"""
 
     def decorate(func: Handler) -> PtbCallback:
         @functools.wraps(func)
@@ -113,11 +169,17 @@ def forum_handler(*, private_only: bool = False) -> Callable[[Handler], PtbCallb
             if resolved is None:
                 return
             actor, t = resolved
-            chat = update.effective_chat
-            if private_only and chat is not None and chat.type != ChatType.PRIVATE:
-                await reply(update, t("error.private_only", bot=context.bot.username))
-                return
             try:
+                rule = command
+                if button and update.callback_query is not None:
+                    data = callbacks.parse(update.callback_query.data)
+                    if data is None:
+                        raise InvalidInput("error.button_invalid")
+                    rule = of_button(data)
+                if rule is not None:
+                    _check(rule, actor, update, context.bot.username, refused)
+                elif private_only:
+                    _check_private(update, context.bot.username)
                 await func(update, context, actor, t)
             except ServiceError as error:
                 await answer_error(update, t, error, actor)
@@ -125,3 +187,14 @@ def forum_handler(*, private_only: bool = False) -> Callable[[Handler], PtbCallb
         return wrapper
 
     return decorate
+
+
+def _check(
+    rule: Command, actor: Actor, update: Update, bot_username: str, refused: str | None
+) -> None:
+    try:
+        check_access(rule, actor, update, bot_username)
+    except (NotAllowed, NotAMember) as error:
+        if refused is None:
+            raise
+        raise InvalidInput(refused) from error

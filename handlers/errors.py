@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
 
-from bot.i18n import translator
+from bot.i18n import FALLBACK, translator
 from bot.services.membership import language_from
 from handlers.context import ForumContext
 
@@ -43,7 +43,7 @@ def _default_language(context: ForumContext) -> str:
     try:
         return context.services.settings.default_language
     except RuntimeError:  # the error happened before the services were built
-        return "de"
+        return FALLBACK
 
 
 def _describe(update: object) -> str:

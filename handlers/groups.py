@@ -6,12 +6,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.callbacks import GroupToggle, matches
 from bot.i18n import Html, Translator
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.groups import GroupView
-from handlers import callbacks, commands
-from handlers.common import forum_handler, reply
+from handlers import commands
+from handlers.common import forum_handler, pressed, reply
 from handlers.context import ForumContext
 
 
@@ -23,7 +24,7 @@ def _keyboard(t: Translator, views: list[GroupView]) -> InlineKeyboardMarkup | N
                     "groups.button_leave" if view.joined else "groups.button_join",
                     name=view.group.name,
                 ),
-                callback_data=callbacks.group_toggle(view.id),
+                callback_data=GroupToggle(view.id).data,
             )
         ]
         for view in views
@@ -48,21 +49,17 @@ def _text(t: Translator, actor: Actor, views: list[GroupView]) -> str:
     return t(intro, lines=Html("\n".join(lines)), hint=Html(hint))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.GROUPS)
 async def groups(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     views = await context.services.groups.overview(actor)
     markup = _keyboard(t, views) if actor.is_member else None
     await reply(update, _text(t, actor, views), reply_markup=markup)
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def toggle(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    query = update.callback_query
-    assert query is not None
-    group_id = callbacks.parse_group_toggle(query.data)
-    if group_id is None:
-        raise InvalidInput("error.button_invalid")
-    group, joined = await context.services.groups.toggle(actor, group_id)
+    query, button = pressed(update, GroupToggle)
+    group, joined = await context.services.groups.toggle(actor, button.group_id)
     views = await context.services.groups.overview(actor)
     try:
         await query.edit_message_text(_text(t, actor, views), reply_markup=_keyboard(t, views))
@@ -73,16 +70,14 @@ async def toggle(update: Update, context: ForumContext, actor: Actor, t: Transla
     await query.answer(t("groups.joined" if joined else "groups.left", name=group.name))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.ADDGROUP)
 async def add_group(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     group = await context.services.groups.add(actor, " ".join(context.args or []))
     await reply(update, t("groups.added", id=group.id, name=group.name))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.RENAMEGROUP)
 async def rename_group(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     ref, sep, new_name = " ".join(context.args or []).partition("|")
     if not sep:
         raise InvalidInput("groups.rename_usage")
@@ -90,9 +85,8 @@ async def rename_group(update: Update, context: ForumContext, actor: Actor, t: T
     await reply(update, t("groups.renamed", id=group.id, old=old, name=group.name))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.ARCHIVEGROUP)
 async def archive_group(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     if not context.args:
         raise InvalidInput("groups.archive_usage")
     group = await context.services.groups.archive(actor, " ".join(context.args))
@@ -105,5 +99,5 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
         CommandHandler(commands.ADDGROUP.names, add_group),
         CommandHandler(commands.RENAMEGROUP.names, rename_group),
         CommandHandler(commands.ARCHIVEGROUP.names, archive_group),
-        CallbackQueryHandler(toggle, pattern=rf"^{callbacks.GROUP_TOGGLE}:"),
+        CallbackQueryHandler(toggle, pattern=matches(GroupToggle)),
     ]

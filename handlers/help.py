@@ -27,7 +27,7 @@ def command_list(t: Translator, *, is_member: bool, is_coordinator: bool) -> str
     return "\n".join(lines)
 
 
-@forum_handler()
+@forum_handler(commands.HELP)
 async def help_command(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     text = command_list(t, is_member=actor.is_member, is_coordinator=actor.is_coordinator)
     intro = "help.member" if actor.is_member or actor.is_coordinator else "help.stranger"

@@ -15,9 +15,8 @@ from handlers.context import ForumContext
 from handlers.formatting import invite_link, organisation_label
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.INVITE)
 async def invite(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     spec = parse_organisation_spec(command_text(update))
     services = context.services
     created = await services.membership.create_invitation(actor, spec)
@@ -34,7 +33,7 @@ async def invite(update: Update, context: ForumContext, actor: Actor, t: Transla
     )
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.INVITATIONS)
 async def invitations(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     rows = await context.services.membership.open_invitations(actor)
     if not rows:
@@ -53,9 +52,8 @@ async def invitations(update: Update, context: ForumContext, actor: Actor, t: Tr
     await reply(update, t("invite.open_list", lines=Html("\n".join(lines))))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.REVOKE)
 async def revoke(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     invitation_id = parse_positive_int(context.args[0]) if context.args else None
     if invitation_id is None:
         raise InvalidInput("invite.revoke_usage")
@@ -63,9 +61,8 @@ async def revoke(update: Update, context: ForumContext, actor: Actor, t: Transla
     await reply(update, t("invite.revoked", id=invitation_id))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.ORGANISATION)
 async def organisation(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     text = command_text(update)
     if "|" not in text:
         raise InvalidInput("org.usage")

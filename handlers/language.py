@@ -12,7 +12,7 @@ from handlers.common import forum_handler, reply
 from handlers.context import ForumContext
 
 
-@forum_handler()
+@forum_handler(commands.LANGUAGE)
 async def language(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     if not context.args:
         await reply(update, t("language.current", language=t(f"language.name.{t.language}")))

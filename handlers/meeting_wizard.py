@@ -1,379 +1,255 @@
 """Guided creation (/newmeeting without arguments) and editing (/editmeeting <id>) of meetings.
 
-A conversation per coordinator and chat. The draft lives in `user_data` only while it is being
-typed: it is transient input, not a record; nothing is stored before the final confirmation.
-Every step offers Zurück and Abbrechen; every answer is checked with the same parsers and
-rules as the one-line form.
+Creating: title → date and time → duration (skipped when an end was given) → place → whole
+forum or a working group → preview → created and invited. Editing: the meeting's preview, a
+button per field (each field's step returns to it) → saved and announced. Every answer is
+checked by the meeting service's own rules; nothing is stored before the confirmation.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram import Update
+from telegram.ext import BaseHandler
 
-from bot.i18n import Translator
-from bot.parsing import clean_text, parse_positive_int, parse_when, split_place
-from bot.services.actor import Actor
-from bot.services.errors import InvalidInput, ServiceError
+from bot.callbacks import Form, FormButton
+from bot.parsing import parse_minutes, parse_positive_int, parse_when, split_place
+from bot.services.errors import InvalidInput
 from bot.services.meetings import MeetingChanges, MeetingDraft
-from handlers import commands
-from handlers.common import answer_error, reply, resolve
+from bot.texts.meetings import confirmation
+from handlers import commands, forms
 from handlers.context import ForumContext
-from handlers.meetings import confirmation
 
-TITLE, WHEN, DURATION, PLACE, GROUP, PREVIEW, EDIT_CHOOSE, EDIT_VALUE = range(8)
-END = ConversationHandler.END
-PREFIX = "nm"
 DURATIONS = (60, 90, 120, 180, 240)
 FIELDS = ("title", "when", "duration", "place", "description")
-KEY = "meeting_wizard"
-ASK = {
-    "title": "wizard.ask_title",
-    "when": "wizard.ask_when",
-    "place": "wizard.ask_place",
-    "description": "wizard.ask_description",
+
+
+@dataclass(frozen=True)
+class MeetingAnswers:
+    """The draft: JSON values only (the start as ISO 8601 text)."""
+
+    meeting_id: int | None = None  # the meeting being edited; None: a new one
+    title: str = ""
+    start: str = ""
+    minutes: int = 0
+    location: str | None = None
+    online_url: str | None = None
+    description: str | None = None
+    group_id: int | None = None
+    group_name: str | None = None
+
+    @property
+    def editing(self) -> bool:
+        return self.meeting_id is not None
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.fromisoformat(self.start)
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.minutes)
+
+
+Answers = MeetingAnswers
+Outcome = forms.Go[Answers] | forms.Finish
+
+
+def _then(draft: Answers, step: str) -> forms.Go[Answers]:
+    """On to `step`, or back to the choice of fields when editing."""
+    return forms.Go(draft, "choose" if draft.editing else step)
+
+
+# --- the steps -----------------------------------------------------------------------------
+
+
+async def _title(env: forms.Env, draft: Answers, text: str) -> Outcome:
+    title = env.services.meetings.check_title(text)
+    return _then(replace(draft, title=title), "when")
+
+
+async def _when(env: forms.Env, draft: Answers, text: str) -> Outcome:
+    service = env.services.meetings
+    start, end = parse_when(text, service.zone)
+    service.check_start(start)
+    draft = replace(draft, start=start.isoformat())
+    if end is None:
+        return _then(draft, "duration")
+    minutes = service.check_minutes(int((end - start).total_seconds() // 60))
+    return _then(replace(draft, minutes=minutes), "place")
+
+
+async def _ask_duration(env: forms.Env, draft: Answers) -> forms.Question:
+    options = tuple(
+        forms.Option(env.t("wizard.minutes", minutes=m), "dur", str(m)) for m in DURATIONS
+    )
+    return forms.Question(env.t("wizard.ask_duration"), (options,))
+
+
+async def _duration(env: forms.Env, draft: Answers, text: str) -> Outcome:
+    minutes = env.services.meetings.check_minutes(parse_minutes(text))
+    return _then(replace(draft, minutes=minutes), "place")
+
+
+async def _duration_button(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    minutes = parse_positive_int(button.value)
+    if button.action != "dur" or minutes not in DURATIONS:
+        raise InvalidInput("error.button_invalid")
+    return _then(replace(draft, minutes=minutes), "place")
+
+
+async def _ask_place(env: forms.Env, draft: Answers) -> forms.Question:
+    if draft.editing:
+        return forms.Question(env.t("wizard.ask_place"))
+    return forms.Question(
+        env.t("wizard.ask_place"), ((forms.Option(env.t("wizard.no_place"), "noplace"),),)
+    )
+
+
+async def _place(env: forms.Env, draft: Answers, text: str) -> Outcome:
+    location, online_url = split_place(text)
+    return _then(replace(draft, location=location, online_url=online_url), "group")
+
+
+async def _no_place(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    forms.expect(button, "noplace")
+    return forms.Go(replace(draft, location=None, online_url=None), "group")
+
+
+async def _ask_group(env: forms.Env, draft: Answers) -> forms.Question:
+    rows = [forms.no_group(env.t("wizard.whole_forum")), *await forms.group_options(env)]
+    return forms.Question(env.t("wizard.ask_group"), tuple(rows))
+
+
+async def _group(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    group_id, group_name = await forms.chosen_group(env, button)
+    return forms.Go(replace(draft, group_id=group_id, group_name=group_name), "preview")
+
+
+def _preview(env: forms.Env, draft: Answers) -> str:
+    place = " ".join(p for p in (draft.location, draft.online_url) if p) or "–"
+    return env.t(
+        "wizard.preview_edit" if draft.editing else "wizard.preview",
+        id=draft.meeting_id or "",
+        title=draft.title,
+        when=env.t.span(draft.starts_at, draft.ends_at, env.services.meetings.zone),
+        place=place,
+        group=draft.group_name or env.t("wizard.whole_forum"),
+        description=draft.description or "–",
+    )
+
+
+async def _ask_preview(env: forms.Env, draft: Answers) -> forms.Question:
+    return forms.Question(_preview(env, draft), ((forms.Option(env.t("wizard.create"), "ok"),),))
+
+
+async def _create(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    forms.expect(button, "ok")
+    service = env.services.meetings
+    meeting = await service.create(
+        env.actor,
+        MeetingDraft(
+            title=draft.title,
+            start=draft.starts_at,
+            end=draft.ends_at,
+            location=draft.location,
+            online_url=draft.online_url,
+            group_id=draft.group_id,
+        ),
+    )
+    return forms.Finish(confirmation(env.t, "meeting.created", meeting, service.zone))
+
+
+async def _ask_choice(env: forms.Env, draft: Answers) -> forms.Question:
+    rows = [(forms.Option(env.t(f"wizard.field.{f}"), "field", f),) for f in FIELDS]
+    rows.append((forms.Option(env.t("wizard.save"), "ok"),))
+    return forms.Question(_preview(env, draft), tuple(rows))
+
+
+async def _choose(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    if button.action == "field" and button.value in FIELDS:
+        return forms.Go(draft, button.value)
+    if button.action != "ok" or draft.meeting_id is None:
+        raise InvalidInput("error.button_invalid")
+    service = env.services.meetings
+    meeting = await service.update(
+        env.actor,
+        draft.meeting_id,
+        MeetingChanges(
+            title=draft.title,
+            start=draft.starts_at,
+            end=draft.ends_at,
+            location=draft.location or "",
+            online_url=draft.online_url or "",
+            description=draft.description or "",
+        ),
+    )
+    return forms.Finish(confirmation(env.t, "meeting.updated", meeting, service.zone))
+
+
+async def _description(env: forms.Env, draft: Answers, text: str) -> Outcome:
+    description = env.services.meetings.check_description(text)
+    return forms.Go(replace(draft, description=description), "choose")
+
+
+def _back_to(step: str | None) -> Callable[[Answers], str | None]:
+    """Zurück: to `step` when creating, to the choice of fields when editing."""
+    return lambda draft: "choose" if draft.editing else step
+
+
+STEPS: dict[str, forms.Step[Answers]] = {
+    "title": forms.Step(forms.question("wizard.ask_title"), on_text=_title, back=_back_to(None)),
+    "when": forms.Step(forms.question("wizard.ask_when"), on_text=_when, back=_back_to("title")),
+    "duration": forms.Step(
+        _ask_duration, on_text=_duration, on_button=_duration_button, back=_back_to("when")
+    ),
+    "place": forms.Step(_ask_place, on_text=_place, on_button=_no_place, back=_back_to("duration")),
+    "group": forms.Step(_ask_group, on_button=_group, back=forms.previous("place")),
+    "preview": forms.Step(_ask_preview, on_button=_create, back=forms.previous("group")),
+    "choose": forms.Step(_ask_choice, on_button=_choose),
+    "description": forms.Step(
+        forms.question("wizard.ask_description"),
+        on_text=_description,
+        back=forms.previous("choose"),
+    ),
 }
 
-Step = Callable[[Update, ForumContext, Actor, Translator, dict[str, Any]], Awaitable[object]]
 
-
-def _draft(context: ForumContext) -> dict[str, Any]:
-    data = context.user_data
-    assert data is not None
-    draft: dict[str, Any] = data.setdefault(KEY, {})
-    return draft
-
-
-def _buttons(
-    t: Translator, *rows: list[tuple[str, str]], back: bool = True
-) -> InlineKeyboardMarkup:
-    keyboard = [
-        [InlineKeyboardButton(label, callback_data=f"{PREFIX}:{data}") for label, data in row]
-        for row in rows
-    ]
-    nav = [(t("wizard.cancel"), "cancel")]
-    if back:
-        nav.insert(0, (t("wizard.back"), "back"))
-    keyboard.append(
-        [InlineKeyboardButton(label, callback_data=f"{PREFIX}:{data}") for label, data in nav]
-    )
-    return InlineKeyboardMarkup(keyboard)
-
-
-def step(func: Step) -> Callable[[Update, ForumContext], Coroutine[Any, Any, object]]:
-    """Resolve the coordinator; bad input is answered and the step asked again."""
-
-    async def wrapper(update: Update, context: ForumContext) -> object:
-        resolved = await resolve(update, context)
-        if resolved is None:
-            return END
-        actor, t = resolved
-        if update.callback_query is not None:
-            await update.callback_query.answer()
-        try:
-            actor.require_coordinator()
-            return await func(update, context, actor, t, _draft(context))
-        except ServiceError as error:
-            await answer_error(update, t, error, actor, as_message=True)
-            state = _draft(context).get("state")
-            return state if state is not None else END
-
-    return wrapper
-
-
-# --- asking ----------------------------------------------------------------------------
-
-
-async def ask(update: Update, context: ForumContext, t: Translator, state: int) -> int:
-    draft = _draft(context)
-    draft["state"] = state
-    services = context.services
-    if state == TITLE:
-        await reply(update, t("wizard.ask_title"), reply_markup=_buttons(t, back=False))
-    elif state == WHEN:
-        await reply(update, t("wizard.ask_when"), reply_markup=_buttons(t))
-    elif state == DURATION:
-        options = [(t("wizard.minutes", minutes=m), f"dur:{m}") for m in DURATIONS]
-        await reply(update, t("wizard.ask_duration"), reply_markup=_buttons(t, options))
-    elif state == PLACE:
-        await reply(
-            update,
-            t("wizard.ask_place"),
-            reply_markup=_buttons(t, [(t("wizard.no_place"), "noplace")]),
-        )
-    elif state == GROUP:
-        groups = await services.groups.overview_all()
-        rows = [[(t("wizard.whole_forum"), "grp:0")]] + [[(g.name, f"grp:{g.id}")] for g in groups]
-        await reply(update, t("wizard.ask_group"), reply_markup=_buttons(t, *rows))
-    elif state == PREVIEW:
-        await reply(
-            update,
-            _preview(t, context, draft),
-            reply_markup=_buttons(t, [(t("wizard.create"), "ok")]),
-        )
-    elif state == EDIT_CHOOSE:
-        rows = [[(t(f"wizard.field.{f}"), f"field:{f}")] for f in FIELDS]
-        rows.append([(t("wizard.save"), "ok")])
-        await reply(
-            update, _preview(t, context, draft), reply_markup=_buttons(t, *rows, back=False)
-        )
-    elif state == EDIT_VALUE:
-        field = draft["field"]
-        if field == "duration":
-            options = [(t("wizard.minutes", minutes=m), f"dur:{m}") for m in DURATIONS]
-            await reply(update, t("wizard.ask_duration"), reply_markup=_buttons(t, options))
-        else:
-            await reply(update, t(ASK[field]), reply_markup=_buttons(t))
-    return state
-
-
-def _preview(t: Translator, context: ForumContext, draft: dict[str, Any]) -> str:
-    zone = context.services.meetings.zone
-    start = datetime.fromisoformat(draft["start"])
-    end = start + timedelta(minutes=draft["minutes"])
-    place = " ".join(p for p in (draft.get("location"), draft.get("online_url")) if p) or "–"
-    key = "wizard.preview_edit" if "meeting_id" in draft else "wizard.preview"
-    return t(
-        key,
-        id=draft.get("meeting_id", ""),
-        title=draft["title"],
-        when=t.span(start, end, zone),
-        place=place,
-        group=draft.get("group_name") or t("wizard.whole_forum"),
-        description=draft.get("description") or "–",
-    )
-
-
-# --- creating --------------------------------------------------------------------------
-
-
-@step
-async def start_create(
-    update: Update, context: ForumContext, actor: Actor, t: Translator, draft: dict[str, Any]
-) -> object:
-    if update.effective_chat is not None and update.effective_chat.type != "private":
-        raise InvalidInput("error.private_only", bot=context.bot.username)
-    draft.clear()
-    return await ask(update, context, t, TITLE)
-
-
-@step
-async def got_text(
-    update: Update, context: ForumContext, actor: Actor, t: Translator, draft: dict[str, Any]
-) -> object:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    text = message.text
-    state = draft.get("state")
-    service = context.services.meetings
-    field = draft.get("field") if state == EDIT_VALUE else None
-    if state == TITLE or field == "title":
-        title = clean_text(text)
-        if not title or len(title) > 200:
-            raise InvalidInput("meeting.title_too_long", limit=200, length=len(title))
-        draft["title"] = title
-    elif state == WHEN or field == "when":
-        start, end = parse_when(text, service.zone)
-        if start <= context.services.clock.now():
-            raise InvalidInput("meeting.in_past")
-        draft["start"] = start.isoformat()
-        if end is not None:
-            draft["minutes"] = int((end - start).total_seconds() // 60)
-            if state == WHEN:
-                return await ask(update, context, t, PLACE)
-    elif state == DURATION or field == "duration":
-        minutes = parse_positive_int(text.strip().removesuffix("min").strip())
-        if minutes is None or minutes > 3 * 24 * 60:
-            raise InvalidInput("agenda.minutes_invalid")
-        draft["minutes"] = minutes
-    elif state == PLACE or field == "place":
-        draft["location"], draft["online_url"] = split_place(text)
-        if field == "place":
-            draft["place_changed"] = True
-    elif field == "description":
-        draft["description"] = text.strip()[:2000]
-    else:
-        return state
-    return await ask(update, context, t, _next(draft))
-
-
-def _next(draft: dict[str, Any]) -> int:
-    state = draft["state"]
-    if state == EDIT_VALUE:
-        return EDIT_CHOOSE
-    order = [TITLE, WHEN, DURATION, PLACE, GROUP, PREVIEW]
-    return order[order.index(state) + 1]
-
-
-def _previous(draft: dict[str, Any]) -> int:
-    state = draft["state"]
-    if state == EDIT_VALUE:
-        return EDIT_CHOOSE
-    order = [TITLE, WHEN, DURATION, PLACE, GROUP, PREVIEW]
-    return order[max(order.index(state) - 1, 0)]
-
-
-@step
-async def got_button(
-    update: Update, context: ForumContext, actor: Actor, t: Translator, draft: dict[str, Any]
-) -> object:
-    query = update.callback_query
-    assert query is not None
-    action, _, value = (query.data or "").removeprefix(f"{PREFIX}:").partition(":")
-    state = draft.get("state")
-    if action == "cancel":
-        draft.clear()
-        await reply(update, t("wizard.cancelled"))
-        return END
-    if action == "back" and state is not None:
-        return await ask(update, context, t, _previous(draft))
-    if action == "dur" and (state == DURATION or draft.get("field") == "duration"):
-        minutes = parse_positive_int(value)
-        if minutes not in DURATIONS:
-            raise InvalidInput("error.button_invalid")
-        draft["minutes"] = minutes
-        return await ask(update, context, t, _next(draft))
-    if action == "noplace" and state == PLACE:
-        draft["location"], draft["online_url"] = None, None
-        return await ask(update, context, t, GROUP)
-    if action == "grp" and state == GROUP:
-        group_id = 0 if value == "0" else parse_positive_int(value) or -1
-        groups = {g.id: g.name for g in await context.services.groups.overview_all()}
-        if group_id != 0 and group_id not in groups:
-            raise InvalidInput("error.button_invalid")
-        draft["group_id"] = group_id or None
-        draft["group_name"] = groups.get(group_id)
-        return await ask(update, context, t, PREVIEW)
-    if action == "field" and state == EDIT_CHOOSE and value in FIELDS:
-        draft["field"] = value
-        return await ask(update, context, t, EDIT_VALUE)
-    if action == "ok" and state == PREVIEW:
-        return await _create(update, context, actor, t, draft)
-    if action == "ok" and state == EDIT_CHOOSE:
-        return await _save(update, context, actor, t, draft)
-    raise InvalidInput("error.button_invalid")
-
-
-async def _create(
-    update: Update, context: ForumContext, actor: Actor, t: Translator, draft: dict[str, Any]
-) -> object:
-    start = datetime.fromisoformat(draft["start"])
-    service = context.services.meetings
-    meeting = await service.create(
-        actor,
-        MeetingDraft(
-            title=draft["title"],
-            start=start,
-            end=start + timedelta(minutes=draft["minutes"]),
-            location=draft.get("location"),
-            online_url=draft.get("online_url"),
-            group_id=draft.get("group_id"),
-        ),
-    )
-    draft.clear()
-    await reply(update, confirmation(t, "meeting.created", meeting, service.zone))
-    return END
-
-
-# --- editing ---------------------------------------------------------------------------
-
-
-@step
-async def start_edit(
-    update: Update, context: ForumContext, actor: Actor, t: Translator, draft: dict[str, Any]
-) -> object:
-    if update.effective_chat is not None and update.effective_chat.type != "private":
-        raise InvalidInput("error.private_only", bot=context.bot.username)
-    meeting_id = parse_positive_int(context.args[0]) if context.args else None
+async def _start_edit(env: forms.Env) -> forms.Go[Answers]:
+    args = env.context.args or []
+    meeting_id = parse_positive_int(args[0]) if args else None
     if meeting_id is None:
-        draft.clear()
         raise InvalidInput("meeting.edit_usage")
-    meeting = await context.services.meetings.get(actor, meeting_id)
-    draft.clear()
-    draft.update(
-        meeting_id=meeting_id,
-        title=meeting.title,
-        start=meeting.starts_at.isoformat(),
-        minutes=int((meeting.ends_at - meeting.starts_at).total_seconds() // 60),
-        location=meeting.location,
-        online_url=meeting.online_url,
-        description=meeting.description,
-        original=True,
-    )
-    return await ask(update, context, t, EDIT_CHOOSE)
-
-
-async def _save(
-    update: Update, context: ForumContext, actor: Actor, t: Translator, draft: dict[str, Any]
-) -> object:
-    start = datetime.fromisoformat(draft["start"])
-    service = context.services.meetings
-    meeting = await service.update(
-        actor,
-        draft["meeting_id"],
-        MeetingChanges(
-            title=draft["title"],
-            start=start,
-            end=start + timedelta(minutes=draft["minutes"]),
-            location=draft.get("location") or "",
-            online_url=draft.get("online_url") or "",
-            description=draft.get("description") or "",
+    meeting = await env.services.meetings.get(env.actor, meeting_id)
+    return forms.Go(
+        MeetingAnswers(
+            meeting_id=meeting_id,
+            title=meeting.title,
+            start=meeting.starts_at.isoformat(),
+            minutes=int((meeting.ends_at - meeting.starts_at).total_seconds() // 60),
+            location=meeting.location,
+            online_url=meeting.online_url,
+            description=meeting.description,
         ),
+        "choose",
     )
-    draft.clear()
-    await reply(update, confirmation(t, "meeting.updated", meeting, service.zone))
-    return END
 
 
-async def _abandon(update: Update, context: ForumContext) -> int:
-    """/abbrechen (or the conversation timing out) ends the wizard without storing anything."""
-    _draft(context).clear()
-    resolved = await resolve(update, context)
-    if resolved is not None and update.effective_chat is not None:
-        await reply(update, resolved[1]("wizard.cancelled"))
-    return END
+FORM = forms.FormSpec(
+    form=Form.MEETING,
+    name="meeting_wizard",
+    command=commands.NEWMEETING,
+    draft=MeetingAnswers,
+    steps=STEPS,
+    entries=(
+        forms.Entry(commands.NEWMEETING, has_args=False),
+        forms.Entry(commands.EDITMEETING, _start_edit),
+    ),
+)
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
-    text = filters.TEXT & ~filters.COMMAND
-    buttons: CallbackQueryHandler[ForumContext, object] = CallbackQueryHandler(
-        got_button, pattern=rf"^{PREFIX}:"
-    )
-    with warnings.catch_warnings():
-        # Tracking per user and chat (not per message) is intended: one form at a time, and
-        # every button is checked against the step the form is in.
-        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-        conversation = _conversation(text, buttons)
-    return [conversation]  # type: ignore[list-item]
-
-
-def _conversation(
-    text: filters.BaseFilter, buttons: CallbackQueryHandler[ForumContext, object]
-) -> ConversationHandler[ForumContext]:
-    return ConversationHandler(
-        entry_points=[
-            CommandHandler(commands.NEWMEETING.names, start_create, has_args=False),
-            CommandHandler(commands.EDITMEETING.names, start_edit),
-        ],
-        states={
-            state: [MessageHandler(text, got_text), buttons]
-            for state in (TITLE, WHEN, DURATION, PLACE, GROUP, PREVIEW, EDIT_CHOOSE, EDIT_VALUE)
-        },
-        fallbacks=[CommandHandler(["cancel", "abbrechen"], _abandon)],
-        allow_reentry=True,
-        conversation_timeout=timedelta(minutes=30),
-        name="meeting_wizard",
-    )
+    return [forms.form_handler(FORM)]  # type: ignore[list-item]

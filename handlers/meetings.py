@@ -3,51 +3,27 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.i18n import Html, Translator
-from bot.parsing import clean_text, parse_offsets, parse_positive_int, parse_when, split_place
+from bot.callbacks import Ics, Notice, Rsvp, matches
+from bot.i18n import Translator
+from bot.parsing import (
+    AgendaAdd,
+    AgendaRemove,
+    parse_agenda_change,
+    parse_offsets,
+    parse_when,
+    split_place,
+)
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
-from bot.services.meetings import (
-    MeetingDetails,
-    MeetingDraft,
-    MeetingService,
-    agenda_line,
-    answer_line,
-)
-from handlers import callbacks, commands
-from handlers.common import command_text, forum_handler, reply, required_number
+from bot.services.meetings import MeetingDraft, MeetingService
+from bot.texts import meetings as texts
+from handlers import commands
+from handlers.common import command_text, forum_handler, markup, pressed, reply, required_number
 from handlers.context import ForumContext
-from storage.models import Meeting, RsvpAnswer
-
-RSVP_BY_CODE = {"y": RsvpAnswer.YES, "n": RsvpAnswer.NO, "m": RsvpAnswer.MAYBE}
-AGENDA_VERBS = {
-    "add": "add",
-    "neu": "add",
-    "hinzufügen": "add",
-    "hinzufuegen": "add",
-    "remove": "remove",
-    "entfernen": "remove",
-    "löschen": "remove",
-    "loeschen": "remove",
-    "move": "move",
-    "verschieben": "move",
-}
-
-
-def confirmation(t: Translator, key: str, meeting: Meeting, zone: ZoneInfo) -> str:
-    """`Termin #3 angelegt: Titel, Do., 03.12.2026, 18:00–20:00 Uhr …` and its siblings."""
-    return t(
-        key,
-        id=meeting.id,
-        title=meeting.title,
-        when=t.span(meeting.starts_at, meeting.ends_at, zone),
-    )
 
 
 def _service(context: ForumContext) -> MeetingService:
@@ -57,9 +33,8 @@ def _service(context: ForumContext) -> MeetingService:
 # --- creating --------------------------------------------------------------------------
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.NEWMEETING)
 async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     text = command_text(update)
     if not text:
         raise InvalidInput("meeting.usage")
@@ -88,104 +63,32 @@ async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Tr
             group_id=group_id,
         ),
     )
-    await reply(update, confirmation(t, "meeting.created", meeting, service.zone))
+    await reply(update, texts.confirmation(t, "meeting.created", meeting, service.zone))
 
 
 # --- reading ---------------------------------------------------------------------------
 
 
-@forum_handler()
+@forum_handler(commands.MEETINGS)
 async def meetings(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     service = _service(context)
     views = await service.upcoming(actor)
-    if not views:
-        await reply(update, t("meeting.none"))
-        return
-    lines = []
-    buttons = []
-    for view in views:
-        m = view.meeting
-        place = f" – {m.location}" if m.location else ""
-        state = t(f"rsvp.state.{view.answer.value}") if view.answer else t("rsvp.state.none")
-        lines.append(
-            t(
-                "meeting.list_line",
-                id=m.id,
-                title=m.title,
-                when=t.span(m.starts_at, m.ends_at, service.zone),
-                place=place,
-                answer=state if actor.is_member else "",
-            )
-        )
-        assert m.id is not None
-        buttons.append(
-            InlineKeyboardButton(
-                t("meeting.ics_button", id=m.id), callback_data=callbacks.ics(m.id)
-            )
-        )
-    markup = InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
-    await reply(update, t("meeting.list", lines=Html("\n\n".join(lines))), reply_markup=markup)
+    text, buttons = texts.listing(t, views, service.zone, with_answers=actor.is_member)
+    await reply(update, text, reply_markup=markup(buttons))
 
 
-@forum_handler()
+@forum_handler(commands.MEETING)
 async def meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     meeting_id = required_number(context.args, "meeting.show_usage")
-    details = await _service(context).details(actor, meeting_id)
-    await reply(update, _details_text(t, context, details, coordinator=actor.is_coordinator))
+    service = _service(context)
+    details = await service.details(actor, meeting_id)
+    await reply(update, texts.details(t, details, service.zone, coordinator=actor.is_coordinator))
 
 
-def _details_text(
-    t: Translator, context: ForumContext, details: MeetingDetails, *, coordinator: bool
-) -> str:
-    m = details.meeting
-    zone = _service(context).zone
-    lines = [
-        t(
-            "meeting.details_head",
-            id=m.id,
-            title=m.title,
-            when=t.span(m.starts_at, m.ends_at, zone),
-        )
-    ]
-    if m.status.value == "cancelled":
-        lines.append(t("meeting.details_cancelled", reason=m.cancel_reason or "–"))
-    if details.group_name:
-        lines.append(t("meeting.details_group", name=details.group_name))
-    if m.location:
-        lines.append(t("meeting.line_location", location=m.location))
-    if m.online_url:
-        lines.append(t("meeting.line_online", url=m.online_url))
-    if m.description:
-        lines.append("\n" + t("meeting.details_description", text=m.description))
-    if details.agenda:
-        lines.append("\n" + t("meeting.line_agenda"))
-        lines.extend(agenda_line(t, item, org) for item, org in details.agenda)
-    if m.minutes_added_at is not None:
-        lines.append("\n" + t("meeting.details_minutes", date=t.date(m.minutes_added_at, zone)))
-    if details.answer is not None or not coordinator:
-        lines.append("\n" + answer_line(t, details.answer))
-    if coordinator:
-        lines.append("\n" + t("meeting.details_answers"))
-        for org, answers in details.answers:
-            people = ", ".join(
-                f"{member.display_name}: {t(f'rsvp.state.{answer.value}')}"
-                for member, answer in answers
-            )
-            lines.append(t("meeting.details_org_line", organisation=org.name, people=people))
-        if details.silent:
-            lines.append(
-                t("meeting.details_silent", organisations=", ".join(o.name for o in details.silent))
-            )
-    return "\n".join(lines)
-
-
-@forum_handler()
+@forum_handler(button=True)
 async def send_ics(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    query = update.callback_query
-    assert query is not None
-    meeting_id = callbacks.parse_ics(query.data)
-    if meeting_id is None:
-        raise InvalidInput("error.button_invalid")
+    query, button = pressed(update, Ics)
+    meeting_id = button.meeting_id
     m, ics = await _service(context).calendar_file(actor, meeting_id)
     chat = update.effective_chat
     assert chat is not None
@@ -199,40 +102,38 @@ async def send_ics(update: Update, context: ForumContext, actor: Actor, t: Trans
 # --- answering -------------------------------------------------------------------------
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def rsvp(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    query = update.callback_query
-    assert query is not None
-    parsed = callbacks.parse_rsvp(query.data)
-    if parsed is None:
-        raise InvalidInput("error.button_invalid")
-    meeting_id, code = parsed
-    view = await _service(context).answer(actor, meeting_id, RSVP_BY_CODE[code])
+    query, button = pressed(update, Rsvp)
+    service = _service(context)
+    answered = await service.answer(actor, button.meeting_id, button.answer)
     message = query.message
-    caption = getattr(message, "caption_html", None)
-    if isinstance(caption, str) and caption:
-        body = caption.rsplit("\n\n", 1)[0]
+    if getattr(message, "caption", None):
+        # The caption under the .ics, rendered again with the new answer. (Buttons sent before
+        # they named their message are under invitations, mostly.)
+        caption = texts.caption(
+            t,
+            answered.meeting,
+            answered.agenda,
+            button.notice or Notice.INVITE,
+            answered.answer,
+            service.zone,
+        )
         try:
             await query.edit_message_caption(
-                f"{body}\n\n{answer_line(t, view.answer)}",
-                reply_markup=getattr(message, "reply_markup", None),
+                caption, reply_markup=getattr(message, "reply_markup", None)
             )
         except BadRequest as error:
             if "not modified" not in error.message:
                 raise
-    await query.answer(t("rsvp.saved", answer=t(f"rsvp.state.{code_state(code)}")))
-
-
-def code_state(code: str) -> str:
-    return RSVP_BY_CODE[code].value
+    await query.answer(t("rsvp.saved", answer=texts.answer_state(t, answered.answer)))
 
 
 # --- changing --------------------------------------------------------------------------
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.MOVEMEETING)
 async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     args = context.args or []
     meeting_id = required_number(args, "meeting.move_usage")
     if len(args) < 3:
@@ -240,26 +141,24 @@ async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: T
     service = _service(context)
     start, end = parse_when(" ".join(args[1:]), service.zone)
     moved = await service.move(actor, meeting_id, start, end)
-    await reply(update, confirmation(t, "meeting.moved", moved, service.zone))
+    await reply(update, texts.confirmation(t, "meeting.moved", moved, service.zone))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.CANCELMEETING)
 async def cancel_meeting(
     update: Update, context: ForumContext, actor: Actor, t: Translator
 ) -> None:
-    actor.require_coordinator()
     args = context.args or []
     meeting_id = required_number(args, "meeting.cancel_usage")
     cancelled = await _service(context).cancel(actor, meeting_id, " ".join(args[1:]))
     await reply(update, t("meeting.cancelled", id=cancelled.id, title=cancelled.title))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.REMINDERS)
 async def meeting_reminders(
     update: Update, context: ForumContext, actor: Actor, t: Translator
 ) -> None:
     """`/meetingreminders 3 2h,30m` for this meeting, `/meetingreminders 3 standard` back."""
-    actor.require_coordinator()
     args = context.args or []
     meeting_id = required_number(args, "reminders.usage")
     if len(args) < 2:
@@ -268,67 +167,39 @@ async def meeting_reminders(
     offsets = None if text.lower() in ("standard", "default") else parse_offsets(text)
     changed = await _service(context).set_reminders(actor, meeting_id, offsets)
     shown = ", ".join(
-        _offset_label(t, m) for m in (offsets or context.services.settings.meeting_reminders)
+        texts.offset_label(t, m) for m in (offsets or context.services.settings.meeting_reminders)
     )
     await reply(update, t("reminders.set", id=changed.id, offsets=shown))
-
-
-def _offset_label(t: Translator, minutes: int) -> str:
-    if minutes % (24 * 60) == 0:
-        return t("reminders.days", count=minutes // (24 * 60))
-    if minutes % 60 == 0:
-        return t("reminders.hours", count=minutes // 60)
-    return t("reminders.minutes", count=minutes)
 
 
 # --- agenda ----------------------------------------------------------------------------
 
 
-@forum_handler()
+@forum_handler(commands.AGENDA)
 async def agenda(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
     meeting_id = required_number(args, "agenda.usage")
-    service = _service(context)
-    if len(args) > 1:
-        actor.require_coordinator()
-        verb = AGENDA_VERBS.get(args[1].lower())
-        rest = " ".join(args[2:])
-        if verb == "add":
-            title, _, tail = rest.partition("|")
-            org, _, minutes_text = tail.partition("|")
-            minutes = None
-            if minutes_text.strip():
-                minutes = parse_positive_int(minutes_text.strip().removesuffix("min").strip())
-                if minutes is None:
-                    raise InvalidInput("agenda.minutes_invalid")
-            await service.add_agenda_item(
-                actor, meeting_id, title, clean_text(org) or None, minutes
+    service = context.services.agenda
+    if len(args) > 1:  # a change, the coordinator's (the service checks)
+        change = parse_agenda_change(args[1:])
+        if isinstance(change, AgendaAdd):
+            await service.add_item(
+                actor, meeting_id, change.title, change.organisation, change.minutes
             )
+        elif isinstance(change, AgendaRemove):
+            await service.remove_item(actor, meeting_id, change.position)
         else:
-            numbers = [parse_positive_int(a) for a in args[2:]]
-            if verb == "remove" and len(numbers) == 1 and numbers[0] is not None:
-                await service.remove_agenda_item(actor, meeting_id, numbers[0])
-            elif verb == "move" and len(numbers) == 2 and None not in numbers:
-                position, new_position = numbers
-                assert position is not None and new_position is not None
-                await service.move_agenda_item(actor, meeting_id, position, new_position)
-            else:
-                raise InvalidInput("agenda.usage")
+            await service.move_item(actor, meeting_id, change.position, change.new_position)
     m, items = await service.agenda(actor, meeting_id)
-    if not items:
-        await reply(update, t("agenda.empty", id=m.id, title=m.title))
-        return
-    lines = [agenda_line(t, item, org) for item, org in items]
-    await reply(update, t("agenda.show", id=m.id, title=m.title, lines=Html("\n".join(lines))))
+    await reply(update, texts.agenda_text(t, m, items))
 
 
 # --- minutes ---------------------------------------------------------------------------
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.MINUTES)
 async def minutes(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     """`/minutes <id>` as the caption of a document, or in reply to a document."""
-    actor.require_coordinator()
     message = update.effective_message
     assert message is not None
     words = (message.text or message.caption or "").split()
@@ -349,7 +220,7 @@ async def minutes(update: Update, context: ForumContext, actor: Actor, t: Transl
 # --- calendar feed ---------------------------------------------------------------------
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.CALENDAR)
 async def calendar(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = [a.lower() for a in context.args or []]
     if args and args[0] not in ("reset", "neu", "zurücksetzen"):
@@ -376,6 +247,6 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
             minutes,
         ),
         CommandHandler(commands.CALENDAR.names, calendar),
-        CallbackQueryHandler(rsvp, pattern=rf"^{callbacks.RSVP}:"),
-        CallbackQueryHandler(send_ics, pattern=rf"^{callbacks.ICS}:"),
+        CallbackQueryHandler(rsvp, pattern=matches(Rsvp)),
+        CallbackQueryHandler(send_ics, pattern=matches(Ics)),
     ]

@@ -13,7 +13,7 @@ from handlers.context import ForumContext
 from handlers.formatting import organisation_label
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.MEMBERS)
 async def members(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     overview = await context.services.membership.members_overview(actor)
     if not overview:

@@ -7,15 +7,15 @@ import json
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.callbacks import Leave, matches
 from bot.i18n import Translator
 from bot.services.actor import Actor
-from bot.services.errors import InvalidInput
-from handlers import callbacks, commands
-from handlers.common import forum_handler, reply
+from handlers import commands
+from handlers.common import forum_handler, pressed, reply
 from handlers.context import ForumContext
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.MYDATA)
 async def my_data(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     data = await context.services.membership.export_data(actor)
     payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
@@ -27,18 +27,13 @@ async def my_data(update: Update, context: ForumContext, actor: Actor, t: Transl
     )
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.LEAVE)
 async def leave(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_member()
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    t("leave.confirm_button"), callback_data=callbacks.leave(True)
-                ),
-                InlineKeyboardButton(
-                    t("leave.cancel_button"), callback_data=callbacks.leave(False)
-                ),
+                InlineKeyboardButton(t("leave.confirm_button"), callback_data=Leave(True).data),
+                InlineKeyboardButton(t("leave.cancel_button"), callback_data=Leave(False).data),
             ]
         ]
     )
@@ -48,17 +43,11 @@ async def leave(update: Update, context: ForumContext, actor: Actor, t: Translat
     )
 
 
-@forum_handler()
+@forum_handler(button=True, refused="leave.already_left")
 async def leave_answer(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    query = update.callback_query
-    assert query is not None
-    confirmed = callbacks.parse_leave(query.data)
-    if confirmed is None:
-        raise InvalidInput("error.button_invalid")
-    if not actor.is_member:
-        await query.answer(t("leave.already_left"), show_alert=True)
-        return
-    if not confirmed:
+    # Who is no member (any more) is told so by the rule of /leave (`refused`).
+    query, button = pressed(update, Leave)
+    if not button.confirm:
         await query.edit_message_text(t("leave.cancelled"))
         await query.answer()
         return
@@ -71,5 +60,5 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     return [
         CommandHandler(commands.MYDATA.names, my_data),
         CommandHandler(commands.LEAVE.names, leave),
-        CallbackQueryHandler(leave_answer, pattern=rf"^{callbacks.LEAVE}:"),
+        CallbackQueryHandler(leave_answer, pattern=matches(Leave)),
     ]

@@ -3,48 +3,27 @@
 
 from __future__ import annotations
 
-import html
-import re
-from datetime import date
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import Html, Translator
-from bot.parsing import checked_date, parse_positive_int
+from bot.callbacks import TaskDone, matches
+from bot.i18n import Translator
+from bot.parsing import parse_date, parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
-from bot.services.tasks import TaskService, TaskView
+from bot.services.tasks import TaskService
+from bot.texts import tasks as texts
 from handlers import commands
-from handlers.common import command_text, forum_handler, reply, required_number
+from handlers.common import command_text, forum_handler, markup, pressed, reply, required_number
 from handlers.context import ForumContext
-
-_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2})")
-_DONE = re.compile(r"task:done:([1-9][0-9]{0,8})")
-
-
-def parse_date(text: str) -> date:
-    match = _DATE.fullmatch(text.strip())
-    if match is None:
-        raise InvalidInput("task.date_invalid", value=text.strip()[:30])
-    day, month, year = (
-        (match[1], match[2], match[3]) if match[1] else (match[6], match[5], match[4])
-    )
-    try:
-        return checked_date(int(year), int(month), int(day), text.strip()[:30])
-    except InvalidInput as error:
-        if error.message_key == "when.date_invalid":  # the task's own wording, with an example
-            raise InvalidInput("task.date_invalid", value=text.strip()[:30]) from None
-        raise
 
 
 def _service(context: ForumContext) -> TaskService:
     return context.services.tasks
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.NEWTASK)
 async def new_task(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     text = command_text(update)
     meeting_id = None
     if text.startswith("#"):
@@ -63,84 +42,29 @@ async def new_task(update: Update, context: ForumContext, actor: Actor, t: Trans
         description=pieces[3] if len(pieces) > 3 else None,
         meeting_id=meeting_id,
     )
-    await reply(
-        update,
-        t(
-            "task.created",
-            id=task.id,
-            title=task.title,
-            owner=owner.label(),
-            due=t.date(_service(context).at_reminder_time(task.due_date), _service(context).zone),
-        ),
-    )
+    await reply(update, texts.created(t, task, owner, _service(context).zone))
 
 
-def _line(t: Translator, service: TaskService, view: TaskView) -> str:
-    task = view.task
-    key = "task.line_overdue" if view.overdue else "task.line"
-    line = t(
-        key,
-        id=task.id,
-        title=task.title,
-        owner=view.owner.label(),
-        due=t.date(service.at_reminder_time(task.due_date), service.zone),
-    )
-    if task.meeting_id is not None:
-        line += t("task.from_meeting", id=task.meeting_id)
-    return line
-
-
-@forum_handler()
+@forum_handler(commands.TASKS)
 async def tasks(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     service = _service(context)
     args = [a.lower() for a in context.args or []]
     overdue_only = bool(args) and args[0] in ("overdue", "überfällig", "ueberfaellig")
     views = await service.open_tasks(actor, overdue_only=overdue_only)
-    if not views:
-        await reply(update, t("task.none_overdue" if overdue_only else "task.none"))
-        return
-    if actor.is_coordinator:
-        groups: dict[str, list[str]] = {}
-        for view in views:
-            groups.setdefault(view.owner.label(), []).append(_line(t, service, view))
-        blocks = [
-            f"<b>{html.escape(owner, quote=False)}</b>\n" + "\n".join(lines)
-            for owner, lines in sorted(groups.items())
-        ]
-        await reply(update, t("task.list_all", blocks=Html("\n\n".join(blocks))))
-        return
-    lines = [_line(t, service, view) for view in views]
-    buttons = [
-        [
-            InlineKeyboardButton(
-                t("task.done_button_id", id=v.task.id), callback_data=f"task:done:{v.task.id}"
-            ),
-            InlineKeyboardButton(
-                t("task.comment_button_id", id=v.task.id), callback_data=f"task:comment:{v.task.id}"
-            ),
-        ]
-        for v in views[:20]
-    ]
-    await reply(
-        update,
-        t("task.list", lines=Html("\n".join(lines))),
-        reply_markup=InlineKeyboardMarkup(buttons),
+    text, buttons = texts.listing(
+        t, views, service.zone, overdue_only=overdue_only, by_owner=actor.is_coordinator
     )
+    await reply(update, text, reply_markup=markup(buttons))
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def done_button(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = query.data or ""
-    match = _DONE.fullmatch(data)
-    if match is None:
-        raise InvalidInput("error.button_invalid")
-    task = await _service(context).mark_done(actor, int(match[1]), None)
+    query, button = pressed(update, TaskDone)
+    task = await _service(context).mark_done(actor, button.task_id, None)
     await query.answer(t("task.done_saved", id=task.id), show_alert=False)
 
 
-@forum_handler()
+@forum_handler(commands.DONE)
 async def done(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
     task_id = required_number(args, "task.done_usage")
@@ -148,7 +72,7 @@ async def done(update: Update, context: ForumContext, actor: Actor, t: Translato
     await reply(update, t("task.done_saved", id=task.id))
 
 
-@forum_handler()
+@forum_handler(commands.COMMENT)
 async def comment(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
     task_id = required_number(args, "task.comment_usage")
@@ -156,46 +80,36 @@ async def comment(update: Update, context: ForumContext, actor: Actor, t: Transl
     await reply(update, t("task.comment_saved", id=task.id))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.REOPENTASK)
 async def reopen(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     task, _ = await _service(context).change(
         actor, required_number(context.args, "task.change_usage"), reopen=True
     )
     await reply(update, t("task.reopened", id=task.id, title=task.title))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.CANCELTASK)
 async def cancel(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     task, _ = await _service(context).change(
         actor, required_number(context.args, "task.change_usage"), cancel=True
     )
     await reply(update, t("task.cancelled", id=task.id, title=task.title))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.TASKDUE)
 async def due(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     args = context.args or []
     task_id = required_number(args, "task.change_usage")
     if len(args) != 2:
         raise InvalidInput("task.change_usage")
     service = _service(context)
     task, _ = await service.change(actor, task_id, due=parse_date(args[1]))
-    await reply(
-        update,
-        t(
-            "task.due_changed",
-            id=task.id,
-            due=t.date(service.at_reminder_time(task.due_date), service.zone),
-        ),
-    )
+    due = texts.due_label(t, task.due_date, service.zone)
+    await reply(update, t("task.due_changed", id=task.id, due=due))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.REASSIGNTASK)
 async def reassign(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     args = context.args or []
     task_id = required_number(args, "task.change_usage")
     if len(args) < 2:
@@ -214,5 +128,5 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
         CommandHandler(commands.CANCELTASK.names, cancel),
         CommandHandler(commands.TASKDUE.names, due),
         CommandHandler(commands.REASSIGNTASK.names, reassign),
-        CallbackQueryHandler(done_button, pattern=r"^task:"),
+        CallbackQueryHandler(done_button, pattern=matches(TaskDone)),
     ]

@@ -3,46 +3,24 @@
 
 from __future__ import annotations
 
-import re
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import Html, Translator
+from bot.callbacks import PlaceTopic, ShowBallot, TopicAction, TopicButton, Vote, matches, parse
+from bot.i18n import Translator
 from bot.parsing import parse_when
 from bot.services.actor import Actor
+from bot.services.ballots import BallotView
 from bot.services.errors import InvalidInput
-from bot.services.proposals import ProposalView
-from bot.services.voting import CHOICE_CODES, CHOICE_KEYS, GROUP_POSTS, BallotView, ballot_ref
+from bot.services.ids import id_of
+from bot.services.voting import GROUP_POSTS
+from bot.texts import proposals as proposal_texts
+from bot.texts import voting as texts
 from handlers import commands
-from handlers.common import command_text, forum_handler, reply, required_number
+from handlers.common import command_text, forum_handler, markup, reply, required_number
 from handlers.context import ForumContext
-from storage.models import ProposalStatus
-
-# Statuses of a proposal that has (or had) a vote.
-VOTED_ON = frozenset(
-    {
-        ProposalStatus.VOTING,
-        ProposalStatus.ACCEPTED,
-        ProposalStatus.NOT_ACCEPTED,
-        ProposalStatus.SCHEDULED,
-    }
-)
-_VOTE = re.compile(r"v:([1-9][0-9]{0,8}):([ycna])")
-_SHOW = re.compile(r"v:show:([1-9][0-9]{0,8})")
-_PROPOSAL = re.compile(r"p:(open|later|withdraw|agenda):([1-9][0-9]{0,8})")
-_PLACE = re.compile(r"p:place:([1-9][0-9]{0,8}):([1-9][0-9]{0,8})")
-
-
-def _markup(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
-            for row in rows
-        ]
-    )
 
 
 def _is_private(update: Update) -> bool:
@@ -53,41 +31,24 @@ def _is_private(update: Update) -> bool:
 # --- proposing ---------------------------------------------------------------------------
 
 
-def proposal_confirmation(t: Translator, view: ProposalView) -> tuple[str, InlineKeyboardMarkup]:
-    pid = view.proposal.id
-    return (
-        t("proposal.submitted", id=pid, title=view.proposal.title),
-        InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        t("proposal.button_withdraw"), callback_data=f"p:withdraw:{pid}"
-                    )
-                ]
-            ]
-        ),
-    )
-
-
-@forum_handler(private_only=True)
+@forum_handler(commands.PROPOSE)
 async def propose(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     """`/propose <title> | <description>` (without arguments: the guided form)."""
     title, _, description = command_text(update).partition("|")
     view = await context.services.proposals.submit(actor, title, description.strip() or None)
-    text, markup = proposal_confirmation(t, view)
-    await reply(update, text, reply_markup=markup)
+    text, buttons = proposal_texts.proposal_confirmation(t, view)
+    await reply(update, text, reply_markup=markup(buttons))
 
 
-@forum_handler()
+@forum_handler(commands.WITHDRAW)
 async def withdraw(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     proposal_id = required_number(context.args, "proposal.withdraw_usage")
     proposal = await context.services.proposals.withdraw(actor, proposal_id)
     await reply(update, t("proposal.withdrawn", id=proposal.id, title=proposal.title))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.REJECT)
 async def reject(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     args = context.args or []
     proposal_id = required_number(args, "proposal.reject_usage")
     view = await context.services.proposals.reject(actor, proposal_id, " ".join(args[1:]))
@@ -97,20 +58,8 @@ async def reject(update: Update, context: ForumContext, actor: Actor, t: Transla
 # --- opening and closing votes -------------------------------------------------------------
 
 
-def _opened_text(t: Translator, context: ForumContext, view: BallotView) -> str:
-    voting = context.services.voting
-    return t(
-        "vote.opened",
-        id=view.topic.proposal.id,
-        title=view.topic.proposal.title,
-        deadline=t.datetime(view.ballot.deadline, voting.zone),
-        eligible=view.eligible,
-    )
-
-
-@forum_handler(private_only=True)
+@forum_handler(commands.OPENVOTE)
 async def open_vote(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     args = context.args or []
     proposal_id = required_number(args, "vote.open_usage")
     voting = context.services.voting
@@ -118,12 +67,11 @@ async def open_vote(update: Update, context: ForumContext, actor: Actor, t: Tran
     if len(args) > 1:
         deadline, _ = parse_when(" ".join(args[1:]), voting.zone)
     view = await voting.open(actor, proposal_id, deadline)
-    await reply(update, _opened_text(t, context, view))
+    await reply(update, texts.opened_text(t, view, voting.zone))
 
 
-@forum_handler(private_only=True)
+@forum_handler(commands.CLOSEVOTE)
 async def close_vote(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    actor.require_coordinator()
     proposal_id = required_number(context.args, "vote.close_usage")
     view = await context.services.voting.close(actor, proposal_id)
     await reply(update, t("vote.closed_now", id=proposal_id, title=view.topic.proposal.title))
@@ -132,60 +80,43 @@ async def close_vote(update: Update, context: ForumContext, actor: Actor, t: Tra
 # --- ballots -------------------------------------------------------------------------------
 
 
-def _ballot_message(
-    t: Translator, context: ForumContext, view: BallotView
-) -> tuple[str, InlineKeyboardMarkup]:
-    voting = context.services.voting
-    current = view.standing.vote.choice if view.standing and view.standing.vote else None
-    text = voting.ballot_text(t, view.ballot, view.topic, view.standing, running=view.result)
-    return text, _markup(voting.buttons(t, view.ballot, current))
-
-
-@forum_handler()
+@forum_handler(button=True)
 async def vote_button(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     query = update.callback_query
     assert query is not None
-    data = query.data or ""
-    show = _SHOW.fullmatch(data)
-    if show is not None:
-        view = await context.services.voting.ballot_for(actor, int(show[1]))
+    button = parse(query.data)
+    voting = context.services.voting
+    if isinstance(button, ShowBallot):
+        view = await voting.ballot_for(actor, button.ballot_id)
         if view.closed:
             raise InvalidInput("vote.closed", id=view.topic.proposal.id)
-        text, markup = _ballot_message(t, context, view)
-        sent = await reply(update, text, reply_markup=markup)
+        text, buttons = texts.ballot_message(t, view, voting.zone)
+        sent = await reply(update, text, reply_markup=markup(buttons))
         chat = update.effective_chat
         if sent is not None and chat is not None:
             # Edited like every ballot when the vote closes.
-            await context.services.voting.record_post(
-                ballot_ref(view.ballot), chat.id, sent.message_id
-            )
+            await voting.record_post(id_of(view.ballot), chat.id, sent.message_id)
         await query.answer()
         return
-    match = _VOTE.fullmatch(data)
-    if match is None:
+    if not isinstance(button, Vote):
         raise InvalidInput("error.button_invalid")
-    choice = CHOICE_CODES[match[2]]
-    view = await context.services.voting.cast(actor, int(match[1]), choice)
+    view = await voting.cast(actor, button.ballot_id, button.choice)
     organisation = actor.organisation.name if actor.organisation else "–"
     if _is_private(update):
         # The ballot in the private chat shows the choice that now stands.
-        text, markup = _ballot_message(t, context, view)
+        text, buttons = texts.ballot_message(t, view, voting.zone)
         try:
-            await query.edit_message_text(text, reply_markup=markup)
+            await query.edit_message_text(text, reply_markup=markup(buttons))
         except BadRequest as error:
             if "not modified" not in error.message.lower():
                 raise
-    await query.answer(t("vote.saved", choice=t(CHOICE_KEYS[choice]), organisation=organisation))
+    await query.answer(texts.saved_text(t, button.choice, organisation))
 
 
 # --- /topics and /topic ----------------------------------------------------------------------
 
 
-def _standing(t: Translator, context: ForumContext, view: BallotView) -> str:
-    return context.services.voting.standing_line(t, view.ballot, view.standing)
-
-
-@forum_handler()
+@forum_handler(commands.TOPICS)
 async def topics(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     voting = context.services.voting
     ballots = await voting.open_ballots(actor)
@@ -193,75 +124,17 @@ async def topics(update: Update, context: ForumContext, actor: Actor, t: Transla
         await _post_ballots(update, context, t, ballots)
         return
     waiting, own, backlog = await context.services.proposals.listing(actor)
-    blocks: list[str] = []
-    buttons: list[list[InlineKeyboardButton]] = []
-    if ballots:
-        lines = []
-        for view in ballots:
-            line = t(
-                "topics.ballot_line",
-                id=view.topic.proposal.id,
-                title=view.topic.proposal.title,
-                deadline=t.datetime(view.ballot.deadline, voting.zone),
-                voted=view.voted,
-            )
-            standing = _standing(t, context, view)
-            lines.append(f"{line}\n{standing}" if standing else line)
-            if actor.is_member:
-                buttons.append(
-                    [
-                        InlineKeyboardButton(
-                            t("topics.show_ballot", id=view.topic.proposal.id),
-                            callback_data=f"v:show:{ballot_ref(view.ballot)}",
-                        )
-                    ]
-                )
-        blocks.append(t("topics.open_votes", lines=Html("\n".join(lines))))
-    else:
-        blocks.append(t("topics.no_open_votes"))
-    if waiting:
-        lines = [
-            t(
-                "topics.waiting_line",
-                id=v.proposal.id,
-                title=v.proposal.title,
-                proposer=v.proposer_label,
-            )
-            for v in waiting
-        ]
-        blocks.append(t("topics.waiting", lines=Html("\n".join(lines))))
-    if own:
-        lines = [t("topics.own_line", id=v.proposal.id, title=v.proposal.title) for v in own]
-        blocks.append(t("topics.own", lines=Html("\n".join(lines))))
-    if backlog:
-        lines = []
-        for v in backlog:
-            if v.proposal.meeting_id is not None:
-                lines.append(
-                    t(
-                        "topics.scheduled_line",
-                        id=v.proposal.id,
-                        title=v.proposal.title,
-                        meeting=v.proposal.meeting_id,
-                    )
-                )
-                continue
-            lines.append(t("topics.backlog_line", id=v.proposal.id, title=v.proposal.title))
-            if actor.is_coordinator:
-                buttons.append(
-                    [
-                        InlineKeyboardButton(
-                            t("topics.to_agenda", id=v.proposal.id),
-                            callback_data=f"p:agenda:{v.proposal.id}",
-                        )
-                    ]
-                )
-        blocks.append(t("topics.backlog", lines=Html("\n".join(lines))))
-    await reply(
-        update,
-        "\n\n".join(blocks),
-        reply_markup=InlineKeyboardMarkup(buttons[:40]) if buttons else None,
+    text, buttons = texts.topics_overview(
+        t,
+        ballots,
+        waiting,
+        own,
+        backlog,
+        voting.zone,
+        member=actor.is_member,
+        coordinator=actor.is_coordinator,
     )
+    await reply(update, text, reply_markup=markup(buttons))
 
 
 async def _post_ballots(
@@ -275,42 +148,23 @@ async def _post_ballots(
         await reply(update, t("topics.no_open_votes"))
         return
     for view in ballots[:GROUP_POSTS]:
-        text = voting.ballot_text(t, view.ballot, view.topic, None)
-        sent = await reply(update, text, reply_markup=_markup(voting.buttons(t, view.ballot, None)))
+        text = texts.ballot_text(t, view.ballot, view.topic, None, voting.zone)
+        buttons = texts.ballot_buttons(t, view.ballot, None)
+        sent = await reply(update, text, reply_markup=markup(buttons))
         if sent is not None:
-            await voting.record_post(ballot_ref(view.ballot), chat.id, sent.message_id)
+            await voting.record_post(id_of(view.ballot), chat.id, sent.message_id)
 
 
-@forum_handler()
+@forum_handler(commands.TOPIC)
 async def topic(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     proposal_id = required_number(context.args, "topic.usage")
-    proposals = context.services.proposals
     voting = context.services.voting
-    view = await proposals.get(actor, proposal_id)
-    lines = [
-        proposals.text(t, "topic.details", view),
-        t(f"topic.status.{view.proposal.status.value}"),
-    ]
-    if view.proposal.reason:
-        lines.append(t("topic.reason", reason=view.proposal.reason))
-    if view.proposal.status in VOTED_ON:
+    view = await context.services.proposals.get(actor, proposal_id)
+    ballot = None
+    if view.proposal.status in texts.VOTED_ON:
         ballot = await voting.details(actor, proposal_id)
-        lines.append(
-            t(
-                "topic.vote_closed" if ballot.closed else "topic.vote_open",
-                deadline=t.datetime(ballot.ballot.deadline, voting.zone),
-                voted=ballot.voted,
-                eligible=ballot.eligible,
-            )
-        )
-        if ballot.result is not None:
-            lines.append(voting.counts_line(t, ballot.result))
-        standing = _standing(t, context, ballot)
-        if standing and not ballot.closed:
-            lines.append(standing)
-        if ballot.missing:
-            lines.append(t("topic.missing", names=", ".join(ballot.missing)))
-    await reply(update, "\n".join(lines))
+    details = proposal_texts.proposal_text(t, "topic.details", view, voting.zone)
+    await reply(update, texts.topic_details(t, details, view, ballot, voting.zone))
 
 
 # --- the coordinator's buttons on proposals --------------------------------------------------
@@ -331,69 +185,39 @@ async def _edit_notice(update: Update, suffix: str) -> None:
             raise
 
 
-@forum_handler()
+@forum_handler(button=True)
 async def proposal_button(
     update: Update, context: ForumContext, actor: Actor, t: Translator
 ) -> None:
     query = update.callback_query
     assert query is not None
-    data = query.data or ""
+    button = parse(query.data)
     proposals = context.services.proposals
-    place = _PLACE.fullmatch(data)
-    if place is not None:
-        view, meeting, item = await proposals.place(actor, int(place[1]), int(place[2]))
-        text = t(
-            "proposal.placed",
-            id=view.proposal.id,
-            title=view.proposal.title,
-            meeting=meeting.id,
-            meeting_title=meeting.title,
-            position=item.position,
-        )
-        await _edit_notice(update, text)
+    if isinstance(button, PlaceTopic):
+        view, meeting, item = await proposals.place(actor, button.proposal_id, button.meeting_id)
+        await _edit_notice(update, proposal_texts.placed_text(t, view, meeting, item))
         await query.answer(t("proposal.placed_short", meeting=meeting.id))
         return
-    match = _PROPOSAL.fullmatch(data)
-    if match is None:
+    if not isinstance(button, TopicButton):
         raise InvalidInput("error.button_invalid")
-    action, proposal_id = match[1], int(match[2])
-    if action == "open":
-        opened = await context.services.voting.open(actor, proposal_id, None)
-        await _edit_notice(update, _opened_text(t, context, opened))
-        await query.answer()
-    elif action == "later":
+    action, proposal_id = button.action, button.proposal_id
+    if action is TopicAction.OPEN_VOTE:
+        voting = context.services.voting
+        opened = await voting.open(actor, proposal_id, None)
+        await _edit_notice(update, texts.opened_text(t, opened, voting.zone))
+    elif action is TopicAction.LATER:
         deferred = await proposals.defer(actor, proposal_id)
         await _edit_notice(update, t("proposal.deferred", id=deferred.proposal.id))
-        await query.answer()
-    elif action == "withdraw":
+    elif action is TopicAction.WITHDRAW:
         withdrawn = await proposals.withdraw(actor, proposal_id)
         await _edit_notice(update, t("proposal.withdrawn", id=withdrawn.id, title=withdrawn.title))
-        await query.answer()
     else:  # agenda: choose among the next meetings
         meetings = await proposals.meeting_choices(actor, proposal_id)
         if not meetings:
             raise InvalidInput("proposal.no_meetings")
-        zone = proposals.zone
-        keyboard = [
-            [
-                InlineKeyboardButton(
-                    t(
-                        "proposal.meeting_button",
-                        id=m.id,
-                        title=m.title[:40],
-                        when=t.date(m.starts_at, zone),
-                    ),
-                    callback_data=f"p:place:{proposal_id}:{m.id}",
-                )
-            ]
-            for m in meetings
-        ]
-        await reply(
-            update,
-            t("proposal.choose_meeting", id=proposal_id),
-            reply_markup=InlineKeyboardMarkup(keyboard),
-        )
-        await query.answer()
+        text, buttons = proposal_texts.meeting_choice(t, proposal_id, meetings, proposals.zone)
+        await reply(update, text, reply_markup=markup(buttons))
+    await query.answer()
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
@@ -405,6 +229,6 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
         CommandHandler(commands.CLOSEVOTE.names, close_vote),
         CommandHandler(commands.TOPICS.names, topics),
         CommandHandler(commands.TOPIC.names, topic),
-        CallbackQueryHandler(vote_button, pattern=r"^v:"),
-        CallbackQueryHandler(proposal_button, pattern=r"^p:(?!reject:)"),
+        CallbackQueryHandler(vote_button, pattern=matches(Vote, ShowBallot)),
+        CallbackQueryHandler(proposal_button, pattern=matches(TopicButton, PlaceTopic)),
     ]

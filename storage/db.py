@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
 
+APPLICATION_NAME = "forumbot"
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -29,6 +32,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         kwargs["pool_reset_on_return"] = None
     else:
         kwargs["pool_pre_ping"] = True
+        # Named in pg_stat_activity (for whoever looks at the server, and for the tests).
+        kwargs["connect_args"] = {"server_settings": {"application_name": APPLICATION_NAME}}
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.calendar import Organizer
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.agenda import AgendaService
 from bot.services.broadcasts import BroadcastService
 from bot.services.counting import Rules
 from bot.services.groups import GroupService
@@ -29,6 +30,7 @@ class Services:
     groups: GroupService
     broadcasts: BroadcastService
     meetings: MeetingService
+    agenda: AgendaService
     tasks: TaskService
     proposals: ProposalService
     voting: VotingService
@@ -52,7 +54,9 @@ def build_services(
         ),
         calendar_name=settings.calendar_name,
         public_base_url=settings.public_base_url,
+        default_language=settings.default_language,
     )
+    agenda = AgendaService(uow, clock, meetings.notices)
     return Services(
         settings=settings,
         clock=clock,
@@ -66,6 +70,7 @@ def build_services(
         groups=GroupService(uow, clock),
         broadcasts=BroadcastService(uow, clock, notifier),
         meetings=meetings,
+        agenda=agenda,
         tasks=TaskService(
             uow,
             clock,
@@ -80,7 +85,7 @@ def build_services(
             uow,
             clock,
             notifier,
-            meetings,
+            agenda,
             zone=settings.tz,
             coordinator_ids=settings.coordinator_ids,
             default_language=settings.default_language,

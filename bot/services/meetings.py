@@ -1,46 +1,37 @@
-"""Meetings (Sitzungen): create, invite, RSVP, move, cancel, agenda, reminders, minutes, feed.
+"""Meetings (Sitzungen): create, read, answer, move, edit, cancel, reminders, minutes.
 
-Every change stores its notifications as outbox rows in the same transaction: invitations and
-updates with the current .ics, and the reminders, which are derived from the meeting's state and
-recomputed whenever it or an answer changes.
+The agenda is `bot/services/agenda.py`, what a meeting sends `meeting_notices.py` (in the same
+transaction as the change, through the outbox), the calendar files and the feed `feed.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import hashlib
-import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.calendar import (
-    CalendarEvent,
-    Organizer,
-    render_cancellation,
-    render_feed,
-    render_invitation,
-)
+from bot.calendar import Organizer
+from bot.callbacks import Notice
 from bot.clock import Clock
-from bot.i18n import Translator, translator
-from bot.parsing import clean_block, clean_text
+from bot.i18n import translator
+from bot.parsing import checked_block, checked_title, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.feed import FeedService
+from bot.services.ids import id_of
+from bot.services.meeting_notices import MeetingNotices, agenda_of
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
+from bot.texts.meetings import Agenda, minutes_caption
 from storage.models import (
-    AgendaItem,
-    CalendarFeed,
     Meeting,
     MeetingRsvp,
     MeetingStatus,
     Member,
     Organisation,
     OutboxMessage,
-    Proposal,
     ProposalStatus,
     RsvpAnswer,
 )
@@ -49,12 +40,10 @@ MAX_TITLE = 200
 MAX_LOCATION = 300
 MAX_URL = 500
 MAX_DESCRIPTION = 2000
-MAX_AGENDA_ITEMS = 30
+# A meeting lasts at most three days.
+MAX_MINUTES = 3 * 24 * 60
 # A member who joins late is invited to at most this many upcoming meetings.
 MAX_WELCOME = 20
-# Telegram shows at most 1024 characters under a document.
-MAX_CAPTION = 1024
-FEED_CANCELLED_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -87,9 +76,18 @@ class MeetingView:
 
 
 @dataclass(frozen=True)
+class Answered:
+    """A member's answer, with what the caption under the invitation shows."""
+
+    meeting: Meeting
+    agenda: Agenda
+    answer: RsvpAnswer
+
+
+@dataclass(frozen=True)
 class MeetingDetails:
     meeting: Meeting
-    agenda: list[tuple[AgendaItem, Organisation | None]]
+    agenda: Agenda
     group_name: str | None
     answer: RsvpAnswer | None
     # For the coordinator: per organisation, who answered what; and who has not answered.
@@ -97,9 +95,34 @@ class MeetingDetails:
     silent: list[Organisation]
 
 
-def meeting_ref(meeting: Meeting) -> int:
-    assert meeting.id is not None
-    return meeting.id
+async def meeting_of(uow: UnitOfWork, meeting_id: int) -> Meeting:
+    meeting = await uow.meetings.get(meeting_id)
+    if meeting is None:
+        raise NotFound("meeting.not_found", id=meeting_id)
+    return meeting
+
+
+async def scheduled_meeting(uow: UnitOfWork, meeting_id: int) -> Meeting:
+    """The meeting, if it is not cancelled (only those can change)."""
+    meeting = await meeting_of(uow, meeting_id)
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise InvalidInput("meeting.cancelled_already", id=meeting_id)
+    return meeting
+
+
+async def unschedule_topics(
+    uow: UnitOfWork, meeting_id: int, now: datetime, proposal_id: int | None = None
+) -> None:
+    """Topics taken off an agenda (or whose meeting was cancelled) are back in the backlog."""
+    for proposal in await uow.proposals.on_meeting(meeting_id):
+        if proposal_id is None or proposal.id == proposal_id:
+            await uow.proposals.change_status(
+                id_of(proposal),
+                [ProposalStatus.SCHEDULED],
+                ProposalStatus.ACCEPTED,
+                meeting_id=None,
+                updated_at=now,
+            )
 
 
 class MeetingService:
@@ -115,16 +138,28 @@ class MeetingService:
         organizer: Organizer,
         calendar_name: str,
         public_base_url: str,
+        default_language: str,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._notifier = notifier
         self.zone = zone
         self._default_duration = default_duration
-        self._reminders = tuple(reminders)
-        self._organizer = organizer
-        self._calendar_name = calendar_name
-        self._base_url = public_base_url
+        self._language = default_language
+        self.files = FeedService(
+            uow,
+            clock,
+            zone=zone,
+            organizer=organizer,
+            calendar_name=calendar_name,
+            public_base_url=public_base_url,
+        )
+        self.notices = MeetingNotices(
+            clock, self.files, zone=zone, reminders=reminders, default_language=default_language
+        )
+        # The personal calendar feed.
+        self.feed_url = self.files.feed_url
+        self.feed = self.files.feed
 
     def _work(self) -> UnitOfWork:
         return self._uow()
@@ -134,7 +169,7 @@ class MeetingService:
     async def create(self, actor: Actor, draft: MeetingDraft) -> Meeting:
         actor.require_coordinator()
         now = self._clock.now()
-        title = self._check_title(draft.title)
+        title = self.check_title(draft.title)
         end = draft.end or draft.start + self._default_duration
         self._check_times(draft.start, end, now)
         location, online_url, description = self._check_texts(draft)
@@ -158,8 +193,8 @@ class MeetingService:
                     updated_at=now,
                 )
             )
-            await self._notify_all(uow, meeting, "invite")
-            await self._reschedule_reminders(uow, meeting)
+            await self.notices.notify_all(uow, meeting, Notice.INVITE)
+            await self.notices.reschedule_reminders(uow, meeting)
             await uow.commit()
         self._notifier.outbox_changed()
         return meeting
@@ -170,18 +205,18 @@ class MeetingService:
         async with self._work() as uow:
             meetings = await uow.meetings.upcoming(self._clock.now(), limit)
             answers = (
-                await uow.meetings.answers_of(actor.member.id, [meeting_ref(m) for m in meetings])
+                await uow.meetings.answers_of(actor.member.id, [id_of(m) for m in meetings])
                 if actor.member is not None and actor.member.id is not None
                 else {}
             )
-        return [MeetingView(m, answers.get(meeting_ref(m))) for m in meetings]
+        return [MeetingView(m, answers.get(id_of(m))) for m in meetings]
 
     async def details(self, actor: Actor, meeting_id: int) -> MeetingDetails:
         if not actor.is_coordinator:
             actor.require_member()
         async with self._work() as uow:
-            meeting = await self._get(uow, meeting_id)
-            agenda = await self._agenda(uow, meeting_id)
+            meeting = await meeting_of(uow, meeting_id)
+            agenda = await agenda_of(uow, meeting_id)
             group = await uow.groups.get(meeting.group_id) if meeting.group_id else None
             answer = None
             if actor.member is not None and actor.member.id is not None:
@@ -218,34 +253,35 @@ class MeetingService:
         if not actor.is_coordinator:
             actor.require_member()
         async with self._work() as uow:
-            meeting = await self._get(uow, meeting_id)
-            agenda = await self._agenda(uow, meeting_id)
-        return meeting, self._ics(meeting, agenda)
+            meeting = await meeting_of(uow, meeting_id)
+            agenda = await agenda_of(uow, meeting_id)
+        return meeting, self.files.meeting_file(meeting, agenda)
 
     # --- answers -------------------------------------------------------------------------
 
-    async def answer(self, actor: Actor, meeting_id: int, answer: RsvpAnswer) -> MeetingView:
+    async def answer(self, actor: Actor, meeting_id: int, answer: RsvpAnswer) -> Answered:
         member = actor.require_member()
-        assert member.id is not None
+        member_id = id_of(member)
         now = self._clock.now()
         async with self._work() as uow:
-            meeting = await self._get(uow, meeting_id)
+            meeting = await meeting_of(uow, meeting_id)
             if meeting.status is MeetingStatus.CANCELLED:
                 raise InvalidInput("meeting.cancelled_already", id=meeting_id)
             if meeting.starts_at <= now:
                 raise InvalidInput("meeting.started", id=meeting_id)
             invited = {m.id for m in await uow.members.recipients(group_id=meeting.group_id)}
-            if member.id not in invited:
+            if member_id not in invited:
                 raise InvalidInput("meeting.not_invited", id=meeting_id)
             await uow.meetings.set_answer(
                 MeetingRsvp(
-                    meeting_id=meeting_id, member_id=member.id, answer=answer, answered_at=now
+                    meeting_id=meeting_id, member_id=member_id, answer=answer, answered_at=now
                 )
             )
-            await self._reschedule_reminders(uow, meeting)
+            await self.notices.reschedule_reminders(uow, meeting)
             await uow.commit()
+            agenda = await agenda_of(uow, meeting_id)
         self._notifier.outbox_changed()
-        return MeetingView(meeting, answer)
+        return Answered(meeting, agenda, answer)
 
     # --- changing ------------------------------------------------------------------------
 
@@ -260,7 +296,7 @@ class MeetingService:
         actor.require_coordinator()
         now = self._clock.now()
         async with self._work() as uow:
-            meeting = await self._get_scheduled(uow, meeting_id)
+            meeting = await scheduled_meeting(uow, meeting_id)
             start = changes.start or meeting.starts_at
             end = changes.end or start + (meeting.ends_at - meeting.starts_at)
             if changes.start is not None or changes.end is not None:
@@ -277,13 +313,13 @@ class MeetingService:
                     changes.description if changes.description is not None else meeting.description
                 ),
             )
-            meeting.title = self._check_title(draft.title)
+            meeting.title = self.check_title(draft.title)
             meeting.location, meeting.online_url, meeting.description = self._check_texts(draft)
             meeting.starts_at, meeting.ends_at = start, end
             meeting.sequence += 1
             meeting.updated_at = now
-            await self._notify_all(uow, meeting, "update")
-            await self._reschedule_reminders(uow, meeting)
+            await self.notices.notify_all(uow, meeting, Notice.UPDATE)
+            await self.notices.reschedule_reminders(uow, meeting)
             await uow.commit()
         self._notifier.outbox_changed()
         return meeting
@@ -291,7 +327,7 @@ class MeetingService:
     async def get(self, actor: Actor, meeting_id: int) -> Meeting:
         actor.require_coordinator()
         async with self._work() as uow:
-            return await self._get_scheduled(uow, meeting_id)
+            return await scheduled_meeting(uow, meeting_id)
 
     async def set_reminders(
         self, actor: Actor, meeting_id: int, minutes: Sequence[int] | None
@@ -299,152 +335,33 @@ class MeetingService:
         """This meeting's reminders (minutes before the start); None: the configured default."""
         actor.require_coordinator()
         async with self._work() as uow:
-            meeting = await self._get_scheduled(uow, meeting_id)
+            meeting = await scheduled_meeting(uow, meeting_id)
             meeting.reminder_minutes = (
                 sorted(set(minutes), reverse=True) if minutes is not None else None
             )
             meeting.updated_at = self._clock.now()
-            await self._reschedule_reminders(uow, meeting)
+            await self.notices.reschedule_reminders(uow, meeting)
             await uow.commit()
         self._notifier.outbox_changed()
         return meeting
 
     async def cancel(self, actor: Actor, meeting_id: int, reason: str | None) -> Meeting:
+        """Cancelled for everyone invited; its topics go back to the backlog."""
         actor.require_coordinator()
         now = self._clock.now()
         reason = clean_text(reason or "")[:500] or None
         async with self._work() as uow:
-            meeting = await self._get_scheduled(uow, meeting_id)
+            meeting = await scheduled_meeting(uow, meeting_id)
             meeting.status = MeetingStatus.CANCELLED
             meeting.cancel_reason = reason
             meeting.sequence += 1
             meeting.updated_at = now
-            await self._unschedule_topics(uow, meeting_id)
-            await self._notify_all(uow, meeting, "cancel")
-            await self._reschedule_reminders(uow, meeting)
+            await unschedule_topics(uow, meeting_id, now)
+            await self.notices.notify_all(uow, meeting, Notice.CANCEL)
+            await self.notices.reschedule_reminders(uow, meeting)
             await uow.commit()
         self._notifier.outbox_changed()
         return meeting
-
-    # --- agenda --------------------------------------------------------------------------
-
-    async def agenda(
-        self, actor: Actor, meeting_id: int
-    ) -> tuple[Meeting, list[tuple[AgendaItem, Organisation | None]]]:
-        if not actor.is_coordinator:
-            actor.require_member()
-        async with self._work() as uow:
-            return await self._get(uow, meeting_id), await self._agenda(uow, meeting_id)
-
-    async def add_agenda_item(
-        self,
-        actor: Actor,
-        meeting_id: int,
-        title: str,
-        organisation: str | None = None,
-        minutes: int | None = None,
-    ) -> AgendaItem:
-        actor.require_coordinator()
-        title = self._check_title(title, agenda=True)
-        if minutes is not None and not 1 <= minutes <= 600:
-            raise InvalidInput("agenda.minutes_invalid")
-        async with self._work() as uow:
-            meeting = await self._get_scheduled(uow, meeting_id)
-            items = list(await uow.meetings.agenda(meeting_id))
-            if len(items) >= MAX_AGENDA_ITEMS:
-                raise InvalidInput("agenda.full", limit=MAX_AGENDA_ITEMS)
-            org_id = None
-            if organisation:
-                org = await uow.organisations.by_name(clean_text(organisation))
-                if org is None:
-                    raise NotFound("org.not_found", name=clean_text(organisation))
-                org_id = org.id
-            item = await uow.meetings.add_agenda_item(
-                AgendaItem(
-                    meeting_id=meeting_id,
-                    position=len(items) + 1,
-                    title=title,
-                    organisation_id=org_id,
-                    duration_minutes=minutes,
-                    created_at=self._clock.now(),
-                )
-            )
-            await self._agenda_changed(uow, meeting)
-            await uow.commit()
-        return item
-
-    async def remove_agenda_item(self, actor: Actor, meeting_id: int, position: int) -> AgendaItem:
-        actor.require_coordinator()
-        async with self._work() as uow:
-            meeting = await self._get_scheduled(uow, meeting_id)
-            items = list(await uow.meetings.agenda(meeting_id))
-            if not 1 <= position <= len(items):
-                raise NotFound("agenda.no_item", position=position, id=meeting_id)
-            removed = items.pop(position - 1)
-            await uow.meetings.delete_agenda_item(removed)
-            if removed.proposal_id is not None:
-                await self._unschedule_topics(uow, meeting_id, removed.proposal_id)
-            for number, item in enumerate(items, start=1):
-                item.position = number
-            await self._agenda_changed(uow, meeting)
-            await uow.commit()
-        return removed
-
-    async def move_agenda_item(
-        self, actor: Actor, meeting_id: int, position: int, new_position: int
-    ) -> None:
-        actor.require_coordinator()
-        async with self._work() as uow:
-            meeting = await self._get_scheduled(uow, meeting_id)
-            items = list(await uow.meetings.agenda(meeting_id))
-            if not (1 <= position <= len(items) and 1 <= new_position <= len(items)):
-                raise NotFound("agenda.no_item", position=position, id=meeting_id)
-            item = items.pop(position - 1)
-            items.insert(new_position - 1, item)
-            for number, entry in enumerate(items, start=1):
-                entry.position = number
-            await self._agenda_changed(uow, meeting)
-            await uow.commit()
-
-    async def add_topic(self, uow: UnitOfWork, meeting: Meeting, proposal: Proposal) -> AgendaItem:
-        """An accepted topic as the next item of `meeting`'s agenda, inside the caller's unit of
-        work (the proposal changes in the same transaction)."""
-        meeting_id = meeting_ref(meeting)
-        items = list(await uow.meetings.agenda(meeting_id))
-        if len(items) >= MAX_AGENDA_ITEMS:
-            raise InvalidInput("agenda.full", limit=MAX_AGENDA_ITEMS)
-        item = await uow.meetings.add_agenda_item(
-            AgendaItem(
-                meeting_id=meeting_id,
-                position=len(items) + 1,
-                title=proposal.title,
-                organisation_id=proposal.organisation_id,
-                proposal_id=proposal.id,
-                created_at=self._clock.now(),
-            )
-        )
-        await self._agenda_changed(uow, meeting)
-        return item
-
-    async def _unschedule_topics(
-        self, uow: UnitOfWork, meeting_id: int, proposal_id: int | None = None
-    ) -> None:
-        """Topics taken off an agenda (or whose meeting was cancelled) are back in the backlog."""
-        for proposal in await uow.proposals.on_meeting(meeting_id):
-            if proposal_id is None or proposal.id == proposal_id:
-                assert proposal.id is not None
-                await uow.proposals.change_status(
-                    proposal.id,
-                    [ProposalStatus.SCHEDULED],
-                    ProposalStatus.ACCEPTED,
-                    meeting_id=None,
-                    updated_at=self._clock.now(),
-                )
-
-    async def _agenda_changed(self, uow: UnitOfWork, meeting: Meeting) -> None:
-        """The agenda is in the reminders' text and .ics: recompute them (no new SEQUENCE)."""
-        meeting.updated_at = self._clock.now()
-        await self._reschedule_reminders(uow, meeting)
 
     # --- minutes -------------------------------------------------------------------------
 
@@ -461,28 +378,25 @@ class MeetingService:
         actor.require_coordinator()
         now = self._clock.now()
         async with self._work() as uow:
-            meeting = await self._get(uow, meeting_id)
+            meeting = await meeting_of(uow, meeting_id)
             meeting.minutes_file_id = file_id
             meeting.minutes_file_name = (file_name or "")[:200] or None
             meeting.minutes_added_at = now
             meeting.updated_at = now
             audience = await uow.members.recipients(group_id=meeting.group_id)
-            languages = await self._languages(uow, audience)
+            languages = await uow.user_settings.languages(
+                [m.telegram_id for m in audience if m.telegram_id is not None]
+            )
             rows = []
             for member in audience:
-                t = translator(languages.get(member.telegram_id or 0, "de"))
+                t = translator(languages.get(member.telegram_id or 0, self._language))
                 rows.append(
                     OutboxMessage(
                         dedup_key=f"meeting:{meeting_id}:minutes:{file_id[-40:]}:member:{member.id}",
                         kind="minutes",
                         chat_id=member.telegram_id or 0,
                         member_id=member.id,
-                        text=t(
-                            "meeting.minutes_caption",
-                            id=meeting_id,
-                            title=meeting.title,
-                            date=t.date(meeting.starts_at, self.zone),
-                        ),
+                        text=minutes_caption(t, meeting, self.zone),
                         copy_from_chat_id=copy_from[0],
                         copy_message_id=copy_from[1],
                         due_at=now,
@@ -494,132 +408,6 @@ class MeetingService:
         self._notifier.outbox_changed()
         return meeting, len(rows)
 
-    # --- the personal calendar feed ------------------------------------------------------
-
-    async def feed_url(self, actor: Actor, *, reset: bool = False) -> str:
-        """The member's feed address (https form); `reset` revokes the old and issues a new."""
-        member = actor.require_member()
-        assert member.id is not None
-        now = self._clock.now()
-        async with self._work() as uow:
-            secret = await uow.feeds.secret(secrets.token_urlsafe(32), now)
-            feed = await uow.feeds.of_member(member.id)
-            generation = 1 if feed is None else feed.generation + (1 if reset else 0)
-            token = feed_token(secret, member.id, generation)
-            if feed is None or reset:
-                await uow.feeds.put(
-                    CalendarFeed(
-                        member_id=member.id,
-                        generation=generation,
-                        token_hash=hash_token(token),
-                        created_at=now,
-                    )
-                )
-            await uow.commit()
-        return f"{self._base_url}/calendar/{token}.ics"
-
-    async def feed(self, token: str) -> bytes | None:
-        """The feed for a token, or None (unknown, revoked, or its member left)."""
-        if not (20 <= len(token) <= 64) or not token.replace("-", "").replace("_", "").isalnum():
-            return None
-        now = self._clock.now()
-        async with self._work() as uow:
-            feed = await uow.feeds.by_token_hash(hash_token(token))
-            if feed is None or not hmac.compare_digest(feed.token_hash, hash_token(token)):
-                return None
-            member = await uow.members.get(feed.member_id)
-            if member is None or member.telegram_id is None:
-                return None
-            meetings = await uow.meetings.for_feed(now - timedelta(days=FEED_CANCELLED_DAYS))
-            agendas = await uow.meetings.agendas([meeting_ref(m) for m in meetings])
-            events = [self._event(m, agendas[meeting_ref(m)]) for m in meetings]
-            tasks = await uow.tasks.open_tasks(
-                organisation_id=member.organisation_id, member_id=member.id
-            )
-        # The open tasks of the member and their organisation, as all-day entries.
-        events += [
-            CalendarEvent(
-                uid=f"task-{task.id}@forum-assistant",
-                sequence=0,
-                title=f"Aufgabe #{task.id}: {task.title}",
-                start=task.due_date,
-                end=task.due_date + timedelta(days=1),
-                description=task.description,
-                categories=("Aufgabe",),
-                created=task.created_at,
-                last_modified=task.updated_at,
-            )
-            for task in tasks
-        ]
-        # DTSTAMP is the newest change, not the current time: the file (and its ETag) stays
-        # the same until something changes, so hourly polls get 304 Not Modified.
-        stamp = max(
-            [m.updated_at for m in meetings] + [task.updated_at for task in tasks],
-            default=feed.created_at,
-        )
-        # Rendering a large feed takes a while: off the event loop that serves Telegram.
-        return await asyncio.to_thread(
-            render_feed,
-            events,
-            zone=self.zone,
-            organizer=self._organizer,
-            now=stamp,
-            name=self._calendar_name,
-        )
-
-    # --- internals -----------------------------------------------------------------------
-
-    def _check_title(self, raw: str, *, agenda: bool = False) -> str:
-        title = clean_text(raw)
-        if not title:
-            raise InvalidInput("agenda.title_missing" if agenda else "meeting.title_missing")
-        if len(title) > MAX_TITLE:
-            key = "agenda.title_too_long" if agenda else "meeting.title_too_long"
-            raise InvalidInput(key, limit=MAX_TITLE, length=len(title))
-        return title
-
-    def _check_times(self, start: datetime, end: datetime, now: datetime) -> None:
-        if start <= now:
-            raise InvalidInput("meeting.in_past")
-        if end <= start:
-            raise InvalidInput("when.end_before_start")
-        if end - start > timedelta(days=3):
-            raise InvalidInput("meeting.too_long_duration")
-
-    def _check_texts(self, draft: MeetingDraft) -> tuple[str | None, str | None, str | None]:
-        location = clean_text(draft.location or "") or None
-        if location and len(location) > MAX_LOCATION:
-            raise InvalidInput("meeting.location_too_long", limit=MAX_LOCATION)
-        url = clean_block(draft.online_url) or None
-        if url and (len(url) > MAX_URL or not url.lower().startswith(("https://", "http://"))):
-            raise InvalidInput("meeting.url_invalid")
-        description = clean_block(draft.description) or None
-        if description and len(description) > MAX_DESCRIPTION:
-            raise InvalidInput("meeting.description_too_long", limit=MAX_DESCRIPTION)
-        return location, url, description
-
-    async def _get(self, uow: UnitOfWork, meeting_id: int) -> Meeting:
-        meeting = await uow.meetings.get(meeting_id)
-        if meeting is None:
-            raise NotFound("meeting.not_found", id=meeting_id)
-        return meeting
-
-    async def _get_scheduled(self, uow: UnitOfWork, meeting_id: int) -> Meeting:
-        meeting = await self._get(uow, meeting_id)
-        if meeting.status is MeetingStatus.CANCELLED:
-            raise InvalidInput("meeting.cancelled_already", id=meeting_id)
-        return meeting
-
-    async def _agenda(
-        self, uow: UnitOfWork, meeting_id: int
-    ) -> list[tuple[AgendaItem, Organisation | None]]:
-        return (await uow.meetings.agendas([meeting_id]))[meeting_id]
-
-    async def _languages(self, uow: UnitOfWork, members: Sequence[Member]) -> dict[int, str]:
-        return await uow.user_settings.languages(
-            [m.telegram_id for m in members if m.telegram_id is not None]
-        )
-
     async def welcome(self, member: Member) -> int:
         """A member who joined late gets the invitations to the upcoming meetings they are
         invited to (forum-wide ones: a new member is in no working group yet), and their
@@ -629,224 +417,50 @@ class MeetingService:
             for meeting in await uow.meetings.upcoming(self._clock.now(), MAX_WELCOME):
                 if meeting.group_id is not None:
                     continue
-                await self._notify_all(uow, meeting, "invite", only=member.id)
-                await self._reschedule_reminders(uow, meeting)
+                await self.notices.notify_all(uow, meeting, Notice.INVITE, only=member.id)
+                await self.notices.reschedule_reminders(uow, meeting)
                 invited += 1
             await uow.commit()
         if invited:
             self._notifier.outbox_changed()
         return invited
 
-    async def _notify_all(
-        self, uow: UnitOfWork, meeting: Meeting, purpose: str, only: int | None = None
-    ) -> None:
-        """Invitation, update or cancellation to everyone invited (or only to the member
-        `only`), with the matching .ics."""
-        meeting_id = meeting_ref(meeting)
-        now = self._clock.now()
-        agenda = await self._agenda(uow, meeting_id)
-        audience = await uow.members.recipients(group_id=meeting.group_id)
-        if only is not None:
-            audience = [m for m in audience if m.id == only]
-        languages = await self._languages(uow, audience)
-        answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
-        ics = self._ics(meeting, agenda)
-        rows = []
-        for member in audience:
-            t = translator(languages.get(member.telegram_id or 0, "de"))
-            rows.append(
-                OutboxMessage(
-                    dedup_key=f"meeting:{meeting_id}:{purpose}:s{meeting.sequence}:member:{member.id}",
-                    kind=f"meeting_{purpose}",
-                    chat_id=member.telegram_id or 0,
-                    member_id=member.id,
-                    text=self.caption(t, meeting, agenda, purpose, answers.get(member.id)),
-                    document=ics,
-                    document_name=f"termin-{meeting_id}.ics",
-                    buttons=None if purpose == "cancel" else rsvp_buttons(t, meeting_id),
-                    due_at=now,
-                    expires_at=None if purpose == "cancel" else meeting.starts_at,
-                    created_at=now,
-                )
-            )
-        await uow.outbox.enqueue(rows)
+    # --- the rules for what people type (also asked by the guided form, step by step) --
 
-    async def _reschedule_reminders(self, uow: UnitOfWork, meeting: Meeting) -> None:
-        """The meeting's pending reminders: one per offset and invited member who has not
-        declined, due before the start; none for a cancelled or past meeting."""
-        meeting_id = meeting_ref(meeting)
-        prefix = f"meeting:{meeting_id}:reminder:"
-        rows: list[OutboxMessage] = []
-        now = self._clock.now()
-        if meeting.status is MeetingStatus.SCHEDULED:
-            offsets = (
-                [timedelta(minutes=m) for m in meeting.reminder_minutes]
-                if meeting.reminder_minutes is not None
-                else list(self._reminders)
-            )
-            # Reminders due before the meeting's last change never made sense; one that fell
-            # due after it is kept (sent if still pending; storing a sent one again is a no-op).
-            due_times = [
-                (o, meeting.starts_at - o)
-                for o in offsets
-                if meeting.starts_at - o > meeting.updated_at
-            ]
-
-            if due_times:
-                agenda = await self._agenda(uow, meeting_id)
-                audience = await uow.members.recipients(group_id=meeting.group_id)
-                answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
-                languages = await self._languages(uow, audience)
-                ics = self._ics(meeting, agenda)
-                for member in audience:
-                    answer = answers.get(member.id)
-                    if answer is RsvpAnswer.NO:
-                        continue
-                    t = translator(languages.get(member.telegram_id or 0, "de"))
-                    for offset, due in due_times:
-                        if due <= now and member.joined_at > due:
-                            continue  # it fell due before they joined: not theirs
-                        minutes = int(offset.total_seconds() // 60)
-                        rows.append(
-                            OutboxMessage(
-                                dedup_key=(
-                                    f"{prefix}{minutes}m:s{meeting.sequence}:member:{member.id}"
-                                ),
-                                kind="meeting_reminder",
-                                chat_id=member.telegram_id or 0,
-                                member_id=member.id,
-                                text=self.caption(t, meeting, agenda, "reminder", answer),
-                                document=ics,
-                                document_name=f"termin-{meeting_id}.ics",
-                                buttons=rsvp_buttons(t, meeting_id),
-                                due_at=due,
-                                expires_at=meeting.starts_at,
-                                created_at=now,
-                            )
-                        )
-        await uow.outbox.reschedule(prefix, rows)
-
-    def caption(
-        self,
-        t: Translator,
-        meeting: Meeting,
-        agenda: Sequence[tuple[AgendaItem, Organisation | None]],
-        purpose: str,
-        answer: RsvpAnswer | None,
-    ) -> str:
-        """The text under the .ics: what, when, where, agenda, and the member's answer."""
-        head = t(
-            HEADS[purpose],
-            id=meeting.id,
-            title=meeting.title,
-            when=t.span(meeting.starts_at, meeting.ends_at, self.zone),
-        )
-        lines = [head]
-        if meeting.location:
-            lines.append(t("meeting.line_location", location=meeting.location))
-        if meeting.online_url:
-            lines.append(t("meeting.line_online", url=meeting.online_url))
-        if purpose == "cancel":
-            if meeting.cancel_reason:
-                lines.append(t("meeting.line_reason", reason=meeting.cancel_reason))
-            return "\n".join(lines)
-        footer = t(
-            "meeting.line_answer", answer=t(f"rsvp.state.{answer.value if answer else 'none'}")
-        )
-        if agenda:
-            lines.append(t("meeting.line_agenda"))
-            for item, org in agenda:
-                lines.append(agenda_line(t, item, org))
-        text = "\n".join(lines)
-        if len(text) + len(footer) + 2 > MAX_CAPTION - 24:
-            cut = text[: MAX_CAPTION - 24 - len(footer) - 40].rsplit("\n", 1)[0]
-            text = cut + "\n" + t("meeting.line_agenda_more", id=meeting.id)
-        return f"{text}\n\n{footer}"
-
-    def _event(
-        self, meeting: Meeting, agenda: Sequence[tuple[AgendaItem, Organisation | None]]
-    ) -> CalendarEvent:
-        parts = []
-        if meeting.description:
-            parts.append(meeting.description)
-        if agenda:
-            parts.append(
-                "Tagesordnung:\n" + "\n".join(plain_agenda_line(item, org) for item, org in agenda)
-            )
-        if meeting.online_url:
-            parts.append(f"Online: {meeting.online_url}")
-        if meeting.status is MeetingStatus.CANCELLED and meeting.cancel_reason:
-            parts.append(f"Abgesagt: {meeting.cancel_reason}")
-        return CalendarEvent(
-            uid=meeting.uid,
-            sequence=meeting.sequence,
-            title=meeting.title,
-            start=meeting.starts_at,
-            end=meeting.ends_at,
-            location=meeting.location,
-            description="\n\n".join(parts) or None,
-            url=meeting.online_url,
-            status="CANCELLED" if meeting.status is MeetingStatus.CANCELLED else "CONFIRMED",
-            created=meeting.created_at,
-            last_modified=meeting.updated_at,
+    @staticmethod
+    def check_title(raw: str) -> str:
+        return checked_title(
+            raw, limit=MAX_TITLE, missing="meeting.title_missing", too_long="meeting.title_too_long"
         )
 
-    def _ics(
-        self, meeting: Meeting, agenda: Sequence[tuple[AgendaItem, Organisation | None]]
-    ) -> bytes:
-        event = self._event(meeting, agenda)
-        render = (
-            render_cancellation if meeting.status is MeetingStatus.CANCELLED else render_invitation
-        )
-        return render(event, zone=self.zone, organizer=self._organizer, now=self._clock.now())
+    def check_start(self, start: datetime) -> None:
+        if start <= self._clock.now():
+            raise InvalidInput("meeting.in_past")
 
+    @staticmethod
+    def check_minutes(minutes: int | None) -> int:
+        """A meeting's length in minutes: 1 to MAX_MINUTES (None: not a number)."""
+        if minutes is None or not 1 <= minutes <= MAX_MINUTES:
+            raise InvalidInput("meeting.duration_invalid", limit=MAX_MINUTES)
+        return minutes
 
-def answer_line(t: Translator, answer: RsvpAnswer | None) -> str:
-    return t("meeting.line_answer", answer=t(f"rsvp.state.{answer.value if answer else 'none'}"))
+    @staticmethod
+    def check_description(raw: str | None) -> str | None:
+        return checked_block(raw, limit=MAX_DESCRIPTION, too_long="meeting.description_too_long")
 
+    def _check_times(self, start: datetime, end: datetime, now: datetime) -> None:
+        if start <= now:
+            raise InvalidInput("meeting.in_past")
+        if end <= start:
+            raise InvalidInput("when.end_before_start")
+        if end - start > timedelta(minutes=MAX_MINUTES):
+            raise InvalidInput("meeting.too_long_duration")
 
-def agenda_line(t: Translator, item: AgendaItem, org: Organisation | None) -> str:
-    extra = []
-    if org is not None:
-        extra.append(org.name)
-    if item.duration_minutes:
-        extra.append(t("agenda.minutes", minutes=item.duration_minutes))
-    suffix = f" ({', '.join(extra)})" if extra else ""
-    return t("agenda.line", position=item.position, title=item.title, extra=suffix)
-
-
-def plain_agenda_line(item: AgendaItem, org: Organisation | None) -> str:
-    extra = [org.name] if org else []
-    if item.duration_minutes:
-        extra.append(f"{item.duration_minutes} Min.")
-    suffix = f" ({', '.join(extra)})" if extra else ""
-    return f"TOP {item.position}: {item.title}{suffix}"
-
-
-HEADS = {
-    "invite": "meeting.head_invite",
-    "update": "meeting.head_update",
-    "cancel": "meeting.head_cancel",
-    "reminder": "meeting.head_reminder",
-}
-RSVP_CODES = {RsvpAnswer.YES: "y", RsvpAnswer.NO: "n", RsvpAnswer.MAYBE: "m"}
-
-
-def rsvp_buttons(t: Translator, meeting_id: int) -> list[list[dict[str, str]]]:
-    return [
-        [
-            {"text": t(f"rsvp.button.{answer.value}"), "callback_data": f"rsvp:{meeting_id}:{code}"}
-            for answer, code in RSVP_CODES.items()
-        ]
-    ]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def feed_token(secret: str, member_id: int, generation: int) -> str:
-    digest = hmac.new(
-        secret.encode(), f"feed:{member_id}:{generation}".encode(), hashlib.sha256
-    ).digest()
-    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+    def _check_texts(self, draft: MeetingDraft) -> tuple[str | None, str | None, str | None]:
+        location = clean_text(draft.location or "") or None
+        if location and len(location) > MAX_LOCATION:
+            raise InvalidInput("meeting.location_too_long", limit=MAX_LOCATION)
+        url = checked_block(draft.online_url, limit=MAX_URL, too_long="meeting.url_invalid")
+        if url and not url.lower().startswith(("https://", "http://")):
+            raise InvalidInput("meeting.url_invalid")
+        return location, url, self.check_description(draft.description)

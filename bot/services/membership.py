@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
+from bot.i18n import LANGUAGES
 from bot.parsing import OrganisationSpec
 from bot.services.actor import Actor, Profile
 from bot.services.errors import AlreadyMember, InvalidInput, InvitationRejected, NotFound
 from bot.services.uow import InvitationRepo, UnitOfWorkFactory
 from storage.models import Invitation, Member, MemberStatus, Organisation, UserSettings
 
-LANGUAGES = ("de", "en")
 # 24 random bytes = 192 bits, 32 URL-safe characters (a deep-link start parameter allows 64).
 CODE_BYTES = 24
 _CODE_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")

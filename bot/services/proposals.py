@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.i18n import Translator, translator
+from bot.i18n import translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
+from bot.services.agenda import AgendaService
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
-from bot.services.meetings import MeetingService
+from bot.services.ids import id_of
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
+from bot.texts.buttons import to_stored
+from bot.texts.proposals import decision_buttons, proposal_text
 from storage.models import (
     AgendaItem,
     Meeting,
@@ -47,18 +50,13 @@ class ProposalView:
         return f"{name} ({self.organisation.name})" if self.organisation else name
 
 
-def proposal_id(proposal: Proposal) -> int:
-    assert proposal.id is not None
-    return proposal.id
-
-
 class ProposalService:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
         notifier: Notifier,
-        meetings: MeetingService,
+        agenda: AgendaService,
         *,
         zone: ZoneInfo,
         coordinator_ids: frozenset[int],
@@ -67,7 +65,7 @@ class ProposalService:
         self._uow = uow
         self._clock = clock
         self._notifier = notifier
-        self._meetings = meetings
+        self._agenda = agenda
         self.zone = zone
         self._coordinators = coordinator_ids
         self._language = default_language
@@ -197,14 +195,14 @@ class ProposalService:
                 [ProposalStatus.ACCEPTED, ProposalStatus.SCHEDULED]
             )
             views = await self._views(uow, [*waiting, *backlog])
-        by_id = {proposal_id(v.proposal): v for v in views}
+        by_id = {id_of(v.proposal): v for v in views}
         own_id = actor.member.id if actor.member else None
-        pending = [by_id[proposal_id(p)] for p in waiting]
+        pending = [by_id[id_of(p)] for p in waiting]
         own = [v for v in pending if v.proposal.member_id == own_id and own_id is not None]
         return (
             pending if actor.is_coordinator else [],
             own,
-            [by_id[proposal_id(p)] for p in backlog],
+            [by_id[id_of(p)] for p in backlog],
         )
 
     async def meeting_choices(self, actor: Actor, proposal_id: int) -> list[Meeting]:
@@ -238,7 +236,7 @@ class ProposalService:
                 updated_at=now,
             ):
                 raise InvalidInput("proposal.not_accepted", id=proposal_id)
-            item = await self._meetings.add_topic(uow, meeting, view.proposal)
+            item = await self._agenda.add_topic(uow, meeting, view.proposal)
             await self._send(
                 uow,
                 f"scheduled:{meeting_id}",
@@ -275,29 +273,6 @@ class ProposalService:
             for p in proposals
         ]
 
-    def text(
-        self,
-        t: Translator,
-        key: str,
-        view: ProposalView,
-        meeting: Meeting | None = None,
-        **extra: object,
-    ) -> str:
-        proposal = view.proposal
-        return t(
-            key,
-            id=proposal.id,
-            title=proposal.title,
-            description=proposal.description or "–",
-            proposer=view.proposer_label,
-            group=view.group.name if view.group else "–",
-            reason=proposal.reason or "",
-            meeting_id=meeting.id if meeting else "",
-            meeting_title=meeting.title if meeting else "",
-            meeting_when=t.datetime(meeting.starts_at, self.zone) if meeting else "",
-            **extra,
-        )
-
     def _proposer_chat(self, view: ProposalView) -> dict[int, int | None]:
         proposer = view.proposer
         if proposer is None or proposer.telegram_id is None:
@@ -305,21 +280,13 @@ class ProposalService:
         return {proposer.telegram_id: proposer.id}
 
     async def _tell_coordinators(self, uow: UnitOfWork, view: ProposalView) -> None:
-        pid = proposal_id(view.proposal)
-        buttons = [
-            [{"key": "proposal.button_open", "callback_data": f"p:open:{pid}"}],
-            [
-                {"key": "proposal.button_reject", "callback_data": f"p:reject:{pid}"},
-                {"key": "proposal.button_later", "callback_data": f"p:later:{pid}"},
-            ],
-        ]
         await self._send(
             uow,
             "submitted",
             view,
             dict.fromkeys(self._coordinators),
             "proposal.notice_new",
-            buttons=buttons,
+            with_decisions=True,
         )
 
     async def _send(
@@ -330,11 +297,11 @@ class ProposalService:
         chats: dict[int, int | None],
         key: str,
         *,
-        buttons: list[list[dict[str, str]]] | None = None,
+        with_decisions: bool = False,
         meeting: Meeting | None = None,
         **extra: object,
     ) -> None:
-        """One notice per chat; `buttons` name their label by catalog key."""
+        """One notice per chat (`with_decisions`: and the coordinator's decision buttons)."""
         now = self._clock.now()
         languages = await uow.user_settings.languages(list(chats))
         rows = []
@@ -346,15 +313,9 @@ class ProposalService:
                     kind="proposal_notice",
                     chat_id=chat_id,
                     member_id=member_id,
-                    text=self.text(t, key, view, meeting, **extra),
-                    buttons=[
-                        [
-                            {"text": t(spec["key"]), "callback_data": spec["callback_data"]}
-                            for spec in row
-                        ]
-                        for row in buttons
-                    ]
-                    if buttons
+                    text=proposal_text(t, key, view, self.zone, meeting, **extra),
+                    buttons=to_stored(decision_buttons(t, id_of(view.proposal)))
+                    if with_decisions
                     else None,
                     due_at=now,
                     created_at=now,

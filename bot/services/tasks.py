@@ -10,18 +10,19 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.i18n import Translator, translator
+from bot.i18n import translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
+from bot.texts.buttons import to_stored
+from bot.texts.tasks import done_button, summary, task_text
 from storage.models import Member, Organisation, OutboxMessage, Task, TaskStatus
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
 MAX_COMMENT = 1000
-SUMMARY_LINES = 20
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,28 @@ class TaskService:
     def today(self) -> date:
         return self._clock.now().astimezone(self.zone).date()
 
+    # --- the rules for what people type (also asked by the guided form, step by step) --
+
+    @staticmethod
+    def check_title(raw: str) -> str:
+        title = clean_text(raw)
+        if not title:
+            raise InvalidInput("task.title_missing")
+        if len(title) > MAX_TITLE:
+            raise InvalidInput("task.title_too_long", limit=MAX_TITLE, length=len(title))
+        return title
+
+    @staticmethod
+    def check_description(raw: str | None) -> str | None:
+        description = clean_block(raw) or None
+        if description and len(description) > MAX_DESCRIPTION:
+            raise InvalidInput("task.description_too_long", limit=MAX_DESCRIPTION)
+        return description
+
+    def check_due(self, due: date) -> None:
+        if due < self.today():
+            raise InvalidInput("task.due_in_past")
+
     # --- creating and changing -----------------------------------------------------------
 
     async def create(
@@ -81,15 +104,9 @@ class TaskService:
         meeting_id: int | None,
     ) -> tuple[Task, Owner]:
         actor.require_coordinator()
-        title = clean_text(title)
-        if not title:
-            raise InvalidInput("task.title_missing")
-        if len(title) > MAX_TITLE:
-            raise InvalidInput("task.title_too_long", limit=MAX_TITLE, length=len(title))
-        if description and len(description) > MAX_DESCRIPTION:
-            raise InvalidInput("task.description_too_long", limit=MAX_DESCRIPTION)
-        if due < self.today():
-            raise InvalidInput("task.due_in_past")
+        title = self.check_title(title)
+        description = self.check_description(description)
+        self.check_due(due)
         now = self._clock.now()
         async with self._uow() as uow:
             owner = await self._owner(uow, owner_ref)
@@ -98,7 +115,7 @@ class TaskService:
             task = await uow.tasks.add(
                 Task(
                     title=title,
-                    description=clean_block(description) or None,
+                    description=description,
                     organisation_id=owner.organisation.id if owner.organisation else None,
                     member_id=owner.member.id if owner.member else None,
                     meeting_id=meeting_id,
@@ -149,6 +166,17 @@ class TaskService:
         self._notifier.outbox_changed()
         return task
 
+    async def check_may_comment(self, actor: Actor, task_id: int) -> None:
+        """What `comment` checks before it takes the text: the task is open and the actor's
+        (or the actor is the coordinator)."""
+        async with self._uow() as uow:
+            task = await uow.tasks.get(task_id)
+        if task is None:
+            raise NotFound("task.not_found", id=task_id)
+        self._may_report(actor, task)
+        if task.status is not TaskStatus.OPEN:
+            raise InvalidInput("task.not_open", id=task_id)
+
     async def change(
         self,
         actor: Actor,
@@ -175,8 +203,7 @@ class TaskService:
                 task.status = TaskStatus.CANCELLED
                 key = "task.notice_cancelled"
             elif due is not None:
-                if due < self.today():
-                    raise InvalidInput("task.due_in_past")
+                self.check_due(due)
                 task.due_date = due
                 key = "task.notice_due"
             else:
@@ -322,16 +349,6 @@ class TaskService:
         """`day` at the reminder time, in the configured zone."""
         return datetime.combine(day, self._reminder_time, tzinfo=self.zone)
 
-    def _text(self, t: Translator, key: str, task: Task, owner: Owner) -> str:
-        return t(
-            key,
-            id=task.id,
-            title=task.title,
-            owner=owner.label(),
-            due=t.date(self.at_reminder_time(task.due_date), self.zone),
-            comment=task.comment or "",
-        )
-
     async def _tell(
         self, uow: UnitOfWork, task: Task, owner: Owner, key: str, actor: Actor
     ) -> None:
@@ -350,8 +367,8 @@ class TaskService:
                 kind="task_notice",
                 chat_id=chat_id,
                 member_id=member_id,
-                text=self._text(
-                    translator(languages.get(chat_id, self._language)), key, task, owner
+                text=task_text(
+                    translator(languages.get(chat_id, self._language)), key, task, owner, self.zone
                 ),
                 due_at=now,
                 created_at=now,
@@ -419,15 +436,8 @@ class TaskService:
                             kind="task_reminder",
                             chat_id=member.telegram_id or 0,
                             member_id=member.id,
-                            text=self._text(t, key, task, owner),
-                            buttons=[
-                                [
-                                    {
-                                        "text": t("task.done_button"),
-                                        "callback_data": f"task:done:{task.id}",
-                                    }
-                                ]
-                            ],
+                            text=task_text(t, key, task, owner, self.zone),
+                            buttons=to_stored(done_button(t, task)),
                             due_at=when,
                             created_at=now,
                         )
@@ -442,23 +452,12 @@ class TaskService:
         languages = await uow.user_settings.languages(list(self._coordinators))
         for coordinator in sorted(self._coordinators):
             t = translator(languages.get(coordinator, self._language))
-            lines = [
-                self._text(t, "task.summary_line", task, owner)
-                for task, owner in overdue[:SUMMARY_LINES]
-            ]
             rows.append(
                 OutboxMessage(
                     dedup_key=f"tasks:overdue-summary:{today.isoformat()}:chat:{coordinator}",
                     kind="task_summary",
                     chat_id=coordinator,
-                    text="\n".join(
-                        [t("task.summary", count=len(overdue)), *lines]
-                        + (
-                            [t("task.summary_more", more=len(overdue) - SUMMARY_LINES)]
-                            if len(overdue) > SUMMARY_LINES
-                            else []
-                        )
-                    ),
+                    text=summary(t, overdue, self.zone),
                     due_at=max(now, self.at_reminder_time(today)),
                     created_at=now,
                 )

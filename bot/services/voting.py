@@ -3,25 +3,36 @@ voter, reminders to those who have not voted, closing at the deadline, results t
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.i18n import Html, Translator, translator
+from bot.i18n import translator
 from bot.services.actor import Actor
-from bot.services.counting import Result, Rules, count, voter_key
-from bot.services.errors import InvalidInput, NotFound
+from bot.services.ballots import (
+    BallotReader,
+    BallotView,
+    ballot_of,
+    topic_of,
+    topics_of,
+    voter_of,
+)
+from bot.services.ballots import (  # re-exported: the votes' views, where they were before
+    Standing as Standing,
+)
+from bot.services.counting import Result, Rules, count
+from bot.services.errors import InvalidInput
+from bot.services.ids import id_of
 from bot.services.notify import Notifier
 from bot.services.proposals import WAITING, ProposalView
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
+from bot.texts import voting as render
+from bot.texts.buttons import Keyboard, to_stored
 from storage.models import (
     Ballot,
     BallotOutcome,
-    BallotPost,
     Member,
     Organisation,
     OutboxMessage,
@@ -32,57 +43,7 @@ from storage.models import (
     VoteMode,
 )
 
-# Callback data letters of the four choices.
-CHOICE_CODES: dict[str, VoteChoice] = {
-    "y": VoteChoice.YES,
-    "c": VoteChoice.YES_COUNCIL,
-    "n": VoteChoice.NO,
-    "a": VoteChoice.ABSTAIN,
-}
-CODE_OF = {choice: code for code, choice in CHOICE_CODES.items()}
-CHOICE_KEYS = {
-    VoteChoice.YES: "vote.choice_yes",
-    VoteChoice.YES_COUNCIL: "vote.choice_yes_council",
-    VoteChoice.NO: "vote.choice_no",
-    VoteChoice.ABSTAIN: "vote.choice_abstain",
-}
-OUTCOME_KEYS = {
-    BallotOutcome.ACCEPTED: "vote.outcome_accepted",
-    BallotOutcome.REJECTED: "vote.outcome_rejected",
-    BallotOutcome.NOT_QUORATE: "vote.outcome_not_quorate",
-}
 GROUP_POSTS = 10
-
-
-def ballot_ref(ballot: Ballot) -> int:
-    assert ballot.id is not None
-    return ballot.id
-
-
-@dataclass(frozen=True)
-class Standing:
-    """The choice that stands for a voter (their organisation, or them), and who cast it."""
-
-    vote: Vote | None
-    cast_by: Member | None
-    organisation: Organisation | None
-
-
-@dataclass(frozen=True)
-class BallotView:
-    ballot: Ballot
-    topic: ProposalView
-    standing: Standing | None
-    voted: int
-    eligible: int
-    # Shown only when the vote has closed, or with SHOW_RUNNING_RESULTS, or (missing) to the
-    # coordinator.
-    result: Result | None
-    missing: list[str]
-
-    @property
-    def closed(self) -> bool:
-        return self.ballot.closed_at is not None
 
 
 class VotingService:
@@ -112,6 +73,13 @@ class VotingService:
         self._reminder_before = reminder_before
         self._coordinators = coordinator_ids
         self._language = default_language
+        reader = BallotReader(uow, clock, rules=rules, show_running_results=show_running_results)
+        # Reading votes (bot/services/ballots.py).
+        self.open_ballots = reader.open_ballots
+        self.details = reader.details
+        self.ballot_for = reader.ballot_for
+        self.record_post = reader.record_post
+        self._view = reader.view
 
     # --- opening -------------------------------------------------------------------------
 
@@ -153,7 +121,7 @@ class VotingService:
                 if ballot.deadline <= now:
                     continue
                 (topic,) = await self._topics(uow, [proposal])
-                voted = {v.voter for v in await uow.ballots.votes(ballot_ref(ballot))}
+                voted = {v.voter for v in await uow.ballots.votes(id_of(ballot))}
                 await self._send_ballots(uow, ballot, topic, [member], voted=voted)
                 sent += 1
             await uow.commit()
@@ -190,7 +158,7 @@ class VotingService:
             voter = self._voter(ballot, member)
             vote = None
             if voter in voted:
-                vote = await uow.ballots.vote(ballot_ref(ballot), voter)
+                vote = await uow.ballots.vote(id_of(ballot), voter)
             caster = await uow.members.get(vote.member_id) if vote and vote.member_id else None
             standing = Standing(vote, caster, organisations.get(member.organisation_id))
 
@@ -198,20 +166,22 @@ class VotingService:
                 key = (language, member.organisation_id)
                 if key not in texts:
                     texts[key] = (
-                        self.ballot_text(t, ballot, topic, standing),
-                        self.ballot_text(t, ballot, topic, standing, reminder=True),
+                        render.ballot_text(t, ballot, topic, standing, self.zone),
+                        render.ballot_text(t, ballot, topic, standing, self.zone, reminder=True),
                     )
                 ballot_text, reminder_text = texts[key]
             else:
-                ballot_text = self.ballot_text(t, ballot, topic, standing)
-                reminder_text = self.ballot_text(t, ballot, topic, standing, reminder=True)
+                ballot_text = render.ballot_text(t, ballot, topic, standing, self.zone)
+                reminder_text = render.ballot_text(
+                    t, ballot, topic, standing, self.zone, reminder=True
+                )
             rows.append(
                 self._ballot_row(
                     f"ballot:{ballot.id}:member:{member.id}",
                     "ballot",
                     member,
                     ballot_text,
-                    self.buttons(t, ballot, vote.choice if vote else None),
+                    render.ballot_buttons(t, ballot, vote.choice if vote else None),
                     now,
                     ballot.deadline,
                 )
@@ -223,7 +193,7 @@ class VotingService:
                         "ballot_reminder",
                         member,
                         reminder_text,
-                        self.buttons(t, ballot, None),
+                        render.ballot_buttons(t, ballot, None),
                         remind_at,
                         ballot.deadline,
                     )
@@ -279,7 +249,7 @@ class VotingService:
             ballot = await uow.ballots.of_proposal(proposal_id)
             if ballot is None:
                 raise InvalidInput("vote.not_open", id=proposal_id)
-            ballot_id = ballot_ref(ballot)
+            ballot_id = id_of(ballot)
         view = await self._close(ballot_id, closed_by=actor.telegram_id)
         if view is None:
             raise InvalidInput("vote.not_open", id=proposal_id)
@@ -345,7 +315,7 @@ class VotingService:
             results: dict[str, str] = {}  # one text per language
             for language in {languages.get(chat, self._language) for chat in chats}:
                 t = translator(language)
-                results[language] = self.result_text(t, ballot, topic, result, council)
+                results[language] = render.result_text(t, ballot, topic, result, council)
             rows: list[dict[str, Any]] = [
                 {
                     "dedup_key": f"ballot:{ballot_id}:result:chat:{chat_id}",
@@ -381,7 +351,7 @@ class VotingService:
         say the vote has closed, without buttons. `members`: those already loaded (the
         recipients); others who got a ballot (and have left since) are read."""
         now = self._clock.now()
-        ballot_id = ballot_ref(ballot)
+        ballot_id = id_of(ballot)
         rows: list[dict[str, Any]] = []
         sent = await uow.outbox.sent_messages(f"ballot:{ballot_id}:", ("ballot", "ballot_reminder"))
         members = members | await uow.members.by_ids(
@@ -395,7 +365,7 @@ class VotingService:
             language = languages.get(message.chat_id, self._language)
             key = (language, vote.choice if vote else None)
             if key not in texts:
-                texts[key] = self.closed_text(translator(language), ballot, topic, result, vote)
+                texts[key] = render.closed_text(translator(language), topic, result, vote)
             rows.append(
                 {
                     "dedup_key": f"ballot:{ballot_id}:closed:{message.id}",
@@ -416,313 +386,31 @@ class VotingService:
                     "kind": "ballot_closed",
                     "chat_id": post.chat_id,
                     "edit_message_id": post.message_id,
-                    "text": self.closed_text(t, ballot, topic, result, None),
+                    "text": render.closed_text(t, topic, result, None),
                     "due_at": now,
                     "created_at": now,
                 }
             )
         return rows
 
-    # --- reading -------------------------------------------------------------------------
-
-    async def open_ballots(self, actor: Actor) -> list[BallotView]:
-        """Open votes with the actor's standing choice (three queries for any number)."""
-        member = actor.member
-        if not actor.is_coordinator:
-            member = actor.require_member()
-        async with self._uow() as uow:
-            pairs = await uow.ballots.open_ballots()
-            if not pairs:
-                return []
-            topics = await self._topics(uow, [p for _, p in pairs])
-            ids = [ballot_ref(b) for b, _ in pairs]
-            voted = await uow.ballots.voted_counts(ids)
-            standing: dict[int, Vote] = {}
-            if member is not None:
-                voters = [
-                    voter_key(
-                        mode, organisation_id=member.organisation_id, member_id=member.id or 0
-                    )
-                    for mode in VoteMode
-                ]
-                ballots = {ballot_ref(b): b for b, _ in pairs}
-                for vote in await uow.ballots.votes_of(ids, voters):
-                    # Of the member's two possible voter keys, the one of the ballot's mode.
-                    if vote.voter == self._voter(ballots[vote.ballot_id], member):
-                        standing[vote.ballot_id] = vote
-            casters = await uow.members.by_ids(
-                {v.member_id for v in standing.values() if v.member_id}
-            )
-            organisation = actor.organisation
-        return [
-            BallotView(
-                ballot,
-                topic,
-                Standing(
-                    standing.get(ballot_ref(ballot)),
-                    casters.get(standing[ballot_ref(ballot)].member_id or 0)
-                    if ballot_ref(ballot) in standing
-                    else None,
-                    organisation,
-                )
-                if member is not None
-                else None,
-                voted.get(ballot_ref(ballot), 0),
-                0,
-                None,
-                [],
-            )
-            for (ballot, _), topic in zip(pairs, topics, strict=True)
-        ]
-
-    async def details(self, actor: Actor, proposal_id: int) -> BallotView:
-        """One vote: the actor's standing choice; the counts when closed (or with running
-        results); for the coordinator, who has not voted yet."""
-        member = actor.member
-        if not actor.is_coordinator:
-            member = actor.require_member()
-        async with self._uow() as uow:
-            ballot = await uow.ballots.of_proposal(proposal_id)
-            if ballot is None:
-                raise InvalidInput("vote.not_open", id=proposal_id)
-            ballot, topic = await self._ballot(uow, ballot_ref(ballot))
-            view = await self._view(uow, ballot, topic, member, coordinator=actor.is_coordinator)
-        return view
-
-    async def ballot_for(self, actor: Actor, ballot_id: int) -> BallotView:
-        member = actor.require_member()
-        async with self._uow() as uow:
-            ballot, topic = await self._ballot(uow, ballot_id)
-            return await self._view(uow, ballot, topic, member)
-
-    async def record_post(self, ballot_id: int, chat_id: int, message_id: int) -> None:
-        async with self._uow() as uow:
-            await uow.ballots.add_post(
-                BallotPost(
-                    ballot_id=ballot_id,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    posted_at=self._clock.now(),
-                )
-            )
-            await uow.commit()
-
-    # --- texts ---------------------------------------------------------------------------
-
-    def standing_line(self, t: Translator, ballot: Ballot, standing: Standing | None) -> str:
-        if standing is None:
-            return ""
-        organisation = standing.organisation.name if standing.organisation else "–"
-        if standing.vote is None:
-            key = (
-                "vote.standing_none_org"
-                if ballot.mode is VoteMode.ORGANISATION
-                else "vote.standing_none"
-            )
-            return t(key, organisation=organisation)
-        choice = t(CHOICE_KEYS[standing.vote.choice])
-        if ballot.mode is VoteMode.MEMBER:
-            return t("vote.standing_own", choice=choice)
-        by = standing.cast_by.display_name if standing.cast_by else "–"
-        return t("vote.standing_org", organisation=organisation, choice=choice, by=by)
-
-    def ballot_text(
-        self,
-        t: Translator,
-        ballot: Ballot,
-        topic: ProposalView,
-        standing: Standing | None,
-        *,
-        reminder: bool = False,
-        running: Result | None = None,
-    ) -> str:
-        proposal = topic.proposal
-        lines = [
-            t(
-                "vote.ballot_reminder" if reminder else "vote.ballot",
-                id=proposal.id,
-                title=proposal.title,
-                # The description's own line, or nothing (no empty line) without one.
-                description=Html(html.escape(proposal.description, quote=False) + "\n")
-                if proposal.description
-                else "",
-                proposer=topic.proposer_label,
-                deadline=t.datetime(ballot.deadline, self.zone),
-                mode=Html(
-                    t(
-                        "vote.mode_organisation"
-                        if ballot.mode is VoteMode.ORGANISATION
-                        else "vote.mode_member"
-                    )
-                ),
-            )
-        ]
-        if running is not None:
-            lines.append(self.counts_line(t, running))
-        line = self.standing_line(t, ballot, standing)
-        if line:
-            lines.append(line)
-        return "\n".join(lines)
-
-    def buttons(
-        self, t: Translator, ballot: Ballot, current: VoteChoice | None
-    ) -> list[list[dict[str, str]]]:
-        def button(choice: VoteChoice) -> dict[str, str]:
-            label = t(CHOICE_KEYS[choice])
-            if choice is current:
-                label = f"✅ {label}"
-            return {"text": label, "callback_data": f"v:{ballot.id}:{CODE_OF[choice]}"}
-
-        return [
-            [button(VoteChoice.YES), button(VoteChoice.NO)],
-            [button(VoteChoice.YES_COUNCIL)],
-            [button(VoteChoice.ABSTAIN)],
-        ]
-
-    def counts_line(self, t: Translator, result: Result) -> str:
-        return t(
-            "vote.counts",
-            yes=result.yes,
-            yes_council=result.yes_council,
-            no=result.no,
-            abstain=result.abstain,
-        )
-
-    def result_text(
-        self,
-        t: Translator,
-        ballot: Ballot,
-        topic: ProposalView,
-        result: Result,
-        council: list[str],
-    ) -> str:
-        unit = (
-            "vote.unit_organisations"
-            if ballot.mode is VoteMode.ORGANISATION
-            else "vote.unit_members"
-        )
-        lines = [
-            t("vote.result_title", id=topic.proposal.id, title=topic.proposal.title),
-            self.counts_line(t, result),
-            t(
-                "vote.turnout",
-                voted=result.voted,
-                eligible=result.eligible,
-                unit=Html(t(unit)),
-                needed=result.quorum_needed,
-            ),
-            t(OUTCOME_KEYS[result.outcome]),
-        ]
-        if council:
-            lines.append(t("vote.council_list", names=", ".join(council)))
-        return "\n".join(lines)
-
-    def closed_text(
-        self,
-        t: Translator,
-        ballot: Ballot,
-        topic: ProposalView,
-        result: Result,
-        vote: Vote | None,
-    ) -> str:
-        lines = [
-            t(
-                "vote.closed_ballot",
-                id=topic.proposal.id,
-                title=topic.proposal.title,
-                outcome=Html(t(OUTCOME_KEYS[result.outcome])),
-            ),
-            self.counts_line(t, result),
-        ]
-        if vote is not None:
-            lines.append(t("vote.closed_standing", choice=t(CHOICE_KEYS[vote.choice])))
-        return "\n".join(lines)
-
     # --- internals -----------------------------------------------------------------------
 
     def _voter(self, ballot: Ballot, member: Member) -> str:
-        return voter_key(
-            ballot.mode, organisation_id=member.organisation_id, member_id=member.id or 0
-        )
+        return voter_of(ballot, member)
+
+    async def _topic(self, uow: UnitOfWork, proposal_id: int) -> ProposalView:
+        return await topic_of(uow, proposal_id)
+
+    async def _topics(self, uow: UnitOfWork, proposals: Sequence[Proposal]) -> list[ProposalView]:
+        return await topics_of(uow, proposals)
+
+    async def _ballot(self, uow: UnitOfWork, ballot_id: int) -> tuple[Ballot, ProposalView]:
+        return await ballot_of(uow, ballot_id)
 
     def _eligible(self, ballot: Ballot, members: Sequence[Member], votes: Sequence[Vote]) -> int:
         """Organisations with an active member (or people, in member mode), and whoever voted."""
         voters = {self._voter(ballot, m) for m in members}
         return len(voters | {v.voter for v in votes})
-
-    async def _topic(self, uow: UnitOfWork, proposal_id: int) -> ProposalView:
-        proposal = await uow.proposals.get(proposal_id)
-        if proposal is None:
-            raise NotFound("proposal.not_found", id=proposal_id)
-        return (await self._topics(uow, [proposal]))[0]
-
-    async def _topics(self, uow: UnitOfWork, proposals: Sequence[Proposal]) -> list[ProposalView]:
-        members = await uow.members.by_ids({p.member_id for p in proposals if p.member_id})
-        organisations = {o.id: o for o in await uow.organisations.all()}
-        return [
-            ProposalView(
-                p,
-                members.get(p.member_id) if p.member_id else None,
-                organisations.get(p.organisation_id),
-                None,
-            )
-            for p in proposals
-        ]
-
-    async def _ballot(self, uow: UnitOfWork, ballot_id: int) -> tuple[Ballot, ProposalView]:
-        row = await uow.ballots.with_topic(ballot_id)
-        if row is None:
-            raise InvalidInput("error.button_invalid")
-        ballot, proposal, proposer, organisation = row
-        return ballot, ProposalView(proposal, proposer, organisation, None)
-
-    async def _view(
-        self,
-        uow: UnitOfWork,
-        ballot: Ballot,
-        topic: ProposalView,
-        member: Member | None,
-        *,
-        coordinator: bool = False,
-        standing: Standing | None = None,
-    ) -> BallotView:
-        """The ballot as `member` (and the coordinator) sees it: a fixed number of queries that
-        count in the database, whatever the numbers of members and votes. `standing`, when
-        the caller knows it (it has just stored the member's vote), saves reading it back."""
-        ballot_id = ballot_ref(ballot)
-        tally = await uow.ballots.tally(ballot_id)
-        voted = sum(tally.values())
-        eligible = await uow.ballots.eligible(ballot_id, ballot.mode)
-        if member is not None and standing is None:
-            vote = await uow.ballots.vote(ballot_id, self._voter(ballot, member))
-            caster = None
-            if vote is not None and vote.member_id is not None:
-                caster = await uow.members.get(vote.member_id)
-            standing = Standing(vote, caster, await uow.organisations.get(member.organisation_id))
-        result = None
-        if ballot.closed_at is not None and ballot.result is not None and ballot.outcome:
-            result = Result.from_dict(ballot.result, ballot.outcome)
-        elif self._running:
-            choices = [choice for choice, n in tally.items() for _ in range(n)]
-            result = count(choices, eligible, self.rules)
-        missing: list[str] = []
-        if coordinator and ballot.closed_at is None:
-            # The names themselves: as long as the list of who has not voted yet.
-            members = await uow.members.recipients()
-            already = await uow.ballots.voters(ballot_id)
-            organisations = {o.id: o for o in await uow.organisations.all()}
-            labels: dict[str, str] = {}
-            for m in members:
-                key = self._voter(ballot, m)
-                if key in already:
-                    continue
-                if ballot.mode is VoteMode.ORGANISATION:
-                    org = organisations.get(m.organisation_id)
-                    labels[key] = org.name if org else "–"
-                else:
-                    labels[key] = m.display_name
-            missing = sorted(labels.values())
-        return BallotView(ballot, topic, standing, voted, eligible, result, missing)
 
     async def _council_list(
         self,
@@ -772,13 +460,8 @@ class VotingService:
                     kind="ballot_notice",
                     chat_id=previous.telegram_id,
                     member_id=previous.id,
-                    text=t(
-                        "vote.overridden",
-                        id=topic.proposal.id,
-                        title=topic.proposal.title,
-                        by=member.display_name,
-                        choice=t(CHOICE_KEYS[choice]),
-                        before=t(CHOICE_KEYS[before.choice]),
+                    text=render.overridden_text(
+                        t, topic, member.display_name, choice, before.choice
                     ),
                     due_at=now,
                     created_at=now,
@@ -792,8 +475,8 @@ class VotingService:
         key: str,
         kind: str,
         member: Member,
-        text: str,
-        buttons: list[list[dict[str, str]]],
+        body: str,
+        buttons: Keyboard,
         due: datetime,
         deadline: datetime,
     ) -> dict[str, Any]:
@@ -803,8 +486,8 @@ class VotingService:
             "kind": kind,
             "chat_id": member.telegram_id,
             "member_id": member.id,
-            "text": text,
-            "buttons": buttons,
+            "text": body,
+            "buttons": to_stored(buttons),
             "due_at": due,
             "expires_at": deadline,
             "created_at": self._clock.now(),

@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from storage.db import create_engine, create_session_factory
+from storage.db import APPLICATION_NAME, create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import (
     Broadcast,
@@ -71,6 +71,23 @@ async def seed_members(engine: AsyncEngine, count: int) -> dict[int, int]:
         session.add_all(members)
         await session.commit()
     return {m.telegram_id: m.id for m in members if m.telegram_id is not None and m.id is not None}
+
+
+async def connections_gone(engine: AsyncEngine) -> None:
+    """PostgreSQL: until no bot process's connection to this database is left (a killed
+    process's server sides end once they notice; one in the middle of a COMMIT finishes it
+    first). The test's own engine has the same application name: its pool is emptied first,
+    and the one connection that asks is left out."""
+    if engine.dialect.name != "postgresql":
+        return  # SQLite: a killed writer's transaction is rolled back, never half-committed
+    others = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name = :name AND pid <> pg_backend_pid()"
+    )
+    await engine.dispose()
+    async with asyncio.timeout(30), engine.connect() as connection:
+        while (await connection.execute(others, {"name": APPLICATION_NAME})).scalar_one():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)  # the server's own view, polled
 
 
 async def outbox_rows(engine: AsyncEngine) -> list[OutboxMessage]:
@@ -267,6 +284,9 @@ async def test_a_killed_process_loses_nothing_and_repeats_only_what_was_in_fligh
                 await wait_for_chats(emu, chats, 40, after=pressed, within=60)
                 first.process.kill()  # SIGKILL: no shutdown code runs
                 await first.process.wait()
+            # A transaction the killed process had just sent its COMMIT for still completes on
+            # the server: look at the outbox once its connections are gone.
+            await connections_gone(engine)
             delivered_at_kill = messages_per_chat(emu, chats)
             rows = await outbox_rows(engine)
             broadcast_rows = [row for row in rows if row.kind == "broadcast"]

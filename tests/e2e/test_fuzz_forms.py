@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.parsing import parse_when
+from bot import callbacks
+from bot.forms import FormState
+from bot.i18n import translator
+from bot.parsing import parse_date, parse_when
 from bot.services.errors import InvalidInput
-from handlers import callbacks, topics
-from handlers.tasks import _DONE, parse_date
-from handlers.topic_wizard import _REJECT
 from tests.e2e.fuzz_support import (
     ARGS,
     CALLBACK_DATA,
@@ -55,19 +55,17 @@ async def forum(emulator: BotApiEmulator, database_url: str) -> AsyncIterator[Fo
     """Meeting #1, task #1, proposal #1 being voted on and proposal #2 waiting."""
     async with running_bot(emulator, database_url) as bot:
         (member,) = await bot.seed_members(1, "Gemeinde Testdorf")
-        for text, expected in (
-            ("/neuertermin 03.12.2026 18:00-20:00 | Forum | Jena", "#1"),
-            ("/neueaufgabe Gemeinde Testdorf | 15.12.2026 | Stellungnahme", "#1"),
+        # The outbox delivers notices to the same chats meanwhile; `send` returns the answer
+        # to its own update (RecordedCall.caused_by).
+        for user, text, expected in (
+            (COORDINATOR, "/neuertermin 03.12.2026 18:00-20:00 | Forum | Jena", "Termin #1"),
+            (COORDINATOR, "/neueaufgabe Gemeinde Testdorf | 15.12.2026 | Stellungnahme", "#1"),
+            (member, "/vorschlag Radweg | Beschreibung", "#1"),
+            (member, "/vorschlag Bürgerbus | Beschreibung", "#2"),
+            (COORDINATOR, "/abstimmungstarten 1", "#1"),
         ):
-            answer = await bot.send(COORDINATOR, text)
-            assert expected in (answer.text or ""), answer.text
-        for title in ("Radweg", "Bürgerbus"):
-            answer = await bot.send(member, f"/vorschlag {title} | Beschreibung")
-            assert "#" in (answer.text or ""), answer.text
-        # The coordinator also gets the notices of the two proposals meanwhile (asynchronous,
-        # through the outbox): `send` returns the answer to this command, not one of those.
-        answer = await bot.send(COORDINATOR, "/abstimmungstarten 1")
-        assert "#1" in (answer.text or ""), answer.text
+            answer = await bot.send(user, text)  # its answer, not a notice meanwhile
+            assert expected in (answer.text or ""), (text, answer.text)
         await bot.settle()
         yield Forum(bot, bot.user("Fremd"), member)
 
@@ -113,19 +111,18 @@ async def test_random_tail_of_a_one_line_form(forum: Forum, form: str, data: st.
         assert changed_tables(before, after) == set(), text
 
 
+_ID = "[1-9][0-9]{0,8}"
 _BUTTONS = (
-    re.compile(r"g:[1-9][0-9]{0,8}"),
+    re.compile(rf"g:{_ID}"),
     re.compile(r"leave:(yes|no)"),
-    re.compile(r"bc:(send|cancel):[1-9][0-9]{0,8}"),
-    re.compile(r"rsvp:[1-9][0-9]{0,8}:[ynm]"),
-    re.compile(r"ics:[1-9][0-9]{0,8}"),
-    re.compile(r"task:comment:[1-9][0-9]{0,8}"),
-    _DONE,
-    topics._VOTE,
-    topics._SHOW,
-    topics._PROPOSAL,
-    topics._PLACE,
-    _REJECT,
+    re.compile(rf"bc:(send|cancel):{_ID}"),
+    re.compile(rf"rsvp:{_ID}:[ynm]"),
+    re.compile(rf"ics:{_ID}"),
+    re.compile(rf"task:(done|comment):{_ID}"),
+    re.compile(rf"v:{_ID}:[ycna]"),
+    re.compile(rf"v:show:{_ID}"),
+    re.compile(rf"p:(open|later|withdraw|agenda|reject):{_ID}"),
+    re.compile(rf"p:place:{_ID}:{_ID}"),
     re.compile(r"(nm|nt|tp):.*"),  # the guided forms check their buttons against their step
 )
 
@@ -136,10 +133,10 @@ def _well_formed(data: str) -> bool:
 
 def test_the_button_patterns_cover_what_the_bot_makes() -> None:
     for data in (
-        callbacks.group_toggle(3),
-        callbacks.leave(True),
-        callbacks.broadcast(2, send=False),
-        callbacks.ics(7),
+        callbacks.GroupToggle(3).data,
+        callbacks.Leave(True).data,
+        callbacks.BroadcastAnswer(2, send=False).data,
+        callbacks.Ics(7).data,
         "rsvp:1:y",
         "task:done:1",
         "v:1:y",
@@ -147,7 +144,7 @@ def test_the_button_patterns_cover_what_the_bot_makes() -> None:
         "p:open:1",
         "p:place:1:2",
         "p:reject:1",
-        "nm:cancel",
+        "nm:1:cancel",
     ):
         assert _well_formed(data), data
 
@@ -210,3 +207,159 @@ async def test_found_years_out_of_range_are_refused_in_words(forum: Forum) -> No
     ):
         answer = await bot.send(COORDINATOR, text)
         assert "Bitte ein Jahr von 2000 bis 2999 angeben" in (answer.text or ""), answer.text
+
+
+# --- the guided forms' buttons: stale, replayed, forged ------------------------------------
+
+
+@dataclass(frozen=True)
+class GuidedForm:
+    command: str
+    form: callbacks.Form
+    key: str  # of its state in user_data
+    by_member: bool
+    answers: tuple[str, ...]  # worth typing on its steps
+
+
+MEETING_ANSWERS = (
+    "Forum", "\x00", "03.12.2026 18:00", "03.12.2026 18:00-20:00", "01.01.2020 10:00", "90",
+    "4321", "Jena", "https://meet.example.org/forum",
+)  # fmt: skip
+GUIDED = {
+    "new meeting": GuidedForm(
+        "/neuertermin",
+        callbacks.Form.MEETING,
+        "meeting_wizard",
+        False,
+        MEETING_ANSWERS,
+    ),
+    "edit meeting": GuidedForm(
+        "/terminbearbeiten 1",
+        callbacks.Form.MEETING,
+        "meeting_wizard",
+        False,
+        ("Neuer Titel", "\x00", "04.12.2026 18:00-19:00", "45", "Rathaus", "Beschreibung"),
+    ),
+    "new task": GuidedForm(
+        "/neueaufgabe",
+        callbacks.Form.TASK,
+        "task_wizard",
+        False,
+        ("Gemeinde Testdorf", "Nirgendwo", "15.12.2026", "01.01.2020", "Bericht", "\x00"),
+    ),
+    "proposal": GuidedForm(
+        "/vorschlag", callbacks.Form.TOPIC, "topic_wizard", True, ("Radweg", "\x00", "Text")
+    ),
+}
+FORGED_ACTIONS = st.sampled_from(
+    ["ok", "back", "cancel", "dur", "grp", "field", "skip", "noplace", "zz"]
+)
+FORGED_VALUES = st.sampled_from(
+    ["", "0", "1", "3", "60", "90", "title", "when", "duration", "place", "description", "x_1"]
+)
+STEP_DONE = translator("de")("wizard.step_done")
+
+
+def _form_buttons(message: dict[str, Any], form: callbacks.Form) -> list[callbacks.FormButton]:
+    markup = message.get("reply_markup") or {}
+    found = []
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            parsed = callbacks.parse(button.get("callback_data"))
+            if isinstance(parsed, callbacks.FormButton) and parsed.form is form:
+                found.append(parsed)
+    return found
+
+
+def _state(bot: Harness, user: FakeUser, key: str) -> FormState | None:
+    text = bot.app.user_data.get(user.id, {}).get(key)
+    return FormState.from_json(text) if isinstance(text, str) else None
+
+
+async def _press(
+    bot: Harness, user: FakeUser, guided: GuidedForm, message: dict[str, Any], data: str
+) -> None:
+    """Press `data` under `message` and check what every press must satisfy."""
+    await bot.settle()  # the outbox at rest: only this press may change it
+    state = _state(bot, user, guided.key)
+    before = await snapshot(bot)
+    query_id, calls = await bot.press_and_wait(user, message, data)
+    after = await snapshot(bot)
+    assert_clean(calls)
+    answer = bot.emu.callback_answer(query_id)
+    assert answer is not None, f"no answer to {data!r}"
+    parsed = callbacks.parse(data)
+    stale = (
+        state is not None
+        and isinstance(parsed, callbacks.FormButton)
+        and parsed.form is guided.form
+        and parsed.step != state.number
+    )
+    if stale:
+        assert answer.get("text") == STEP_DONE, (data, answer)
+        assert [c.method for c in calls] == ["answerCallbackQuery"], data
+    if stale or state is None or parsed is None:
+        # Under an earlier question, after the form, or no button at all: nothing changes.
+        assert changed_tables(before, after) == set(), data
+        assert _state(bot, user, guided.key) == state, data
+
+
+FORGED = st.one_of(
+    st.tuples(st.sampled_from([0, -1]), FORGED_ACTIONS, FORGED_VALUES),  # relative step
+    CALLBACK_DATA,
+)
+MOVES = ("type", "type", "type", "current", "current", "earlier", "again", "forge")
+ANSWERS = st.one_of(st.integers(min_value=0, max_value=99), st.text(min_size=1, max_size=20))
+
+
+@E2E
+@given(data=st.data())
+async def test_form_buttons_stale_replayed_and_forged(forum: Forum, data: st.DataObject) -> None:
+    """Every move draws the same values whatever the state (the state carries over between
+    examples, so what is drawn must not depend on it): a kind of move, a number that picks a
+    message and a button, something to type, something to forge."""
+    bot = forum.bot
+    guided = GUIDED[data.draw(st.sampled_from(sorted(GUIDED)), label="form")]
+    user = forum.member if guided.by_member else COORDINATOR
+    assert_clean(await bot.exchange(user, guided.command))
+    last: tuple[dict[str, Any], str] | None = None
+    for _ in range(data.draw(st.integers(min_value=1, max_value=14), label="moves")):
+        # Typing and the current buttons (mostly not Abbrechen) carry the form on, to the later
+        # steps; the other moves press what is behind it, again, or forged.
+        move = data.draw(st.sampled_from(MOVES), label="move")
+        pick = data.draw(st.integers(min_value=0, max_value=10**6), label="pick")
+        answer = data.draw(ANSWERS, label="answer")
+        forged = data.draw(FORGED, label="forged")
+        questions = [m for m in bot.emu.messages(user.id) if _form_buttons(m, guided.form)]
+        state = _state(bot, user, guided.key)
+        earlier = [
+            m
+            for m in questions
+            if state is None or _form_buttons(m, guided.form)[0].step != state.number
+        ]
+        if move == "again" and last is not None:
+            message, payload = last
+        elif move == "earlier" and earlier:
+            message = earlier[pick % len(earlier)]
+            buttons = _form_buttons(message, guided.form)
+            payload = buttons[pick % len(buttons)].data
+        elif move in ("current", "forge") and questions:
+            message = questions[-1]
+            buttons = _form_buttons(message, guided.form)
+            onward = ([b for b in buttons if b.action != "cancel"] if pick % 5 else []) or buttons
+            payload = onward[pick % len(onward)].data
+            if move == "forge" and isinstance(forged, tuple):
+                offset, action, value = forged
+                number = (state.number if state else buttons[0].step) + offset
+                payload = callbacks.FormButton(guided.form, max(number, 1), action, value).data
+            elif move == "forge" and isinstance(forged, str):
+                payload = forged
+        else:
+            text = (
+                guided.answers[answer % len(guided.answers)] if isinstance(answer, int) else answer
+            )
+            assert_clean(await bot.exchange(user, text))
+            continue
+        await _press(bot, user, guided, message, payload)
+        last = (message, payload)
+    await bot.exchange(user, "/abbrechen")

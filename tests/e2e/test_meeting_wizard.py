@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from storage.models import Meeting
+from tests.e2e.fuzz_support import assert_clean, texts_of
 from tests.e2e.harness import COORDINATOR, Harness
 from tests.emulator import RecordedCall
 from tests.support import COORDINATOR_ID
@@ -95,3 +96,65 @@ async def test_guided_edit_notifies_with_a_new_sequence(bot: Harness) -> None:
     assert meeting.online_url == "https://meet.example.org/forum" and meeting.location is None
     answer = await say(bot, "/terminbearbeiten 9")
     assert "Einen Termin #9 gibt es nicht" in answer
+
+
+# --- buttons of earlier steps (stale, pressed twice) ----------------------------------------
+
+STEP_DONE = "Dieser Schritt ist schon erledigt"
+
+
+async def press_under(bot: Harness, message: dict[str, Any], label: str) -> tuple[str, str]:
+    """Press `label` under `message` (not necessarily the latest); the alert under the button
+    and the texts the bot sent for the press."""
+    query_id, calls = await bot.press_and_wait(COORDINATOR, message, buttons(message)[label])
+    assert_clean(calls)
+    answer = bot.emu.callback_answer(query_id)
+    assert answer is not None
+    messages = [c for c in calls if c.method != "answerCallbackQuery"]
+    return answer.get("text") or "", "\n".join(texts_of(messages))
+
+
+async def test_zurueck_under_an_answered_step_changes_nothing(bot: Harness) -> None:
+    await say(bot, "/newmeeting 03.12.2026 18:00 | Alt | Rathaus")
+    assert "Termin #1 bearbeiten" in await say(bot, "/terminbearbeiten 1")
+    await click(bot, "Titel")
+    question = bot.emu.last_message(COORDINATOR_ID)
+    assert "Titel: Neuer Titel" in await say(bot, "Neuer Titel")
+    alert, sent = await press_under(bot, question, "« Zurück")
+    assert STEP_DONE in alert and sent == ""
+    # The form is where it was: saving stores the new title.
+    done = await click(bot, "✅ Speichern und benachrichtigen")
+    assert done.startswith("Termin #1 geändert: Neuer Titel")
+
+
+async def test_a_duration_button_pressed_twice_counts_once(bot: Harness) -> None:
+    await say(bot, "/newmeeting 03.12.2026 18:00 | Alt | Rathaus")
+    await say(bot, "/terminbearbeiten 1")
+    await click(bot, "Dauer")
+    question = bot.emu.last_message(COORDINATOR_ID)
+    assert "18:00–19:30 Uhr" in await click(bot, "90 Min.")
+    alert, sent = await press_under(bot, question, "120 Min.")
+    assert STEP_DONE in alert and sent == ""
+    done = await click(bot, "✅ Speichern und benachrichtigen")
+    assert "18:00–19:30 Uhr" in done
+    async with bot.uow() as uow:
+        meeting = await uow.meetings.get(1)
+    assert meeting is not None
+    assert meeting.ends_at == datetime(2026, 12, 3, 18, 30, tzinfo=UTC)
+
+
+async def test_an_empty_title_is_called_empty_not_too_long(bot: Harness) -> None:
+    await say(bot, "/neuertermin")
+    for title in ("\x00", "\x00\x00 \x00"):
+        answer = await say(bot, title)
+        assert "Bitte einen Titel angeben" in answer and "zu lang" not in answer, answer
+    assert "Schritt 2 von 5" in await say(bot, "Forum")
+
+
+async def test_the_duration_limit_is_the_one_the_answer_states(bot: Harness) -> None:
+    await say(bot, "/neuertermin")
+    await say(bot, "Forum")
+    await say(bot, "03.12.2026 18:00")
+    refused = await say(bot, "4321")
+    assert "4320" in refused and "600" not in refused, refused
+    assert "Schritt 4 von 5" in await say(bot, "4320")

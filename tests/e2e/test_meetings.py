@@ -129,6 +129,29 @@ async def test_rsvp_is_stored_shown_and_can_be_changed(bot: Harness) -> None:
     assert "Vielleicht" in (listing.text or "")
 
 
+async def test_an_answer_under_a_reminder_or_an_update_keeps_what_the_message_is(
+    bot: Harness,
+) -> None:
+    """The caption is rendered again for the message the button is under: the same text as
+    sent, with the new answer (not the invitation's head)."""
+    (member,) = await bot.seed_members(1)
+    await create(bot, "/newmeeting 10.12.2026 18:00 | Forum | Rathaus")
+    await bot.send(COORDINATOR, "/movemeeting 1 11.12.2026 18:00")
+    await bot.settle()
+    update = bot.emu.last_message(member.id)
+    sent = str(update["caption"])
+    assert sent.startswith("Geändert: Forum") and "Ihre Antwort: noch offen" in sent
+    await bot.press(member, update, buttons(update)["Vielleicht"])
+    edited = str(bot.emu.messages(member.id)[-1]["caption"])
+    assert edited == sent.replace("Ihre Antwort: noch offen", "Ihre Antwort: Vielleicht")
+    await bot.advance(timedelta(days=9))  # past the 7-day reminder (04.12., 18:00)
+    reminder = bot.emu.last_message(member.id)
+    assert str(reminder["caption"]).startswith("Erinnerung: Forum")
+    await bot.press(member, reminder, buttons(reminder)["Zusage"])
+    edited = str(bot.emu.last_message(member.id)["caption"])
+    assert edited.startswith("Erinnerung: Forum") and "Ihre Antwort: Zusage" in edited
+
+
 async def test_rsvp_buttons_are_verified(bot: Harness) -> None:
     invited, outsider = await bot.seed_members(2)
     await create(bot, "/newmeeting 03.12.2026 18:00 | Nur für Mitglieder | Rathaus")

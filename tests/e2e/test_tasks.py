@@ -8,6 +8,7 @@ import httpx
 import icalendar
 
 from storage.models import OutboxMessage, OutboxState, Task, TaskStatus
+from tests.e2e.fuzz_support import assert_clean, texts_of
 from tests.e2e.harness import COORDINATOR, Harness
 from tests.emulator import FakeUser
 from tests.support import COORDINATOR_ID
@@ -294,3 +295,34 @@ async def test_the_kommentar_button_takes_the_next_message_as_the_comment(bot: H
     async with bot.uow() as uow:
         task = await uow.tasks.get(1)
     assert task is not None and task.comment == "Entwurf liegt vor, Abstimmung im Bauamt läuft"
+
+
+async def test_the_kommentar_button_on_another_organisations_task_refuses_at_once(
+    bot: Harness,
+) -> None:
+    anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
+    await member(bot, "Olga", "Stadt Jena")
+    await bot.send(COORDINATOR, "/newtask Stadt Jena | 20.12.2026 | Jena-Sache")
+    await bot.settle()
+    await bot.exchange(anna, "/hilfe")
+    message = bot.emu.last_message(anna.id, from_bot=True)
+    query_id, calls = await bot.press_and_wait(anna, message, "task:comment:1")
+    assert_clean(calls)
+    # No question for a comment she may not make: only the alert under the button.
+    assert [c.method for c in calls] == ["answerCallbackQuery"]
+    answer = bot.emu.callback_answer(query_id)
+    assert answer is not None and "gehört nicht Ihnen" in (answer.get("text") or "")
+    # Her next message is not taken for a comment.
+    calls = await bot.exchange(anna, "Kommentar von außen")
+    assert texts_of(calls) == []
+    async with bot.uow() as uow:
+        task = await uow.tasks.get(1)
+    assert task is not None and task.comment is None
+
+
+async def test_an_empty_task_title_is_called_empty(bot: Harness) -> None:
+    await member(bot, "Anna", "Gemeinde Zöllnitz")
+    for text in ("/neueaufgabe", "Gemeinde Zöllnitz", "16.12.2026"):
+        await bot.send(COORDINATOR, text)
+    answer = (await bot.send(COORDINATOR, "\x00")).text or ""
+    assert "Bitte einen Titel angeben" in answer and "zu lang" not in answer, answer

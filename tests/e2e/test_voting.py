@@ -214,7 +214,7 @@ async def test_withdraw_before_the_vote_only(bot: Harness) -> None:
     await bot.settle()
     assert any("zurückgezogen" in text for text in texts(bot, COORDINATOR_ID))
     await bot.send(COORDINATOR, "/abstimmungstarten 2")
-    await bot.settle()  # the ballots first: otherwise Anna's may come before the answer
+    # Her ballot for #2 may reach the chat meanwhile: `send` returns the answer to this command.
     answer = await bot.send(f.anna, "/zurueckziehen 2")
     assert "nicht mehr zurückziehen" in (answer.text or "")
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar import Organizer
 from bot.services.actor import Actor, Profile
+from bot.services.agenda import AgendaService
 from bot.services.meetings import MeetingService
 from storage.models import (
     Member,
@@ -151,7 +152,12 @@ def meeting_service(forum: Forum, reminders: Sequence[timedelta]) -> MeetingServ
         organizer=Organizer(name="Forum", email="forum@example.org"),
         calendar_name="Forum-Termine",
         public_base_url="https://forum.example.org",
+        default_language="de",
     )
+
+
+def agenda_service(forum: Forum, meetings: MeetingService) -> AgendaService:
+    return AgendaService(forum.uow, forum.clock, meetings.notices)
 
 
 def chats_of(*members: Member) -> set[int]:

@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.services.agenda import MAX_ITEMS as MAX_AGENDA_ITEMS
+from bot.services.agenda import AgendaService
 from bot.services.errors import InvalidInput, NotAllowed, NotAMember, NotFound, ServiceError
-from bot.services.meetings import MAX_AGENDA_ITEMS, MeetingChanges, MeetingDraft, MeetingService
+from bot.services.meetings import MeetingChanges, MeetingDraft, MeetingService
 from storage.models import Meeting, MeetingStatus, Member, ProposalStatus, RsvpAnswer
-from tests.unit.forum import Forum, chats_of, meeting_service
+from tests.unit.forum import Forum, agenda_service, chats_of, meeting_service
 
 REMINDERS = (timedelta(days=7), timedelta(days=1))
 COPY_CHAT = -100200  # the chat the coordinator sent the minutes in
@@ -21,6 +23,11 @@ COPY_CHAT = -100200  # the chat the coordinator sent the minutes in
 @pytest.fixture
 def forum() -> Forum:
     return Forum()
+
+
+@pytest.fixture
+def agenda(forum: Forum, meetings: MeetingService) -> AgendaService:
+    return agenda_service(forum, meetings)
 
 
 @pytest.fixture
@@ -306,11 +313,11 @@ async def test_cancelling_puts_its_topics_back_into_the_backlog(
 
 
 async def test_agenda_items_are_numbered_and_name_the_presenting_organisation(
-    forum: Forum, meetings: MeetingService
+    forum: Forum, meetings: MeetingService, agenda: AgendaService
 ) -> None:
     meeting = await create(forum, meetings)
-    await meetings.add_agenda_item(forum.coordinator, meeting.id or 0, "Begrüßung")
-    second = await meetings.add_agenda_item(
+    await agenda.add_item(forum.coordinator, meeting.id or 0, "Begrüßung")
+    second = await agenda.add_item(
         forum.coordinator, meeting.id or 0, "Radverkehr", "stadt jena", 20
     )
     assert (second.position, second.organisation_id, second.duration_minutes) == (
@@ -318,62 +325,62 @@ async def test_agenda_items_are_numbered_and_name_the_presenting_organisation(
         forum.jena.id,
         20,
     )
-    _, agenda = await meetings.agenda(forum.actor(forum.bert), meeting.id or 0)
-    assert [(item.title, org.name if org else None) for item, org in agenda] == [
+    _, items = await agenda.agenda(forum.actor(forum.bert), meeting.id or 0)
+    assert [(item.title, org.name if org else None) for item, org in items] == [
         ("Begrüßung", None),
         ("Radverkehr", forum.jena.name),
     ]
 
 
 async def test_an_agenda_item_of_an_unknown_organisation_is_refused(
-    forum: Forum, meetings: MeetingService
+    forum: Forum, meetings: MeetingService, agenda: AgendaService
 ) -> None:
     meeting = await create(forum, meetings)
     with pytest.raises(NotFound) as error:
-        await meetings.add_agenda_item(forum.coordinator, meeting.id or 0, "TOP", "Atlantis")
+        await agenda.add_item(forum.coordinator, meeting.id or 0, "TOP", "Atlantis")
     assert refused(error) == "org.not_found"
     with pytest.raises(InvalidInput) as minutes:
-        await meetings.add_agenda_item(forum.coordinator, meeting.id or 0, "TOP", None, 0)
+        await agenda.add_item(forum.coordinator, meeting.id or 0, "TOP", None, 0)
     assert refused(minutes) == "agenda.minutes_invalid"
     assert not forum.uow.meetings.items.rows
 
 
 async def test_an_agenda_has_room_for_a_limited_number_of_items(
-    forum: Forum, meetings: MeetingService
+    forum: Forum, meetings: MeetingService, agenda: AgendaService
 ) -> None:
     meeting = await create(forum, meetings)
     for number in range(MAX_AGENDA_ITEMS):
-        await meetings.add_agenda_item(forum.coordinator, meeting.id or 0, f"TOP {number}")
+        await agenda.add_item(forum.coordinator, meeting.id or 0, f"TOP {number}")
     with pytest.raises(InvalidInput) as error:
-        await meetings.add_agenda_item(forum.coordinator, meeting.id or 0, "Einer zu viel")
+        await agenda.add_item(forum.coordinator, meeting.id or 0, "Einer zu viel")
     assert refused(error) == "agenda.full"
 
 
 async def test_removing_and_moving_items_renumbers_the_agenda(
-    forum: Forum, meetings: MeetingService
+    forum: Forum, meetings: MeetingService, agenda: AgendaService
 ) -> None:
     meeting = await create(forum, meetings)
     mid = meeting.id or 0
     for title in ("A", "B", "C", "D"):
-        await meetings.add_agenda_item(forum.coordinator, mid, title)
-    await meetings.remove_agenda_item(forum.coordinator, mid, 2)
-    await meetings.move_agenda_item(forum.coordinator, mid, 3, 1)
-    _, agenda = await meetings.agenda(forum.coordinator, mid)
-    assert [(item.position, item.title) for item, _ in agenda] == [(1, "D"), (2, "A"), (3, "C")]
+        await agenda.add_item(forum.coordinator, mid, title)
+    await agenda.remove_item(forum.coordinator, mid, 2)
+    await agenda.move_item(forum.coordinator, mid, 3, 1)
+    _, items = await agenda.agenda(forum.coordinator, mid)
+    assert [(item.position, item.title) for item, _ in items] == [(1, "D"), (2, "A"), (3, "C")]
     with pytest.raises(NotFound) as error:
-        await meetings.remove_agenda_item(forum.coordinator, mid, 4)
+        await agenda.remove_item(forum.coordinator, mid, 4)
     assert refused(error) == "agenda.no_item"
 
 
 async def test_a_topic_taken_off_the_agenda_is_back_in_the_backlog(
-    forum: Forum, meetings: MeetingService
+    forum: Forum, meetings: MeetingService, agenda: AgendaService
 ) -> None:
     meeting = await create(forum, meetings)
     topic = forum.proposal(forum.zora)
     topic.status, topic.meeting_id = ProposalStatus.SCHEDULED, meeting.id
     async with forum.uow as uow:
-        await meetings.add_topic(uow, meeting, topic)
-    await meetings.remove_agenda_item(forum.coordinator, meeting.id or 0, 1)
+        await agenda.add_topic(uow, meeting, topic)
+    await agenda.remove_item(forum.coordinator, meeting.id or 0, 1)
     assert (topic.status, topic.meeting_id) == (ProposalStatus.ACCEPTED, None)
 
 

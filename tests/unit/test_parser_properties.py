@@ -10,8 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.i18n import translator
@@ -19,6 +18,7 @@ from bot.parsing import (
     MAX_GROUP_NAME,
     MAX_ORGANISATION_NAME,
     clean_text,
+    parse_date,
     parse_group_name,
     parse_offsets,
     parse_organisation_spec,
@@ -27,10 +27,6 @@ from bot.parsing import (
     split_place,
 )
 from bot.services.errors import InvalidInput
-from handlers import callbacks, topics
-from handlers import tasks as task_handlers
-from handlers.tasks import parse_date
-from handlers.topic_wizard import _REJECT
 
 ZONE = ZoneInfo("Europe/Berlin")
 
@@ -48,20 +44,6 @@ TEXT = st.one_of(
     st.lists(PIECES, max_size=12).map("".join),
     st.text(alphabet=string.digits + ".:-– T|,#dhm", max_size=30),
 )
-CALLBACK = st.one_of(
-    st.text(max_size=64),
-    st.lists(
-        st.sampled_from(
-            [
-                "g", "leave", "bc", "rsvp", "ics", "task", "done", "comment", "v", "p", "show",
-                "open", "later", "withdraw", "agenda", "place", "reject", "nm", "nt", "tp", ":",
-                "yes", "no", "send", "cancel", "y", "n", "c", "a", "0", "1", "123456789",
-                "1234567890", "-1", "²", "١", " ", "\n",
-            ]
-        ),
-        max_size=6,
-    ).map("".join),
-)  # fmt: skip
 
 
 def _only_invalid_input(parse: Callable[[str], Any], text: str) -> Any:
@@ -186,52 +168,3 @@ def test_clean_text_on_emoji_parts(parts: list[str]) -> None:
 @example("١٢.١٢.٢٠٢٦")
 def test_task_parse_date(text: str) -> None:
     _only_invalid_input(parse_date, text)
-
-
-# --- callback data -------------------------------------------------------------------------
-
-ID = st.integers(min_value=1, max_value=999_999_999)
-
-
-@given(CALLBACK)
-@settings(max_examples=300)
-def test_callback_parsers_accept_only_their_own_data(data: str) -> None:
-    parsers: list[Callable[[str | None], object]] = [
-        callbacks.parse_group_toggle,
-        callbacks.parse_leave,
-        callbacks.parse_broadcast,
-        callbacks.parse_rsvp,
-        callbacks.parse_ics,
-    ]
-    for parse in parsers:
-        parsed = parse(data)
-        if parsed is not None:
-            assert data.isascii() and "\n" not in data
-    for pattern in (
-        topics._VOTE,
-        topics._SHOW,
-        topics._PROPOSAL,
-        topics._PLACE,
-        task_handlers._DONE,
-        _REJECT,
-    ):
-        match = pattern.fullmatch(data)
-        if match is not None:
-            numbers = [g for g in match.groups() if g.isdigit()]
-            assert all(0 < int(n) < 10**9 for n in numbers)
-
-
-@given(ID, st.booleans())
-def test_callback_data_round_trips(value: int, flag: bool) -> None:
-    assert callbacks.parse_group_toggle(callbacks.group_toggle(value)) == value
-    assert callbacks.parse_leave(callbacks.leave(flag)) is flag
-    assert callbacks.parse_broadcast(callbacks.broadcast(value, send=flag)) == (value, flag)
-    assert callbacks.parse_ics(callbacks.ics(value)) == value
-    assert callbacks.parse_rsvp(f"rsvp:{value}:y") == (value, "y")
-    for data in (callbacks.group_toggle(value), callbacks.broadcast(value, send=flag)):
-        assert len(data.encode()) <= 64  # Telegram's limit for callback data
-
-
-@pytest.mark.parametrize("data", [None, "", "g:", "g:0", "g:01", "g:1:2", "g:²", "G:1"])
-def test_callback_parsers_refuse_near_misses(data: str | None) -> None:
-    assert callbacks.parse_group_toggle(data) is None

@@ -12,7 +12,7 @@ from bot.services.meetings import MeetingService
 from bot.services.proposals import MAX_TITLE, ProposalService
 from storage.models import AgendaItem, Meeting, MeetingStatus, Proposal, ProposalStatus
 from tests.support import COORDINATOR_ID
-from tests.unit.forum import COORDINATORS, ZONE, Forum, chats_of, meeting_service
+from tests.unit.forum import COORDINATORS, ZONE, Forum, agenda_service, chats_of, meeting_service
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def proposals(forum: Forum, meetings: MeetingService) -> ProposalService:
         forum.uow,
         forum.clock,
         forum.notifier,
-        meetings,
+        agenda_service(forum, meetings),
         zone=ZONE,
         coordinator_ids=COORDINATORS,
         default_language="de",

@@ -1,0 +1,316 @@
+"""Callback data: what every button the bot makes carries, one typed value per kind.
+
+Telegram-free. Services (for outbox rows) and handlers (for replies) build a button's data with
+`<Kind>(...).data`; handlers read a press with `parse`, which returns one of the kinds below or
+None, never anything else and never an exception. Every string is at most 64 bytes (Telegram's
+limit for callback data), read strictly (the whole string, ASCII digits only, positive ids of at
+most nine digits). The formats are those of the buttons already in people's chats.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from storage.models import RsvpAnswer, VoteChoice
+
+# A record's id in callback data: positive, at most nine digits (fits every id column).
+ID = r"[1-9][0-9]{0,8}"
+MAX_ID = 999_999_999
+MAX_BYTES = 64
+
+
+def _check_id(value: int) -> None:
+    if not 1 <= value <= MAX_ID:
+        raise ValueError(f"an id in callback data is 1 to {MAX_ID}, not {value}")
+
+
+# --- the kinds ---------------------------------------------------------------------------
+
+
+class _Kind:
+    """What every kind shares: its ids are checked when it is made, and `FORMAT`, filled in
+    with its fields, spells its data (kinds that carry letters or words spell it themselves)."""
+
+    FORMAT: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        for value in vars(self).values():
+            if type(value) is int:
+                _check_id(value)
+
+    @property
+    def data(self) -> str:
+        return self.FORMAT.format(**vars(self))
+
+
+@dataclass(frozen=True)
+class GroupToggle(_Kind):
+    """Join or leave a working group (/groups)."""
+
+    FORMAT = "g:{group_id}"
+
+    group_id: int
+
+
+@dataclass(frozen=True)
+class Leave(_Kind):
+    """The answer to /leave's confirmation."""
+
+    confirm: bool
+
+    @property
+    def data(self) -> str:
+        return f"leave:{'yes' if self.confirm else 'no'}"
+
+
+@dataclass(frozen=True)
+class BroadcastAnswer(_Kind):
+    """Senden or Abbrechen under a broadcast's preview."""
+
+    broadcast_id: int
+    send: bool
+
+    @property
+    def data(self) -> str:
+        return f"bc:{'send' if self.send else 'cancel'}:{self.broadcast_id}"
+
+
+RSVP_CODES: dict[RsvpAnswer, str] = {RsvpAnswer.YES: "y", RsvpAnswer.NO: "n", RsvpAnswer.MAYBE: "m"}
+_RSVP_OF = {code: answer for answer, code in RSVP_CODES.items()}
+
+
+class Notice(enum.StrEnum):
+    """What a meeting's message (a .ics with a caption) announces."""
+
+    INVITE = "invite"
+    UPDATE = "update"
+    CANCEL = "cancel"
+    REMINDER = "reminder"
+
+
+# The notices with answer buttons, by the letter their buttons carry.
+NOTICE_CODES: dict[Notice, str] = {Notice.INVITE: "i", Notice.UPDATE: "u", Notice.REMINDER: "r"}
+_NOTICE_OF = {code: notice for notice, code in NOTICE_CODES.items()}
+
+
+@dataclass(frozen=True)
+class Rsvp(_Kind):
+    """Zusage, Absage or Vielleicht under an invitation, update or reminder (`notice`: which;
+    None for the buttons sent before they said it)."""
+
+    meeting_id: int
+    answer: RsvpAnswer
+    notice: Notice | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.notice is not None and self.notice not in NOTICE_CODES:
+            raise ValueError(f"no answer buttons under a {self.notice.value}")
+
+    @property
+    def data(self) -> str:
+        tail = f":{NOTICE_CODES[self.notice]}" if self.notice is not None else ""
+        return f"rsvp:{self.meeting_id}:{RSVP_CODES[self.answer]}{tail}"
+
+
+@dataclass(frozen=True)
+class Ics(_Kind):
+    """A meeting's .ics file (/meetings)."""
+
+    FORMAT = "ics:{meeting_id}"
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class TaskDone(_Kind):
+    """Erledigt under a task."""
+
+    FORMAT = "task:done:{task_id}"
+
+    task_id: int
+
+
+@dataclass(frozen=True)
+class TaskComment(_Kind):
+    """Kommentar under a task: the next message is the comment."""
+
+    FORMAT = "task:comment:{task_id}"
+
+    task_id: int
+
+
+VOTE_CODES: dict[VoteChoice, str] = {
+    VoteChoice.YES: "y",
+    VoteChoice.YES_COUNCIL: "c",
+    VoteChoice.NO: "n",
+    VoteChoice.ABSTAIN: "a",
+}
+_VOTE_OF = {code: choice for choice, code in VOTE_CODES.items()}
+
+
+@dataclass(frozen=True)
+class Vote(_Kind):
+    """One of the four choices on a ballot."""
+
+    ballot_id: int
+    choice: VoteChoice
+
+    @property
+    def data(self) -> str:
+        return f"v:{self.ballot_id}:{VOTE_CODES[self.choice]}"
+
+
+@dataclass(frozen=True)
+class ShowBallot(_Kind):
+    """The ballot of an open vote, shown again (/topics)."""
+
+    FORMAT = "v:show:{ballot_id}"
+
+    ballot_id: int
+
+
+class TopicAction(enum.StrEnum):
+    OPEN_VOTE = "open"  # the coordinator puts a proposal to the vote
+    LATER = "later"  # … or sets it aside
+    WITHDRAW = "withdraw"  # the proposer takes it back
+    TO_AGENDA = "agenda"  # the coordinator chooses a meeting for an accepted topic
+
+
+@dataclass(frozen=True)
+class TopicButton(_Kind):
+    """A decision on a proposal (under the coordinator's notice, the proposer's confirmation,
+    or /topics)."""
+
+    FORMAT = "p:{action}:{proposal_id}"
+
+    action: TopicAction
+    proposal_id: int
+
+
+@dataclass(frozen=True)
+class RejectTopic(_Kind):
+    """Ablehnen under a proposal: the coordinator's next message is the reason."""
+
+    FORMAT = "p:reject:{proposal_id}"
+
+    proposal_id: int
+
+
+@dataclass(frozen=True)
+class PlaceTopic(_Kind):
+    """An accepted topic onto this meeting's agenda."""
+
+    FORMAT = "p:place:{proposal_id}:{meeting_id}"
+
+    proposal_id: int
+    meeting_id: int
+
+
+class Form(enum.StrEnum):
+    """The guided forms; the value is the prefix of their buttons."""
+
+    MEETING = "nm"
+    TASK = "nt"
+    TOPIC = "tp"
+
+
+_ACTION = r"[a-z]{1,12}"
+_VALUE = r"[a-z0-9_]{1,24}"
+
+
+@dataclass(frozen=True)
+class FormButton(_Kind):
+    """A button of a guided form. `step` is the number of the question the button was sent
+    with: a press under an earlier question (the form has moved on) is recognised as such."""
+
+    form: Form
+    step: int
+    action: str
+    value: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not re.fullmatch(_ACTION, self.action) or (
+            self.value and not re.fullmatch(_VALUE, self.value)
+        ):
+            raise ValueError(f"not a form button: {self.action!r} {self.value!r}")
+
+    @property
+    def data(self) -> str:
+        tail = f":{self.value}" if self.value else ""
+        return f"{self.form.value}:{self.step}:{self.action}{tail}"
+
+
+Callback = (
+    GroupToggle
+    | Leave
+    | BroadcastAnswer
+    | Rsvp
+    | Ics
+    | TaskDone
+    | TaskComment
+    | Vote
+    | ShowBallot
+    | TopicButton
+    | RejectTopic
+    | PlaceTopic
+    | FormButton
+)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+_FORMS = "|".join(form.value for form in Form)
+_TOPIC_ACTIONS = "|".join(action.value for action in TopicAction)
+_PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...] = (
+    (re.compile(rf"g:({ID})"), lambda m: GroupToggle(int(m[1]))),
+    (re.compile(r"leave:(yes|no)"), lambda m: Leave(m[1] == "yes")),
+    (re.compile(rf"bc:(send|cancel):({ID})"), lambda m: BroadcastAnswer(int(m[2]), m[1] == "send")),
+    (
+        re.compile(rf"rsvp:({ID}):([ynm])(?::([iur]))?"),
+        lambda m: Rsvp(int(m[1]), _RSVP_OF[m[2]], _NOTICE_OF[m[3]] if m[3] else None),
+    ),
+    (re.compile(rf"ics:({ID})"), lambda m: Ics(int(m[1]))),
+    (re.compile(rf"task:done:({ID})"), lambda m: TaskDone(int(m[1]))),
+    (re.compile(rf"task:comment:({ID})"), lambda m: TaskComment(int(m[1]))),
+    (re.compile(rf"v:({ID}):([ycna])"), lambda m: Vote(int(m[1]), _VOTE_OF[m[2]])),
+    (re.compile(rf"v:show:({ID})"), lambda m: ShowBallot(int(m[1]))),
+    (
+        re.compile(rf"p:({_TOPIC_ACTIONS}):({ID})"),
+        lambda m: TopicButton(TopicAction(m[1]), int(m[2])),
+    ),
+    (re.compile(rf"p:reject:({ID})"), lambda m: RejectTopic(int(m[1]))),
+    (re.compile(rf"p:place:({ID}):({ID})"), lambda m: PlaceTopic(int(m[1]), int(m[2]))),
+    (
+        re.compile(rf"({_FORMS}):({ID}):({_ACTION})(?::({_VALUE}))?"),
+        lambda m: FormButton(Form(m[1]), int(m[2]), m[3], m[4] or ""),
+    ),
+)
+
+
+def parse(data: object) -> Callback | None:
+    """The button a press's callback data belongs to, or None for anything the bot does not
+    make (old formats, forged data, other types)."""
+    if not isinstance(data, str) or len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return None
+    for pattern, build in _PARSERS:
+        match = pattern.fullmatch(data)
+        if match is not None:
+            return build(match)
+    return None
+
+
+def matches(*kinds: type[Callback]) -> Callable[[object], bool]:
+    """A `CallbackQueryHandler` pattern: the press is a button of one of `kinds`."""
+    return lambda data: isinstance(parse(data), kinds)
+
+
+def form_prefix(form: Form) -> Callable[[object], bool]:
+    """A form's buttons go to the form, also malformed ones (it answers them in its chat)."""
+    prefix = f"{form.value}:"
+    return lambda data: isinstance(data, str) and data.startswith(prefix)

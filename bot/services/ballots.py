@@ -1,0 +1,229 @@
+"""Reading votes: the open ballots with the reader's standing choice, one vote's details (the
+counts when closed; for the coordinator, who has not voted yet), a ballot shown again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.services.actor import Actor
+from bot.services.counting import Result, Rules, count, voter_key
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.ids import id_of
+from bot.services.proposals import ProposalView
+from bot.services.uow import UnitOfWork, UnitOfWorkFactory
+from storage.models import (
+    Ballot,
+    BallotPost,
+    Member,
+    Organisation,
+    Proposal,
+    Vote,
+    VoteMode,
+)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The choice that stands for a voter (their organisation, or them), and who cast it."""
+
+    vote: Vote | None
+    cast_by: Member | None
+    organisation: Organisation | None
+
+
+@dataclass(frozen=True)
+class BallotView:
+    ballot: Ballot
+    topic: ProposalView
+    standing: Standing | None
+    voted: int
+    eligible: int
+    # Shown only when the vote has closed, or with SHOW_RUNNING_RESULTS, or (missing) to the
+    # coordinator.
+    result: Result | None
+    missing: list[str]
+
+    @property
+    def closed(self) -> bool:
+        return self.ballot.closed_at is not None
+
+
+def voter_of(ballot: Ballot, member: Member) -> str:
+    """Who votes for `member` on `ballot`: their organisation, or (in member mode) they."""
+    return voter_key(ballot.mode, organisation_id=member.organisation_id, member_id=member.id or 0)
+
+
+async def topic_of(uow: UnitOfWork, proposal_id: int) -> ProposalView:
+    proposal = await uow.proposals.get(proposal_id)
+    if proposal is None:
+        raise NotFound("proposal.not_found", id=proposal_id)
+    return (await topics_of(uow, [proposal]))[0]
+
+
+async def topics_of(uow: UnitOfWork, proposals: Sequence[Proposal]) -> list[ProposalView]:
+    members = await uow.members.by_ids({p.member_id for p in proposals if p.member_id})
+    organisations = {o.id: o for o in await uow.organisations.all()}
+    return [
+        ProposalView(
+            p,
+            members.get(p.member_id) if p.member_id else None,
+            organisations.get(p.organisation_id),
+            None,
+        )
+        for p in proposals
+    ]
+
+
+async def ballot_of(uow: UnitOfWork, ballot_id: int) -> tuple[Ballot, ProposalView]:
+    row = await uow.ballots.with_topic(ballot_id)
+    if row is None:
+        raise InvalidInput("error.button_invalid")
+    ballot, proposal, proposer, organisation = row
+    return ballot, ProposalView(proposal, proposer, organisation, None)
+
+
+class BallotReader:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        rules: Rules,
+        show_running_results: bool,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._rules = rules
+        self._running = show_running_results
+
+    async def open_ballots(self, actor: Actor) -> list[BallotView]:
+        """Open votes with the actor's standing choice (three queries for any number)."""
+        member = actor.member
+        if not actor.is_coordinator:
+            member = actor.require_member()
+        async with self._uow() as uow:
+            pairs = await uow.ballots.open_ballots()
+            if not pairs:
+                return []
+            topics = await topics_of(uow, [p for _, p in pairs])
+            ids = [id_of(b) for b, _ in pairs]
+            voted = await uow.ballots.voted_counts(ids)
+            standing: dict[int, Vote] = {}
+            if member is not None:
+                voters = [
+                    voter_key(
+                        mode, organisation_id=member.organisation_id, member_id=member.id or 0
+                    )
+                    for mode in VoteMode
+                ]
+                ballots = {id_of(b): b for b, _ in pairs}
+                for vote in await uow.ballots.votes_of(ids, voters):
+                    # Of the member's two possible voter keys, the one of the ballot's mode.
+                    if vote.voter == voter_of(ballots[vote.ballot_id], member):
+                        standing[vote.ballot_id] = vote
+            casters = await uow.members.by_ids(
+                {v.member_id for v in standing.values() if v.member_id}
+            )
+            organisation = actor.organisation
+        return [
+            BallotView(
+                ballot,
+                topic,
+                Standing(
+                    standing.get(id_of(ballot)),
+                    casters.get(standing[id_of(ballot)].member_id or 0)
+                    if id_of(ballot) in standing
+                    else None,
+                    organisation,
+                )
+                if member is not None
+                else None,
+                voted.get(id_of(ballot), 0),
+                0,
+                None,
+                [],
+            )
+            for (ballot, _), topic in zip(pairs, topics, strict=True)
+        ]
+
+    async def details(self, actor: Actor, proposal_id: int) -> BallotView:
+        """One vote: the actor's standing choice; the counts when closed (or with running
+        results); for the coordinator, who has not voted yet."""
+        member = actor.member
+        if not actor.is_coordinator:
+            member = actor.require_member()
+        async with self._uow() as uow:
+            ballot = await uow.ballots.of_proposal(proposal_id)
+            if ballot is None:
+                raise InvalidInput("vote.not_open", id=proposal_id)
+            ballot, topic = await ballot_of(uow, id_of(ballot))
+            view = await self.view(uow, ballot, topic, member, coordinator=actor.is_coordinator)
+        return view
+
+    async def ballot_for(self, actor: Actor, ballot_id: int) -> BallotView:
+        member = actor.require_member()
+        async with self._uow() as uow:
+            ballot, topic = await ballot_of(uow, ballot_id)
+            return await self.view(uow, ballot, topic, member)
+
+    async def record_post(self, ballot_id: int, chat_id: int, message_id: int) -> None:
+        async with self._uow() as uow:
+            await uow.ballots.add_post(
+                BallotPost(
+                    ballot_id=ballot_id,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    posted_at=self._clock.now(),
+                )
+            )
+            await uow.commit()
+
+    async def view(
+        self,
+        uow: UnitOfWork,
+        ballot: Ballot,
+        topic: ProposalView,
+        member: Member | None,
+        *,
+        coordinator: bool = False,
+        standing: Standing | None = None,
+    ) -> BallotView:
+        """The ballot as `member` (and the coordinator) sees it: a fixed number of queries that
+        count in the database, whatever the numbers of members and votes. `standing`, when
+        the caller knows it (it has just stored the member's vote), saves reading it back."""
+        ballot_id = id_of(ballot)
+        tally = await uow.ballots.tally(ballot_id)
+        voted = sum(tally.values())
+        eligible = await uow.ballots.eligible(ballot_id, ballot.mode)
+        if member is not None and standing is None:
+            vote = await uow.ballots.vote(ballot_id, voter_of(ballot, member))
+            caster = None
+            if vote is not None and vote.member_id is not None:
+                caster = await uow.members.get(vote.member_id)
+            standing = Standing(vote, caster, await uow.organisations.get(member.organisation_id))
+        result = None
+        if ballot.closed_at is not None and ballot.result is not None and ballot.outcome:
+            result = Result.from_dict(ballot.result, ballot.outcome)
+        elif self._running:
+            choices = [choice for choice, n in tally.items() for _ in range(n)]
+            result = count(choices, eligible, self._rules)
+        missing: list[str] = []
+        if coordinator and ballot.closed_at is None:
+            # The names themselves: as long as the list of who has not voted yet.
+            members = await uow.members.recipients()
+            already = await uow.ballots.voters(ballot_id)
+            organisations = {o.id: o for o in await uow.organisations.all()}
+            labels: dict[str, str] = {}
+            for m in members:
+                key = voter_of(ballot, m)
+                if key in already:
+                    continue
+                if ballot.mode is VoteMode.ORGANISATION:
+                    org = organisations.get(m.organisation_id)
+                    labels[key] = org.name if org else "–"
+                else:
+                    labels[key] = m.display_name
+            missing = sorted(labels.values())
+        return BallotView(ballot, topic, standing, voted, eligible, result, missing)

@@ -1,0 +1,137 @@
+"""What a meeting sends, as outbox rows in the caller's transaction: invitations, updates and
+cancellations with the current .ics, and the reminders, which are derived from the meeting's
+state and recomputed whenever it, its agenda or an answer changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.callbacks import Notice
+from bot.clock import Clock
+from bot.i18n import translator
+from bot.services.feed import FeedService
+from bot.services.ids import id_of
+from bot.texts.buttons import to_stored
+from bot.texts.meetings import Agenda, caption, rsvp_buttons
+from storage.models import Meeting, MeetingStatus, Member, OutboxMessage, RsvpAnswer
+
+if TYPE_CHECKING:
+    from bot.services.uow import UnitOfWork
+
+
+async def agenda_of(uow: UnitOfWork, meeting_id: int) -> Agenda:
+    return (await uow.meetings.agendas([meeting_id]))[meeting_id]
+
+
+class MeetingNotices:
+    def __init__(
+        self,
+        clock: Clock,
+        files: FeedService,
+        *,
+        zone: ZoneInfo,
+        reminders: Sequence[timedelta],
+        default_language: str,
+    ) -> None:
+        self._clock = clock
+        self._files = files
+        self._zone = zone
+        self._reminders = tuple(reminders)
+        self._language = default_language
+
+    async def notify_all(
+        self, uow: UnitOfWork, meeting: Meeting, notice: Notice, only: int | None = None
+    ) -> None:
+        """Invitation, update or cancellation to everyone invited (or only to the member
+        `only`), with the matching .ics."""
+        meeting_id = id_of(meeting)
+        now = self._clock.now()
+        agenda = await agenda_of(uow, meeting_id)
+        audience = await uow.members.recipients(group_id=meeting.group_id)
+        if only is not None:
+            audience = [m for m in audience if m.id == only]
+        languages = await self._languages(uow, audience)
+        answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
+        ics = self._files.meeting_file(meeting, agenda)
+        cancel = notice is Notice.CANCEL
+        rows = []
+        for member in audience:
+            t = translator(languages.get(member.telegram_id or 0, self._language))
+            text = caption(t, meeting, agenda, notice, answers.get(member.id), self._zone)
+            rows.append(
+                OutboxMessage(
+                    dedup_key=f"meeting:{meeting_id}:{notice}:s{meeting.sequence}:member:{member.id}",
+                    kind=f"meeting_{notice}",
+                    chat_id=member.telegram_id or 0,
+                    member_id=member.id,
+                    text=text,
+                    document=ics,
+                    document_name=f"termin-{meeting_id}.ics",
+                    buttons=None if cancel else to_stored(rsvp_buttons(t, meeting_id, notice)),
+                    due_at=now,
+                    expires_at=None if cancel else meeting.starts_at,
+                    created_at=now,
+                )
+            )
+        await uow.outbox.enqueue(rows)
+
+    async def reschedule_reminders(self, uow: UnitOfWork, meeting: Meeting) -> None:
+        """The meeting's pending reminders: one per offset and invited member who has not
+        declined, due before the start; none for a cancelled or past meeting."""
+        meeting_id = id_of(meeting)
+        prefix = f"meeting:{meeting_id}:reminder:"
+        rows: list[OutboxMessage] = []
+        now = self._clock.now()
+        offsets = (
+            [timedelta(minutes=m) for m in meeting.reminder_minutes]
+            if meeting.reminder_minutes is not None
+            else list(self._reminders)
+        )
+        # Reminders due before the meeting's last change never made sense; one that fell due
+        # after it is kept (sent if still pending; storing a sent one again is a no-op).
+        due_times = [
+            (offset, meeting.starts_at - offset)
+            for offset in offsets
+            if meeting.starts_at - offset > meeting.updated_at
+        ]
+        if meeting.status is MeetingStatus.SCHEDULED and due_times:
+            agenda = await agenda_of(uow, meeting_id)
+            audience = await uow.members.recipients(group_id=meeting.group_id)
+            answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
+            languages = await self._languages(uow, audience)
+            ics = self._files.meeting_file(meeting, agenda)
+            for member in audience:
+                answer = answers.get(member.id)
+                if answer is RsvpAnswer.NO:
+                    continue
+                t = translator(languages.get(member.telegram_id or 0, self._language))
+                text = caption(t, meeting, agenda, Notice.REMINDER, answer, self._zone)
+                buttons = to_stored(rsvp_buttons(t, meeting_id, Notice.REMINDER))
+                for offset, due in due_times:
+                    if due <= now and member.joined_at > due:
+                        continue  # it fell due before they joined: not theirs
+                    minutes = int(offset.total_seconds() // 60)
+                    rows.append(
+                        OutboxMessage(
+                            dedup_key=f"{prefix}{minutes}m:s{meeting.sequence}:member:{member.id}",
+                            kind="meeting_reminder",
+                            chat_id=member.telegram_id or 0,
+                            member_id=member.id,
+                            text=text,
+                            document=ics,
+                            document_name=f"termin-{meeting_id}.ics",
+                            buttons=buttons,
+                            due_at=due,
+                            expires_at=meeting.starts_at,
+                            created_at=now,
+                        )
+                    )
+        await uow.outbox.reschedule(prefix, rows)
+
+    async def _languages(self, uow: UnitOfWork, members: Sequence[Member]) -> dict[int, str]:
+        return await uow.user_settings.languages(
+            [m.telegram_id for m in members if m.telegram_id is not None]
+        )

@@ -1,0 +1,294 @@
+"""Texts and buttons of votes: the ballot (and its reminder), the standing choice, the result,
+the closed ballot, /themen and /thema."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.callbacks import ShowBallot, TopicAction, TopicButton, Vote
+from bot.i18n import Html, Translator
+from bot.services.counting import Result
+from bot.services.ids import id_of
+from bot.texts.buttons import Button, Keyboard
+from storage.models import Ballot, BallotOutcome, ProposalStatus, VoteChoice, VoteMode
+from storage.models import Vote as CastVote
+
+if TYPE_CHECKING:
+    from bot.services.ballots import BallotView, Standing
+    from bot.services.proposals import ProposalView
+
+CHOICE_KEYS = {
+    VoteChoice.YES: "vote.choice_yes",
+    VoteChoice.YES_COUNCIL: "vote.choice_yes_council",
+    VoteChoice.NO: "vote.choice_no",
+    VoteChoice.ABSTAIN: "vote.choice_abstain",
+}
+OUTCOME_KEYS = {
+    BallotOutcome.ACCEPTED: "vote.outcome_accepted",
+    BallotOutcome.REJECTED: "vote.outcome_rejected",
+    BallotOutcome.NOT_QUORATE: "vote.outcome_not_quorate",
+}
+# Statuses of a proposal that has (or had) a vote.
+VOTED_ON = frozenset(
+    {
+        ProposalStatus.VOTING,
+        ProposalStatus.ACCEPTED,
+        ProposalStatus.NOT_ACCEPTED,
+        ProposalStatus.SCHEDULED,
+    }
+)
+MAX_BUTTONS = 40  # under /themen
+
+
+def standing_line(t: Translator, ballot: Ballot, standing: Standing | None) -> str:
+    """The choice that stands for the voter (their organisation's, or their own)."""
+    if standing is None:
+        return ""
+    organisation = standing.organisation.name if standing.organisation else "–"
+    if standing.vote is None:
+        key = (
+            "vote.standing_none_org"
+            if ballot.mode is VoteMode.ORGANISATION
+            else "vote.standing_none"
+        )
+        return t(key, organisation=organisation)
+    choice = t(CHOICE_KEYS[standing.vote.choice])
+    if ballot.mode is VoteMode.MEMBER:
+        return t("vote.standing_own", choice=choice)
+    by = standing.cast_by.display_name if standing.cast_by else "–"
+    return t("vote.standing_org", organisation=organisation, choice=choice, by=by)
+
+
+def counts_line(t: Translator, result: Result) -> str:
+    return t(
+        "vote.counts",
+        yes=result.yes,
+        yes_council=result.yes_council,
+        no=result.no,
+        abstain=result.abstain,
+    )
+
+
+def ballot_text(
+    t: Translator,
+    ballot: Ballot,
+    topic: ProposalView,
+    standing: Standing | None,
+    zone: ZoneInfo,
+    *,
+    reminder: bool = False,
+    running: Result | None = None,
+) -> str:
+    proposal = topic.proposal
+    mode = "vote.mode_organisation" if ballot.mode is VoteMode.ORGANISATION else "vote.mode_member"
+    lines = [
+        t(
+            "vote.ballot_reminder" if reminder else "vote.ballot",
+            id=proposal.id,
+            title=proposal.title,
+            # The description's own line, or nothing (no empty line) without one.
+            description=Html(html.escape(proposal.description, quote=False) + "\n")
+            if proposal.description
+            else "",
+            proposer=topic.proposer_label,
+            deadline=t.datetime(ballot.deadline, zone),
+            mode=Html(t(mode)),
+        )
+    ]
+    if running is not None:
+        lines.append(counts_line(t, running))
+    line = standing_line(t, ballot, standing)
+    if line:
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def ballot_buttons(t: Translator, ballot: Ballot, current: VoteChoice | None) -> Keyboard:
+    """The four choices; the one that stands is ticked."""
+
+    def button(choice: VoteChoice) -> Button:
+        label = t(CHOICE_KEYS[choice])
+        if choice is current:
+            label = f"✅ {label}"
+        return Button(label, Vote(id_of(ballot), choice))
+
+    return (
+        (button(VoteChoice.YES), button(VoteChoice.NO)),
+        (button(VoteChoice.YES_COUNCIL),),
+        (button(VoteChoice.ABSTAIN),),
+    )
+
+
+def ballot_message(t: Translator, view: BallotView, zone: ZoneInfo) -> tuple[str, Keyboard]:
+    """The ballot as the member sees it now: their standing choice ticked."""
+    current = view.standing.vote.choice if view.standing and view.standing.vote else None
+    text = ballot_text(t, view.ballot, view.topic, view.standing, zone, running=view.result)
+    return text, ballot_buttons(t, view.ballot, current)
+
+
+def result_text(
+    t: Translator, ballot: Ballot, topic: ProposalView, result: Result, council: list[str]
+) -> str:
+    unit = (
+        "vote.unit_organisations" if ballot.mode is VoteMode.ORGANISATION else "vote.unit_members"
+    )
+    lines = [
+        t("vote.result_title", id=topic.proposal.id, title=topic.proposal.title),
+        counts_line(t, result),
+        t(
+            "vote.turnout",
+            voted=result.voted,
+            eligible=result.eligible,
+            unit=Html(t(unit)),
+            needed=result.quorum_needed,
+        ),
+        t(OUTCOME_KEYS[result.outcome]),
+    ]
+    if council:
+        lines.append(t("vote.council_list", names=", ".join(council)))
+    return "\n".join(lines)
+
+
+def closed_text(t: Translator, topic: ProposalView, result: Result, vote: CastVote | None) -> str:
+    """A ballot once the vote has closed (its buttons are gone)."""
+    lines = [
+        t(
+            "vote.closed_ballot",
+            id=topic.proposal.id,
+            title=topic.proposal.title,
+            outcome=Html(t(OUTCOME_KEYS[result.outcome])),
+        ),
+        counts_line(t, result),
+    ]
+    if vote is not None:
+        lines.append(t("vote.closed_standing", choice=t(CHOICE_KEYS[vote.choice])))
+    return "\n".join(lines)
+
+
+def overridden_text(
+    t: Translator, topic: ProposalView, by: str, choice: VoteChoice, before: VoteChoice
+) -> str:
+    """To the colleague whose choice for the organisation was replaced."""
+    return t(
+        "vote.overridden",
+        id=topic.proposal.id,
+        title=topic.proposal.title,
+        by=by,
+        choice=t(CHOICE_KEYS[choice]),
+        before=t(CHOICE_KEYS[before]),
+    )
+
+
+def opened_text(t: Translator, view: BallotView, zone: ZoneInfo) -> str:
+    return t(
+        "vote.opened",
+        id=view.topic.proposal.id,
+        title=view.topic.proposal.title,
+        deadline=t.datetime(view.ballot.deadline, zone),
+        eligible=view.eligible,
+    )
+
+
+def saved_text(t: Translator, choice: VoteChoice, organisation: str) -> str:
+    return t("vote.saved", choice=t(CHOICE_KEYS[choice]), organisation=organisation)
+
+
+# --- /themen and /thema -------------------------------------------------------------------
+
+
+def topics_overview(
+    t: Translator,
+    ballots: Sequence[BallotView],
+    waiting: Sequence[ProposalView],
+    own: Sequence[ProposalView],
+    backlog: Sequence[ProposalView],
+    zone: ZoneInfo,
+    *,
+    member: bool,
+    coordinator: bool,
+) -> tuple[str, Keyboard]:
+    """/themen in the private chat: open votes (a member gets a button to each ballot), the
+    proposals waiting (the coordinator: all; a member: their own), and the accepted topics
+    (the coordinator gets a button to put each on an agenda)."""
+    blocks: list[str] = []
+    buttons: list[tuple[Button, ...]] = []
+    if ballots:
+        lines = []
+        for view in ballots:
+            line = t(
+                "topics.ballot_line",
+                id=view.topic.proposal.id,
+                title=view.topic.proposal.title,
+                deadline=t.datetime(view.ballot.deadline, zone),
+                voted=view.voted,
+            )
+            standing = standing_line(t, view.ballot, view.standing)
+            lines.append(f"{line}\n{standing}" if standing else line)
+            if member:
+                label = t("topics.show_ballot", id=view.topic.proposal.id)
+                buttons.append((Button(label, ShowBallot(id_of(view.ballot))),))
+        blocks.append(t("topics.open_votes", lines=Html("\n".join(lines))))
+    else:
+        blocks.append(t("topics.no_open_votes"))
+    if waiting:
+        lines = [
+            t(
+                "topics.waiting_line",
+                id=v.proposal.id,
+                title=v.proposal.title,
+                proposer=v.proposer_label,
+            )
+            for v in waiting
+        ]
+        blocks.append(t("topics.waiting", lines=Html("\n".join(lines))))
+    if own:
+        lines = [t("topics.own_line", id=v.proposal.id, title=v.proposal.title) for v in own]
+        blocks.append(t("topics.own", lines=Html("\n".join(lines))))
+    if backlog:
+        lines = []
+        for v in backlog:
+            if v.proposal.meeting_id is not None:
+                lines.append(
+                    t(
+                        "topics.scheduled_line",
+                        id=v.proposal.id,
+                        title=v.proposal.title,
+                        meeting=v.proposal.meeting_id,
+                    )
+                )
+                continue
+            lines.append(t("topics.backlog_line", id=v.proposal.id, title=v.proposal.title))
+            if coordinator:
+                to_agenda = TopicButton(TopicAction.TO_AGENDA, id_of(v.proposal))
+                buttons.append((Button(t("topics.to_agenda", id=v.proposal.id), to_agenda),))
+        blocks.append(t("topics.backlog", lines=Html("\n".join(lines))))
+    return "\n\n".join(blocks), tuple(buttons[:MAX_BUTTONS])
+
+
+def topic_details(
+    t: Translator, details_text: str, view: ProposalView, ballot: BallotView | None, zone: ZoneInfo
+) -> str:
+    """/thema: the proposal (`details_text`), its status and, once voted on, the vote."""
+    lines = [details_text, t(f"topic.status.{view.proposal.status.value}")]
+    if view.proposal.reason:
+        lines.append(t("topic.reason", reason=view.proposal.reason))
+    if ballot is not None:
+        lines.append(
+            t(
+                "topic.vote_closed" if ballot.closed else "topic.vote_open",
+                deadline=t.datetime(ballot.ballot.deadline, zone),
+                voted=ballot.voted,
+                eligible=ballot.eligible,
+            )
+        )
+        if ballot.result is not None:
+            lines.append(counts_line(t, ballot.result))
+        standing = standing_line(t, ballot.ballot, ballot.standing)
+        if standing and not ballot.closed:
+            lines.append(standing)
+        if ballot.missing:
+            lines.append(t("topic.missing", names=", ".join(ballot.missing)))
+    return "\n".join(lines)

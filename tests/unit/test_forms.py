@@ -1,0 +1,68 @@
+"""The guided forms' state is plain data: a FormState with any of the three drafts survives a
+round trip through JSON unchanged, and the drafts hold JSON values only."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.callbacks import Form
+from bot.forms import FormState, draft_of, draft_values
+from handlers.meeting_wizard import MeetingAnswers
+from handlers.task_wizard import TaskAnswers
+from handlers.topic_wizard import TopicAnswers
+
+TEXT = st.text(max_size=40)
+OPTIONAL_TEXT = st.one_of(st.none(), TEXT)
+ID = st.one_of(st.none(), st.integers(min_value=1, max_value=999_999_999))
+DRAFTS: dict[Form, st.SearchStrategy[Any]] = {
+    Form.MEETING: st.builds(
+        MeetingAnswers,
+        meeting_id=ID,
+        title=TEXT,
+        start=st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
+        minutes=st.integers(min_value=0, max_value=4320),
+        location=OPTIONAL_TEXT,
+        online_url=OPTIONAL_TEXT,
+        description=OPTIONAL_TEXT,
+        group_id=ID,
+        group_name=OPTIONAL_TEXT,
+    ),
+    Form.TASK: st.builds(
+        TaskAnswers,
+        owner=TEXT,
+        due=st.dates().map(lambda d: d.isoformat()),
+        title=TEXT,
+        description=OPTIONAL_TEXT,
+    ),
+    Form.TOPIC: st.builds(
+        TopicAnswers, title=TEXT, description=OPTIONAL_TEXT, group_id=ID, group_name=OPTIONAL_TEXT
+    ),
+}
+
+
+@pytest.mark.parametrize("form", list(Form))
+@given(data=st.data())
+def test_the_state_round_trips_through_json(form: Form, data: st.DataObject) -> None:
+    draft = data.draw(DRAFTS[form])
+    number = data.draw(st.integers(min_value=1, max_value=999_999_999))
+    state = FormState(form, data.draw(st.sampled_from(["title", "preview"])), number, {})
+    state = dataclasses.replace(state, draft=draft_values(draft))
+    again = FormState.from_json(json.loads(json.dumps(state.to_json())))
+    assert again == state
+    assert draft_of(type(draft), again.draft) == draft
+
+
+@pytest.mark.parametrize("kind", [MeetingAnswers, TaskAnswers, TopicAnswers])
+def test_drafts_hold_json_values_only(kind: type[Any]) -> None:
+    for field in dataclasses.fields(kind):
+        assert set(str(field.type).replace(" ", "").split("|")) <= {"str", "int", "None"}, field
+
+
+def test_fields_a_draft_does_not_know_are_left_out() -> None:
+    assert draft_of(TopicAnswers, {"title": "Radweg", "unknown": 1}) == TopicAnswers("Radweg")
