@@ -30,6 +30,10 @@ JSONDict = dict[str, Any]
 PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one private chat
 GROUP_CHAT_INTERVAL = 60.0 / 20  # twenty a minute to one group
 MARGIN = 1.05
+# Places in every second that messages of the outbox (a broadcast, a vote's results) leave to
+# the answers people are waiting for: a broadcast to a thousand members takes the rest, and an
+# answer to /termine does not queue behind it.
+RESERVED = 4
 
 
 class LimitArgs(TypedDict, total=False):
@@ -38,6 +42,7 @@ class LimitArgs(TypedDict, total=False):
     max_retries: int  # how often to wait out a 429 and try again (default 1; the outbox uses 0)
     deadline: float  # loop time: not sent if it could only leave later; `SlotMissed` instead
     abort: asyncio.Event  # once set, a message still waiting for its place is not sent either
+    bulk: bool  # the outbox: leaves places in every second for answers (see RESERVED)
 
 
 class SlotMissed(Exception):
@@ -82,6 +87,9 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         # Two places short of the limit, in a window 5 % longer than a second: requests held up
         # on their way (a busy event loop, up to about 120 ms) cannot push a second over it.
         self._capacity = max(1, math.floor(per_second) - 2)
+        self._bulk_capacity = max(1, self._capacity - RESERVED)
+        self.answers_waiting = 0
+        """Answers (not bulk) waiting for a place now: the outbox lets them go first."""
         self._window = MARGIN
         self._spacing = 1.0 / per_second
         self._private_interval = private_interval * MARGIN
@@ -109,21 +117,21 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         until = self._now() + seconds
         self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
 
-    def try_take(self, chat_id: int | str, now: float) -> float:
-        """Take a place for a message to `chat_id` now: 0.0 if taken, else seconds to wait."""
+    def try_take(self, chat_id: int | str, now: float, *, bulk: bool = False) -> float:
+        """Take a place for a message to `chat_id` now: 0.0 if taken, else seconds to wait.
+        `bulk` (the outbox) leaves `RESERVED` places of every window to answers."""
         while self._sent and self._sent[0] <= now - self._window:
             self._sent.popleft()
-        waits = [self._chat_paused.get(chat_id, 0.0) - now, self._not_before - now]
+        waits = [self.chat_wait(chat_id, now), self._not_before - now]
         if self._sent:
             # Evenly spaced, never in bursts: a burst that meets a delay on its way arrives
             # bunched up, and that is what overruns Telegram's window.
             waits.append(self._sent[-1] + self._spacing - now)
-        if len(self._sent) >= self._capacity:
-            waits.append(self._sent[0] + self._window - now)
-        last = self._chat_last.get(chat_id)
-        if last is not None:
-            interval = self._private_interval if is_private(chat_id) else self._group_interval
-            waits.append(last + interval - now)
+        capacity = self._bulk_capacity if bulk else self._capacity
+        if bulk and self.answers_waiting:
+            waits.append(self._spacing)  # an answer takes the next place
+        if len(self._sent) >= capacity:
+            waits.append(self._sent[len(self._sent) - capacity] + self._window - now)
         wait = max(waits)
         if wait > 0:
             return wait
@@ -140,23 +148,55 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         chat_id: int | str,
         deadline: float | None = None,
         abort: asyncio.Event | None = None,
+        *,
+        bulk: bool = False,
     ) -> None:
         if abort is not None and abort.is_set():
             raise SlotMissed(chat_id)
         now = self._now()
-        wait = self.try_take(chat_id, now)
-        while wait > 0:
-            if deadline is not None and now + wait > deadline:
+        wait = self.try_take(chat_id, now, bulk=bulk)
+        ahead = False  # counted in answers_waiting (an answer held up by the overall limit)
+        try:
+            while wait > 0:
+                if not bulk:
+                    held_by_chat = self.chat_wait(chat_id, now) > 0
+                    if ahead == held_by_chat:  # held by the overall limit now, or not any more
+                        ahead = not held_by_chat
+                        self.answers_waiting += 1 if ahead else -1
+                await self._sleep(chat_id, now, wait, deadline, abort)
+                now = self._now()
+                wait = self.try_take(chat_id, now, bulk=bulk)
+        finally:
+            if ahead:
+                self.answers_waiting -= 1
+
+    def chat_wait(self, chat_id: int | str, now: float) -> float:
+        """How long the chat's own limits (its interval, a 429 pause) hold a message up."""
+        waits = [self._chat_paused.get(chat_id, 0.0) - now]
+        last = self._chat_last.get(chat_id)
+        if last is not None:
+            interval = self._private_interval if is_private(chat_id) else self._group_interval
+            waits.append(last + interval - now)
+        return max(waits)
+
+    async def _sleep(
+        self,
+        chat_id: int | str,
+        now: float,
+        wait: float,
+        deadline: float | None,
+        abort: asyncio.Event | None,
+    ) -> None:
+        """Wait `wait` seconds (SlotMissed past the deadline or once `abort` is set)."""
+        if deadline is not None and now + wait > deadline:
+            raise SlotMissed(chat_id)
+        if abort is None:
+            await asyncio.sleep(wait)  # exactly as long as the limits ask, then check again
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(abort.wait(), wait)
+            if abort.is_set():
                 raise SlotMissed(chat_id)
-            if abort is None:
-                await asyncio.sleep(wait)  # exactly as long as the limits ask, then check again
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(abort.wait(), wait)
-                if abort.is_set():
-                    raise SlotMissed(chat_id)
-            now = self._now()
-            wait = self.try_take(chat_id, now)
 
     async def process_request(
         self,
@@ -172,10 +212,11 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         retries = (rate_limit_args or {}).get("max_retries", 1)
         deadline = (rate_limit_args or {}).get("deadline")
         abort = (rate_limit_args or {}).get("abort")
+        bulk = (rate_limit_args or {}).get("bulk", False)
         while True:
             if limited:
                 assert isinstance(chat_id, int | str)
-                await self._wait_for_place(chat_id, deadline, abort)
+                await self._wait_for_place(chat_id, deadline, abort, bulk=bulk)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:

@@ -354,6 +354,7 @@ class OutboxSender:
             "max_retries": RETRY_AFTER_RETRIES,
             "deadline": self._deadline(row),
             "abort": self._stopping,
+            "bulk": True,
         }
         return await send_row(self._bot, row, self.config.send_timeout, limits)
 
