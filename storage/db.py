@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
-
 APPLICATION_NAME = "forumbot"
 
 

@@ -30,10 +30,6 @@ JSONDict = dict[str, Any]
 PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one private chat
 GROUP_CHAT_INTERVAL = 60.0 / 20  # twenty a minute to one group
 MARGIN = 1.05
-# Places in every second that messages of the outbox (a broadcast, a vote's results) leave to
-# the answers people are waiting for: a broadcast to a thousand members takes the rest, and an
-# answer to /termine does not queue behind it.
-RESERVED = 4
 
 
 class LimitArgs(TypedDict, total=False):
@@ -42,7 +38,7 @@ class LimitArgs(TypedDict, total=False):
     max_retries: int  # how often to wait out a 429 and try again (default 1; the outbox uses 0)
     deadline: float  # loop time: not sent if it could only leave later; `SlotMissed` instead
     abort: asyncio.Event  # once set, a message still waiting for its place is not sent either
-    bulk: bool  # the outbox: leaves places in every second for answers (see RESERVED)
+    bulk: bool  # the outbox: an answer waiting for a place goes first
 
 
 class SlotMissed(Exception):
@@ -87,7 +83,6 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
         # Two places short of the limit, in a window 5 % longer than a second: requests held up
         # on their way (a busy event loop, up to about 120 ms) cannot push a second over it.
         self._capacity = max(1, math.floor(per_second) - 2)
-        self._bulk_capacity = max(1, self._capacity - RESERVED)
         self.answers_waiting = 0
         """Answers (not bulk) waiting for a place now: the outbox lets them go first."""
         self._window = MARGIN
@@ -119,7 +114,8 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
 
     def try_take(self, chat_id: int | str, now: float, *, bulk: bool = False) -> float:
         """Take a place for a message to `chat_id` now: 0.0 if taken, else seconds to wait.
-        `bulk` (the outbox) leaves `RESERVED` places of every window to answers."""
+        A `bulk` message (the outbox) does not take a place while an answer waits for one: a
+        broadcast to a thousand members and an answer to /termine, the answer leaves first."""
         while self._sent and self._sent[0] <= now - self._window:
             self._sent.popleft()
         waits = [self.chat_wait(chat_id, now), self._not_before - now]
@@ -127,11 +123,10 @@ class TelegramLimiter(BaseRateLimiter[LimitArgs]):
             # Evenly spaced, never in bursts: a burst that meets a delay on its way arrives
             # bunched up, and that is what overruns Telegram's window.
             waits.append(self._sent[-1] + self._spacing - now)
-        capacity = self._bulk_capacity if bulk else self._capacity
         if bulk and self.answers_waiting:
             waits.append(self._spacing)  # an answer takes the next place
-        if len(self._sent) >= capacity:
-            waits.append(self._sent[len(self._sent) - capacity] + self._window - now)
+        if len(self._sent) >= self._capacity:
+            waits.append(self._sent[0] + self._window - now)
         wait = max(waits)
         if wait > 0:
             return wait

@@ -99,9 +99,9 @@ def test_answers_do_not_queue_behind_a_broadcast() -> None:
     answers = [(1.0 + i * 0.5, 10_000 + i) for i in range(10)]
     sent = dispatch(limiter, broadcast + answers, bulk=set(range(len(broadcast))))
     waited = [sent[300 + i] - at for i, (at, _) in enumerate(answers)]
-    assert max(waited) < 0.1, waited
+    assert max(waited) < 0.15, waited  # without going first: up to 0.35 s
     assert most_in_any_window(sent, 1.0) <= 28
-    assert max(sent[:300]) <= 14.5  # 300 messages at 24 a second and the answers' places
+    assert max(sent[:300]) <= 11.8  # the broadcast as fast as alone (11.5 s), but the answers
 
 
 def test_an_answer_waiting_for_its_own_chat_does_not_hold_up_the_outbox() -> None:
