@@ -10,8 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-import storage.inbox
-import storage.models  # noqa: F401  (registers the tables on the metadata)
+import storage.tables  # noqa: F401  (registers every table on the metadata)
 from storage.db import create_engine
 
 config = context.config

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
+import storage.tables  # noqa: F401  (every table, for the snapshot)
 from bot.i18n import translator
 from tests.e2e.harness import Harness
 from tests.emulator import FakeUser, RecordedCall

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 
+import storage.tables  # noqa: F401  (every table, also those of storage/models_<area>.py)
 from storage.db import create_session_factory
 from storage.migrate import upgrade
 from storage.models import Invitation, Member, Organisation, UserSettings

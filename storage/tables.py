@@ -1,0 +1,11 @@
+"""Every table of the bot, registered on `SQLModel.metadata` by importing this module.
+
+storage/models.py holds the first wave's tables; later areas keep theirs in
+storage/models_<area>.py and add one import here, so that migrations (storage/migrations/env.py),
+the schema test and anything that walks the metadata (the data export, /austreten) see them all.
+"""
+
+from __future__ import annotations
+
+import storage.inbox
+import storage.models  # noqa: F401
