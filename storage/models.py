@@ -420,7 +420,7 @@ class Ballot(SQLModel, table=True):
         default=None, sa_column=Column(_enum(BallotOutcome, "ballot_outcome"), nullable=True)
     )
     # The counts when it closed (see bot.services.counting.Result.as_dict).
-    result: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Vote(SQLModel, table=True):

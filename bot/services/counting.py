@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal, get_args
 
 from storage.models import BallotOutcome, VoteChoice, VoteMode
 
 Majority = Literal["simple", "two_thirds", "absolute"]
+MAJORITIES: frozenset[str] = frozenset(get_args(Majority))
 
 
 def voter_key(mode: VoteMode, *, organisation_id: int, member_id: int) -> str:
@@ -48,6 +49,9 @@ class Result:
     eligible: int
     quorum_needed: int
     outcome: BallotOutcome
+    # The majority rule it was counted by (stored with the counts: a later change of
+    # MAJORITY does not change what a closed vote says).
+    majority: Majority = "simple"
 
     @property
     def voted(self) -> int:
@@ -61,7 +65,7 @@ class Result:
     def quorate(self) -> bool:
         return self.outcome is not BallotOutcome.NOT_QUORATE
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "yes": self.yes,
             "yes_council": self.yes_council,
@@ -69,10 +73,12 @@ class Result:
             "abstain": self.abstain,
             "eligible": self.eligible,
             "quorum_needed": self.quorum_needed,
+            "majority": self.majority,
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, int], outcome: BallotOutcome) -> Result:
+    def from_dict(cls, data: dict[str, Any], outcome: BallotOutcome) -> Result:
+        majority = data.get("majority", "simple")
         return cls(
             yes=data["yes"],
             yes_council=data["yes_council"],
@@ -81,6 +87,7 @@ class Result:
             eligible=data["eligible"],
             quorum_needed=data["quorum_needed"],
             outcome=outcome,
+            majority=majority if majority in MAJORITIES else "simple",
         )
 
 
@@ -112,4 +119,5 @@ def count(choices: Iterable[VoteChoice], eligible: int, rules: Rules) -> Result:
         eligible=eligible,
         quorum_needed=needed,
         outcome=outcome,
+        majority=rules.majority,
     )

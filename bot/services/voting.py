@@ -365,7 +365,7 @@ class VotingService:
             language = languages.get(message.chat_id, self._language)
             key = (language, vote.choice if vote else None)
             if key not in texts:
-                texts[key] = render.closed_text(translator(language), topic, result, vote)
+                texts[key] = render.closed_text(translator(language), ballot, topic, result, vote)
             rows.append(
                 {
                     "dedup_key": f"ballot:{ballot_id}:closed:{message.id}",
@@ -386,7 +386,7 @@ class VotingService:
                     "kind": "ballot_closed",
                     "chat_id": post.chat_id,
                     "edit_message_id": post.message_id,
-                    "text": render.closed_text(t, topic, result, None),
+                    "text": render.closed_text(t, ballot, topic, result, None),
                     "due_at": now,
                     "created_at": now,
                 }

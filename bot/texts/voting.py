@@ -62,13 +62,29 @@ def standing_line(t: Translator, ballot: Ballot, standing: Standing | None) -> s
     return t("vote.standing_org", organisation=organisation, choice=choice, by=by)
 
 
-def counts_line(t: Translator, result: Result) -> str:
+RULE_KEYS = {
+    "simple": "vote.rule_simple",
+    "two_thirds": "vote.rule_two_thirds",
+    "absolute": "vote.rule_absolute",
+}
+
+
+def counts_line(t: Translator, result: Result, mode: VoteMode) -> str:
+    """All Ja (the share subject to a council decision named), Nein, Enthaltung, how many of
+    how many voted, and the majority rule: "Ja 3, davon 1 vorbehaltlich Ratsbeschluss · Nein 2
+    · Enthaltung 0 — 5 von 6 Mitgliedskommunen; einfache Mehrheit"."""
+    unit = "vote.unit_organisations" if mode is VoteMode.ORGANISATION else "vote.unit_members"
+    council = t("vote.tally_council", count=result.yes_council) if result.yes_council else ""
     return t(
-        "vote.counts",
-        yes=result.yes,
-        yes_council=result.yes_council,
+        "vote.tally",
+        yes=result.all_yes,
+        council=Html(council),
         no=result.no,
         abstain=result.abstain,
+        voted=result.voted,
+        eligible=result.eligible,
+        unit=Html(t(unit)),
+        rule=Html(t(RULE_KEYS[result.majority])),
     )
 
 
@@ -99,7 +115,7 @@ def ballot_text(
         )
     ]
     if running is not None:
-        lines.append(counts_line(t, running))
+        lines.append(counts_line(t, running, ballot.mode))
     line = standing_line(t, ballot, standing)
     if line:
         lines.append(line)
@@ -137,14 +153,8 @@ def result_text(
     )
     lines = [
         t("vote.result_title", id=topic.proposal.id, title=topic.proposal.title),
-        counts_line(t, result),
-        t(
-            "vote.turnout",
-            voted=result.voted,
-            eligible=result.eligible,
-            unit=Html(t(unit)),
-            needed=result.quorum_needed,
-        ),
+        counts_line(t, result, ballot.mode),
+        t("vote.quorum", needed=result.quorum_needed, unit=Html(t(unit))),
         t(OUTCOME_KEYS[result.outcome]),
     ]
     if council:
@@ -152,7 +162,9 @@ def result_text(
     return "\n".join(lines)
 
 
-def closed_text(t: Translator, topic: ProposalView, result: Result, vote: CastVote | None) -> str:
+def closed_text(
+    t: Translator, ballot: Ballot, topic: ProposalView, result: Result, vote: CastVote | None
+) -> str:
     """A ballot once the vote has closed (its buttons are gone)."""
     lines = [
         t(
@@ -161,7 +173,7 @@ def closed_text(t: Translator, topic: ProposalView, result: Result, vote: CastVo
             title=topic.proposal.title,
             outcome=Html(t(OUTCOME_KEYS[result.outcome])),
         ),
-        counts_line(t, result),
+        counts_line(t, result, ballot.mode),
     ]
     if vote is not None:
         lines.append(t("vote.closed_standing", choice=t(CHOICE_KEYS[vote.choice])))
@@ -285,7 +297,7 @@ def topic_details(
             )
         )
         if ballot.result is not None:
-            lines.append(counts_line(t, ballot.result))
+            lines.append(counts_line(t, ballot.result, ballot.ballot.mode))
         standing = standing_line(t, ballot.ballot, ballot.standing)
         if standing and not ballot.closed:
             lines.append(standing)

@@ -163,7 +163,7 @@ class BallotRepository:
         *,
         closed_at: datetime,
         outcome: BallotOutcome,
-        result: dict[str, int],
+        result: dict[str, Any],
     ) -> None:
         """The counts of a ballot this transaction has started closing."""
         stmt = (

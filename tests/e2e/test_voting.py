@@ -261,14 +261,17 @@ async def test_one_vote_per_organisation_the_latest_counts(bot: Harness) -> None
     ]
     # Results stay hidden while the vote is open; the coordinator sees who is missing.
     details = await bot.send(f.dirk, "/thema 1")
-    assert "Ja: " not in (details.text or "")
+    assert "Enthaltung 0" not in (details.text or "")
     closing = await bot.send(COORDINATOR, "/abstimmungbeenden 1")
     assert "beendet" in (closing.text or "")
     await bot.settle()
     for chat in [*(u.id for u in f.everyone), COORDINATOR_ID]:
         (result,) = [t for t in texts(bot, chat) if "Ergebnis der Abstimmung" in t]
-        assert "Ja: 1 · Ja, vorbehaltlich Ratsbeschluss: 1 · Nein: 1 · Enthaltung: 0" in result
-        assert "Abgestimmt haben 3 von 3 Mitgliedskommunen; beschlussfähig ab 2." in result
+        assert (
+            "Ja 2, davon 1 vorbehaltlich Ratsbeschluss · Nein 1 · Enthaltung 0"
+            " — 3 von 3 Mitgliedskommunen; einfache Mehrheit" in result
+        )
+        assert "Beschlussfähig ab 2 Mitgliedskommunen." in result
         assert "Ergebnis: <b>angenommen</b>" in result
         assert "Zustimmung vorbehaltlich Ratsbeschluss: Gemeinde Zöllnitz" in result
     # Ballots now say the vote is closed and carry no buttons.
@@ -291,8 +294,8 @@ async def test_member_mode_counts_each_person(emulator: BotApiEmulator, database
         await bot.send(COORDINATOR, "/abstimmungbeenden 1")
         await bot.settle()
         (result,) = [t for t in texts(bot, f.emil.id) if "Ergebnis der Abstimmung" in t]
-        assert "Ja: 2 · Ja, vorbehaltlich Ratsbeschluss: 0 · Nein: 1" in result
-        assert "Abgestimmt haben 3 von 5 Mitgliedern; beschlussfähig ab 3." in result
+        assert "Ja 2 · Nein 1 · Enthaltung 0 — 3 von 5 Mitgliedern; einfache Mehrheit" in result
+        assert "Beschlussfähig ab 3 Mitgliedern." in result
         assert "angenommen" in result
 
 
@@ -304,7 +307,8 @@ async def test_without_quorum_the_topic_is_not_accepted(bot: Harness) -> None:
     await bot.send(COORDINATOR, "/abstimmungbeenden 1")
     await bot.settle()
     (result,) = [t for t in texts(bot, f.carla.id) if "Ergebnis der Abstimmung" in t]
-    assert "Abgestimmt haben 1 von 3 Mitgliedskommunen; beschlussfähig ab 2." in result
+    assert "Ja 1 · Nein 0 · Enthaltung 0 — 1 von 3 Mitgliedskommunen" in result
+    assert "Beschlussfähig ab 2 Mitgliedskommunen." in result
     assert "nicht beschlussfähig" in result
     assert (await proposal(bot)).status is ProposalStatus.NOT_ACCEPTED
     async with bot.uow() as uow:
@@ -533,12 +537,9 @@ async def test_running_results_are_shown_only_when_switched_on(
         f = await forum(bot)
         await propose_and_open(bot, f.anna)
         await vote(bot, f.anna, "Nein")
-        assert (
-            "Ja: 0 · Ja, vorbehaltlich Ratsbeschluss: 0 · Nein: 1"
-            in (ballot_message(bot, f.anna)["text"])
-        )
+        assert "Ja 0 · Nein 1 · Enthaltung 0 — 1 von 3" in ballot_message(bot, f.anna)["text"]
         details = await bot.send(f.emil, "/thema 1")
-        assert "Nein: 1 · Enthaltung: 0" in (details.text or "")
+        assert "Nein 1 · Enthaltung 0" in (details.text or "")
 
 
 async def test_a_deadline_in_the_past_or_malformed_is_refused(bot: Harness) -> None:

@@ -501,7 +501,7 @@ class FakeBallots(_Table[Ballot]):
         *,
         closed_at: datetime,
         outcome: BallotOutcome,
-        result: dict[str, int],
+        result: dict[str, Any],
     ) -> None:
         ballot = self.rows[ballot_id]
         ballot.closed_at, ballot.outcome, ballot.result = closed_at, outcome, result
