@@ -288,14 +288,7 @@ def topic_details(
     if view.proposal.reason:
         lines.append(t("topic.reason", reason=view.proposal.reason))
     if ballot is not None:
-        lines.append(
-            t(
-                "topic.vote_closed" if ballot.closed else "topic.vote_open",
-                deadline=t.datetime(ballot.ballot.deadline, zone),
-                voted=ballot.voted,
-                eligible=ballot.eligible,
-            )
-        )
+        lines.append(vote_state_line(t, ballot, zone))
         if ballot.result is not None:
             lines.append(counts_line(t, ballot.result, ballot.ballot.mode))
         standing = standing_line(t, ballot.ballot, ballot.standing)
@@ -304,3 +297,23 @@ def topic_details(
         if ballot.missing:
             lines.append(t("topic.missing", names=", ".join(ballot.missing)))
     return "\n".join(lines)
+
+
+def vote_state_line(t: Translator, view: BallotView, zone: ZoneInfo) -> str:
+    """Until when a vote runs, or when it really closed and by whom: at its deadline, or
+    early by the coordinator (with the deadline it had)."""
+    ballot = view.ballot
+    key, closed = "topic.vote_open", ballot.closed_at
+    if closed is not None:
+        # No vote counts after the deadline: a vote closed later (the bot was down, or the
+        # coordinator came too late) ended at its deadline.
+        early = closed < ballot.deadline and ballot.closed_by is not None
+        key = "topic.vote_closed_early" if early else "topic.vote_closed_deadline"
+        closed = closed if early else ballot.deadline
+    return t(
+        key,
+        deadline=t.datetime(ballot.deadline, zone),
+        closed=t.datetime(closed, zone) if closed else "",
+        voted=view.voted,
+        eligible=view.eligible,
+    )

@@ -8,6 +8,8 @@ Dirk), Saale-Holzland-Kreis (Emil). The test clock starts on Thu 26.11.2026, 10:
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.e2e.harness import COORDINATOR, Harness, running_bot
 from tests.e2e.test_voting import forum, propose_and_open, texts, vote
 from tests.emulator import BotApiEmulator
@@ -64,3 +66,37 @@ async def test_the_result_names_the_rule_it_was_counted_by(
             result
         )
         assert "angenommen" in result
+
+
+# --- item 6: /thema says when a vote really closed, and by whom ----------------------------
+
+
+async def test_thema_shows_when_and_by_whom_a_vote_closed(bot: Harness) -> None:
+    f = await forum(bot)
+    await propose_and_open(bot, f.anna, "30.11.2026 18:00")
+    await vote(bot, f.anna, "Ja")
+    bot.clock.advance(timedelta(hours=2))  # Thu 26.11., 12:00
+    await bot.send(COORDINATOR, "/abstimmungbeenden 1")
+    await bot.settle()
+    details = (await bot.send(f.carla, "/thema 1")).text or ""
+    assert (
+        "Abstimmung vorzeitig von der Koordination beendet am Do., 26.11.2026, 12:00 Uhr"
+        " (Frist war Mo., 30.11.2026, 18:00 Uhr): 1 von 3 haben abgestimmt."
+    ) in details
+    assert "Abstimmung beendet am Mo., 30.11.2026" not in details
+    await bot.send(f.carla, "/sprache en")
+    details = (await bot.send(f.carla, "/thema 1")).text or ""
+    assert "Vote closed early by the coordinator, Thu, 26 Nov 2026, 12:00" in details
+
+
+async def test_thema_shows_a_vote_closed_at_its_deadline_as_such(bot: Harness) -> None:
+    f = await forum(bot)
+    await propose_and_open(bot, f.anna, "30.11.2026 18:00")
+    await vote(bot, f.anna, "Ja")
+    bot.clock.advance(timedelta(days=6))  # the job comes late (the bot was down)
+    await bot.run_job("ballots")
+    details = (await bot.send(f.carla, "/thema 1")).text or ""
+    assert (
+        "Abstimmung mit Ablauf der Frist beendet am Mo., 30.11.2026, 18:00 Uhr:"
+        " 1 von 3 haben abgestimmt."
+    ) in details
