@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, Literal, get_args
 
@@ -121,3 +122,18 @@ def count(choices: Iterable[VoteChoice], eligible: int, rules: Rules) -> Result:
         outcome=outcome,
         majority=rules.majority,
     )
+
+
+SHORTEST_REMINDED = timedelta(hours=1)
+
+
+def reminder_time(opened_at: datetime, deadline: datetime, before: timedelta) -> datetime | None:
+    """When those who have not voted are reminded: `before` (VOTE_REMINDER_HOURS) ahead of the
+    deadline; a vote opened with no more time than that, at half its time; a vote of less
+    than an hour, never."""
+    length = deadline - opened_at
+    if length > before:
+        return deadline - before
+    if length < SHORTEST_REMINDED:
+        return None
+    return opened_at + length / 2

@@ -22,7 +22,7 @@ from bot.services.ballots import (
 from bot.services.ballots import (  # re-exported: the votes' views, where they were before
     Standing as Standing,
 )
-from bot.services.counting import Result, Rules, count
+from bot.services.counting import Result, Rules, count, reminder_time
 from bot.services.errors import InvalidInput
 from bot.services.ids import id_of
 from bot.services.notify import Notifier
@@ -146,7 +146,7 @@ class VotingService:
         )
         organisations = {o.id: o for o in await uow.organisations.all()}
         rows: list[dict[str, Any]] = []
-        remind_at = ballot.deadline - self._reminder_before
+        remind_at = reminder_time(ballot.opened_at, ballot.deadline, self._reminder_before)
         # The texts differ only by language and organisation (and, for one late joiner, by the
         # standing vote): render each once, not once per member.
         texts: dict[tuple[str, int], tuple[str, str]] = {}
@@ -186,7 +186,7 @@ class VotingService:
                     ballot.deadline,
                 )
             )
-            if remind_at > now and voter not in voted:
+            if remind_at is not None and remind_at > now and voter not in voted:
                 rows.append(
                     self._ballot_row(
                         f"ballot:{ballot.id}:remind:{voter}:member:{member.id}",

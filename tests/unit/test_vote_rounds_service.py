@@ -1,0 +1,75 @@
+"""Issue 13 on fakes: the reminder of a short vote (item 9), a colleague's choice on every
+ballot of the organisation (item 5), and a new round after a vote without quorum (item 7)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.services.counting import reminder_time
+from bot.services.voting import VotingService
+from tests.unit.forum import Forum, chats_of
+from tests.unit.test_voting_service import REMINDER_BEFORE, service
+
+
+@pytest.fixture
+def forum() -> Forum:
+    return Forum()
+
+
+@pytest.fixture
+def voting(forum: Forum) -> VotingService:
+    return service(forum)
+
+
+# --- item 9: reminders of short votes -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hours_open", "reminded_after"),
+    [
+        (72, timedelta(hours=48)),  # VOTE_REMINDER_HOURS (24) before the deadline
+        (24.5, timedelta(minutes=30)),
+        (24, timedelta(hours=12)),  # no more than 24 hours: at half the time
+        (10, timedelta(hours=5)),
+        (1, timedelta(minutes=30)),
+        (0.9, None),  # under an hour: no reminder
+    ],
+)
+def test_the_reminder_comes_before_the_deadline_or_at_half_a_short_vote(
+    forum: Forum, hours_open: float, reminded_after: timedelta | None
+) -> None:
+    deadline = forum.now + timedelta(hours=hours_open)
+    expected = forum.now + reminded_after if reminded_after is not None else None
+    assert reminder_time(forum.now, deadline, REMINDER_BEFORE) == expected
+
+
+async def test_a_vote_of_ten_hours_reminds_after_five(forum: Forum, voting: VotingService) -> None:
+    proposal = forum.proposal(forum.anna)
+    view = await voting.open(forum.coordinator, proposal.id or 0, forum.now + timedelta(hours=10))
+    reminders = forum.rows("ballot_reminder")
+    assert {row.chat_id for row in reminders} == chats_of(*forum.members)
+    assert {row.due_at for row in reminders} == {forum.now + timedelta(hours=5)}
+    assert all(row.expires_at == view.ballot.deadline for row in reminders)
+
+
+async def test_a_vote_of_less_than_an_hour_reminds_nobody(
+    forum: Forum, voting: VotingService
+) -> None:
+    proposal = forum.proposal(forum.anna)
+    await voting.open(forum.coordinator, proposal.id or 0, forum.now + timedelta(minutes=50))
+    assert forum.rows("ballot")
+    assert not forum.rows("ballot_reminder")
+
+
+async def test_a_late_joiner_of_a_short_vote_is_reminded_at_its_half(
+    forum: Forum, voting: VotingService
+) -> None:
+    proposal = forum.proposal(forum.anna)
+    await voting.open(forum.coordinator, proposal.id or 0, forum.now + timedelta(hours=10))
+    forum.clock.advance(timedelta(hours=1))
+    late = forum.member(forum.zoellnitz, 777, "Greta")
+    assert await voting.welcome(late) == 1
+    (reminder,) = [r for r in forum.rows("ballot_reminder") if r.chat_id == 777]
+    assert reminder.due_at == forum.now + timedelta(hours=4)
