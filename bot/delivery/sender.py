@@ -253,6 +253,7 @@ class OutboxSender:
             )
             member_ids = {r.member_id for r in rows if r.member_id is not None}
             gone = await uow.members.not_active(member_ids)
+            superseded = await uow.outbox.superseded(rows)
             await uow.commit()
         if not rows:
             return 0
@@ -262,6 +263,10 @@ class OutboxSender:
 
         async def deliver(row: OutboxMessage) -> None:
             async with slots:
+                if row.id in superseded:
+                    # An edit whose message has a newer edit: never outdated over newer.
+                    await self._finish(row, OutboxState.SKIPPED, error="superseded by a newer edit")
+                    return
                 await self._deliver(row, row.member_id in gone)
 
         await asyncio.gather(*(deliver(row) for row in rows))

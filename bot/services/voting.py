@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.i18n import translator
 from bot.services.actor import Actor
+from bot.services.ballot_edits import StandingEdits, standing_prefix
 from bot.services.ballots import (
     BallotReader,
     BallotView,
@@ -22,7 +23,7 @@ from bot.services.ballots import (
 from bot.services.ballots import (  # re-exported: the votes' views, where they were before
     Standing as Standing,
 )
-from bot.services.counting import Result, Rules, count, reminder_time
+from bot.services.counting import Rules, count, reminder_time
 from bot.services.errors import InvalidInput
 from bot.services.ids import id_of
 from bot.services.notify import Notifier
@@ -73,6 +74,12 @@ class VotingService:
         self._reminder_before = reminder_before
         self._coordinators = coordinator_ids
         self._language = default_language
+        self._edits = StandingEdits(
+            zone=zone,
+            rules=rules,
+            show_running_results=show_running_results,
+            default_language=default_language,
+        )
         reader = BallotReader(uow, clock, rules=rules, show_running_results=show_running_results)
         # Reading votes (bot/services/ballots.py).
         self.open_ballots = reader.open_ballots
@@ -233,6 +240,11 @@ class VotingService:
                 and before.choice is not choice
             ):
                 told = await self._tell_overridden(uow, ballot, topic, before, member, choice)
+            if before is None or before.member_id != member.id or before.choice is not choice:
+                # Every ballot of the voter (the organisation's people) shows what now stands.
+                told = (
+                    bool(await self._edits.enqueue(uow, ballot, topic, vote, member, now)) or told
+                )
             await uow.commit()
             # The choice that stands is the one just stored, cast by this member.
             standing = Standing(vote, member, actor.organisation)
@@ -306,6 +318,7 @@ class VotingService:
             # Unsent ballots and reminders are of no use now.
             await uow.outbox.reschedule(f"ballot:{ballot_id}:member:", [])
             await uow.outbox.reschedule(f"ballot:{ballot_id}:remind:", [])
+            await uow.outbox.reschedule(standing_prefix(ballot_id), [])
             chats: dict[int, int | None] = {
                 m.telegram_id: m.id for m in members if m.telegram_id is not None
             }
@@ -328,70 +341,21 @@ class VotingService:
                 }
                 for chat_id, member_id in chats.items()
             ]
-            rows += await self._closing_edits(
-                uow, ballot, topic, result, votes, languages, {m.id: m for m in members if m.id}
+            rows += await self._edits.closed(
+                uow,
+                ballot,
+                topic,
+                result,
+                votes,
+                languages,
+                {m.id: m for m in members if m.id},
+                now,
             )
             await uow.outbox.enqueue(rows)
             await uow.commit()
             view = BallotView(ballot, topic, None, len(votes), result.eligible, result, [])
         self._notifier.outbox_changed()
         return view
-
-    async def _closing_edits(
-        self,
-        uow: UnitOfWork,
-        ballot: Ballot,
-        topic: ProposalView,
-        result: Result,
-        votes: Sequence[Vote],
-        languages: dict[int, str],
-        members: dict[int, Member],
-    ) -> list[dict[str, Any]]:
-        """Every ballot message that went out (and every one posted in a group) is edited to
-        say the vote has closed, without buttons. `members`: those already loaded (the
-        recipients); others who got a ballot (and have left since) are read."""
-        now = self._clock.now()
-        ballot_id = id_of(ballot)
-        rows: list[dict[str, Any]] = []
-        sent = await uow.outbox.sent_messages(f"ballot:{ballot_id}:", ("ballot", "ballot_reminder"))
-        members = members | await uow.members.by_ids(
-            {m.member_id for m in sent if m.member_id and m.member_id not in members}
-        )
-        by_voter = {v.voter: v for v in votes}
-        texts: dict[tuple[str, VoteChoice | None], str] = {}  # by language and counted choice
-        for message in sent:
-            member = members.get(message.member_id or 0)
-            vote = by_voter.get(self._voter(ballot, member)) if member else None
-            language = languages.get(message.chat_id, self._language)
-            key = (language, vote.choice if vote else None)
-            if key not in texts:
-                texts[key] = render.closed_text(translator(language), ballot, topic, result, vote)
-            rows.append(
-                {
-                    "dedup_key": f"ballot:{ballot_id}:closed:{message.id}",
-                    "kind": "ballot_closed",
-                    "chat_id": message.chat_id,
-                    "member_id": message.member_id,
-                    "edit_message_id": message.telegram_message_id,
-                    "text": texts[key],
-                    "due_at": now,
-                    "created_at": now,
-                }
-            )
-        t = translator(self._language)
-        for post in await uow.ballots.posts(ballot_id):
-            rows.append(
-                {
-                    "dedup_key": f"ballot:{ballot_id}:closed:post:{post.id}",
-                    "kind": "ballot_closed",
-                    "chat_id": post.chat_id,
-                    "edit_message_id": post.message_id,
-                    "text": render.closed_text(t, ballot, topic, result, None),
-                    "due_at": now,
-                    "created_at": now,
-                }
-            )
-        return rows
 
     # --- internals -----------------------------------------------------------------------
 

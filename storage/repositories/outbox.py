@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, or_
+from sqlalchemy import Table, exists, func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col, delete, select, update
 
 from storage.models import Member, OutboxMessage, OutboxState
@@ -257,6 +259,67 @@ class OutboxRepository:
             .order_by(col(OutboxMessage.id))
         )
         return [SentMessage(*row) for row in (await self.session.execute(stmt)).all()]
+
+    async def sent_by_keys(self, keys: Sequence[str]) -> Sequence[tuple[str, SentMessage]]:
+        """Of the rows with these dedup keys, those that reached their chat (by the unique
+        index, not a scan: for the few ballots of one organisation at a vote press)."""
+        if not keys:
+            return []
+        stmt = (
+            sa_select(
+                col(OutboxMessage.dedup_key),
+                col(OutboxMessage.id),
+                col(OutboxMessage.chat_id),
+                col(OutboxMessage.member_id),
+                col(OutboxMessage.telegram_message_id),
+            )
+            .where(
+                col(OutboxMessage.dedup_key).in_(list(keys)),
+                col(OutboxMessage.state) == OutboxState.SENT,
+                col(OutboxMessage.telegram_message_id).is_not(None),
+            )
+            .order_by(col(OutboxMessage.id))
+        )
+        return [
+            (key, SentMessage(row_id or 0, chat_id, member_id, message_id or 0))
+            for key, row_id, chat_id, member_id, message_id in (
+                await self.session.execute(stmt)
+            ).all()
+        ]
+
+    async def replace_edits(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        """Enqueue edits of messages sent earlier (`edit_message_id`), each under a key of its
+        own (so that a later edit of a message is never taken for an earlier one), dropping the
+        edits of the same messages that are still waiting and nobody holds: only the newest
+        content goes out. An older edit already held by a sender is skipped by it
+        (`superseded`)."""
+        for message in messages:
+            await self.session.execute(
+                delete(OutboxMessage).where(
+                    col(OutboxMessage.state) == OutboxState.PENDING,
+                    col(OutboxMessage.claimed_by).is_(None),
+                    col(OutboxMessage.chat_id) == message["chat_id"],
+                    col(OutboxMessage.edit_message_id) == message["edit_message_id"],
+                )
+            )
+        return await self.enqueue(messages)
+
+    async def superseded(self, rows: Sequence[OutboxMessage]) -> set[int]:
+        """The edits among `rows` for whose message a newer edit exists: sending them would
+        put outdated content over newer (a retry after a newer edit went out)."""
+        ids = [r.id for r in rows if r.edit_message_id is not None and r.id is not None]
+        if not ids:
+            return set()
+        newer = aliased(OutboxMessage)
+        stmt = select(OutboxMessage.id).where(
+            col(OutboxMessage.id).in_(ids),
+            exists().where(
+                col(newer.chat_id) == col(OutboxMessage.chat_id),
+                col(newer.edit_message_id) == col(OutboxMessage.edit_message_id),
+                col(newer.id) > col(OutboxMessage.id),
+            ),
+        )
+        return {int(i) for i in (await self.session.execute(stmt)).scalars().all()}
 
     async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
         if not broadcast_ids:

@@ -9,9 +9,19 @@ Dirk), Saale-Holzland-Kreis (Emil). The test clock starts on Thu 26.11.2026, 10:
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from tests.e2e.harness import COORDINATOR, Harness, running_bot
-from tests.e2e.test_voting import forum, propose_and_open, texts, vote
+from tests.e2e.test_voting import (
+    GROUP_CHAT,
+    ballot_message,
+    buttons,
+    forum,
+    press_for_reply,
+    propose_and_open,
+    texts,
+    vote,
+)
 from tests.emulator import BotApiEmulator
 
 
@@ -100,3 +110,74 @@ async def test_thema_shows_a_vote_closed_at_its_deadline_as_such(bot: Harness) -
         "Abstimmung mit Ablauf der Frist beendet am Mo., 30.11.2026, 18:00 Uhr:"
         " 1 von 3 haben abgestimmt."
     ) in details
+
+
+# --- item 5: every ballot of the organisation shows the choice that stands ---------------
+
+
+def current(bot: Harness, chat_id: int, message_id: int) -> dict[str, Any]:
+    return next(m for m in bot.emu.messages(chat_id) if m["message_id"] == message_id)
+
+
+async def test_a_colleagues_override_shows_on_every_ballot_of_the_organisation(
+    bot: Harness,
+) -> None:
+    f = await forum(bot)
+    await propose_and_open(bot, f.anna)
+    annas = ballot_message(bot, f.anna)
+    await vote(bot, f.anna, "Ja")
+    # Bernd opens his ballot again from /themen before voting (a second message).
+    await bot.send(f.bernd, "/themen")
+    listing = next(
+        m
+        for m in reversed(bot.emu.messages(f.bernd.id))
+        if "Offene Abstimmungen" in m.get("text", "")
+    )
+    shown = await press_for_reply(bot, f.bernd, listing, "Stimmzettel #1")
+    assert "Stimme für Stadt Jena: Ja (abgegeben von Anna)" in shown["text"]
+    bernds = [m for m in bot.emu.messages(f.bernd.id) if "Abstimmung über Thema" in m["text"]]
+    assert len(bernds) == 2
+
+    await vote(bot, f.bernd, "Nein")  # on the ballot shown again
+    await bot.settle()
+    anna_now = current(bot, f.anna.id, annas["message_id"])
+    assert "Stimme für Stadt Jena: Nein (abgegeben von Bernd)" in anna_now["text"]
+    assert "✅ Nein" in buttons(anna_now) and "✅ Ja" not in buttons(anna_now)
+    for message in bernds:
+        now = current(bot, f.bernd.id, message["message_id"])
+        assert "Stimme für Stadt Jena: Nein (abgegeben von Bernd)" in now["text"]
+    # Other organisations' ballots are not touched.
+    assert "noch keine Stimme" in ballot_message(bot, f.carla)["text"]
+
+    # Back to Anna's Ja: a later edit of the same messages is not skipped.
+    await vote(bot, f.anna, "Ja")
+    await bot.settle()
+    for message in bernds:
+        now = current(bot, f.bernd.id, message["message_id"])
+        assert "Stimme für Stadt Jena: Ja (abgegeben von Anna)" in now["text"], now["text"]
+        assert "✅ Ja" in buttons(now)
+    assert not bot.emu.violations
+
+
+async def test_a_press_in_the_group_updates_the_private_ballots_and_the_group_post(
+    bot: Harness,
+) -> None:
+    f = await forum(bot)
+    await bot.send(f.carla, "/sprache en")
+    await propose_and_open(bot, f.anna)
+    await bot.send(f.dirk, "/themen", chat_id=GROUP_CHAT, chat_type="supergroup")
+    (posted,) = [
+        m for m in bot.emu.messages(GROUP_CHAT) if "Abstimmung über Thema" in m.get("text", "")
+    ]
+    await bot.press(f.dirk, posted, buttons(posted)["Nein"])
+    await bot.settle()
+    carlas = [m for m in bot.emu.messages(f.carla.id) if "Vote on topic" in m.get("text", "")]
+    assert len(carlas) == 1
+    assert "Vote for Gemeinde Zöllnitz: No (cast by Dirk)" in carlas[0]["text"]
+    dirks = ballot_message(bot, f.dirk)
+    assert "Stimme für Gemeinde Zöllnitz: Nein (abgegeben von Dirk)" in dirks["text"]
+    # The group sees who has voted, not what.
+    post = current(bot, GROUP_CHAT, posted["message_id"])
+    assert "Abgestimmt haben: Gemeinde Zöllnitz (Dirk)" in post["text"]
+    assert "Stimme für" not in post["text"]
+    assert set(buttons(post)) == {"Ja", "Nein", "Ja, vorbehaltlich Ratsbeschluss", "Enthaltung"}

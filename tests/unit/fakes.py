@@ -103,13 +103,18 @@ class FakeMembers(_Table[Member]):
         return self.insert(member)
 
     async def recipients(
-        self, *, kind: OrganisationKind | None = None, group_id: int | None = None
+        self,
+        *,
+        kind: OrganisationKind | None = None,
+        group_id: int | None = None,
+        organisation_id: int | None = None,
     ) -> Sequence[Member]:
         return [
             m
             for m in self.rows.values()
             if m.status is MemberStatus.ACTIVE
             and m.telegram_id is not None
+            and (organisation_id is None or m.organisation_id == organisation_id)
             and (kind is None or self._organisations.rows[m.organisation_id].kind is kind)
             and (group_id is None or (group_id, m.id) in self._groups.links)
         ]
@@ -255,6 +260,24 @@ class FakeOutbox:
             and r.state is OutboxState.SENT
             and r.telegram_message_id is not None
         ]
+
+    async def sent_by_keys(self, keys: Sequence[str]) -> Sequence[tuple[str, SentMessage]]:
+        return [
+            (key, SentMessage(r.id or 0, r.chat_id, r.member_id, r.telegram_message_id))
+            for key, r in self.rows.items()
+            if key in keys and r.state is OutboxState.SENT and r.telegram_message_id is not None
+        ]
+
+    async def replace_edits(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        for message in messages:
+            for key, row in list(self.rows.items()):
+                if (
+                    row.state is OutboxState.PENDING
+                    and row.chat_id == message["chat_id"]
+                    and row.edit_message_id == message["edit_message_id"]
+                ):
+                    del self.rows[key]
+        return await self.enqueue(messages)
 
     async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
         counts: dict[int, dict[OutboxState, int]] = {}

@@ -1,0 +1,212 @@
+"""Ballots edited after they went out. When the vote closes, every ballot says so (without
+buttons). While it runs: when a choice is stored, every
+ballot of that voter (in organisation mode: of all the organisation's people, the ones sent
+by the outbox, their reminders and those shown again in their private chats) says the choice
+that now stands for it and who cast it, with that choice ticked; ballots posted in group chats
+say which organisations (people) have voted and by whom, not what (the counts stay hidden
+unless SHOW_RUNNING_RESULTS).
+
+The edits go through the outbox like every message that is not a direct answer. Each edit has a
+key of its own (a later edit of a message is never taken for a copy of an earlier one), and
+storing it drops the edits of the same message that are still waiting; one already on its way
+is skipped by the sender once a newer edit of its message exists
+(`OutboxRepository.superseded`), so outdated content never lands over newer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.i18n import translator
+from bot.services.ballots import Standing, voter_of
+from bot.services.counting import Result, Rules, count
+from bot.services.ids import id_of
+from bot.services.proposals import ProposalView
+from bot.services.uow import UnitOfWork
+from bot.texts import voting as render
+from bot.texts.buttons import to_stored
+from storage.models import Ballot, Member, Vote, VoteChoice, VoteMode
+
+KIND = "ballot_standing"
+
+
+def standing_prefix(ballot_id: int) -> str:
+    return f"ballot:{ballot_id}:standing:"
+
+
+class StandingEdits:
+    def __init__(
+        self, *, zone: ZoneInfo, rules: Rules, show_running_results: bool, default_language: str
+    ) -> None:
+        self._zone = zone
+        self._rules = rules
+        self._running = show_running_results
+        self._language = default_language
+
+    async def enqueue(
+        self,
+        uow: UnitOfWork,
+        ballot: Ballot,
+        topic: ProposalView,
+        vote: Vote,
+        caster: Member,
+        now: datetime,
+    ) -> int:
+        """After `caster` stored `vote`: the edits of every ballot of that voter and of every
+        group post. Returns how many edits were stored."""
+        ballot_id = id_of(ballot)
+        voter = vote.voter
+        if ballot.mode is VoteMode.ORGANISATION:
+            people = list(await uow.members.recipients(organisation_id=caster.organisation_id))
+        else:
+            people = [caster]
+        people = [m for m in people if m.telegram_id is not None and voter_of(ballot, m) == voter]
+        keys = [f"ballot:{ballot_id}:member:{m.id}" for m in people]
+        keys += [f"ballot:{ballot_id}:remind:{voter}:member:{m.id}" for m in people]
+        sent = await uow.outbox.sent_by_keys(keys)
+        posts = await uow.ballots.posts(ballot_id)
+        chats = {m.telegram_id: m for m in people if m.telegram_id is not None}
+        languages = await uow.user_settings.languages(list(chats))
+        standing = Standing(vote, caster, await uow.organisations.get(caster.organisation_id))
+        running = await self._running_counts(uow, ballot) if self._running else None
+        # (chat, message, reminder?, member) of every ballot of the voter in a private chat.
+        messages: list[tuple[int, int, bool, int | None]] = [
+            (m.chat_id, m.telegram_message_id, ":remind:" in key, m.member_id) for key, m in sent
+        ]
+        messages += [
+            (p.chat_id, p.message_id, False, chats[p.chat_id].id)
+            for p in posts
+            if p.chat_id in chats
+        ]
+        texts: dict[tuple[str, bool], tuple[str, Any]] = {}
+        rows: list[dict[str, Any]] = []
+        for chat_id, message_id, reminder, member_id in messages:
+            language = languages.get(chat_id, self._language)
+            if (language, reminder) not in texts:
+                t = translator(language)
+                body = render.ballot_text(
+                    t, ballot, topic, standing, self._zone, reminder=reminder, running=running
+                )
+                buttons = to_stored(render.ballot_buttons(t, ballot, vote.choice))
+                texts[language, reminder] = (body, buttons)
+            body, buttons = texts[language, reminder]
+            rows.append(self._row(ballot, chat_id, message_id, member_id, body, buttons, now))
+        group_posts = [p for p in posts if p.chat_id < 0]
+        if group_posts:
+            t = translator(self._language)
+            body = render.ballot_text(t, ballot, topic, None, self._zone, running=running)
+            voted = await self._voted_line(uow, ballot)
+            body = f"{body}\n{voted}" if voted else body
+            buttons = to_stored(render.ballot_buttons(t, ballot, None))
+            for post in group_posts:
+                rows.append(
+                    self._row(ballot, post.chat_id, post.message_id, None, body, buttons, now)
+                )
+        return await uow.outbox.replace_edits(rows)
+
+    async def closed(
+        self,
+        uow: UnitOfWork,
+        ballot: Ballot,
+        topic: ProposalView,
+        result: Result,
+        votes: Sequence[Vote],
+        languages: dict[int, str],
+        members: dict[int, Member],
+        now: datetime,
+    ) -> list[dict[str, Any]]:
+        """Every ballot message that went out (and every one posted in a group) is edited to
+        say the vote has closed, without buttons. `members`: those already loaded (the
+        recipients); others who got a ballot (and have left since) are read."""
+        ballot_id = id_of(ballot)
+        rows: list[dict[str, Any]] = []
+        sent = await uow.outbox.sent_messages(f"ballot:{ballot_id}:", ("ballot", "ballot_reminder"))
+        members = members | await uow.members.by_ids(
+            {m.member_id for m in sent if m.member_id and m.member_id not in members}
+        )
+        by_voter = {v.voter: v for v in votes}
+        texts: dict[tuple[str, VoteChoice | None], str] = {}  # by language and counted choice
+        for message in sent:
+            member = members.get(message.member_id or 0)
+            vote = by_voter.get(voter_of(ballot, member)) if member else None
+            language = languages.get(message.chat_id, self._language)
+            key = (language, vote.choice if vote else None)
+            if key not in texts:
+                texts[key] = render.closed_text(translator(language), ballot, topic, result, vote)
+            rows.append(
+                {
+                    "dedup_key": f"ballot:{ballot_id}:closed:{message.id}",
+                    "kind": "ballot_closed",
+                    "chat_id": message.chat_id,
+                    "member_id": message.member_id,
+                    "edit_message_id": message.telegram_message_id,
+                    "text": texts[key],
+                    "due_at": now,
+                    "created_at": now,
+                }
+            )
+        t = translator(self._language)
+        for post in await uow.ballots.posts(ballot_id):
+            rows.append(
+                {
+                    "dedup_key": f"ballot:{ballot_id}:closed:post:{post.id}",
+                    "kind": "ballot_closed",
+                    "chat_id": post.chat_id,
+                    "edit_message_id": post.message_id,
+                    "text": render.closed_text(t, ballot, topic, result, None),
+                    "due_at": now,
+                    "created_at": now,
+                }
+            )
+        return rows
+
+    async def _running_counts(self, uow: UnitOfWork, ballot: Ballot) -> Result:
+        tally = await uow.ballots.tally(id_of(ballot))
+        eligible = await uow.ballots.eligible(id_of(ballot), ballot.mode)
+        return count([c for c, n in tally.items() for _ in range(n)], eligible, self._rules)
+
+    async def _voted_line(self, uow: UnitOfWork, ballot: Ballot) -> str:
+        """Who has voted, in a group chat: "Abgestimmt haben: Gemeinde Zöllnitz (Dirk), …"."""
+        votes: Sequence[Vote] = await uow.ballots.votes(id_of(ballot))
+        people = await uow.members.by_ids({v.member_id for v in votes if v.member_id})
+        organisations = {o.id: o.name for o in await uow.organisations.all()}
+        names = []
+        for v in votes:
+            person = people.get(v.member_id or 0)
+            who = person.display_name if person else "–"
+            if ballot.mode is VoteMode.ORGANISATION:
+                names.append(f"{organisations.get(v.organisation_id, '–')} ({who})")
+            else:
+                names.append(who)
+        if not names:
+            return ""
+        t = translator(self._language)
+        return t("vote.voted_so_far", names=", ".join(sorted(names)))
+
+    def _row(
+        self,
+        ballot: Ballot,
+        chat_id: int,
+        message_id: int,
+        member_id: int | None,
+        body: str,
+        buttons: Any,
+        now: datetime,
+    ) -> dict[str, Any]:
+        # A key of its own for every edit (see the module's docstring).
+        version = f"{now:%Y%m%dT%H%M%S%f}:{uuid.uuid4().hex[:12]}"
+        return {
+            "dedup_key": f"{standing_prefix(id_of(ballot))}{chat_id}:{message_id}:{version}",
+            "kind": KIND,
+            "chat_id": chat_id,
+            "member_id": member_id,
+            "edit_message_id": message_id,
+            "text": body,
+            "buttons": buttons,
+            "due_at": now,
+            "expires_at": ballot.deadline,
+            "created_at": now,
+        }
