@@ -57,10 +57,19 @@ def plain_text(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
-def _escape(value: object) -> str:
-    if isinstance(value, Html):
-        return value
-    return html.escape(str(value), quote=False)
+class Msg:
+    """Another catalog text as a parameter, rendered in the reader's language (with its own
+    parameters) when the text around it is; `Msg("")` renders as nothing. A service or parser
+    that cannot know the language names a text this way (a reason, examples)."""
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key = key
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"Msg({self.key!r}, **{self.params!r})"
 
 
 class Translator:
@@ -77,7 +86,14 @@ class Translator:
             log.error("message %r missing in %r catalog", key, self.language)
             if template is None:
                 return html.escape(key)
-        return template.format(**{name: _escape(value) for name, value in params.items()})
+        return template.format(**{name: self._escape(value) for name, value in params.items()})
+
+    def _escape(self, value: object) -> str:
+        if isinstance(value, Msg):
+            return self(value.key, **value.params) if value.key else ""
+        if isinstance(value, Html):
+            return value
+        return html.escape(str(value), quote=False)
 
     def has(self, key: str) -> bool:
         return key in self._messages

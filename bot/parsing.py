@@ -5,11 +5,50 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from bot.services.errors import InvalidInput
+from bot.when import (
+    DEADLINE,
+    DUE,
+    DUE_STEP,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MEETING,
+    MEETING_STEP,
+    MOVE,
+    REMINDERS,
+    Deadline,
+    Expect,
+    checked_date,
+    local_datetime,
+    parse_day,
+    parse_deadline,
+    parse_offsets,
+    parse_when,
+    whole_hour_after,
+)
 from storage.models import OrganisationKind
+
+__all__ = [
+    "DEADLINE",
+    "DUE",
+    "DUE_STEP",
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "MEETING",
+    "MEETING_STEP",
+    "MOVE",
+    "REMINDERS",
+    "Deadline",
+    "Expect",
+    "checked_date",
+    "local_datetime",
+    "parse_day",
+    "parse_deadline",
+    "parse_offsets",
+    "parse_when",
+    "whole_hour_after",
+]
 
 MAX_ORGANISATION_NAME = 200
 MAX_GROUP_NAME = 100
@@ -155,77 +194,9 @@ def parse_positive_int(text: str) -> int | None:
     return None
 
 
-# --- dates and times ---------------------------------------------------------------------
+# --- dates, times, reminder offsets: one parser (bot/when.py), for every command and form ---
 
-_DAY = r"\d{1,2}\.\d{1,2}\.\d{4}|\d{4}-\d{2}-\d{2}"  # 03.12.2026 or 2026-12-03
-_WHEN = re.compile(
-    rf"(?P<date>{_DAY})"
-    r"(?:\s+|T)(?P<start>\d{1,2}[:.]\d{2})"
-    r"(?:\s*[-–]\s*(?P<end>\d{1,2}[:.]\d{2}))?"
-    r"(?:\s*Uhr)?",
-    re.IGNORECASE,
-)
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
-
-
-# Years people may give: far enough either way for any meeting, task or vote deadline, and
-# near enough that adding hours or converting between time zones can never overflow.
-FIRST_YEAR = 2000
-LAST_YEAR = 2999
-
-
-def checked_date(year: int, month: int, day: int, shown: str) -> date:
-    """The date, or `InvalidInput` for one that does not exist or is out of range."""
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InvalidInput("when.year_range", value=shown, first=FIRST_YEAR, last=LAST_YEAR)
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise InvalidInput("when.date_invalid", value=shown) from None
-
-
-def _parse_date(text: str) -> date:
-    if "-" in text:
-        year, month, day = (int(p) for p in text.split("-"))
-    else:
-        day, month, year = (int(p) for p in text.split("."))
-    return checked_date(year, month, day, text)
-
-
-def _parse_time(text: str) -> time:
-    hours, minutes = (int(p) for p in re.split(r"[:.]", text))
-    try:
-        return time(hours, minutes)
-    except ValueError:
-        raise InvalidInput("when.time_invalid", value=text) from None
-
-
-def local_datetime(day: date, clock_time: time, zone: ZoneInfo) -> datetime:
-    """The aware datetime for a wall-clock time in `zone`; refuses the DST gap and overlap."""
-    naive = datetime.combine(day, clock_time)
-    first = naive.replace(tzinfo=zone, fold=0)
-    second = naive.replace(tzinfo=zone, fold=1)
-    shown = f"{day:%d.%m.%Y}, {clock_time:%H:%M}"
-    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
-        raise InvalidInput("when.nonexistent", value=shown)
-    if first.utcoffset() != second.utcoffset():
-        raise InvalidInput("when.ambiguous", value=shown)
-    return first
-
-
-def parse_when(text: str, zone: ZoneInfo) -> tuple[datetime, datetime | None]:
-    """`03.12.2026 18:00-20:00`, `03.12.2026 18:00`, `2026-12-03 18:00` → aware start, end."""
-    match = _WHEN.fullmatch(clean_text(text))
-    if match is None:
-        raise InvalidInput("when.format", value=clean_text(text)[:60])
-    day = _parse_date(match["date"])
-    start = local_datetime(day, _parse_time(match["start"]), zone)
-    end = None
-    if match["end"]:
-        end = local_datetime(day, _parse_time(match["end"]), zone)
-        if end <= start:
-            raise InvalidInput("when.end_before_start")
-    return start, end
 
 
 def split_place(text: str) -> tuple[str | None, str | None]:
@@ -240,42 +211,7 @@ def split_place(text: str) -> tuple[str | None, str | None]:
     return rest or None, match.group(0)
 
 
-_OFFSET = re.compile(r"(\d{1,4})\s*([dhm])")
-_UNIT_MINUTES = {"d": 24 * 60, "h": 60, "m": 1}
-
-
-def parse_offsets(text: str) -> list[int]:
-    """`7d, 24h, 30m` → minutes before an event, largest first (at most 5, at most 60 days)."""
-    minutes = set()
-    for part in text.replace(" ", "").split(","):
-        match = _OFFSET.fullmatch(part.lower())
-        if match is None:
-            raise InvalidInput("reminders.invalid", value=part[:20])
-        value = int(match.group(1)) * _UNIT_MINUTES[match.group(2)]
-        if not 1 <= value <= 60 * 24 * 60:
-            raise InvalidInput("reminders.invalid", value=part[:20])
-        minutes.add(value)
-    if not minutes or len(minutes) > 5:
-        raise InvalidInput("reminders.invalid", value=text[:20])
-    return sorted(minutes, reverse=True)
-
-
-# --- a day, minutes, agenda changes --------------------------------------------------------
-
-_DATE = re.compile(_DAY)
-
-
-def parse_date(text: str) -> date:
-    """`15.12.2026` or `2026-12-15` → that day (a task's due date)."""
-    shown = text.strip()[:30]
-    if _DATE.fullmatch(text.strip()) is None:
-        raise InvalidInput("task.date_invalid", value=shown)
-    try:
-        return _parse_date(text.strip())
-    except InvalidInput as error:
-        if error.message_key == "when.date_invalid":  # the task's own wording, with an example
-            raise InvalidInput("task.date_invalid", value=shown) from None
-        raise
+# --- minutes, agenda changes ---------------------------------------------------------------
 
 
 def parse_minutes(text: str) -> int | None:

@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.callbacks import Form, FormButton
-from bot.parsing import parse_minutes, parse_positive_int, parse_when, split_place
+from bot.parsing import MEETING_STEP, parse_minutes, parse_positive_int, parse_when, split_place
 from bot.services.errors import InvalidInput
 from bot.services.meetings import MeetingChanges, MeetingDraft
 from bot.texts.meetings import confirmation
@@ -73,7 +73,7 @@ async def _title(env: forms.Env, draft: Answers, text: str) -> Outcome:
 
 async def _when(env: forms.Env, draft: Answers, text: str) -> Outcome:
     service = env.services.meetings
-    start, end = parse_when(text, service.zone)
+    start, end = parse_when(text, service.zone, env.services.clock.now(), MEETING_STEP)
     service.check_start(start)
     draft = replace(draft, start=start.isoformat())
     if end is None:

@@ -10,6 +10,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.callbacks import Ics, Notice, Rsvp, matches
 from bot.i18n import Translator
 from bot.parsing import (
+    MEETING,
+    MOVE,
     AgendaAdd,
     AgendaRemove,
     parse_agenda_change,
@@ -49,7 +51,7 @@ async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Tr
     if len(pieces) < 2 or len(pieces) > 4:
         raise InvalidInput("meeting.usage")
     service = _service(context)
-    start, end = parse_when(pieces[0], service.zone)
+    start, end = parse_when(pieces[0], service.zone, context.services.clock.now(), MEETING)
     location, online_url = split_place(pieces[2]) if len(pieces) > 2 else (None, None)
     meeting = await service.create(
         actor,
@@ -136,10 +138,10 @@ async def rsvp(update: Update, context: ForumContext, actor: Actor, t: Translato
 async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
     meeting_id = required_number(args, "meeting.move_usage")
-    if len(args) < 3:
+    if len(args) < 2:
         raise InvalidInput("meeting.move_usage")
     service = _service(context)
-    start, end = parse_when(" ".join(args[1:]), service.zone)
+    start, end = parse_when(" ".join(args[1:]), service.zone, context.services.clock.now(), MOVE)
     moved = await service.move(actor, meeting_id, start, end)
     await reply(update, texts.confirmation(t, "meeting.moved", moved, service.zone))
 

@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler
 
 from bot.callbacks import Form, FormButton, TaskComment
 from bot.i18n import Translator
-from bot.parsing import clean_text, parse_date
+from bot.parsing import DUE_STEP, clean_text, parse_day
 from bot.services.actor import Actor
 from bot.services.errors import ServiceError
 from bot.texts import tasks as texts
@@ -39,7 +39,7 @@ async def _owner(env: forms.Env, draft: Answers, text: str) -> Outcome:
 
 
 async def _due(env: forms.Env, draft: Answers, text: str) -> Outcome:
-    due = parse_date(text)
+    due = parse_day(text, env.services.tasks.zone, env.services.clock.now(), DUE_STEP)
     env.services.tasks.check_due(due)
     return forms.Go(replace(draft, due=due.isoformat()), "title")
 

@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import TaskDone, matches
 from bot.i18n import Translator
-from bot.parsing import parse_date, parse_positive_int
+from bot.parsing import DUE, DUE_STEP, parse_day, parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.tasks import TaskService
@@ -34,10 +34,11 @@ async def new_task(update: Update, context: ForumContext, actor: Actor, t: Trans
     pieces = [p.strip() for p in text.split("|")]
     if len(pieces) < 3 or len(pieces) > 4:
         raise InvalidInput("task.usage")
-    task, owner = await _service(context).create(
+    service = _service(context)
+    task, owner = await service.create(
         actor,
         owner_ref=pieces[0],
-        due=parse_date(pieces[1]),
+        due=parse_day(pieces[1], service.zone, context.services.clock.now(), DUE),
         title=pieces[2],
         description=pieces[3] if len(pieces) > 3 else None,
         meeting_id=meeting_id,
@@ -100,12 +101,13 @@ async def cancel(update: Update, context: ForumContext, actor: Actor, t: Transla
 async def due(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
     task_id = required_number(args, "task.change_usage")
-    if len(args) != 2:
+    if len(args) < 2:
         raise InvalidInput("task.change_usage")
     service = _service(context)
-    task, _ = await service.change(actor, task_id, due=parse_date(args[1]))
-    due = texts.due_label(t, task.due_date, service.zone)
-    await reply(update, t("task.due_changed", id=task.id, due=due))
+    due = parse_day(" ".join(args[1:]), service.zone, context.services.clock.now(), DUE_STEP)
+    task, _ = await service.change(actor, task_id, due=due)
+    shown = texts.due_label(t, due, service.zone)
+    await reply(update, t("task.due_changed", id=task.id, due=shown))
 
 
 @forum_handler(commands.REASSIGNTASK)

@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import PlaceTopic, ShowBallot, TopicAction, TopicButton, Vote, matches, parse
 from bot.i18n import Translator
-from bot.parsing import parse_when
+from bot.parsing import parse_deadline
 from bot.services.actor import Actor
 from bot.services.ballots import BallotView
 from bot.services.errors import InvalidInput
@@ -65,9 +65,10 @@ async def open_vote(update: Update, context: ForumContext, actor: Actor, t: Tran
     voting = context.services.voting
     deadline = None
     if len(args) > 1:
-        deadline, _ = parse_when(" ".join(args[1:]), voting.zone)
-    view = await voting.open(actor, proposal_id, deadline)
-    await reply(update, texts.opened_text(t, view, voting.zone))
+        deadline = parse_deadline(" ".join(args[1:]), voting.zone, context.services.clock.now())
+    view = await voting.open(actor, proposal_id, deadline.at if deadline else None)
+    end_of_day = deadline is not None and deadline.end_of_day
+    await reply(update, texts.opened_text(t, view, voting.zone, end_of_day=end_of_day))
 
 
 @forum_handler(commands.CLOSEVOTE)

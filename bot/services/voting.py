@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.i18n import translator
+from bot.parsing import whole_hour_after
 from bot.services.actor import Actor
 from bot.services.ballot_edits import StandingEdits, standing_prefix
 from bot.services.ballots import (
@@ -93,7 +94,8 @@ class VotingService:
     async def open(self, actor: Actor, proposal_id: int, deadline: datetime | None) -> BallotView:
         actor.require_coordinator()
         now = self._clock.now()
-        deadline = deadline or now + timedelta(days=self._default_days)
+        # The default deadline is on a whole hour (`Do., 10.12.2026, 11:00 Uhr`, not 10:37).
+        deadline = deadline or whole_hour_after(now + timedelta(days=self._default_days))
         if deadline <= now:
             raise InvalidInput("vote.deadline_past")
         async with self._uow() as uow:

@@ -194,9 +194,12 @@ def overridden_text(
     )
 
 
-def opened_text(t: Translator, view: BallotView, zone: ZoneInfo) -> str:
+def opened_text(
+    t: Translator, view: BallotView, zone: ZoneInfo, *, end_of_day: bool = False
+) -> str:
+    """The vote is open; a deadline given as a date alone is said to be the end of that day."""
     return t(
-        "vote.opened",
+        "vote.opened_end_of_day" if end_of_day else "vote.opened",
         id=view.topic.proposal.id,
         title=view.topic.proposal.title,
         deadline=t.datetime(view.ballot.deadline, zone),

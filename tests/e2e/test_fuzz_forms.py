@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from bot import callbacks
 from bot.forms import FormState
 from bot.i18n import translator
-from bot.parsing import parse_date, parse_when
+from bot.parsing import parse_day, parse_deadline, parse_when
 from bot.services.errors import InvalidInput
 from tests.e2e.fuzz_support import (
     ARGS,
@@ -37,6 +38,7 @@ from tests.e2e.harness import COORDINATOR, Harness, running_bot
 from tests.emulator import BotApiEmulator, FakeUser
 
 ZONE = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # the test clock
 
 
 @dataclass
@@ -80,11 +82,13 @@ def _refused(parse: Callable[[str], Any], text: str) -> bool:
 
 FORMS: dict[str, Callable[[str], bool]] = {
     # command and record: when is the random tail certainly refused by the parser?
-    "/terminverschieben 1": lambda tail: _refused(lambda s: parse_when(s, ZONE), tail),
+    "/terminverschieben 1": lambda tail: _refused(lambda s: parse_when(s, ZONE, NOW), tail),
     "/abstimmungstarten 2": lambda tail: (
-        bool(tail.strip()) and _refused(lambda s: parse_when(s, ZONE), tail)
+        bool(tail.strip()) and _refused(lambda s: parse_deadline(s, ZONE, NOW), tail)
     ),
-    "/aufgabefrist 1": lambda tail: len(tail.split()) != 1 or _refused(parse_date, tail),
+    "/aufgabefrist 1": lambda tail: (
+        not tail.split() or _refused(lambda s: parse_day(s, ZONE, NOW), tail)
+    ),
     "/tagesordnung 1": lambda tail: (
         bool(tail.split())
         and tail.split()[0].lower() not in ("neu", "add", "new", "entfernen", "remove")

@@ -89,7 +89,7 @@ async def test_iso_dates_and_the_default_duration(bot: Harness) -> None:
 async def test_bad_input_is_refused_with_an_explanation(bot: Harness) -> None:
     cases = {
         "/newmeeting 03.12.2026 18:00": "/neuertermin 03.12.2026 18:00-20:00",
-        "/newmeeting morgen | Titel": "verstehe ich nicht",
+        "/newmeeting morgen | Titel": "bitte geben Sie auch die Uhrzeit an",
         "/newmeeting 31.02.2027 18:00 | Titel": "gibt es nicht",
         "/newmeeting 01.01.2020 18:00 | Titel": "Vergangenheit",
         "/newmeeting 28.03.2027 02:30 | Titel": "Sommerzeit",

@@ -548,7 +548,8 @@ async def test_a_deadline_in_the_past_or_malformed_is_refused(bot: Harness) -> N
     await bot.settle()
     for command, expected in {
         "/abstimmungstarten 1 25.11.2026 18:00": "in der Zukunft",
-        "/abstimmungstarten 1 morgen": "„morgen“ verstehe ich nicht als Datum und Uhrzeit",
+        "/abstimmungstarten 1 irgendwann": "„irgendwann“ verstehe ich nicht.",
+        "/abstimmungstarten 1 31.02.2027": "Das Datum 31.02.2027 gibt es nicht.",
         "/abstimmungstarten eins": "/abstimmungstarten 12",
         "/abstimmungstarten 7": "Themenvorschlag #7 gibt es nicht",
     }.items():
