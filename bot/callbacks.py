@@ -246,6 +246,35 @@ class FormButton(_Kind):
         return f"{self.form.value}:{self.step}:{self.action}{tail}"
 
 
+class ExportTable(enum.StrEnum):
+    """The tables under /export's menu (the value is what the button carries)."""
+
+    MEMBERS = "members"
+    ORGANISATIONS = "organisations"
+    VOTES = "votes"
+    VOTE = "vote"  # with the topic's number
+    TASKS = "tasks"
+    MEETINGS = "meetings"
+
+
+@dataclass(frozen=True)
+class ExportButton(_Kind):
+    """A table to export, chosen under /export's menu; `topic_id` for one vote's record."""
+
+    table: ExportTable
+    topic_id: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if (self.table is ExportTable.VOTE) != (self.topic_id is not None):
+            raise ValueError("a topic number goes with the vote record and nothing else")
+
+    @property
+    def data(self) -> str:
+        tail = f":{self.topic_id}" if self.topic_id is not None else ""
+        return f"x:{self.table.value}{tail}"
+
+
 Callback = (
     GroupToggle
     | Leave
@@ -260,12 +289,14 @@ Callback = (
     | RejectTopic
     | PlaceTopic
     | FormButton
+    | ExportButton
 )
 
 
 # --- reading -----------------------------------------------------------------------------
 
 _FORMS = "|".join(form.value for form in Form)
+_TABLES = "|".join(t.value for t in ExportTable if t is not ExportTable.VOTE)
 _TOPIC_ACTIONS = "|".join(action.value for action in TopicAction)
 _PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...] = (
     (re.compile(rf"g:({ID})"), lambda m: GroupToggle(int(m[1]))),
@@ -290,6 +321,8 @@ _PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...
         re.compile(rf"({_FORMS}):({ID}):({_ACTION})(?::({_VALUE}))?"),
         lambda m: FormButton(Form(m[1]), int(m[2]), m[3], m[4] or ""),
     ),
+    (re.compile(rf"x:({_TABLES})"), lambda m: ExportButton(ExportTable(m[1]))),
+    (re.compile(rf"x:vote:({ID})"), lambda m: ExportButton(ExportTable.VOTE, int(m[1]))),
 )
 
 

@@ -1,4 +1,4 @@
-"""`forumbot run | migrate | invite "<organisation>"`."""
+"""`forumbot run | migrate | invite "<organisation>" | export KIND`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import sys
+from pathlib import Path
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
@@ -15,7 +16,9 @@ from bot.app import CannotListen, build_application, open_services
 from bot.clock import SystemClock
 from bot.config import Settings, load_settings_or_exit
 from bot.database import DatabaseUnavailable, connect_database, describe_error
-from bot.i18n import plain_text, translator
+from bot.exports import csvfile, xlsx
+from bot.exports.sheet import Sheet
+from bot.i18n import LANGUAGES, plain_text, translator
 from bot.logs import configure_logging, token_secrets
 from bot.parsing import parse_organisation_spec
 from bot.runner import (
@@ -27,6 +30,7 @@ from bot.runner import (
 )
 from bot.services.actor import Actor, Profile
 from bot.services.errors import ServiceError
+from bot.services.exports import ExportRequest, parse_request
 from handlers.formatting import invite_link
 from storage.migrate import upgrade
 
@@ -44,6 +48,28 @@ def _parser() -> argparse.ArgumentParser:
     invite = sub.add_parser("invite", help="print an invitation link for an organisation")
     invite.add_argument(
         "organisation", help='e.g. "Gemeinde Zöllnitz" or "Gemeinde Zöllnitz | 16074093"'
+    )
+    export = sub.add_parser(
+        "export", help="write a table as an .xlsx or .csv file, as /export sends it"
+    )
+    export.add_argument(
+        "kind",
+        nargs="+",
+        metavar="KIND",
+        help="mitglieder, organisationen, abstimmungen, abstimmung NR, aufgaben, termine "
+        "(or members, organisations, votes, vote NR, tasks, meetings)",
+    )
+    export.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    export.add_argument(
+        "--output",
+        metavar="FILE",
+        help="where to write it (default: the export's own name in the current folder; "
+        "- for standard output)",
+    )
+    export.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help="language of the headers and words (default: DEFAULT_LANGUAGE)",
     )
     return parser
 
@@ -82,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             except NoBotUsername as error:
                 print(error, file=sys.stderr)
                 return 2
+        if args.command == "export":
+            return _export(settings, args)
     except DatabaseUnavailable as error:
         logging.getLogger("bot").error("%s", error, extra={"event": "database_unavailable"})
         return 1
@@ -129,21 +157,25 @@ async def _bot_username(settings: Settings) -> str:
         ) from None
 
 
+def _system(settings: Settings) -> Actor:
+    """Who acts from the server's command line: a coordinator."""
+    return Actor(
+        profile=Profile(telegram_id=0, first_name="forumbot"),
+        member=None,
+        organisation=None,
+        is_coordinator=True,
+        language=settings.default_language,
+    )
+
+
 async def _invite(settings: Settings, text: str) -> int:
     t = translator(settings.default_language)
     username = await _bot_username(settings)
     engine, services = await open_services(settings, SystemClock())
     try:
-        system = Actor(
-            profile=Profile(telegram_id=0, first_name="forumbot"),
-            member=None,
-            organisation=None,
-            is_coordinator=True,
-            language=settings.default_language,
-        )
         try:
             created = await services.membership.create_invitation(
-                system, parse_organisation_spec(text)
+                _system(settings), parse_organisation_spec(text)
             )
         except ServiceError as error:
             print(plain_text(t(error.message_key, **error.params)), file=sys.stderr)
@@ -155,3 +187,41 @@ async def _invite(settings: Settings, text: str) -> int:
         f"(#{created.invitation.id}, {t.datetime(created.invitation.expires_at, settings.tz)})"
     )
     return 0
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    request = parse_request(" ".join(args.kind))
+    if request is None:
+        print(
+            f"forumbot export: unknown table {' '.join(args.kind)!r}; one of mitglieder, "
+            "organisationen, abstimmungen, abstimmung NR, aufgaben, termine "
+            "(or members, organisations, votes, vote NR, tasks, meetings)",
+            file=sys.stderr,
+        )
+        return 2
+    language = args.language or settings.default_language
+    sheet = asyncio.run(_export_sheet(settings, request, language))
+    if sheet is None:
+        return 1
+    writer = xlsx if args.format == "xlsx" else csvfile
+    payload = writer.render(sheet)
+    if args.output == "-":
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
+        return 0
+    path = Path(args.output or f"{sheet.filename}.{args.format}")
+    path.write_bytes(payload)
+    print(f"{path}: {sheet.title}, {len(sheet.rows)} rows")
+    return 0
+
+
+async def _export_sheet(settings: Settings, request: ExportRequest, language: str) -> Sheet | None:
+    engine, services = await open_services(settings, SystemClock())
+    try:
+        return await services.exports.export(_system(settings), request, language)
+    except ServiceError as error:
+        t = translator(language)
+        print(plain_text(t(error.message_key, **error.params)), file=sys.stderr)
+        return None
+    finally:
+        await engine.dispose()

@@ -9,6 +9,7 @@ from telegram.ext import Application
 from handlers import (
     broadcasts,
     errors,
+    exports,
     fallback,
     groups,
     help,
@@ -47,6 +48,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         topics,
         privacy,
         broadcasts,
+        exports,
         fallback,
     ):
         app.add_handlers(feature.handlers())

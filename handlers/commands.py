@@ -82,6 +82,7 @@ OPENVOTE = Command("openvote", "abstimmungstarten", Role.COORDINATOR, private_on
 CLOSEVOTE = Command("closevote", "abstimmungbeenden", Role.COORDINATOR, private_only=True)
 REJECT = Command("reject", "ablehnen", Role.COORDINATOR, private_only=True)
 ARCHIVEGROUP = Command("archivegroup", "agarchivieren", Role.COORDINATOR, private_only=True)
+EXPORT = Command("export", "export", Role.COORDINATOR, private_only=True)
 
 ALL: tuple[Command, ...] = (
     START,
@@ -125,6 +126,7 @@ ALL: tuple[Command, ...] = (
     REJECT,
     BROADCAST,
     BROADCASTS,
+    EXPORT,
 )
 
 
@@ -174,3 +176,5 @@ def of_button(button: callbacks.Callback) -> Command:
             return NEWTASK
         case callbacks.FormButton():
             return PROPOSE
+        case callbacks.ExportButton():
+            return EXPORT

@@ -13,6 +13,7 @@ from storage.repositories import (
     BallotRepository,
     BroadcastRepository,
     CalendarFeedRepository,
+    ExportRepository,
     InvitationRepository,
     MeetingRepository,
     MemberRepository,
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     proposals: ProposalRepository
     ballots: BallotRepository
     inbox: InboxRepository
+    exports: ExportRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.proposals = ProposalRepository(session)
         self.ballots = BallotRepository(session)
         self.inbox = InboxRepository(session)
+        self.exports = ExportRepository(session)
         return self
 
     async def __aexit__(

@@ -11,13 +11,14 @@ from bot.config import Settings
 from bot.services.agenda import AgendaService
 from bot.services.broadcasts import BroadcastService
 from bot.services.counting import Rules
+from bot.services.exports import ExportService
 from bot.services.groups import GroupService
 from bot.services.meetings import MeetingService
 from bot.services.membership import MembershipService
 from bot.services.notify import Notifier
 from bot.services.proposals import ProposalService
 from bot.services.tasks import TaskService
-from bot.services.uow import UnitOfWorkFactory
+from bot.services.uow import StoreUnitOfWorkFactory
 from bot.services.voting import VotingService
 from storage.models import VoteMode
 
@@ -34,11 +35,12 @@ class Services:
     tasks: TaskService
     proposals: ProposalService
     voting: VotingService
+    exports: ExportService
 
 
 def build_services(
     settings: Settings,
-    uow: UnitOfWorkFactory,
+    uow: StoreUnitOfWorkFactory,
     clock: Clock,
     notifier: Notifier,
 ) -> Services:
@@ -102,5 +104,12 @@ def build_services(
             reminder_before=timedelta(hours=settings.vote_reminder_hours),
             coordinator_ids=settings.coordinator_ids,
             default_language=settings.default_language,
+        ),
+        exports=ExportService(
+            uow,
+            clock,
+            zone=settings.tz,
+            rules=Rules.of(settings.quorum, settings.majority),
+            show_running_results=settings.show_running_results,
         ),
     )

@@ -9,6 +9,7 @@ cost more than running it (bench/updates.py).
 from storage.repositories.ballots import BallotRepository
 from storage.repositories.broadcasts import BroadcastRepository
 from storage.repositories.common import dialect_insert
+from storage.repositories.exports import ExportRepository
 from storage.repositories.groups import WorkingGroupRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.invitations import InvitationRepository
@@ -29,6 +30,7 @@ __all__ = [
     "BallotRepository",
     "BroadcastRepository",
     "CalendarFeedRepository",
+    "ExportRepository",
     "InboxRepository",
     "InvitationRepository",
     "LeaseRepository",

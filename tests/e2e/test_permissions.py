@@ -103,6 +103,7 @@ ARGS: dict[commands.Command, str] = {
     commands.CLOSEVOTE: "1",
     commands.REJECT: "2 Passt nicht",
     commands.BROADCAST: "Hallo zusammen",
+    commands.EXPORT: "abstimmung 1",
 }
 
 
@@ -179,6 +180,8 @@ BUTTONS: dict[str, str] = {
     "p:reject:2": "coordinator",
     "bc:cancel:1": "coordinator",
     "leave:no": "members",
+    "x:members": "coordinator",  # a table from /export's menu
+    "x:vote:1": "coordinator",
 }
 # Under the old confirmation of /leave, a non-member hears that they are not (any more) one.
 BUTTON_REFUSALS = {*REFUSALS, _t("leave.already_left")}

@@ -13,6 +13,8 @@ from bot import callbacks
 from bot.callbacks import (
     BroadcastAnswer,
     Callback,
+    ExportButton,
+    ExportTable,
     Form,
     FormButton,
     GroupToggle,
@@ -58,6 +60,10 @@ KINDS: dict[type[Callback], st.SearchStrategy[Callback]] = {
         st.from_regex(r"[a-z]{1,12}", fullmatch=True),
         st.one_of(st.just(""), st.from_regex(r"[a-z0-9_]{1,24}", fullmatch=True)),
     ),
+    ExportButton: st.one_of(
+        st.builds(ExportButton, st.sampled_from([t for t in ExportTable if t != ExportTable.VOTE])),
+        st.builds(ExportButton, st.just(ExportTable.VOTE), ID),
+    ),
 }
 
 
@@ -79,6 +85,7 @@ WORDS = st.sampled_from(
     [
         "g", "leave", "bc", "rsvp", "ics", "task", "done", "comment", "v", "p", "show", "open",
         "later", "withdraw", "agenda", "place", "reject", "nm", "nt", "tp", "ok", "dur", "grp",
+        "x", "members", "vote", "votes", "tasks",
         ":", "yes", "no", "send", "cancel", "y", "n", "m", "c", "a", "0", "1", "01", "60",
         "123456789", "1234567890", "-1", "²", "١", "𝟗", " ", "\n", "\x00", "_", "é",
     ]
