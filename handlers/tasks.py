@@ -1,5 +1,5 @@
-"""Tasks: /newtask, /tasks [overdue], the Erledigt button, /done, and the coordinator's
-/reopentask, /reassigntask, /taskdue, /canceltask."""
+"""Tasks: /newtask, /tasks [overdue], /task <nr>, the Erledigt button, /done, and the
+coordinator's /reopentask, /reassigntask, /taskdue, /canceltask (each with an optional reason)."""
 
 from __future__ import annotations
 
@@ -80,48 +80,70 @@ async def comment(update: Update, context: ForumContext, actor: Actor, t: Transl
     await reply(update, t("task.comment_saved", id=task.id))
 
 
+def _number_and_rest(update: Update, usage_key: str) -> tuple[int, str]:
+    """`5 the rest` after the command: the task's number and the rest as typed."""
+    first, _, rest = command_text(update).partition(" ")
+    return required_number([first], usage_key), rest.strip()
+
+
+def _confirm(t: Translator, text: str, reason: str | None) -> str:
+    return text + ("\n" + t("task.notice_reason", reason=reason) if reason else "")
+
+
 @forum_handler(commands.REOPENTASK)
 async def reopen(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    task, _ = await _service(context).change(
-        actor, required_number(context.args, "task.change_usage"), reopen=True
-    )
-    await reply(update, t("task.reopened", id=task.id, title=task.title))
+    task_id, reason = _number_and_rest(update, "task.change_usage")
+    task, _ = await _service(context).change(actor, task_id, reopen=True, reason=reason)
+    await reply(update, _confirm(t, t("task.reopened", id=task.id, title=task.title), reason))
 
 
 @forum_handler(commands.CANCELTASK)
 async def cancel(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    task, _ = await _service(context).change(
-        actor, required_number(context.args, "task.change_usage"), cancel=True
-    )
-    await reply(update, t("task.cancelled", id=task.id, title=task.title))
+    task_id, reason = _number_and_rest(update, "task.change_usage")
+    task, _ = await _service(context).change(actor, task_id, cancel=True, reason=reason)
+    await reply(update, _confirm(t, t("task.cancelled", id=task.id, title=task.title), reason))
 
 
 @forum_handler(commands.TASKDUE)
 async def due(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    args = context.args or []
-    task_id = required_number(args, "task.change_usage")
-    if len(args) != 2:
+    task_id, rest = _number_and_rest(update, "task.change_usage")
+    # `20.12.2026 Grund`, or `<date> | Grund` for a date written in several words.
+    if "|" in rest:
+        when, _, reason = (p.strip() for p in rest.partition("|"))
+    else:
+        when, _, reason = rest.partition(" ")
+    if not when:
         raise InvalidInput("task.change_usage")
     service = _service(context)
-    task, _ = await service.change(actor, task_id, due=parse_date(args[1]))
+    task, _ = await service.change(actor, task_id, due=parse_date(when), reason=reason)
     due = texts.due_label(t, task.due_date, service.zone)
-    await reply(update, t("task.due_changed", id=task.id, due=due))
+    await reply(update, _confirm(t, t("task.due_changed", id=task.id, due=due), reason.strip()))
 
 
 @forum_handler(commands.REASSIGNTASK)
 async def reassign(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    args = context.args or []
-    task_id = required_number(args, "task.change_usage")
-    if len(args) < 2:
+    task_id, rest = _number_and_rest(update, "task.change_usage")
+    owner_ref, _, reason = (p.strip() for p in rest.partition("|"))
+    if not owner_ref:
         raise InvalidInput("task.change_usage")
-    task, owner = await _service(context).change(actor, task_id, owner_ref=" ".join(args[1:]))
-    await reply(update, t("task.reassigned", id=task.id, owner=owner.label()))
+    task, owner = await _service(context).change(actor, task_id, owner_ref=owner_ref, reason=reason)
+    await reply(update, _confirm(t, t("task.reassigned", id=task.id, owner=owner.label()), reason))
+
+
+@forum_handler(commands.TASK)
+async def task(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    """/aufgabe 5: owner, due date, description and history."""
+    service = _service(context)
+    detail = await service.detail(actor, required_number(context.args, "task.detail_usage"))
+    text, buttons = texts.detail(t, detail, service.zone)
+    await reply(update, text, reply_markup=markup(buttons))
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     return [
         CommandHandler(commands.NEWTASK.names, new_task),
         CommandHandler(commands.TASKS.names, tasks),
+        CommandHandler(commands.TASK.names, task),
         CommandHandler(commands.DONE.names, done),
         CommandHandler(commands.COMMENT.names, comment),
         CommandHandler(commands.REOPENTASK.names, reopen),
