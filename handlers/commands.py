@@ -65,6 +65,7 @@ CANCELMEETING = Command("cancelmeeting", "terminabsagen", Role.COORDINATOR, priv
 REMINDERS = Command("meetingreminders", "terminerinnerungen", Role.COORDINATOR, private_only=True)
 MINUTES = Command("minutes", "protokoll", Role.COORDINATOR, private_only=True)
 TASKS = Command("tasks", "aufgaben", Role.MEMBER, coordinators_too=True)
+TASK = Command("task", "aufgabe", Role.MEMBER, private_only=True, coordinators_too=True)
 DONE = Command("done", "erledigt", Role.MEMBER, coordinators_too=True)
 COMMENT = Command("comment", "kommentar", Role.MEMBER, coordinators_too=True)
 NEWTASK = Command("newtask", "neueaufgabe", Role.COORDINATOR, private_only=True)
@@ -94,6 +95,7 @@ ALL: tuple[Command, ...] = (
     AGENDA,
     CALENDAR,
     TASKS,
+    TASK,
     DONE,
     COMMENT,
     TOPICS,

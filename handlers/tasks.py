@@ -1,7 +1,9 @@
-"""Tasks: /newtask, /tasks [overdue], the Erledigt button, /done, and the coordinator's
-/reopentask, /reassigntask, /taskdue, /canceltask."""
+"""Tasks: /newtask, /tasks [overdue], /task <nr>, the Erledigt button, /done, and the
+coordinator's /reopentask, /reassigntask, /taskdue, /canceltask (each with an optional reason)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -81,49 +83,83 @@ async def comment(update: Update, context: ForumContext, actor: Actor, t: Transl
     await reply(update, t("task.comment_saved", id=task.id))
 
 
+def _number_and_rest(update: Update, usage_key: str) -> tuple[int, str]:
+    """`5 the rest` after the command: the task's number and the rest as typed."""
+    first, _, rest = command_text(update).partition(" ")
+    return required_number([first], usage_key), rest.strip()
+
+
+def _confirm(t: Translator, text: str, reason: str | None) -> str:
+    return text + ("\n" + t("task.notice_reason", reason=reason) if reason else "")
+
+
 @forum_handler(commands.REOPENTASK)
 async def reopen(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    task, _ = await _service(context).change(
-        actor, required_number(context.args, "task.change_usage"), reopen=True
-    )
-    await reply(update, t("task.reopened", id=task.id, title=task.title))
+    task_id, reason = _number_and_rest(update, "task.change_usage")
+    task, _ = await _service(context).change(actor, task_id, reopen=True, reason=reason)
+    await reply(update, _confirm(t, t("task.reopened", id=task.id, title=task.title), reason))
 
 
 @forum_handler(commands.CANCELTASK)
 async def cancel(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    task, _ = await _service(context).change(
-        actor, required_number(context.args, "task.change_usage"), cancel=True
-    )
-    await reply(update, t("task.cancelled", id=task.id, title=task.title))
+    task_id, reason = _number_and_rest(update, "task.change_usage")
+    task, _ = await _service(context).change(actor, task_id, cancel=True, reason=reason)
+    await reply(update, _confirm(t, t("task.cancelled", id=task.id, title=task.title), reason))
 
 
 @forum_handler(commands.TASKDUE)
 async def due(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    args = context.args or []
-    task_id = required_number(args, "task.change_usage")
-    if len(args) < 2:
+    task_id, rest = _number_and_rest(update, "task.change_usage")
+    if not rest:
         raise InvalidInput("task.change_usage")
     service = _service(context)
-    due = parse_day(" ".join(args[1:]), service.zone, context.services.clock.now(), DUE_STEP)
-    task, _ = await service.change(actor, task_id, due=due)
-    shown = texts.due_label(t, due, service.zone)
-    await reply(update, t("task.due_changed", id=task.id, due=shown))
+    due, reason = _day_and_reason(rest, service, context)
+    task, _ = await service.change(actor, task_id, due=due, reason=reason)
+    shown = texts.due_label(t, task.due_date, service.zone)
+    await reply(update, _confirm(t, t("task.due_changed", id=task.id, due=shown), reason))
+
+
+def _day_and_reason(rest: str, service: TaskService, context: ForumContext) -> tuple[date, str]:
+    """`20.12.2026 Grund`, `nächsten Freitag Grund` or `<Datum> | Grund`: the longest start of
+    the text that is a day, the rest the reason (the first word's refusal when none is)."""
+    now = context.services.clock.now()
+    if "|" in rest:
+        when, _, reason = (p.strip() for p in rest.partition("|"))
+        return parse_day(when, service.zone, now, DUE_STEP), reason
+    words = rest.split()
+    for count in range(min(len(words), 4), 1, -1):
+        try:
+            day = parse_day(" ".join(words[:count]), service.zone, now, DUE_STEP)
+        except InvalidInput:
+            continue
+        return day, " ".join(words[count:])
+    return parse_day(words[0], service.zone, now, DUE_STEP), " ".join(words[1:])
 
 
 @forum_handler(commands.REASSIGNTASK)
 async def reassign(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    args = context.args or []
-    task_id = required_number(args, "task.change_usage")
-    if len(args) < 2:
+    task_id, rest = _number_and_rest(update, "task.change_usage")
+    owner_ref, _, reason = (p.strip() for p in rest.partition("|"))
+    if not owner_ref:
         raise InvalidInput("task.change_usage")
-    task, owner = await _service(context).change(actor, task_id, owner_ref=" ".join(args[1:]))
-    await reply(update, t("task.reassigned", id=task.id, owner=owner.label()))
+    task, owner = await _service(context).change(actor, task_id, owner_ref=owner_ref, reason=reason)
+    await reply(update, _confirm(t, t("task.reassigned", id=task.id, owner=owner.label()), reason))
+
+
+@forum_handler(commands.TASK)
+async def task(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
+    """/aufgabe 5: owner, due date, description and history."""
+    service = _service(context)
+    detail = await service.detail(actor, required_number(context.args, "task.detail_usage"))
+    text, buttons = texts.detail(t, detail, service.zone)
+    await reply(update, text, reply_markup=markup(buttons))
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     return [
         CommandHandler(commands.NEWTASK.names, new_task),
         CommandHandler(commands.TASKS.names, tasks),
+        CommandHandler(commands.TASK.names, task),
         CommandHandler(commands.DONE.names, done),
         CommandHandler(commands.COMMENT.names, comment),
         CommandHandler(commands.REOPENTASK.names, reopen),

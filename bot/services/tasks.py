@@ -1,40 +1,34 @@
 """Tasks (Aufgaben): owned by a member organisation or one member, with a due date, reminders
-derived from state, and escalation when overdue."""
+derived from state, escalation when overdue, and a history of everything that happened to each
+(who, when, and the reason or comment they gave)."""
 
 from __future__ import annotations
 
-import secrets
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.i18n import translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.notify import Notifier
+from bot.services.task_notices import Owner, TaskNotices, Who
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
-from bot.texts.buttons import to_stored
-from bot.texts.tasks import done_button, summary, task_text
-from storage.models import Member, Organisation, OutboxMessage, Task, TaskStatus
+from storage.models import Member, Organisation, Task, TaskStatus
+from storage.models_tasks import TaskEvent, TaskEventKind
+
+__all__ = ["AmbiguousOwner", "Owner", "TaskDetail", "TaskService", "TaskView", "Who"]
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
 MAX_COMMENT = 1000
+MAX_REASON = 1000
 
-
-@dataclass(frozen=True)
-class Owner:
-    organisation: Organisation | None
-    member: Member | None
-
-    def label(self) -> str:
-        if self.member is not None:
-            return self.member.display_name
-        assert self.organisation is not None
-        return self.organisation.name
+# "Anna Schmidt (Stadt Jena)": a name with the organisation that tells two Annas apart.
+_NAME_WITH_ORGANISATION = re.compile(r"(.+?)\s*\((.+)\)")
 
 
 @dataclass(frozen=True)
@@ -42,6 +36,48 @@ class TaskView:
     task: Task
     owner: Owner
     overdue: bool
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One entry of a task's history, with the people and owners it names."""
+
+    event: TaskEvent
+    by: Who
+    owner: Owner | None  # after a creation or a reassignment
+    previous: Owner | None  # before a reassignment
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    view: TaskView
+    events: list[EventView]
+    may_report: bool
+
+
+class AmbiguousOwner(InvalidInput):
+    """More than one member goes by the name given: the person chooses (`candidates`)."""
+
+    key = "task.owner_ambiguous"
+
+    def __init__(self, ref: str, candidates: Sequence[tuple[Member, Organisation]]) -> None:
+        self.candidates = list(candidates)
+        names = ", ".join(Owner(o, m).label() for m, o in self.candidates)
+        super().__init__(self.key, ref=ref, names=names)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _names(member: Member) -> set[str]:
+    """What a member may be called by: first name, last name, both."""
+    parts = [p for p in (member.first_name, member.last_name) if p]
+    return {_fold(p) for p in parts} | ({_fold(" ".join(parts))} if parts else set())
+
+
+def _clean_reason(text: str | None) -> str | None:
+    return clean_text(text or "")[:MAX_REASON] or None
 
 
 class TaskService:
@@ -61,10 +97,14 @@ class TaskService:
         self._clock = clock
         self._notifier = notifier
         self.zone = zone
-        self._coordinators = coordinator_ids
-        self._reminder_days = tuple(sorted(set(reminder_days), reverse=True))
-        self._reminder_time = reminder_time
-        self._language = default_language
+        self.notices = TaskNotices(
+            clock,
+            zone=zone,
+            coordinator_ids=coordinator_ids,
+            reminder_days=reminder_days,
+            reminder_time=reminder_time,
+            default_language=default_language,
+        )
 
     def today(self) -> date:
         return self._clock.now().astimezone(self.zone).date()
@@ -91,6 +131,17 @@ class TaskService:
         if due < self.today():
             raise InvalidInput("task.due_in_past")
 
+    async def find_owner(self, ref: str) -> Owner:
+        """Who `ref` names (an organisation, a member by name or @username); a name that fits
+        several members raises AmbiguousOwner with them."""
+        async with self._uow() as uow:
+            return await self._owner(uow, ref)
+
+    async def member_owner(self, member_id: int) -> Owner:
+        """The active member with this id as an owner (chosen from AmbiguousOwner's list)."""
+        async with self._uow() as uow:
+            return await self._member_owner(uow, member_id)
+
     # --- creating and changing -----------------------------------------------------------
 
     async def create(
@@ -102,22 +153,27 @@ class TaskService:
         title: str,
         description: str | None,
         meeting_id: int | None,
+        owner_member_id: int | None = None,
     ) -> tuple[Task, Owner]:
+        """`owner_ref` as typed; or `owner_member_id`, a member chosen among several."""
         actor.require_coordinator()
         title = self.check_title(title)
         description = self.check_description(description)
         self.check_due(due)
         now = self._clock.now()
         async with self._uow() as uow:
-            owner = await self._owner(uow, owner_ref)
+            if owner_member_id is not None:
+                owner = await self._member_owner(uow, owner_member_id)
+            else:
+                owner = await self._owner(uow, owner_ref)
             if meeting_id is not None and await uow.meetings.get(meeting_id) is None:
                 raise NotFound("meeting.not_found", id=meeting_id)
             task = await uow.tasks.add(
                 Task(
                     title=title,
                     description=description,
-                    organisation_id=owner.organisation.id if owner.organisation else None,
-                    member_id=owner.member.id if owner.member else None,
+                    organisation_id=None if owner.member else _id(owner.organisation),
+                    member_id=_id(owner.member),
                     meeting_id=meeting_id,
                     due_date=due,
                     created_by=actor.telegram_id,
@@ -125,8 +181,9 @@ class TaskService:
                     updated_at=now,
                 )
             )
-            await self._tell(uow, task, owner, "task.notice_new", actor)
-            await self._reschedule(uow, task, owner)
+            await self._record(uow, task, TaskEventKind.CREATED, actor, due_date=due, owner=owner)
+            await self.notices.tell(uow, task, owner, "task.notice_new", actor)
+            await self.notices.reschedule(uow, task, owner)
             await uow.commit()
         self._notifier.outbox_changed()
         return task, owner
@@ -144,8 +201,9 @@ class TaskService:
             task.done_by = actor.member.id if actor.member else None
             task.comment = comment
             task.updated_at = now
-            await self._tell(uow, task, owner, "task.notice_done", actor)
-            await self._reschedule(uow, task, owner)
+            await self._record(uow, task, TaskEventKind.DONE, actor, text=comment)
+            await self.notices.tell(uow, task, owner, "task.notice_done", actor, comment=comment)
+            await self.notices.reschedule(uow, task, owner)
             await uow.commit()
         self._notifier.outbox_changed()
         return task
@@ -161,7 +219,8 @@ class TaskService:
             if task.status is not TaskStatus.OPEN:
                 raise InvalidInput("task.not_open", id=task_id)
             task.comment = comment
-            await self._tell(uow, task, owner, "task.notice_comment", actor)
+            await self._record(uow, task, TaskEventKind.COMMENT, actor, text=comment)
+            await self.notices.tell(uow, task, owner, "task.notice_comment", actor, comment=comment)
             await uow.commit()
         self._notifier.outbox_changed()
         return task
@@ -186,37 +245,66 @@ class TaskService:
         cancel: bool = False,
         due: date | None = None,
         owner_ref: str | None = None,
+        reason: str | None = None,
     ) -> tuple[Task, Owner]:
+        """Reopen, cancel, a new due date or a new owner; `reason`, if given, is kept in the
+        history and sent with the notice."""
         actor.require_coordinator()
+        reason = _clean_reason(reason)
         now = self._clock.now()
         async with self._uow() as uow:
             task, owner = await self._task(uow, task_id)
+            previous_due = None
             if reopen:
                 if task.status is TaskStatus.OPEN:
                     raise InvalidInput("task.already_open", id=task_id)
                 task.status = TaskStatus.OPEN
                 task.done_at = None
                 key = "task.notice_reopened"
+                await self._record(uow, task, TaskEventKind.REOPENED, actor, text=reason)
             elif task.status is not TaskStatus.OPEN:
                 raise InvalidInput("task.not_open", id=task_id)
             elif cancel:
                 task.status = TaskStatus.CANCELLED
                 key = "task.notice_cancelled"
+                await self._record(uow, task, TaskEventKind.CANCELLED, actor, text=reason)
             elif due is not None:
                 self.check_due(due)
-                task.due_date = due
+                previous_due, task.due_date = task.due_date, due
                 key = "task.notice_due"
+                await self._record(
+                    uow,
+                    task,
+                    TaskEventKind.DUE_CHANGED,
+                    actor,
+                    text=reason,
+                    due_date=due,
+                    previous_due_date=previous_due,
+                )
             else:
                 assert owner_ref is not None
                 old = owner
                 owner = await self._owner(uow, owner_ref)
-                task.organisation_id = owner.organisation.id if owner.organisation else None
-                task.member_id = owner.member.id if owner.member else None
-                await self._tell(uow, task, old, "task.notice_taken_away", actor)
+                task.organisation_id = None if owner.member else _id(owner.organisation)
+                task.member_id = _id(owner.member)
+                await self._record(
+                    uow,
+                    task,
+                    TaskEventKind.REASSIGNED,
+                    actor,
+                    text=reason,
+                    owner=owner,
+                    previous=old,
+                )
+                await self.notices.tell(
+                    uow, task, old, "task.notice_taken_away", actor, reason=reason
+                )
                 key = "task.notice_new"
             task.updated_at = now
-            await self._tell(uow, task, owner, key, actor)
-            await self._reschedule(uow, task, owner)
+            await self.notices.tell(
+                uow, task, owner, key, actor, reason=reason, previous_due=previous_due
+            )
+            await self.notices.reschedule(uow, task, owner)
             await uow.commit()
         self._notifier.outbox_changed()
         return task, owner
@@ -241,10 +329,7 @@ class TaskService:
             views = [
                 TaskView(
                     t,
-                    Owner(
-                        None if t.member_id else organisations.get(t.organisation_id),
-                        members.get(t.member_id) if t.member_id else None,
-                    ),
+                    _owner_from(t.organisation_id, t.member_id, organisations, members),
                     t.due_date < today,
                 )
                 for t in tasks
@@ -252,6 +337,53 @@ class TaskService:
         if overdue_only:
             views = [v for v in views if v.overdue]
         return sorted(views, key=lambda v: (not v.overdue, v.task.due_date, v.task.id or 0))
+
+    async def detail(self, actor: Actor, task_id: int) -> TaskDetail:
+        """/aufgabe: one task with its history. Members see the tasks of their organisation
+        (its own and its members'), the coordinator every task."""
+        async with self._uow() as uow:
+            task, owner = await self._task(uow, task_id)
+            if not actor.is_coordinator:
+                member = actor.require_member()
+                organisation_id = (
+                    owner.member.organisation_id if owner.member else task.organisation_id
+                )
+                if organisation_id != member.organisation_id:
+                    raise NotAllowed("task.not_visible", id=task_id)
+            events = await uow.tasks.events(task_id)
+            organisations = {o.id: o for o in await uow.organisations.all()}
+            people = await uow.members.by_ids(
+                {
+                    m
+                    for e in events
+                    for m in (e.member_id, e.owner_member_id, e.previous_member_id)
+                    if m is not None
+                }
+            )
+        entries = []
+        for e in events:
+            by = people.get(e.member_id) if e.member_id is not None else None
+            entries.append(
+                EventView(
+                    e,
+                    Who(by, organisations.get(by.organisation_id) if by else None),
+                    _owner_or_none(
+                        e.owner_organisation_id, e.owner_member_id, organisations, people
+                    ),
+                    _owner_or_none(
+                        e.previous_organisation_id, e.previous_member_id, organisations, people
+                    ),
+                )
+            )
+        try:
+            self._may_report(actor, task)
+            may_report = task.status is TaskStatus.OPEN
+        except NotAllowed:
+            may_report = False
+        view = TaskView(
+            task, owner, task.status is TaskStatus.OPEN and task.due_date < self.today()
+        )
+        return TaskDetail(view, entries, may_report)
 
     async def feed_tasks(self, member: Member) -> list[Task]:
         async with self._uow() as uow:
@@ -282,21 +414,19 @@ class TaskService:
             )
             overdue = []
             for task in tasks:
-                if task.member_id is not None:
-                    owner = Owner(None, people.get(task.member_id))
-                else:
-                    org_id = task.organisation_id
-                    owner = Owner(organisations.get(org_id) if org_id else None, None)
+                owner = _owner_from(task.organisation_id, task.member_id, organisations, people)
                 if owner.member is not None:
                     members = [owner.member] if owner.member.telegram_id is not None else []
                 else:
                     assert owner.organisation is not None and owner.organisation.id is not None
                     members = of_organisation.get(owner.organisation.id, [])
-                await self._reschedule(uow, task, owner, members=members, languages=languages)
+                await self.notices.reschedule(
+                    uow, task, owner, members=members, languages=languages
+                )
                 if task.due_date < today:
                     overdue.append((task, owner))
             if overdue and today.weekday() == 0:
-                await self._summary(uow, today, overdue)
+                await self.notices.summary(uow, today, overdue)
             await uow.commit()
         self._notifier.outbox_changed()
         return len(overdue)
@@ -314,20 +444,46 @@ class TaskService:
         raise NotAllowed("task.not_yours", id=task.id)
 
     async def _owner(self, uow: UnitOfWork, ref: str) -> Owner:
+        """An organisation by its name; else a member by @username or by name (first name,
+        last name, both; "Name (Organisation)" tells namesakes apart)."""
         ref = clean_text(ref)
-        if ref.startswith("@") and len(ref) > 1:
-            for member, _ in await uow.members.active_with_organisations():
-                if (member.username or "").lower() == ref[1:].lower():
-                    return Owner(None, member)
-            raise NotFound("task.owner_unknown", ref=ref)
-        organisation = await uow.organisations.by_name(ref) if ref else None
-        if organisation is None:
+        if not ref or ref == "@":
             raise NotFound("task.owner_unknown", ref=ref or "–")
-        return Owner(organisation, None)
+        name = ref[1:] if ref.startswith("@") else ref
+        if not ref.startswith("@"):
+            organisation = await uow.organisations.by_name(ref)
+            if organisation is not None:
+                return Owner(organisation, None)
+        people = await uow.members.active_with_organisations()
+        username = [(m, o) for m, o in people if (m.username or "").casefold() == _fold(name)]
+        if username:
+            member, organisation = username[0]
+            return Owner(organisation, member)
+        wanted, of = _fold(name), None
+        match = _NAME_WITH_ORGANISATION.fullmatch(name)
+        if match is not None:
+            wanted, of = _fold(match[1]), _fold(match[2])
+        found = [
+            (m, o) for m, o in people if wanted in _names(m) and (of is None or _fold(o.name) == of)
+        ]
+        if len(found) == 1:
+            member, organisation = found[0]
+            return Owner(organisation, member)
+        if found:
+            raise AmbiguousOwner(ref, found)
+        raise NotFound("task.owner_unknown", ref=ref)
+
+    async def _member_owner(self, uow: UnitOfWork, member_id: int) -> Owner:
+        for member, organisation in await uow.members.active_with_organisations():
+            if member.id == member_id:
+                return Owner(organisation, member)
+        raise NotFound("task.owner_gone")
 
     async def _owner_of(self, uow: UnitOfWork, task: Task) -> Owner:
         if task.member_id is not None:
-            return Owner(None, await uow.members.get(task.member_id))
+            member = await uow.members.get(task.member_id)
+            org = await uow.organisations.get(member.organisation_id) if member else None
+            return Owner(org, member)
         org = await uow.organisations.get(task.organisation_id) if task.organisation_id else None
         return Owner(org, None)
 
@@ -337,129 +493,67 @@ class TaskService:
             raise NotFound("task.not_found", id=task_id)
         return task, await self._owner_of(uow, task)
 
-    async def _recipients(self, uow: UnitOfWork, owner: Owner) -> list[Member]:
-        if owner.member is not None:
-            return [owner.member] if owner.member.telegram_id is not None else []
-        assert owner.organisation is not None
-        return [
-            m for m in await uow.members.recipients() if m.organisation_id == owner.organisation.id
-        ]
-
-    def at_reminder_time(self, day: date) -> datetime:
-        """`day` at the reminder time, in the configured zone."""
-        return datetime.combine(day, self._reminder_time, tzinfo=self.zone)
-
-    async def _tell(
-        self, uow: UnitOfWork, task: Task, owner: Owner, key: str, actor: Actor
-    ) -> None:
-        """A change reaches the owners and the coordinators (not the one who made it)."""
-        now = self._clock.now()
-        members = await self._recipients(uow, owner)
-        chats = {m.telegram_id: m.id for m in members if m.telegram_id is not None}
-        for coordinator in self._coordinators:
-            chats.setdefault(coordinator, None)
-        chats.pop(actor.telegram_id, None)
-        languages = await uow.user_settings.languages(list(chats))
-        event = secrets.token_hex(6)  # each change is its own notice
-        rows = [
-            OutboxMessage(
-                dedup_key=f"task:{task.id}:{key}:{event}:chat:{chat_id}",
-                kind="task_notice",
-                chat_id=chat_id,
-                member_id=member_id,
-                text=task_text(
-                    translator(languages.get(chat_id, self._language)), key, task, owner, self.zone
-                ),
-                due_at=now,
-                created_at=now,
-            )
-            for chat_id, member_id in chats.items()
-        ]
-        await uow.outbox.enqueue(rows)
-
-    async def _reschedule(
+    async def _record(
         self,
         uow: UnitOfWork,
         task: Task,
-        owner: Owner,
+        kind: TaskEventKind,
+        actor: Actor,
         *,
-        members: list[Member] | None = None,
-        languages: dict[int, str] | None = None,
+        text: str | None = None,
+        due_date: date | None = None,
+        previous_due_date: date | None = None,
+        owner: Owner | None = None,
+        previous: Owner | None = None,
     ) -> None:
-        """Before: N days ahead and on the day at the reminder time; overdue: the next weekly
-        reminder. Nothing for a task that is done or cancelled. `members` and `languages`: the
-        owner's recipients and their languages, if the caller loaded them already."""
-        prefix = f"task:{task.id}:reminder:"
-        now = self._clock.now()
-        rows: list[OutboxMessage] = []
-        if task.status is TaskStatus.OPEN:
-            plan: list[tuple[str, datetime, str]] = [
-                (
-                    f"{d}d",
-                    self.at_reminder_time(task.due_date - timedelta(days=d)),
-                    "task.remind_before",
-                )
-                for d in self._reminder_days
-                if d > 0
-            ]
-            plan.append(("due", self.at_reminder_time(task.due_date), "task.remind_due"))
-            # Weekly once overdue: the latest weekly reminder (if it fell due in the last week,
-            # it is kept until sent; if it was sent, storing it again is a no-op) and the next.
-            week = 1
-            while self.at_reminder_time(task.due_date + timedelta(weeks=week)) <= now:
-                week += 1
-            for number in (week - 1, week):
-                if number >= 1:
-                    plan.append(
-                        (
-                            f"overdue{number}",
-                            self.at_reminder_time(task.due_date + timedelta(weeks=number)),
-                            "task.remind_overdue",
-                        )
-                    )
-            if members is None:
-                members = await self._recipients(uow, owner)
-            if languages is None:
-                languages = await uow.user_settings.languages(
-                    [m.telegram_id for m in members if m.telegram_id is not None]
-                )
-            for label, when, key in plan:
-                # A time before the task's last change never made sense (it was created or
-                # moved later); one after it that has passed is kept until it is sent.
-                if when <= task.updated_at:
-                    continue
-                for member in members:
-                    t = translator(languages.get(member.telegram_id or 0, self._language))
-                    rows.append(
-                        OutboxMessage(
-                            dedup_key=f"{prefix}{label}:{task.due_date}:member:{member.id}",
-                            kind="task_reminder",
-                            chat_id=member.telegram_id or 0,
-                            member_id=member.id,
-                            text=task_text(t, key, task, owner, self.zone),
-                            buttons=to_stored(done_button(t, task)),
-                            due_at=when,
-                            created_at=now,
-                        )
-                    )
-        await uow.outbox.reschedule(prefix, rows)
-
-    async def _summary(
-        self, uow: UnitOfWork, today: date, overdue: list[tuple[Task, Owner]]
-    ) -> None:
-        now = self._clock.now()
-        rows = []
-        languages = await uow.user_settings.languages(list(self._coordinators))
-        for coordinator in sorted(self._coordinators):
-            t = translator(languages.get(coordinator, self._language))
-            rows.append(
-                OutboxMessage(
-                    dedup_key=f"tasks:overdue-summary:{today.isoformat()}:chat:{coordinator}",
-                    kind="task_summary",
-                    chat_id=coordinator,
-                    text=summary(t, overdue, self.zone),
-                    due_at=max(now, self.at_reminder_time(today)),
-                    created_at=now,
-                )
+        """One entry in the task's history: what, who, when, and the reason or comment."""
+        assert task.id is not None
+        await uow.tasks.add_event(
+            TaskEvent(
+                task_id=task.id,
+                kind=kind,
+                at=self._clock.now(),
+                member_id=_id(actor.member),
+                by_coordinator=actor.is_coordinator,
+                text=text,
+                due_date=due_date,
+                previous_due_date=previous_due_date,
+                owner_organisation_id=_owner_organisation(owner),
+                owner_member_id=_id(owner.member) if owner else None,
+                previous_organisation_id=_owner_organisation(previous),
+                previous_member_id=_id(previous.member) if previous else None,
             )
-        await uow.outbox.enqueue(rows)
+        )
+
+
+def _id(row: Member | Organisation | None) -> int | None:
+    return row.id if row is not None else None
+
+
+def _owner_organisation(owner: Owner | None) -> int | None:
+    """The organisation that owns a task (none when a member owns it)."""
+    return _id(owner.organisation) if owner is not None and owner.member is None else None
+
+
+def _owner_from(
+    organisation_id: int | None,
+    member_id: int | None,
+    organisations: dict[int | None, Organisation],
+    members: dict[int, Member],
+) -> Owner:
+    if member_id is not None:
+        member = members.get(member_id)
+        return Owner(organisations.get(member.organisation_id) if member else None, member)
+    return Owner(organisations.get(organisation_id), None)
+
+
+def _owner_or_none(
+    organisation_id: int | None,
+    member_id: int | None,
+    organisations: dict[int | None, Organisation],
+    members: dict[int, Member],
+) -> Owner | None:
+    if organisation_id is None and member_id is None:
+        return None
+    owner = _owner_from(organisation_id, member_id, organisations, members)
+    return owner if owner.member or owner.organisation else None

@@ -40,6 +40,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from storage.models_tasks import TaskEvent
 from storage.rows import SentMessage
 
 
@@ -155,6 +156,8 @@ class TaskRepo(Protocol):
     async def open_tasks(
         self, *, organisation_id: int | None = None, member_id: int | None = None
     ) -> Sequence[Task]: ...
+    async def add_event(self, event: TaskEvent) -> None: ...
+    async def events(self, task_id: int) -> Sequence[TaskEvent]: ...
 
 
 class ProposalRepo(Protocol):

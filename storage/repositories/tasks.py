@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import Task, TaskStatus
+from storage.models_tasks import TaskEvent
 
 # Statements of every update, built once and executed with parameters (see the package's
 # docstring).
@@ -20,6 +21,13 @@ _OPEN_TASKS_OF = _OPEN_TASKS.where(
         col(Task.organisation_id) == bindparam("organisation_id"),
         col(Task.member_id) == bindparam("member_id"),
     )
+)
+
+
+_EVENTS = (
+    select(TaskEvent)
+    .where(col(TaskEvent.task_id) == bindparam("task_id"))
+    .order_by(col(TaskEvent.at), col(TaskEvent.id))
 )
 
 
@@ -43,3 +51,12 @@ class TaskRepository:
             return (await self.session.execute(_OPEN_TASKS)).scalars().all()
         params = {"organisation_id": organisation_id, "member_id": member_id}
         return (await self.session.execute(_OPEN_TASKS_OF, params)).scalars().all()
+
+    async def add_event(self, event: TaskEvent) -> None:
+        """One more entry in a task's history."""
+        self.session.add(event)
+        await self.session.flush()
+
+    async def events(self, task_id: int) -> Sequence[TaskEvent]:
+        """A task's history, oldest first."""
+        return (await self.session.execute(_EVENTS, {"task_id": task_id})).scalars().all()

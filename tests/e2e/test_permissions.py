@@ -77,6 +77,7 @@ ARGS: dict[commands.Command, str] = {
     commands.LANGUAGE: "de",
     commands.MEETING: "1",
     commands.AGENDA: "1",
+    commands.TASK: "1",
     commands.DONE: "1",
     commands.COMMENT: "1 Zwischenstand",
     commands.TOPIC: "1",

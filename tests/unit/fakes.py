@@ -42,6 +42,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from storage.models_tasks import TaskEvent
 from storage.rows import SentMessage
 
 T = TypeVar("T")
@@ -408,6 +409,17 @@ class FakeFeeds:
 
 
 class FakeTasks(_Table[Task]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.event_rows: _Table[TaskEvent] = _Table()
+
+    async def add_event(self, event: TaskEvent) -> None:
+        self.event_rows.insert(event)
+
+    async def events(self, task_id: int) -> Sequence[TaskEvent]:
+        rows = [e for e in self.event_rows.rows.values() if e.task_id == task_id]
+        return sorted(rows, key=lambda e: (e.at, e.id or 0))
+
     async def add(self, task: Task) -> Task:
         return self.insert(task)
 

@@ -1,0 +1,232 @@
+"""Tasks as their people see them (issue 13, items 1-4): the description reaches the owners and
+is shown; /aufgabe shows a task with its history; every reason given for a change is kept and
+sent; the coordinator is told who reported; owners are chosen by name."""
+
+from __future__ import annotations
+
+from storage.models import Task
+from storage.models_tasks import TaskEvent, TaskEventKind
+from tests.e2e.harness import COORDINATOR, Harness
+from tests.emulator import FakeUser
+from tests.support import COORDINATOR_ID
+
+# The test clock: Thu 26.11.2026, 10:00 in Berlin.
+
+DESCRIPTION = (
+    "Bitte die Stellungnahme der Gemeinde zum Radwegekonzept bis zur AG-Sitzung abstimmen, "
+    "mit Kostenschätzung und Karte."
+)
+
+
+def texts(bot: Harness, user_id: int) -> list[str]:
+    return [c.text or "" for c in bot.emu.sent(chat_id=user_id, method="sendMessage")]
+
+
+def new_texts(bot: Harness, user_id: int, mark: int) -> list[str]:
+    """What `user_id` was sent since `mark`."""
+    return [
+        c.text or ""
+        for c in bot.emu.calls[mark:]
+        if c.ok and c.method == "sendMessage" and c.chat_id == user_id
+    ]
+
+
+async def member(
+    bot: Harness, first: str, last: str | None, organisation: str, *, language: str = "de"
+) -> FakeUser:
+    user = bot.user(first, last, language_code=language)
+    await bot.join(user, organisation)
+    return user
+
+
+# --- item 1: the description -------------------------------------------------------------
+
+
+async def test_the_description_reaches_the_owners_the_list_and_the_detail_view(
+    bot: Harness,
+) -> None:
+    anna = await member(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
+    olga = await member(bot, "Olga", "Weber", "Stadt Jena")
+    await bot.send(
+        COORDINATOR,
+        f"/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme Radweg | {DESCRIPTION}",
+    )
+    await bot.settle()
+    (notice,) = [t for t in texts(bot, anna.id) if "Neue Aufgabe #1" in t]
+    assert f"Beschreibung: {DESCRIPTION}" in notice
+    assert "vergeben von der Koordination" in notice
+    assert "Einzelheiten und Verlauf: /aufgabe 1" in notice
+
+    listing = (await bot.send(anna, "/aufgaben")).text or ""
+    assert "#1 Stellungnahme Radweg – fällig am Di., 15.12.2026" in listing
+    # Shortened: the first 80 characters, with an ellipsis.
+    assert "Bitte die Stellungnahme der Gemeinde zum Radwegekonzept bis zur AG-Sitzung" in listing
+    assert "Kostenschätzung" not in listing and "…" in listing
+    assert "/aufgabe 1" in listing
+    overview = (await bot.send(COORDINATOR, "/aufgaben")).text or ""
+    assert "Bitte die Stellungnahme der Gemeinde" in overview
+
+    detail = await bot.send(anna, "/aufgabe 1")
+    text = detail.text or ""
+    assert "Aufgabe #1: Stellungnahme Radweg" in text
+    assert "Für: Gemeinde Zöllnitz" in text
+    assert "Fällig am: Di., 15.12.2026" in text
+    assert "Stand: offen" in text
+    assert DESCRIPTION in text
+    assert (
+        "Do., 26.11.2026, 10:00 Uhr: vergeben an Gemeinde Zöllnitz, fällig am Di., 15.12.2026"
+        " – von der Koordination"
+    ) in text
+    buttons = [b["text"] for row in detail.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["✅ #1 erledigt", "💬 #1 Kommentar"]
+
+    # Another organisation's member may not look at it; the coordinator may.
+    refused = (await bot.send(olga, "/aufgabe 1")).text or ""
+    assert "gehört nicht Ihrer Mitgliedskommune" in refused and DESCRIPTION not in refused
+    assert DESCRIPTION in ((await bot.send(COORDINATOR, "/aufgabe 1")).text or "")
+    assert "/aufgabe 5" in ((await bot.send(anna, "/aufgabe")).text or "")
+    assert "Eine Aufgabe #9 gibt es nicht" in ((await bot.send(anna, "/aufgabe 9")).text or "")
+
+
+async def test_the_detail_view_in_english_and_not_in_a_group(bot: Harness) -> None:
+    john = await member(bot, "John", "Miller", "Gemeinde Zöllnitz", language="en")
+    await bot.send(john, "/language en")
+    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 15.12.2026 | Cycle path | Draft <b>")
+    await bot.settle()
+    (notice,) = [t for t in texts(bot, john.id) if "New task #1" in t]
+    assert "Description: Draft &lt;b&gt;" in notice
+    text = (await bot.send(john, "/task 1")).text or ""
+    assert "Task #1: Cycle path" in text and "Description:\nDraft &lt;b&gt;" in text
+    assert "Thu, 26 Nov 2026, 10:00: assigned to Gemeinde Zöllnitz" in text
+    assert "– by the coordination" in text
+    group = await bot.send(
+        john, "/task@" + bot.emu.bot_username + " 1", chat_id=-100777, chat_type="supergroup"
+    )
+    assert "Cycle path" not in (group.text or "") and bot.emu.bot_username in (group.text or "")
+
+
+# --- item 2: reasons -----------------------------------------------------------------------
+
+
+async def test_every_reason_is_kept_shown_in_the_history_and_sent(bot: Harness) -> None:
+    anna = await member(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
+    olga = await member(bot, "Olga", "Weber", "Stadt Jena")
+    await bot.send(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.send(anna, "/erledigt 1 verschickt")
+    await bot.settle()
+
+    mark = bot.emu.mark()
+    answer = await bot.send(COORDINATOR, "/aufgabeoeffnen 1 Die Karte fehlt noch")
+    assert answer.text == (
+        "Aufgabe #1 (Stellungnahme) ist wieder offen.\nGrund: Die Karte fehlt noch"
+    )
+    answer = await bot.send(COORDINATOR, "/aufgabefrist 1 18.12.2026 AG tagt später")
+    assert "fällig am Fr., 18.12.2026" in (answer.text or "")
+    assert "Grund: AG tagt später" in (answer.text or "")
+    answer = await bot.send(COORDINATOR, "/aufgabeuebertragen 1 Stadt Jena | Jena plant den Radweg")
+    assert "Aufgabe #1 ist jetzt bei Stadt Jena." in (answer.text or "")
+    answer = await bot.send(COORDINATOR, "/aufgabestreichen 1 Hat sich erledigt, Plan verworfen")
+    assert "Grund: Hat sich erledigt, Plan verworfen" in (answer.text or "")
+    await bot.settle()
+
+    to_anna = new_texts(bot, anna.id, mark)
+    assert any("wieder offen" in t and "Grund: Die Karte fehlt noch" in t for t in to_anna)
+    assert any(
+        "fällig am Fr., 18.12.2026 (bisher Di., 15.12.2026)" in t and "Grund: AG tagt später" in t
+        for t in to_anna
+    )
+    assert any(
+        "liegt nicht mehr bei Gemeinde Zöllnitz" in t and "Grund: Jena plant den Radweg" in t
+        for t in to_anna
+    )
+    to_olga = new_texts(bot, olga.id, mark)
+    assert any("Neue Aufgabe #1" in t and "Grund: Jena plant den Radweg" in t for t in to_olga)
+    assert any(
+        "ist gestrichen" in t and "Grund: Hat sich erledigt, Plan verworfen" in t for t in to_olga
+    )
+
+    history = (await bot.send(COORDINATOR, "/aufgabe 1")).text or ""
+    expected = [
+        "vergeben an Gemeinde Zöllnitz, fällig am Di., 15.12.2026 – von der Koordination",
+        "erledigt gemeldet von Anna Schmidt (Gemeinde Zöllnitz)",
+        "„verschickt“",
+        "wieder geöffnet von der Koordination",
+        "Grund: Die Karte fehlt noch",
+        "Frist geändert von Di., 15.12.2026 auf Fr., 18.12.2026 – von der Koordination",
+        "Grund: AG tagt später",
+        "übertragen von Gemeinde Zöllnitz an Stadt Jena – von der Koordination",
+        "Grund: Jena plant den Radweg",
+        "gestrichen von der Koordination",
+        "Grund: Hat sich erledigt, Plan verworfen",
+    ]
+    positions = [history.find(line) for line in expected]
+    assert -1 not in positions, (history, positions)
+    assert positions == sorted(positions), history
+    assert "Stand: gestrichen" in history
+    async with bot.uow() as uow:
+        events = await uow.tasks.events(1)
+    assert [e.kind for e in events] == [
+        TaskEventKind.CREATED,
+        TaskEventKind.DONE,
+        TaskEventKind.REOPENED,
+        TaskEventKind.DUE_CHANGED,
+        TaskEventKind.REASSIGNED,
+        TaskEventKind.CANCELLED,
+    ]
+
+
+async def test_changes_without_a_reason_still_work(bot: Harness) -> None:
+    anna = await member(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
+    await bot.send(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    answer = await bot.send(COORDINATOR, "/aufgabefrist 1 17.12.2026")
+    assert answer.text == "Aufgabe #1 ist jetzt fällig am Do., 17.12.2026."
+    answer = await bot.send(COORDINATOR, "/aufgabefrist 1")
+    assert "/aufgabefrist 5 20.12.2026 Grund" in (answer.text or "")
+    answer = await bot.send(COORDINATOR, "/aufgabeuebertragen 1")
+    assert "/aufgabeuebertragen 5 Stadt Jena | Grund" in (answer.text or "")
+    await bot.settle()
+    notices = [t for t in texts(bot, anna.id) if "jetzt fällig am Do., 17.12.2026" in t]
+    assert len(notices) == 1 and "Grund" not in notices[0]
+    assert await bot.count(TaskEvent) == 2
+    assert await bot.count(Task) == 1
+
+
+# --- item 3: who reported ----------------------------------------------------------------
+
+
+async def test_the_coordinator_is_told_who_reported_done_and_who_commented(bot: Harness) -> None:
+    anna = await member(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
+    bernd = await member(bot, "Bernd", "Krause", "Gemeinde Zöllnitz")
+    await bot.send(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.settle()
+    mark = bot.emu.mark()
+    await bot.send(anna, "/kommentar 1 Entwurf liegt dem Bürgermeister vor")
+    await bot.send(bernd, "/erledigt 1 Stellungnahme verschickt")
+    await bot.settle()
+    to_coordinator = new_texts(bot, COORDINATOR_ID, mark)
+    (comment,) = [t for t in to_coordinator if "Kommentar von" in t]
+    assert comment.startswith(
+        "💬 Kommentar von Anna Schmidt (Gemeinde Zöllnitz) zu Aufgabe #1"
+        " (Stellungnahme, Gemeinde Zöllnitz):\nEntwurf liegt dem Bürgermeister vor"
+    )
+    (done,) = [t for t in to_coordinator if "ist erledigt" in t]
+    assert done.startswith(
+        "✅ Aufgabe #1 (Stellungnahme, Gemeinde Zöllnitz) ist erledigt"
+        " – gemeldet von Bernd Krause (Gemeinde Zöllnitz).\nKommentar: Stellungnahme verschickt"
+    )
+    # The colleague hears it too, and the one who reported is not told their own report.
+    assert any("gemeldet von Bernd Krause" in t for t in new_texts(bot, anna.id, mark))
+    assert not any("gemeldet von" in t for t in new_texts(bot, bernd.id, mark))
+
+
+async def test_who_reported_in_english(bot: Harness) -> None:
+    anna = await member(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
+    john = await member(bot, "John", "Miller", "Gemeinde Zöllnitz", language="en")
+    await bot.send(john, "/language en")
+    await bot.send(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.settle()
+    mark = bot.emu.mark()
+    await bot.send(anna, "/erledigt 1")
+    await bot.settle()
+    (done,) = [t for t in new_texts(bot, john.id, mark) if "is done" in t]
+    assert "reported by Anna Schmidt (Gemeinde Zöllnitz)" in done
