@@ -35,6 +35,7 @@ from storage.models import (
     ProposalStatus,
     RsvpAnswer,
 )
+from storage.models_meetings import MeetingCancellation
 
 MAX_TITLE = 200
 MAX_LOCATION = 300
@@ -346,12 +347,24 @@ class MeetingService:
         return meeting
 
     async def cancel(self, actor: Actor, meeting_id: int, reason: str | None) -> Meeting:
-        """Cancelled for everyone invited; its topics go back to the backlog."""
+        """Cancelled for everyone invited; its topics go back to the backlog. A meeting that
+        is cancelled already stays as it is: the answer says when and by whom."""
         actor.require_coordinator()
         now = self._clock.now()
         reason = clean_text(reason or "")[:500] or None
         async with self._work() as uow:
-            meeting = await scheduled_meeting(uow, meeting_id)
+            meeting = await meeting_of(uow, meeting_id)
+            if meeting.status is MeetingStatus.CANCELLED:
+                raise await self._already_cancelled(uow, actor, meeting)
+            name = " ".join(p for p in (actor.profile.first_name, actor.profile.last_name) if p)
+            await uow.meetings.add_cancellation(
+                MeetingCancellation(
+                    meeting_id=meeting_id,
+                    cancelled_at=now,
+                    cancelled_by=actor.telegram_id,
+                    cancelled_by_name=clean_text(name)[:200] or str(actor.telegram_id),
+                )
+            )
             meeting.status = MeetingStatus.CANCELLED
             meeting.cancel_reason = reason
             meeting.sequence += 1
@@ -362,6 +375,23 @@ class MeetingService:
             await uow.commit()
         self._notifier.outbox_changed()
         return meeting
+
+    async def _already_cancelled(
+        self, uow: UnitOfWork, actor: Actor, meeting: Meeting
+    ) -> InvalidInput:
+        t = translator(actor.language)
+        done = await uow.meetings.cancellation(id_of(meeting))
+        if done is None:  # cancelled before who and when were kept
+            return InvalidInput(
+                "meeting.already_cancelled_earlier", id=meeting.id, title=meeting.title
+            )
+        return InvalidInput(
+            "meeting.already_cancelled",
+            id=meeting.id,
+            title=meeting.title,
+            when=t.datetime(done.cancelled_at, self.zone),
+            by=done.cancelled_by_name,
+        )
 
     # --- minutes -------------------------------------------------------------------------
 
