@@ -21,7 +21,13 @@ from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.feed import FeedService
 from bot.services.ids import id_of
-from bot.services.meeting_notices import MeetingNotices, agenda_of
+from bot.services.meeting_notices import (
+    MeetingChange,
+    MeetingNotices,
+    agenda_of,
+    change_between,
+    snapshot,
+)
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from bot.texts.meetings import Agenda, minutes_caption
@@ -74,6 +80,16 @@ class MeetingChanges:
 class MeetingView:
     meeting: Meeting
     answer: RsvpAnswer | None
+    # The member's answer before the meeting moved (they are asked again), if any.
+    earlier: RsvpAnswer | None = None
+
+
+@dataclass(frozen=True)
+class MeetingUpdate:
+    """A meeting after an edit or a move, and what changed."""
+
+    meeting: Meeting
+    change: MeetingChange
 
 
 @dataclass(frozen=True)
@@ -205,12 +221,14 @@ class MeetingService:
             actor.require_member()
         async with self._work() as uow:
             meetings = await uow.meetings.upcoming(self._clock.now(), limit)
-            answers = (
-                await uow.meetings.answers_of(actor.member.id, [id_of(m) for m in meetings])
-                if actor.member is not None and actor.member.id is not None
-                else {}
-            )
-        return [MeetingView(m, answers.get(id_of(m))) for m in meetings]
+            ids = [id_of(m) for m in meetings]
+            member_id = actor.member.id if actor.member is not None else None
+            answers = await uow.meetings.answers_of(member_id, ids) if member_id else {}
+            earlier = await uow.meetings.earlier_answers(ids, member_id) if member_id else {}
+        return [
+            MeetingView(m, answers.get(id_of(m)), earlier.get((id_of(m), member_id or 0)))
+            for m in meetings
+        ]
 
     async def details(self, actor: Actor, meeting_id: int) -> MeetingDetails:
         if not actor.is_coordinator:
@@ -288,16 +306,19 @@ class MeetingService:
 
     async def move(
         self, actor: Actor, meeting_id: int, start: datetime, end: datetime | None
-    ) -> Meeting:
+    ) -> MeetingUpdate:
         """New start (and end; without one the duration stays), announced to all invited."""
         return await self.update(actor, meeting_id, MeetingChanges(start=start, end=end))
 
-    async def update(self, actor: Actor, meeting_id: int, changes: MeetingChanges) -> Meeting:
-        """Change what is given; everyone invited gets the update with SEQUENCE + 1."""
+    async def update(self, actor: Actor, meeting_id: int, changes: MeetingChanges) -> MeetingUpdate:
+        """Change what is given; everyone invited gets the update with SEQUENCE + 1, naming
+        what changed. A new time asks everyone again (their answers become earlier ones);
+        a new place, title or description keeps the answers. Nothing changed: nothing sent."""
         actor.require_coordinator()
         now = self._clock.now()
         async with self._work() as uow:
             meeting = await scheduled_meeting(uow, meeting_id)
+            before = snapshot(meeting)
             start = changes.start or meeting.starts_at
             end = changes.end or start + (meeting.ends_at - meeting.starts_at)
             if changes.start is not None or changes.end is not None:
@@ -317,13 +338,18 @@ class MeetingService:
             meeting.title = self.check_title(draft.title)
             meeting.location, meeting.online_url, meeting.description = self._check_texts(draft)
             meeting.starts_at, meeting.ends_at = start, end
+            change = change_between(before, meeting)
+            if not change.fields:
+                raise InvalidInput("meeting.nothing_changed", id=meeting_id)
             meeting.sequence += 1
             meeting.updated_at = now
-            await self.notices.notify_all(uow, meeting, Notice.UPDATE)
+            if change.time is not None:
+                await uow.meetings.supersede_answers(meeting_id, now)
+            await self.notices.notify_all(uow, meeting, Notice.UPDATE, change=change)
             await self.notices.reschedule_reminders(uow, meeting)
             await uow.commit()
         self._notifier.outbox_changed()
-        return meeting
+        return MeetingUpdate(meeting, change)
 
     async def get(self, actor: Actor, meeting_id: int) -> Meeting:
         actor.require_coordinator()
