@@ -8,7 +8,7 @@ checked by the meeting service's own rules; nothing is stored before the confirm
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -19,7 +19,7 @@ from bot.callbacks import Form, FormButton
 from bot.parsing import MEETING_STEP, parse_minutes, parse_positive_int, parse_when, split_place
 from bot.services.errors import InvalidInput
 from bot.services.meetings import MeetingChanges, MeetingDraft
-from bot.texts.meetings import confirmation
+from bot.texts.meetings import confirmation, place_text, update_confirmation
 from handlers import commands, forms
 from handlers.context import ForumContext
 
@@ -82,11 +82,32 @@ async def _when(env: forms.Env, draft: Answers, text: str) -> Outcome:
     return _then(replace(draft, minutes=minutes), "place")
 
 
+def _ask(
+    create: str, edit: str, current: Callable[[forms.Env, Answers], object]
+) -> Callable[[forms.Env, Answers], Awaitable[forms.Question]]:
+    """The step's question: when creating `create` (with its step number), when editing
+    `edit` with the current value (no step numbers: the fields come in any order)."""
+
+    async def ask(env: forms.Env, draft: Answers) -> forms.Question:
+        if draft.editing:
+            return forms.Question(env.t(edit, current=current(env, draft)))
+        return forms.Question(env.t(create))
+
+    return ask
+
+
+def _current_when(env: forms.Env, draft: Answers) -> str:
+    return env.t.span(draft.starts_at, draft.ends_at, env.services.meetings.zone)
+
+
 async def _ask_duration(env: forms.Env, draft: Answers) -> forms.Question:
     options = tuple(
         forms.Option(env.t("wizard.minutes", minutes=m), "dur", str(m)) for m in DURATIONS
     )
-    return forms.Question(env.t("wizard.ask_duration"), (options,))
+    question = await _ask("wizard.ask_duration", "wizard.edit_duration", lambda env, d: d.minutes)(
+        env, draft
+    )
+    return forms.Question(question.text, (options,))
 
 
 async def _duration(env: forms.Env, draft: Answers, text: str) -> Outcome:
@@ -103,7 +124,8 @@ async def _duration_button(env: forms.Env, draft: Answers, button: FormButton) -
 
 async def _ask_place(env: forms.Env, draft: Answers) -> forms.Question:
     if draft.editing:
-        return forms.Question(env.t("wizard.ask_place"))
+        current = place_text(draft.location, draft.online_url)
+        return forms.Question(env.t("wizard.edit_place", current=current))
     return forms.Question(
         env.t("wizard.ask_place"), ((forms.Option(env.t("wizard.no_place"), "noplace"),),)
     )
@@ -175,7 +197,7 @@ async def _choose(env: forms.Env, draft: Answers, button: FormButton) -> Outcome
     if button.action != "ok" or draft.meeting_id is None:
         raise InvalidInput("error.button_invalid")
     service = env.services.meetings
-    meeting = await service.update(
+    updated = await service.update(
         env.actor,
         draft.meeting_id,
         MeetingChanges(
@@ -187,7 +209,7 @@ async def _choose(env: forms.Env, draft: Answers, button: FormButton) -> Outcome
             description=draft.description or "",
         ),
     )
-    return forms.Finish(confirmation(env.t, "meeting.updated", meeting, service.zone))
+    return forms.Finish(update_confirmation(env.t, updated, service.zone))
 
 
 async def _description(env: forms.Env, draft: Answers, text: str) -> Outcome:
@@ -201,8 +223,16 @@ def _back_to(step: str | None) -> Callable[[Answers], str | None]:
 
 
 STEPS: dict[str, forms.Step[Answers]] = {
-    "title": forms.Step(forms.question("wizard.ask_title"), on_text=_title, back=_back_to(None)),
-    "when": forms.Step(forms.question("wizard.ask_when"), on_text=_when, back=_back_to("title")),
+    "title": forms.Step(
+        _ask("wizard.ask_title", "wizard.edit_title", lambda env, d: d.title),
+        on_text=_title,
+        back=_back_to(None),
+    ),
+    "when": forms.Step(
+        _ask("wizard.ask_when", "wizard.edit_when", _current_when),
+        on_text=_when,
+        back=_back_to("title"),
+    ),
     "duration": forms.Step(
         _ask_duration, on_text=_duration, on_button=_duration_button, back=_back_to("when")
     ),

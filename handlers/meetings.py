@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from telegram import InputFile, Update
+from telegram import InputFile, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -110,7 +110,18 @@ async def rsvp(update: Update, context: ForumContext, actor: Actor, t: Translato
     service = _service(context)
     answered = await service.answer(actor, button.meeting_id, button.answer)
     message = query.message
-    if getattr(message, "caption", None):
+    notice = button.notice or Notice.INVITE
+    if notice is Notice.UPDATE and isinstance(message, Message) and message.caption:
+        # An update names what changed then, which the meeting no longer knows: only the
+        # answer line at its end is replaced.
+        body = message.caption_html.rsplit("\n\n", 1)[0]
+        caption = f"{body}\n\n{texts.answer_line(t, answered.answer)}"
+        try:
+            await query.edit_message_caption(caption, reply_markup=message.reply_markup)
+        except BadRequest as error:
+            if "not modified" not in error.message:
+                raise
+    elif getattr(message, "caption", None):
         # The caption under the .ics, rendered again with the new answer. (Buttons sent before
         # they named their message are under invitations, mostly.)
         caption = texts.caption(
@@ -143,7 +154,7 @@ async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: T
     service = _service(context)
     start, end = parse_when(" ".join(args[1:]), service.zone, context.services.clock.now(), MOVE)
     moved = await service.move(actor, meeting_id, start, end)
-    await reply(update, texts.confirmation(t, "meeting.moved", moved, service.zone))
+    await reply(update, texts.update_confirmation(t, moved, service.zone))
 
 
 @forum_handler(commands.CANCELMEETING)

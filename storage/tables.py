@@ -9,4 +9,5 @@ from __future__ import annotations
 
 import storage.inbox
 import storage.models
+import storage.models_meetings
 import storage.models_tasks  # noqa: F401

@@ -68,6 +68,7 @@ def build_services(
             coordinator_ids=settings.coordinator_ids,
             default_language=settings.default_language,
             invite_ttl=settings.invite_ttl,
+            notifier=notifier,
         ),
         groups=GroupService(uow, clock),
         broadcasts=BroadcastService(uow, clock, notifier),

@@ -5,7 +5,8 @@ state and recomputed whenever it, its agenda or an answer changes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,54 @@ from storage.models import Meeting, MeetingStatus, Member, OutboxMessage, RsvpAn
 
 if TYPE_CHECKING:
     from bot.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class MeetingChange:
+    """What an edit or a move changed, with the values before (None: unchanged)."""
+
+    title: str | None = None
+    time: tuple[datetime, datetime] | None = None
+    # (location, online link) before
+    place: tuple[str | None, str | None] | None = None
+    description: bool = False
+
+    @property
+    def fields(self) -> list[str]:
+        """The changed fields, in the order the texts name them."""
+        named = {
+            "title": self.title is not None,
+            "time": self.time is not None,
+            "place": self.place is not None,
+            "description": self.description,
+        }
+        return [name for name, changed in named.items() if changed]
+
+
+_COMPARED = ("title", "starts_at", "ends_at", "location", "online_url", "description")
+
+
+def snapshot(meeting: Meeting) -> Meeting:
+    """A detached copy of what an edit may change (to compare with afterwards)."""
+    return Meeting(**{name: getattr(meeting, name) for name in _COMPARED})
+
+
+def change_between(before: Meeting, after: Meeting) -> MeetingChange:
+    """Compare a `snapshot` taken before the change with the meeting after it."""
+    return MeetingChange(
+        title=before.title if before.title != after.title else None,
+        time=(
+            (before.starts_at, before.ends_at)
+            if (before.starts_at, before.ends_at) != (after.starts_at, after.ends_at)
+            else None
+        ),
+        place=(
+            (before.location, before.online_url)
+            if (before.location, before.online_url) != (after.location, after.online_url)
+            else None
+        ),
+        description=before.description != after.description,
+    )
 
 
 async def agenda_of(uow: UnitOfWork, meeting_id: int) -> Agenda:
@@ -43,10 +92,15 @@ class MeetingNotices:
         self._language = default_language
 
     async def notify_all(
-        self, uow: UnitOfWork, meeting: Meeting, notice: Notice, only: int | None = None
+        self,
+        uow: UnitOfWork,
+        meeting: Meeting,
+        notice: Notice,
+        only: int | None = None,
+        change: MeetingChange | None = None,
     ) -> None:
-        """Invitation, update or cancellation to everyone invited (or only to the member
-        `only`), with the matching .ics."""
+        """Invitation, update (naming the `change`) or cancellation to everyone invited (or
+        only to the member `only`), with the matching .ics."""
         meeting_id = id_of(meeting)
         now = self._clock.now()
         agenda = await agenda_of(uow, meeting_id)
@@ -55,12 +109,22 @@ class MeetingNotices:
             audience = [m for m in audience if m.id == only]
         languages = await self._languages(uow, audience)
         answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
+        earlier = await uow.meetings.earlier_answers([meeting_id])
         ics = self._files.meeting_file(meeting, agenda)
         cancel = notice is Notice.CANCEL
         rows = []
         for member in audience:
             t = translator(languages.get(member.telegram_id or 0, self._language))
-            text = caption(t, meeting, agenda, notice, answers.get(member.id), self._zone)
+            text = caption(
+                t,
+                meeting,
+                agenda,
+                notice,
+                answers.get(member.id),
+                self._zone,
+                change=change,
+                earlier=earlier.get((meeting_id, id_of(member))),
+            )
             rows.append(
                 OutboxMessage(
                     dedup_key=f"meeting:{meeting_id}:{notice}:s{meeting.sequence}:member:{member.id}",
@@ -101,6 +165,7 @@ class MeetingNotices:
             agenda = await agenda_of(uow, meeting_id)
             audience = await uow.members.recipients(group_id=meeting.group_id)
             answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
+            earlier = await uow.meetings.earlier_answers([meeting_id])
             languages = await self._languages(uow, audience)
             ics = self._files.meeting_file(meeting, agenda)
             for member in audience:
@@ -108,7 +173,15 @@ class MeetingNotices:
                 if answer is RsvpAnswer.NO:
                     continue
                 t = translator(languages.get(member.telegram_id or 0, self._language))
-                text = caption(t, meeting, agenda, Notice.REMINDER, answer, self._zone)
+                text = caption(
+                    t,
+                    meeting,
+                    agenda,
+                    Notice.REMINDER,
+                    answer,
+                    self._zone,
+                    earlier=earlier.get((meeting_id, id_of(member))),
+                )
                 buttons = to_stored(rsvp_buttons(t, meeting_id, Notice.REMINDER))
                 for offset, due in due_times:
                     if due <= now and member.joined_at > due:

@@ -21,7 +21,13 @@ from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.feed import FeedService
 from bot.services.ids import id_of
-from bot.services.meeting_notices import MeetingNotices, agenda_of
+from bot.services.meeting_notices import (
+    MeetingChange,
+    MeetingNotices,
+    agenda_of,
+    change_between,
+    snapshot,
+)
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from bot.texts.meetings import Agenda, minutes_caption
@@ -35,6 +41,7 @@ from storage.models import (
     ProposalStatus,
     RsvpAnswer,
 )
+from storage.models_meetings import MeetingCancellation
 
 MAX_TITLE = 200
 MAX_LOCATION = 300
@@ -73,6 +80,16 @@ class MeetingChanges:
 class MeetingView:
     meeting: Meeting
     answer: RsvpAnswer | None
+    # The member's answer before the meeting moved (they are asked again), if any.
+    earlier: RsvpAnswer | None = None
+
+
+@dataclass(frozen=True)
+class MeetingUpdate:
+    """A meeting after an edit or a move, and what changed."""
+
+    meeting: Meeting
+    change: MeetingChange
 
 
 @dataclass(frozen=True)
@@ -204,12 +221,14 @@ class MeetingService:
             actor.require_member()
         async with self._work() as uow:
             meetings = await uow.meetings.upcoming(self._clock.now(), limit)
-            answers = (
-                await uow.meetings.answers_of(actor.member.id, [id_of(m) for m in meetings])
-                if actor.member is not None and actor.member.id is not None
-                else {}
-            )
-        return [MeetingView(m, answers.get(id_of(m))) for m in meetings]
+            ids = [id_of(m) for m in meetings]
+            member_id = actor.member.id if actor.member is not None else None
+            answers = await uow.meetings.answers_of(member_id, ids) if member_id else {}
+            earlier = await uow.meetings.earlier_answers(ids, member_id) if member_id else {}
+        return [
+            MeetingView(m, answers.get(id_of(m)), earlier.get((id_of(m), member_id or 0)))
+            for m in meetings
+        ]
 
     async def details(self, actor: Actor, meeting_id: int) -> MeetingDetails:
         if not actor.is_coordinator:
@@ -287,16 +306,19 @@ class MeetingService:
 
     async def move(
         self, actor: Actor, meeting_id: int, start: datetime, end: datetime | None
-    ) -> Meeting:
+    ) -> MeetingUpdate:
         """New start (and end; without one the duration stays), announced to all invited."""
         return await self.update(actor, meeting_id, MeetingChanges(start=start, end=end))
 
-    async def update(self, actor: Actor, meeting_id: int, changes: MeetingChanges) -> Meeting:
-        """Change what is given; everyone invited gets the update with SEQUENCE + 1."""
+    async def update(self, actor: Actor, meeting_id: int, changes: MeetingChanges) -> MeetingUpdate:
+        """Change what is given; everyone invited gets the update with SEQUENCE + 1, naming
+        what changed. A new time asks everyone again (their answers become earlier ones);
+        a new place, title or description keeps the answers. Nothing changed: nothing sent."""
         actor.require_coordinator()
         now = self._clock.now()
         async with self._work() as uow:
             meeting = await scheduled_meeting(uow, meeting_id)
+            before = snapshot(meeting)
             start = changes.start or meeting.starts_at
             end = changes.end or start + (meeting.ends_at - meeting.starts_at)
             if changes.start is not None or changes.end is not None:
@@ -316,13 +338,18 @@ class MeetingService:
             meeting.title = self.check_title(draft.title)
             meeting.location, meeting.online_url, meeting.description = self._check_texts(draft)
             meeting.starts_at, meeting.ends_at = start, end
+            change = change_between(before, meeting)
+            if not change.fields:
+                raise InvalidInput("meeting.nothing_changed", id=meeting_id)
             meeting.sequence += 1
             meeting.updated_at = now
-            await self.notices.notify_all(uow, meeting, Notice.UPDATE)
+            if change.time is not None:
+                await uow.meetings.supersede_answers(meeting_id, now)
+            await self.notices.notify_all(uow, meeting, Notice.UPDATE, change=change)
             await self.notices.reschedule_reminders(uow, meeting)
             await uow.commit()
         self._notifier.outbox_changed()
-        return meeting
+        return MeetingUpdate(meeting, change)
 
     async def get(self, actor: Actor, meeting_id: int) -> Meeting:
         actor.require_coordinator()
@@ -346,12 +373,24 @@ class MeetingService:
         return meeting
 
     async def cancel(self, actor: Actor, meeting_id: int, reason: str | None) -> Meeting:
-        """Cancelled for everyone invited; its topics go back to the backlog."""
+        """Cancelled for everyone invited; its topics go back to the backlog. A meeting that
+        is cancelled already stays as it is: the answer says when and by whom."""
         actor.require_coordinator()
         now = self._clock.now()
         reason = clean_text(reason or "")[:500] or None
         async with self._work() as uow:
-            meeting = await scheduled_meeting(uow, meeting_id)
+            meeting = await meeting_of(uow, meeting_id)
+            if meeting.status is MeetingStatus.CANCELLED:
+                raise await self._already_cancelled(uow, actor, meeting)
+            name = " ".join(p for p in (actor.profile.first_name, actor.profile.last_name) if p)
+            await uow.meetings.add_cancellation(
+                MeetingCancellation(
+                    meeting_id=meeting_id,
+                    cancelled_at=now,
+                    cancelled_by=actor.telegram_id,
+                    cancelled_by_name=clean_text(name)[:200] or str(actor.telegram_id),
+                )
+            )
             meeting.status = MeetingStatus.CANCELLED
             meeting.cancel_reason = reason
             meeting.sequence += 1
@@ -362,6 +401,23 @@ class MeetingService:
             await uow.commit()
         self._notifier.outbox_changed()
         return meeting
+
+    async def _already_cancelled(
+        self, uow: UnitOfWork, actor: Actor, meeting: Meeting
+    ) -> InvalidInput:
+        t = translator(actor.language)
+        done = await uow.meetings.cancellation(id_of(meeting))
+        if done is None:  # cancelled before who and when were kept
+            return InvalidInput(
+                "meeting.already_cancelled_earlier", id=meeting.id, title=meeting.title
+            )
+        return InvalidInput(
+            "meeting.already_cancelled",
+            id=meeting.id,
+            title=meeting.title,
+            when=t.datetime(done.cancelled_at, self.zone),
+            by=done.cancelled_by_name,
+        )
 
     # --- minutes -------------------------------------------------------------------------
 

@@ -10,12 +10,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, translator
 from bot.parsing import OrganisationSpec
 from bot.services.actor import Actor, Profile
 from bot.services.errors import AlreadyMember, InvalidInput, InvitationRejected, NotFound
-from bot.services.uow import InvitationRepo, UnitOfWorkFactory
-from storage.models import Invitation, Member, MemberStatus, Organisation, UserSettings
+from bot.services.notify import NoNotifier, Notifier
+from bot.services.uow import InvitationRepo, UnitOfWork, UnitOfWorkFactory
+from storage.models import (
+    Invitation,
+    Member,
+    MemberStatus,
+    Organisation,
+    OutboxMessage,
+    UserSettings,
+)
 
 # 24 random bytes = 192 bits, 32 URL-safe characters (a deep-link start parameter allows 64).
 CODE_BYTES = 24
@@ -62,9 +70,11 @@ class MembershipService:
         coordinator_ids: frozenset[int],
         default_language: str,
         invite_ttl: timedelta,
+        notifier: Notifier | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
+        self._notifier = notifier or NoNotifier()
         self._coordinators = coordinator_ids
         self._default_language = default_language
         self._invite_ttl = invite_ttl
@@ -288,13 +298,16 @@ class MembershipService:
         }
 
     async def leave(self, actor: Actor) -> None:
-        """End the membership and delete the personal data (name, username, Telegram id)."""
+        """End the membership and delete the personal data (name, username, Telegram id).
+        The coordinators are told who left, for which organisation, and whether it now has
+        no member left."""
         member = actor.require_member()
         assert member.id is not None
         async with self._uow() as uow:
             fresh = await uow.members.get(member.id)
             if fresh is None or fresh.status != MemberStatus.ACTIVE:
                 raise NotFound("leave.already_left")
+            await self._tell_coordinators_of_leaving(uow, fresh)
             fresh.status = MemberStatus.LEFT
             fresh.left_at = self._clock.now()
             fresh.telegram_id = None
@@ -304,6 +317,43 @@ class MembershipService:
             await uow.groups.remove_member_everywhere(member.id)
             await uow.user_settings.delete(actor.telegram_id)
             await uow.commit()
+        self._notifier.outbox_changed()
+
+    async def _tell_coordinators_of_leaving(self, uow: UnitOfWork, member: Member) -> None:
+        organisation = await uow.organisations.get(member.organisation_id)
+        assert organisation is not None
+        remaining = sum(
+            1
+            for other, org in await uow.members.active_with_organisations()
+            if org.id == organisation.id and other.id != member.id
+        )
+        now = self._clock.now()
+        chats = sorted(self._coordinators)
+        languages = await uow.user_settings.languages(chats)
+        rows = []
+        for chat_id in chats:
+            t = translator(languages.get(chat_id, self._default_language))
+            params = {"name": member.display_name, "organisation": organisation.name}
+            text = (
+                t("leave.notice_coordinator", **params)
+                + "\n"
+                + (
+                    t("leave.notice_remaining", organisation=organisation.name, count=remaining)
+                    if remaining
+                    else t("leave.notice_none_left", organisation=organisation.name)
+                )
+            )
+            rows.append(
+                OutboxMessage(
+                    dedup_key=f"member:{member.id}:left:{member.joined_at:%Y%m%d%H%M%S}:chat:{chat_id}",
+                    kind="member_left",
+                    chat_id=chat_id,
+                    text=text,
+                    due_at=now,
+                    created_at=now,
+                )
+            )
+        await uow.outbox.enqueue(rows)
 
 
 def _iso(value: datetime) -> str:

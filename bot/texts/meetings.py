@@ -14,7 +14,8 @@ from bot.texts.buttons import Button, Keyboard, in_rows
 from storage.models import AgendaItem, Meeting, MeetingStatus, Organisation, RsvpAnswer
 
 if TYPE_CHECKING:
-    from bot.services.meetings import MeetingDetails, MeetingView
+    from bot.services.meeting_notices import MeetingChange
+    from bot.services.meetings import MeetingDetails, MeetingUpdate, MeetingView
 
 Agenda = Sequence[tuple[AgendaItem, Organisation | None]]
 
@@ -22,7 +23,7 @@ Agenda = Sequence[tuple[AgendaItem, Organisation | None]]
 MAX_CAPTION = 1024
 HEADS = {
     Notice.INVITE: "meeting.head_invite",
-    Notice.UPDATE: "meeting.head_update",
+    Notice.UPDATE: "meeting.head_changed",
     Notice.CANCEL: "meeting.head_cancel",
     Notice.REMINDER: "meeting.head_reminder",
 }
@@ -38,12 +39,64 @@ def confirmation(t: Translator, key: str, meeting: Meeting, zone: ZoneInfo) -> s
     )
 
 
-def answer_state(t: Translator, answer: RsvpAnswer | None) -> str:
-    return t(f"rsvp.state.{answer.value if answer else 'none'}")
+def answer_state(
+    t: Translator, answer: RsvpAnswer | None, earlier: RsvpAnswer | None = None
+) -> str:
+    """`Zusage`, `noch offen`, or after a move `noch offen (bisher: Zusage)`."""
+    state = t(f"rsvp.state.{answer.value if answer else 'none'}")
+    if answer is None and earlier is not None:
+        return t("rsvp.state_earlier", state=state, earlier=t(f"rsvp.state.{earlier.value}"))
+    return state
 
 
-def answer_line(t: Translator, answer: RsvpAnswer | None) -> str:
-    return t("meeting.line_answer", answer=answer_state(t, answer))
+def answer_line(t: Translator, answer: RsvpAnswer | None, earlier: RsvpAnswer | None = None) -> str:
+    return t("meeting.line_answer", answer=answer_state(t, answer, earlier))
+
+
+def place_text(location: str | None, online_url: str | None) -> str:
+    return " ".join(p for p in (location, online_url) if p) or "–"
+
+
+def change_lines(
+    t: Translator, meeting: Meeting, change: MeetingChange, zone: ZoneInfo
+) -> list[str]:
+    """What an update changed, each with the value before: `Zeit geändert: alt → neu`."""
+    lines = []
+    if change.title is not None:
+        lines.append(t("meeting.changed_title", old=change.title))
+    if change.time is not None:
+        old = t.span(*change.time, zone)
+        lines.append(
+            t("meeting.changed_time", old=old, new=t.span(meeting.starts_at, meeting.ends_at, zone))
+        )
+    if change.place is not None:
+        lines.append(t("meeting.changed_place", old=place_text(*change.place)))
+    if change.description:
+        lines.append(t("meeting.changed_description", id=meeting.id))
+    return lines
+
+
+def update_confirmation(t: Translator, update: MeetingUpdate, zone: ZoneInfo) -> str:
+    """The coordinator's answer to a move or an edit, naming what changed."""
+    meeting, change = update.meeting, update.change
+    when = t.span(meeting.starts_at, meeting.ends_at, zone)
+    if change.fields == ["time"]:
+        assert change.time is not None
+        text = t(
+            "meeting.moved_confirm",
+            id=meeting.id,
+            title=meeting.title,
+            when=when,
+            old=t.span(*change.time, zone),
+        )
+    else:
+        fields = ", ".join(t(f"meeting.field.{name}") for name in change.fields)
+        text = t(
+            "meeting.changed_confirm", id=meeting.id, title=meeting.title, when=when, fields=fields
+        )
+    if change.time is not None:
+        text += " " + t("meeting.confirm_asked_again")
+    return text
 
 
 def agenda_line(t: Translator, item: AgendaItem, org: Organisation | None) -> str:
@@ -72,8 +125,12 @@ def caption(
     notice: Notice,
     answer: RsvpAnswer | None,
     zone: ZoneInfo,
+    *,
+    change: MeetingChange | None = None,
+    earlier: RsvpAnswer | None = None,
 ) -> str:
-    """The text under the .ics: what, when, where, agenda, and the member's answer."""
+    """The text under the .ics: what, when, where, (for an update: what changed), agenda,
+    and the member's answer (or, asked again after a move, the earlier one)."""
     head = t(
         HEADS[notice],
         id=meeting.id,
@@ -89,7 +146,11 @@ def caption(
         if meeting.cancel_reason:
             lines.append(t("meeting.line_reason", reason=meeting.cancel_reason))
         return "\n".join(lines)
-    footer = answer_line(t, answer)
+    if change is not None:
+        lines.extend(change_lines(t, meeting, change, zone))
+        if change.time is not None:
+            lines.append(t("meeting.asked_again"))
+    footer = answer_line(t, answer, earlier)
     if agenda:
         lines.append(t("meeting.line_agenda"))
         for item, org in agenda:
@@ -136,7 +197,7 @@ def listing(
                 title=m.title,
                 when=t.span(m.starts_at, m.ends_at, zone),
                 place=f" – {m.location}" if m.location else "",
-                answer=answer_state(t, view.answer) if with_answers else "",
+                answer=answer_state(t, view.answer, view.earlier) if with_answers else "",
             )
         )
     buttons = [

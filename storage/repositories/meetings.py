@@ -20,6 +20,7 @@ from storage.models import (
     Organisation,
     RsvpAnswer,
 )
+from storage.models_meetings import MeetingCancellation, MeetingEarlierAnswer
 from storage.repositories.common import dialect_insert
 
 # Statements of every update, built once and executed with parameters (see the package's
@@ -84,6 +85,43 @@ class MeetingRepository:
     async def set_answer(self, rsvp: MeetingRsvp) -> None:
         await self.session.merge(rsvp)
         await self.session.flush()
+
+    async def cancellation(self, meeting_id: int) -> MeetingCancellation | None:
+        return await self.session.get(MeetingCancellation, meeting_id)
+
+    async def add_cancellation(self, cancellation: MeetingCancellation) -> None:
+        self.session.add(cancellation)
+        await self.session.flush()
+
+    async def supersede_answers(self, meeting_id: int, now: datetime) -> None:
+        """The standing answers become earlier ones (the meeting moved: everyone is asked
+        again); a member's earlier answer is replaced by their newer one."""
+        for rsvp, _member in await self.answers(meeting_id):
+            await self.session.merge(
+                MeetingEarlierAnswer(
+                    meeting_id=meeting_id,
+                    member_id=rsvp.member_id,
+                    answer=rsvp.answer,
+                    answered_at=rsvp.answered_at,
+                    superseded_at=now,
+                )
+            )
+            await self.session.delete(rsvp)
+        await self.session.flush()
+
+    async def earlier_answers(
+        self, meeting_ids: Sequence[int], member_id: int | None = None
+    ) -> dict[tuple[int, int], RsvpAnswer]:
+        """(meeting id, member id) -> the answer given before the meeting moved."""
+        if not meeting_ids:
+            return {}
+        stmt = select(MeetingEarlierAnswer).where(
+            col(MeetingEarlierAnswer.meeting_id).in_(list(meeting_ids))
+        )
+        if member_id is not None:
+            stmt = stmt.where(MeetingEarlierAnswer.member_id == member_id)
+        rows = (await self.session.execute(stmt)).scalars().all()
+        return {(r.meeting_id, r.member_id): RsvpAnswer(r.answer) for r in rows}
 
     async def agenda(self, meeting_id: int) -> Sequence[AgendaItem]:
         stmt = (

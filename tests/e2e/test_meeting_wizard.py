@@ -86,7 +86,7 @@ async def test_guided_edit_notifies_with_a_new_sequence(bot: Harness) -> None:
     preview = await say(bot, "https://meet.example.org/forum")
     assert "https://meet.example.org/forum" in preview
     done = await click(bot, "✅ Speichern und benachrichtigen")
-    assert done.startswith("Termin #1 geändert: Neu")
+    assert done.startswith("Termin #1 geändert (Titel, Ort): Neu,")
     await bot.settle()
     update = bot.emu.sent(chat_id=member.id, method="sendDocument")[-1]
     assert "Geändert: Neu" in (update.text or "")
@@ -124,7 +124,7 @@ async def test_zurueck_under_an_answered_step_changes_nothing(bot: Harness) -> N
     assert STEP_DONE in alert and sent == ""
     # The form is where it was: saving stores the new title.
     done = await click(bot, "✅ Speichern und benachrichtigen")
-    assert done.startswith("Termin #1 geändert: Neuer Titel")
+    assert done.startswith("Termin #1 geändert (Titel): Neuer Titel")
 
 
 async def test_a_duration_button_pressed_twice_counts_once(bot: Harness) -> None:

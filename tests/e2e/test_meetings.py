@@ -226,7 +226,10 @@ async def test_reminders_follow_the_meeting_and_skip_those_who_declined(bot: Har
     assert "Erinnerung: Forum" in caption and "Sa., 12.12.2026" in caption
     assert event(calendar)["SEQUENCE"] == 1
     assert set(buttons(bot.emu.last_message(coming.id))) == {"Zusage", "Absage", "Vielleicht"}
-    assert len(documents(bot, declining)) == 2  # invitation and update, no reminder
+    # The new time asks everyone again: who declined the old time is reminded, their earlier
+    # answer shown (issue 13, item 10).
+    (caption, _) = documents(bot, declining)[-1]
+    assert "Erinnerung: Forum" in caption and "noch offen (bisher: Absage)" in caption
 
 
 async def _outbox(uow: Any) -> list[OutboxMessage]:

@@ -6,6 +6,7 @@ import json
 
 from storage.models import Member, MemberStatus
 from tests.e2e.harness import COORDINATOR, Harness
+from tests.emulator import FakeUser
 
 
 def buttons(message: dict[str, object]) -> dict[str, str]:
@@ -93,3 +94,38 @@ async def test_mydata_is_refused_in_a_group_chat(bot: Harness) -> None:
     answer = await bot.send(anna, "/mydata", chat_id=-1002, chat_type="supergroup", chat_title="AG")
     assert answer.method == "sendMessage"
     assert "persönlichen Chat" in (answer.text or "")
+
+
+async def _leave(bot: Harness, user: FakeUser) -> None:
+    await bot.send(user, "/austreten")
+    message = bot.emu.last_message(user.id)
+    labels = buttons(message)
+    await bot.press(user, message, labels.get("Ja, austreten") or labels["Yes, leave"])
+    await bot.settle()
+
+
+async def test_the_coordinator_learns_who_left_and_whether_anyone_is_left(bot: Harness) -> None:
+    anna, bernd = bot.user("Anna", "Amsel"), bot.user("Bernd", "Buchfink")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    await bot.join(bernd, "Gemeinde Zöllnitz")
+    await bot.settle()
+
+    await _leave(bot, anna)
+    notice = bot.emu.last_message(COORDINATOR.id)["text"]
+    assert notice == (
+        "Austritt: Anna Amsel (Gemeinde Zöllnitz) hat die Mitgliedschaft mit /austreten beendet."
+        " Name, Benutzername und Telegram-ID sind gelöscht.\n"
+        "Gemeinde Zöllnitz bleibt im Forum vertreten (Mitglieder: 1)."
+    )
+
+    await bot.send(COORDINATOR, "/language en")
+    await _leave(bot, bernd)
+    notice = bot.emu.last_message(COORDINATOR.id)["text"]
+    assert notice == (
+        "Left: Bernd Buchfink (Gemeinde Zöllnitz) ended their membership with /leave."
+        " Name, username and Telegram id are deleted.\n"
+        "⚠️ Gemeinde Zöllnitz now has no member left in the forum."
+        " Create a new invitation with /invite Gemeinde Zöllnitz"
+    )
+    texts = [c.text or "" for c in bot.emu.sent(chat_id=COORDINATOR.id, method="sendMessage")]
+    assert sum(t.startswith(("Austritt:", "Left:")) for t in texts) == 2  # once each

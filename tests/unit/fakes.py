@@ -42,6 +42,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from storage.models_meetings import MeetingCancellation
 from storage.models_tasks import TaskEvent
 from storage.rows import SentMessage
 
@@ -327,6 +328,8 @@ class FakeMeetings(_Table[Meeting]):
         self._members = members
         self._organisations = organisations
         self.rsvps: dict[tuple[int, int], MeetingRsvp] = {}
+        self.earlier: dict[tuple[int, int], RsvpAnswer] = {}
+        self.cancellations: dict[int, MeetingCancellation] = {}
         self.items = _Table[AgendaItem]()
 
     async def add(self, meeting: Meeting) -> Meeting:
@@ -365,6 +368,25 @@ class FakeMeetings(_Table[Meeting]):
 
     async def set_answer(self, rsvp: MeetingRsvp) -> None:
         self.rsvps[(rsvp.meeting_id, rsvp.member_id)] = rsvp
+
+    async def cancellation(self, meeting_id: int) -> MeetingCancellation | None:
+        return self.cancellations.get(meeting_id)
+
+    async def add_cancellation(self, cancellation: MeetingCancellation) -> None:
+        self.cancellations[cancellation.meeting_id] = cancellation
+
+    async def supersede_answers(self, meeting_id: int, now: datetime) -> None:
+        for key in [k for k in self.rsvps if k[0] == meeting_id]:
+            self.earlier[key] = self.rsvps.pop(key).answer
+
+    async def earlier_answers(
+        self, meeting_ids: Sequence[int], member_id: int | None = None
+    ) -> dict[tuple[int, int], RsvpAnswer]:
+        return {
+            (mid, who): answer
+            for (mid, who), answer in self.earlier.items()
+            if mid in meeting_ids and member_id in (None, who)
+        }
 
     async def agenda(self, meeting_id: int) -> Sequence[AgendaItem]:
         items = [i for i in self.items.rows.values() if i.meeting_id == meeting_id]

@@ -288,8 +288,10 @@ async def test_a_cancelled_meeting_stays_cancelled(forum: Forum, meetings: Meeti
     meeting = await create(forum, meetings)
     await meetings.cancel(forum.coordinator, meeting.id or 0, None)
     mid = meeting.id or 0
+    with pytest.raises(InvalidInput) as error:
+        await meetings.cancel(forum.coordinator, mid, None)
+    assert refused(error) == "meeting.already_cancelled"
     attempts: list[Callable[[], Awaitable[object]]] = [
-        lambda: meetings.cancel(forum.coordinator, mid, None),
         lambda: meetings.move(forum.coordinator, mid, forum.now + timedelta(days=3), None),
         lambda: meetings.answer(forum.actor(forum.anna), mid, RsvpAnswer.YES),
     ]
