@@ -55,11 +55,14 @@ class MeetingNotices:
             audience = [m for m in audience if m.id == only]
         languages = await self._languages(uow, audience)
         answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
-        ics = self._files.meeting_file(meeting, agenda)
+        files: dict[str, bytes] = {}  # the .ics per language
         cancel = notice is Notice.CANCEL
         rows = []
         for member in audience:
             t = translator(languages.get(member.telegram_id or 0, self._language))
+            if t.language not in files:
+                files[t.language] = self._files.meeting_file(meeting, agenda, t.language)
+            ics = files[t.language]
             text = caption(t, meeting, agenda, notice, answers.get(member.id), self._zone)
             rows.append(
                 OutboxMessage(
@@ -102,12 +105,15 @@ class MeetingNotices:
             audience = await uow.members.recipients(group_id=meeting.group_id)
             answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
             languages = await self._languages(uow, audience)
-            ics = self._files.meeting_file(meeting, agenda)
+            files: dict[str, bytes] = {}  # the .ics per language
             for member in audience:
                 answer = answers.get(member.id)
                 if answer is RsvpAnswer.NO:
                     continue
                 t = translator(languages.get(member.telegram_id or 0, self._language))
+                if t.language not in files:
+                    files[t.language] = self._files.meeting_file(meeting, agenda, t.language)
+                ics = files[t.language]
                 text = caption(t, meeting, agenda, Notice.REMINDER, answer, self._zone)
                 buttons = to_stored(rsvp_buttons(t, meeting_id, Notice.REMINDER))
                 for offset, due in due_times:

@@ -143,6 +143,7 @@ class TaskService:
             task.done_at = now
             task.done_by = actor.member.id if actor.member else None
             task.comment = comment
+            task.revision += 1  # the calendar entry's SEQUENCE
             task.updated_at = now
             await self._tell(uow, task, owner, "task.notice_done", actor)
             await self._reschedule(uow, task, owner)
@@ -214,6 +215,7 @@ class TaskService:
                 task.member_id = owner.member.id if owner.member else None
                 await self._tell(uow, task, old, "task.notice_taken_away", actor)
                 key = "task.notice_new"
+            task.revision += 1  # the calendar entry's SEQUENCE
             task.updated_at = now
             await self._tell(uow, task, owner, key, actor)
             await self._reschedule(uow, task, owner)
