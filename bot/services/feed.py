@@ -8,7 +8,9 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.calendar import (
@@ -103,6 +105,34 @@ def task_event(task: Task, language: str = FALLBACK) -> CalendarEvent:
     )
 
 
+@dataclass(frozen=True)
+class FeedLinks:
+    """The addresses of one member's feed."""
+
+    https: str
+    """The feed itself (Google's "From URL", and what the others fetch)."""
+    webcal: str
+    """The same with `webcal://`: Apple, Outlook and Thunderbird subscribe when it is opened."""
+    google: str
+    """Google Calendar's one-click subscription with the webcal address."""
+    page: str
+    """An https page that opens the webcal address: Telegram's buttons take http(s) only."""
+
+
+def feed_links(https: str) -> FeedLinks:
+    webcal = "webcal://" + https.split("://", 1)[1]
+    return FeedLinks(
+        https=https,
+        webcal=webcal,
+        google="https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
+        page=https.removesuffix(".ics") + "/subscribe",
+    )
+
+
+def plausible_token(token: str) -> bool:
+    return 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -166,9 +196,23 @@ class FeedService:
             await uow.commit()
         return f"{self._base_url}/calendar/{token}.ics"
 
+    def links(self, token: str) -> FeedLinks:
+        return feed_links(f"{self._base_url}/calendar/{token}.ics")
+
+    async def subscription(self, token: str) -> FeedLinks | None:
+        """The links of a feed for its subscription page, or None (no such feed)."""
+        if not plausible_token(token):
+            return None
+        async with self._uow() as uow:
+            feed = await uow.feeds.by_token_hash(hash_token(token))
+            member = None if feed is None else await uow.members.get(feed.member_id)
+        if member is None or member.telegram_id is None:
+            return None
+        return self.links(token)
+
     async def feed(self, token: str) -> bytes | None:
         """The feed for a token, or None (unknown, revoked, or its member left)."""
-        if not (20 <= len(token) <= 64) or not token.replace("-", "").replace("_", "").isalnum():
+        if not plausible_token(token):
             return None
         now = self._clock.now()
         async with self._uow() as uow:
