@@ -396,6 +396,7 @@ async def _start_http_servers(app: BotApplication, webhook: Webhook | None) -> N
         stats=app.http_stats,
         calendar_limit=ClientRateLimit(settings.calendar_rate_per_minute),
         body_timeout=settings.http_header_timeout_seconds,
+        subscription=app.services.meetings.files.subscription,
     )
     limits = HttpLimits(
         header_timeout=settings.http_header_timeout_seconds,

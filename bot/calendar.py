@@ -17,6 +17,7 @@ time at another instant (a date from before the zone's current rules, or the sec
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import re
 from collections.abc import Iterable, Sequence
@@ -37,7 +38,9 @@ __all__ = [
     "CalendarEvent",
     "EventStatus",
     "Organizer",
+    "assemble_feed",
     "escape_text",
+    "feed_event",
     "register_mime_type",
     "render_cancellation",
     "render_feed",
@@ -67,6 +70,10 @@ class CalendarEvent:
     created: datetime | None = None
     last_modified: datetime | None = None
     categories: tuple[str, ...] = ()
+    conference_url: str | None = None
+    """An online meeting's link: CONFERENCE (RFC 7986), and LOCATION when there is no place."""
+    transparent: bool = False
+    """TRANSP:TRANSPARENT, the entry does not block the time (cancelled entries never do)."""
 
 
 @dataclass(frozen=True)
@@ -239,7 +246,7 @@ def _add_times(
     # that names the same instant.
     walls = [instant.astimezone(zone).replace(tzinfo=None) for instant in instants]
     if key != "UTC" and all(
-        timezones.instant_of(observances, wall) == instant
+        not _ambiguous(wall, zone) and timezones.instant_of(observances, wall) == instant
         for wall, instant in zip(walls, instants, strict=True)
     ):
         component.add("DTSTART", walls[0], parameters={"TZID": key})
@@ -247,6 +254,14 @@ def _add_times(
     else:
         component.add("DTSTART", instants[0])  # ...Z
         component.add("DTEND", instants[1])
+
+
+def _ambiguous(wall: datetime, zone: ZoneInfo) -> bool:
+    """The local time occurs twice (02:00–02:59 on the night summer time ends). RFC 5545 says
+    the first is meant, but ical.js (Thunderbird) and libical (Evolution) read the second: such
+    times are written in UTC, whichever of the two they are."""
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    return first.utcoffset() != second.utcoffset()
 
 
 def _event_component(
@@ -264,8 +279,14 @@ def _event_component(
     component.add("DTSTAMP", _utc(now))
     _add_times(component, event, zone, observances)
     component.add("SUMMARY", _Text(event.title))
+    conference = _uri(event.conference_url)
     if event.location and event.location.strip():
         component.add("LOCATION", _Text(event.location))
+    elif conference:
+        # Outlook and Google show neither URL nor CONFERENCE: the link is where they look.
+        component.add("LOCATION", _Text(conference))
+    if conference:
+        component.add("CONFERENCE", conference, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
     description = _description(event)
     if description is not None:
         component.add("DESCRIPTION", _Text(description))
@@ -274,6 +295,8 @@ def _event_component(
         component.add("URL", url)
     component.add("ORGANIZER", organizer)
     component.add("STATUS", status)
+    if event.transparent or status == "CANCELLED":
+        component.add("TRANSP", "TRANSPARENT")
     component.add("SEQUENCE", event.sequence)
     if event.created is not None:
         component.add("CREATED", _utc(event.created))
@@ -364,6 +387,68 @@ def render_cancellation(
     )
 
 
+def feed_event(
+    event: CalendarEvent, *, zone: ZoneInfo, organizer: Organizer, around: datetime
+) -> bytes:
+    """One VEVENT of a feed (for `assemble_feed` with the same `zone` and `around`).
+
+    Its DTSTAMP is when the event last changed (RFC 5545 3.8.7.2 for a file without METHOD),
+    so the bytes depend on the event alone and can be kept until its next revision.
+    """
+    _require_aware(around, "around")
+    component = _event_component(
+        event,
+        zone=zone,
+        observances=_observances(zone, around.year),
+        organizer=_organizer(organizer),
+        now=event.last_modified or event.created or around,
+        status=event.status,
+    )
+    data = component.to_ical()
+    assert isinstance(data, bytes)
+    return data
+
+
+def assemble_feed(
+    events: Iterable[bytes],
+    *,
+    zone: ZoneInfo,
+    now: datetime,
+    name: str,
+    refresh: timedelta = timedelta(hours=1),
+) -> bytes:
+    """A subscribable calendar (no METHOD) of VEVENTs made by `feed_event` (`around=now`).
+
+    `refresh` is how often clients should fetch it again (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+    """
+    _require_aware(now, "now")
+    refresh = timedelta(seconds=int(refresh.total_seconds()))
+    if refresh <= timedelta(0):
+        raise ValueError("the refresh interval must be at least one second")
+    key = timezones.zone_key(zone)
+    calendar = icalendar.Calendar()
+    calendar.add("PRODID", _Text(PRODID))
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("NAME", _Text(name))
+    calendar.add("X-WR-CALNAME", _Text(name))
+    calendar.add("X-WR-TIMEZONE", _Text(key))
+    calendar.add("REFRESH-INTERVAL", vDuration(refresh), parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
+    calendar.add_component(_timezone_component(key, _observances(zone, now.year)))
+    head = _bytes(calendar)
+    assert head.endswith(_END)
+    return b"".join([head[: -len(_END)], *events, _END])
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+@functools.lru_cache(maxsize=64)
+def _observances(zone: ZoneInfo, year: int) -> tuple[timezones.Observance, ...]:
+    return tuple(timezones.observances(zone, datetime(year, 7, 1, tzinfo=UTC)))
+
+
 def render_feed(
     events: Sequence[CalendarEvent],
     *,
@@ -373,20 +458,12 @@ def render_feed(
     name: str,
     refresh: timedelta = timedelta(hours=1),
 ) -> bytes:
-    """A subscribable calendar (no METHOD) of all `events`; cancelled ones keep their status.
-
-    `refresh` is how often clients should fetch it again (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+    """A subscribable calendar (no METHOD) of all `events`; cancelled ones keep their status
+    (and are transparent). Each event's DTSTAMP is its LAST-MODIFIED (else CREATED, else now).
     """
-    refresh = timedelta(seconds=int(refresh.total_seconds()))
-    if refresh <= timedelta(0):
-        raise ValueError("the refresh interval must be at least one second")
     uids = [event.uid for event in events]
     if len(set(uids)) != len(uids):
         raise ValueError("a feed can't hold two events with the same UID")
-    calendar = _calendar(events, zone=zone, organizer=organizer, now=now, around=now, method=None)
-    calendar.add("NAME", _Text(name))
-    calendar.add("X-WR-CALNAME", _Text(name))
-    calendar.add("X-WR-TIMEZONE", _Text(timezones.zone_key(zone)))
-    calendar.add("REFRESH-INTERVAL", vDuration(refresh), parameters={"VALUE": "DURATION"})
-    calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
-    return _bytes(calendar)
+    _require_aware(now, "now")
+    parts = [feed_event(event, zone=zone, organizer=organizer, around=now) for event in events]
+    return assemble_feed(parts, zone=zone, now=now, name=name, refresh=refresh)

@@ -29,15 +29,26 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
 
 from bot.http_server import LOG_INTERVAL
+from bot.services.feed import FeedLinks
+from bot.texts.calendar_page import page_language, subscription_page
 
 log = logging.getLogger(__name__)
 
 FeedSource = Callable[[str], Awaitable[bytes | None]]
+# The links of a feed for its subscription page, None for an unknown token.
+SubscriptionSource = Callable[[str], Awaitable[FeedLinks | None]]
+PAGE_HEADERS = {
+    # The address holds the feed token: no Referer to Google or elsewhere, no caches, no index.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+}
 # None when ready, else a short reason.
 Readiness = Callable[[], Awaitable[str | None]]
 MetricsSource = Callable[[], Awaitable[bytes]]
@@ -212,6 +223,7 @@ def build_http_app(
     stats: HttpStats | None = None,
     calendar_limit: ClientRateLimit | None = None,
     body_timeout: float = 10.0,
+    subscription: SubscriptionSource | None = None,
 ) -> Starlette:
     """The public listener: `/healthz` (the process answers), the feeds (`calendar_limit` per
     client address, if given) and in webhook mode `/telegram/<path secret>`, whose body must
@@ -224,18 +236,37 @@ def build_http_app(
         log, "calendar feed requests over the rate limit refused", event="calendar_limited"
     )
 
+    def limited(request: Request) -> Response | None:
+        if calendar_limit is None:
+            return None
+        client = request.client.host if request.client else None
+        wait = calendar_limit.take(client)
+        if wait <= 0:
+            return None
+        counts.calendar_limited += 1
+        limited_log(f"from {client_key(client)}")
+        return PlainTextResponse(
+            "Too Many Requests",
+            status_code=429,
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+
+    async def subscribe(request: Request) -> Response:
+        """The page `/kalender`'s button opens: it offers the webcal link and Google's."""
+        refused = limited(request)
+        if refused is not None:
+            return refused
+        assert subscription is not None
+        links = await subscription(str(request.path_params["token"]))
+        if links is None:
+            return PlainTextResponse("Not Found", status_code=404)
+        language = page_language(request.headers.get("accept-language", ""))
+        return HTMLResponse(subscription_page(links, language), headers=PAGE_HEADERS)
+
     async def calendar(request: Request) -> Response:
-        if calendar_limit is not None:
-            client = request.client.host if request.client else None
-            wait = calendar_limit.take(client)
-            if wait > 0:
-                counts.calendar_limited += 1
-                limited_log(f"from {client_key(client)}")
-                return PlainTextResponse(
-                    "Too Many Requests",
-                    status_code=429,
-                    headers={"Retry-After": str(max(1, math.ceil(wait)))},
-                )
+        refused = limited(request)
+        if refused is not None:
+            return refused
         token = str(request.path_params["token"])
         body = await feed(token)
         if body is None:
@@ -283,6 +314,8 @@ def build_http_app(
         Route("/healthz", _healthz),
         Route("/calendar/{token:str}.ics", calendar),
     ]
+    if subscription is not None:
+        routes.append(Route("/calendar/{token:str}/subscribe", subscribe))
     if webhook is not None:
         routes.append(Route("/telegram/{secret:str}", telegram, methods=["POST"]))
     return Starlette(routes=routes)

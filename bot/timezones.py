@@ -233,3 +233,12 @@ def instant_of(observances: Sequence[Observance], wall: datetime) -> datetime:
         return min(fitting).replace(tzinfo=UTC)
     before = _offset_at(observances, (wall - max(offsets)).replace(tzinfo=UTC))
     return (wall - before).replace(tzinfo=UTC)
+
+
+def after(start: datetime, duration: timedelta) -> datetime:
+    """The instant `duration` of real time after `start`, in `start`'s zone. Python adds a
+    timedelta to a zoned datetime on the wall clock: 01:00 plus two hours on the night summer
+    time ends would be three real hours."""
+    if start.tzinfo is None:
+        raise ValueError(f"start must be timezone-aware, got {start!r}")
+    return (start.astimezone(UTC) + duration).astimezone(start.tzinfo)

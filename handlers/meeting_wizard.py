@@ -20,6 +20,7 @@ from bot.parsing import MEETING_STEP, parse_minutes, parse_positive_int, parse_w
 from bot.services.errors import InvalidInput
 from bot.services.meetings import MeetingChanges, MeetingDraft
 from bot.texts.meetings import confirmation, place_text, update_confirmation
+from bot.timezones import after
 from handlers import commands, forms
 from handlers.context import ForumContext
 
@@ -51,7 +52,7 @@ class MeetingAnswers:
 
     @property
     def ends_at(self) -> datetime:
-        return self.starts_at + timedelta(minutes=self.minutes)
+        return after(self.starts_at, timedelta(minutes=self.minutes))
 
 
 Answers = MeetingAnswers

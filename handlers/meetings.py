@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from telegram import InputFile, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -21,6 +21,7 @@ from bot.parsing import (
 )
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
+from bot.services.feed import feed_links
 from bot.services.meetings import MeetingDraft, MeetingService
 from bot.texts import meetings as texts
 from handlers import commands
@@ -238,10 +239,16 @@ async def calendar(update: Update, context: ForumContext, actor: Actor, t: Trans
     args = [a.lower() for a in context.args or []]
     if args and args[0] not in ("reset", "neu", "zurücksetzen"):
         raise InvalidInput("calendar.usage")
-    url = await _service(context).feed_url(actor, reset=bool(args))
-    webcal = "webcal://" + url.split("://", 1)[1]
+    links = feed_links(await _service(context).feed_url(actor, reset=bool(args)))
     key = "calendar.reset" if args else "calendar.url"
-    await reply(update, t(key, https=url, webcal=webcal))
+    # Telegram's buttons open http(s) only: the first opens a page that offers the webcal link.
+    buttons = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t("calendar.button.subscribe"), url=links.page)],
+            [InlineKeyboardButton(t("calendar.button.google"), url=links.google)],
+        ]
+    )
+    await reply(update, t(key, https=links.https), reply_markup=buttons)
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:

@@ -47,8 +47,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-# The enums live in storage.enums (no database needed) and are imported from here as well, beside
-# the tables that store them: __all__ re-exports them (the tables below are this module's own).
+# The enums (storage.enums, no database needed) are re-exported here, beside the tables using them.
 __all__ = [
     "BallotOutcome",
     "BroadcastState",
@@ -364,6 +363,7 @@ class Task(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     done_by: int | None = Field(default=None, foreign_key="member.id")
     comment: str | None = Field(default=None, max_length=1000)
+    revision: int = 0  # its calendar SEQUENCE: changes of due date, title, state, owner
     created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -9,5 +9,6 @@ from __future__ import annotations
 
 import storage.inbox
 import storage.models
+import storage.models_calendar
 import storage.models_meetings
 import storage.models_tasks  # noqa: F401

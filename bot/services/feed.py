@@ -8,7 +8,9 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.calendar import (
@@ -19,57 +21,116 @@ from bot.calendar import (
     render_invitation,
 )
 from bot.clock import Clock
+from bot.i18n import FALLBACK, LANGUAGES, catalog
 from bot.services.actor import Actor
 from bot.services.ids import id_of
 from bot.services.uow import UnitOfWorkFactory
 from bot.texts.meetings import Agenda, plain_agenda_line
-from storage.models import CalendarFeed, Meeting, MeetingStatus, Task
+from storage.models import CalendarFeed, Meeting, MeetingStatus, RsvpAnswer, Task
 
 # Cancelled meetings stay in the feed (as cancelled) this long, so that calendars drop them.
 FEED_CANCELLED_DAYS = 30
 
 
-def meeting_event(meeting: Meeting, agenda: Agenda) -> CalendarEvent:
+def calendar_text(language: str, key: str, **params: object) -> str:
+    """A text for a calendar file: plain (no HTML escaping), in `language`."""
+    messages = catalog(language if language in LANGUAGES else FALLBACK)
+    template = messages.get(key) or catalog(FALLBACK)[key]
+    return template.format(**params)
+
+
+def meeting_event(
+    meeting: Meeting,
+    agenda: Agenda,
+    language: str = FALLBACK,
+    answer: RsvpAnswer | None = None,
+) -> CalendarEvent:
+    """The meeting as a calendar entry in `language`; `answer` is the member's (in their feed).
+
+    A cancelled meeting says so in its title ("Abgesagt: …"), since Outlook shows an event
+    with STATUS:CANCELLED like any other, and does not block the time; so does a declined one.
+    An online meeting without a place has its link as the location (and as CONFERENCE).
+    """
     parts = []
+    if answer is not None:
+        state = calendar_text(language, f"rsvp.state.{answer.value}")
+        parts.append(calendar_text(language, "calendar.your_answer", answer=state))
     if meeting.description:
         parts.append(meeting.description)
     if agenda:
         parts.append(
-            "Tagesordnung:\n" + "\n".join(plain_agenda_line(item, org) for item, org in agenda)
+            calendar_text(language, "calendar.agenda")
+            + "\n"
+            + "\n".join(plain_agenda_line(item, org) for item, org in agenda)
         )
     if meeting.online_url:
-        parts.append(f"Online: {meeting.online_url}")
+        parts.append(calendar_text(language, "calendar.online", url=meeting.online_url))
     cancelled = meeting.status is MeetingStatus.CANCELLED
-    if cancelled and meeting.cancel_reason:
-        parts.append(f"Abgesagt: {meeting.cancel_reason}")
+    title = meeting.title
+    if cancelled:
+        title = calendar_text(language, "calendar.cancelled", title=title)
+        if meeting.cancel_reason:
+            parts.append(calendar_text(language, "calendar.reason", reason=meeting.cancel_reason))
     return CalendarEvent(
         uid=meeting.uid,
         sequence=meeting.sequence,
-        title=meeting.title,
+        title=title,
         start=meeting.starts_at,
         end=meeting.ends_at,
         location=meeting.location,
         description="\n\n".join(parts) or None,
         url=meeting.online_url,
+        conference_url=meeting.online_url,
         status="CANCELLED" if cancelled else "CONFIRMED",
+        transparent=cancelled or answer is RsvpAnswer.NO,
         created=meeting.created_at,
         last_modified=meeting.updated_at,
     )
 
 
-def task_event(task: Task) -> CalendarEvent:
-    """An open task as an all-day entry on its due date."""
+def task_event(task: Task, language: str = FALLBACK) -> CalendarEvent:
+    """An open task as an all-day entry on its due date: it does not block the day, and its
+    SEQUENCE counts the task's revisions."""
     return CalendarEvent(
         uid=f"task-{task.id}@forum-assistant",
-        sequence=0,
-        title=f"Aufgabe #{task.id}: {task.title}",
+        sequence=task.revision,
+        title=calendar_text(language, "calendar.task", id=task.id, title=task.title),
         start=task.due_date,
         end=task.due_date + timedelta(days=1),
         description=task.description,
-        categories=("Aufgabe",),
+        categories=(calendar_text(language, "calendar.task_category"),),
+        transparent=True,
         created=task.created_at,
         last_modified=task.updated_at,
     )
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """The addresses of one member's feed."""
+
+    https: str
+    """The feed itself (Google's "From URL", and what the others fetch)."""
+    webcal: str
+    """The same with `webcal://`: Apple, Outlook and Thunderbird subscribe when it is opened."""
+    google: str
+    """Google Calendar's one-click subscription with the webcal address."""
+    page: str
+    """An https page that opens the webcal address: Telegram's buttons take http(s) only."""
+
+
+def feed_links(https: str) -> FeedLinks:
+    webcal = "webcal://" + https.split("://", 1)[1]
+    return FeedLinks(
+        https=https,
+        webcal=webcal,
+        google="https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
+        page=https.removesuffix(".ics") + "/subscribe",
+    )
+
+
+def plausible_token(token: str) -> bool:
+    return 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
 
 
 def hash_token(token: str) -> str:
@@ -101,13 +162,13 @@ class FeedService:
         self._calendar_name = calendar_name
         self._base_url = public_base_url
 
-    def meeting_file(self, meeting: Meeting, agenda: Agenda) -> bytes:
-        """The .ics of one meeting: an invitation (REQUEST), or its cancellation (CANCEL)."""
+    def meeting_file(self, meeting: Meeting, agenda: Agenda, language: str = FALLBACK) -> bytes:
+        """The .ics of one meeting: an invitation (PUBLISH), or its cancellation (CANCEL)."""
         render = (
             render_cancellation if meeting.status is MeetingStatus.CANCELLED else render_invitation
         )
         return render(
-            meeting_event(meeting, agenda),
+            meeting_event(meeting, agenda, language),
             zone=self._zone,
             organizer=self._organizer,
             now=self._clock.now(),
@@ -135,9 +196,23 @@ class FeedService:
             await uow.commit()
         return f"{self._base_url}/calendar/{token}.ics"
 
+    def links(self, token: str) -> FeedLinks:
+        return feed_links(f"{self._base_url}/calendar/{token}.ics")
+
+    async def subscription(self, token: str) -> FeedLinks | None:
+        """The links of a feed for its subscription page, or None (no such feed)."""
+        if not plausible_token(token):
+            return None
+        async with self._uow() as uow:
+            feed = await uow.feeds.by_token_hash(hash_token(token))
+            member = None if feed is None else await uow.members.get(feed.member_id)
+        if member is None or member.telegram_id is None:
+            return None
+        return self.links(token)
+
     async def feed(self, token: str) -> bytes | None:
         """The feed for a token, or None (unknown, revoked, or its member left)."""
-        if not (20 <= len(token) <= 64) or not token.replace("-", "").replace("_", "").isalnum():
+        if not plausible_token(token):
             return None
         now = self._clock.now()
         async with self._uow() as uow:

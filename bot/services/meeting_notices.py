@@ -110,11 +110,14 @@ class MeetingNotices:
         languages = await self._languages(uow, audience)
         answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
         earlier = await uow.meetings.earlier_answers([meeting_id])
-        ics = self._files.meeting_file(meeting, agenda)
+        files: dict[str, bytes] = {}  # the .ics per language
         cancel = notice is Notice.CANCEL
         rows = []
         for member in audience:
             t = translator(languages.get(member.telegram_id or 0, self._language))
+            if t.language not in files:
+                files[t.language] = self._files.meeting_file(meeting, agenda, t.language)
+            ics = files[t.language]
             text = caption(
                 t,
                 meeting,
@@ -167,12 +170,15 @@ class MeetingNotices:
             answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
             earlier = await uow.meetings.earlier_answers([meeting_id])
             languages = await self._languages(uow, audience)
-            ics = self._files.meeting_file(meeting, agenda)
+            files: dict[str, bytes] = {}  # the .ics per language
             for member in audience:
                 answer = answers.get(member.id)
                 if answer is RsvpAnswer.NO:
                     continue
                 t = translator(languages.get(member.telegram_id or 0, self._language))
+                if t.language not in files:
+                    files[t.language] = self._files.meeting_file(meeting, agenda, t.language)
+                ics = files[t.language]
                 text = caption(
                     t,
                     meeting,

@@ -31,6 +31,7 @@ from bot.services.meeting_notices import (
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from bot.texts.meetings import Agenda, minutes_caption
+from bot.timezones import after
 from storage.models import (
     Meeting,
     MeetingRsvp,
@@ -187,7 +188,7 @@ class MeetingService:
         actor.require_coordinator()
         now = self._clock.now()
         title = self.check_title(draft.title)
-        end = draft.end or draft.start + self._default_duration
+        end = draft.end or after(draft.start, self._default_duration)
         self._check_times(draft.start, end, now)
         location, online_url, description = self._check_texts(draft)
         async with self._work() as uow:
@@ -274,7 +275,7 @@ class MeetingService:
         async with self._work() as uow:
             meeting = await meeting_of(uow, meeting_id)
             agenda = await agenda_of(uow, meeting_id)
-        return meeting, self.files.meeting_file(meeting, agenda)
+        return meeting, self.files.meeting_file(meeting, agenda, actor.language)
 
     # --- answers -------------------------------------------------------------------------
 
@@ -320,7 +321,7 @@ class MeetingService:
             meeting = await scheduled_meeting(uow, meeting_id)
             before = snapshot(meeting)
             start = changes.start or meeting.starts_at
-            end = changes.end or start + (meeting.ends_at - meeting.starts_at)
+            end = changes.end or after(start, meeting.ends_at - meeting.starts_at)
             if changes.start is not None or changes.end is not None:
                 self._check_times(start, end, now)
             draft = MeetingDraft(

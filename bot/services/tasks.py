@@ -200,6 +200,7 @@ class TaskService:
             task.done_at = now
             task.done_by = actor.member.id if actor.member else None
             task.comment = comment
+            task.revision += 1  # the calendar entry's SEQUENCE
             task.updated_at = now
             await self._record(uow, task, TaskEventKind.DONE, actor, text=comment)
             await self.notices.tell(uow, task, owner, "task.notice_done", actor, comment=comment)
@@ -300,6 +301,7 @@ class TaskService:
                     uow, task, old, "task.notice_taken_away", actor, reason=reason
                 )
                 key = "task.notice_new"
+            task.revision += 1  # the calendar entry's SEQUENCE
             task.updated_at = now
             await self.notices.tell(
                 uow, task, owner, key, actor, reason=reason, previous_due=previous_due

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import icalendar
@@ -319,7 +320,6 @@ async def test_the_calendar_feed_over_http(bot: Harness) -> None:
     text = answer.text or ""
     assert "http" in text, text
     https = next(w for w in text.split() if w.startswith(("http://", "https://")))
-    assert any(w.startswith("webcal://") for w in text.split())
     assert bot.app.http is not None
     local = https.replace(bot.settings.public_base_url, f"http://127.0.0.1:{bot.app.http.port}")
     async with httpx.AsyncClient() as client:
@@ -329,7 +329,10 @@ async def test_the_calendar_feed_over_http(bot: Harness) -> None:
         feed = icalendar.Calendar.from_ical(response.content)
         assert "METHOD" not in feed
         summaries = {str(e["SUMMARY"]): str(e["STATUS"]) for e in feed.walk("VEVENT")}
-        assert summaries == {"Forum Stadt-Umland": "CONFIRMED", "Zweites Treffen": "CANCELLED"}
+        assert summaries == {
+            "Forum Stadt-Umland": "CONFIRMED",
+            "Abgesagt: Zweites Treffen": "CANCELLED",
+        }
         etag = response.headers["etag"]
         bot.clock.advance(timedelta(hours=1))  # the next poll, an hour later: nothing changed
         cached = await client.get(local, headers={"If-None-Match": etag})
@@ -343,6 +346,58 @@ async def test_the_calendar_feed_over_http(bot: Harness) -> None:
         assert (await client.get(unknown)).status_code == 404
         health = await client.get(f"http://127.0.0.1:{bot.app.http.port}/healthz")
         assert health.status_code == 200
+
+
+def url_buttons(call: Any) -> dict[str, str]:
+    markup = call.params.get("reply_markup") or {}
+    return {b["text"]: b["url"] for row in markup.get("inline_keyboard", []) for b in row}
+
+
+async def test_kalender_offers_buttons_to_subscribe_and_says_how_fresh_it_is(
+    bot: Harness,
+) -> None:
+    anna = bot.user("Anna")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    answer = await bot.send(anna, "/kalender")
+    text = answer.text or ""
+    # What to do, in plain words; the refresh is the calendar program's, urgent news come here.
+    assert "„Kalender abonnieren“ antippen" in text
+    assert "Google Kalender nur alle paar Stunden" in text
+    assert "Kurzfristige Änderungen erhalten Sie deshalb immer hier im Chat" in text
+    assert "webcal://" not in text  # a link Telegram can't open is a button's job
+    https = next(w for w in text.split() if w.startswith(("http://", "https://")))
+    assert https.endswith(".ics")
+    buttons = url_buttons(answer)
+    assert set(buttons) == {"Kalender abonnieren", "Google Kalender"}
+    webcal = "webcal://" + https.split("://", 1)[1]
+    assert buttons["Google Kalender"] == (
+        "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")
+    )
+    page = buttons["Kalender abonnieren"]
+    assert page == https.removesuffix(".ics") + "/subscribe"
+    assert bot.app.http is not None
+    base = f"http://127.0.0.1:{bot.app.http.port}"
+    async with httpx.AsyncClient() as client:
+        opened = await client.get(page.replace(bot.settings.public_base_url, base))
+        assert opened.status_code == 200
+        assert opened.headers["content-type"].startswith("text/html")
+        assert opened.headers["referrer-policy"] == "no-referrer"  # the token stays here
+        assert f'href="{webcal}"' in opened.text
+        assert "Apple, Outlook, Thunderbird: Kalender abonnieren" in opened.text
+        assert "Google Kalender nur alle paar Stunden" in opened.text
+        english = await client.get(
+            page.replace(bot.settings.public_base_url, base),
+            headers={"Accept-Language": "en-GB,en;q=0.9,de;q=0.5"},
+        )
+        assert "Google Calendar only every few hours" in english.text
+        # After a reset the old page is gone, like the old feed.
+        await bot.send(anna, "/kalender reset")
+        gone = await client.get(page.replace(bot.settings.public_base_url, base))
+        assert gone.status_code == 404
+    await bot.send(anna, "/language en")
+    english_answer = await bot.send(anna, "/calendar")
+    assert "Google Calendar only every few hours" in (english_answer.text or "")
+    assert set(url_buttons(english_answer)) == {"Subscribe to calendar", "Google Calendar"}
 
 
 async def test_reminders_can_be_set_per_meeting(bot: Harness) -> None:

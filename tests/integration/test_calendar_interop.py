@@ -520,3 +520,33 @@ def test_mozilla_ical_js_reads_the_instants(tmp_path: Path) -> None:
                 "end": end.isoformat().replace("+00:00", "Z"),
                 "tzid": "Europe/Berlin",
             }
+
+
+def test_mozilla_ical_js_reads_the_hour_that_occurs_twice_right(tmp_path: Path) -> None:
+    """The night summer time ends, 02:00–02:59 happens twice. ical.js (Thunderbird) read a
+    TZID time in it as the second; the bot writes such times in UTC (issue 19, item 1)."""
+    node, module = icaljs()
+    # 00:30 plus two real hours ends at the first 02:30 (00:30 UTC); one starts at the first
+    # 02:30, one at the second.
+    late = datetime(2028, 10, 29, 0, 30, tzinfo=BERLIN)
+    first = datetime(2028, 10, 29, 2, 30, tzinfo=BERLIN)
+    starts = {"late@forum": late, "first@forum": first, "second@forum": first.replace(fold=1)}
+    events = [
+        CalendarEvent(uid=uid, sequence=0, title=uid, start=start, end=utc(start) + LENGTH)
+        for uid, start in starts.items()
+    ]
+    path = tmp_path / "october.ics"
+    path.write_bytes(render_feed(events, zone=BERLIN, organizer=ORGANIZER, now=NOW, name="F"))
+    result = subprocess.run(
+        [node, str(DATA / "icaljs_instants.mjs"), module, str(path)],
+        capture_output=True,
+        check=True,
+        text=True,
+        timeout=60,
+    )
+    read = json.loads(result.stdout)
+    assert read["late@forum"]["start"] == "2028-10-28T22:30:00Z"
+    assert read["late@forum"]["end"] == "2028-10-29T00:30:00Z"
+    assert read["first@forum"]["start"] == "2028-10-29T00:30:00Z"
+    assert read["second@forum"]["start"] == "2028-10-29T01:30:00Z"
+    assert read["second@forum"]["end"] == "2028-10-29T03:30:00Z"

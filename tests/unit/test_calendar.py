@@ -21,7 +21,9 @@ from bot.calendar import (
     PRODID,
     CalendarEvent,
     Organizer,
+    assemble_feed,
     escape_text,
+    feed_event,
     register_mime_type,
     render_cancellation,
     render_feed,
@@ -586,14 +588,17 @@ def test_an_invitation_gets_the_rules_of_its_own_year() -> None:
     ]
 
 
-def test_the_second_of_two_equal_wall_times_is_written_in_utc() -> None:
-    # 2026-10-25 02:30 happens twice in Berlin; a TZID time means the first (RFC 5545 3.3.5).
+def test_both_of_two_equal_wall_times_are_written_in_utc() -> None:
+    # 2026-10-25 02:30 happens twice in Berlin. RFC 5545 3.3.5 says a TZID time is the first,
+    # but ical.js (Thunderbird) and libical (Evolution) read the second: both go out in UTC.
     first = datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN)
     second = first.replace(fold=1)
     first_lines = the_event(invitation(meeting(start=first, end=first + timedelta(hours=3))))
     second_lines = the_event(invitation(meeting(start=second, end=second + timedelta(hours=3))))
-    assert property_lines(first_lines, "DTSTART") == ["DTSTART;TZID=Europe/Berlin:20261025T023000"]
+    assert property_lines(first_lines, "DTSTART") == ["DTSTART:20261025T003000Z"]
     assert property_lines(second_lines, "DTSTART") == ["DTSTART:20261025T013000Z"]
+    # Start and end of an event go out in the same form.
+    assert property_lines(first_lines, "DTEND") == ["DTEND:20261025T043000Z"]
 
 
 def test_a_wall_time_in_the_spring_gap_is_written_as_the_instant_it_means() -> None:
@@ -652,3 +657,37 @@ def test_register_mime_type_teaches_mimetypes_the_ics_suffix(
     assert mimetypes.guess_type("einladung.ics") == (ICS_MIME_TYPE, None)
     assert mimetypes.guess_extension(ICS_MIME_TYPE) == ".ics"
     assert ICS_MIME_TYPE == "text/calendar"
+
+
+# --- what real clients show (issue 19) -------------------------------------------------------
+
+
+def test_an_online_meeting_without_a_place_has_its_link_as_location_and_conference() -> None:
+    link = "https://meet.jena.de/forum-wohnen"
+    lines = the_event(invitation(meeting(conference_url=link, url=link)))
+    assert property_lines(lines, "LOCATION") == [f"LOCATION:{link}"]
+    assert property_lines(lines, "CONFERENCE") == [f"CONFERENCE;FEATURE=VIDEO;VALUE=URI:{link}"]
+    # With a place, the place stays the location and the link is the conference.
+    lines = the_event(invitation(meeting(conference_url=link, location="Rathaus Jena")))
+    assert property_lines(lines, "LOCATION") == ["LOCATION:Rathaus Jena"]
+    assert len(property_lines(lines, "CONFERENCE")) == 1
+
+
+def test_cancelled_and_transparent_entries_do_not_block_the_time() -> None:
+    assert property_lines(the_event(invitation(meeting())), "TRANSP") == []
+    cancelled = render_feed(
+        [meeting(status="CANCELLED")], zone=BERLIN, organizer=ORGANIZER, now=NOW, name="Forum"
+    )
+    assert property_lines(the_event(cancelled), "TRANSP") == ["TRANSP:TRANSPARENT"]
+    day = meeting(start=date(2026, 12, 3), end=date(2026, 12, 4), transparent=True)
+    assert property_lines(the_event(invitation(day)), "TRANSP") == ["TRANSP:TRANSPARENT"]
+
+
+def test_a_feed_is_its_events_rendered_one_by_one() -> None:
+    events = [meeting(uid=f"m{n}@forum", last_modified=NOW - timedelta(days=n)) for n in range(3)]
+    whole = render_feed(events, zone=BERLIN, organizer=ORGANIZER, now=NOW, name="Forum")
+    parts = [feed_event(e, zone=BERLIN, organizer=ORGANIZER, around=NOW) for e in events]
+    assert assemble_feed(parts, zone=BERLIN, now=NOW, name="Forum") == whole
+    # Each event's DTSTAMP is its own last change, not the time of rendering.
+    stamps = [property_lines(lines, "DTSTAMP") for lines in component_lines(whole, "VEVENT")]
+    assert stamps[1] == [f"DTSTAMP:{(NOW - timedelta(days=1)).astimezone(UTC):%Y%m%dT%H%M%SZ}"]

@@ -5,13 +5,15 @@ personal calendar feed."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.services.agenda import MAX_ITEMS as MAX_AGENDA_ITEMS
 from bot.services.agenda import AgendaService
 from bot.services.errors import InvalidInput, NotAllowed, NotAMember, NotFound, ServiceError
+from bot.services.feed import meeting_event
 from bot.services.meetings import MeetingChanges, MeetingDraft, MeetingService
 from storage.models import Meeting, MeetingStatus, Member, ProposalStatus, RsvpAnswer
 from tests.unit.forum import Forum, agenda_service, chats_of, meeting_service
@@ -95,6 +97,16 @@ async def test_a_new_meeting_invites_every_member_with_the_calendar_file(
     assert all(row.expires_at == meeting.starts_at for row in invites)
     assert meeting.ends_at - meeting.starts_at == timedelta(hours=2)  # the default duration
     assert forum.notifier.calls == 1
+
+
+async def test_the_default_duration_is_real_time_on_the_night_summer_time_ends(
+    forum: Forum, meetings: MeetingService
+) -> None:
+    # 01:00 on 31.10.2027 plus two hours on the clock would be 03:00 CET: three real hours.
+    start = datetime(2027, 10, 31, 1, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    meeting = await meetings.create(forum.coordinator, draft(start))
+    assert meeting.ends_at.astimezone(UTC) - meeting.starts_at.astimezone(UTC) == timedelta(hours=2)
+    assert meeting.ends_at.astimezone(UTC) == datetime(2027, 10, 31, 1, 0, tzinfo=UTC)
 
 
 async def test_a_group_meeting_invites_only_the_group(
@@ -441,3 +453,37 @@ async def test_the_feed_of_a_member_who_left_is_gone(
     url = await meetings.feed_url(forum.actor(forum.anna))
     forum.anna.telegram_id = None  # what leaving does to the member's data
     assert await meetings.feed(url.rsplit("/", 1)[1].removesuffix(".ics")) is None
+
+
+# --- what calendar clients show (issue 19) -----------------------------------------------------
+
+
+async def feed_of(forum: Forum, meetings: MeetingService, member: Member) -> str:
+    url = await meetings.feed_url(forum.actor(member))
+    feed = await meetings.feed(url.rsplit("/", 1)[1].removesuffix(".ics"))
+    assert feed is not None
+    return feed.decode().replace("\r\n ", "")
+
+
+async def test_a_cancelled_meeting_says_so_in_its_title_and_frees_the_time(
+    forum: Forum, meetings: MeetingService
+) -> None:
+    meeting = await create(forum, meetings)
+    await meetings.cancel(forum.coordinator, meeting.id or 0, "Krankheit")
+    feed = await feed_of(forum, meetings, forum.anna)
+    assert "SUMMARY:Abgesagt: Forumssitzung\r\n" in feed
+    assert "STATUS:CANCELLED\r\nTRANSP:TRANSPARENT\r\n" in feed
+    assert "Grund der Absage: Krankheit" in feed
+    english = meeting_event(meeting, [], "en")
+    assert english.title == "Cancelled: Forumssitzung"
+    assert "Reason for cancelling: Krankheit" in (english.description or "")
+
+
+async def test_an_online_meeting_has_its_link_where_outlook_and_google_look(
+    forum: Forum, meetings: MeetingService
+) -> None:
+    link = "https://meet.jena.de/forum"
+    await create(forum, meetings, online_url=link)
+    feed = await feed_of(forum, meetings, forum.anna)
+    assert f"LOCATION:{link}\r\n" in feed
+    assert f"CONFERENCE;FEATURE=VIDEO;VALUE=URI:{link}\r\n" in feed

@@ -328,3 +328,15 @@ async def test_an_overdue_task_is_reminded_weekly(forum: Forum, tasks: TaskServi
             task.due_date + timedelta(weeks=2)
         ),
     }
+
+
+async def test_each_change_of_a_task_is_a_new_revision_of_its_calendar_entry(
+    forum: Forum, tasks: TaskService
+) -> None:
+    task = await create(forum, tasks)
+    assert task.revision == 0
+    await tasks.change(forum.coordinator, task.id or 0, due=TODAY + timedelta(days=20))
+    assert task.revision == 1
+    await tasks.change(forum.coordinator, task.id or 0, cancel=True)
+    await tasks.change(forum.coordinator, task.id or 0, reopen=True)
+    assert task.revision == 3
