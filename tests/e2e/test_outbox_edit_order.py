@@ -13,15 +13,15 @@ CHAT = 401
 async def test_an_older_edit_of_a_message_is_skipped_once_a_newer_exists(bot: Harness) -> None:
     now = bot.clock.now()
 
-    def row(key: str, text: str, **values: object) -> OutboxMessage:
+    def row(key: str, text: str, edit_message_id: int | None = None) -> OutboxMessage:
         return OutboxMessage(
             dedup_key=key,
             kind="test",
             chat_id=CHAT,
             text=text,
+            edit_message_id=edit_message_id,
             due_at=now,
             created_at=now,
-            **values,
         )
 
     async with bot.uow() as uow:
