@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from sqlalchemy import String, cast, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from bot.app import unit_of_work_factory
 from bot.exports import csvfile, xlsx
@@ -504,3 +506,25 @@ async def test_english_words_and_date_formats(services: Services) -> None:
     assert sheet.filename == "tasks_2026-11-26" and sheet.datetime_format == "YYYY-MM-DD HH:MM"
     assert sheet.headers[:3] == ("No.", "Title", "Description")
     assert [row[6] for row in sheet.rows] == ["cancelled", "open", "done"]
+
+
+async def test_the_vote_record_in_member_mode_names_each_member(
+    services: Services, engine: AsyncEngine
+) -> None:
+    async with unit_of_work_factory(engine)() as uow:
+        await uow.session.execute(
+            update(Ballot).where(col(Ballot.id) == 1).values(mode=VoteMode.MEMBER)
+        )
+        await uow.session.execute(
+            update(Vote)
+            .where(col(Vote.ballot_id) == 1)
+            .values(voter="member:" + cast(col(Vote.member_id), String))
+        )
+        await uow.commit()
+    sheet = await export(services, ExportKind.VOTE, 1)
+    assert sheet.headers[:2] == ("Mitglied", "Mitgliedskommune")
+    assert [row[:4] for row in sheet.rows] == [
+        ("Carla Czerny", "Gemeinde Zöllnitz", "Gemeinde", "Nein"),
+        ("Emil", "Saale-Holzland-Kreis", "Landkreis", "keine Stimme"),
+        ("Anna Amsel", "Stadt Jena", "Stadt", "Ja"),
+    ]
