@@ -77,7 +77,7 @@ BROADCAST = Command("broadcast", "rundschreiben", Role.COORDINATOR, private_only
 BROADCASTS = Command("broadcasts", "rundschreibenliste", Role.COORDINATOR, private_only=True)
 TOPICS = Command("topics", "themen", Role.MEMBER, coordinators_too=True)
 TOPIC = Command("topic", "thema", Role.MEMBER, coordinators_too=True)
-PROPOSE = Command("propose", "vorschlag", Role.MEMBER, private_only=True)
+PROPOSE = Command("propose", "vorschlag", Role.MEMBER, private_only=True, coordinators_too=True)
 WITHDRAW = Command("withdraw", "zurueckziehen", Role.MEMBER)
 OPENVOTE = Command("openvote", "abstimmungstarten", Role.COORDINATOR, private_only=True)
 CLOSEVOTE = Command("closevote", "abstimmungbeenden", Role.COORDINATOR, private_only=True)

@@ -13,6 +13,7 @@ from bot.i18n import Html, Translator
 from bot.services.counting import Result
 from bot.services.ids import id_of
 from bot.texts.buttons import Button, Keyboard
+from bot.texts.proposals import proposer_label
 from storage.models import Ballot, BallotOutcome, ProposalStatus, VoteChoice, VoteMode
 from storage.models import Vote as CastVote
 
@@ -110,7 +111,7 @@ def ballot_text(
             description=Html(html.escape(proposal.description, quote=False) + "\n")
             if proposal.description
             else "",
-            proposer=topic.proposer_label,
+            proposer=proposer_label(t, topic),
             deadline=t.datetime(ballot.deadline, zone),
             mode=Html(t(mode)),
         )
@@ -257,7 +258,7 @@ def topics_overview(
                 "topics.waiting_line",
                 id=v.proposal.id,
                 title=v.proposal.title,
-                proposer=v.proposer_label,
+                proposer=proposer_label(t, v),
             )
             for v in waiting
         ]
