@@ -1,5 +1,6 @@
-"""Tasks: /newtask, /tasks [overdue], /task <nr>, the Erledigt button, /done, and the
-coordinator's /reopentask, /reassigntask, /taskdue, /canceltask (each with an optional reason)."""
+"""Tasks: /tasks [overdue], /task <nr>, the Erledigt button, /done, /comment, and the
+coordinator's /reopentask, /reassigntask, /taskdue, /canceltask (each with an optional reason).
+/newtask is in handlers/task_wizard.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import TaskDone, matches
 from bot.i18n import Translator
-from bot.parsing import parse_date, parse_positive_int
+from bot.parsing import parse_date
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.tasks import TaskService
@@ -20,29 +21,6 @@ from handlers.context import ForumContext
 
 def _service(context: ForumContext) -> TaskService:
     return context.services.tasks
-
-
-@forum_handler(commands.NEWTASK)
-async def new_task(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    text = command_text(update)
-    meeting_id = None
-    if text.startswith("#"):
-        first, _, text = text.partition(" ")
-        meeting_id = parse_positive_int(first)
-        if meeting_id is None:
-            raise InvalidInput("task.usage")
-    pieces = [p.strip() for p in text.split("|")]
-    if len(pieces) < 3 or len(pieces) > 4:
-        raise InvalidInput("task.usage")
-    task, owner = await _service(context).create(
-        actor,
-        owner_ref=pieces[0],
-        due=parse_date(pieces[1]),
-        title=pieces[2],
-        description=pieces[3] if len(pieces) > 3 else None,
-        meeting_id=meeting_id,
-    )
-    await reply(update, texts.created(t, task, owner, _service(context).zone))
 
 
 @forum_handler(commands.TASKS)
@@ -141,7 +119,6 @@ async def task(update: Update, context: ForumContext, actor: Actor, t: Translato
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     return [
-        CommandHandler(commands.NEWTASK.names, new_task),
         CommandHandler(commands.TASKS.names, tasks),
         CommandHandler(commands.TASK.names, task),
         CommandHandler(commands.DONE.names, done),

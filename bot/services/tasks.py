@@ -455,7 +455,11 @@ class TaskService:
             if organisation is not None:
                 return Owner(organisation, None)
         people = await uow.members.active_with_organisations()
-        username = [(m, o) for m, o in people if (m.username or "").casefold() == _fold(name)]
+        username = [
+            (m, o)
+            for m, o in people
+            if ref.startswith("@") and (m.username or "").casefold() == _fold(name)
+        ]
         if username:
             member, organisation = username[0]
             return Owner(organisation, member)
