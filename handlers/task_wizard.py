@@ -35,6 +35,7 @@ class TaskAnswers:
     description: str | None = None
     owner_member_id: int | None = None
     meeting_id: int | None = None
+    one_line: bool = False  # given in one line: created once the owner is clear
 
 
 Answers = TaskAnswers
@@ -62,6 +63,7 @@ async def _one_line(env: forms.Env) -> Outcome:
         title=pieces[2],
         description=pieces[3] if len(pieces) > 3 else None,
         meeting_id=meeting_id,
+        one_line=True,
     )
     try:
         task, owner = await _created(env, draft)
@@ -90,7 +92,17 @@ async def _owner(env: forms.Env, draft: Answers, text: str) -> Outcome:
         owner = await env.services.tasks.find_owner(ref)
     except AmbiguousOwner:
         return forms.Go(replace(draft, owner=ref, owner_member_id=None), "choose")
-    return forms.Go(replace(draft, owner=owner.label(), owner_member_id=_member_id(owner)), "due")
+    return await _chosen(
+        env, replace(draft, owner=owner.label(), owner_member_id=_member_id(owner))
+    )
+
+
+async def _chosen(env: forms.Env, draft: Answers) -> Outcome:
+    """The owner is clear: the guided form goes on; the one-line command had everything else."""
+    if not draft.one_line:
+        return forms.Go(draft, "due")
+    task, owner = await _created(env, draft)
+    return forms.Finish(texts.created(env.t, task, owner, env.services.tasks.zone))
 
 
 def _member_id(owner: Owner) -> int | None:
@@ -117,11 +129,7 @@ async def _choose(env: forms.Env, draft: Answers, button: FormButton) -> Outcome
     if member_id is None:
         raise InvalidInput("error.button_invalid")
     owner = await env.services.tasks.member_owner(member_id)
-    draft = replace(draft, owner=owner.label(), owner_member_id=member_id)
-    if not draft.title:
-        return forms.Go(draft, "due")  # the guided form goes on
-    task, owner = await _created(env, draft)  # the one-line command had everything else
-    return forms.Finish(texts.created(env.t, task, owner, env.services.tasks.zone))
+    return await _chosen(env, replace(draft, owner=owner.label(), owner_member_id=member_id))
 
 
 async def _due(env: forms.Env, draft: Answers, text: str) -> Outcome:
@@ -169,7 +177,7 @@ STEPS: dict[str, forms.Step[Answers]] = {
         _ask_choice,
         on_text=_owner,
         on_button=_choose,
-        back=lambda draft: None if draft.title else "owner",
+        back=lambda draft: None if draft.one_line else "owner",
     ),
     "due": forms.Step(
         forms.question("taskwizard.ask_due"), on_text=_due, back=forms.previous("owner")

@@ -285,6 +285,11 @@ class TaskService:
                 assert owner_ref is not None
                 old = owner
                 owner = await self._owner(uow, owner_ref)
+                if (_id(owner.member), _owner_organisation(owner)) == (
+                    _id(old.member),
+                    _owner_organisation(old),
+                ):
+                    raise InvalidInput("task.same_owner", id=task_id, owner=owner.label())
                 task.organisation_id = None if owner.member else _id(owner.organisation)
                 task.member_id = _id(owner.member)
                 await self._record(

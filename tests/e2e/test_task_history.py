@@ -318,6 +318,10 @@ async def test_namesakes_are_chosen_with_buttons(bot: Harness) -> None:
     assert answer.text == (
         "Aufgabe #1 ist jetzt bei Anna Schmidt (Gemeinde Zöllnitz).\nGrund: Urlaub"
     )
+    answer = await bot.send(COORDINATOR, "/aufgabeuebertragen 1 @Anna (Gemeinde Zöllnitz)")
+    assert answer.text == (
+        "Aufgabe #1 ist bereits bei Anna Schmidt (Gemeinde Zöllnitz). Es wurde nichts geändert."
+    )
 
 
 async def test_namesakes_in_english(bot: Harness) -> None:
