@@ -286,6 +286,11 @@ class TaskService:
                 assert owner_ref is not None
                 old = owner
                 owner = await self._owner(uow, owner_ref)
+                if (_id(owner.member), _owner_organisation(owner)) == (
+                    _id(old.member),
+                    _owner_organisation(old),
+                ):
+                    raise InvalidInput("task.same_owner", id=task_id, owner=owner.label())
                 task.organisation_id = None if owner.member else _id(owner.organisation)
                 task.member_id = _id(owner.member)
                 await self._record(
@@ -457,7 +462,11 @@ class TaskService:
             if organisation is not None:
                 return Owner(organisation, None)
         people = await uow.members.active_with_organisations()
-        username = [(m, o) for m, o in people if (m.username or "").casefold() == _fold(name)]
+        username = [
+            (m, o)
+            for m, o in people
+            if ref.startswith("@") and (m.username or "").casefold() == _fold(name)
+        ]
         if username:
             member, organisation = username[0]
             return Owner(organisation, member)
