@@ -8,6 +8,7 @@ from telegram.ext import Application
 
 from handlers import (
     broadcasts,
+    choice,
     errors,
     fallback,
     groups,
@@ -47,6 +48,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         topics,
         privacy,
         broadcasts,
+        choice,  # the organisation meant: runs the command again
         fallback,
     ):
         app.add_handlers(feature.handlers())

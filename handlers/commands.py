@@ -128,6 +128,9 @@ ALL: tuple[Command, ...] = (
 )
 
 
+BY_NAME: dict[str, Command] = {c.en: c for c in ALL}
+
+
 def allowed(*, is_member: bool, is_coordinator: bool) -> list[Command]:
     """The commands a person may use, in menu order."""
 
@@ -174,3 +177,5 @@ def of_button(button: callbacks.Callback) -> Command:
             return NEWTASK
         case callbacks.FormButton():
             return PROPOSE
+        case callbacks.OrgPick():
+            return BY_NAME[button.command]

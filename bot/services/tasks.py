@@ -15,6 +15,7 @@ from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.notify import Notifier
+from bot.services.organisations import find_organisation
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from bot.texts.buttons import to_stored
 from bot.texts.tasks import done_button, summary, task_text
@@ -320,10 +321,11 @@ class TaskService:
                 if (member.username or "").lower() == ref[1:].lower():
                     return Owner(None, member)
             raise NotFound("task.owner_unknown", ref=ref)
-        organisation = await uow.organisations.by_name(ref) if ref else None
-        if organisation is None:
-            raise NotFound("task.owner_unknown", ref=ref or "–")
-        return Owner(organisation, None)
+        unknown = NotFound("task.owner_unknown", ref=ref or "–")
+        if not ref:
+            raise unknown
+        organisations = await uow.organisations.all()
+        return Owner(find_organisation(ref, organisations, not_found=unknown), None)
 
     async def _owner_of(self, uow: UnitOfWork, task: Task) -> Owner:
         if task.member_id is not None:

@@ -179,6 +179,8 @@ BUTTONS: dict[str, str] = {
     "p:reject:2": "coordinator",
     "bc:cancel:1": "coordinator",
     "leave:no": "members",
+    "o:invite:1": "coordinator",  # the organisation meant (/invite, /newtask …)
+    "o:newtask:new": "coordinator",
 }
 # Under the old confirmation of /leave, a non-member hears that they are not (any more) one.
 BUTTON_REFUSALS = {*REFUSALS, _t("leave.already_left")}

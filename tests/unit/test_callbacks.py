@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot import callbacks
 from bot.callbacks import (
+    ORG_COMMANDS,
     BroadcastAnswer,
     Callback,
     Form,
@@ -19,6 +20,7 @@ from bot.callbacks import (
     Ics,
     Leave,
     Notice,
+    OrgPick,
     PlaceTopic,
     RejectTopic,
     Rsvp,
@@ -58,6 +60,7 @@ KINDS: dict[type[Callback], st.SearchStrategy[Callback]] = {
         st.from_regex(r"[a-z]{1,12}", fullmatch=True),
         st.one_of(st.just(""), st.from_regex(r"[a-z0-9_]{1,24}", fullmatch=True)),
     ),
+    OrgPick: st.builds(OrgPick, st.sampled_from(ORG_COMMANDS), st.one_of(st.none(), ID)),
 }
 
 
