@@ -15,7 +15,7 @@ from bot.i18n import Translator
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.organisations import NEW, chosen_organisation
-from handlers import invitations, meetings, tasks
+from handlers import broadcasts, invitations, meetings, tasks
 from handlers.common import PtbCallback, forum_handler, pressed
 from handlers.context import ForumContext
 
@@ -26,6 +26,7 @@ RETRIES: dict[str, PtbCallback] = {
     "agenda": meetings.agenda,
     "newtask": tasks.new_task,
     "reassigntask": tasks.reassign,
+    "broadcast": broadcasts.broadcast,
 }
 
 

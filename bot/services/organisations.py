@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from bot.services.errors import InvalidInput, NotFound
+from bot.services.errors import InvalidInput, NotFound, ServiceError
 from storage.models import Organisation
 
 MIN_PREFIX = 3
@@ -136,7 +136,7 @@ class OrganisationChoice(InvalidInput):
 
 
 def find_organisation(
-    typed: str, organisations: Sequence[Organisation], *, not_found: NotFound | None = None
+    typed: str, organisations: Sequence[Organisation], *, not_found: ServiceError | None = None
 ) -> Organisation:
     """The organisation `typed` means; several → `OrganisationChoice`; none → `not_found`
     (default: "org.not_found")."""

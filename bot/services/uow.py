@@ -60,7 +60,11 @@ class MemberRepo(Protocol):
     async def add(self, member: Member) -> Member: ...
     async def active_with_organisations(self) -> Sequence[tuple[Member, Organisation]]: ...
     async def recipients(
-        self, *, kind: OrganisationKind | None = None, group_id: int | None = None
+        self,
+        *,
+        kind: OrganisationKind | None = None,
+        group_id: int | None = None,
+        organisation_id: int | None = None,
     ) -> Sequence[Member]: ...
 
 

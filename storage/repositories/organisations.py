@@ -114,12 +114,19 @@ class MemberRepository:
         await self.session.execute(stmt)
 
     async def recipients(
-        self, *, kind: OrganisationKind | None = None, group_id: int | None = None
+        self,
+        *,
+        kind: OrganisationKind | None = None,
+        group_id: int | None = None,
+        organisation_id: int | None = None,
     ) -> Sequence[Member]:
-        """Active members with a Telegram id, optionally of one organisation kind or group."""
+        """Active members with a Telegram id, optionally of one organisation kind, group or
+        organisation."""
         stmt = select(Member).where(
             Member.status == MemberStatus.ACTIVE, col(Member.telegram_id).is_not(None)
         )
+        if organisation_id is not None:
+            stmt = stmt.where(Member.organisation_id == organisation_id)
         if kind is not None:
             stmt = stmt.join(
                 Organisation, col(Organisation.id) == col(Member.organisation_id)

@@ -113,3 +113,26 @@ async def test_in_english(bot: Harness) -> None:
     async with bot.uow() as uow:
         names = [o.name for o in await uow.organisations.all()]
     assert "Zoellnitz" not in names and await bot.count(Organisation) == 3
+
+
+async def test_a_broadcast_to_one_organisation(bot: Harness) -> None:
+    zoellnitz = await bot.seed_members(2, "Gemeinde Zöllnitz")
+    (jena,) = await bot.seed_members(1, "Stadt Jena")
+    preview = await bot.send(
+        COORDINATOR, "/rundschreiben @Zoellnitz Die Sitzung beginnt um 18 Uhr."
+    )
+    text = plain_text(preview.text or "")
+    assert "Mitglieder von Gemeinde Zöllnitz" in text and "2 Empfänger" in text
+    send = buttons(preview)["Senden"]
+    await bot.press(COORDINATOR, preview.result, send)
+    await bot.settle()
+    for user in zoellnitz:
+        assert any(
+            "Die Sitzung beginnt" in (m.get("text") or "") for m in bot.emu.messages(user.id)
+        )
+    assert not any(
+        "Die Sitzung beginnt" in (m.get("text") or "") for m in bot.emu.messages(jena.id)
+    )
+    await bot.send(COORDINATOR, "/language en")
+    preview = await bot.send(COORDINATOR, "/broadcast @Stadt_Jena The meeting starts at 6 pm.")
+    assert "members of Stadt Jena" in (preview.text or "")

@@ -103,13 +103,18 @@ class FakeMembers(_Table[Member]):
         return self.insert(member)
 
     async def recipients(
-        self, *, kind: OrganisationKind | None = None, group_id: int | None = None
+        self,
+        *,
+        kind: OrganisationKind | None = None,
+        group_id: int | None = None,
+        organisation_id: int | None = None,
     ) -> Sequence[Member]:
         return [
             m
             for m in self.rows.values()
             if m.status is MemberStatus.ACTIVE
             and m.telegram_id is not None
+            and (organisation_id is None or m.organisation_id == organisation_id)
             and (kind is None or self._organisations.rows[m.organisation_id].kind is kind)
             and (group_id is None or (group_id, m.id) in self._groups.links)
         ]
