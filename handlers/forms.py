@@ -286,7 +286,9 @@ class _Engine(Generic[Draft]):
                 else:
                     outcome = await entry.start(env)
             except ServiceError as error:
-                await answer_error(update, env.t, error, env.actor, as_message=True)
+                await answer_error(
+                    update, env.t, error, env.actor, as_message=True, command=entry.command
+                )
                 return END
             return await self.follow(env, outcome)
 
@@ -357,6 +359,14 @@ class _Engine(Generic[Draft]):
 
 
 Coro = Coroutine[Any, Any, object]
+
+
+def entry_callback(
+    spec: FormSpec[Draft], entry: Entry[Draft]
+) -> Callable[[Update, ForumContext], Coro]:
+    """The callback of one of the form's entry commands, to run it again outside the
+    conversation (an organisation chosen with a button, handlers/choice.py)."""
+    return _Engine(spec).enter(entry)
 
 
 def form_handler(spec: FormSpec[Draft]) -> ConversationHandler[ForumContext]:

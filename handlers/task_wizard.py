@@ -204,6 +204,9 @@ FORM = forms.FormSpec(
     ),
 )
 
+# /neueaufgabe in one line, run again with the organisation chosen under "Meinten Sie …?".
+new_task = forms.entry_callback(FORM, FORM.entries[1])
+
 
 # --- the Kommentar button: the next message is the comment --------------------------------
 

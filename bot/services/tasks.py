@@ -15,6 +15,7 @@ from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.notify import Notifier
+from bot.services.organisations import find_organisation
 from bot.services.task_notices import Owner, TaskNotices, Who
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from storage.models import Member, Organisation, Task, TaskStatus
@@ -458,9 +459,12 @@ class TaskService:
             raise NotFound("task.owner_unknown", ref=ref or "–")
         name = ref[1:] if ref.startswith("@") else ref
         if not ref.startswith("@"):
-            organisation = await uow.organisations.by_name(ref)
-            if organisation is not None:
-                return Owner(organisation, None)
+            # One way to find an organisation (case, kind word, umlauts, a unique prefix);
+            # several → a button for each; none → maybe a person's name.
+            try:
+                return Owner(find_organisation(ref, await uow.organisations.all()), None)
+            except NotFound:
+                pass
         people = await uow.members.active_with_organisations()
         username = [
             (m, o)

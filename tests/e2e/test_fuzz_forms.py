@@ -128,6 +128,7 @@ _BUTTONS = (
     re.compile(rf"p:(open|later|withdraw|agenda|reject):{_ID}"),
     re.compile(rf"p:place:{_ID}:{_ID}"),
     re.compile(r"(nm|nt|tp):.*"),  # the guided forms check their buttons against their step
+    re.compile(rf"o:[a-z]+:({_ID}|new)"),  # the organisation meant: runs a command again
 )
 
 
@@ -149,6 +150,8 @@ def test_the_button_patterns_cover_what_the_bot_makes() -> None:
         "p:place:1:2",
         "p:reject:1",
         "nm:1:cancel",
+        callbacks.OrgPick("invite", 3).data,
+        callbacks.OrgPick("invite").data,
     ):
         assert _well_formed(data), data
 

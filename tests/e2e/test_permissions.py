@@ -183,6 +183,8 @@ BUTTONS: dict[str, str] = {
     "leave:no": "members",
     "x:members": "coordinator",  # a table from /export's menu
     "x:vote:1": "coordinator",
+    "o:invite:1": "coordinator",  # the organisation meant (/invite, /newtask …)
+    "o:newtask:new": "coordinator",
 }
 # Under the old confirmation of /leave, a non-member hears that they are not (any more) one.
 BUTTON_REFUSALS = {*REFUSALS, _t("leave.already_left")}

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot import callbacks
 from bot.callbacks import (
+    ORG_COMMANDS,
     BroadcastAnswer,
     Callback,
     ExportButton,
@@ -21,6 +22,7 @@ from bot.callbacks import (
     Ics,
     Leave,
     Notice,
+    OrgPick,
     PlaceTopic,
     RejectTopic,
     Rsvp,
@@ -64,6 +66,7 @@ KINDS: dict[type[Callback], st.SearchStrategy[Callback]] = {
         st.builds(ExportButton, st.sampled_from([t for t in ExportTable if t != ExportTable.VOTE])),
         st.builds(ExportButton, st.just(ExportTable.VOTE), ID),
     ),
+    OrgPick: st.builds(OrgPick, st.sampled_from(ORG_COMMANDS), st.one_of(st.none(), ID)),
 }
 
 
