@@ -1,49 +1,21 @@
 """What tasks send: the notice of each change (to the owners and the coordinators, saying who
-made it and why), the reminders derived from the due date, the coordinator's Monday summary.
-And the owner of a task, as the texts show it."""
+made it and why), the reminders derived from the due date, the coordinator's Monday summary."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.i18n import translator
 from bot.services.actor import Actor
+from bot.services.task_owners import Owner, Who
 from bot.services.uow import UnitOfWork
 from bot.texts.buttons import to_stored
 from bot.texts.tasks import done_button, notice, summary, task_text
-from storage.models import Member, Organisation, OutboxMessage, Task, TaskStatus
-
-
-@dataclass(frozen=True)
-class Owner:
-    """A task's owner: an organisation, or one member (with their organisation)."""
-
-    organisation: Organisation | None
-    member: Member | None
-
-    def label(self) -> str:
-        if self.member is not None:
-            name = self.member.display_name
-            return f"{name} ({self.organisation.name})" if self.organisation else name
-        assert self.organisation is not None
-        return self.organisation.name
-
-
-@dataclass(frozen=True)
-class Who:
-    """Who did something: a member (shown with their organisation), else the coordination."""
-
-    member: Member | None
-    organisation: Organisation | None
-
-    @classmethod
-    def of(cls, actor: Actor) -> Who:
-        return cls(actor.member, actor.organisation)
+from storage.models import Member, OutboxMessage, Task, TaskStatus
 
 
 class TaskNotices:

@@ -4,7 +4,6 @@ derived from state, escalation when overdue, and a history of everything that ha
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
@@ -15,10 +14,21 @@ from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.notify import Notifier
-from bot.services.organisations import find_organisation
-from bot.services.task_notices import Owner, TaskNotices, Who
+from bot.services.task_notices import TaskNotices
+from bot.services.task_owners import (
+    AmbiguousOwner,
+    Owner,
+    Who,
+    find_owner,
+    member_owner,
+    owner_from,
+    owner_of,
+    owner_or_none,
+    owner_organisation,
+    row_id,
+)
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
-from storage.models import Member, Organisation, Task, TaskStatus
+from storage.models import Member, Task, TaskStatus
 from storage.models_tasks import TaskEvent, TaskEventKind
 
 __all__ = ["AmbiguousOwner", "Owner", "TaskDetail", "TaskService", "TaskView", "Who"]
@@ -27,9 +37,6 @@ MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
 MAX_COMMENT = 1000
 MAX_REASON = 1000
-
-# "Anna Schmidt (Stadt Jena)": a name with the organisation that tells two Annas apart.
-_NAME_WITH_ORGANISATION = re.compile(r"(.+?)\s*\((.+)\)")
 
 
 @dataclass(frozen=True)
@@ -54,27 +61,6 @@ class TaskDetail:
     view: TaskView
     events: list[EventView]
     may_report: bool
-
-
-class AmbiguousOwner(InvalidInput):
-    """More than one member goes by the name given: the person chooses (`candidates`)."""
-
-    key = "task.owner_ambiguous"
-
-    def __init__(self, ref: str, candidates: Sequence[tuple[Member, Organisation]]) -> None:
-        self.candidates = list(candidates)
-        names = ", ".join(Owner(o, m).label() for m, o in self.candidates)
-        super().__init__(self.key, ref=ref, names=names)
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _names(member: Member) -> set[str]:
-    """What a member may be called by: first name, last name, both."""
-    parts = [p for p in (member.first_name, member.last_name) if p]
-    return {_fold(p) for p in parts} | ({_fold(" ".join(parts))} if parts else set())
 
 
 def _clean_reason(text: str | None) -> str | None:
@@ -136,12 +122,12 @@ class TaskService:
         """Who `ref` names (an organisation, a member by name or @username); a name that fits
         several members raises AmbiguousOwner with them."""
         async with self._uow() as uow:
-            return await self._owner(uow, ref)
+            return await find_owner(uow, ref)
 
     async def member_owner(self, member_id: int) -> Owner:
         """The active member with this id as an owner (chosen from AmbiguousOwner's list)."""
         async with self._uow() as uow:
-            return await self._member_owner(uow, member_id)
+            return await member_owner(uow, member_id)
 
     # --- creating and changing -----------------------------------------------------------
 
@@ -164,17 +150,17 @@ class TaskService:
         now = self._clock.now()
         async with self._uow() as uow:
             if owner_member_id is not None:
-                owner = await self._member_owner(uow, owner_member_id)
+                owner = await member_owner(uow, owner_member_id)
             else:
-                owner = await self._owner(uow, owner_ref)
+                owner = await find_owner(uow, owner_ref)
             if meeting_id is not None and await uow.meetings.get(meeting_id) is None:
                 raise NotFound("meeting.not_found", id=meeting_id)
             task = await uow.tasks.add(
                 Task(
                     title=title,
                     description=description,
-                    organisation_id=None if owner.member else _id(owner.organisation),
-                    member_id=_id(owner.member),
+                    organisation_id=None if owner.member else row_id(owner.organisation),
+                    member_id=row_id(owner.member),
                     meeting_id=meeting_id,
                     due_date=due,
                     created_by=actor.telegram_id,
@@ -286,14 +272,14 @@ class TaskService:
             else:
                 assert owner_ref is not None
                 old = owner
-                owner = await self._owner(uow, owner_ref)
-                if (_id(owner.member), _owner_organisation(owner)) == (
-                    _id(old.member),
-                    _owner_organisation(old),
+                owner = await find_owner(uow, owner_ref)
+                if (row_id(owner.member), owner_organisation(owner)) == (
+                    row_id(old.member),
+                    owner_organisation(old),
                 ):
                     raise InvalidInput("task.same_owner", id=task_id, owner=owner.label())
-                task.organisation_id = None if owner.member else _id(owner.organisation)
-                task.member_id = _id(owner.member)
+                task.organisation_id = None if owner.member else row_id(owner.organisation)
+                task.member_id = row_id(owner.member)
                 await self._record(
                     uow,
                     task,
@@ -337,7 +323,7 @@ class TaskService:
             views = [
                 TaskView(
                     t,
-                    _owner_from(t.organisation_id, t.member_id, organisations, members),
+                    owner_from(t.organisation_id, t.member_id, organisations, members),
                     t.due_date < today,
                 )
                 for t in tasks
@@ -375,10 +361,10 @@ class TaskService:
                 EventView(
                     e,
                     Who(by, organisations.get(by.organisation_id) if by else None),
-                    _owner_or_none(
+                    owner_or_none(
                         e.owner_organisation_id, e.owner_member_id, organisations, people
                     ),
-                    _owner_or_none(
+                    owner_or_none(
                         e.previous_organisation_id, e.previous_member_id, organisations, people
                     ),
                 )
@@ -422,7 +408,7 @@ class TaskService:
             )
             overdue = []
             for task in tasks:
-                owner = _owner_from(task.organisation_id, task.member_id, organisations, people)
+                owner = owner_from(task.organisation_id, task.member_id, organisations, people)
                 if owner.member is not None:
                     members = [owner.member] if owner.member.telegram_id is not None else []
                 else:
@@ -451,62 +437,11 @@ class TaskService:
             return
         raise NotAllowed("task.not_yours", id=task.id)
 
-    async def _owner(self, uow: UnitOfWork, ref: str) -> Owner:
-        """An organisation by its name; else a member by @username or by name (first name,
-        last name, both; "Name (Organisation)" tells namesakes apart)."""
-        ref = clean_text(ref)
-        if not ref or ref == "@":
-            raise NotFound("task.owner_unknown", ref=ref or "–")
-        name = ref[1:] if ref.startswith("@") else ref
-        if not ref.startswith("@"):
-            # One way to find an organisation (case, kind word, umlauts, a unique prefix);
-            # several → a button for each; none → maybe a person's name.
-            try:
-                return Owner(find_organisation(ref, await uow.organisations.all()), None)
-            except NotFound:
-                pass
-        people = await uow.members.active_with_organisations()
-        username = [
-            (m, o)
-            for m, o in people
-            if ref.startswith("@") and (m.username or "").casefold() == _fold(name)
-        ]
-        if username:
-            member, organisation = username[0]
-            return Owner(organisation, member)
-        wanted, of = _fold(name), None
-        match = _NAME_WITH_ORGANISATION.fullmatch(name)
-        if match is not None:
-            wanted, of = _fold(match[1]), _fold(match[2])
-        found = [
-            (m, o) for m, o in people if wanted in _names(m) and (of is None or _fold(o.name) == of)
-        ]
-        if len(found) == 1:
-            member, organisation = found[0]
-            return Owner(organisation, member)
-        if found:
-            raise AmbiguousOwner(ref, found)
-        raise NotFound("task.owner_unknown", ref=ref)
-
-    async def _member_owner(self, uow: UnitOfWork, member_id: int) -> Owner:
-        for member, organisation in await uow.members.active_with_organisations():
-            if member.id == member_id:
-                return Owner(organisation, member)
-        raise NotFound("task.owner_gone")
-
-    async def _owner_of(self, uow: UnitOfWork, task: Task) -> Owner:
-        if task.member_id is not None:
-            member = await uow.members.get(task.member_id)
-            org = await uow.organisations.get(member.organisation_id) if member else None
-            return Owner(org, member)
-        org = await uow.organisations.get(task.organisation_id) if task.organisation_id else None
-        return Owner(org, None)
-
     async def _task(self, uow: UnitOfWork, task_id: int) -> tuple[Task, Owner]:
         task = await uow.tasks.get(task_id)
         if task is None:
             raise NotFound("task.not_found", id=task_id)
-        return task, await self._owner_of(uow, task)
+        return task, await owner_of(uow, task)
 
     async def _record(
         self,
@@ -528,47 +463,14 @@ class TaskService:
                 task_id=task.id,
                 kind=kind,
                 at=self._clock.now(),
-                member_id=_id(actor.member),
+                member_id=row_id(actor.member),
                 by_coordinator=actor.is_coordinator,
                 text=text,
                 due_date=due_date,
                 previous_due_date=previous_due_date,
-                owner_organisation_id=_owner_organisation(owner),
-                owner_member_id=_id(owner.member) if owner else None,
-                previous_organisation_id=_owner_organisation(previous),
-                previous_member_id=_id(previous.member) if previous else None,
+                owner_organisation_id=owner_organisation(owner),
+                owner_member_id=row_id(owner.member) if owner else None,
+                previous_organisation_id=owner_organisation(previous),
+                previous_member_id=row_id(previous.member) if previous else None,
             )
         )
-
-
-def _id(row: Member | Organisation | None) -> int | None:
-    return row.id if row is not None else None
-
-
-def _owner_organisation(owner: Owner | None) -> int | None:
-    """The organisation that owns a task (none when a member owns it)."""
-    return _id(owner.organisation) if owner is not None and owner.member is None else None
-
-
-def _owner_from(
-    organisation_id: int | None,
-    member_id: int | None,
-    organisations: dict[int | None, Organisation],
-    members: dict[int, Member],
-) -> Owner:
-    if member_id is not None:
-        member = members.get(member_id)
-        return Owner(organisations.get(member.organisation_id) if member else None, member)
-    return Owner(organisations.get(organisation_id), None)
-
-
-def _owner_or_none(
-    organisation_id: int | None,
-    member_id: int | None,
-    organisations: dict[int | None, Organisation],
-    members: dict[int, Member],
-) -> Owner | None:
-    if organisation_id is None and member_id is None:
-        return None
-    owner = _owner_from(organisation_id, member_id, organisations, members)
-    return owner if owner.member or owner.organisation else None

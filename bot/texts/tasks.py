@@ -17,7 +17,7 @@ from storage.models import Task, TaskStatus
 from storage.models_tasks import TaskEventKind
 
 if TYPE_CHECKING:
-    from bot.services.task_notices import Owner, Who
+    from bot.services.task_owners import Owner, Who
     from bot.services.tasks import EventView, TaskDetail, TaskView
 
 SUMMARY_LINES = 20

@@ -19,6 +19,7 @@ MEMBER_COMMANDS = {
     "tagesordnung",
     "kalender",
     "aufgaben",
+    "aufgabe",
     "erledigt",
     "kommentar",
     "themen",
@@ -30,7 +31,7 @@ MEMBER_COMMANDS = {
 }
 COORDINATOR_ONLY = {c.de for c in commands.ALL if c.role is commands.Role.COORDINATOR}
 # Member commands the coordinator may use too (reading, the working groups, reporting on tasks).
-READING = {"termine", "termin", "tagesordnung", "aufgaben", "themen", "thema"}
+READING = {"termine", "termin", "tagesordnung", "aufgaben", "aufgabe", "themen", "thema"}
 READING |= {"arbeitsgruppen", "erledigt", "kommentar"}
 
 

@@ -232,6 +232,15 @@ async def test_who_reported_in_english(bot: Harness) -> None:
     await bot.settle()
     (done,) = [t for t in new_texts(bot, john.id, mark) if "is done" in t]
     assert "reported by Anna Schmidt (Gemeinde Zöllnitz)" in done
+    # Item 2 in English: the reason comes with the notice and stands in the history.
+    await bot.send(COORDINATOR, "/aufgabeoeffnen 1 Die Karte fehlt")
+    await bot.settle()
+    (reopened,) = [t for t in new_texts(bot, john.id, mark) if "is open again" in t]
+    assert "reopened by the coordination." in reopened
+    assert "Reason: Die Karte fehlt" in reopened
+    history = (await bot.send(john, "/task 1")).text or ""
+    assert "reported done by Anna Schmidt (Gemeinde Zöllnitz)" in history
+    assert "reopened by the coordination\n    Reason: Die Karte fehlt" in history
 
 
 # --- item 4: owners by name ----------------------------------------------------------------

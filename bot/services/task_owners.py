@@ -1,0 +1,154 @@
+"""Who owns a task: an organisation or a member, found by what the coordinator types (the
+organisation's name, @username, a member's name; namesakes raise AmbiguousOwner), and who did
+something to it (`Who`), as the texts show them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.parsing import clean_text
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.organisations import find_organisation
+from bot.services.uow import UnitOfWork
+from storage.models import Member, Organisation, Task
+
+# "Anna Schmidt (Stadt Jena)": a name with the organisation that tells two Annas apart.
+_NAME_WITH_ORGANISATION = re.compile(r"(.+?)\s*\((.+)\)")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A task's owner: an organisation, or one member (with their organisation)."""
+
+    organisation: Organisation | None
+    member: Member | None
+
+    def label(self) -> str:
+        if self.member is not None:
+            name = self.member.display_name
+            return f"{name} ({self.organisation.name})" if self.organisation else name
+        assert self.organisation is not None
+        return self.organisation.name
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who did something: a member (shown with their organisation), else the coordination."""
+
+    member: Member | None
+    organisation: Organisation | None
+
+    @classmethod
+    def of(cls, actor: Actor) -> Who:
+        return cls(actor.member, actor.organisation)
+
+
+class AmbiguousOwner(InvalidInput):
+    """More than one member goes by the name given: the person chooses (`candidates`)."""
+
+    key = "task.owner_ambiguous"
+
+    def __init__(self, ref: str, candidates: Sequence[tuple[Member, Organisation]]) -> None:
+        self.candidates = list(candidates)
+        names = ", ".join(Owner(o, m).label() for m, o in self.candidates)
+        super().__init__(self.key, ref=ref, names=names)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _names(member: Member) -> set[str]:
+    """What a member may be called by: first name, last name, both."""
+    parts = [p for p in (member.first_name, member.last_name) if p]
+    return {_fold(p) for p in parts} | ({_fold(" ".join(parts))} if parts else set())
+
+
+async def find_owner(uow: UnitOfWork, ref: str) -> Owner:
+    """An organisation by its name; else a member by @username or by name (first name,
+    last name, both; "Name (Organisation)" tells namesakes apart)."""
+    ref = clean_text(ref)
+    if not ref or ref == "@":
+        raise NotFound("task.owner_unknown", ref=ref or "–")
+    name = ref[1:] if ref.startswith("@") else ref
+    if not ref.startswith("@"):
+        # One way to find an organisation (case, kind word, umlauts, a unique prefix);
+        # several → a button for each; none → maybe a person's name.
+        try:
+            return Owner(find_organisation(ref, await uow.organisations.all()), None)
+        except NotFound:
+            pass
+    people = await uow.members.active_with_organisations()
+    username = [
+        (m, o)
+        for m, o in people
+        if ref.startswith("@") and (m.username or "").casefold() == _fold(name)
+    ]
+    if username:
+        member, organisation = username[0]
+        return Owner(organisation, member)
+    wanted, of = _fold(name), None
+    match = _NAME_WITH_ORGANISATION.fullmatch(name)
+    if match is not None:
+        wanted, of = _fold(match[1]), _fold(match[2])
+    found = [
+        (m, o) for m, o in people if wanted in _names(m) and (of is None or _fold(o.name) == of)
+    ]
+    if len(found) == 1:
+        member, organisation = found[0]
+        return Owner(organisation, member)
+    if found:
+        raise AmbiguousOwner(ref, found)
+    raise NotFound("task.owner_unknown", ref=ref)
+
+
+async def member_owner(uow: UnitOfWork, member_id: int) -> Owner:
+    for member, organisation in await uow.members.active_with_organisations():
+        if member.id == member_id:
+            return Owner(organisation, member)
+    raise NotFound("task.owner_gone")
+
+
+async def owner_of(uow: UnitOfWork, task: Task) -> Owner:
+    if task.member_id is not None:
+        member = await uow.members.get(task.member_id)
+        org = await uow.organisations.get(member.organisation_id) if member else None
+        return Owner(org, member)
+    org = await uow.organisations.get(task.organisation_id) if task.organisation_id else None
+    return Owner(org, None)
+
+
+def row_id(row: Member | Organisation | None) -> int | None:
+    return row.id if row is not None else None
+
+
+def owner_organisation(owner: Owner | None) -> int | None:
+    """The organisation that owns a task (none when a member owns it)."""
+    return row_id(owner.organisation) if owner is not None and owner.member is None else None
+
+
+def owner_from(
+    organisation_id: int | None,
+    member_id: int | None,
+    organisations: dict[int | None, Organisation],
+    members: dict[int, Member],
+) -> Owner:
+    if member_id is not None:
+        member = members.get(member_id)
+        return Owner(organisations.get(member.organisation_id) if member else None, member)
+    return Owner(organisations.get(organisation_id), None)
+
+
+def owner_or_none(
+    organisation_id: int | None,
+    member_id: int | None,
+    organisations: dict[int | None, Organisation],
+    members: dict[int, Member],
+) -> Owner | None:
+    if organisation_id is None and member_id is None:
+        return None
+    owner = owner_from(organisation_id, member_id, organisations, members)
+    return owner if owner.member or owner.organisation else None
