@@ -22,7 +22,15 @@ from bot.services.errors import InvalidInput
 from bot.services.meetings import MeetingDraft, MeetingService
 from bot.texts import meetings as texts
 from handlers import commands
-from handlers.common import command_text, forum_handler, markup, pressed, reply, required_number
+from handlers.common import (
+    command_text,
+    forum_handler,
+    in_group,
+    markup,
+    pressed,
+    reply,
+    required_number,
+)
 from handlers.context import ForumContext
 
 
@@ -72,6 +80,13 @@ async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Tr
 @forum_handler(commands.MEETINGS)
 async def meetings(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     service = _service(context)
+    if in_group(update):
+        # The same for everyone in the group: the forum's meetings, without anyone's answers.
+        views = await service.upcoming(actor, shared=True)
+        text, buttons = texts.listing(t, views, service.zone, with_answers=False)
+        text += "\n\n" + t("meeting.group_pointer", bot=context.bot.username)
+        await reply(update, text, reply_markup=markup(buttons))
+        return
     views = await service.upcoming(actor)
     text, buttons = texts.listing(t, views, service.zone, with_answers=actor.is_member)
     await reply(update, text, reply_markup=markup(buttons))
@@ -82,7 +97,11 @@ async def meeting(update: Update, context: ForumContext, actor: Actor, t: Transl
     meeting_id = required_number(context.args, "meeting.show_usage")
     service = _service(context)
     details = await service.details(actor, meeting_id)
-    await reply(update, texts.details(t, details, service.zone, coordinator=actor.is_coordinator))
+    if in_group(update):  # no one's answers before the whole group
+        shown = texts.details(t, details, service.zone, coordinator=False, personal=False)
+    else:
+        shown = texts.details(t, details, service.zone, coordinator=actor.is_coordinator)
+    await reply(update, shown)
 
 
 @forum_handler(button=True)

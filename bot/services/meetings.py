@@ -216,11 +216,17 @@ class MeetingService:
         self._notifier.outbox_changed()
         return meeting
 
-    async def upcoming(self, actor: Actor, limit: int = 10) -> list[MeetingView]:
+    async def upcoming(
+        self, actor: Actor, limit: int = 10, *, shared: bool = False
+    ) -> list[MeetingView]:
+        """The next meetings with the member's answers; `shared` (for a group chat): the
+        forum's meetings (no working group's), without answers."""
         if not actor.is_coordinator:
             actor.require_member()
         async with self._work() as uow:
             meetings = await uow.meetings.upcoming(self._clock.now(), limit)
+            if shared:
+                return [MeetingView(m, None) for m in meetings if m.group_id is None]
             ids = [id_of(m) for m in meetings]
             member_id = actor.member.id if actor.member is not None else None
             answers = await uow.meetings.answers_of(member_id, ids) if member_id else {}

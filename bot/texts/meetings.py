@@ -206,8 +206,16 @@ def listing(
     return t("meeting.list", lines=Html("\n\n".join(lines))), in_rows(buttons, 3)
 
 
-def details(t: Translator, details: MeetingDetails, zone: ZoneInfo, *, coordinator: bool) -> str:
-    """/termin: everything about one meeting; the coordinator also sees who answered what."""
+def details(
+    t: Translator,
+    details: MeetingDetails,
+    zone: ZoneInfo,
+    *,
+    coordinator: bool,
+    personal: bool = True,
+) -> str:
+    """/termin: everything about one meeting; the coordinator also sees who answered what.
+    Not `personal` (in a group chat): without the asker's answer."""
     m = details.meeting
     lines = [
         t("meeting.details_head", id=m.id, title=m.title, when=t.span(m.starts_at, m.ends_at, zone))
@@ -227,7 +235,7 @@ def details(t: Translator, details: MeetingDetails, zone: ZoneInfo, *, coordinat
         lines.extend(agenda_line(t, item, org) for item, org in details.agenda)
     if m.minutes_added_at is not None:
         lines.append("\n" + t("meeting.details_minutes", date=t.date(m.minutes_added_at, zone)))
-    if details.answer is not None or not coordinator:
+    if personal and (details.answer is not None or not coordinator):
         lines.append("\n" + answer_line(t, details.answer))
     if coordinator:
         lines.append("\n" + t("meeting.details_answers"))
