@@ -57,7 +57,7 @@ RENAMEGROUP = Command("renamegroup", "agumbenennen", Role.COORDINATOR, private_o
 MEETINGS = Command("meetings", "termine", Role.MEMBER, coordinators_too=True)
 MEETING = Command("meeting", "termin", Role.MEMBER, coordinators_too=True)
 AGENDA = Command("agenda", "tagesordnung", Role.MEMBER, coordinators_too=True)
-CALENDAR = Command("calendar", "kalender", Role.MEMBER, private_only=True)
+CALENDAR = Command("calendar", "kalender", Role.MEMBER, private_only=True, coordinators_too=True)
 NEWMEETING = Command("newmeeting", "neuertermin", Role.COORDINATOR, private_only=True)
 EDITMEETING = Command("editmeeting", "terminbearbeiten", Role.COORDINATOR, private_only=True)
 MOVEMEETING = Command("movemeeting", "terminverschieben", Role.COORDINATOR, private_only=True)

@@ -87,8 +87,14 @@ async def meetings(update: Update, context: ForumContext, actor: Actor, t: Trans
         text += "\n\n" + t("meeting.group_pointer", bot=context.bot.username)
         await reply(update, text, reply_markup=markup(buttons))
         return
-    views = await service.upcoming(actor)
+    args = [a.lower() for a in context.args or []]
+    if args and args[0] not in ("alle", "all"):
+        raise InvalidInput("meeting.list_usage")
+    others = bool(args)
+    views = await service.upcoming(actor, others=others)
     text, buttons = texts.listing(t, views, service.zone, with_answers=actor.is_member)
+    if actor.is_member and not others:
+        text += "\n\n" + t("meeting.list_others_hint")
     await reply(update, text, reply_markup=markup(buttons))
 
 
@@ -257,7 +263,11 @@ async def calendar(update: Update, context: ForumContext, actor: Actor, t: Trans
         raise InvalidInput("calendar.usage")
     url = await _service(context).feed_url(actor, reset=bool(args))
     webcal = "webcal://" + url.split("://", 1)[1]
-    key = "calendar.reset" if args else "calendar.url"
+    key = (
+        "calendar.reset"
+        if args
+        else ("calendar.url_coordinator" if actor.is_coordinator else "calendar.url_invited")
+    )
     await reply(update, t(key, https=url, webcal=webcal))
 
 

@@ -82,6 +82,9 @@ class MeetingView:
     answer: RsvpAnswer | None
     # The member's answer before the meeting moved (they are asked again), if any.
     earlier: RsvpAnswer | None = None
+    # False: a working group's meeting the member is not invited to (/termine alle).
+    invited: bool = True
+    group_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ class MeetingDetails:
     # For the coordinator: per organisation, who answered what; and who has not answered.
     answers: list[tuple[Organisation, list[tuple[Member, RsvpAnswer]]]]
     silent: list[Organisation]
+    # False: a working group's meeting the asking member is not invited to.
+    invited: bool = True
 
 
 async def meeting_of(uow: UnitOfWork, meeting_id: int) -> Meeting:
@@ -156,6 +161,7 @@ class MeetingService:
         calendar_name: str,
         public_base_url: str,
         default_language: str,
+        coordinator_ids: frozenset[int] = frozenset(),
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -170,6 +176,7 @@ class MeetingService:
             organizer=organizer,
             calendar_name=calendar_name,
             public_base_url=public_base_url,
+            coordinator_ids=coordinator_ids,
         )
         self.notices = MeetingNotices(
             clock, self.files, zone=zone, reminders=reminders, default_language=default_language
@@ -217,22 +224,36 @@ class MeetingService:
         return meeting
 
     async def upcoming(
-        self, actor: Actor, limit: int = 10, *, shared: bool = False
+        self, actor: Actor, limit: int = 10, *, shared: bool = False, others: bool = False
     ) -> list[MeetingView]:
-        """The next meetings with the member's answers; `shared` (for a group chat): the
-        forum's meetings (no working group's), without answers."""
+        """The next meetings a member is invited to, with their answers (the coordinator:
+        all); `others` (/termine alle): also the working groups' meetings they are not
+        invited to, marked; `shared` (for a group chat): the forum's meetings, no answers."""
         if not actor.is_coordinator:
             actor.require_member()
+        member_id = actor.member.id if actor.member is not None else None
         async with self._work() as uow:
-            meetings = await uow.meetings.upcoming(self._clock.now(), limit)
+            now = self._clock.now()
             if shared:
-                return [MeetingView(m, None) for m in meetings if m.group_id is None]
+                meetings = await uow.meetings.upcoming(now, limit, group_ids=set())
+                return [MeetingView(m, None) for m in meetings]
+            mine = await uow.groups.group_ids_of(member_id) if member_id else set()
+            everything = actor.is_coordinator or others
+            meetings = await uow.meetings.upcoming(
+                now, limit, group_ids=None if everything else mine
+            )
             ids = [id_of(m) for m in meetings]
-            member_id = actor.member.id if actor.member is not None else None
             answers = await uow.meetings.answers_of(member_id, ids) if member_id else {}
             earlier = await uow.meetings.earlier_answers(ids, member_id) if member_id else {}
+            names = {g.id: g.name for g in await uow.groups.active()}
         return [
-            MeetingView(m, answers.get(id_of(m)), earlier.get((id_of(m), member_id or 0)))
+            MeetingView(
+                m,
+                answers.get(id_of(m)),
+                earlier.get((id_of(m), member_id or 0)),
+                invited=m.group_id is None or m.group_id in mine or not member_id,
+                group_name=names.get(m.group_id) if m.group_id else None,
+            )
             for m in meetings
         ]
 
@@ -244,10 +265,13 @@ class MeetingService:
             agenda = await agenda_of(uow, meeting_id)
             group = await uow.groups.get(meeting.group_id) if meeting.group_id else None
             answer = None
+            invited = True
             if actor.member is not None and actor.member.id is not None:
                 answer = (await uow.meetings.answers_of(actor.member.id, [meeting_id])).get(
                     meeting_id
                 )
+                if meeting.group_id is not None:
+                    invited = meeting.group_id in await uow.groups.group_ids_of(actor.member.id)
             per_org: list[tuple[Organisation, list[tuple[Member, RsvpAnswer]]]] = []
             silent: list[Organisation] = []
             if actor.is_coordinator:
@@ -272,6 +296,7 @@ class MeetingService:
             answer=answer,
             answers=per_org,
             silent=silent,
+            invited=invited,
         )
 
     async def calendar_file(self, actor: Actor, meeting_id: int) -> tuple[Meeting, bytes]:

@@ -190,6 +190,13 @@ def listing(
     lines = []
     for view in views:
         m = view.meeting
+        marks = []
+        if view.group_name:
+            marks.append(t("meeting.list_group", group=view.group_name))
+        if not view.invited:
+            marks.append(t("meeting.list_not_invited"))
+        elif with_answers:
+            marks.append(answer_state(t, view.answer, view.earlier))
         lines.append(
             t(
                 "meeting.list_line",
@@ -197,7 +204,7 @@ def listing(
                 title=m.title,
                 when=t.span(m.starts_at, m.ends_at, zone),
                 place=f" – {m.location}" if m.location else "",
-                answer=answer_state(t, view.answer, view.earlier) if with_answers else "",
+                answer=" · ".join(marks),
             )
         )
     buttons = [
@@ -235,7 +242,9 @@ def details(
         lines.extend(agenda_line(t, item, org) for item, org in details.agenda)
     if m.minutes_added_at is not None:
         lines.append("\n" + t("meeting.details_minutes", date=t.date(m.minutes_added_at, zone)))
-    if personal and (details.answer is not None or not coordinator):
+    if personal and not details.invited:
+        lines.append("\n" + t("meeting.details_not_invited", group=details.group_name or "–"))
+    elif personal and (details.answer is not None or not coordinator):
         lines.append("\n" + answer_line(t, details.answer))
     if coordinator:
         lines.append("\n" + t("meeting.details_answers"))

@@ -42,7 +42,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
-from storage.models_meetings import MeetingCancellation
+from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.rows import SentMessage
 
 T = TypeVar("T")
@@ -314,9 +314,15 @@ class FakeMeetings(_Table[Meeting]):
     async def get(self, meeting_id: int) -> Meeting | None:
         return self.rows.get(meeting_id)
 
-    async def upcoming(self, now: datetime, limit: int) -> Sequence[Meeting]:
+    async def upcoming(
+        self, now: datetime, limit: int, group_ids: set[int] | None = None
+    ) -> Sequence[Meeting]:
         scheduled = [
-            m for m in self.rows.values() if m.status is MeetingStatus.SCHEDULED and m.ends_at > now
+            m
+            for m in self.rows.values()
+            if m.status is MeetingStatus.SCHEDULED
+            and m.ends_at > now
+            and (group_ids is None or m.group_id is None or m.group_id in group_ids)
         ]
         return sorted(scheduled, key=lambda m: (m.starts_at, m.id or 0))[:limit]
 
@@ -389,6 +395,7 @@ class FakeMeetings(_Table[Meeting]):
 class FakeFeeds:
     def __init__(self) -> None:
         self.rows: dict[int, CalendarFeed] = {}
+        self.coordinators: dict[int, CoordinatorFeed] = {}
         self.stored_secret: str | None = None
 
     async def of_member(self, member_id: int) -> CalendarFeed | None:
@@ -399,6 +406,16 @@ class FakeFeeds:
 
     async def put(self, feed: CalendarFeed) -> None:
         self.rows[feed.member_id] = feed
+
+    async def of_coordinator(self, telegram_id: int) -> CoordinatorFeed | None:
+        return self.coordinators.get(telegram_id)
+
+    async def coordinator_by_token_hash(self, token_hash: str) -> CoordinatorFeed | None:
+        found = (f for f in self.coordinators.values() if f.token_hash == token_hash)
+        return next(found, None)
+
+    async def put_coordinator(self, feed: CoordinatorFeed) -> None:
+        self.coordinators[feed.telegram_id] = feed
 
     async def secret(self, make: str, now: datetime) -> str:
         if self.stored_secret is None:
