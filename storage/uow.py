@@ -24,6 +24,7 @@ from storage.repositories import (
     WorkingGroupRepository,
 )
 from storage.repositories.inbox import InboxRepository
+from storage.repositories.personal import PersonalDataRepository
 
 
 class SqlUnitOfWork:
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     proposals: ProposalRepository
     ballots: BallotRepository
     inbox: InboxRepository
+    personal: PersonalDataRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.proposals = ProposalRepository(session)
         self.ballots = BallotRepository(session)
         self.inbox = InboxRepository(session)
+        self.personal = PersonalDataRepository(session)
         return self
 
     async def __aexit__(

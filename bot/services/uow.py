@@ -231,6 +231,15 @@ class Transaction(Protocol):
         ...
 
 
+class PersonalDataRepo(Protocol):
+    """A member's rows in every table declared in storage/personal_data.py."""
+
+    async def rows_of(
+        self, member_id: int, telegram_id: int | None
+    ) -> dict[str, list[dict[str, Any]]]: ...
+    async def forget(self, member_id: int, telegram_id: int | None) -> None: ...
+
+
 class UnitOfWork(Transaction, Protocol):
     @property
     def organisations(self) -> OrganisationRepo: ...
@@ -256,6 +265,8 @@ class UnitOfWork(Transaction, Protocol):
     def proposals(self) -> ProposalRepo: ...
     @property
     def ballots(self) -> BallotRepo: ...
+    @property
+    def personal(self) -> PersonalDataRepo: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

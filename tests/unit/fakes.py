@@ -599,6 +599,19 @@ class FakeBallots(_Table[Ballot]):
         return [p for p in self.post_rows.rows.values() if p.ballot_id == ballot_id]
 
 
+class FakePersonalData:
+    """The registry-driven export and forgetting run on the real database (tests/e2e/
+    test_privacy.py); on fakes the services' own steps are what is tested."""
+
+    async def rows_of(
+        self, member_id: int, telegram_id: int | None
+    ) -> dict[str, list[dict[str, Any]]]:
+        return {}
+
+    async def forget(self, member_id: int, telegram_id: int | None) -> None:
+        return None
+
+
 class FakeUnitOfWork:
     """One shared in-memory store; `commits` counts how often a use case committed."""
 
@@ -615,6 +628,7 @@ class FakeUnitOfWork:
         self.tasks = FakeTasks()
         self.proposals = FakeProposals()
         self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
+        self.personal = FakePersonalData()
         self.commits = 0
 
     def __call__(self) -> Self:
