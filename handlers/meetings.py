@@ -19,7 +19,8 @@ from bot.parsing import (
 )
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
-from bot.services.meetings import MeetingDraft, MeetingService
+from bot.services.meeting_types import MeetingDraft
+from bot.services.meetings import MeetingService
 from bot.texts import meetings as texts
 from handlers import commands
 from handlers.common import (

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,15 +21,22 @@ from bot.services.errors import InvalidInput, NotFound
 from bot.services.feed import FeedService
 from bot.services.ids import id_of
 from bot.services.meeting_notices import (
-    MeetingChange,
     MeetingNotices,
     agenda_of,
     change_between,
     snapshot,
 )
+from bot.services.meeting_types import (
+    Answered,
+    MeetingChanges,
+    MeetingDetails,
+    MeetingDraft,
+    MeetingUpdate,
+    MeetingView,
+)
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
-from bot.texts.meetings import Agenda, minutes_caption
+from bot.texts.meetings import minutes_caption
 from storage.models import (
     Meeting,
     MeetingRsvp,
@@ -51,70 +57,6 @@ MAX_DESCRIPTION = 2000
 MAX_MINUTES = 3 * 24 * 60
 # A member who joins late is invited to at most this many upcoming meetings.
 MAX_WELCOME = 20
-
-
-@dataclass(frozen=True)
-class MeetingDraft:
-    title: str
-    start: datetime
-    end: datetime | None
-    location: str | None = None
-    online_url: str | None = None
-    description: str | None = None
-    group_id: int | None = None
-
-
-@dataclass(frozen=True)
-class MeetingChanges:
-    """What an edit changes; None: stays as it is ("" clears a place or description)."""
-
-    title: str | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    location: str | None = None
-    online_url: str | None = None
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class MeetingView:
-    meeting: Meeting
-    answer: RsvpAnswer | None
-    # The member's answer before the meeting moved (they are asked again), if any.
-    earlier: RsvpAnswer | None = None
-    # False: a working group's meeting the member is not invited to (/termine alle).
-    invited: bool = True
-    group_name: str | None = None
-
-
-@dataclass(frozen=True)
-class MeetingUpdate:
-    """A meeting after an edit or a move, and what changed."""
-
-    meeting: Meeting
-    change: MeetingChange
-
-
-@dataclass(frozen=True)
-class Answered:
-    """A member's answer, with what the caption under the invitation shows."""
-
-    meeting: Meeting
-    agenda: Agenda
-    answer: RsvpAnswer
-
-
-@dataclass(frozen=True)
-class MeetingDetails:
-    meeting: Meeting
-    agenda: Agenda
-    group_name: str | None
-    answer: RsvpAnswer | None
-    # For the coordinator: per organisation, who answered what; and who has not answered.
-    answers: list[tuple[Organisation, list[tuple[Member, RsvpAnswer]]]]
-    silent: list[Organisation]
-    # False: a working group's meeting the asking member is not invited to.
-    invited: bool = True
 
 
 async def meeting_of(uow: UnitOfWork, meeting_id: int) -> Meeting:

@@ -15,7 +15,7 @@ from storage.models import AgendaItem, Meeting, MeetingStatus, Organisation, Rsv
 
 if TYPE_CHECKING:
     from bot.services.meeting_notices import MeetingChange
-    from bot.services.meetings import MeetingDetails, MeetingUpdate, MeetingView
+    from bot.services.meeting_types import MeetingDetails, MeetingUpdate, MeetingView
 
 Agenda = Sequence[tuple[AgendaItem, Organisation | None]]
 
