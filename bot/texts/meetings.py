@@ -80,8 +80,11 @@ def update_confirmation(t: Translator, update: MeetingUpdate, zone: ZoneInfo) ->
     """The coordinator's answer to a move or an edit, naming what changed."""
     meeting, change = update.meeting, update.change
     when = t.span(meeting.starts_at, meeting.ends_at, zone)
-    if change.fields == ["time"]:
-        assert change.time is not None
+    if (
+        change.fields == ["time"]
+        and change.time is not None
+        and change.time[0] != meeting.starts_at
+    ):
         text = t(
             "meeting.moved_confirm",
             id=meeting.id,
@@ -205,7 +208,7 @@ def listing(
                 when=t.span(m.starts_at, m.ends_at, zone),
                 place=f" – {m.location}" if m.location else "",
                 answer=" · ".join(marks),
-            )
+            ).rstrip()
         )
     buttons = [
         Button(t("meeting.ics_button", id=v.meeting.id), Ics(id_of(v.meeting))) for v in views
