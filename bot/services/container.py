@@ -69,7 +69,7 @@ def build_services(
             invite_ttl=settings.invite_ttl,
             notifier=notifier,
         ),
-        groups=GroupService(uow, clock),
+        groups=GroupService(uow, clock, meetings.notices, notifier),
         broadcasts=BroadcastService(uow, clock, notifier),
         meetings=meetings,
         agenda=agenda,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import httpx
 import icalendar
+from sqlmodel import select
 
+from storage.models import OutboxMessage, OutboxState
 from tests.e2e.harness import COORDINATOR, Harness
 from tests.e2e.test_meetings import buttons
 from tests.emulator import FakeUser
@@ -67,3 +69,41 @@ async def test_members_see_and_subscribe_to_what_they_are_invited_to(bot: Harnes
         "Radverkehr",
         "Wohnungsbau",
     }
+
+
+async def _pending_reminders(bot: Harness, meeting_id: int, member_id: int) -> int:
+    async with bot.uow() as uow:
+        rows = (await uow.session.execute(select(OutboxMessage))).scalars().all()
+    return sum(
+        1
+        for r in rows
+        if r.state is OutboxState.PENDING
+        and r.kind == "meeting_reminder"
+        and r.member_id == member_id
+        and r.dedup_key.startswith(f"meeting:{meeting_id}:")
+    )
+
+
+async def test_joining_a_group_invites_to_its_meetings_and_leaving_ends_their_reminders(
+    bot: Harness,
+) -> None:
+    bernd = bot.user("Bernd", "Buchfink")
+    await bot.join(bernd, "Stadt Kahla")
+    await bot.send(COORDINATOR, "/neuertermin @Mobilität 17.12.2026 10:00 | Radverkehr | Volkshaus")
+    await bot.settle()
+    assert bot.emu.sent(chat_id=bernd.id, method="sendDocument") == []
+    assert await _pending_reminders(bot, 1, 1) == 0
+
+    await bot.send(bernd, "/arbeitsgruppen")
+    groups = bot.emu.last_message(bernd.id, from_bot=True)
+    await bot.press(bernd, groups, buttons(groups)["➕ Mobilität"])
+    await bot.settle()
+    (invitation,) = bot.emu.sent(chat_id=bernd.id, method="sendDocument")
+    assert "Einladung: Radverkehr" in (invitation.text or "")
+    assert await _pending_reminders(bot, 1, 1) == 2  # 7 days and 24 hours before
+
+    (groups,) = [m for m in bot.emu.messages(bernd.id) if m["message_id"] == groups["message_id"]]
+    await bot.press(bernd, groups, buttons(groups)["✅ Mobilität"])
+    await bot.settle()
+    assert await _pending_reminders(bot, 1, 1) == 0
+    assert "Radverkehr" not in ((await bot.send(bernd, "/termine")).text or "")
