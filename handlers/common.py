@@ -107,6 +107,13 @@ def check_access(command: Command, actor: Actor, update: Update, bot_username: s
         actor.require_member()
 
 
+def in_group(update: Update) -> bool:
+    """Whether the update comes from a group chat: there a command shows only what is the
+    same for everyone in it (never a member's own answers, tasks or buttons)."""
+    chat = update.effective_chat
+    return chat is not None and chat.type != ChatType.PRIVATE
+
+
 def _check_private(update: Update, bot_username: str) -> None:
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:

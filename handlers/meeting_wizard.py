@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler
 from bot.callbacks import Form, FormButton
 from bot.parsing import MEETING_STEP, parse_minutes, parse_positive_int, parse_when, split_place
 from bot.services.errors import InvalidInput
-from bot.services.meetings import MeetingChanges, MeetingDraft
+from bot.services.meeting_types import MeetingChanges, MeetingDraft
 from bot.texts.meetings import confirmation, place_text, update_confirmation
 from bot.timezones import after
 from handlers import commands, forms

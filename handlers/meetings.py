@@ -22,10 +22,19 @@ from bot.parsing import (
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.feed import feed_links
-from bot.services.meetings import MeetingDraft, MeetingService
+from bot.services.meeting_types import MeetingDraft
+from bot.services.meetings import MeetingService
 from bot.texts import meetings as texts
 from handlers import commands
-from handlers.common import command_text, forum_handler, markup, pressed, reply, required_number
+from handlers.common import (
+    command_text,
+    forum_handler,
+    in_group,
+    markup,
+    pressed,
+    reply,
+    required_number,
+)
 from handlers.context import ForumContext
 
 
@@ -75,8 +84,21 @@ async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Tr
 @forum_handler(commands.MEETINGS)
 async def meetings(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     service = _service(context)
-    views = await service.upcoming(actor)
+    if in_group(update):
+        # The same for everyone in the group: the forum's meetings, without anyone's answers.
+        views = await service.upcoming(actor, shared=True)
+        text, buttons = texts.listing(t, views, service.zone, with_answers=False)
+        text += "\n\n" + t("meeting.group_pointer", bot=context.bot.username)
+        await reply(update, text, reply_markup=markup(buttons))
+        return
+    args = [a.lower() for a in context.args or []]
+    if args and args[0] not in ("alle", "all"):
+        raise InvalidInput("meeting.list_usage")
+    others = bool(args)
+    views = await service.upcoming(actor, others=others)
     text, buttons = texts.listing(t, views, service.zone, with_answers=actor.is_member)
+    if actor.is_member and not others:
+        text += "\n\n" + t("meeting.list_others_hint")
     await reply(update, text, reply_markup=markup(buttons))
 
 
@@ -85,7 +107,11 @@ async def meeting(update: Update, context: ForumContext, actor: Actor, t: Transl
     meeting_id = required_number(context.args, "meeting.show_usage")
     service = _service(context)
     details = await service.details(actor, meeting_id)
-    await reply(update, texts.details(t, details, service.zone, coordinator=actor.is_coordinator))
+    if in_group(update):  # no one's answers before the whole group
+        shown = texts.details(t, details, service.zone, coordinator=False, personal=False)
+    else:
+        shown = texts.details(t, details, service.zone, coordinator=actor.is_coordinator)
+    await reply(update, shown)
 
 
 @forum_handler(button=True)
@@ -240,7 +266,11 @@ async def calendar(update: Update, context: ForumContext, actor: Actor, t: Trans
     if args and args[0] not in ("reset", "neu", "zurücksetzen"):
         raise InvalidInput("calendar.usage")
     links = feed_links(await _service(context).feed_url(actor, reset=bool(args)))
-    key = "calendar.reset" if args else "calendar.url"
+    key = (
+        "calendar.reset"
+        if args
+        else ("calendar.url_coordinator" if actor.is_coordinator else "calendar.url_invited")
+    )
     # Telegram's buttons open http(s) only: the first opens a page that offers the webcal link.
     buttons = InlineKeyboardMarkup(
         [

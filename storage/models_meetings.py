@@ -42,3 +42,15 @@ class MeetingEarlierAnswer(SQLModel, table=True):
     answered_at: datetime = Field(sa_type=UTCDateTime)
     # When the meeting moved and the answer stopped standing.
     superseded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CoordinatorFeed(SQLModel, table=True):
+    """A coordinator's calendar feed (every meeting), like a member's `calendar_feed` but for
+    a coordinator from COORDINATOR_IDS, who need not be a member."""
+
+    __tablename__ = "coordinator_feed"
+
+    telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    generation: int = 1
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)

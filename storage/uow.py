@@ -25,6 +25,7 @@ from storage.repositories import (
     WorkingGroupRepository,
 )
 from storage.repositories.inbox import InboxRepository
+from storage.repositories.personal import PersonalDataRepository
 
 
 class SqlUnitOfWork:
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     ballots: BallotRepository
     inbox: InboxRepository
     exports: ExportRepository
+    personal: PersonalDataRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.ballots = BallotRepository(session)
         self.inbox = InboxRepository(session)
         self.exports = ExportRepository(session)
+        self.personal = PersonalDataRepository(session)
         return self
 
     async def __aexit__(

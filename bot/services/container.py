@@ -57,6 +57,7 @@ def build_services(
         calendar_name=settings.calendar_name,
         public_base_url=settings.public_base_url,
         default_language=settings.default_language,
+        coordinator_ids=settings.coordinator_ids,
     )
     agenda = AgendaService(uow, clock, meetings.notices)
     return Services(
@@ -70,7 +71,7 @@ def build_services(
             invite_ttl=settings.invite_ttl,
             notifier=notifier,
         ),
-        groups=GroupService(uow, clock),
+        groups=GroupService(uow, clock, meetings.notices, notifier),
         broadcasts=BroadcastService(uow, clock, notifier),
         meetings=meetings,
         agenda=agenda,

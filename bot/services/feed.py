@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote
@@ -27,6 +28,7 @@ from bot.services.ids import id_of
 from bot.services.uow import UnitOfWorkFactory
 from bot.texts.meetings import Agenda, plain_agenda_line
 from storage.models import CalendarFeed, Meeting, MeetingStatus, RsvpAnswer, Task
+from storage.models_meetings import CoordinatorFeed
 
 # Cancelled meetings stay in the feed (as cancelled) this long, so that calendars drop them.
 FEED_CANCELLED_DAYS = 30
@@ -137,9 +139,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def feed_token(secret: str, member_id: int, generation: int) -> str:
+def feed_token(secret: str, owner: int | str, generation: int) -> str:
+    """A feed's token: a member's (`owner` their id) or a coordinator's."""
     digest = hmac.new(
-        secret.encode(), f"feed:{member_id}:{generation}".encode(), hashlib.sha256
+        secret.encode(), f"feed:{owner}:{generation}".encode(), hashlib.sha256
     ).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
@@ -154,8 +157,10 @@ class FeedService:
         organizer: Organizer,
         calendar_name: str,
         public_base_url: str,
+        coordinator_ids: frozenset[int] = frozenset(),
     ) -> None:
         self._uow = uow
+        self._coordinators = coordinator_ids
         self._clock = clock
         self._zone = zone
         self._organizer = organizer
@@ -175,7 +180,10 @@ class FeedService:
         )
 
     async def feed_url(self, actor: Actor, *, reset: bool = False) -> str:
-        """The member's feed address (https form); `reset` revokes the old and issues a new."""
+        """The member's feed address (https form); `reset` revokes the old and issues a new.
+        A coordinator's feed has every meeting."""
+        if actor.is_coordinator:
+            return await self._coordinator_url(actor.telegram_id, reset=reset)
         member = actor.require_member()
         member_id = id_of(member)
         now = self._clock.now()
@@ -205,10 +213,33 @@ class FeedService:
             return None
         async with self._uow() as uow:
             feed = await uow.feeds.by_token_hash(hash_token(token))
-            member = None if feed is None else await uow.members.get(feed.member_id)
+            if feed is None:  # a coordinator's feed, while they coordinate
+                own = await uow.feeds.coordinator_by_token_hash(hash_token(token))
+                valid = own is not None and own.telegram_id in self._coordinators
+                return self.links(token) if valid else None
+            member = await uow.members.get(feed.member_id)
         if member is None or member.telegram_id is None:
             return None
         return self.links(token)
+
+    async def _coordinator_url(self, telegram_id: int, *, reset: bool) -> str:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            secret = await uow.feeds.secret(secrets.token_urlsafe(32), now)
+            feed = await uow.feeds.of_coordinator(telegram_id)
+            generation = 1 if feed is None else feed.generation + (1 if reset else 0)
+            token = feed_token(secret, f"coordinator-{telegram_id}", generation)
+            if feed is None or reset:
+                await uow.feeds.put_coordinator(
+                    CoordinatorFeed(
+                        telegram_id=telegram_id,
+                        generation=generation,
+                        token_hash=hash_token(token),
+                        created_at=now,
+                    )
+                )
+            await uow.commit()
+        return f"{self._base_url}/calendar/{token}.ics"
 
     async def feed(self, token: str) -> bytes | None:
         """The feed for a token, or None (unknown, revoked, or its member left)."""
@@ -216,17 +247,28 @@ class FeedService:
             return None
         now = self._clock.now()
         async with self._uow() as uow:
+            feed: CalendarFeed | CoordinatorFeed | None
             feed = await uow.feeds.by_token_hash(hash_token(token))
+            if feed is None:
+                feed = await uow.feeds.coordinator_by_token_hash(hash_token(token))
             if feed is None or not hmac.compare_digest(feed.token_hash, hash_token(token)):
                 return None
-            member = await uow.members.get(feed.member_id)
-            if member is None or member.telegram_id is None:
-                return None
             meetings = await uow.meetings.for_feed(now - timedelta(days=FEED_CANCELLED_DAYS))
+            tasks: Sequence[Task] = []
+            if isinstance(feed, CoordinatorFeed):  # every meeting, while they coordinate
+                if feed.telegram_id not in self._coordinators:
+                    return None
+            else:
+                member = await uow.members.get(feed.member_id)
+                if member is None or member.telegram_id is None:
+                    return None
+                # Only what the member is invited to: the forum's and their groups' meetings.
+                mine = await uow.groups.group_ids_of(feed.member_id)
+                meetings = [m for m in meetings if m.group_id is None or m.group_id in mine]
+                tasks = await uow.tasks.open_tasks(
+                    organisation_id=member.organisation_id, member_id=member.id
+                )
             agendas = await uow.meetings.agendas([id_of(m) for m in meetings])
-            tasks = await uow.tasks.open_tasks(
-                organisation_id=member.organisation_id, member_id=member.id
-            )
         # The meetings, and the open tasks of the member and their organisation.
         events = [meeting_event(m, agendas[id_of(m)]) for m in meetings]
         events += [task_event(task) for task in tasks]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.callbacks import Notice
 from bot.clock import Clock
 from bot.parsing import parse_group_name, parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.meeting_notices import MeetingNotices
+from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from storage.models import WorkingGroup, WorkingGroupMember
 
@@ -25,10 +28,22 @@ class GroupView:
         return self.group.id
 
 
+# At most this many upcoming meetings of a group are looked at when someone joins or leaves it.
+MAX_GROUP_MEETINGS = 50
+
+
 class GroupService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        notices: MeetingNotices | None = None,
+        notifier: Notifier | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._notices = notices
+        self._notifier = notifier
 
     async def seed(self, names: Iterable[str]) -> int:
         """Create the configured groups on a database that never had any. Returns how many."""
@@ -73,8 +88,28 @@ class GroupService:
             else:
                 await uow.groups.leave(link)
                 joined = False
+            await self._follow_meetings(uow, group_id, member.id, joined=joined)
             await uow.commit()
-            return group, joined
+        if self._notifier is not None:
+            self._notifier.outbox_changed()
+        return group, joined
+
+    async def _follow_meetings(
+        self, uow: UnitOfWork, group_id: int, member_id: int, *, joined: bool
+    ) -> None:
+        """Who joins a group is invited to its upcoming meetings; who leaves it gets no more
+        of their reminders (what a member receives is what they are invited to)."""
+        if self._notices is None:
+            return
+        upcoming = await uow.meetings.upcoming(
+            self._clock.now(), MAX_GROUP_MEETINGS, group_ids={group_id}
+        )
+        for meeting in upcoming:
+            if meeting.group_id != group_id:
+                continue
+            if joined:
+                await self._notices.notify_all(uow, meeting, Notice.INVITE, only=member_id)
+            await self._notices.reschedule_reminders(uow, meeting)
 
     async def add(self, actor: Actor, raw_name: str) -> WorkingGroup:
         actor.require_coordinator()

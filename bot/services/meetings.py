@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,15 +21,22 @@ from bot.services.errors import InvalidInput, NotFound
 from bot.services.feed import FeedService
 from bot.services.ids import id_of
 from bot.services.meeting_notices import (
-    MeetingChange,
     MeetingNotices,
     agenda_of,
     change_between,
     snapshot,
 )
+from bot.services.meeting_types import (
+    Answered,
+    MeetingChanges,
+    MeetingDetails,
+    MeetingDraft,
+    MeetingUpdate,
+    MeetingView,
+)
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
-from bot.texts.meetings import Agenda, minutes_caption
+from bot.texts.meetings import minutes_caption
 from bot.timezones import after
 from storage.models import (
     Meeting,
@@ -52,65 +58,6 @@ MAX_DESCRIPTION = 2000
 MAX_MINUTES = 3 * 24 * 60
 # A member who joins late is invited to at most this many upcoming meetings.
 MAX_WELCOME = 20
-
-
-@dataclass(frozen=True)
-class MeetingDraft:
-    title: str
-    start: datetime
-    end: datetime | None
-    location: str | None = None
-    online_url: str | None = None
-    description: str | None = None
-    group_id: int | None = None
-
-
-@dataclass(frozen=True)
-class MeetingChanges:
-    """What an edit changes; None: stays as it is ("" clears a place or description)."""
-
-    title: str | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    location: str | None = None
-    online_url: str | None = None
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class MeetingView:
-    meeting: Meeting
-    answer: RsvpAnswer | None
-    # The member's answer before the meeting moved (they are asked again), if any.
-    earlier: RsvpAnswer | None = None
-
-
-@dataclass(frozen=True)
-class MeetingUpdate:
-    """A meeting after an edit or a move, and what changed."""
-
-    meeting: Meeting
-    change: MeetingChange
-
-
-@dataclass(frozen=True)
-class Answered:
-    """A member's answer, with what the caption under the invitation shows."""
-
-    meeting: Meeting
-    agenda: Agenda
-    answer: RsvpAnswer
-
-
-@dataclass(frozen=True)
-class MeetingDetails:
-    meeting: Meeting
-    agenda: Agenda
-    group_name: str | None
-    answer: RsvpAnswer | None
-    # For the coordinator: per organisation, who answered what; and who has not answered.
-    answers: list[tuple[Organisation, list[tuple[Member, RsvpAnswer]]]]
-    silent: list[Organisation]
 
 
 async def meeting_of(uow: UnitOfWork, meeting_id: int) -> Meeting:
@@ -157,6 +104,7 @@ class MeetingService:
         calendar_name: str,
         public_base_url: str,
         default_language: str,
+        coordinator_ids: frozenset[int] = frozenset(),
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -171,6 +119,7 @@ class MeetingService:
             organizer=organizer,
             calendar_name=calendar_name,
             public_base_url=public_base_url,
+            coordinator_ids=coordinator_ids,
         )
         self.notices = MeetingNotices(
             clock, self.files, zone=zone, reminders=reminders, default_language=default_language
@@ -217,17 +166,37 @@ class MeetingService:
         self._notifier.outbox_changed()
         return meeting
 
-    async def upcoming(self, actor: Actor, limit: int = 10) -> list[MeetingView]:
+    async def upcoming(
+        self, actor: Actor, limit: int = 10, *, shared: bool = False, others: bool = False
+    ) -> list[MeetingView]:
+        """The next meetings a member is invited to, with their answers (the coordinator:
+        all); `others` (/termine alle): also the working groups' meetings they are not
+        invited to, marked; `shared` (for a group chat): the forum's meetings, no answers."""
         if not actor.is_coordinator:
             actor.require_member()
+        member_id = actor.member.id if actor.member is not None else None
         async with self._work() as uow:
-            meetings = await uow.meetings.upcoming(self._clock.now(), limit)
+            now = self._clock.now()
+            if shared:
+                meetings = await uow.meetings.upcoming(now, limit, group_ids=set())
+                return [MeetingView(m, None) for m in meetings]
+            mine = await uow.groups.group_ids_of(member_id) if member_id else set()
+            everything = actor.is_coordinator or others
+            meetings = await uow.meetings.upcoming(
+                now, limit, group_ids=None if everything else mine
+            )
             ids = [id_of(m) for m in meetings]
-            member_id = actor.member.id if actor.member is not None else None
             answers = await uow.meetings.answers_of(member_id, ids) if member_id else {}
             earlier = await uow.meetings.earlier_answers(ids, member_id) if member_id else {}
+            names = {g.id: g.name for g in await uow.groups.active()}
         return [
-            MeetingView(m, answers.get(id_of(m)), earlier.get((id_of(m), member_id or 0)))
+            MeetingView(
+                m,
+                answers.get(id_of(m)),
+                earlier.get((id_of(m), member_id or 0)),
+                invited=m.group_id is None or m.group_id in mine or not member_id,
+                group_name=names.get(m.group_id) if m.group_id else None,
+            )
             for m in meetings
         ]
 
@@ -239,10 +208,13 @@ class MeetingService:
             agenda = await agenda_of(uow, meeting_id)
             group = await uow.groups.get(meeting.group_id) if meeting.group_id else None
             answer = None
+            invited = True
             if actor.member is not None and actor.member.id is not None:
                 answer = (await uow.meetings.answers_of(actor.member.id, [meeting_id])).get(
                     meeting_id
                 )
+                if meeting.group_id is not None:
+                    invited = meeting.group_id in await uow.groups.group_ids_of(actor.member.id)
             per_org: list[tuple[Organisation, list[tuple[Member, RsvpAnswer]]]] = []
             silent: list[Organisation] = []
             if actor.is_coordinator:
@@ -267,6 +239,7 @@ class MeetingService:
             answer=answer,
             answers=per_org,
             silent=silent,
+            invited=invited,
         )
 
     async def calendar_file(self, actor: Actor, meeting_id: int) -> tuple[Meeting, bytes]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
@@ -25,6 +26,7 @@ from storage.models import (
     OutboxMessage,
     UserSettings,
 )
+from storage.personal_data import HIDDEN_COLUMNS
 
 # 24 random bytes = 192 bits, 32 URL-safe characters (a deep-link start parameter allows 64).
 CODE_BYTES = 24
@@ -265,6 +267,7 @@ class MembershipService:
             invitation = (
                 await uow.invitations.get(fresh.invitation_id) if fresh.invitation_id else None
             )
+            stored = await uow.personal.rows_of(member.id, fresh.telegram_id)
         assert organisation is not None
         return {
             "exported_at": _iso(self._clock.now()),
@@ -294,6 +297,11 @@ class MembershipService:
             ),
             "working_groups": [{"id": g.id, "name": g.name} for g in groups],
             "settings": {"language": settings.language if settings else None},
+            # Every stored row that refers to the member, by table (storage/personal_data.py):
+            # answers to meetings, votes, proposals, task reports, messages sent to them …
+            "stored_rows": {
+                table: [_plain_row(row) for row in rows] for table, rows in sorted(stored.items())
+            },
         }
 
     async def leave(self, actor: Actor) -> None:
@@ -315,6 +323,8 @@ class MembershipService:
             fresh.username = None
             await uow.groups.remove_member_everywhere(member.id)
             await uow.user_settings.delete(actor.telegram_id)
+            # Everything else that refers to them, as storage/personal_data.py declares.
+            await uow.personal.forget(member.id, actor.telegram_id)
             await uow.commit()
         self._notifier.outbox_changed()
 
@@ -357,3 +367,20 @@ class MembershipService:
 
 def _iso(value: datetime) -> str:
     return value.isoformat()
+
+
+def _plain(value: object) -> object:
+    """A stored value as JSON: times as ISO 8601, enums by their value."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _plain_row(row: dict[str, Any]) -> dict[str, object]:
+    return {
+        name: _plain(value)
+        for name, value in row.items()
+        if name not in HIDDEN_COLUMNS and not isinstance(value, bytes)
+    }

@@ -15,7 +15,7 @@ from storage.models import AgendaItem, Meeting, MeetingStatus, Organisation, Rsv
 
 if TYPE_CHECKING:
     from bot.services.meeting_notices import MeetingChange
-    from bot.services.meetings import MeetingDetails, MeetingUpdate, MeetingView
+    from bot.services.meeting_types import MeetingDetails, MeetingUpdate, MeetingView
 
 Agenda = Sequence[tuple[AgendaItem, Organisation | None]]
 
@@ -80,8 +80,11 @@ def update_confirmation(t: Translator, update: MeetingUpdate, zone: ZoneInfo) ->
     """The coordinator's answer to a move or an edit, naming what changed."""
     meeting, change = update.meeting, update.change
     when = t.span(meeting.starts_at, meeting.ends_at, zone)
-    if change.fields == ["time"]:
-        assert change.time is not None
+    if (
+        change.fields == ["time"]
+        and change.time is not None
+        and change.time[0] != meeting.starts_at
+    ):
         text = t(
             "meeting.moved_confirm",
             id=meeting.id,
@@ -190,6 +193,13 @@ def listing(
     lines = []
     for view in views:
         m = view.meeting
+        marks = []
+        if view.group_name:
+            marks.append(t("meeting.list_group", group=view.group_name))
+        if not view.invited:
+            marks.append(t("meeting.list_not_invited"))
+        elif with_answers:
+            marks.append(answer_state(t, view.answer, view.earlier))
         lines.append(
             t(
                 "meeting.list_line",
@@ -197,8 +207,8 @@ def listing(
                 title=m.title,
                 when=t.span(m.starts_at, m.ends_at, zone),
                 place=f" – {m.location}" if m.location else "",
-                answer=answer_state(t, view.answer, view.earlier) if with_answers else "",
-            )
+                answer=" · ".join(marks),
+            ).rstrip()
         )
     buttons = [
         Button(t("meeting.ics_button", id=v.meeting.id), Ics(id_of(v.meeting))) for v in views
@@ -206,8 +216,16 @@ def listing(
     return t("meeting.list", lines=Html("\n\n".join(lines))), in_rows(buttons, 3)
 
 
-def details(t: Translator, details: MeetingDetails, zone: ZoneInfo, *, coordinator: bool) -> str:
-    """/termin: everything about one meeting; the coordinator also sees who answered what."""
+def details(
+    t: Translator,
+    details: MeetingDetails,
+    zone: ZoneInfo,
+    *,
+    coordinator: bool,
+    personal: bool = True,
+) -> str:
+    """/termin: everything about one meeting; the coordinator also sees who answered what.
+    Not `personal` (in a group chat): without the asker's answer."""
     m = details.meeting
     lines = [
         t("meeting.details_head", id=m.id, title=m.title, when=t.span(m.starts_at, m.ends_at, zone))
@@ -227,7 +245,9 @@ def details(t: Translator, details: MeetingDetails, zone: ZoneInfo, *, coordinat
         lines.extend(agenda_line(t, item, org) for item, org in details.agenda)
     if m.minutes_added_at is not None:
         lines.append("\n" + t("meeting.details_minutes", date=t.date(m.minutes_added_at, zone)))
-    if details.answer is not None or not coordinator:
+    if personal and not details.invited:
+        lines.append("\n" + t("meeting.details_not_invited", group=details.group_name or "–"))
+    elif personal and (details.answer is not None or not coordinator):
         lines.append("\n" + answer_line(t, details.answer))
     if coordinator:
         lines.append("\n" + t("meeting.details_answers"))

@@ -20,7 +20,7 @@ from storage.models import (
     Organisation,
     RsvpAnswer,
 )
-from storage.models_meetings import MeetingCancellation, MeetingEarlierAnswer
+from storage.models_meetings import CoordinatorFeed, MeetingCancellation, MeetingEarlierAnswer
 from storage.repositories.common import dialect_insert
 
 # Statements of every update, built once and executed with parameters (see the package's
@@ -49,9 +49,18 @@ class MeetingRepository:
     async def get(self, meeting_id: int) -> Meeting | None:
         return await self.session.get(Meeting, meeting_id)
 
-    async def upcoming(self, now: datetime, limit: int) -> Sequence[Meeting]:
+    async def upcoming(
+        self, now: datetime, limit: int, group_ids: set[int] | None = None
+    ) -> Sequence[Meeting]:
+        """The next scheduled meetings; with `group_ids` only the forum's and those of these
+        working groups (what a member is invited to)."""
         params = {"now": now, "limit": limit}
-        return (await self.session.execute(_UPCOMING, params)).scalars().all()
+        stmt = _UPCOMING
+        if group_ids is not None:
+            stmt = stmt.where(
+                or_(col(Meeting.group_id).is_(None), col(Meeting.group_id).in_(sorted(group_ids)))
+            )
+        return (await self.session.execute(stmt, params)).scalars().all()
 
     async def for_feed(self, cancelled_since: datetime) -> Sequence[Meeting]:
         """Every scheduled meeting, and those cancelled after `cancelled_since`."""
@@ -172,6 +181,17 @@ class CalendarFeedRepository:
         return (await self.session.execute(stmt)).scalars().first()
 
     async def put(self, feed: CalendarFeed) -> None:
+        await self.session.merge(feed)
+        await self.session.flush()
+
+    async def of_coordinator(self, telegram_id: int) -> CoordinatorFeed | None:
+        return await self.session.get(CoordinatorFeed, telegram_id)
+
+    async def coordinator_by_token_hash(self, token_hash: str) -> CoordinatorFeed | None:
+        stmt = select(CoordinatorFeed).where(CoordinatorFeed.token_hash == token_hash)
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def put_coordinator(self, feed: CoordinatorFeed) -> None:
         await self.session.merge(feed)
         await self.session.flush()
 

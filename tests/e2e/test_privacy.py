@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from sqlalchemy import select
+from sqlmodel import SQLModel
+
+import storage.tables  # noqa: F401  (every table)
 from storage.models import Member, MemberStatus
+from storage.personal_data import OnLeave, Ref, Reference, member_references
 from tests.e2e.harness import COORDINATOR, Harness
+from tests.e2e.test_meetings import buttons as any_buttons
 from tests.emulator import FakeUser
 
 
@@ -129,3 +136,108 @@ async def test_the_coordinator_learns_who_left_and_whether_anyone_is_left(bot: H
     )
     texts = [c.text or "" for c in bot.emu.sent(chat_id=COORDINATOR.id, method="sendMessage")]
     assert sum(t.startswith(("Austritt:", "Left:")) for t in texts) == 2  # once each
+
+
+def _rows_of(table: str, ref: Reference, member_id: int, telegram_id: int) -> Any:
+    column = SQLModel.metadata.tables[table].c[ref.column]
+    match ref.ref:
+        case Ref.MEMBER_ID:
+            return column == member_id
+        case Ref.TELEGRAM_ID:
+            return column == telegram_id
+        case Ref.VOTER:
+            return column == f"member:{member_id}"
+        case _:
+            return column.like(f"%:{telegram_id}")
+
+
+async def _stored(bot: Harness, member_id: int, telegram_id: int) -> dict[Reference, list[Any]]:
+    """Per declaration, the member's rows as they are in the database."""
+    found = {}
+    async with bot.uow() as uow:
+        for ref in member_references():
+            table = SQLModel.metadata.tables[ref.table]
+            stmt = select(table).where(_rows_of(ref.table, ref, member_id, telegram_id))
+            found[ref] = [dict(r) for r in (await uow.session.execute(stmt)).mappings()]
+    return found
+
+
+def _key(table: str, row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[c.name] for c in SQLModel.metadata.tables[table].primary_key.columns)
+
+
+async def test_mydata_holds_every_row_about_the_member_and_leaving_treats_each_as_declared(
+    bot: Harness,
+) -> None:
+    anna, bernd = bot.user("Anna", "Amsel"), bot.user("Bernd", "Buchfink")
+    await bot.join(anna, "Gemeinde Zöllnitz")
+    await bot.join(bernd, "Gemeinde Zöllnitz")
+    await bot.send(anna, "/arbeitsgruppen")
+    groups = bot.emu.last_message(anna.id, from_bot=True)
+    await bot.press(anna, groups, buttons(groups)["➕ Wohnen"])
+    await bot.send(COORDINATOR, "/neuertermin 03.12.2026 18:00 | Forum | Rathaus")
+    await bot.settle()
+    invitation = bot.emu.last_message(anna.id, from_bot=True)
+    await bot.press(anna, invitation, buttons(invitation)["Zusage"])
+    await bot.send(COORDINATOR, "/terminverschieben 1 04.12.2026 18:00")
+    await bot.settle()
+    update = bot.emu.last_message(anna.id, from_bot=True)
+    await bot.press(anna, update, buttons(update)["Vielleicht"])
+    await bot.send(anna, "/vorschlag Radweg | Lückenschluss nach Zöllnitz")
+    await bot.send(COORDINATOR, "/abstimmungstarten 1")
+    await bot.settle()
+    (ballot,) = [m for m in bot.emu.messages(anna.id) if "Ja" in any_buttons(m)]
+    await bot.press(anna, ballot, buttons(ballot)["Ja"])
+    await bot.send(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.send(anna, "/erledigt 1 Fertig, siehe Anlage")
+    await bot.send(anna, "/kalender")
+    await bot.settle()
+
+    answer = await bot.send(anna, "/meinedaten")
+    data = json.loads(answer.params["document"].content)
+    rows = data["stored_rows"]
+    assert [r["answer"] for r in rows["meeting_rsvp"]] == ["maybe"]
+    assert [r["answer"] for r in rows["meeting_rsvp_earlier"]] == ["yes"]
+    assert [r["title"] for r in rows["proposal"]] == ["Radweg"]
+    assert [(r["voter"], r["choice"]) for r in rows["vote"]] == [("org:1", "yes")]
+    assert [(r["title"], r["comment"]) for r in rows["task"]] == [
+        ("Stellungnahme", "Fertig, siehe Anlage")
+    ]
+    assert [r["member_id"] for r in rows["calendar_feed"]] == [1]
+    assert "token_hash" not in rows["calendar_feed"][0]
+    assert any("Einladung: Forum" in (r["text"] or "") for r in rows["outbox"])
+    assert all("document" not in r for r in rows["outbox"])
+
+    # Every row that refers to her, by every declaration, is in the file.
+    before = await _stored(bot, 1, anna.id)
+    for ref, stored in before.items():
+        if ref.export:
+            exported = {_key(ref.table, r) for r in rows.get(ref.table, [])}
+            for row in stored:
+                assert _key(ref.table, row) in exported, (ref.table, ref.column, row)
+
+    await _leave(bot, anna)
+    after = await _stored(bot, 1, anna.id)
+    async with bot.uow() as uow:
+        for ref, stored in before.items():
+            table = SQLModel.metadata.tables[ref.table]
+            for row in stored:
+                where = [
+                    c == v
+                    for c, v in zip(table.primary_key.columns, _key(ref.table, row), strict=True)
+                ]
+                now = (await uow.session.execute(select(table).where(*where))).mappings().first()
+                if ref.on_leave is OnLeave.DELETE:
+                    assert now is None, (ref.table, row)
+                    continue
+                assert now is not None, (ref.table, row)  # kept or anonymised, not lost
+                for name, value in ref.clear.items():
+                    assert now[name] == value, (ref.table, name, now[name])
+    assert after[next(r for r in before if r.table == "meeting_rsvp")] == []
+    assert not any(
+        "Anna" in str(v)
+        for ref, stored in after.items()
+        if ref.on_leave is not OnLeave.KEEP
+        for row in stored
+        for v in row.values()
+    )

@@ -42,7 +42,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
-from storage.models_meetings import MeetingCancellation
+from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.models_tasks import TaskEvent
 from storage.rows import SentMessage
 
@@ -338,9 +338,15 @@ class FakeMeetings(_Table[Meeting]):
     async def get(self, meeting_id: int) -> Meeting | None:
         return self.rows.get(meeting_id)
 
-    async def upcoming(self, now: datetime, limit: int) -> Sequence[Meeting]:
+    async def upcoming(
+        self, now: datetime, limit: int, group_ids: set[int] | None = None
+    ) -> Sequence[Meeting]:
         scheduled = [
-            m for m in self.rows.values() if m.status is MeetingStatus.SCHEDULED and m.ends_at > now
+            m
+            for m in self.rows.values()
+            if m.status is MeetingStatus.SCHEDULED
+            and m.ends_at > now
+            and (group_ids is None or m.group_id is None or m.group_id in group_ids)
         ]
         return sorted(scheduled, key=lambda m: (m.starts_at, m.id or 0))[:limit]
 
@@ -413,6 +419,7 @@ class FakeMeetings(_Table[Meeting]):
 class FakeFeeds:
     def __init__(self) -> None:
         self.rows: dict[int, CalendarFeed] = {}
+        self.coordinators: dict[int, CoordinatorFeed] = {}
         self.stored_secret: str | None = None
 
     async def of_member(self, member_id: int) -> CalendarFeed | None:
@@ -423,6 +430,16 @@ class FakeFeeds:
 
     async def put(self, feed: CalendarFeed) -> None:
         self.rows[feed.member_id] = feed
+
+    async def of_coordinator(self, telegram_id: int) -> CoordinatorFeed | None:
+        return self.coordinators.get(telegram_id)
+
+    async def coordinator_by_token_hash(self, token_hash: str) -> CoordinatorFeed | None:
+        found = (f for f in self.coordinators.values() if f.token_hash == token_hash)
+        return next(found, None)
+
+    async def put_coordinator(self, feed: CoordinatorFeed) -> None:
+        self.coordinators[feed.telegram_id] = feed
 
     async def secret(self, make: str, now: datetime) -> str:
         if self.stored_secret is None:
@@ -623,6 +640,19 @@ class FakeBallots(_Table[Ballot]):
         return [p for p in self.post_rows.rows.values() if p.ballot_id == ballot_id]
 
 
+class FakePersonalData:
+    """The registry-driven export and forgetting run on the real database (tests/e2e/
+    test_privacy.py); on fakes the services' own steps are what is tested."""
+
+    async def rows_of(
+        self, member_id: int, telegram_id: int | None
+    ) -> dict[str, list[dict[str, Any]]]:
+        return {}
+
+    async def forget(self, member_id: int, telegram_id: int | None) -> None:
+        return None
+
+
 class FakeUnitOfWork:
     """One shared in-memory store; `commits` counts how often a use case committed."""
 
@@ -639,6 +669,7 @@ class FakeUnitOfWork:
         self.tasks = FakeTasks()
         self.proposals = FakeProposals()
         self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
+        self.personal = FakePersonalData()
         self.commits = 0
 
     def __call__(self) -> Self:

@@ -14,7 +14,8 @@ from bot.services.agenda import MAX_ITEMS as MAX_AGENDA_ITEMS
 from bot.services.agenda import AgendaService
 from bot.services.errors import InvalidInput, NotAllowed, NotAMember, NotFound, ServiceError
 from bot.services.feed import meeting_event
-from bot.services.meetings import MeetingChanges, MeetingDraft, MeetingService
+from bot.services.meeting_types import MeetingChanges, MeetingDraft
+from bot.services.meetings import MeetingService
 from storage.models import Meeting, MeetingStatus, Member, ProposalStatus, RsvpAnswer
 from tests.unit.forum import Forum, agenda_service, chats_of, meeting_service
 

@@ -1,4 +1,4 @@
-"""who cancelled a meeting and when; answers given before a meeting moved
+"""who cancelled a meeting and when; answers given before a meeting moved; coordinators' feeds
 
 Revision ID: 0010
 Revises: 0008
@@ -59,7 +59,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("meeting_id", "member_id", name=op.f("pk_meeting_rsvp_earlier")),
     )
 
+    op.create_table(
+        "coordinator_feed",
+        sa.Column("telegram_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("telegram_id", name=op.f("pk_coordinator_feed")),
+    )
+    with op.batch_alter_table("coordinator_feed", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_coordinator_feed_token_hash"), ["token_hash"], unique=True
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("coordinator_feed", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coordinator_feed_token_hash"))
+    op.drop_table("coordinator_feed")
     op.drop_table("meeting_rsvp_earlier")
     op.drop_table("meeting_cancellation")

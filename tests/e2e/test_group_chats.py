@@ -1,0 +1,98 @@
+"""Every command in a group chat shows only what is the same for everyone there, or points to
+the private chat: never a member's own answers, tasks, votes or buttons (issue 13, item 15)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot import callbacks
+from bot.i18n import plain_text, translator
+from handlers import commands
+from tests.e2e.fuzz_support import assert_clean
+from tests.e2e.harness import COORDINATOR, Harness
+from tests.e2e.test_meetings import buttons
+from tests.e2e.test_permissions import ARGS
+
+GROUP_CHAT = -100777
+# Commands that answer in a group (the same for everyone there); every other one must be
+# private_only. A new command is put here only after checking what it shows in a group.
+SHARED = {
+    commands.START,
+    commands.HELP,
+    commands.LANGUAGE,
+    commands.MEETINGS,
+    commands.MEETING,
+    commands.AGENDA,
+    commands.TOPICS,
+    commands.TOPIC,
+}
+# What the member Anna has said or owns: none of it may appear in the group.
+PERSONAL = (
+    "Ihre Antwort:",
+    "Zusage",
+    "Stellungnahme Radweg",  # her organisation's task
+    "AG-Sitzung Mobilität",  # a meeting of her working group
+    "Noch keine Antwort",
+    "Noch nicht abgestimmt",
+    "noch keine Stimme",
+    "Stimme für",
+)
+
+
+def _button_data(call: Any) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_every_command_in_a_group_shows_nothing_personal(bot: Harness) -> None:
+    (anna,) = await bot.seed_members(1, "Gemeinde Testdorf")
+    for user, text in (
+        (COORDINATOR, "/agneu Mobilität"),
+        (COORDINATOR, "/neuertermin 03.12.2026 18:00-20:00 | Forum | Jena"),
+        (COORDINATOR, "/neueaufgabe Gemeinde Testdorf | 15.12.2026 | Stellungnahme Radweg"),
+        (anna, "/vorschlag Radweg | Lückenschluss"),
+        (COORDINATOR, "/abstimmungstarten 1"),
+    ):
+        assert_clean(await bot.exchange(user, text))
+    await bot.send(anna, "/arbeitsgruppen")
+    groups = bot.emu.last_message(anna.id, from_bot=True)
+    await bot.press(anna, groups, buttons(groups)["➕ Mobilität"])
+    assert_clean(
+        await bot.exchange(
+            COORDINATOR, "/neuertermin @Mobilität 04.12.2026 10:00 | AG-Sitzung Mobilität"
+        )
+    )
+    await bot.settle()
+    invitation = bot.emu.sent(chat_id=anna.id, method="sendDocument")[0]
+    await bot.press(anna, invitation.result, buttons(invitation.result)["Zusage"])
+    (ballot,) = [m for m in bot.emu.messages(anna.id) if "Ja" in buttons(m)]
+    await bot.press(anna, ballot, buttons(ballot)["Ja"])
+
+    private_pointer = plain_text(translator("de")("error.private_only", bot=bot.emu.bot_username))
+    not_private = {c for c in commands.ALL if not c.private_only}
+    assert not_private <= SHARED, f"check these in a group first: {not_private - SHARED}"
+    for command in commands.ALL:
+        for user in (anna, COORDINATOR):
+            text = f"/{command.de} {ARGS.get(command, '')}".strip()
+            calls = await bot.exchange(user, text, chat_id=GROUP_CHAT, chat_type="supergroup")
+            assert_clean(calls)
+            said = [c for c in calls if c.chat_id == GROUP_CHAT and c.method != "getChatMember"]
+            texts = [plain_text(c.text or "") for c in said]
+            assert texts, text
+            if command.private_only:
+                assert texts == [private_pointer], (text, texts)
+                continue
+            if command is commands.MEETINGS:  # what is the same for everyone, and where the rest is
+                assert "#1 Forum" in texts[0] and "im persönlichen Chat" in texts[0], texts
+            if command is commands.TOPIC:
+                assert "Radweg" in texts[0], texts
+            for shown in texts:
+                for secret in PERSONAL:
+                    assert secret not in shown, (text, user.first_name, secret, shown)
+            for call in said:
+                for data in _button_data(call):
+                    personal = (callbacks.Rsvp, callbacks.TaskDone, callbacks.TaskComment)
+                    assert not isinstance(callbacks.parse(data), personal), (text, data)
