@@ -125,6 +125,16 @@ REGISTRY: tuple[Reference, ...] = (
         clear={"chat_key": None},
     ),
     # Not members' data.
+    Reference("task_event", "member_id", Ref.MEMBER_ID, OnLeave.KEEP, "task history: by whom"),
+    Reference("task_event", "owner_member_id", Ref.MEMBER_ID, OnLeave.KEEP, "task history: owner"),
+    Reference(
+        "task_event",
+        "previous_member_id",
+        Ref.MEMBER_ID,
+        OnLeave.KEEP,
+        "task history: owner before",
+    ),
+    Reference("calendar_stamp", "version", Ref.NO_PERSON, OnLeave.NOTHING, "a change counter"),
     Reference("inbox_update", "update_id", Ref.NO_PERSON, OnLeave.NOTHING, "Telegram update id"),
     Reference("ballot_post", "chat_id", Ref.NO_PERSON, OnLeave.NOTHING, "a group chat"),
     Reference("outbox", "copy_from_chat_id", Ref.COORDINATOR, OnLeave.NOTHING, "copied from"),
