@@ -198,6 +198,11 @@ async def test_a_vote_without_quorum_can_have_a_new_round(bot: Harness) -> None:
     details = (await bot.send(f.carla, "/thema 1")).text or ""
     assert "Stand: nicht beschlussfähig" in details
     assert "nicht angenommen" not in details
+    overview = (await bot.send(COORDINATOR, "/themen")).text or ""
+    assert (
+        "#1 Radweg Saaletal – Anna (Stadt Jena) (nicht beschlussfähig; neue Abstimmungsrunde"
+        " möglich)" in overview
+    )
 
     # The coordinator opens a second round: new ballots for everyone.
     answer = await bot.send(COORDINATOR, "/abstimmungstarten 1 03.12.2026 18:00")
