@@ -48,6 +48,13 @@ GROUP_POSTS = 10
 # A proposal can be put to the vote while it waits, and again after a vote without quorum (a
 # new round; the earlier rounds' results stay).
 OPENABLE = (*WAITING, ProposalStatus.NOT_QUORATE)
+# Why a proposal cannot be put to the vote (now): the answer names it.
+REFUSALS = {
+    ProposalStatus.VOTING: "vote.already_running",
+    ProposalStatus.ACCEPTED: "vote.already_accepted",
+    ProposalStatus.SCHEDULED: "vote.already_accepted",
+    ProposalStatus.NOT_ACCEPTED: "vote.already_rejected",
+}
 OUTCOME_STATUS = {
     BallotOutcome.ACCEPTED: ProposalStatus.ACCEPTED,
     BallotOutcome.REJECTED: ProposalStatus.NOT_ACCEPTED,
@@ -109,7 +116,8 @@ class VotingService:
             if not await uow.proposals.change_status(
                 proposal_id, OPENABLE, ProposalStatus.VOTING, updated_at=now
             ):
-                raise InvalidInput("vote.not_openable", id=proposal_id)
+                status = topic.proposal.status
+                raise InvalidInput(REFUSALS.get(status, "vote.not_openable"), id=proposal_id)
             ballot = await uow.ballots.add(
                 Ballot(
                     proposal_id=proposal_id,

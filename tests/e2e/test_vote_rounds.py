@@ -236,7 +236,7 @@ async def test_a_vote_without_quorum_can_have_a_new_round(bot: Harness) -> None:
     assert "Stand: angenommen" in details
     # An accepted topic is not voted on again.
     answer = await bot.send(COORDINATOR, "/abstimmungstarten 1")
-    assert "keine Abstimmung mehr" in (answer.text or "")
+    assert "Über Thema #1 wurde bereits abgestimmt: angenommen." in (answer.text or "")
     await bot.send(f.dirk, "/sprache en")
     details = (await bot.send(f.dirk, "/thema 1")).text or ""
     assert "Round 1: Vote closed at its deadline" in details

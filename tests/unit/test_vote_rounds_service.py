@@ -112,5 +112,6 @@ async def test_a_quorate_vote_is_not_run_again(
     await voting.close(forum.coordinator, proposal.id or 0)
     with pytest.raises(InvalidInput) as error:
         await voting.open(forum.coordinator, proposal.id or 0, None)
-    assert error.value.message_key == "vote.not_openable"
+    why = "vote.already_accepted" if choice is VoteChoice.YES else "vote.already_rejected"
+    assert error.value.message_key == why
     assert len(forum.uow.ballots.rows) == 1
