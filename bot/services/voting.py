@@ -236,6 +236,7 @@ class VotingService:
                 raise InvalidInput("vote.closed", id=topic.proposal.id)
             voter = self._voter(ballot, member)
             before = await uow.ballots.vote(ballot_id, voter)
+            targets = await self._edits.targets(uow, ballot, member)
             vote = Vote(
                 ballot_id=ballot_id,
                 voter=voter,
@@ -258,9 +259,8 @@ class VotingService:
                 told = await self._tell_overridden(uow, ballot, topic, before, member, choice)
             if before is None or before.member_id != member.id or before.choice is not choice:
                 # Every ballot of the voter (the organisation's people) shows what now stands.
-                told = (
-                    bool(await self._edits.enqueue(uow, ballot, topic, vote, member, now)) or told
-                )
+                edits = await self._edits.enqueue(uow, targets, ballot, topic, vote, member, now)
+                told = bool(edits) or told
             await uow.commit()
             # The choice that stands is the one just stored, cast by this member.
             standing = Standing(vote, member, actor.organisation)
