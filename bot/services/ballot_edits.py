@@ -1,10 +1,10 @@
 """Ballots edited after they went out. When the vote closes, every ballot says so (without
-buttons). While it runs: when a choice is stored, every
-ballot of that voter (in organisation mode: of all the organisation's people, the ones sent
-by the outbox, their reminders and those shown again in their private chats) says the choice
-that now stands for it and who cast it, with that choice ticked; ballots posted in group chats
-say which organisations (people) have voted and by whom, not what (the counts stay hidden
-unless SHOW_RUNNING_RESULTS).
+buttons). While it runs, when a choice is stored, every ballot of that voter (in organisation
+mode: of all the organisation's people — the ballots the outbox sent, their reminders and those
+shown again in their private chats) says the choice that now stands for it and who cast it, with
+that choice ticked. Ballots posted in group chats are shared by several organisations and show
+no organisation's choice (it stays hidden until the vote closes, unless SHOW_RUNNING_RESULTS):
+they are edited when the vote closes.
 
 The edits go through the outbox like every message that is not a direct answer. Each edit has a
 key of its own (a later edit of a message is never taken for a copy of an earlier one), and
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,9 +29,18 @@ from bot.services.proposals import ProposalView
 from bot.services.uow import UnitOfWork
 from bot.texts import voting as render
 from bot.texts.buttons import to_stored
-from storage.models import Ballot, Member, Vote, VoteChoice, VoteMode
+from storage.models import Ballot, Member, Organisation, Vote, VoteChoice, VoteMode
 
 KIND = "ballot_standing"
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The ballots of one voter in private chats: (chat, message, reminder?, member)."""
+
+    messages: list[tuple[int, int, bool, int | None]]
+    languages: dict[int, str]
+    organisation: Organisation | None
 
 
 def standing_prefix(ballot_id: int) -> str:
@@ -46,45 +56,54 @@ class StandingEdits:
         self._running = show_running_results
         self._language = default_language
 
+    async def targets(self, uow: UnitOfWork, ballot: Ballot, member: Member) -> Targets:
+        """Every ballot of `member`'s voter in a private chat. Read before the vote is stored,
+        so that the press holds its share of the ballot (see `BallotRepository.cast`) no
+        longer than it must."""
+        ballot_id = id_of(ballot)
+        voter = voter_of(ballot, member)
+        if ballot.mode is VoteMode.ORGANISATION:
+            people = list(await uow.members.recipients(organisation_id=member.organisation_id))
+        else:
+            people = [member]
+        people = [m for m in people if m.telegram_id is not None and voter_of(ballot, m) == voter]
+        keys = [f"ballot:{ballot_id}:member:{m.id}" for m in people]
+        keys += [f"ballot:{ballot_id}:remind:{voter}:member:{m.id}" for m in people]
+        sent = await uow.outbox.sent_by_keys(keys)
+        chats = {m.telegram_id: m for m in people if m.telegram_id is not None}
+        messages = [
+            (m.chat_id, m.telegram_message_id, ":remind:" in key, m.member_id) for key, m in sent
+        ]
+        messages += [
+            (p.chat_id, p.message_id, False, chats[p.chat_id].id)
+            for p in await uow.ballots.posts(ballot_id)
+            if p.chat_id in chats
+        ]
+        return Targets(
+            messages,
+            await uow.user_settings.languages(list(chats)),
+            await uow.organisations.get(member.organisation_id),
+        )
+
     async def enqueue(
         self,
         uow: UnitOfWork,
+        targets: Targets,
         ballot: Ballot,
         topic: ProposalView,
         vote: Vote,
         caster: Member,
         now: datetime,
     ) -> int:
-        """After `caster` stored `vote`: the edits of every ballot of that voter and of every
-        group post. Returns how many edits were stored."""
-        ballot_id = id_of(ballot)
-        voter = vote.voter
-        if ballot.mode is VoteMode.ORGANISATION:
-            people = list(await uow.members.recipients(organisation_id=caster.organisation_id))
-        else:
-            people = [caster]
-        people = [m for m in people if m.telegram_id is not None and voter_of(ballot, m) == voter]
-        keys = [f"ballot:{ballot_id}:member:{m.id}" for m in people]
-        keys += [f"ballot:{ballot_id}:remind:{voter}:member:{m.id}" for m in people]
-        sent = await uow.outbox.sent_by_keys(keys)
-        posts = await uow.ballots.posts(ballot_id)
-        chats = {m.telegram_id: m for m in people if m.telegram_id is not None}
-        languages = await uow.user_settings.languages(list(chats))
-        standing = Standing(vote, caster, await uow.organisations.get(caster.organisation_id))
+        """After `caster` stored `vote` (in the same transaction, so that presses of one voter,
+        which take turns on their vote's row, store their edits in the order of their votes):
+        the edits of the voter's ballots. Returns how many edits were stored."""
+        standing = Standing(vote, caster, targets.organisation)
         running = await self._running_counts(uow, ballot) if self._running else None
-        # (chat, message, reminder?, member) of every ballot of the voter in a private chat.
-        messages: list[tuple[int, int, bool, int | None]] = [
-            (m.chat_id, m.telegram_message_id, ":remind:" in key, m.member_id) for key, m in sent
-        ]
-        messages += [
-            (p.chat_id, p.message_id, False, chats[p.chat_id].id)
-            for p in posts
-            if p.chat_id in chats
-        ]
         texts: dict[tuple[str, bool], tuple[str, Any]] = {}
         rows: list[dict[str, Any]] = []
-        for chat_id, message_id, reminder, member_id in messages:
-            language = languages.get(chat_id, self._language)
+        for chat_id, message_id, reminder, member_id in targets.messages:
+            language = targets.languages.get(chat_id, self._language)
             if (language, reminder) not in texts:
                 t = translator(language)
                 body = render.ballot_text(
@@ -94,17 +113,6 @@ class StandingEdits:
                 texts[language, reminder] = (body, buttons)
             body, buttons = texts[language, reminder]
             rows.append(self._row(ballot, chat_id, message_id, member_id, body, buttons, now))
-        group_posts = [p for p in posts if p.chat_id < 0]
-        if group_posts:
-            t = translator(self._language)
-            body = render.ballot_text(t, ballot, topic, None, self._zone, running=running)
-            voted = await self._voted_line(uow, ballot)
-            body = f"{body}\n{voted}" if voted else body
-            buttons = to_stored(render.ballot_buttons(t, ballot, None))
-            for post in group_posts:
-                rows.append(
-                    self._row(ballot, post.chat_id, post.message_id, None, body, buttons, now)
-                )
         return await uow.outbox.replace_edits(rows)
 
     async def closed(
@@ -167,24 +175,6 @@ class StandingEdits:
         tally = await uow.ballots.tally(id_of(ballot))
         eligible = await uow.ballots.eligible(id_of(ballot), ballot.mode)
         return count([c for c, n in tally.items() for _ in range(n)], eligible, self._rules)
-
-    async def _voted_line(self, uow: UnitOfWork, ballot: Ballot) -> str:
-        """Who has voted, in a group chat: "Abgestimmt haben: Gemeinde Zöllnitz (Dirk), …"."""
-        votes: Sequence[Vote] = await uow.ballots.votes(id_of(ballot))
-        people = await uow.members.by_ids({v.member_id for v in votes if v.member_id})
-        organisations = {o.id: o.name for o in await uow.organisations.all()}
-        names = []
-        for v in votes:
-            person = people.get(v.member_id or 0)
-            who = person.display_name if person else "–"
-            if ballot.mode is VoteMode.ORGANISATION:
-                names.append(f"{organisations.get(v.organisation_id, '–')} ({who})")
-            else:
-                names.append(who)
-        if not names:
-            return ""
-        t = translator(self._language)
-        return t("vote.voted_so_far", names=", ".join(sorted(names)))
 
     def _row(
         self,

@@ -205,6 +205,11 @@ class ProposalService:
             actor.require_member()
         async with self._uow() as uow:
             waiting = await uow.proposals.with_status(WAITING)
+            if actor.is_coordinator:  # and those whose vote had no quorum: a new round?
+                waiting = [
+                    *waiting,
+                    *await uow.proposals.with_status([ProposalStatus.NOT_QUORATE]),
+                ]
             backlog = await uow.proposals.with_status(
                 [ProposalStatus.ACCEPTED, ProposalStatus.SCHEDULED]
             )
@@ -212,7 +217,13 @@ class ProposalService:
         by_id = {id_of(v.proposal): v for v in views}
         own_id = actor.member.id if actor.member else None
         pending = [by_id[id_of(p)] for p in waiting]
-        own = [v for v in pending if v.proposal.member_id == own_id and own_id is not None]
+        own = [
+            v
+            for v in pending
+            if v.proposal.member_id == own_id
+            and own_id is not None
+            and v.proposal.status in WAITING
+        ]
         return (
             pending if actor.is_coordinator else [],
             own,

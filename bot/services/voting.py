@@ -49,6 +49,13 @@ GROUP_POSTS = 10
 # A proposal can be put to the vote while it waits, and again after a vote without quorum (a
 # new round; the earlier rounds' results stay).
 OPENABLE = (*WAITING, ProposalStatus.NOT_QUORATE)
+# Why a proposal cannot be put to the vote (now): the answer names it.
+REFUSALS = {
+    ProposalStatus.VOTING: "vote.already_running",
+    ProposalStatus.ACCEPTED: "vote.already_accepted",
+    ProposalStatus.SCHEDULED: "vote.already_accepted",
+    ProposalStatus.NOT_ACCEPTED: "vote.already_rejected",
+}
 OUTCOME_STATUS = {
     BallotOutcome.ACCEPTED: ProposalStatus.ACCEPTED,
     BallotOutcome.REJECTED: ProposalStatus.NOT_ACCEPTED,
@@ -111,7 +118,8 @@ class VotingService:
             if not await uow.proposals.change_status(
                 proposal_id, OPENABLE, ProposalStatus.VOTING, updated_at=now
             ):
-                raise InvalidInput("vote.not_openable", id=proposal_id)
+                status = topic.proposal.status
+                raise InvalidInput(REFUSALS.get(status, "vote.not_openable"), id=proposal_id)
             ballot = await uow.ballots.add(
                 Ballot(
                     proposal_id=proposal_id,
@@ -230,6 +238,7 @@ class VotingService:
                 raise InvalidInput("vote.closed", id=topic.proposal.id)
             voter = self._voter(ballot, member)
             before = await uow.ballots.vote(ballot_id, voter)
+            targets = await self._edits.targets(uow, ballot, member)
             vote = Vote(
                 ballot_id=ballot_id,
                 voter=voter,
@@ -252,9 +261,8 @@ class VotingService:
                 told = await self._tell_overridden(uow, ballot, topic, before, member, choice)
             if before is None or before.member_id != member.id or before.choice is not choice:
                 # Every ballot of the voter (the organisation's people) shows what now stands.
-                told = (
-                    bool(await self._edits.enqueue(uow, ballot, topic, vote, member, now)) or told
-                )
+                edits = await self._edits.enqueue(uow, targets, ballot, topic, vote, member, now)
+                told = bool(edits) or told
             await uow.commit()
             # The choice that stands is the one just stored, cast by this member.
             standing = Standing(vote, member, actor.organisation)

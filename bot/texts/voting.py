@@ -255,7 +255,9 @@ def topics_overview(
     if waiting:
         lines = [
             t(
-                "topics.waiting_line",
+                "topics.not_quorate_line"
+                if v.proposal.status is ProposalStatus.NOT_QUORATE
+                else "topics.waiting_line",
                 id=v.proposal.id,
                 title=v.proposal.title,
                 proposer=proposer_label(t, v),

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, exists, func, or_
+from sqlalchemy import Table, and_, exists, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -293,15 +293,22 @@ class OutboxRepository:
         edits of the same messages that are still waiting and nobody holds: only the newest
         content goes out. An older edit already held by a sender is skipped by it
         (`superseded`)."""
-        for message in messages:
-            await self.session.execute(
-                delete(OutboxMessage).where(
-                    col(OutboxMessage.state) == OutboxState.PENDING,
-                    col(OutboxMessage.claimed_by).is_(None),
-                    col(OutboxMessage.chat_id) == message["chat_id"],
-                    col(OutboxMessage.edit_message_id) == message["edit_message_id"],
-                )
+        if not messages:
+            return 0
+        same_message = [
+            and_(
+                col(OutboxMessage.chat_id) == m["chat_id"],
+                col(OutboxMessage.edit_message_id) == m["edit_message_id"],
             )
+            for m in messages
+        ]
+        await self.session.execute(
+            delete(OutboxMessage).where(
+                col(OutboxMessage.state) == OutboxState.PENDING,
+                col(OutboxMessage.claimed_by).is_(None),
+                or_(*same_message),
+            )
+        )
         return await self.enqueue(messages)
 
     async def superseded(self, rows: Sequence[OutboxMessage]) -> set[int]:

@@ -527,7 +527,7 @@ async def test_later_keeps_a_proposal_waiting(bot: Harness) -> None:
     answer = await bot.send(COORDINATOR, "/abstimmungstarten 1 27.11.2026 09:00")
     assert "läuft bis Fr., 27.11.2026, 09:00 Uhr" in (answer.text or "")
     answer = await bot.send(COORDINATOR, "/abstimmungstarten 1")
-    assert "keine Abstimmung mehr" in (answer.text or "")
+    assert "Über Thema #1 läuft bereits eine Abstimmung." in (answer.text or "")
 
 
 async def test_running_results_are_shown_only_when_switched_on(

@@ -10,7 +10,7 @@ import pytest
 from bot.services.counting import reminder_time
 from bot.services.errors import InvalidInput
 from bot.services.voting import VotingService
-from storage.models import BallotOutcome, ProposalStatus, VoteChoice
+from storage.models import BallotOutcome, OutboxState, ProposalStatus, VoteChoice, VoteMode
 from tests.unit.forum import Forum, chats_of
 from tests.unit.test_voting_service import REMINDER_BEFORE, service
 
@@ -112,5 +112,52 @@ async def test_a_quorate_vote_is_not_run_again(
     await voting.close(forum.coordinator, proposal.id or 0)
     with pytest.raises(InvalidInput) as error:
         await voting.open(forum.coordinator, proposal.id or 0, None)
-    assert error.value.message_key == "vote.not_openable"
+    why = "vote.already_accepted" if choice is VoteChoice.YES else "vote.already_rejected"
+    assert error.value.message_key == why
     assert len(forum.uow.ballots.rows) == 1
+
+
+# --- item 5: every ballot of the voter shows the choice that stands -------------------------
+
+
+def delivered(forum: Forum) -> dict[int, int]:
+    """Mark every ballot as delivered (Telegram message id = 1000 + chat): chat → message."""
+    for row in forum.rows("ballot"):
+        row.state = OutboxState.SENT
+        row.telegram_message_id = 1000 + row.chat_id
+    return {row.chat_id: 1000 + row.chat_id for row in forum.rows("ballot")}
+
+
+async def test_a_choice_edits_every_ballot_of_the_organisation_newest_only(
+    forum: Forum, voting: VotingService
+) -> None:
+    proposal = forum.proposal(forum.anna)
+    ballot = (await voting.open(forum.coordinator, proposal.id or 0, None)).ballot
+    messages = delivered(forum)
+    await voting.cast(forum.actor(forum.anna), ballot.id or 0, VoteChoice.YES)
+    edits = forum.rows("ballot_standing")
+    assert {(r.chat_id, r.edit_message_id) for r in edits} == {
+        (chat, messages[chat]) for chat in chats_of(forum.anna, forum.jonas)
+    }
+    assert all(
+        "Stimme für Stadt Jena: <b>Ja</b> (abgegeben von Anna)" in (r.text or "") for r in edits
+    )
+    await voting.cast(forum.actor(forum.jonas), ballot.id or 0, VoteChoice.NO)
+    newer = forum.rows("ballot_standing")
+    # The waiting edits were replaced: one per message, with the colleague's choice.
+    assert len(newer) == 2 and not {r.dedup_key for r in newer} & {r.dedup_key for r in edits}
+    assert all("Nein</b> (abgegeben von Jonas)" in (r.text or "") for r in newer)
+    assert all("✅ Nein" in str(r.buttons) for r in newer)
+
+
+async def test_in_member_mode_a_choice_edits_only_the_persons_ballots(forum: Forum) -> None:
+    voting = service(forum, VoteMode.MEMBER)
+    proposal = forum.proposal(forum.anna)
+    ballot = (await voting.open(forum.coordinator, proposal.id or 0, None)).ballot
+    messages = delivered(forum)
+    await voting.cast(forum.actor(forum.anna), ballot.id or 0, VoteChoice.YES)
+    (edit,) = forum.rows("ballot_standing")
+    assert (edit.chat_id, edit.edit_message_id) == (
+        forum.anna.telegram_id,
+        messages[forum.anna.telegram_id or 0],
+    )

@@ -131,16 +131,23 @@ async def test_a_deadline_in_the_past_is_refused(forum: Forum, voting: VotingSer
 
 
 @pytest.mark.parametrize(
-    "status", [ProposalStatus.VOTING, ProposalStatus.REJECTED, ProposalStatus.WITHDRAWN]
+    ("status", "why"),
+    [
+        (ProposalStatus.VOTING, "vote.already_running"),
+        (ProposalStatus.ACCEPTED, "vote.already_accepted"),
+        (ProposalStatus.NOT_ACCEPTED, "vote.already_rejected"),
+        (ProposalStatus.REJECTED, "vote.not_openable"),
+        (ProposalStatus.WITHDRAWN, "vote.not_openable"),
+    ],
 )
 async def test_only_a_waiting_proposal_can_be_put_to_the_vote(
-    forum: Forum, voting: VotingService, status: ProposalStatus
+    forum: Forum, voting: VotingService, status: ProposalStatus, why: str
 ) -> None:
     proposal = forum.proposal(forum.anna)
     proposal.status = status
     with pytest.raises(InvalidInput) as error:
         await voting.open(forum.coordinator, proposal.id or 0, None)
-    assert refused(error) == "vote.not_openable"
+    assert refused(error) == why
     assert not forum.uow.ballots.rows
 
 
