@@ -114,7 +114,13 @@ _TIME_LEAD = re.compile(r"(?:um|at|von|from|ab)\s+")
 # `10.12.2026`, `10.12.26`, `10.12.`, and `10.12` when a time follows (`10.12 18 Uhr`)
 _NUMERIC_DATE = re.compile(r"(\d{1,2})\.\s?(\d{1,2})(?:\.(\d{4}|\d{2}(?!\d))?|(?=\s+\S))", re.ASCII)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:t|(?=\s)|$)", re.ASCII)
-_NAMED_DATE = re.compile(rf"([0-9]{{1,2}})\.?\s*({_WORD})\.?(?:\s+([0-9]{{4}}))?(?![0-9:])")
+_NAMED_DATE = re.compile(
+    rf"([0-9]{{1,2}})(?:\.|st|nd|rd|th)?\s*(?:of\s+)?({_WORD})\.?(?:\s+([0-9]{{4}}))?(?![0-9:])"
+)
+# `December 10 2026`, `Dec 10th` (English: the month first; the comma is gone by then)
+_MONTH_FIRST = re.compile(
+    rf"({_WORD})\.?\s+([0-9]{{1,2}})(?:st|nd|rd|th)?(?:\s+([0-9]{{4}}))?(?![0-9:.])"
+)
 _RELATIVE_DATE = re.compile(
     r"(the day after tomorrow|day after tomorrow|übermorgen|uebermorgen|heute|today|morgen|"
     r"tomorrow)(?![a-zäöüß])"
@@ -185,6 +191,12 @@ def _absolute_date(text: str, today: date, expect: Expect) -> tuple[date, int] |
         return checked_date(year, month, day, shown, expect), match.end()
     if (match := _NAMED_DATE.match(text)) and match[2] in _MONTHS:
         day, month = int(match[1]), _MONTHS[match[2]]
+        shown = match.group(0)
+        if match[3] is None:
+            return _next_date(month, day, today, shown, expect), match.end()
+        return checked_date(int(match[3]), month, day, shown, expect), match.end()
+    if (match := _MONTH_FIRST.match(text)) and match[1] in _MONTHS:
+        month, day = _MONTHS[match[1]], int(match[2])
         shown = match.group(0)
         if match[3] is None:
             return _next_date(month, day, today, shown, expect), match.end()
