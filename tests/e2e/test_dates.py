@@ -71,6 +71,15 @@ async def test_impossible_times_are_refused_with_reason_examples_and_the_form(
         "Zum Beispiel: 15.12.2026 oder nächsten Freitag\n"
         "Oder senden Sie nur /neueaufgabe – dann frage ich Schritt für Schritt."
     )
+    # Any refused one-line form points to the guided one.
+    answer = await bot.send(COORDINATOR, "/neuertermin morgen 18 Uhr")
+    assert read(answer).endswith(
+        "Oder senden Sie nur /neuertermin – dann frage ich Schritt für Schritt."
+    )
+    answer = await bot.send(COORDINATOR, "/neueaufgabe Zöllnitz | morgen")
+    assert read(answer).endswith(
+        "Oder senden Sie nur /neueaufgabe – dann frage ich Schritt für Schritt."
+    )
     assert await bot.count(Meeting) == 0
     assert await bot.count(Task) == 0
     await bot.send(COORDINATOR, "/language en")
