@@ -110,6 +110,7 @@ _NEXT = r"(?:nächste[nrs]?|naechste[nrs]?|kommende[nrs]?|next)"
 _WORD = r"[a-zäöüß]+"
 _FILLER = re.compile(r"(?:am|an|on|den|der|dem|the|bis|until|by)\s+")
 _TIME_LEAD = re.compile(r"(?:um|at|von|from|ab)\s+")
+_DEADLINE_LEAD = re.compile(r"(?:bis|until|till|by|um|at)\s+")  # `17.12. bis 18 Uhr`
 
 # `10.12.2026`, `10.12.26`, `10.12.`, and `10.12` when a time follows (`10.12 18 Uhr`)
 _NUMERIC_DATE = re.compile(r"(\d{1,2})\.\s?(\d{1,2})(?:\.(\d{4}|\d{2}(?!\d))?|(?=\s+\S))", re.ASCII)
@@ -246,9 +247,11 @@ def _clock(hours: str, minutes: str | None, suffix: str | None, shown: str, expe
         raise refused(expect, "when.time_invalid", value=shown) from None
 
 
-def _times(text: str, expect: Expect) -> tuple[time, time | None] | None:
+def _times(
+    text: str, expect: Expect, leads: re.Pattern[str] = _TIME_LEAD
+) -> tuple[time, time | None] | None:
     """`18:00`, `18 Uhr`, `6 pm`, `18-20 Uhr`, `von 18 bis 20 Uhr` … (None: not a time)."""
-    lead = _TIME_LEAD.match(text)
+    lead = leads.match(text)
     if lead:
         text = text[lead.end() :]
     match = _TIMES.fullmatch(text)
@@ -290,14 +293,16 @@ class Moment:
     end: time | None
 
 
-def read_moment(text: str, now: datetime, zone: ZoneInfo, expect: Expect) -> Moment:
+def read_moment(
+    text: str, now: datetime, zone: ZoneInfo, expect: Expect, *, deadline: bool = False
+) -> Moment:
     cleaned = _normalise(text)
     shown = " ".join(text.split())[:60]
     if not cleaned:
         raise refused(expect, "when.empty")
     today = now.astimezone(zone).date()
     day, rest = _date(cleaned, today, expect)
-    times = _times(rest, expect) if rest else None
+    times = _times(rest, expect, _DEADLINE_LEAD if deadline else _TIME_LEAD) if rest else None
     if rest and times is None:
         raise refused(expect, "when.format", value=shown)
     if day is None:
@@ -335,7 +340,7 @@ class Deadline:
 
 def parse_deadline(text: str, zone: ZoneInfo, now: datetime, expect: Expect = DEADLINE) -> Deadline:
     """A deadline: a day and a time; a day alone means its end (23:59)."""
-    moment = read_moment(text, now, zone, expect)
+    moment = read_moment(text, now, zone, expect, deadline=True)
     if moment.end is not None:
         raise refused(expect, "when.range_not_allowed")
     if moment.start is None:

@@ -113,6 +113,9 @@ def test_every_meeting_form(text: str, start: datetime, end: datetime | None) ->
         ("next Friday", at("2026-11-27", 23, 59), True),
         ("17.12.2026 18:00", at("2026-12-17", 18), False),
         ("17.12.2026 18 Uhr", at("2026-12-17", 18), False),
+        ("bis 17.12. um 18 Uhr", at("2026-12-17", 18), False),
+        ("17.12. bis 18 Uhr", at("2026-12-17", 18), False),
+        ("by Dec 17 at 6 pm", at("2026-12-17", 18), False),
         ("Thu, 17 Dec 2026, 18:00", at("2026-12-17", 18), False),
     ],
 )
