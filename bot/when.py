@@ -293,13 +293,28 @@ class Moment:
     end: time | None
 
 
+_DAY_OR_TIME = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}")
+
+
 def read_moment(
-    text: str, now: datetime, zone: ZoneInfo, expect: Expect, *, deadline: bool = False
+    text: str,
+    now: datetime,
+    zone: ZoneInfo,
+    expect: Expect,
+    *,
+    deadline: bool = False,
+    day_only: bool = False,
 ) -> Moment:
+    """What `text` says. A bare `10.12` is a day for a deadline or a due date (`10.12.`); for
+    a meeting it could be 10:12 as well, and is refused as ambiguous."""
     cleaned = _normalise(text)
     shown = " ".join(text.split())[:60]
     if not cleaned:
         raise refused(expect, "when.empty")
+    if _DAY_OR_TIME.fullmatch(cleaned):
+        if not (deadline or day_only):
+            raise refused(expect, "when.day_or_time", value=cleaned)
+        cleaned += "."
     today = now.astimezone(zone).date()
     day, rest = _date(cleaned, today, expect)
     times = _times(rest, expect, _DEADLINE_LEAD if deadline else _TIME_LEAD) if rest else None
@@ -350,7 +365,7 @@ def parse_deadline(text: str, zone: ZoneInfo, now: datetime, expect: Expect = DE
 
 def parse_day(text: str, zone: ZoneInfo, now: datetime, expect: Expect = DUE) -> date:
     """A day (a task's due date), without a time."""
-    moment = read_moment(text, now, zone, expect)
+    moment = read_moment(text, now, zone, expect, day_only=True)
     if moment.start is not None:
         raise refused(expect, "when.time_not_allowed")
     return moment.day

@@ -108,6 +108,7 @@ def test_every_meeting_form(text: str, start: datetime, end: datetime | None) ->
     [
         ("17.12.2026", at("2026-12-17", 23, 59), True),
         ("17.12.", at("2026-12-17", 23, 59), True),
+        ("17.12", at("2026-12-17", 23, 59), True),
         ("bis 17.12.2026", at("2026-12-17", 23, 59), True),
         ("Freitag", at("2026-11-27", 23, 59), True),
         ("next Friday", at("2026-11-27", 23, 59), True),
@@ -130,6 +131,7 @@ def test_every_deadline_form(text: str, expected: datetime, end_of_day: bool) ->
         ("15.12.2026", date(2026, 12, 15)),
         ("15.12.26", date(2026, 12, 15)),
         ("15.12.", date(2026, 12, 15)),
+        ("15.12", date(2026, 12, 15)),  # for a due date a day
         ("2026-12-15", date(2026, 12, 15)),
         ("morgen", date(2026, 11, 27)),
         ("nächsten Freitag", date(2026, 11, 27)),
@@ -188,6 +190,7 @@ def refusal(parse: Callable[[], Any], language: str = "de") -> tuple[str, str]:
         ("Di., 10.12.2026 18:00", "when.weekday_mismatch", "Der 10.12.2026 ist ein Donnerstag"),
         ("irgendwann", "when.format", "„irgendwann“ verstehe ich nicht."),
         ("10.12.2026 18", "when.format", "verstehe ich nicht"),  # a bare number is no time
+        ("10.12", "when.day_or_time", "„10.12“ kann ein Datum oder eine Uhrzeit sein"),
     ],
 )
 def test_refusals_give_the_reason_two_examples_and_the_form(
