@@ -134,11 +134,15 @@ _TIMES = re.compile(
 )
 
 
+_UHR_MINUTES = re.compile(r"\b([0-9]{1,2}) ?uhr ([0-9]{2})\b")
+
+
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text).lower()
     for dash in "–—‒−":
         text = text.replace(dash, "-")
     text = re.sub(r"[\s,;]+", " ", text)
+    text = _UHR_MINUTES.sub(r"\1:\2 uhr", text)  # `18 Uhr 30` is 18:30
     return "".join(ch for ch in text if ch.isprintable()).strip()
 
 
