@@ -110,11 +110,18 @@ _NEXT = r"(?:nächste[nrs]?|naechste[nrs]?|kommende[nrs]?|next)"
 _WORD = r"[a-zäöüß]+"
 _FILLER = re.compile(r"(?:am|an|on|den|der|dem|the|bis|until|by)\s+")
 _TIME_LEAD = re.compile(r"(?:um|at|von|from|ab)\s+")
+_DEADLINE_LEAD = re.compile(r"(?:bis|until|till|by|um|at)\s+")  # `17.12. bis 18 Uhr`
 
 # `10.12.2026`, `10.12.26`, `10.12.`, and `10.12` when a time follows (`10.12 18 Uhr`)
 _NUMERIC_DATE = re.compile(r"(\d{1,2})\.\s?(\d{1,2})(?:\.(\d{4}|\d{2}(?!\d))?|(?=\s+\S))", re.ASCII)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:t|(?=\s)|$)", re.ASCII)
-_NAMED_DATE = re.compile(rf"([0-9]{{1,2}})\.?\s*({_WORD})\.?(?:\s+([0-9]{{4}}))?(?![0-9:])")
+_NAMED_DATE = re.compile(
+    rf"([0-9]{{1,2}})(?:\.|st|nd|rd|th)?\s*(?:of\s+)?({_WORD})\.?(?:\s+([0-9]{{4}}))?(?![0-9:])"
+)
+# `December 10 2026`, `Dec 10th` (English: the month first; the comma is gone by then)
+_MONTH_FIRST = re.compile(
+    rf"({_WORD})\.?\s+([0-9]{{1,2}})(?:st|nd|rd|th)?(?:\s+([0-9]{{4}}))?(?![0-9:.])"
+)
 _RELATIVE_DATE = re.compile(
     r"(the day after tomorrow|day after tomorrow|übermorgen|uebermorgen|heute|today|morgen|"
     r"tomorrow)(?![a-zäöüß])"
@@ -127,11 +134,15 @@ _TIMES = re.compile(
 )
 
 
+_UHR_MINUTES = re.compile(r"\b([0-9]{1,2}) ?uhr ([0-9]{2})\b")
+
+
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text).lower()
     for dash in "–—‒−":
         text = text.replace(dash, "-")
     text = re.sub(r"[\s,;]+", " ", text)
+    text = _UHR_MINUTES.sub(r"\1:\2 uhr", text)  # `18 Uhr 30` is 18:30
     return "".join(ch for ch in text if ch.isprintable()).strip()
 
 
@@ -189,6 +200,12 @@ def _absolute_date(text: str, today: date, expect: Expect) -> tuple[date, int] |
         if match[3] is None:
             return _next_date(month, day, today, shown, expect), match.end()
         return checked_date(int(match[3]), month, day, shown, expect), match.end()
+    if (match := _MONTH_FIRST.match(text)) and match[1] in _MONTHS:
+        month, day = _MONTHS[match[1]], int(match[2])
+        shown = match.group(0)
+        if match[3] is None:
+            return _next_date(month, day, today, shown, expect), match.end()
+        return checked_date(int(match[3]), month, day, shown, expect), match.end()
     return None
 
 
@@ -234,9 +251,11 @@ def _clock(hours: str, minutes: str | None, suffix: str | None, shown: str, expe
         raise refused(expect, "when.time_invalid", value=shown) from None
 
 
-def _times(text: str, expect: Expect) -> tuple[time, time | None] | None:
+def _times(
+    text: str, expect: Expect, leads: re.Pattern[str] = _TIME_LEAD
+) -> tuple[time, time | None] | None:
     """`18:00`, `18 Uhr`, `6 pm`, `18-20 Uhr`, `von 18 bis 20 Uhr` … (None: not a time)."""
-    lead = _TIME_LEAD.match(text)
+    lead = leads.match(text)
     if lead:
         text = text[lead.end() :]
     match = _TIMES.fullmatch(text)
@@ -278,14 +297,31 @@ class Moment:
     end: time | None
 
 
-def read_moment(text: str, now: datetime, zone: ZoneInfo, expect: Expect) -> Moment:
+_DAY_OR_TIME = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}")
+
+
+def read_moment(
+    text: str,
+    now: datetime,
+    zone: ZoneInfo,
+    expect: Expect,
+    *,
+    deadline: bool = False,
+    day_only: bool = False,
+) -> Moment:
+    """What `text` says. A bare `10.12` is a day for a deadline or a due date (`10.12.`); for
+    a meeting it could be 10:12 as well, and is refused as ambiguous."""
     cleaned = _normalise(text)
     shown = " ".join(text.split())[:60]
     if not cleaned:
         raise refused(expect, "when.empty")
+    if _DAY_OR_TIME.fullmatch(cleaned):
+        if not (deadline or day_only):
+            raise refused(expect, "when.day_or_time", value=cleaned)
+        cleaned += "."
     today = now.astimezone(zone).date()
     day, rest = _date(cleaned, today, expect)
-    times = _times(rest, expect) if rest else None
+    times = _times(rest, expect, _DEADLINE_LEAD if deadline else _TIME_LEAD) if rest else None
     if rest and times is None:
         raise refused(expect, "when.format", value=shown)
     if day is None:
@@ -323,7 +359,7 @@ class Deadline:
 
 def parse_deadline(text: str, zone: ZoneInfo, now: datetime, expect: Expect = DEADLINE) -> Deadline:
     """A deadline: a day and a time; a day alone means its end (23:59)."""
-    moment = read_moment(text, now, zone, expect)
+    moment = read_moment(text, now, zone, expect, deadline=True)
     if moment.end is not None:
         raise refused(expect, "when.range_not_allowed")
     if moment.start is None:
@@ -333,7 +369,7 @@ def parse_deadline(text: str, zone: ZoneInfo, now: datetime, expect: Expect = DE
 
 def parse_day(text: str, zone: ZoneInfo, now: datetime, expect: Expect = DUE) -> date:
     """A day (a task's due date), without a time."""
-    moment = read_moment(text, now, zone, expect)
+    moment = read_moment(text, now, zone, expect, day_only=True)
     if moment.start is not None:
         raise refused(expect, "when.time_not_allowed")
     return moment.day

@@ -146,51 +146,62 @@ class Section(enum.StrEnum):
     GENERAL = "general"
 
 
-# Every command in one section (a test checks it); in each, members' commands first. A command
-# missing here is shown under GENERAL. Its syntax and one example are the catalog texts
-# `help.args.<en>` and `help.example.<en>`.
-SECTIONS: dict[Section, tuple[Command, ...]] = {
+# Every command in one section, by its English name (a test checks it; a name without a
+# command in this table is skipped); in each, members' commands first. A command missing here is
+# shown under GENERAL. Its syntax and one example are the catalog texts `help.args.<en>` and
+# `help.example.<en>`.
+SECTIONS: dict[Section, tuple[str, ...]] = {
     Section.MEMBERS: (
-        GROUPS,
-        MYDATA,
-        LEAVE,
-        INVITE,
-        INVITATIONS,
-        REVOKE,
-        ORGANISATION,
-        MEMBERS,
-        ADDGROUP,
-        RENAMEGROUP,
-        ARCHIVEGROUP,
+        "groups",
+        "mydata",
+        "leave",
+        "invite",
+        "invitations",
+        "revoke",
+        "organisation",
+        "members",
+        "addgroup",
+        "renamegroup",
+        "archivegroup",
     ),
     Section.MEETINGS: (
-        MEETINGS,
-        MEETING,
-        AGENDA,
-        CALENDAR,
-        NEWMEETING,
-        EDITMEETING,
-        MOVEMEETING,
-        CANCELMEETING,
-        REMINDERS,
-        MINUTES,
+        "meetings",
+        "meeting",
+        "agenda",
+        "calendar",
+        "newmeeting",
+        "editmeeting",
+        "movemeeting",
+        "cancelmeeting",
+        "meetingreminders",
+        "minutes",
     ),
-    Section.TOPICS: (TOPICS, TOPIC, PROPOSE, WITHDRAW, OPENVOTE, CLOSEVOTE, REJECT),
-    Section.TASKS: (TASKS, DONE, COMMENT, NEWTASK, REOPENTASK, REASSIGNTASK, TASKDUE, CANCELTASK),
-    Section.BROADCASTS: (BROADCAST, BROADCASTS),
-    Section.GENERAL: (START, HELP, LANGUAGE),
+    Section.TOPICS: ("topics", "topic", "propose", "withdraw", "openvote", "closevote", "reject"),
+    Section.TASKS: (
+        "tasks",
+        "task",
+        "done",
+        "comment",
+        "newtask",
+        "reopentask",
+        "reassigntask",
+        "taskdue",
+        "canceltask",
+    ),
+    Section.BROADCASTS: ("broadcast", "broadcasts"),
+    Section.GENERAL: ("start", "help", "language", "export"),
 }
 
 
 def sections(commands: list[Command]) -> list[tuple[Section, list[Command]]]:
     """`commands` by section, in the order of /help (sections without any left out)."""
-    chosen = set(commands)
-    placed = {c for members in SECTIONS.values() for c in members}
+    by_name = {c.en: c for c in commands}
+    placed = {name for names in SECTIONS.values() for name in names}
     grouped = []
-    for section, members in SECTIONS.items():
-        found = [c for c in members if c in chosen]
+    for section, names in SECTIONS.items():
+        found = [by_name[name] for name in names if name in by_name]
         if section is Section.GENERAL:
-            found += [c for c in commands if c not in placed]
+            found += [c for c in commands if c.en not in placed]
         if found:
             grouped.append((section, found))
     return grouped

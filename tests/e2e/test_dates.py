@@ -71,6 +71,15 @@ async def test_impossible_times_are_refused_with_reason_examples_and_the_form(
         "Zum Beispiel: 15.12.2026 oder nächsten Freitag\n"
         "Oder senden Sie nur /neueaufgabe – dann frage ich Schritt für Schritt."
     )
+    # Any refused one-line form points to the guided one.
+    answer = await bot.send(COORDINATOR, "/neuertermin morgen 18 Uhr")
+    assert read(answer).endswith(
+        "Oder senden Sie nur /neuertermin – dann frage ich Schritt für Schritt."
+    )
+    answer = await bot.send(COORDINATOR, "/neueaufgabe Zöllnitz | morgen")
+    assert read(answer).endswith(
+        "Oder senden Sie nur /neueaufgabe – dann frage ich Schritt für Schritt."
+    )
     assert await bot.count(Meeting) == 0
     assert await bot.count(Task) == 0
     await bot.send(COORDINATOR, "/language en")
@@ -113,3 +122,27 @@ async def test_tasks_due_as_people_write_it(bot: Harness) -> None:
     await bot.send(COORDINATOR, "/language en")
     answer = await bot.send(COORDINATOR, "/taskdue 1 next Monday")
     assert "Mon, 30 Nov 2026" in read(answer)
+
+
+async def test_the_guided_forms_read_the_same_forms(bot: Harness) -> None:
+    await bot.seed_members(1, "Gemeinde Zöllnitz")
+
+    async def say(text: str) -> str:
+        return read(await bot.send(COORDINATOR, text))
+
+    assert "Schritt 1 von 5" in await say("/neuertermin")
+    assert "Schritt 2 von 5" in await say("Forum")
+    refused = await say("31.02.2027 18 Uhr")
+    assert refused == (
+        "Das Datum 31.02.2027 gibt es nicht.\n"
+        "Zum Beispiel: 10.12.2026 18:00-20:00 oder nächsten Dienstag um 18 Uhr"
+    )  # in the form: no pointer to the form
+    assert "Schritt 4 von 5" in await say("nächsten Dienstag von 18 bis 20 Uhr")  # no duration
+    await say("/abbrechen")
+    assert "Schritt 1 von 4" in await say("/neueaufgabe")
+    assert "Schritt 2 von 4" in await say("Zöllnitz")
+    assert "Schritt 3 von 4" in await say("übermorgen")
+    await bot.send(COORDINATOR, "/language en")
+    assert "step 1 of 4" in await say("/newtask")
+    assert "Step 2 of 4" in await say("Zöllnitz")
+    assert "Step 3 of 4" in await say("next Friday")

@@ -3,16 +3,21 @@ syntax and an example in both languages, so that the help cannot go stale."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from bot.i18n import plain_text, translator
+from bot.parsing import parse_day, parse_deadline, parse_offsets, parse_when
 from handlers import commands
 from handlers.help import command_list
 
 
 def test_every_command_is_in_exactly_one_group() -> None:
-    placed = [c for members in commands.SECTIONS.values() for c in members]
-    assert sorted(c.en for c in placed) == sorted(c.en for c in commands.ALL)
+    placed = [name for names in commands.SECTIONS.values() for name in names]
+    assert len(placed) == len(set(placed))
+    assert {c.en for c in commands.ALL} <= set(placed)
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
@@ -54,3 +59,21 @@ def test_members_see_only_theirs() -> None:
     assert "Broadcasts" not in text and "/newtask" not in text and "/invite" not in text
     assert "/agenda (/tagesordnung) no. – Agenda of a meeting" in text  # no changes for them
     assert "Tasks\n/tasks (/aufgaben) [overdue]" in text
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_examples_dates_are_read_by_the_parser(language: str) -> None:
+    """The dates, times and reminders in the examples are what the one parser accepts."""
+    t = translator(language)
+    zone, now = ZoneInfo("Europe/Berlin"), datetime(2026, 11, 26, 9, tzinfo=UTC)
+
+    def after_number(command: str) -> str:
+        return plain_text(t(f"help.example.{command}")).split(" ", 2)[2]
+
+    newmeeting = plain_text(t("help.example.newmeeting")).split(" ", 1)[1].split("|")[0]
+    assert parse_when(newmeeting, zone, now)[1] is not None
+    assert parse_when(after_number("movemeeting"), zone, now)[1] is not None
+    assert parse_deadline(after_number("openvote"), zone, now).end_of_day
+    assert parse_day(plain_text(t("help.example.newtask")).split("|")[1], zone, now)
+    assert parse_day(after_number("taskdue"), zone, now)
+    assert parse_offsets(after_number("meetingreminders")) == [3 * 24 * 60, 120]

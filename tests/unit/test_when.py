@@ -51,6 +51,9 @@ MEETING_FORMS: list[tuple[str, datetime, datetime | None]] = [
     ("2026-12-10T18:00", at("2026-12-10", 18), None),
     ("10. Dezember 2026 18 Uhr", at("2026-12-10", 18), None),
     ("10 Dec 2026 6 pm", at("2026-12-10", 18), None),
+    ("December 10, 2026 at 6 pm", at("2026-12-10", 18), None),
+    ("Dec 10th 6:30 pm", at("2026-12-10", 18, 30), None),
+    ("10th of December 2026 6 pm", at("2026-12-10", 18), None),
     ("heute 18:00", at("2026-11-26", 18), None),
     ("morgen 18:00", at("2026-11-27", 18), None),
     ("übermorgen 18:00", at("2026-11-28", 18), None),
@@ -70,6 +73,8 @@ MEETING_FORMS: list[tuple[str, datetime, datetime | None]] = [
     ("10.12.2026 18 Uhr", at("2026-12-10", 18), None),
     ("10.12.2026 18h", at("2026-12-10", 18), None),
     ("10.12.2026 18:30 Uhr", at("2026-12-10", 18, 30), None),
+    ("10.12.2026 18 Uhr 30", at("2026-12-10", 18, 30), None),
+    ("10.12.2026 von 18 Uhr 30 bis 20 Uhr", at("2026-12-10", 18, 30), at("2026-12-10", 20)),
     ("10.12.2026 6 pm", at("2026-12-10", 18), None),
     ("10.12.2026 6:30pm", at("2026-12-10", 18, 30), None),
     ("10.12.2026 9 am", at("2026-12-10", 9), None),
@@ -105,11 +110,15 @@ def test_every_meeting_form(text: str, start: datetime, end: datetime | None) ->
     [
         ("17.12.2026", at("2026-12-17", 23, 59), True),
         ("17.12.", at("2026-12-17", 23, 59), True),
+        ("17.12", at("2026-12-17", 23, 59), True),
         ("bis 17.12.2026", at("2026-12-17", 23, 59), True),
         ("Freitag", at("2026-11-27", 23, 59), True),
         ("next Friday", at("2026-11-27", 23, 59), True),
         ("17.12.2026 18:00", at("2026-12-17", 18), False),
         ("17.12.2026 18 Uhr", at("2026-12-17", 18), False),
+        ("bis 17.12. um 18 Uhr", at("2026-12-17", 18), False),
+        ("17.12. bis 18 Uhr", at("2026-12-17", 18), False),
+        ("by Dec 17 at 6 pm", at("2026-12-17", 18), False),
         ("Thu, 17 Dec 2026, 18:00", at("2026-12-17", 18), False),
     ],
 )
@@ -124,6 +133,7 @@ def test_every_deadline_form(text: str, expected: datetime, end_of_day: bool) ->
         ("15.12.2026", date(2026, 12, 15)),
         ("15.12.26", date(2026, 12, 15)),
         ("15.12.", date(2026, 12, 15)),
+        ("15.12", date(2026, 12, 15)),  # for a due date a day
         ("2026-12-15", date(2026, 12, 15)),
         ("morgen", date(2026, 11, 27)),
         ("nächsten Freitag", date(2026, 11, 27)),
@@ -182,6 +192,7 @@ def refusal(parse: Callable[[], Any], language: str = "de") -> tuple[str, str]:
         ("Di., 10.12.2026 18:00", "when.weekday_mismatch", "Der 10.12.2026 ist ein Donnerstag"),
         ("irgendwann", "when.format", "„irgendwann“ verstehe ich nicht."),
         ("10.12.2026 18", "when.format", "verstehe ich nicht"),  # a bare number is no time
+        ("10.12", "when.day_or_time", "„10.12“ kann ein Datum oder eine Uhrzeit sein"),
     ],
 )
 def test_refusals_give_the_reason_two_examples_and_the_form(
