@@ -528,7 +528,7 @@ async def measure(
 
     # (c) over HTTP, against the bot's own server in this loop.
     clock.freeze()  # one DTSTAMP, so the ETag of every answer is the same
-    server = HttpServer(build_http_app(services.meetings.feed), "127.0.0.1", 0)
+    server = HttpServer(build_http_app(services.meetings.files), "127.0.0.1", 0)
     await server.start()
     try:
         base = f"http://127.0.0.1:{server.port}"

@@ -391,7 +391,7 @@ async def _start_http_servers(app: BotApplication, webhook: Webhook | None) -> N
     settings = app.settings
     assert app.services is not None
     public = build_http_app(
-        app.services.meetings.feed,
+        app.services.meetings.files,
         webhook=webhook,
         stats=app.http_stats,
         calendar_limit=ClientRateLimit(settings.calendar_rate_per_minute),

@@ -13,3 +13,28 @@ class SentMessage(NamedTuple):
     chat_id: int
     member_id: int | None
     telegram_message_id: int
+
+
+class FeedState(NamedTuple):
+    """What a member's calendar feed depends on, read in one query: its ETag is made of this."""
+
+    member_id: int
+    organisation_id: int | None
+    telegram_id: int | None
+    language: str | None
+    """The member's chosen language (None: the default)."""
+    meetings: int
+    """Change counters (storage.models_calendar): any meeting, the organisation's tasks, the
+    member's own tasks and answers."""
+    organisation: int
+    member: int
+
+
+class FeedEntry(NamedTuple):
+    """A meeting of a feed, without its texts: enough to find its rendered VEVENT."""
+
+    id: int
+    uid: str
+    sequence: int
+    revision: int
+    """The meeting's change counter: raised by any change of it or its agenda."""

@@ -55,6 +55,7 @@ def build_services(
         calendar_name=settings.calendar_name,
         public_base_url=settings.public_base_url,
         default_language=settings.default_language,
+        feed_past_days=settings.feed_past_days,
     )
     agenda = AgendaService(uow, clock, meetings.notices)
     return Services(

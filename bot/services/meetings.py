@@ -140,6 +140,7 @@ class MeetingService:
         calendar_name: str,
         public_base_url: str,
         default_language: str,
+        feed_past_days: int = 365,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -154,6 +155,8 @@ class MeetingService:
             organizer=organizer,
             calendar_name=calendar_name,
             public_base_url=public_base_url,
+            default_language=default_language,
+            past_days=feed_past_days,
         )
         self.notices = MeetingNotices(
             clock, self.files, zone=zone, reminders=reminders, default_language=default_language

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Integer, bindparam, or_
+from sqlalchemy import Integer, String, bindparam, cast, func, literal, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from storage.calendar_stamps import MEETINGS, STAMP
 from storage.models import (
     AgendaItem,
     CalendarFeed,
@@ -19,8 +21,10 @@ from storage.models import (
     Member,
     Organisation,
     RsvpAnswer,
+    UserSettings,
 )
 from storage.repositories.common import dialect_insert
+from storage.rows import FeedEntry, FeedState
 
 # Statements of every update, built once and executed with parameters (see the package's
 # docstring).
@@ -30,9 +34,49 @@ _UPCOMING = (
     .order_by(col(Meeting.starts_at), col(Meeting.id))
     .limit(bindparam("limit", type_=Integer))
 )
+_REVISION = (
+    select(STAMP.c.version)
+    .where(STAMP.c.scope == literal("meeting:") + cast(col(Meeting.id), String))
+    .scalar_subquery()
+)
+_FEED_ENTRIES = (
+    select(col(Meeting.id), col(Meeting.uid), col(Meeting.sequence), func.coalesce(_REVISION, 0))
+    .where(
+        col(Meeting.ends_at) > bindparam("ended_after"),
+        or_(
+            col(Meeting.status) == MeetingStatus.SCHEDULED,
+            col(Meeting.updated_at) >= bindparam("cancelled_since"),
+        ),
+    )
+    .order_by(col(Meeting.starts_at), col(Meeting.id))
+)
+_ANSWERS_BY_MEMBER = select(MeetingRsvp.meeting_id, MeetingRsvp.answer).where(
+    MeetingRsvp.member_id == bindparam("member_id")
+)
 _ANSWERS_OF = select(MeetingRsvp.meeting_id, MeetingRsvp.answer).where(
     MeetingRsvp.member_id == bindparam("member_id"),
     col(MeetingRsvp.meeting_id).in_(bindparam("meeting_ids", expanding=True)),
+)
+
+
+def _stamp(scope: Any) -> Any:
+    return func.coalesce(select(STAMP.c.version).where(STAMP.c.scope == scope).scalar_subquery(), 0)
+
+
+_FEED_STATE_COLUMNS: list[Any] = [
+    col(CalendarFeed.member_id),
+    col(Member.organisation_id),
+    col(Member.telegram_id),
+    col(UserSettings.language),
+    _stamp(literal(MEETINGS)),
+    _stamp(literal("org:") + cast(col(Member.organisation_id), String)),
+    _stamp(literal("member:") + cast(col(CalendarFeed.member_id), String)),
+]
+_FEED_STATE = (
+    select(*_FEED_STATE_COLUMNS)
+    .join(Member, col(Member.id) == col(CalendarFeed.member_id))
+    .outerjoin(UserSettings, col(UserSettings.telegram_id) == col(Member.telegram_id))
+    .where(col(CalendarFeed.token_hash) == bindparam("token_hash"))
 )
 
 
@@ -52,19 +96,25 @@ class MeetingRepository:
         params = {"now": now, "limit": limit}
         return (await self.session.execute(_UPCOMING, params)).scalars().all()
 
-    async def for_feed(self, cancelled_since: datetime) -> Sequence[Meeting]:
-        """Every scheduled meeting, and those cancelled after `cancelled_since`."""
-        stmt = (
-            select(Meeting)
-            .where(
-                or_(
-                    col(Meeting.status) == MeetingStatus.SCHEDULED,
-                    col(Meeting.updated_at) >= cancelled_since,
-                )
-            )
-            .order_by(col(Meeting.starts_at), col(Meeting.id))
-        )
+    async def feed_entries(
+        self, ended_after: datetime, cancelled_since: datetime
+    ) -> Sequence[FeedEntry]:
+        """Meetings that end after `ended_after`: the scheduled ones, and those cancelled
+        after `cancelled_since` (by start), each with its revision. Only small columns."""
+        params = {"ended_after": ended_after, "cancelled_since": cancelled_since}
+        rows = (await self.session.execute(_FEED_ENTRIES, params)).all()
+        return [FeedEntry(*row) for row in rows]
+
+    async def by_ids(self, meeting_ids: Sequence[int]) -> Sequence[Meeting]:
+        if not meeting_ids:
+            return []
+        stmt = select(Meeting).where(col(Meeting.id).in_(meeting_ids))
         return (await self.session.execute(stmt)).scalars().all()
+
+    async def answers_by_member(self, member_id: int) -> dict[int, RsvpAnswer]:
+        """Every answer the member gave, by meeting."""
+        rows = (await self.session.execute(_ANSWERS_BY_MEMBER, {"member_id": member_id})).all()
+        return {mid: RsvpAnswer(answer) for mid, answer in rows}
 
     async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]:
         stmt = (
@@ -125,6 +175,11 @@ class MeetingRepository:
 class CalendarFeedRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def state(self, token_hash: str) -> FeedState | None:
+        """What the feed of `token_hash` depends on, in one statement (None: no such feed)."""
+        row = (await self.session.execute(_FEED_STATE, {"token_hash": token_hash})).first()
+        return None if row is None else FeedState(*row)
 
     async def of_member(self, member_id: int) -> CalendarFeed | None:
         return await self.session.get(CalendarFeed, member_id)

@@ -6,7 +6,7 @@ finds, in which order; what a conditional update refuses), not its SQL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -42,7 +42,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
-from storage.rows import SentMessage
+from storage.rows import FeedEntry, FeedState, SentMessage
 
 T = TypeVar("T")
 
@@ -317,13 +317,35 @@ class FakeMeetings(_Table[Meeting]):
         ]
         return sorted(scheduled, key=lambda m: (m.starts_at, m.id or 0))[:limit]
 
-    async def for_feed(self, cancelled_since: datetime) -> Sequence[Meeting]:
+    def revision(self, meeting: Meeting) -> int:
+        """Stands for the stamp `meeting:<id>`: changes whenever the meeting or its agenda do
+        (the database raises a counter on every flush instead)."""
+        agenda = tuple(
+            (i.id, i.position, i.title, i.organisation_id, i.duration_minutes)
+            for i in self.items.rows.values()
+            if i.meeting_id == meeting.id
+        )
+        return hash((tuple(meeting.model_dump().items()), agenda))
+
+    async def feed_entries(
+        self, ended_after: datetime, cancelled_since: datetime
+    ) -> Sequence[FeedEntry]:
         shown = [
             m
             for m in self.rows.values()
-            if m.status is MeetingStatus.SCHEDULED or m.updated_at >= cancelled_since
+            if m.ends_at > ended_after
+            and (m.status is MeetingStatus.SCHEDULED or m.updated_at >= cancelled_since)
         ]
-        return sorted(shown, key=lambda m: (m.starts_at, m.id or 0))
+        return [
+            FeedEntry(m.id or 0, m.uid, m.sequence, self.revision(m))
+            for m in sorted(shown, key=lambda m: (m.starts_at, m.id or 0))
+        ]
+
+    async def by_ids(self, meeting_ids: Sequence[int]) -> Sequence[Meeting]:
+        return [self.rows[mid] for mid in meeting_ids if mid in self.rows]
+
+    async def answers_by_member(self, member_id: int) -> dict[int, RsvpAnswer]:
+        return {mid: r.answer for (mid, who), r in self.rsvps.items() if who == member_id}
 
     async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]:
         return [
@@ -365,9 +387,41 @@ class FakeMeetings(_Table[Meeting]):
 
 
 class FakeFeeds:
-    def __init__(self) -> None:
+    def __init__(
+        self, members: FakeMembers, settings: FakeUserSettings, meetings: FakeMeetings
+    ) -> None:
         self.rows: dict[int, CalendarFeed] = {}
         self.stored_secret: str | None = None
+        self._members = members
+        self._settings = settings
+        self._meetings = meetings
+        self.tasks: FakeTasks | None = None
+
+    async def state(self, token_hash: str) -> FeedState | None:
+        """The stamps stand in as hashes of what they count (the database counts changes)."""
+        feed = await self.by_token_hash(token_hash)
+        if feed is None or feed.member_id not in self._members.rows:
+            return None
+        member = self._members.rows[feed.member_id]
+        settings = self._settings.rows.get(member.telegram_id or 0)
+        meetings = hash(tuple(self._meetings.revision(m) for m in self._meetings.rows.values()))
+        tasks = list(self.tasks.rows.values()) if self.tasks is not None else []
+
+        def tasks_of(owned: Callable[[Task], bool]) -> int:
+            return hash(tuple(tuple(t.model_dump().items()) for t in tasks if owned(t)))
+
+        answers = tuple(
+            (mid, r.answer) for (mid, who), r in self._meetings.rsvps.items() if who == member.id
+        )
+        return FeedState(
+            member_id=feed.member_id,
+            organisation_id=member.organisation_id,
+            telegram_id=member.telegram_id,
+            language=settings.language if settings else None,
+            meetings=meetings,
+            organisation=tasks_of(lambda t: t.organisation_id == member.organisation_id),
+            member=hash((tasks_of(lambda t: t.member_id == member.id), answers)),
+        )
 
     async def of_member(self, member_id: int) -> CalendarFeed | None:
         return self.rows.get(member_id)
@@ -572,8 +626,9 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox()
         self.broadcasts = FakeBroadcasts()
         self.meetings = FakeMeetings(self.members, self.organisations)
-        self.feeds = FakeFeeds()
+        self.feeds = FakeFeeds(self.members, self.user_settings, self.meetings)
         self.tasks = FakeTasks()
+        self.feeds.tasks = self.tasks
         self.proposals = FakeProposals()
         self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
         self.commits = 0
