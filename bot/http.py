@@ -47,6 +47,7 @@ class FeedSource(Protocol):
 
 
 NOT_FOUND = PlainTextResponse("Not Found", status_code=404)
+FEED_SLOTS = 2
 # The links of a feed for its subscription page, None for an unknown token.
 SubscriptionSource = Callable[[str], Awaitable[FeedLinks | None]]
 PAGE_HEADERS = {
@@ -270,10 +271,18 @@ def build_http_app(
         language = page_language(request.headers.get("accept-language", ""))
         return HTMLResponse(subscription_page(links, language), headers=PAGE_HEADERS)
 
+    # Feeds are worked on FEED_SLOTS at a time; the others wait without taking turns of the
+    # event loop, so Telegram's updates are not queued behind many feed requests' steps.
+    slots = asyncio.Semaphore(FEED_SLOTS)
+
     async def calendar(request: Request) -> Response:
         refused = limited(request)
         if refused is not None:
             return refused
+        async with slots:
+            return await feed_answer(request)
+
+    async def feed_answer(request: Request) -> Response:
         token = str(request.path_params["token"])
         wanted = _etags(request.headers.get("if-none-match", ""))
         # gzip when the client takes it, with a weak ETag (as nginx does): the compressed bytes

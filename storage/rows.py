@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from storage.enums import RsvpAnswer
+
 
 class SentMessage(NamedTuple):
     """An outbox row that reached its chat, with the message id Telegram gave."""
@@ -38,3 +40,5 @@ class FeedEntry(NamedTuple):
     sequence: int
     revision: int
     """The meeting's change counter: raised by any change of it or its agenda."""
+    answer: RsvpAnswer | None
+    """The member's answer to it."""

@@ -215,7 +215,7 @@ async def feed_meetings(
     """The meetings in a member's feed, by start: those ending after `ended_after` (cancelled
     ones only if cancelled after `cancelled_since`). What this depends on must be in the feed's
     ETag: today every meeting (the `meetings` stamp)."""
-    return await uow.meetings.feed_entries(ended_after, cancelled_since)
+    return await uow.meetings.feed_entries(ended_after, cancelled_since, state.member_id)
 
 
 class FeedService:
@@ -359,10 +359,8 @@ class FeedService:
             ended_after=midnight - timedelta(days=self._past_days),
             cancelled_since=midnight - timedelta(days=FEED_CANCELLED_DAYS),
         )
-        answers = await uow.meetings.answers_by_member(state.member_id)
         keys = [
-            ("m", e.uid, e.sequence, e.revision, answers.get(e.id), language, around.year)
-            for e in entries
+            ("m", e.uid, e.sequence, e.revision, e.answer, language, around.year) for e in entries
         ]
         parts: list[bytes | None] = [self._events.get(key) for key in keys]
         missing = [entry.id for entry, part in zip(entries, parts, strict=True) if part is None]
@@ -370,7 +368,7 @@ class FeedService:
             meetings = {id_of(m): m for m in await uow.meetings.by_ids(missing)}
             agendas = await uow.meetings.agendas(missing)
             todo = [
-                (index, meeting_event(meetings[e.id], agendas[e.id], language, answers.get(e.id)))
+                (index, meeting_event(meetings[e.id], agendas[e.id], language, e.answer))
                 for index, e in enumerate(entries)
                 if parts[index] is None and e.id in meetings
             ]

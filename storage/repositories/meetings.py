@@ -39,8 +39,20 @@ _REVISION = (
     .where(STAMP.c.scope == literal("meeting:") + cast(col(Meeting.id), String))
     .scalar_subquery()
 )
+_FEED_ENTRY_COLUMNS: list[Any] = [
+    col(Meeting.id),
+    col(Meeting.uid),
+    col(Meeting.sequence),
+    func.coalesce(_REVISION, 0),
+    col(MeetingRsvp.answer),
+]
 _FEED_ENTRIES = (
-    select(col(Meeting.id), col(Meeting.uid), col(Meeting.sequence), func.coalesce(_REVISION, 0))
+    select(*_FEED_ENTRY_COLUMNS)
+    .outerjoin(
+        MeetingRsvp,
+        (col(MeetingRsvp.meeting_id) == col(Meeting.id))
+        & (col(MeetingRsvp.member_id) == bindparam("member_id")),
+    )
     .where(
         col(Meeting.ends_at) > bindparam("ended_after"),
         or_(
@@ -49,9 +61,6 @@ _FEED_ENTRIES = (
         ),
     )
     .order_by(col(Meeting.starts_at), col(Meeting.id))
-)
-_ANSWERS_BY_MEMBER = select(MeetingRsvp.meeting_id, MeetingRsvp.answer).where(
-    MeetingRsvp.member_id == bindparam("member_id")
 )
 _ANSWERS_OF = select(MeetingRsvp.meeting_id, MeetingRsvp.answer).where(
     MeetingRsvp.member_id == bindparam("member_id"),
@@ -97,24 +106,27 @@ class MeetingRepository:
         return (await self.session.execute(_UPCOMING, params)).scalars().all()
 
     async def feed_entries(
-        self, ended_after: datetime, cancelled_since: datetime
+        self, ended_after: datetime, cancelled_since: datetime, member_id: int
     ) -> Sequence[FeedEntry]:
         """Meetings that end after `ended_after`: the scheduled ones, and those cancelled
-        after `cancelled_since` (by start), each with its revision. Only small columns."""
-        params = {"ended_after": ended_after, "cancelled_since": cancelled_since}
+        after `cancelled_since` (by start), each with its revision and the answer of
+        `member_id`. Only small columns."""
+        params = {
+            "ended_after": ended_after,
+            "cancelled_since": cancelled_since,
+            "member_id": member_id,
+        }
         rows = (await self.session.execute(_FEED_ENTRIES, params)).all()
-        return [FeedEntry(*row) for row in rows]
+        return [
+            FeedEntry(mid, uid, sequence, revision, None if answer is None else RsvpAnswer(answer))
+            for mid, uid, sequence, revision, answer in rows
+        ]
 
     async def by_ids(self, meeting_ids: Sequence[int]) -> Sequence[Meeting]:
         if not meeting_ids:
             return []
         stmt = select(Meeting).where(col(Meeting.id).in_(meeting_ids))
         return (await self.session.execute(stmt)).scalars().all()
-
-    async def answers_by_member(self, member_id: int) -> dict[int, RsvpAnswer]:
-        """Every answer the member gave, by meeting."""
-        rows = (await self.session.execute(_ANSWERS_BY_MEMBER, {"member_id": member_id})).all()
-        return {mid: RsvpAnswer(answer) for mid, answer in rows}
 
     async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]:
         stmt = (

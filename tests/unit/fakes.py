@@ -328,7 +328,7 @@ class FakeMeetings(_Table[Meeting]):
         return hash((tuple(meeting.model_dump().items()), agenda))
 
     async def feed_entries(
-        self, ended_after: datetime, cancelled_since: datetime
+        self, ended_after: datetime, cancelled_since: datetime, member_id: int
     ) -> Sequence[FeedEntry]:
         shown = [
             m
@@ -337,15 +337,18 @@ class FakeMeetings(_Table[Meeting]):
             and (m.status is MeetingStatus.SCHEDULED or m.updated_at >= cancelled_since)
         ]
         return [
-            FeedEntry(m.id or 0, m.uid, m.sequence, self.revision(m))
+            FeedEntry(
+                m.id or 0,
+                m.uid,
+                m.sequence,
+                self.revision(m),
+                r.answer if (r := self.rsvps.get((m.id or 0, member_id))) else None,
+            )
             for m in sorted(shown, key=lambda m: (m.starts_at, m.id or 0))
         ]
 
     async def by_ids(self, meeting_ids: Sequence[int]) -> Sequence[Meeting]:
         return [self.rows[mid] for mid in meeting_ids if mid in self.rows]
-
-    async def answers_by_member(self, member_id: int) -> dict[int, RsvpAnswer]:
-        return {mid: r.answer for (mid, who), r in self.rsvps.items() if who == member_id}
 
     async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]:
         return [
