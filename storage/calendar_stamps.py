@@ -22,7 +22,15 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.models import AgendaItem, Meeting, MeetingRsvp, Task
+from storage.models import (
+    AgendaItem,
+    CalendarFeed,
+    Meeting,
+    MeetingRsvp,
+    Member,
+    Task,
+    UserSettings,
+)
 from storage.models_calendar import CalendarStamp
 
 STAMP = CalendarStamp.__table__  # type: ignore[attr-defined]
@@ -71,17 +79,46 @@ def bump(session: Session, scopes: Iterable[str]) -> None:
         )
 
 
+# Rows whose change can change a feed's answer (its ETag, or whether the token is valid).
+_FEED_INPUTS = (Meeting, AgendaItem, MeetingRsvp, Task, UserSettings, Member, CalendarFeed)
+_PENDING = "calendar_feed_inputs_changed"
+
+
+class Committed:
+    """Counts this process's commits that changed a feed's inputs: whoever keeps a feed's
+    state in memory compares it to know when to read it again."""
+
+    count = 0
+
+
 def _before_flush(session: Session, _context: object, _instances: object) -> None:
     dirty = [obj for obj in session.dirty if session.is_modified(obj)]
-    scopes = scopes_of([*session.new, *dirty, *session.deleted])
+    changed = [*session.new, *dirty, *session.deleted]
+    scopes = scopes_of(changed)
     if scopes:
         bump(session, scopes)
+    if any(isinstance(obj, _FEED_INPUTS) for obj in changed):
+        session.info[_PENDING] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_PENDING, False):
+        Committed.count += 1
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def install() -> None:
     """Listen on every ORM session of the process (idempotent)."""
-    if not event.contains(Session, "before_flush", _before_flush):
-        event.listen(Session, "before_flush", _before_flush)
+    for name, listener in (
+        ("before_flush", _before_flush),
+        ("after_commit", _after_commit),
+        ("after_rollback", _after_rollback),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 install()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,6 +42,7 @@ def build_services(
     uow: UnitOfWorkFactory,
     clock: Clock,
     notifier: Notifier,
+    feed_changes: Callable[[], int] | None = None,
 ) -> Services:
     meetings = MeetingService(
         uow,
@@ -56,6 +58,7 @@ def build_services(
         public_base_url=settings.public_base_url,
         default_language=settings.default_language,
         feed_past_days=settings.feed_past_days,
+        feed_changes=feed_changes,
     )
     agenda = AgendaService(uow, clock, meetings.notices)
     return Services(

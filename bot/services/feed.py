@@ -9,10 +9,12 @@ import gzip
 import hashlib
 import hmac
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from typing import Generic, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -46,6 +48,10 @@ FEED_FORMAT = 2
 # Rendered VEVENTs kept (about 1 KB each), and the last feeds whole (raw and gzip).
 EVENT_CACHE_ENTRIES = 50_000
 BODY_CACHE_BYTES = 32 * 1024 * 1024
+# A feed's state (its ETag's inputs) read from the database is trusted this long when no
+# commit of this process changed a feed since: changes made by another process show after it.
+STATE_SECONDS = 5.0
+STATE_ENTRIES = 10_000
 # Up to this many VEVENTs are rendered on the event loop (under a millisecond each).
 RENDER_INLINE = 8
 
@@ -230,7 +236,11 @@ class FeedService:
         public_base_url: str,
         default_language: str = FALLBACK,
         past_days: int = FEED_PAST_DAYS,
+        changes: Callable[[], int] | None = None,
     ) -> None:
+        """`changes` counts this process's commits that changed what feeds show
+        (`storage.calendar_stamps.Committed`): with it, a feed's state is kept in memory until
+        the next such commit, STATE_SECONDS at most; without it, read for every request."""
         self._uow = uow
         self._clock = clock
         self._zone = zone
@@ -239,6 +249,8 @@ class FeedService:
         self._base_url = public_base_url
         self._language = default_language
         self._past_days = past_days
+        self._changes = changes
+        self._states: _Lru[str, tuple[FeedState, int, float]] = _Lru(STATE_ENTRIES)
         # Each VEVENT rendered once per revision; the last feeds whole, by ETag.
         self._events: _Lru[tuple[object, ...], bytes] = _Lru(EVENT_CACHE_ENTRIES)
         self._bodies: _Lru[str, FeedBody] = _Lru(BODY_CACHE_BYTES, lambda body: body.size)
@@ -292,13 +304,16 @@ class FeedService:
         return self.links(token)
 
     async def etag(self, token: str) -> str | None:
-        """The ETag of a token's feed, from one small query and without rendering it; None
-        for an unknown or revoked token or a member who left."""
+        """The ETag of a token's feed, from one small query (or none) and without rendering
+        it; None for an unknown or revoked token or a member who left."""
         if not plausible_token(token):
             return None
-        async with self._uow() as uow:
-            state = await uow.feeds.state(hash_token(token))
-        if state is None or state.telegram_id is None:
+        token_hash = hash_token(token)
+        state = self._known_state(token_hash)
+        if state is None:
+            async with self._uow() as uow:
+                state = await self._read_state(uow, token_hash)
+        if state is None:
             return None
         return self._etag(state, self._clock.now().astimezone(UTC).date())
 
@@ -307,9 +322,15 @@ class FeedService:
         if not plausible_token(token):
             return None
         today = self._clock.now().astimezone(UTC).date()
+        token_hash = hash_token(token)
+        known = self._known_state(token_hash)
+        if known is not None:
+            cached = self._bodies.get(self._etag(known, today))
+            if cached is not None:
+                return cached
         async with self._uow() as uow:
-            state = await uow.feeds.state(hash_token(token))
-            if state is None or state.telegram_id is None:
+            state = await self._read_state(uow, token_hash)
+            if state is None:
                 return None
             etag = self._etag(state, today)
             cached = self._bodies.get(etag)
@@ -319,6 +340,28 @@ class FeedService:
         body = FeedBody(etag, await self._assemble(parts, today))
         self._bodies.put(etag, body)
         return body
+
+    def _known_state(self, token_hash: str) -> FeedState | None:
+        """The feed's state as read lately, if no commit of this process changed what feeds
+        show since and it is at most STATE_SECONDS old (changes by other processes)."""
+        if self._changes is None:
+            return None
+        known = self._states.get(token_hash)
+        if known is None:
+            return None
+        state, changes, read_at = known
+        if changes != self._changes() or time.monotonic() - read_at > STATE_SECONDS:
+            return None
+        return state
+
+    async def _read_state(self, uow: UnitOfWork, token_hash: str) -> FeedState | None:
+        changes = self._changes() if self._changes is not None else 0  # before the query
+        state = await uow.feeds.state(token_hash)
+        if state is None or state.telegram_id is None:
+            return None
+        if self._changes is not None:
+            self._states.put(token_hash, (state, changes, time.monotonic()))
+        return state
 
     async def feed(self, token: str) -> bytes | None:
         """The feed for a token, or None (unknown, revoked, or its member left)."""
@@ -350,7 +393,7 @@ class FeedService:
 
     async def _parts(self, uow: UnitOfWork, state: FeedState, today: date) -> list[bytes]:
         """The VEVENTs of the feed: from the cache, the missing ones rendered (and kept)."""
-        midnight = datetime.combine(today, time(), UTC)
+        midnight = datetime.combine(today, clock_time(), UTC)
         around = self._around(today)
         language = self._language_of(state)
         entries = await feed_meetings(
@@ -392,7 +435,7 @@ class FeedService:
 
     def _around(self, today: date) -> datetime:
         """The instant whose year's time-zone rules the feed's VTIMEZONE states."""
-        return datetime.combine(today, time(12), UTC)
+        return datetime.combine(today, clock_time(12), UTC)
 
     async def _render(self, events: Sequence[CalendarEvent], around: datetime) -> list[bytes]:
         def render() -> list[bytes]:

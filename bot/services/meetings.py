@@ -7,7 +7,7 @@ transaction as the change, through the outbox), the calendar files and the feed 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -141,6 +141,7 @@ class MeetingService:
         public_base_url: str,
         default_language: str,
         feed_past_days: int = 365,
+        feed_changes: Callable[[], int] | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -157,6 +158,7 @@ class MeetingService:
             public_base_url=public_base_url,
             default_language=default_language,
             past_days=feed_past_days,
+            changes=feed_changes,
         )
         self.notices = MeetingNotices(
             clock, self.files, zone=zone, reminders=reminders, default_language=default_language

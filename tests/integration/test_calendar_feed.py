@@ -92,14 +92,14 @@ async def test_the_feed_answers_304_until_something_it_shows_changes(feeds: Feed
     assert "SUMMARY:Forumssitzung" in unfolded(first)
     etag = first.headers["etag"]
 
-    # Nothing changed: 304 from one statement (the stamps), nothing rendered.
+    # Nothing changed: 304 from one statement (the stamps) at most, nothing rendered.
     async def conditional() -> None:
         response = await feeds.client.get(path, headers={"If-None-Match": etag})
         assert response.status_code == 304
         assert response.headers["etag"] == etag
 
     path = await feeds.path(ANNA)
-    assert await feeds.statements.of(conditional) == 1
+    assert await feeds.statements.of(conditional) <= 1  # none while its state is known
     star = await feeds.client.get(path, headers={"If-None-Match": "*"})
     assert star.status_code == 304
     assert (await feeds.client.get(path[:-10] + "A" * 6 + ".ics")).status_code == 404
