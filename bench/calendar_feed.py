@@ -484,7 +484,18 @@ async def run(options: Options, url: str, report: Report) -> None:
             assert app.services is not None and app.http is not None and app.engine is not None
             freeze_startup_objects()
             counter = QueryCounter(app.engine)
-            await measure(options, app.services, app.http.port, emu, members, counter, report)
+            sender = app.sender
+            assert sender is not None
+
+            async def settle() -> None:
+                """Until the outbox sender has delivered what is due (the edits' notices)."""
+                sender.wake()
+                async with asyncio.timeout(120):
+                    await sender.idle.wait()
+
+            await measure(
+                options, app.services, app.http.port, emu, members, counter, report, settle
+            )
         if emu.violations:
             raise RuntimeError(f"the bot violated the Bot API: {emu.violations}")
 
@@ -497,6 +508,7 @@ async def measure(
     members: list[int],
     counter: QueryCounter,
     report: Report,
+    settle: Callable[[], Awaitable[None]],
 ) -> None:
     files = services.meetings.files
     urls = []
@@ -527,6 +539,7 @@ async def measure(
         await services.meetings.update(
             coordinator, meeting.id or 0, MeetingChanges(title=f"{meeting.title} (geändert)")
         )
+        await settle()  # its notices sent: they would compete with the feed for the loop
 
     async def changed() -> None:
         body = await files.body(token)

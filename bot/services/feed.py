@@ -408,10 +408,9 @@ class FeedService:
         parts: list[bytes | None] = [self._events.get(key) for key in keys]
         missing = [entry.id for entry, part in zip(entries, parts, strict=True) if part is None]
         if missing:
-            meetings = {id_of(m): m for m in await uow.meetings.by_ids(missing)}
-            agendas = await uow.meetings.agendas(missing)
+            meetings = await uow.meetings.with_agendas(missing)
             todo = [
-                (index, meeting_event(meetings[e.id], agendas[e.id], language, e.answer))
+                (index, meeting_event(*meetings[e.id], language, e.answer))
                 for index, e in enumerate(entries)
                 if parts[index] is None and e.id in meetings
             ]

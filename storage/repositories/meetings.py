@@ -122,11 +122,25 @@ class MeetingRepository:
             for mid, uid, sequence, revision, answer in rows
         ]
 
-    async def by_ids(self, meeting_ids: Sequence[int]) -> Sequence[Meeting]:
+    async def with_agendas(
+        self, meeting_ids: Sequence[int]
+    ) -> dict[int, tuple[Meeting, list[tuple[AgendaItem, Organisation | None]]]]:
+        """Meetings with their agendas and the presenting organisations, in one query."""
+        result: dict[int, tuple[Meeting, list[tuple[AgendaItem, Organisation | None]]]] = {}
         if not meeting_ids:
-            return []
-        stmt = select(Meeting).where(col(Meeting.id).in_(meeting_ids))
-        return (await self.session.execute(stmt)).scalars().all()
+            return result
+        stmt = (
+            select(Meeting, AgendaItem, Organisation)
+            .outerjoin(AgendaItem, col(AgendaItem.meeting_id) == col(Meeting.id))
+            .outerjoin(Organisation, col(Organisation.id) == col(AgendaItem.organisation_id))
+            .where(col(Meeting.id).in_(meeting_ids))
+            .order_by(col(Meeting.id), col(AgendaItem.position), col(AgendaItem.id))
+        )
+        for meeting, item, org in (await self.session.execute(stmt)).all():
+            _, agenda = result.setdefault(meeting.id or 0, (meeting, []))
+            if item is not None:
+                agenda.append((item, org))
+        return result
 
     async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]:
         stmt = (

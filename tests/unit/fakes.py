@@ -347,8 +347,11 @@ class FakeMeetings(_Table[Meeting]):
             for m in sorted(shown, key=lambda m: (m.starts_at, m.id or 0))
         ]
 
-    async def by_ids(self, meeting_ids: Sequence[int]) -> Sequence[Meeting]:
-        return [self.rows[mid] for mid in meeting_ids if mid in self.rows]
+    async def with_agendas(
+        self, meeting_ids: Sequence[int]
+    ) -> dict[int, tuple[Meeting, list[tuple[AgendaItem, Organisation | None]]]]:
+        agendas = await self.agendas([mid for mid in meeting_ids if mid in self.rows])
+        return {mid: (self.rows[mid], agenda) for mid, agenda in agendas.items()}
 
     async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]:
         return [
