@@ -49,6 +49,7 @@ from handlers import register_all
 from handlers.broadcasts import ProgressReporter
 from handlers.context import ForumApplication, ForumContext
 from handlers.help import set_command_menus
+from storage.calendar_stamps import Committed
 from storage.db import create_session_factory
 from storage.inbox import UpdateScope, current_update
 from storage.migrate import upgrade
@@ -314,7 +315,13 @@ async def open_services(
 def build_for(
     settings: Settings, engine: AsyncEngine, clock: Clock, notifier: Notifier
 ) -> Services:
-    return build_services(settings, unit_of_work_factory(engine), clock, notifier)
+    return build_services(
+        settings,
+        unit_of_work_factory(engine),
+        clock,
+        notifier,
+        feed_changes=lambda: Committed.count,  # feeds' states kept until a change
+    )
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
@@ -391,7 +398,7 @@ async def _start_http_servers(app: BotApplication, webhook: Webhook | None) -> N
     settings = app.settings
     assert app.services is not None
     public = build_http_app(
-        app.services.meetings.feed,
+        app.services.meetings.files,
         webhook=webhook,
         stats=app.http_stats,
         calendar_limit=ClientRateLimit(settings.calendar_rate_per_minute),

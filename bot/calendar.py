@@ -425,6 +425,13 @@ def assemble_feed(
     refresh = timedelta(seconds=int(refresh.total_seconds()))
     if refresh <= timedelta(0):
         raise ValueError("the refresh interval must be at least one second")
+    head = _feed_head(zone, now.year, name, refresh)
+    return b"".join([head, *events, _END])
+
+
+@functools.lru_cache(maxsize=16)
+def _feed_head(zone: ZoneInfo, year: int, name: str, refresh: timedelta) -> bytes:
+    """A feed's lines before its VEVENTs: the same all year."""
     key = timezones.zone_key(zone)
     calendar = icalendar.Calendar()
     calendar.add("PRODID", _Text(PRODID))
@@ -435,10 +442,10 @@ def assemble_feed(
     calendar.add("X-WR-TIMEZONE", _Text(key))
     calendar.add("REFRESH-INTERVAL", vDuration(refresh), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
-    calendar.add_component(_timezone_component(key, _observances(zone, now.year)))
+    calendar.add_component(_timezone_component(key, _observances(zone, year)))
     head = _bytes(calendar)
     assert head.endswith(_END)
-    return b"".join([head[: -len(_END)], *events, _END])
+    return head[: -len(_END)]
 
 
 _END = b"END:VCALENDAR\r\n"

@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     calendar_name: str = "Nachbarschaftsforum Jena"
     calendar_organizer_name: str = "Koordination Nachbarschaftsforum"
     calendar_organizer_email: str = "forum@jena.de"
+    # Past meetings in the personal feed: those of the last this many days (future ones all).
+    feed_past_days: int = Field(default=365, ge=0, le=3650)
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
     # Voting: one vote per member organisation (default) or per person.
     vote_mode: Literal["organisation", "member"] = "organisation"

@@ -14,7 +14,6 @@ minute.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import ipaddress
 import json
@@ -25,7 +24,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -34,12 +33,21 @@ from starlette.routing import Route
 from telegram import Update
 
 from bot.http_server import LOG_INTERVAL
-from bot.services.feed import FeedLinks
+from bot.services.feed import FeedBody, FeedLinks
 from bot.texts.calendar_page import page_language, subscription_page
 
 log = logging.getLogger(__name__)
 
-FeedSource = Callable[[str], Awaitable[bytes | None]]
+
+class FeedSource(Protocol):
+    """The members' feeds (`bot.services.feed.FeedService`)."""
+
+    async def etag(self, token: str) -> str | None: ...
+    async def body(self, token: str) -> FeedBody | None: ...
+
+
+NOT_FOUND = PlainTextResponse("Not Found", status_code=404)
+FEED_SLOTS = 2
 # The links of a feed for its subscription page, None for an unknown token.
 SubscriptionSource = Callable[[str], Awaitable[FeedLinks | None]]
 PAGE_HEADERS = {
@@ -263,20 +271,42 @@ def build_http_app(
         language = page_language(request.headers.get("accept-language", ""))
         return HTMLResponse(subscription_page(links, language), headers=PAGE_HEADERS)
 
+    # Feeds are worked on FEED_SLOTS at a time; the others wait without taking turns of the
+    # event loop, so Telegram's updates are not queued behind many feed requests' steps.
+    slots = asyncio.Semaphore(FEED_SLOTS)
+
     async def calendar(request: Request) -> Response:
         refused = limited(request)
         if refused is not None:
             return refused
+        async with slots:
+            return await feed_answer(request)
+
+    async def feed_answer(request: Request) -> Response:
         token = str(request.path_params["token"])
-        body = await feed(token)
+        wanted = _etags(request.headers.get("if-none-match", ""))
+        # gzip when the client takes it, with a weak ETag (as nginx does): the compressed bytes
+        # are another representation of the same feed.
+        zipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
+        prefix = "W/" if zipped else ""
+        if wanted:
+            # The ETag comes from the feed's change stamps: no rendering for a 304.
+            etag = await feed.etag(token)
+            if etag is None:
+                return NOT_FOUND
+            if "*" in wanted or etag in wanted:
+                return Response(status_code=304, headers=_feed_headers(prefix + etag))
+        body = await feed.body(token)
         if body is None:
             # The same answer for a token that never existed and one that was revoked.
-            return PlainTextResponse("Not Found", status_code=404)
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
-        if etag in _etags(request.headers.get("if-none-match", "")):
+            return NOT_FOUND
+        headers = _feed_headers(prefix + body.etag)
+        if body.etag in wanted:
             return Response(status_code=304, headers=headers)
-        return Response(body, media_type=CALENDAR_TYPE, headers=headers)
+        if zipped:
+            headers["Content-Encoding"] = "gzip"
+            return Response(await body.gzipped(), media_type=CALENDAR_TYPE, headers=headers)
+        return Response(body.data, media_type=CALENDAR_TYPE, headers=headers)
 
     async def telegram(request: Request) -> Response:
         assert webhook is not None
@@ -396,6 +426,26 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
         if len(body) > limit:
             return None
     return bytes(body)
+
+
+def _feed_headers(etag: str) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": "private, max-age=300", "Vary": "Accept-Encoding"}
+
+
+def _accepts_gzip(header: str) -> bool:
+    for part in header.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "x-gzip", "*"):
+            quality = params.strip().removeprefix("q=")
+            return not params.strip().startswith("q=") or _quality(quality) > 0
+    return False
+
+
+def _quality(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
 
 
 def _etags(header: str) -> set[str]:

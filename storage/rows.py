@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from storage.enums import RsvpAnswer
+
 
 class SentMessage(NamedTuple):
     """An outbox row that reached its chat, with the message id Telegram gave."""
@@ -13,3 +15,36 @@ class SentMessage(NamedTuple):
     chat_id: int
     member_id: int | None
     telegram_message_id: int
+
+
+class FeedState(NamedTuple):
+    """What a member's calendar feed depends on, read in one query: its ETag is made of this."""
+
+    member_id: int
+    organisation_id: int | None
+    telegram_id: int | None
+    language: str | None
+    """The member's chosen language (None: the default)."""
+    meetings: int
+    """Change counters (storage.models_calendar): any meeting, the organisation's tasks, the
+    member's own tasks and answers."""
+    organisation: int
+    member: int
+    groups: tuple[int, ...] = ()
+    """The member's working groups: their meetings are in the feed too."""
+    everything: bool = False
+    """A coordinator's feed: every meeting, no tasks (member_id 0, telegram_id theirs)."""
+
+
+class FeedEntry(NamedTuple):
+    """A meeting of a feed, without its texts: enough to find its rendered VEVENT."""
+
+    id: int
+    uid: str
+    sequence: int
+    revision: int
+    """The meeting's change counter: raised by any change of it or its agenda."""
+    answer: RsvpAnswer | None
+    """The member's answer to it."""
+    group_id: int | None = None
+    """The working group it is for (None: the whole forum)."""

@@ -8,6 +8,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import storage.calendar_stamps  # noqa: F401  (raises the feeds' change stamps on every flush)
 from storage.inbox import mark_current_update
 from storage.repositories import (
     BallotRepository,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -43,6 +44,7 @@ def build_services(
     uow: StoreUnitOfWorkFactory,
     clock: Clock,
     notifier: Notifier,
+    feed_changes: Callable[[], int] | None = None,
 ) -> Services:
     meetings = MeetingService(
         uow,
@@ -58,6 +60,8 @@ def build_services(
         public_base_url=settings.public_base_url,
         default_language=settings.default_language,
         coordinator_ids=settings.coordinator_ids,
+        feed_past_days=settings.feed_past_days,
+        feed_changes=feed_changes,
     )
     agenda = AgendaService(uow, clock, meetings.notices)
     return Services(

@@ -5,33 +5,56 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from typing import Generic, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.calendar import (
     CalendarEvent,
     Organizer,
+    assemble_feed,
+    feed_event,
     render_cancellation,
-    render_feed,
     render_invitation,
 )
 from bot.clock import Clock
 from bot.i18n import FALLBACK, LANGUAGES, catalog
 from bot.services.actor import Actor
 from bot.services.ids import id_of
-from bot.services.uow import UnitOfWorkFactory
+from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from bot.texts.meetings import Agenda, plain_agenda_line
 from storage.models import CalendarFeed, Meeting, MeetingStatus, RsvpAnswer, Task
 from storage.models_meetings import CoordinatorFeed
+from storage.rows import FeedEntry, FeedState
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # Cancelled meetings stay in the feed (as cancelled) this long, so that calendars drop them.
 FEED_CANCELLED_DAYS = 30
+# Past meetings in the feed: those of the last FEED_PAST_DAYS (the setting's default).
+FEED_PAST_DAYS = 365
+# Raise when what the feed renders changes: new ETags, so clients fetch the new form.
+FEED_FORMAT = 2
+# Rendered VEVENTs kept (about 1 KB each), and the last feeds whole (raw and gzip).
+EVENT_CACHE_ENTRIES = 50_000
+BODY_CACHE_BYTES = 32 * 1024 * 1024
+# A feed's state (its ETag's inputs) read from the database is trusted this long when no
+# commit of this process changed a feed since: changes made by another process show after it.
+STATE_SECONDS = 5.0
+STATE_ENTRIES = 10_000
+# Up to this many VEVENTs are rendered on the event loop (under a millisecond each).
+RENDER_INLINE = 8
 
 
 def calendar_text(language: str, key: str, **params: object) -> str:
@@ -139,12 +162,72 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def feed_token(secret: str, owner: int | str, generation: int) -> str:
-    """A feed's token: a member's (`owner` their id) or a coordinator's."""
+def feed_token(secret: str, member_id: int | str, generation: int) -> str:
     digest = hmac.new(
-        secret.encode(), f"feed:{owner}:{generation}".encode(), hashlib.sha256
+        secret.encode(), f"feed:{member_id}:{generation}".encode(), hashlib.sha256
     ).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+class FeedBody:
+    """A rendered feed and its ETag; the gzip form is made once, when first asked for."""
+
+    __slots__ = ("_gzipped", "data", "etag")
+
+    def __init__(self, etag: str, data: bytes) -> None:
+        self.etag = etag
+        self.data = data
+        self._gzipped: bytes | None = None
+
+    async def gzipped(self) -> bytes:
+        if self._gzipped is None:
+            # mtime 0: the same bytes every time (and in every process).
+            self._gzipped = await asyncio.to_thread(gzip.compress, self.data, 6, mtime=0)
+        return self._gzipped
+
+    @property
+    def size(self) -> int:
+        return len(self.data) + len(self._gzipped or b"")
+
+
+class _Lru(Generic[K, V]):
+    """The `limit` entries used last (by count, or by `weight` when given)."""
+
+    def __init__(self, limit: int, weight: Callable[[V], int] = lambda _value: 1) -> None:
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._limit = limit
+        self._weight = weight
+        self._total = 0
+
+    def get(self, key: K) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._total -= self._weight(old)
+        self._entries[key] = value
+        self._total += self._weight(value)
+        while self._total > self._limit and len(self._entries) > 1:
+            _, dropped = self._entries.popitem(last=False)
+            self._total -= self._weight(dropped)
+
+
+async def feed_meetings(
+    uow: UnitOfWork, state: FeedState, *, ended_after: datetime, cancelled_since: datetime
+) -> Sequence[FeedEntry]:
+    """The meetings in a member's feed, by start: those ending after `ended_after` (cancelled
+    ones only if cancelled after `cancelled_since`). What this depends on must be in the feed's
+    ETag: every meeting (the `meetings` stamp) and the member's working groups (`groups`).
+    A member's feed has what they are invited to: the forum's meetings and their working
+    groups'; a coordinator's has every meeting."""
+    entries = await uow.meetings.feed_entries(ended_after, cancelled_since, state.member_id)
+    if state.everything:
+        return entries
+    return [e for e in entries if e.group_id is None or e.group_id in state.groups]
 
 
 class FeedService:
@@ -157,8 +240,14 @@ class FeedService:
         organizer: Organizer,
         calendar_name: str,
         public_base_url: str,
+        default_language: str = FALLBACK,
+        past_days: int = FEED_PAST_DAYS,
+        changes: Callable[[], int] | None = None,
         coordinator_ids: frozenset[int] = frozenset(),
     ) -> None:
+        """`changes` counts this process's commits that changed what feeds show
+        (`storage.calendar_stamps.Committed`): with it, a feed's state is kept in memory until
+        the next such commit, STATE_SECONDS at most; without it, read for every request."""
         self._uow = uow
         self._coordinators = coordinator_ids
         self._clock = clock
@@ -166,6 +255,13 @@ class FeedService:
         self._organizer = organizer
         self._calendar_name = calendar_name
         self._base_url = public_base_url
+        self._language = default_language
+        self._past_days = past_days
+        self._changes = changes
+        self._states: _Lru[str, tuple[FeedState, int, float]] = _Lru(STATE_ENTRIES)
+        # Each VEVENT rendered once per revision; the last feeds whole, by ETag.
+        self._events: _Lru[tuple[object, ...], bytes] = _Lru(EVENT_CACHE_ENTRIES)
+        self._bodies: _Lru[str, FeedBody] = _Lru(BODY_CACHE_BYTES, lambda body: body.size)
 
     def meeting_file(self, meeting: Meeting, agenda: Agenda, language: str = FALLBACK) -> bytes:
         """The .ics of one meeting: an invitation (PUBLISH), or its cancellation (CANCEL)."""
@@ -241,49 +337,161 @@ class FeedService:
             await uow.commit()
         return f"{self._base_url}/calendar/{token}.ics"
 
-    async def feed(self, token: str) -> bytes | None:
-        """The feed for a token, or None (unknown, revoked, or its member left)."""
+    async def etag(self, token: str) -> str | None:
+        """The ETag of a token's feed, from one small query (or none) and without rendering
+        it; None for an unknown or revoked token or a member who left."""
         if not plausible_token(token):
             return None
-        now = self._clock.now()
+        token_hash = hash_token(token)
+        state = self._known_state(token_hash)
+        if state is None:
+            async with self._uow() as uow:
+                state = await self._read_state(uow, token_hash)
+        if state is None:
+            return None
+        return self._etag(state, self._clock.now().astimezone(UTC).date())
+
+    async def body(self, token: str) -> FeedBody | None:
+        """The feed for a token with its ETag, or None (as `etag`)."""
+        if not plausible_token(token):
+            return None
+        today = self._clock.now().astimezone(UTC).date()
+        token_hash = hash_token(token)
+        known = self._known_state(token_hash)
+        if known is not None:
+            cached = self._bodies.get(self._etag(known, today))
+            if cached is not None:
+                return cached
         async with self._uow() as uow:
-            feed: CalendarFeed | CoordinatorFeed | None
-            feed = await uow.feeds.by_token_hash(hash_token(token))
-            if feed is None:
-                feed = await uow.feeds.coordinator_by_token_hash(hash_token(token))
-            if feed is None or not hmac.compare_digest(feed.token_hash, hash_token(token)):
+            state = await self._read_state(uow, token_hash)
+            if state is None:
                 return None
-            meetings = await uow.meetings.for_feed(now - timedelta(days=FEED_CANCELLED_DAYS))
-            tasks: Sequence[Task] = []
-            if isinstance(feed, CoordinatorFeed):  # every meeting, while they coordinate
-                if feed.telegram_id not in self._coordinators:
-                    return None
-            else:
-                member = await uow.members.get(feed.member_id)
-                if member is None or member.telegram_id is None:
-                    return None
-                # Only what the member is invited to: the forum's and their groups' meetings.
-                mine = await uow.groups.group_ids_of(feed.member_id)
-                meetings = [m for m in meetings if m.group_id is None or m.group_id in mine]
-                tasks = await uow.tasks.open_tasks(
-                    organisation_id=member.organisation_id, member_id=member.id
-                )
-            agendas = await uow.meetings.agendas([id_of(m) for m in meetings])
-        # The meetings, and the open tasks of the member and their organisation.
-        events = [meeting_event(m, agendas[id_of(m)]) for m in meetings]
-        events += [task_event(task) for task in tasks]
-        # DTSTAMP is the newest change, not the current time: the file (and its ETag) stays
-        # the same until something changes, so hourly polls get 304 Not Modified.
-        stamp = max(
-            [m.updated_at for m in meetings] + [task.updated_at for task in tasks],
-            default=feed.created_at,
+            etag = self._etag(state, today)
+            cached = self._bodies.get(etag)
+            if cached is not None:
+                return cached
+            parts = await self._parts(uow, state, today)
+        body = FeedBody(etag, await self._assemble(parts, today))
+        self._bodies.put(etag, body)
+        return body
+
+    def _known_state(self, token_hash: str) -> FeedState | None:
+        """The feed's state as read lately, if no commit of this process changed what feeds
+        show since and it is at most STATE_SECONDS old (changes by other processes)."""
+        if self._changes is None:
+            return None
+        known = self._states.get(token_hash)
+        if known is None:
+            return None
+        state, changes, read_at = known
+        if changes != self._changes() or time.monotonic() - read_at > STATE_SECONDS:
+            return None
+        return state
+
+    async def _read_state(self, uow: UnitOfWork, token_hash: str) -> FeedState | None:
+        changes = self._changes() if self._changes is not None else 0  # before the query
+        state = await uow.feeds.state(token_hash)
+        if state is None or state.telegram_id is None:
+            return None
+        if state.everything and state.telegram_id not in self._coordinators:
+            return None  # no longer a coordinator: their feed ends
+        if self._changes is not None:
+            self._states.put(token_hash, (state, changes, time.monotonic()))
+        return state
+
+    async def feed(self, token: str) -> bytes | None:
+        """The feed for a token, or None (unknown, revoked, or its member left)."""
+        body = await self.body(token)
+        return None if body is None else body.data
+
+    def _etag(self, state: FeedState, today: date) -> str:
+        # Today's date: the feed's window moves on by itself, once a day.
+        key = ":".join(
+            str(part)
+            for part in (
+                FEED_FORMAT,
+                state.member_id,
+                state.organisation_id,
+                self._language_of(state),
+                state.meetings,
+                state.organisation,
+                state.member,
+                ",".join(map(str, state.groups)),
+                state.everything,
+                state.telegram_id if state.everything else "",
+                today.isoformat(),
+                self._past_days,
+                self._calendar_name,
+            )
         )
-        # Rendering a large feed takes a while: off the event loop that serves Telegram.
-        return await asyncio.to_thread(
-            render_feed,
-            events,
-            zone=self._zone,
-            organizer=self._organizer,
-            now=stamp,
-            name=self._calendar_name,
+        return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+    def _language_of(self, state: FeedState) -> str:
+        language = state.language or self._language
+        return language if language in LANGUAGES else FALLBACK
+
+    async def _parts(self, uow: UnitOfWork, state: FeedState, today: date) -> list[bytes]:
+        """The VEVENTs of the feed: from the cache, the missing ones rendered (and kept)."""
+        midnight = datetime.combine(today, clock_time(), UTC)
+        around = self._around(today)
+        language = self._language_of(state)
+        entries = await feed_meetings(
+            uow,
+            state,
+            ended_after=midnight - timedelta(days=self._past_days),
+            cancelled_since=midnight - timedelta(days=FEED_CANCELLED_DAYS),
+        )
+        keys = [
+            ("m", e.uid, e.sequence, e.revision, e.answer, language, around.year) for e in entries
+        ]
+        parts: list[bytes | None] = [self._events.get(key) for key in keys]
+        missing = [entry.id for entry, part in zip(entries, parts, strict=True) if part is None]
+        if missing:
+            meetings = await uow.meetings.with_agendas(missing)
+            todo = [
+                (index, meeting_event(*meetings[e.id], language, e.answer))
+                for index, e in enumerate(entries)
+                if parts[index] is None and e.id in meetings
+            ]
+            rendered = await self._render([event for _, event in todo], around)
+            for (index, _), data in zip(todo, rendered, strict=True):
+                parts[index] = data
+                self._events.put(keys[index], data)
+        # The open tasks of the member and of their organisation (a few: rendered each time
+        # they change, kept like the meetings).
+        tasks = (
+            []
+            if state.everything
+            else await uow.tasks.open_tasks(
+                organisation_id=state.organisation_id, member_id=state.member_id
+            )
+        )
+        for task in tasks:
+            key = ("t", task.id, task.revision, task.updated_at, language, around.year)
+            cached = self._events.get(key)
+            if cached is None:
+                (cached,) = await self._render([task_event(task, language)], around)
+                self._events.put(key, cached)
+            parts.append(cached)
+        return [part for part in parts if part is not None]
+
+    def _around(self, today: date) -> datetime:
+        """The instant whose year's time-zone rules the feed's VTIMEZONE states."""
+        return datetime.combine(today, clock_time(12), UTC)
+
+    async def _render(self, events: Sequence[CalendarEvent], around: datetime) -> list[bytes]:
+        def render() -> list[bytes]:
+            return [
+                feed_event(e, zone=self._zone, organizer=self._organizer, around=around)
+                for e in events
+            ]
+
+        if len(events) <= RENDER_INLINE:
+            return render()
+        # Many at once (a cold cache) take a while: off the event loop that serves Telegram.
+        return await asyncio.to_thread(render)
+
+    async def _assemble(self, parts: Sequence[bytes], today: date) -> bytes:
+        return assemble_feed(
+            parts, zone=self._zone, now=self._around(today), name=self._calendar_name
         )

@@ -7,7 +7,7 @@ transaction as the change, through the outbox), the calendar files and the feed 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -105,6 +105,8 @@ class MeetingService:
         public_base_url: str,
         default_language: str,
         coordinator_ids: frozenset[int] = frozenset(),
+        feed_past_days: int = 365,
+        feed_changes: Callable[[], int] | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -120,6 +122,9 @@ class MeetingService:
             calendar_name=calendar_name,
             public_base_url=public_base_url,
             coordinator_ids=coordinator_ids,
+            default_language=default_language,
+            past_days=feed_past_days,
+            changes=feed_changes,
         )
         self.notices = MeetingNotices(
             clock, self.files, zone=zone, reminders=reminders, default_language=default_language

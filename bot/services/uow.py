@@ -42,7 +42,7 @@ from storage.models import (
 )
 from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.models_tasks import TaskEvent
-from storage.rows import SentMessage
+from storage.rows import FeedEntry, FeedState, SentMessage
 
 
 class OrganisationRepo(Protocol):
@@ -132,7 +132,12 @@ class MeetingRepo(Protocol):
     async def upcoming(
         self, now: datetime, limit: int, group_ids: set[int] | None = None
     ) -> Sequence[Meeting]: ...
-    async def for_feed(self, cancelled_since: datetime) -> Sequence[Meeting]: ...
+    async def feed_entries(
+        self, ended_after: datetime, cancelled_since: datetime, member_id: int
+    ) -> Sequence[FeedEntry]: ...
+    async def with_agendas(
+        self, meeting_ids: Sequence[int]
+    ) -> dict[int, tuple[Meeting, list[tuple[AgendaItem, Organisation | None]]]]: ...
     async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]: ...
     async def answers_of(
         self, member_id: int, meeting_ids: Sequence[int]
@@ -153,6 +158,7 @@ class MeetingRepo(Protocol):
 
 
 class CalendarFeedRepo(Protocol):
+    async def state(self, token_hash: str) -> FeedState | None: ...
     async def of_member(self, member_id: int) -> CalendarFeed | None: ...
     async def by_token_hash(self, token_hash: str) -> CalendarFeed | None: ...
     async def put(self, feed: CalendarFeed) -> None: ...

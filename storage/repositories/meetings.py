@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Integer, bindparam, or_
+from sqlalchemy import Integer, String, bindparam, cast, func, literal, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from storage.calendar_stamps import MEETINGS, STAMP
 from storage.models import (
     AgendaItem,
     CalendarFeed,
@@ -19,9 +21,12 @@ from storage.models import (
     Member,
     Organisation,
     RsvpAnswer,
+    UserSettings,
+    WorkingGroupMember,
 )
 from storage.models_meetings import CoordinatorFeed, MeetingCancellation, MeetingEarlierAnswer
 from storage.repositories.common import dialect_insert
+from storage.rows import FeedEntry, FeedState
 
 # Statements of every update, built once and executed with parameters (see the package's
 # docstring).
@@ -31,9 +36,59 @@ _UPCOMING = (
     .order_by(col(Meeting.starts_at), col(Meeting.id))
     .limit(bindparam("limit", type_=Integer))
 )
+_REVISION = (
+    select(STAMP.c.version)
+    .where(STAMP.c.scope == literal("meeting:") + cast(col(Meeting.id), String))
+    .scalar_subquery()
+)
+_FEED_ENTRY_COLUMNS: list[Any] = [
+    col(Meeting.id),
+    col(Meeting.uid),
+    col(Meeting.sequence),
+    func.coalesce(_REVISION, 0),
+    col(MeetingRsvp.answer),
+    col(Meeting.group_id),
+]
+_FEED_ENTRIES = (
+    select(*_FEED_ENTRY_COLUMNS)
+    .outerjoin(
+        MeetingRsvp,
+        (col(MeetingRsvp.meeting_id) == col(Meeting.id))
+        & (col(MeetingRsvp.member_id) == bindparam("member_id")),
+    )
+    .where(
+        col(Meeting.ends_at) > bindparam("ended_after"),
+        or_(
+            col(Meeting.status) == MeetingStatus.SCHEDULED,
+            col(Meeting.updated_at) >= bindparam("cancelled_since"),
+        ),
+    )
+    .order_by(col(Meeting.starts_at), col(Meeting.id))
+)
 _ANSWERS_OF = select(MeetingRsvp.meeting_id, MeetingRsvp.answer).where(
     MeetingRsvp.member_id == bindparam("member_id"),
     col(MeetingRsvp.meeting_id).in_(bindparam("meeting_ids", expanding=True)),
+)
+
+
+def _stamp(scope: Any) -> Any:
+    return func.coalesce(select(STAMP.c.version).where(STAMP.c.scope == scope).scalar_subquery(), 0)
+
+
+_FEED_STATE_COLUMNS: list[Any] = [
+    col(CalendarFeed.member_id),
+    col(Member.organisation_id),
+    col(Member.telegram_id),
+    col(UserSettings.language),
+    _stamp(literal(MEETINGS)),
+    _stamp(literal("org:") + cast(col(Member.organisation_id), String)),
+    _stamp(literal("member:") + cast(col(CalendarFeed.member_id), String)),
+]
+_FEED_STATE = (
+    select(*_FEED_STATE_COLUMNS)
+    .join(Member, col(Member.id) == col(CalendarFeed.member_id))
+    .outerjoin(UserSettings, col(UserSettings.telegram_id) == col(Member.telegram_id))
+    .where(col(CalendarFeed.token_hash) == bindparam("token_hash"))
 )
 
 
@@ -62,19 +117,44 @@ class MeetingRepository:
             )
         return (await self.session.execute(stmt, params)).scalars().all()
 
-    async def for_feed(self, cancelled_since: datetime) -> Sequence[Meeting]:
-        """Every scheduled meeting, and those cancelled after `cancelled_since`."""
-        stmt = (
-            select(Meeting)
-            .where(
-                or_(
-                    col(Meeting.status) == MeetingStatus.SCHEDULED,
-                    col(Meeting.updated_at) >= cancelled_since,
-                )
+    async def feed_entries(
+        self, ended_after: datetime, cancelled_since: datetime, member_id: int
+    ) -> Sequence[FeedEntry]:
+        """Meetings that end after `ended_after`: the scheduled ones, and those cancelled
+        after `cancelled_since` (by start), each with its revision and the answer of
+        `member_id`. Only small columns."""
+        params = {
+            "ended_after": ended_after,
+            "cancelled_since": cancelled_since,
+            "member_id": member_id,
+        }
+        rows = (await self.session.execute(_FEED_ENTRIES, params)).all()
+        return [
+            FeedEntry(
+                mid, uid, sequence, revision, None if answer is None else RsvpAnswer(answer), group
             )
-            .order_by(col(Meeting.starts_at), col(Meeting.id))
+            for mid, uid, sequence, revision, answer, group in rows
+        ]
+
+    async def with_agendas(
+        self, meeting_ids: Sequence[int]
+    ) -> dict[int, tuple[Meeting, list[tuple[AgendaItem, Organisation | None]]]]:
+        """Meetings with their agendas and the presenting organisations, in one query."""
+        result: dict[int, tuple[Meeting, list[tuple[AgendaItem, Organisation | None]]]] = {}
+        if not meeting_ids:
+            return result
+        stmt = (
+            select(Meeting, AgendaItem, Organisation)
+            .outerjoin(AgendaItem, col(AgendaItem.meeting_id) == col(Meeting.id))
+            .outerjoin(Organisation, col(Organisation.id) == col(AgendaItem.organisation_id))
+            .where(col(Meeting.id).in_(meeting_ids))
+            .order_by(col(Meeting.id), col(AgendaItem.position), col(AgendaItem.id))
         )
-        return (await self.session.execute(stmt)).scalars().all()
+        for meeting, item, org in (await self.session.execute(stmt)).all():
+            _, agenda = result.setdefault(meeting.id or 0, (meeting, []))
+            if item is not None:
+                agenda.append((item, org))
+        return result
 
     async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]:
         stmt = (
@@ -172,6 +252,26 @@ class MeetingRepository:
 class CalendarFeedRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def state(self, token_hash: str) -> FeedState | None:
+        """What the feed of `token_hash` depends on (None: no such feed): a member's, with
+        their working groups, or a coordinator's (every meeting)."""
+        row = (await self.session.execute(_FEED_STATE, {"token_hash": token_hash})).first()
+        if row is not None:
+            state = FeedState(*row)
+            stmt = select(WorkingGroupMember.group_id).where(
+                WorkingGroupMember.member_id == state.member_id
+            )
+            groups = sorted((await self.session.execute(stmt)).scalars().all())
+            return state._replace(groups=tuple(groups))
+        coordinator = await self.coordinator_by_token_hash(token_hash)
+        if coordinator is None:
+            return None
+        settings = await self.session.get(UserSettings, coordinator.telegram_id)
+        stamp = select(_stamp(literal(MEETINGS)))
+        meetings = (await self.session.execute(stamp)).scalar_one()
+        language = settings.language if settings is not None else None
+        return FeedState(0, None, coordinator.telegram_id, language, meetings, 0, 0, (), True)
 
     async def of_member(self, member_id: int) -> CalendarFeed | None:
         return await self.session.get(CalendarFeed, member_id)

@@ -6,7 +6,7 @@ finds, in which order; what a conditional update refuses), not its SQL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -44,7 +44,7 @@ from storage.models import (
 )
 from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.models_tasks import TaskEvent
-from storage.rows import SentMessage
+from storage.rows import FeedEntry, FeedState, SentMessage
 
 T = TypeVar("T")
 
@@ -350,13 +350,41 @@ class FakeMeetings(_Table[Meeting]):
         ]
         return sorted(scheduled, key=lambda m: (m.starts_at, m.id or 0))[:limit]
 
-    async def for_feed(self, cancelled_since: datetime) -> Sequence[Meeting]:
+    def revision(self, meeting: Meeting) -> int:
+        """Stands for the stamp `meeting:<id>`: changes whenever the meeting or its agenda do
+        (the database raises a counter on every flush instead)."""
+        agenda = tuple(
+            (i.id, i.position, i.title, i.organisation_id, i.duration_minutes)
+            for i in self.items.rows.values()
+            if i.meeting_id == meeting.id
+        )
+        return hash((tuple(meeting.model_dump().items()), agenda))
+
+    async def feed_entries(
+        self, ended_after: datetime, cancelled_since: datetime, member_id: int
+    ) -> Sequence[FeedEntry]:
         shown = [
             m
             for m in self.rows.values()
-            if m.status is MeetingStatus.SCHEDULED or m.updated_at >= cancelled_since
+            if m.ends_at > ended_after
+            and (m.status is MeetingStatus.SCHEDULED or m.updated_at >= cancelled_since)
         ]
-        return sorted(shown, key=lambda m: (m.starts_at, m.id or 0))
+        return [
+            FeedEntry(
+                m.id or 0,
+                m.uid,
+                m.sequence,
+                self.revision(m),
+                r.answer if (r := self.rsvps.get((m.id or 0, member_id))) else None,
+            )
+            for m in sorted(shown, key=lambda m: (m.starts_at, m.id or 0))
+        ]
+
+    async def with_agendas(
+        self, meeting_ids: Sequence[int]
+    ) -> dict[int, tuple[Meeting, list[tuple[AgendaItem, Organisation | None]]]]:
+        agendas = await self.agendas([mid for mid in meeting_ids if mid in self.rows])
+        return {mid: (self.rows[mid], agenda) for mid, agenda in agendas.items()}
 
     async def answers(self, meeting_id: int) -> Sequence[tuple[MeetingRsvp, Member]]:
         return [
@@ -417,10 +445,50 @@ class FakeMeetings(_Table[Meeting]):
 
 
 class FakeFeeds:
-    def __init__(self) -> None:
+    def __init__(
+        self, members: FakeMembers, settings: FakeUserSettings, meetings: FakeMeetings
+    ) -> None:
         self.rows: dict[int, CalendarFeed] = {}
         self.coordinators: dict[int, CoordinatorFeed] = {}
         self.stored_secret: str | None = None
+        self._members = members
+        self._settings = settings
+        self._meetings = meetings
+        self.tasks: FakeTasks | None = None
+
+    async def state(self, token_hash: str) -> FeedState | None:
+        """The stamps stand in as hashes of what they count (the database counts changes)."""
+        feed = await self.by_token_hash(token_hash)
+        meetings = hash(tuple(self._meetings.revision(m) for m in self._meetings.rows.values()))
+        if feed is None:
+            own = await self.coordinator_by_token_hash(token_hash)
+            if own is None:
+                return None
+            chosen = self._settings.rows.get(own.telegram_id)
+            language = chosen.language if chosen else None
+            return FeedState(0, None, own.telegram_id, language, meetings, 0, 0, (), True)
+        if feed.member_id not in self._members.rows:
+            return None
+        member = self._members.rows[feed.member_id]
+        settings = self._settings.rows.get(member.telegram_id or 0)
+        tasks = list(self.tasks.rows.values()) if self.tasks is not None else []
+
+        def tasks_of(owned: Callable[[Task], bool]) -> int:
+            return hash(tuple(tuple(t.model_dump().items()) for t in tasks if owned(t)))
+
+        answers = tuple(
+            (mid, r.answer) for (mid, who), r in self._meetings.rsvps.items() if who == member.id
+        )
+        return FeedState(
+            member_id=feed.member_id,
+            organisation_id=member.organisation_id,
+            telegram_id=member.telegram_id,
+            language=settings.language if settings else None,
+            meetings=meetings,
+            organisation=tasks_of(lambda t: t.organisation_id == member.organisation_id),
+            member=hash((tasks_of(lambda t: t.member_id == member.id), answers)),
+            groups=tuple(sorted(g for g, who in self._members._groups.links if who == member.id)),
+        )
 
     async def of_member(self, member_id: int) -> CalendarFeed | None:
         return self.rows.get(member_id)
@@ -665,8 +733,9 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox()
         self.broadcasts = FakeBroadcasts()
         self.meetings = FakeMeetings(self.members, self.organisations)
-        self.feeds = FakeFeeds()
+        self.feeds = FakeFeeds(self.members, self.user_settings, self.meetings)
         self.tasks = FakeTasks()
+        self.feeds.tasks = self.tasks
         self.proposals = FakeProposals()
         self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
         self.personal = FakePersonalData()

@@ -1,0 +1,137 @@
+"""The calendar feeds' change stamps (storage.models_calendar), raised by the database layer
+itself: before every flush, each scope that the flushed rows touch gets its counter raised, in
+the same transaction as the change. No service has to remember it, and a change that is rolled
+back raises nothing.
+
+What raises what:
+- a meeting, or an agenda item of it: `meetings` (every feed lists meetings) and
+  `meeting:<id>` (that meeting's revision, part of the key its rendered VEVENT is kept under);
+- an answer (RSVP), or a working group joined or left: `member:<id>` of that member;
+- a task: `org:<id>` and `member:<id>` of its owners, before and after the change.
+
+Not covered: bulk UPDATE/DELETE statements (none touch these tables) and database cascades.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    AgendaItem,
+    CalendarFeed,
+    Meeting,
+    MeetingRsvp,
+    Member,
+    Task,
+    UserSettings,
+    WorkingGroupMember,
+)
+from storage.models_calendar import CalendarStamp
+from storage.models_meetings import CoordinatorFeed
+
+STAMP = CalendarStamp.__table__  # type: ignore[attr-defined]
+MEETINGS = "meetings"
+
+
+def meeting_scope(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
+def _values(obj: object, attribute: str) -> set[Any]:
+    """The attribute's value now and, if this flush changes it, before."""
+    history = inspect(obj).attrs[attribute].history
+    values = {getattr(obj, attribute), *history.deleted}
+    return {value for value in values if value is not None}
+
+
+def scopes_of(objects: Iterable[object]) -> set[str]:
+    scopes: set[str] = set()
+    for obj in objects:
+        if isinstance(obj, Meeting):
+            scopes.add(MEETINGS)
+            if obj.id is not None:
+                scopes.add(meeting_scope(obj.id))
+        elif isinstance(obj, AgendaItem):
+            scopes.add(MEETINGS)
+            scopes.update(meeting_scope(mid) for mid in _values(obj, "meeting_id"))
+        elif isinstance(obj, MeetingRsvp | WorkingGroupMember):
+            # an answer, or a working group joined or left (whose meetings the feed shows)
+            scopes.update(f"member:{mid}" for mid in _values(obj, "member_id"))
+        elif isinstance(obj, Task):
+            scopes.update(f"org:{oid}" for oid in _values(obj, "organisation_id"))
+            scopes.update(f"member:{mid}" for mid in _values(obj, "member_id"))
+    return scopes
+
+
+def bump(session: Session, scopes: Iterable[str]) -> None:
+    """Raise the counters of `scopes` (made at 1 if new) inside the session's transaction."""
+    connection = session.connection()
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    for scope in sorted(scopes):  # one order everywhere: no deadlock between two writers
+        stmt = insert(STAMP).values(scope=scope, version=1)
+        connection.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[STAMP.c.scope], set_={"version": STAMP.c.version + 1}
+            )
+        )
+
+
+# Rows whose change can change a feed's answer (its ETag, or whether the token is valid).
+_FEED_INPUTS = (
+    Meeting,
+    AgendaItem,
+    MeetingRsvp,
+    Task,
+    UserSettings,
+    Member,
+    CalendarFeed,
+    CoordinatorFeed,
+    WorkingGroupMember,
+)
+_PENDING = "calendar_feed_inputs_changed"
+
+
+class Committed:
+    """Counts this process's commits that changed a feed's inputs: whoever keeps a feed's
+    state in memory compares it to know when to read it again."""
+
+    count = 0
+
+
+def _before_flush(session: Session, _context: object, _instances: object) -> None:
+    dirty = [obj for obj in session.dirty if session.is_modified(obj)]
+    changed = [*session.new, *dirty, *session.deleted]
+    scopes = scopes_of(changed)
+    if scopes:
+        bump(session, scopes)
+    if any(isinstance(obj, _FEED_INPUTS) for obj in changed):
+        session.info[_PENDING] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_PENDING, False):
+        Committed.count += 1
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def install() -> None:
+    """Listen on every ORM session of the process (idempotent)."""
+    for name, listener in (
+        ("before_flush", _before_flush),
+        ("after_commit", _after_commit),
+        ("after_rollback", _after_rollback),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+install()
