@@ -32,7 +32,7 @@ MEMBER_COMMANDS = {
 COORDINATOR_ONLY = {c.de for c in commands.ALL if c.role is commands.Role.COORDINATOR}
 # Member commands the coordinator may use too (reading, the working groups, reporting on tasks).
 READING = {"termine", "termin", "tagesordnung", "aufgaben", "aufgabe", "themen", "thema"}
-READING |= {"arbeitsgruppen", "erledigt", "kommentar", "kalender"}  # their feed: every meeting
+READING |= {"arbeitsgruppen", "erledigt", "kommentar", "kalender", "vorschlag"}  # feed, motions
 
 
 def listed(text: str | None) -> set[str]:
