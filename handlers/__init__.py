@@ -19,6 +19,8 @@ from handlers import (
     meetings,
     members,
     privacy,
+    scheduling,
+    scheduling_wizard,
     start,
     task_wizard,
     tasks,
@@ -37,6 +39,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         meeting_wizard,  # first: while a guided form is open, its text answers go to it
         task_wizard,
         topic_wizard,  # the guided proposal and the reason after Ablehnen
+        scheduling_wizard,  # /terminfindung without arguments
         start,
         help,
         language,
@@ -46,6 +49,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         meetings,
         tasks,
         topics,
+        scheduling,
         privacy,
         broadcasts,
         exports,

@@ -11,4 +11,5 @@ import storage.inbox
 import storage.models
 import storage.models_calendar
 import storage.models_meetings
+import storage.models_scheduling
 import storage.models_tasks  # noqa: F401

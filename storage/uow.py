@@ -25,6 +25,7 @@ from storage.repositories import (
     WorkingGroupRepository,
 )
 from storage.repositories.inbox import InboxRepository
+from storage.repositories.scheduling import PollRepository
 
 
 class SqlUnitOfWork:
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     tasks: TaskRepository
     proposals: ProposalRepository
     ballots: BallotRepository
+    polls: PollRepository
     inbox: InboxRepository
     exports: ExportRepository
 
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.tasks = TaskRepository(session)
         self.proposals = ProposalRepository(session)
         self.ballots = BallotRepository(session)
+        self.polls = PollRepository(session)
         self.inbox = InboxRepository(session)
         self.exports = ExportRepository(session)
         return self

@@ -22,6 +22,9 @@ from bot.callbacks import (
     Leave,
     Notice,
     PlaceTopic,
+    PollAnswer,
+    PollFix,
+    PollPicture,
     RejectTopic,
     Rsvp,
     ShowBallot,
@@ -64,6 +67,9 @@ KINDS: dict[type[Callback], st.SearchStrategy[Callback]] = {
         st.builds(ExportButton, st.sampled_from([t for t in ExportTable if t != ExportTable.VOTE])),
         st.builds(ExportButton, st.just(ExportTable.VOTE), ID),
     ),
+    PollAnswer: st.builds(PollAnswer, ID, ID, st.sampled_from(RsvpAnswer)),
+    PollFix: st.builds(PollFix, ID, ID),
+    PollPicture: st.builds(PollPicture, ID),
 }
 
 
@@ -129,6 +135,9 @@ def test_what_is_not_a_string_is_none(data: object) -> None:
         ("p:place:2:1", PlaceTopic(2, 1)),
         ("nm:3:dur:60", FormButton(Form.MEETING, 3, "dur", "60")),
         ("tp:1:back", FormButton(Form.TOPIC, 1, "back")),
+        ("sp:4:2:m", PollAnswer(4, 2, RsvpAnswer.MAYBE)),
+        ("sp:fix:4:12", PollFix(4, 12)),
+        ("sp:png:4", PollPicture(4)),
     ],
 )
 def test_the_buttons_in_chats_keep_their_meaning(data: str, expected: Callback) -> None:

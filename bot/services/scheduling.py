@@ -1,0 +1,515 @@
+"""Scheduling polls (Terminfindung): the coordinator proposes 2 to 12 slots, every invited
+member answers Ja / Vielleicht / Nein per slot in one message (changeable until the deadline or
+until the date is fixed), those whose organisation has not answered are reminded before the
+deadline, and "Termin festlegen" turns a slot into a meeting with the usual invitations.
+
+Everything goes out through the outbox in the transaction of the change: the poll's messages,
+their reminders (derived rows, dropped once the organisation answers), the edits that show a
+member their current answers (a newer edit replaces a waiting older one, as with ballots), the
+notice which slot won, and the invitations (`MeetingNotices`, as `/neuertermin` sends them)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.callbacks import Notice
+from bot.clock import Clock
+from bot.i18n import translator
+from bot.services.actor import Actor
+from bot.services.counting import reminder_time
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.ids import id_of
+from bot.services.meetings import MAX_MINUTES, MeetingService
+from bot.services.notify import Notifier
+from bot.services.poll_rules import Cast, Matrix, SlotScore, matrix, ranked, scores
+from bot.services.uow import SchedulingUnitOfWork, SchedulingUnitOfWorkFactory
+from bot.texts import scheduling as render
+from bot.texts.buttons import to_stored
+from storage.models import Meeting, MeetingRsvp, Member, Organisation, RsvpAnswer
+from storage.models_scheduling import SchedulingAnswer, SchedulingPoll, SchedulingSlot
+
+MAX_TITLE = 200
+
+
+@dataclass(frozen=True)
+class PollDraft:
+    title: str
+    slots: Sequence[tuple[datetime, datetime]]
+    deadline: datetime | None = None
+    group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PollView:
+    poll: SchedulingPoll
+    slots: Sequence[SchedulingSlot]
+    group_name: str | None
+    invited: int = 0
+
+
+@dataclass(frozen=True)
+class PollOverview:
+    """The coordinator's view: organisations × slots, the ranking, who has not answered."""
+
+    view: PollView
+    organisations: list[Organisation]  # invited or answered, by name
+    cells: Matrix
+    ranking: list[SlotScore]
+    silent: list[Organisation]
+
+
+@dataclass(frozen=True)
+class Fixed:
+    poll: SchedulingPoll
+    slot: SchedulingSlot
+    meeting: Meeting
+    confirmed: int  # members marked Zusage
+
+
+def _key(poll_id: int) -> str:
+    return f"poll:{poll_id}:"
+
+
+class SchedulingService:
+    def __init__(
+        self,
+        uow: SchedulingUnitOfWorkFactory,
+        clock: Clock,
+        notifier: Notifier,
+        meetings: MeetingService,
+        *,
+        zone: ZoneInfo,
+        reminder_before: timedelta,
+        coordinator_ids: frozenset[int],
+        default_language: str,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._notifier = notifier
+        self._meetings = meetings
+        self.zone = zone
+        self._reminder_before = reminder_before
+        self._coordinators = coordinator_ids
+        self._language = default_language
+
+    # --- creating ------------------------------------------------------------------------
+
+    def check(self, actor: Actor, draft: PollDraft) -> str:
+        """The draft's title, once the rules hold (also asked by the guided form)."""
+        title = MeetingService.check_title(draft.title)
+        now = self._clock.now()
+        t = translator(actor.language)
+        for start, end in draft.slots:
+            if start <= now:
+                raise InvalidInput("poll.slot_past", slot=t.span(start, end, self.zone))
+            if end <= start or end - start > timedelta(minutes=MAX_MINUTES):
+                raise InvalidInput("meeting.too_long_duration")
+        if draft.deadline is not None:
+            self.check_deadline(actor, draft.deadline, draft.slots)
+        return title
+
+    def check_deadline(
+        self, actor: Actor, deadline: datetime, slots: Sequence[tuple[datetime, datetime]]
+    ) -> None:
+        if deadline <= self._clock.now():
+            raise InvalidInput("poll.deadline_past")
+        first = min(start for start, _ in slots) if slots else None
+        if first is not None and deadline > first:
+            t = translator(actor.language)
+            raise InvalidInput("poll.deadline_after_slot", first=t.datetime(first, self.zone))
+
+    async def create(self, actor: Actor, draft: PollDraft) -> PollView:
+        actor.require_coordinator()
+        title = self.check(actor, draft)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            group_name = None
+            if draft.group_id is not None:
+                group = await uow.groups.get(draft.group_id)
+                if group is None or group.archived_at is not None:
+                    raise NotFound("groups.not_found", ref=draft.group_id)
+                group_name = group.name
+            poll, slots = await uow.polls.add(
+                SchedulingPoll(
+                    title=title,
+                    group_id=draft.group_id,
+                    created_by=actor.telegram_id,
+                    created_at=now,
+                    deadline=draft.deadline,
+                ),
+                list(draft.slots),
+            )
+            view = PollView(poll, slots, group_name)
+            members = await uow.members.recipients(group_id=draft.group_id)
+            await self._send(uow, view, members)
+            await uow.commit()
+        self._notifier.outbox_changed()
+        return PollView(poll, slots, group_name, invited=len(members))
+
+    async def _send(
+        self, uow: SchedulingUnitOfWork, view: PollView, members: Sequence[Member]
+    ) -> None:
+        """Each member's poll message; the reminder before the deadline (dropped once their
+        organisation has answered); the coordinators' notice when the deadline has passed."""
+        poll = view.poll
+        poll_id = id_of(poll)
+        now = self._clock.now()
+        languages = await uow.user_settings.languages(
+            [m.telegram_id for m in members if m.telegram_id is not None]
+        )
+        remind_at = None
+        if poll.deadline is not None:
+            remind_at = reminder_time(poll.created_at, poll.deadline, self._reminder_before)
+        texts: dict[str, tuple[str, str, Any]] = {}
+        rows: list[dict[str, Any]] = []
+        for member in members:
+            if member.telegram_id is None:
+                continue
+            language = languages.get(member.telegram_id, self._language)
+            if language not in texts:
+                t = translator(language)
+                texts[language] = (
+                    render.poll_text(t, view, {}, self.zone),
+                    render.poll_text(t, view, {}, self.zone, reminder=True),
+                    to_stored(render.poll_buttons(t, view, {})),
+                )
+            body, reminder, buttons = texts[language]
+            common = {
+                "chat_id": member.telegram_id,
+                "member_id": member.id,
+                "buttons": buttons,
+                "expires_at": poll.deadline,
+                "created_at": now,
+            }
+            rows.append(
+                {
+                    "dedup_key": f"{_key(poll_id)}member:{member.id}",
+                    "kind": "poll",
+                    "text": body,
+                    "due_at": now,
+                    **common,
+                }
+            )
+            if remind_at is not None and remind_at > now:
+                rows.append(
+                    {
+                        "dedup_key": self._reminder_key(poll_id, member),
+                        "kind": "poll_reminder",
+                        "text": reminder,
+                        "due_at": remind_at,
+                        **common,
+                    }
+                )
+        if poll.deadline is not None:
+            for chat_id in self._coordinators:
+                t = translator(languages.get(chat_id, self._language))
+                rows.append(
+                    {
+                        "dedup_key": f"{_key(poll_id)}deadline:chat:{chat_id}",
+                        "kind": "poll_deadline",
+                        "chat_id": chat_id,
+                        "text": render.deadline_notice(t, poll),
+                        "due_at": poll.deadline,
+                        "created_at": now,
+                    }
+                )
+        await uow.outbox.enqueue(rows)
+
+    @staticmethod
+    def _reminder_key(poll_id: int, member: Member) -> str:
+        return f"{_key(poll_id)}remind:org:{member.organisation_id}:member:{member.id}"
+
+    # --- answering -----------------------------------------------------------------------
+
+    async def answer(
+        self, actor: Actor, poll_id: int, position: int, answer: RsvpAnswer
+    ) -> dict[int, RsvpAnswer]:
+        """Store the member's answer to one slot; returns all their answers (by position).
+        Their poll message (and reminder) is edited to show them."""
+        member = actor.require_member()
+        member_id = id_of(member)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            view = await self._view(uow, poll_id)
+            poll = view.poll
+            self._check_open(poll, now)
+            slot = next((s for s in view.slots if s.position == position), None)
+            if slot is None:
+                raise InvalidInput("error.button_invalid")
+            invited = {m.id for m in await uow.members.recipients(group_id=poll.group_id)}
+            if member_id not in invited:
+                raise InvalidInput("poll.not_invited", id=poll_id)
+            if not await uow.polls.hold_open(poll_id):
+                raise InvalidInput("poll.closed", id=poll_id, title=poll.title)
+            await uow.polls.set_answer(
+                SchedulingAnswer(
+                    slot_id=id_of(slot),
+                    member_id=member_id,
+                    poll_id=poll_id,
+                    organisation_id=member.organisation_id,
+                    answer=answer,
+                    answered_at=now,
+                )
+            )
+            # Their organisation has answered: nobody of it needs the reminder any more.
+            await uow.outbox.reschedule(f"{_key(poll_id)}remind:org:{member.organisation_id}:", [])
+            mine = await self._answers_of(uow, view, member_id)
+            edited = await self._edit(uow, view, member, mine, now)
+            await uow.commit()
+        if edited:
+            self._notifier.outbox_changed()
+        return mine
+
+    def _check_open(self, poll: SchedulingPoll, now: datetime) -> None:
+        if poll.closed_at is not None:
+            raise InvalidInput("poll.closed", id=poll.id, title=poll.title)
+        if poll.deadline is not None and poll.deadline <= now:
+            raise InvalidInput("poll.deadline_passed", id=poll.id, title=poll.title)
+
+    async def _answers_of(
+        self, uow: SchedulingUnitOfWork, view: PollView, member_id: int
+    ) -> dict[int, RsvpAnswer]:
+        positions = {id_of(s): s.position for s in view.slots}
+        return {
+            positions[a.slot_id]: a.answer
+            for a in await uow.polls.answers(id_of(view.poll), member_id)
+            if a.slot_id in positions
+        }
+
+    async def _edit(
+        self,
+        uow: SchedulingUnitOfWork,
+        view: PollView,
+        member: Member,
+        mine: dict[int, RsvpAnswer],
+        now: datetime,
+    ) -> int:
+        """The member's poll message and reminder, edited to show their answers."""
+        poll_id = id_of(view.poll)
+        keys = [f"{_key(poll_id)}member:{member.id}", self._reminder_key(poll_id, member)]
+        sent = await uow.outbox.sent_by_keys(keys)
+        if not sent:
+            return 0
+        language = (
+            await uow.user_settings.languages([member.telegram_id] if member.telegram_id else [])
+        ).get(member.telegram_id or 0, self._language)
+        t = translator(language)
+        buttons = to_stored(render.poll_buttons(t, view, mine))
+        rows = []
+        for key, message in sent:
+            reminder = ":remind:" in key
+            rows.append(
+                self._edit_row(
+                    poll_id,
+                    message.chat_id,
+                    message.telegram_message_id,
+                    member.id,
+                    render.poll_text(t, view, mine, self.zone, reminder=reminder),
+                    buttons,
+                    now,
+                    view.poll.deadline,
+                )
+            )
+        return await uow.outbox.replace_edits(rows)
+
+    @staticmethod
+    def _edit_row(
+        poll_id: int,
+        chat_id: int,
+        message_id: int,
+        member_id: int | None,
+        body: str,
+        buttons: Any,
+        now: datetime,
+        expires: datetime | None,
+    ) -> dict[str, Any]:
+        # A key of its own for every edit (see bot/services/ballot_edits.py).
+        version = f"{now:%Y%m%dT%H%M%S%f}:{uuid.uuid4().hex[:12]}"
+        return {
+            "dedup_key": f"{_key(poll_id)}edit:{chat_id}:{message_id}:{version}",
+            "kind": "poll_edit",
+            "chat_id": chat_id,
+            "member_id": member_id,
+            "edit_message_id": message_id,
+            "text": body,
+            "buttons": buttons,
+            "due_at": now,
+            "expires_at": expires,
+            "created_at": now,
+        }
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def _view(self, uow: SchedulingUnitOfWork, poll_id: int) -> PollView:
+        poll = await uow.polls.get(poll_id)
+        if poll is None:
+            raise NotFound("poll.not_found", id=poll_id)
+        group = await uow.groups.get(poll.group_id) if poll.group_id else None
+        return PollView(poll, list(await uow.polls.slots(poll_id)), group.name if group else None)
+
+    async def mine(self, actor: Actor, poll_id: int) -> tuple[PollView, dict[int, RsvpAnswer]]:
+        member = actor.require_member()
+        async with self._uow() as uow:
+            view = await self._view(uow, poll_id)
+            return view, await self._answers_of(uow, view, id_of(member))
+
+    async def overview(self, actor: Actor, poll_id: int) -> PollOverview:
+        actor.require_coordinator()
+        async with self._uow() as uow:
+            view = await self._view(uow, poll_id)
+            invited = await uow.members.recipients(group_id=view.poll.group_id)
+            answers = await uow.polls.answers(poll_id)
+            everyone = {o.id: o for o in await uow.organisations.all()}
+        positions = {id_of(s): s.position for s in view.slots}
+        casts = [
+            Cast(a.organisation_id, a.member_id, positions[a.slot_id], a.answer)
+            for a in answers
+            if a.slot_id in positions
+        ]
+        cells = matrix(casts)
+        org_ids = {m.organisation_id for m in invited} | {c.organisation_id for c in casts}
+        organisations = sorted(
+            (everyone[o] for o in org_ids if o in everyone), key=lambda o: o.name.casefold()
+        )
+        answered = {c.organisation_id for c in casts}
+        return PollOverview(
+            view=PollView(view.poll, view.slots, view.group_name, invited=len(invited)),
+            organisations=organisations,
+            cells=cells,
+            ranking=ranked(scores([s.position for s in view.slots], cells)),
+            silent=[o for o in organisations if o.id not in answered],
+        )
+
+    async def open_polls(self, actor: Actor) -> list[SchedulingPoll]:
+        actor.require_coordinator()
+        async with self._uow() as uow:
+            return list(await uow.polls.open_polls())
+
+    # --- fixing the date -----------------------------------------------------------------
+
+    async def fix(self, actor: Actor, poll_id: int, position: int) -> Fixed:
+        """The slot becomes a meeting: invitations with .ics to everyone the poll asked, those
+        who said Ja to the slot marked Zusage; the poll closes and everyone is told."""
+        actor.require_coordinator()
+        now = self._clock.now()
+        async with self._uow() as uow:
+            view = await self._view(uow, poll_id)
+            poll = view.poll
+            if poll.closed_at is not None:
+                raise await self._closed_already(uow, actor, poll)
+            slot = next((s for s in view.slots if s.position == position), None)
+            if slot is None:
+                raise InvalidInput("error.button_invalid")
+            if slot.starts_at <= now:
+                t = translator(actor.language)
+                raise InvalidInput(
+                    "poll.slot_past", slot=t.span(slot.starts_at, slot.ends_at, self.zone)
+                )
+            meeting = await uow.meetings.add(
+                Meeting(
+                    uid=f"meeting-{secrets.token_hex(8)}@forum-assistant",
+                    title=poll.title,
+                    starts_at=slot.starts_at,
+                    ends_at=slot.ends_at,
+                    group_id=poll.group_id,
+                    created_by=actor.telegram_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            if not await uow.polls.close(
+                poll_id, now=now, position=position, meeting_id=id_of(meeting)
+            ):
+                raise InvalidInput("poll.closed", id=poll_id, title=poll.title)
+            poll.closed_at, poll.chosen_position, poll.meeting_id = now, position, meeting.id
+            audience = await uow.members.recipients(group_id=poll.group_id)
+            invited = {id_of(m) for m in audience}
+            said_yes = {
+                a.member_id
+                for a in await uow.polls.answers(poll_id)
+                if a.slot_id == slot.id and a.answer is RsvpAnswer.YES and a.member_id in invited
+            }
+            for member_id in sorted(said_yes):
+                await uow.meetings.set_answer(
+                    MeetingRsvp(
+                        meeting_id=id_of(meeting),
+                        member_id=member_id,
+                        answer=RsvpAnswer.YES,
+                        answered_at=now,
+                    )
+                )
+            # What has not gone out yet is of no use now.
+            for part in ("member:", "remind:", "deadline:", "edit:"):
+                await uow.outbox.reschedule(f"{_key(poll_id)}{part}", [])
+            await self._tell_fixed(uow, view, slot, meeting, audience, said_yes, now)
+            notices = self._meetings.notices
+            await notices.notify_all(uow, meeting, Notice.INVITE)
+            await notices.reschedule_reminders(uow, meeting)
+            await uow.commit()
+        self._notifier.outbox_changed()
+        return Fixed(poll, slot, meeting, len(said_yes))
+
+    async def _closed_already(
+        self, uow: SchedulingUnitOfWork, actor: Actor, poll: SchedulingPoll
+    ) -> InvalidInput:
+        if poll.meeting_id is None:
+            return InvalidInput("poll.closed", id=poll.id, title=poll.title)
+        return InvalidInput(
+            "poll.fixed_already", id=poll.id, title=poll.title, meeting=poll.meeting_id
+        )
+
+    async def _tell_fixed(
+        self,
+        uow: SchedulingUnitOfWork,
+        view: PollView,
+        slot: SchedulingSlot,
+        meeting: Meeting,
+        audience: Sequence[Member],
+        said_yes: set[int],
+        now: datetime,
+    ) -> None:
+        """Everyone asked learns which slot won (before the invitation arrives); the poll
+        messages that went out say it too, without buttons."""
+        poll_id = id_of(view.poll)
+        chats = [m.telegram_id for m in audience if m.telegram_id is not None]
+        languages = await uow.user_settings.languages(chats)
+        rows: list[dict[str, Any]] = []
+        for member in audience:
+            if member.telegram_id is None:
+                continue
+            t = translator(languages.get(member.telegram_id, self._language))
+            rows.append(
+                {
+                    "dedup_key": f"{_key(poll_id)}fixed:member:{member.id}",
+                    "kind": "poll_fixed",
+                    "chat_id": member.telegram_id,
+                    "member_id": member.id,
+                    "text": render.fixed_notice(
+                        t, view, slot, meeting, self.zone, said_yes=member.id in said_yes
+                    ),
+                    "due_at": now,
+                    "created_at": now,
+                }
+            )
+        sent = await uow.outbox.sent_messages(_key(poll_id), ("poll", "poll_reminder"))
+        for message in sent:
+            t = translator(languages.get(message.chat_id, self._language))
+            rows.append(
+                {
+                    "dedup_key": f"{_key(poll_id)}closed:{message.id}",
+                    "kind": "poll_closed",
+                    "chat_id": message.chat_id,
+                    "member_id": message.member_id,
+                    "edit_message_id": message.telegram_message_id,
+                    "text": render.closed_text(t, view, slot, self.zone),
+                    "due_at": now,
+                    "created_at": now,
+                }
+            )
+        await uow.outbox.enqueue(rows)
