@@ -11,27 +11,23 @@ notice which slot won, and the invitations (`MeetingNotices`, as `/neuertermin` 
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import Notice
 from bot.clock import Clock
 from bot.i18n import translator
 from bot.services.actor import Actor
-from bot.services.counting import reminder_time
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.ids import id_of
 from bot.services.meetings import MAX_MINUTES, MeetingService
 from bot.services.notify import Notifier
+from bot.services.poll_notices import PollNotices, poll_key
 from bot.services.poll_rules import Cast, Matrix, SlotScore, matrix, ranked, scores
 from bot.services.uow import SchedulingUnitOfWork, SchedulingUnitOfWorkFactory
-from bot.texts import scheduling as render
-from bot.texts.buttons import to_stored
-from storage.models import Meeting, MeetingRsvp, Member, Organisation, RsvpAnswer
+from storage.models import Meeting, MeetingRsvp, Organisation, RsvpAnswer
 from storage.models_scheduling import SchedulingAnswer, SchedulingPoll, SchedulingSlot
 
 MAX_TITLE = 200
@@ -72,8 +68,7 @@ class Fixed:
     confirmed: int  # members marked Zusage
 
 
-def _key(poll_id: int) -> str:
-    return f"poll:{poll_id}:"
+_key = poll_key
 
 
 class SchedulingService:
@@ -97,6 +92,13 @@ class SchedulingService:
         self._reminder_before = reminder_before
         self._coordinators = coordinator_ids
         self._language = default_language
+        self._notices = PollNotices(
+            clock.now,
+            zone=zone,
+            reminder_before=reminder_before,
+            coordinator_ids=coordinator_ids,
+            default_language=default_language,
+        )
 
     # --- creating ------------------------------------------------------------------------
 
@@ -147,83 +149,10 @@ class SchedulingService:
             )
             view = PollView(poll, slots, group_name)
             members = await uow.members.recipients(group_id=draft.group_id)
-            await self._send(uow, view, members)
+            await self._notices.send(uow, view, members)
             await uow.commit()
         self._notifier.outbox_changed()
         return PollView(poll, slots, group_name, invited=len(members))
-
-    async def _send(
-        self, uow: SchedulingUnitOfWork, view: PollView, members: Sequence[Member]
-    ) -> None:
-        """Each member's poll message; the reminder before the deadline (dropped once their
-        organisation has answered); the coordinators' notice when the deadline has passed."""
-        poll = view.poll
-        poll_id = id_of(poll)
-        now = self._clock.now()
-        languages = await uow.user_settings.languages(
-            [m.telegram_id for m in members if m.telegram_id is not None]
-        )
-        remind_at = None
-        if poll.deadline is not None:
-            remind_at = reminder_time(poll.created_at, poll.deadline, self._reminder_before)
-        texts: dict[str, tuple[str, str, Any]] = {}
-        rows: list[dict[str, Any]] = []
-        for member in members:
-            if member.telegram_id is None:
-                continue
-            language = languages.get(member.telegram_id, self._language)
-            if language not in texts:
-                t = translator(language)
-                texts[language] = (
-                    render.poll_text(t, view, {}, self.zone),
-                    render.poll_text(t, view, {}, self.zone, reminder=True),
-                    to_stored(render.poll_buttons(t, view, {})),
-                )
-            body, reminder, buttons = texts[language]
-            common = {
-                "chat_id": member.telegram_id,
-                "member_id": member.id,
-                "buttons": buttons,
-                "expires_at": poll.deadline,
-                "created_at": now,
-            }
-            rows.append(
-                {
-                    "dedup_key": f"{_key(poll_id)}member:{member.id}",
-                    "kind": "poll",
-                    "text": body,
-                    "due_at": now,
-                    **common,
-                }
-            )
-            if remind_at is not None and remind_at > now:
-                rows.append(
-                    {
-                        "dedup_key": self._reminder_key(poll_id, member),
-                        "kind": "poll_reminder",
-                        "text": reminder,
-                        "due_at": remind_at,
-                        **common,
-                    }
-                )
-        if poll.deadline is not None:
-            for chat_id in self._coordinators:
-                t = translator(languages.get(chat_id, self._language))
-                rows.append(
-                    {
-                        "dedup_key": f"{_key(poll_id)}deadline:chat:{chat_id}",
-                        "kind": "poll_deadline",
-                        "chat_id": chat_id,
-                        "text": render.deadline_notice(t, poll),
-                        "due_at": poll.deadline,
-                        "created_at": now,
-                    }
-                )
-        await uow.outbox.enqueue(rows)
-
-    @staticmethod
-    def _reminder_key(poll_id: int, member: Member) -> str:
-        return f"{_key(poll_id)}remind:org:{member.organisation_id}:member:{member.id}"
 
     # --- answering -----------------------------------------------------------------------
 
@@ -260,7 +189,7 @@ class SchedulingService:
             # Their organisation has answered: nobody of it needs the reminder any more.
             await uow.outbox.reschedule(f"{_key(poll_id)}remind:org:{member.organisation_id}:", [])
             mine = await self._answers_of(uow, view, member_id)
-            edited = await self._edit(uow, view, member, mine, now)
+            edited = await self._notices.edit(uow, view, member, mine, now)
             await uow.commit()
         if edited:
             self._notifier.outbox_changed()
@@ -280,68 +209,6 @@ class SchedulingService:
             positions[a.slot_id]: a.answer
             for a in await uow.polls.answers(id_of(view.poll), member_id)
             if a.slot_id in positions
-        }
-
-    async def _edit(
-        self,
-        uow: SchedulingUnitOfWork,
-        view: PollView,
-        member: Member,
-        mine: dict[int, RsvpAnswer],
-        now: datetime,
-    ) -> int:
-        """The member's poll message and reminder, edited to show their answers."""
-        poll_id = id_of(view.poll)
-        keys = [f"{_key(poll_id)}member:{member.id}", self._reminder_key(poll_id, member)]
-        sent = await uow.outbox.sent_by_keys(keys)
-        if not sent:
-            return 0
-        language = (
-            await uow.user_settings.languages([member.telegram_id] if member.telegram_id else [])
-        ).get(member.telegram_id or 0, self._language)
-        t = translator(language)
-        buttons = to_stored(render.poll_buttons(t, view, mine))
-        rows = []
-        for key, message in sent:
-            reminder = ":remind:" in key
-            rows.append(
-                self._edit_row(
-                    poll_id,
-                    message.chat_id,
-                    message.telegram_message_id,
-                    member.id,
-                    render.poll_text(t, view, mine, self.zone, reminder=reminder),
-                    buttons,
-                    now,
-                    view.poll.deadline,
-                )
-            )
-        return await uow.outbox.replace_edits(rows)
-
-    @staticmethod
-    def _edit_row(
-        poll_id: int,
-        chat_id: int,
-        message_id: int,
-        member_id: int | None,
-        body: str,
-        buttons: Any,
-        now: datetime,
-        expires: datetime | None,
-    ) -> dict[str, Any]:
-        # A key of its own for every edit (see bot/services/ballot_edits.py).
-        version = f"{now:%Y%m%dT%H%M%S%f}:{uuid.uuid4().hex[:12]}"
-        return {
-            "dedup_key": f"{_key(poll_id)}edit:{chat_id}:{message_id}:{version}",
-            "kind": "poll_edit",
-            "chat_id": chat_id,
-            "member_id": member_id,
-            "edit_message_id": message_id,
-            "text": body,
-            "buttons": buttons,
-            "due_at": now,
-            "expires_at": expires,
-            "created_at": now,
         }
 
     # --- reading -------------------------------------------------------------------------
@@ -447,7 +314,7 @@ class SchedulingService:
             # What has not gone out yet is of no use now.
             for part in ("member:", "remind:", "deadline:", "edit:"):
                 await uow.outbox.reschedule(f"{_key(poll_id)}{part}", [])
-            await self._tell_fixed(uow, view, slot, meeting, audience, said_yes, now)
+            await self._notices.tell_fixed(uow, view, slot, meeting, audience, said_yes, now)
             notices = self._meetings.notices
             await notices.notify_all(uow, meeting, Notice.INVITE)
             await notices.reschedule_reminders(uow, meeting)
@@ -463,53 +330,3 @@ class SchedulingService:
         return InvalidInput(
             "poll.fixed_already", id=poll.id, title=poll.title, meeting=poll.meeting_id
         )
-
-    async def _tell_fixed(
-        self,
-        uow: SchedulingUnitOfWork,
-        view: PollView,
-        slot: SchedulingSlot,
-        meeting: Meeting,
-        audience: Sequence[Member],
-        said_yes: set[int],
-        now: datetime,
-    ) -> None:
-        """Everyone asked learns which slot won (before the invitation arrives); the poll
-        messages that went out say it too, without buttons."""
-        poll_id = id_of(view.poll)
-        chats = [m.telegram_id for m in audience if m.telegram_id is not None]
-        languages = await uow.user_settings.languages(chats)
-        rows: list[dict[str, Any]] = []
-        for member in audience:
-            if member.telegram_id is None:
-                continue
-            t = translator(languages.get(member.telegram_id, self._language))
-            rows.append(
-                {
-                    "dedup_key": f"{_key(poll_id)}fixed:member:{member.id}",
-                    "kind": "poll_fixed",
-                    "chat_id": member.telegram_id,
-                    "member_id": member.id,
-                    "text": render.fixed_notice(
-                        t, view, slot, meeting, self.zone, said_yes=member.id in said_yes
-                    ),
-                    "due_at": now,
-                    "created_at": now,
-                }
-            )
-        sent = await uow.outbox.sent_messages(_key(poll_id), ("poll", "poll_reminder"))
-        for message in sent:
-            t = translator(languages.get(message.chat_id, self._language))
-            rows.append(
-                {
-                    "dedup_key": f"{_key(poll_id)}closed:{message.id}",
-                    "kind": "poll_closed",
-                    "chat_id": message.chat_id,
-                    "member_id": message.member_id,
-                    "edit_message_id": message.telegram_message_id,
-                    "text": render.closed_text(t, view, slot, self.zone),
-                    "due_at": now,
-                    "created_at": now,
-                }
-            )
-        await uow.outbox.enqueue(rows)
