@@ -45,6 +45,7 @@ from storage.models import (
 from storage.models_meetings import MeetingCancellation
 from storage.models_tasks import TaskEvent
 from storage.rows import SentMessage
+from tests.unit.fake_polls import FakePolls
 
 T = TypeVar("T")
 
@@ -633,6 +634,7 @@ class FakeUnitOfWork:
         self.tasks = FakeTasks()
         self.proposals = FakeProposals()
         self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
+        self.polls = FakePolls()
         self.commits = 0
 
     def __call__(self) -> Self:
