@@ -1,13 +1,20 @@
 """The coordinator's view of a scheduling poll as a picture (PNG, drawn with Pillow), to
 forward to a group chat: organisations × slots, each cell coloured (green Ja, yellow
-Vielleicht, red Nein, grey no answer), and under each slot how many organisations said Ja."""
+Vielleicht, red Nein, grey no answer), under each slot how many organisations said Ja and
+Vielleicht, the best slot (or the fixed one) framed.
+
+The text is drawn in DejaVu Sans (Debian's fonts-dejavu-core, in the Docker image); where it
+is missing, in Pillow's own font, which lacks umlauts: they are then written out (ö → oe)."""
 
 from __future__ import annotations
 
 import io
+import math
+from functools import cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.i18n import Translator, plain_text
@@ -17,90 +24,96 @@ from storage.models import RsvpAnswer
 if TYPE_CHECKING:
     from bot.services.scheduling import PollOverview
 
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
 COLOURS: dict[RsvpAnswer | None, str] = {
-    RsvpAnswer.YES: "#4caf50",
-    RsvpAnswer.MAYBE: "#ffc107",
+    RsvpAnswer.YES: "#43a047",
+    RsvpAnswer.MAYBE: "#fdd835",
     RsvpAnswer.NO: "#e53935",
     None: "#e0e0e0",
 }
-SHORT = {RsvpAnswer.YES: "poll.answer_yes", RsvpAnswer.MAYBE: "poll.answer_maybe"}
-PAD = 16
-CELL_W = 110
+LEGEND = (RsvpAnswer.YES, RsvpAnswer.MAYBE, RsvpAnswer.NO, None)
+FRAME = "#1b5e20"
+PAD = 18
+CELL_W = 124
 ROW_H = 34
-NAME_W_MAX = 360
+NAME_W_MAX = 340
+DAY_FORMAT = {"de": "EEE dd.MM.", "en": "EEE d MMM"}
+_PLAIN = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "–": "-"}
+)
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+@cache
+def _fonts(size: int) -> tuple[Font, bool]:
+    """The font at `size`, and whether it draws umlauts."""
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size), True
+    except OSError:
+        return ImageFont.load_default(size=size), False
 
 
 def matrix_png(t: Translator, overview: PollOverview, zone: ZoneInfo) -> bytes:
     view = overview.view
     poll = view.poll
     slots = list(view.slots)
-    title_font, font, small = _font(22), _font(16), _font(13)
+    (title_font, full), (font, _), (small, _) = _fonts(22), _fonts(16), _fonts(13)
+
+    def text(value: str) -> str:
+        return value if full else value.translate(_PLAIN)
+
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    names = [o.name for o in overview.organisations]
-    name_w = min(
-        NAME_W_MAX,
-        max([int(probe.textlength(n, font=font)) for n in names] + [120]) + PAD,
+    names = [text(o.name) for o in overview.organisations]
+    widest = max([math.ceil(probe.textlength(n, font=font)) for n in names] + [140])
+    name_w = min(NAME_W_MAX, widest + PAD)
+    title = text(plain_text(t("poll.picture_title", id=poll.id, title=poll.title)))
+    width = max(
+        PAD * 2 + name_w + CELL_W * len(slots),
+        int(probe.textlength(title, font=title_font)) + 2 * PAD,
     )
-    head_h = 2 * ROW_H + 8
-    width = max(PAD * 2 + name_w + CELL_W * len(slots), 560)
-    height = PAD * 2 + 40 + head_h + ROW_H * (len(names) + 1) + 40
+    top = PAD + 44
+    grid_top = top + 2 * ROW_H
+    height = grid_top + ROW_H * len(names) + 2 * ROW_H + 44 + PAD
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    title = plain_text(t("poll.picture_title", id=poll.id, title=poll.title))
     draw.text((PAD, PAD), title, fill="black", font=title_font)
-    top = PAD + 40
+
+    # The slot framed: the fixed one, else the best.
+    framed = poll.chosen_position or (overview.ranking[0].position if overview.ranking else None)
+    by_position = {s.position: s for s in overview.ranking}
+    yes, maybe = t("poll.answer_yes"), t("poll.answer_maybe")
+    pattern = DAY_FORMAT.get(t.language, DAY_FORMAT["de"])
     for i, slot in enumerate(slots):
         x = PAD + name_w + CELL_W * i
-        local = slot.starts_at.astimezone(zone)
-        end = slot.ends_at.astimezone(zone)
-        draw.text(
-            (x + 6, top),
-            f"{slot.position}. {t.date(slot.starts_at, zone)}",
-            fill="black",
-            font=small,
-        )
-        draw.text(
-            (x + 6, top + ROW_H - 6),
-            f"{local:%H:%M}–{end:%H:%M}",
-            fill="black",
-            font=small,
-        )
-    y = top + head_h
-    for organisation, name in zip(overview.organisations, names, strict=True):
-        shown = name
-        while probe.textlength(shown, font=font) > name_w - PAD and len(shown) > 4:
-            shown = shown[:-2] + "…"
-        draw.text((PAD, y + 8), shown, fill="black", font=font)
-        for i, slot in enumerate(slots):
-            x = PAD + name_w + CELL_W * i
+        start, end = slot.starts_at.astimezone(zone), slot.ends_at.astimezone(zone)
+        day = format_datetime(start, pattern, locale=t.language)
+        draw.text((x + 6, top), text(f"{slot.position}. {day}"), fill="black", font=small)
+        draw.text((x + 6, top + 20), f"{start:%H:%M}-{end:%H:%M}", fill="black", font=small)
+        for row, organisation in enumerate(overview.organisations):
+            y = grid_top + ROW_H * row
             answer = overview.cells.get((id_of(organisation), slot.position))
             draw.rectangle((x + 2, y + 2, x + CELL_W - 2, y + ROW_H - 2), fill=COLOURS[answer])
-        y += ROW_H
-    # The score row: Ja (Vielleicht) per slot.
-    by_position = {s.position: s for s in overview.ranking}
-    yes, maybe = t(SHORT[RsvpAnswer.YES]), t(SHORT[RsvpAnswer.MAYBE])
-    for i, slot in enumerate(slots):
-        x = PAD + name_w + CELL_W * i
         score = by_position[slot.position]
-        draw.text(
-            (x + 6, y + 8),
-            f"{yes} {score.yes} ({maybe[0]} {score.maybe})",
-            fill="black",
-            font=small,
-        )
-    y += ROW_H + 8
-    legend_x = PAD
+        y = grid_top + ROW_H * len(names) + 6
+        draw.text((x + 6, y), text(f"{yes}: {score.yes}"), fill="black", font=small)
+        draw.text((x + 6, y + 18), text(f"{maybe}: {score.maybe}"), fill="black", font=small)
+        if slot.position == framed:
+            draw.rectangle(
+                (x, top - 4, x + CELL_W, grid_top + ROW_H * len(names) + 2), outline=FRAME, width=3
+            )
+    for row, name in enumerate(names):
+        shown = name
+        while probe.textlength(shown, font=font) > name_w - PAD and len(shown) > 4:
+            shown = shown[:-2] + "…" if full else shown[:-4] + "..."
+        draw.text((PAD, grid_top + ROW_H * row + 8), shown, fill="black", font=font)
+
+    y = grid_top + ROW_H * len(names) + 2 * ROW_H + 8
+    x = PAD
     labels = plain_text(t("poll.picture_legend")).split(" · ")
-    for answer, label in zip(
-        (RsvpAnswer.YES, RsvpAnswer.MAYBE, RsvpAnswer.NO, None), labels, strict=False
-    ):
-        draw.rectangle((legend_x, y + 4, legend_x + 16, y + 20), fill=COLOURS[answer])
-        draw.text((legend_x + 22, y + 4), label, fill="black", font=small)
-        legend_x += 40 + int(probe.textlength(label, font=small))
+    for answer, label in zip(LEGEND, labels, strict=False):
+        draw.rectangle((x, y + 2, x + 16, y + 18), fill=COLOURS[answer])
+        draw.text((x + 22, y + 2), text(label), fill="black", font=small)
+        x += 44 + int(probe.textlength(text(label), font=small))
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -4,10 +4,13 @@ in-memory fakes (who is asked, what the coordinator sees, what fixing the date d
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PIL import Image, ImageFont
 
+from bot.i18n import translator
 from bot.services.errors import InvalidInput, NotAllowed, NotAMember
 from bot.services.poll_rules import (
     Cast,
@@ -19,6 +22,7 @@ from bot.services.poll_rules import (
 )
 from bot.services.scheduling import PollDraft, SchedulingService
 from bot.slots import parse_slots
+from bot.texts import scheduling_picture
 from storage.models import Meeting, RsvpAnswer
 from tests.unit.forum import COORDINATORS, ZONE, Forum, meeting_service
 
@@ -236,3 +240,27 @@ async def test_a_deadline_after_the_first_slot_or_a_past_slot_is_refused(
         await service.create(forum.coordinator, past)
     assert refused.value.message_key == "poll.slot_past"
     assert not forum.uow.polls.polls and not forum.uow.outbox.rows
+
+
+# --- the picture -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dejavu", [True, False])
+async def test_the_picture_is_a_png_with_or_without_dejavu(
+    forum: Forum, service: SchedulingService, monkeypatch: pytest.MonkeyPatch, dejavu: bool
+) -> None:
+    if not dejavu:  # a machine without the font: Pillow's own, umlauts written out
+        monkeypatch.setattr(
+            scheduling_picture, "_fonts", lambda size: (ImageFont.load_default(size=size), False)
+        )
+    await service.create(forum.coordinator, DRAFT)
+    await service.answer(forum.actor(forum.zora), 1, 1, YES)
+    overview = await service.overview(forum.coordinator, 1)
+    png = scheduling_picture.matrix_png(translator("de"), overview, ZONE)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    width, height = image.size
+    assert 400 <= width <= 1200 and 200 <= height <= 600
+    # Zöllnitz is available on slot 1: a green cell in the first column.
+    colours = {colour for _count, colour in image.convert("RGB").getcolors(maxcolors=100000) or []}
+    assert (0x43, 0xA0, 0x47) in colours
