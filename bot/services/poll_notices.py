@@ -78,10 +78,16 @@ class PollNotices:
         self._language = default_language
 
     async def send(
-        self, uow: SchedulingUnitOfWork, view: PollView, members: Sequence[Member]
+        self,
+        uow: SchedulingUnitOfWork,
+        view: PollView,
+        members: Sequence[Member],
+        *,
+        answered: frozenset[int] = frozenset(),
     ) -> None:
-        """Each member's poll message; the reminder before the deadline (dropped once their
-        organisation has answered); the coordinators' notice when the deadline has passed."""
+        """Each member's poll message; the reminder before the deadline for those whose
+        organisation has not answered (`answered`: those that have; dropped once it does);
+        the coordinators' notice when the deadline has passed."""
         poll = view.poll
         poll_id = id_of(poll)
         now = self._now()
@@ -121,7 +127,7 @@ class PollNotices:
                     **common,
                 }
             )
-            if remind_at is not None and remind_at > now:
+            if remind_at is not None and remind_at > now and member.organisation_id not in answered:
                 rows.append(
                     {
                         "dedup_key": reminder_key(poll_id, member),

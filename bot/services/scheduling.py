@@ -27,7 +27,7 @@ from bot.services.notify import Notifier
 from bot.services.poll_notices import PollNotices, poll_key
 from bot.services.poll_rules import Cast, Matrix, SlotScore, matrix, ranked, scores
 from bot.services.uow import SchedulingUnitOfWork, SchedulingUnitOfWorkFactory
-from storage.models import Meeting, MeetingRsvp, Organisation, RsvpAnswer
+from storage.models import Meeting, MeetingRsvp, Member, Organisation, RsvpAnswer
 from storage.models_scheduling import SchedulingAnswer, SchedulingPoll, SchedulingSlot
 
 MAX_TITLE = 200
@@ -153,6 +153,26 @@ class SchedulingService:
             await uow.commit()
         self._notifier.outbox_changed()
         return PollView(poll, slots, group_name, invited=len(members))
+
+    async def welcome(self, member: Member) -> int:
+        """A member who joined late gets the open polls asked of every member (a new member is
+        in no working group yet) whose deadline has not passed. Returns how many."""
+        now = self._clock.now()
+        sent = 0
+        async with self._uow() as uow:
+            for poll in await uow.polls.open_polls():
+                if poll.group_id is not None or (poll.deadline and poll.deadline <= now):
+                    continue
+                view = await self._view(uow, id_of(poll))
+                answered = frozenset(
+                    a.organisation_id for a in await uow.polls.answers(id_of(poll))
+                )
+                await self._notices.send(uow, view, [member], answered=answered)
+                sent += 1
+            await uow.commit()
+        if sent:
+            self._notifier.outbox_changed()
+        return sent
 
     # --- answering -----------------------------------------------------------------------
 

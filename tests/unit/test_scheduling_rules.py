@@ -264,3 +264,20 @@ async def test_the_picture_is_a_png_with_or_without_dejavu(
     # Zöllnitz is available on slot 1: a green cell in the first column.
     colours = {colour for _count, colour in image.convert("RGB").getcolors(maxcolors=100000) or []}
     assert (0x43, 0xA0, 0x47) in colours
+
+
+async def test_a_member_who_joins_late_gets_the_open_poll(
+    forum: Forum, service: SchedulingService
+) -> None:
+    await service.create(forum.coordinator, DRAFT)
+    await service.answer(forum.actor(forum.zora), 1, 1, YES)
+    late_zoellnitz = forum.member(forum.zoellnitz, 202, "Zeno")
+    late_bucha = forum.member(forum.bucha, 302, "Berta")
+    assert await service.welcome(late_zoellnitz) == 1
+    assert await service.welcome(late_bucha) == 1
+    assert {202, 302} <= forum.chats("poll")
+    # Zöllnitz has answered: no reminder for Zeno; Bucha has not: Berta is reminded.
+    assert 202 not in forum.chats("poll_reminder") and 302 in forum.chats("poll_reminder")
+    # Not after the deadline, nor once the date is fixed.
+    await service.fix(forum.coordinator, 1, 1)
+    assert await service.welcome(forum.member(forum.bucha, 303, "Bodo")) == 0
