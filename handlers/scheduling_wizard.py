@@ -46,6 +46,18 @@ def _draft(draft: Answers) -> PollDraft:
     return PollDraft(draft.title, _slots(draft), deadline, draft.group_id)
 
 
+async def _ask_title(env: forms.Env, draft: Answers) -> forms.Question:
+    """The first question; the open polls named above it, with how to see their overview."""
+    text = env.t("pollwizard.ask_title")
+    open_polls = await env.services.scheduling.open_polls(env.actor)
+    if open_polls:
+        names = "\n".join(
+            env.t("pollwizard.open_line", id=p.id, title=p.title) for p in open_polls[-10:]
+        )
+        text = env.t("pollwizard.open_polls", polls=Html(names)) + "\n\n" + text
+    return forms.Question(text)
+
+
 async def _title(env: forms.Env, draft: Answers, text: str) -> Outcome:
     return forms.Go(replace(draft, title=MeetingService.check_title(text)), "slots")
 
@@ -107,7 +119,7 @@ async def _send(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
 
 
 STEPS: dict[str, forms.Step[Answers]] = {
-    "title": forms.Step(forms.question("pollwizard.ask_title"), on_text=_title),
+    "title": forms.Step(_ask_title, on_text=_title),
     "slots": forms.Step(
         forms.question("pollwizard.ask_slots"), on_text=_slots_step, back=forms.previous("title")
     ),

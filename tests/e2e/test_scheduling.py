@@ -15,7 +15,15 @@ from typing import Any
 
 from sqlmodel import select
 
-from storage.models import Meeting, MeetingRsvp, Member, Organisation, OutboxMessage, RsvpAnswer
+from storage.models import (
+    Meeting,
+    MeetingRsvp,
+    Member,
+    Organisation,
+    OutboxMessage,
+    RsvpAnswer,
+    WorkingGroupMember,
+)
 from storage.models_scheduling import SchedulingAnswer, SchedulingPoll
 from tests.e2e.harness import COORDINATOR, Harness
 from tests.emulator import FakeUser
@@ -281,3 +289,69 @@ async def test_bad_input_is_refused_and_changes_nothing(bot: Harness) -> None:
     assert "Terminfindung #7 gibt es nicht" in (unknown.text or "")
     assert await polls(bot) == []
     assert await bot.count(OutboxMessage) == 0
+
+
+async def click(bot: Harness, label: str) -> str:
+    """Press `label` under the coordinator's latest message; the bot's next message."""
+    message = bot.emu.last_message(COORDINATOR_ID)
+    call = await bot.press_for_message(COORDINATOR, message, buttons(message)[label])
+    return call.text or ""
+
+
+async def say(bot: Harness, text: str) -> str:
+    return (await bot.send(COORDINATOR, text)).text or ""
+
+
+async def test_the_guided_form_for_a_working_group(bot: Harness) -> None:
+    f = await forum(bot)
+    async with bot.uow() as uow:
+        group = await uow.groups.by_name("Mobilität")
+        assert group is not None and group.id is not None
+        for name in ("Anna", "Carla"):
+            member = (
+                await uow.session.execute(select(Member).where(Member.first_name == name))
+            ).scalar_one()
+            assert member.id is not None
+            await uow.groups.join(
+                WorkingGroupMember(
+                    group_id=group.id, member_id=member.id, joined_at=bot.clock.now()
+                )
+            )
+        await uow.commit()
+    assert "Schritt 1 von 4" in await say(bot, "/terminfindung")
+    assert "Schritt 2 von 4" in await say(bot, "Radverkehr Saaletal")
+    refused = await say(bot, "Di 18 Uhr")  # one slot: said, and asked again
+    assert "mindestens 2 Terminvorschläge" in refused
+    assert "Schritt 3 von 4" in await say(bot, "10.12. 18-20 Uhr; 11.12. um 9 Uhr")
+    assert "vor dem ersten Terminvorschlag" in await say(bot, "12.12.")
+    assert "Schritt 4 von 4" in await say(bot, "08.12. 12 Uhr")
+    preview = await click(bot, "Mobilität")
+    assert "1. Do., 10.12.2026, 18:00–20:00 Uhr" in preview
+    assert "2. Fr., 11.12.2026, 09:00–11:00 Uhr" in preview
+    assert "Frist: Di., 08.12.2026, 12:00 Uhr" in preview and "Gefragt: Mobilität" in preview
+    assert await polls(bot) == []  # nothing before Verschicken
+    done = await click(bot, "Verschicken")
+    assert "„Radverkehr Saaletal“ ist verschickt an Mobilität (2 Personen)" in done
+    await bot.settle()
+    assert "Arbeitsgruppe: Mobilität" in poll_message(bot, f.anna)["text"]
+    assert poll_message(bot, f.carla)
+    assert not [m for m in bot.emu.messages(f.bernd.id) if "Terminfindung" in m.get("text", "")]
+    # The next /terminfindung names the open poll.
+    again = await say(bot, "/terminfindung")
+    assert "Offene Terminfindungen" in again and "#1 „Radverkehr Saaletal“" in again
+    assert "nichts gespeichert" in await click(bot, "Abbrechen")
+    assert len(await polls(bot)) == 1
+
+
+async def test_one_line_for_a_working_group_and_a_late_joiner(bot: Harness) -> None:
+    f = await forum(bot)
+    unknown = await say(bot, "/terminfindung @Radfahren Sitzung | 10.12. 18 Uhr, 11.12. 18 Uhr")
+    assert "@Radfahren" in unknown
+    await say(bot, ONE_LINE)
+    await bot.settle()
+    await answer(bot, f.carla, "1: Ja")
+    newcomer = bot.user("Greta")
+    await bot.join(newcomer, "Gemeinde Zöllnitz")
+    await bot.settle()
+    assert len(buttons(poll_message(bot, newcomer))) == 9
+    assert "Vorschlag 3 – Nein" in await answer(bot, newcomer, "3: Nein")
