@@ -27,6 +27,7 @@ from bot.services.notify import Notifier
 from bot.services.poll_notices import PollNotices, poll_key
 from bot.services.poll_rules import Cast, Matrix, SlotScore, matrix, ranked, scores
 from bot.services.uow import SchedulingUnitOfWork, SchedulingUnitOfWorkFactory
+from bot.slots import MAX_SLOTS, MIN_SLOTS
 from storage.models import Meeting, MeetingRsvp, Member, Organisation, RsvpAnswer
 from storage.models_scheduling import SchedulingAnswer, SchedulingPoll, SchedulingSlot
 
@@ -105,6 +106,12 @@ class SchedulingService:
     def check(self, actor: Actor, draft: PollDraft) -> str:
         """The draft's title, once the rules hold (also asked by the guided form)."""
         title = MeetingService.check_title(draft.title)
+        if len(draft.slots) < MIN_SLOTS:
+            raise InvalidInput("poll.too_few_slots", count=len(draft.slots), least=MIN_SLOTS)
+        if len(draft.slots) > MAX_SLOTS:
+            raise InvalidInput("poll.too_many_slots", most=MAX_SLOTS)
+        if len(set(draft.slots)) != len(draft.slots):
+            raise InvalidInput("poll.slot_twice")
         now = self._clock.now()
         t = translator(actor.language)
         for start, end in draft.slots:

@@ -281,3 +281,20 @@ async def test_a_member_who_joins_late_gets_the_open_poll(
     # Not after the deadline, nor once the date is fixed.
     await service.fix(forum.coordinator, 1, 1)
     assert await service.welcome(forum.member(forum.bucha, 303, "Bodo")) == 0
+
+
+async def test_the_service_itself_takes_two_to_twelve_distinct_slots(
+    forum: Forum, service: SchedulingService
+) -> None:
+    one = PollDraft("Sitzung", DRAFT.slots[:1])
+    twice = PollDraft("Sitzung", [DRAFT.slots[0], DRAFT.slots[0]])
+    thirteen = PollDraft("Sitzung", [(berlin(d, 18), berlin(d, 20)) for d in range(1, 14)])
+    for draft, key in (
+        (one, "poll.too_few_slots"),
+        (twice, "poll.slot_twice"),
+        (thirteen, "poll.too_many_slots"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            await service.create(forum.coordinator, draft)
+        assert refused.value.message_key == key
+    assert not forum.uow.polls.polls
