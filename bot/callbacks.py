@@ -308,6 +308,29 @@ class ExportButton(_Kind):
         return f"x:{self.table.value}{tail}"
 
 
+# The commands where an organisation is typed, by their English names: a choice among several
+# runs the command again with the one chosen.
+ORG_COMMANDS = ("invite", "organisation", "agenda", "newtask", "reassigntask", "broadcast")
+
+
+@dataclass(frozen=True)
+class OrgPick(_Kind):
+    """Which organisation was meant (under "Meinten Sie …?" or a choice of several): `command`
+    runs again with it. `organisation_id` None: a new one after all (/invite)."""
+
+    command: str
+    organisation_id: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.command not in ORG_COMMANDS:
+            raise ValueError(f"not a command with an organisation: {self.command!r}")
+
+    @property
+    def data(self) -> str:
+        return f"o:{self.command}:{self.organisation_id or 'new'}"
+
+
 Callback = (
     GroupToggle
     | Leave
@@ -326,6 +349,7 @@ Callback = (
     | PollAnswer
     | PollFix
     | PollPicture
+    | OrgPick
 )
 
 
@@ -365,6 +389,10 @@ _PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...
     ),
     (re.compile(rf"sp:fix:({ID}):({ID})"), lambda m: PollFix(int(m[1]), int(m[2]))),
     (re.compile(rf"sp:png:({ID})"), lambda m: PollPicture(int(m[1]))),
+    (
+        re.compile(rf"o:({'|'.join(ORG_COMMANDS)}):({ID}|new)"),
+        lambda m: OrgPick(m[1], None if m[2] == "new" else int(m[2])),
+    ),
 )
 
 

@@ -8,6 +8,7 @@ from telegram.ext import Application
 
 from handlers import (
     broadcasts,
+    choice,
     errors,
     exports,
     fallback,
@@ -53,6 +54,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         privacy,
         broadcasts,
         exports,
+        choice,  # the organisation meant: runs the command again
         fallback,
     ):
         app.add_handlers(feature.handlers())

@@ -28,6 +28,8 @@ def _target_label(t: Translator, target: Target) -> str:
         return t(f"broadcast.target.{target.kind.value}")
     if target.group_name is not None:
         return t("broadcast.target_group", name=target.group_name)
+    if target.organisation_name is not None:
+        return t("broadcast.target_organisation", name=target.organisation_name)
     return t("broadcast.target_all")
 
 

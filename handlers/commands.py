@@ -77,7 +77,7 @@ BROADCAST = Command("broadcast", "rundschreiben", Role.COORDINATOR, private_only
 BROADCASTS = Command("broadcasts", "rundschreibenliste", Role.COORDINATOR, private_only=True)
 TOPICS = Command("topics", "themen", Role.MEMBER, coordinators_too=True)
 TOPIC = Command("topic", "thema", Role.MEMBER, coordinators_too=True)
-PROPOSE = Command("propose", "vorschlag", Role.MEMBER, private_only=True)
+PROPOSE = Command("propose", "vorschlag", Role.MEMBER, private_only=True, coordinators_too=True)
 WITHDRAW = Command("withdraw", "zurueckziehen", Role.MEMBER)
 OPENVOTE = Command("openvote", "abstimmungstarten", Role.COORDINATOR, private_only=True)
 CLOSEVOTE = Command("closevote", "abstimmungbeenden", Role.COORDINATOR, private_only=True)
@@ -132,6 +132,71 @@ ALL: tuple[Command, ...] = (
     BROADCASTS,
     EXPORT,
 )
+
+
+BY_NAME: dict[str, Command] = {c.en: c for c in ALL}
+
+
+class Section(enum.StrEnum):
+    """The groups of /help (catalog key `help.section.<value>`), in this order."""
+
+    MEMBERS = "members"
+    MEETINGS = "meetings"
+    TOPICS = "topics"
+    TASKS = "tasks"
+    BROADCASTS = "broadcasts"
+    GENERAL = "general"
+
+
+# Every command in one section (a test checks it); in each, members' commands first. A command
+# missing here is shown under GENERAL. Its syntax and one example are the catalog texts
+# `help.args.<en>` and `help.example.<en>`.
+SECTIONS: dict[Section, tuple[Command, ...]] = {
+    Section.MEMBERS: (
+        GROUPS,
+        MYDATA,
+        LEAVE,
+        INVITE,
+        INVITATIONS,
+        REVOKE,
+        ORGANISATION,
+        MEMBERS,
+        ADDGROUP,
+        RENAMEGROUP,
+        ARCHIVEGROUP,
+    ),
+    Section.MEETINGS: (
+        MEETINGS,
+        MEETING,
+        AGENDA,
+        CALENDAR,
+        NEWMEETING,
+        FINDTIME,
+        EDITMEETING,
+        MOVEMEETING,
+        CANCELMEETING,
+        REMINDERS,
+        MINUTES,
+    ),
+    Section.TOPICS: (TOPICS, TOPIC, PROPOSE, WITHDRAW, OPENVOTE, CLOSEVOTE, REJECT),
+    Section.TASKS: (TASKS, DONE, COMMENT, NEWTASK, REOPENTASK, REASSIGNTASK, TASKDUE, CANCELTASK),
+    Section.BROADCASTS: (BROADCAST, BROADCASTS),
+    Section.GENERAL: (START, HELP, LANGUAGE),
+}
+
+
+def sections(commands: list[Command]) -> list[tuple[Section, list[Command]]]:
+    """`commands` by section, in the order of /help (sections without any left out)."""
+    chosen = set(commands)
+    placed = {c for members in SECTIONS.values() for c in members}
+    grouped = []
+    for section, members in SECTIONS.items():
+        found = [c for c in members if c in chosen]
+        if section is Section.GENERAL:
+            found += [c for c in commands if c not in placed]
+        if found:
+            grouped.append((section, found))
+    return grouped
 
 
 def allowed(*, is_member: bool, is_coordinator: bool) -> list[Command]:
@@ -189,3 +254,5 @@ def of_button(button: callbacks.Callback) -> Command:
             return MEETINGS
         case callbacks.PollFix() | callbacks.PollPicture():
             return FINDTIME
+        case callbacks.OrgPick():
+            return BY_NAME[button.command]

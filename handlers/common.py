@@ -12,6 +12,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    ReplyParameters,
     Update,
     User,
 )
@@ -22,6 +23,8 @@ from bot.i18n import Translator, plain_text, translator
 from bot.parsing import parse_positive_int
 from bot.services.actor import Actor, Profile
 from bot.services.errors import InvalidInput, NotAllowed, NotAMember, ServiceError
+from bot.services.organisations import OrganisationChoice
+from bot.texts import organisations as organisation_texts
 from bot.texts.buttons import Keyboard
 from handlers.commands import Command, Role, of_button
 from handlers.context import ForumContext
@@ -122,9 +125,32 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
 
 
 async def answer_error(
-    update: Update, t: Translator, error: ServiceError, actor: Actor, *, as_message: bool = False
+    update: Update,
+    t: Translator,
+    error: ServiceError,
+    actor: Actor,
+    *,
+    as_message: bool = False,
+    command: Command | None = None,
 ) -> None:
-    """The error's text as an alert under a pressed button, else (or `as_message`) in chat."""
+    """The error's text as an alert under a pressed button, else (or `as_message`) in chat.
+    An organisation to choose, for a typed `command`: the question with a button for each,
+    in reply to the command (a press runs it again with the choice, see handlers/choice.py)."""
+    message = update.message
+    if (
+        isinstance(error, OrganisationChoice)
+        and command is not None
+        and command.en in callbacks.ORG_COMMANDS
+        and message is not None
+        and message.text
+    ):
+        text, buttons = organisation_texts.choice(t, error, command.en)
+        await message.chat.send_message(
+            text,
+            reply_markup=markup(buttons),
+            reply_parameters=ReplyParameters(message.message_id),
+        )
+        return
     key = error.message_key
     params = dict(error.params)
     if isinstance(error, NotAMember) and actor.is_coordinator:
@@ -182,7 +208,7 @@ def forum_handler(
                     _check_private(update, context.bot.username)
                 await func(update, context, actor, t)
             except ServiceError as error:
-                await answer_error(update, t, error, actor)
+                await answer_error(update, t, error, actor, command=command)
 
         return wrapper
 

@@ -118,10 +118,11 @@ class Step(Generic[Draft]):
 @dataclass(frozen=True)
 class Entry(Generic[Draft]):
     """A command that opens the form: `start` makes the draft and names the first step (None:
-    an empty draft, the first step)."""
+    an empty draft, the first step), or finishes at once (a command given in one line that
+    needs no question)."""
 
     command: Command
-    start: Callable[[Env], Awaitable[Go[Draft]]] | None = None
+    start: Callable[[Env], Awaitable[Go[Draft] | Finish]] | None = None
     has_args: bool | None = None
 
 
@@ -279,14 +280,17 @@ class _Engine(Generic[Draft]):
             self.save(context, None)
             try:
                 check_access(entry.command, env.actor, update, context.bot.username)
+                outcome: Go[Draft] | Finish
                 if entry.start is None:
-                    go = Go(self.spec.draft(), next(iter(self.spec.steps)))
+                    outcome = Go(self.spec.draft(), next(iter(self.spec.steps)))
                 else:
-                    go = await entry.start(env)
+                    outcome = await entry.start(env)
             except ServiceError as error:
-                await answer_error(update, env.t, error, env.actor, as_message=True)
+                await answer_error(
+                    update, env.t, error, env.actor, as_message=True, command=entry.command
+                )
                 return END
-            return await self.ask(env, go)
+            return await self.follow(env, outcome)
 
         return entered
 
@@ -355,6 +359,14 @@ class _Engine(Generic[Draft]):
 
 
 Coro = Coroutine[Any, Any, object]
+
+
+def entry_callback(
+    spec: FormSpec[Draft], entry: Entry[Draft]
+) -> Callable[[Update, ForumContext], Coro]:
+    """The callback of one of the form's entry commands, to run it again outside the
+    conversation (an organisation chosen with a button, handlers/choice.py)."""
+    return _Engine(spec).enter(entry)
 
 
 def form_handler(spec: FormSpec[Draft]) -> ConversationHandler[ForumContext]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.constants import MessageLimit
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, ExtBot
 
@@ -17,21 +18,85 @@ from handlers.context import ForumContext
 log = logging.getLogger(__name__)
 
 
-def command_list(t: Translator, *, is_member: bool, is_coordinator: bool) -> str:
-    lines = []
-    for command in commands.allowed(is_member=is_member, is_coordinator=is_coordinator):
-        name = command.name_in(t.language)
-        other = command.en if name == command.de else command.de
-        alias = f" (/{other})" if other != name else ""
-        lines.append(f"/{name}{alias} – {t(command.description_key)}")
-    return "\n".join(lines)
+def _text(t: Translator, kind: str, command: commands.Command, coordinator: bool) -> str | None:
+    """`help.<kind>.<en>`, for the coordinator `help.<kind>_coordinator.<en>` where there is
+    one (the agenda's changes are the coordinator's)."""
+    for key in (f"help.{kind}_coordinator.{command.en}",) * coordinator + (
+        f"help.{kind}.{command.en}",
+    ):
+        if t.has(key):
+            return t(key)
+    return None
+
+
+def command_line(t: Translator, command: commands.Command, *, coordinator: bool = False) -> str:
+    """`/neuertermin (/newmeeting) [Datum Zeit | Titel | Ort] – Termin anlegen`, and under it
+    one example: the syntax and the example are `help.args.<en>` and `help.example.<en>`."""
+    name = command.name_in(t.language)
+    other = command.en if name == command.de else command.de
+    alias = f" (/{other})" if other != name else ""
+    args = _text(t, "args", command, coordinator)
+    line = f"/{name}{alias}{' ' + args if args else ''} – {t(command.description_key)}"
+    example = _text(t, "example", command, coordinator)
+    if example:
+        line += "\n" + t("help.example", example=Html(example))
+    return line
+
+
+def command_blocks(t: Translator, *, is_member: bool, is_coordinator: bool) -> list[str]:
+    """The commands a person may use, grouped (Mitglieder, Termine, Themen und Abstimmungen,
+    Aufgaben, Rundschreiben, Allgemein) when there is more than one group, each with its
+    syntax and an example; all from the command table (handlers/commands.py)."""
+    allowed = commands.allowed(is_member=is_member, is_coordinator=is_coordinator)
+    grouped = commands.sections(allowed)
+    blocks = []
+    for section, members in grouped:
+        lines = [command_line(t, c, coordinator=is_coordinator) for c in members]
+        if len(grouped) > 1:
+            lines.insert(0, f"<b>{t('help.section.' + section.value)}</b>")
+        blocks.append("\n".join(lines))
+    return blocks
+
+
+def command_list(
+    t: Translator, *, is_member: bool, is_coordinator: bool, compact: bool = False
+) -> str:
+    """The whole help in one text; `compact`: one line a command, without syntax and
+    examples (the welcome after /start)."""
+    if compact:
+        allowed = commands.allowed(is_member=is_member, is_coordinator=is_coordinator)
+        return "\n".join(_line(t, c) for c in allowed)
+    return "\n\n".join(command_blocks(t, is_member=is_member, is_coordinator=is_coordinator))
+
+
+def _line(t: Translator, command: commands.Command) -> str:
+    name = command.name_in(t.language)
+    other = command.en if name == command.de else command.de
+    alias = f" (/{other})" if other != name else ""
+    return f"/{name}{alias} – {t(command.description_key)}"
+
+
+def _messages(blocks: list[str], limit: int) -> list[str]:
+    """The help in as few messages as Telegram allows, never cutting a group in two."""
+    messages = [""]
+    for block in blocks:
+        candidate = f"{messages[-1]}\n\n{block}" if messages[-1] else block
+        if len(candidate) > limit and messages[-1]:
+            messages.append(block)
+        else:
+            messages[-1] = candidate
+    return messages
 
 
 @forum_handler(commands.HELP)
 async def help_command(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    text = command_list(t, is_member=actor.is_member, is_coordinator=actor.is_coordinator)
+    blocks = command_blocks(t, is_member=actor.is_member, is_coordinator=actor.is_coordinator)
     intro = "help.member" if actor.is_member or actor.is_coordinator else "help.stranger"
-    await reply(update, t(intro, commands=Html(text)))
+    # Room for the intro's own words in the first message.
+    first, *rest = _messages(blocks, MessageLimit.MAX_TEXT_LENGTH - 400)
+    await reply(update, t(intro, commands=Html(first)))
+    for text in rest:
+        await reply(update, text)
 
 
 def _menu(language: str, *, coordinator: bool) -> list[BotCommand]:

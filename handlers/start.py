@@ -39,7 +39,9 @@ async def start(update: Update, context: ForumContext, actor: Actor, t: Translat
             "join.welcome",
             name=member.first_name or "",
             organisation=organisation.name,
-            commands=Html(command_list(t, is_member=True, is_coordinator=actor.is_coordinator)),
+            commands=Html(
+                command_list(t, is_member=True, is_coordinator=actor.is_coordinator, compact=True)
+            ),
         ),
     )
     # After the welcome: what the forum has going on already (invitations to upcoming meetings,
@@ -56,13 +58,15 @@ async def _greet(update: Update, actor: Actor, t: Translator) -> None:
             "start.member",
             name=actor.member.first_name or "",
             organisation=actor.organisation.name,
-            commands=Html(command_list(t, is_member=True, is_coordinator=actor.is_coordinator)),
+            commands=Html(
+                command_list(t, is_member=True, is_coordinator=actor.is_coordinator, compact=True)
+            ),
         )
     elif actor.is_coordinator:
         text = t(
             "start.coordinator",
             name=actor.profile.first_name,
-            commands=Html(command_list(t, is_member=False, is_coordinator=True)),
+            commands=Html(command_list(t, is_member=False, is_coordinator=True, compact=True)),
         )
     else:
         text = t("start.stranger")

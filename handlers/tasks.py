@@ -1,5 +1,6 @@
-"""Tasks: /newtask, /tasks [overdue], /task <nr>, the Erledigt button, /done, and the
-coordinator's /reopentask, /reassigntask, /taskdue, /canceltask (each with an optional reason)."""
+"""Tasks: /tasks [overdue], /task <nr>, the Erledigt button, /done, /comment, and the
+coordinator's /reopentask, /reassigntask, /taskdue, /canceltask (each with an optional reason).
+/newtask is in handlers/task_wizard.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import TaskDone, matches
 from bot.i18n import Translator
-from bot.parsing import DUE, DUE_STEP, parse_day, parse_positive_int
+from bot.parsing import DUE_STEP, parse_day
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.tasks import TaskService
@@ -22,30 +23,6 @@ from handlers.context import ForumContext
 
 def _service(context: ForumContext) -> TaskService:
     return context.services.tasks
-
-
-@forum_handler(commands.NEWTASK)
-async def new_task(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    text = command_text(update)
-    meeting_id = None
-    if text.startswith("#"):
-        first, _, text = text.partition(" ")
-        meeting_id = parse_positive_int(first)
-        if meeting_id is None:
-            raise InvalidInput("task.usage")
-    pieces = [p.strip() for p in text.split("|")]
-    if len(pieces) < 3 or len(pieces) > 4:
-        raise InvalidInput("task.usage")
-    service = _service(context)
-    task, owner = await service.create(
-        actor,
-        owner_ref=pieces[0],
-        due=parse_day(pieces[1], service.zone, context.services.clock.now(), DUE),
-        title=pieces[2],
-        description=pieces[3] if len(pieces) > 3 else None,
-        meeting_id=meeting_id,
-    )
-    await reply(update, texts.created(t, task, owner, _service(context).zone))
 
 
 @forum_handler(commands.TASKS)
@@ -157,7 +134,6 @@ async def task(update: Update, context: ForumContext, actor: Actor, t: Translato
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     return [
-        CommandHandler(commands.NEWTASK.names, new_task),
         CommandHandler(commands.TASKS.names, tasks),
         CommandHandler(commands.TASK.names, task),
         CommandHandler(commands.DONE.names, done),

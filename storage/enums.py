@@ -56,7 +56,8 @@ class ProposalStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"  # by the proposer, before the vote
     VOTING = "voting"
     ACCEPTED = "accepted"  # the vote accepted it; in the backlog until it is on an agenda
-    NOT_ACCEPTED = "not_accepted"  # the vote rejected it or was not quorate
+    NOT_ACCEPTED = "not_accepted"  # the vote rejected it
+    NOT_QUORATE = "not_quorate"  # too few voted: the coordinator may open a new round
     SCHEDULED = "scheduled"  # on an upcoming meeting's agenda
 
 

@@ -401,12 +401,12 @@ class Proposal(SQLModel, table=True):
 
 
 class Ballot(SQLModel, table=True):
-    """The vote on one proposal. Counting mode and rules are fixed when it opens."""
+    """One round of the vote on a proposal (again after no quorum); rules fixed when it opens."""
 
     id: int | None = Field(default=None, primary_key=True)
     proposal_id: int = Field(
         sa_column=Column(
-            Integer, ForeignKey("proposal.id", ondelete="CASCADE"), nullable=False, unique=True
+            Integer, ForeignKey("proposal.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
     mode: VoteMode = Field(sa_column=Column(_enum(VoteMode, "vote_mode"), nullable=False))

@@ -12,4 +12,5 @@ import storage.models
 import storage.models_calendar
 import storage.models_meetings
 import storage.models_scheduling
-import storage.models_tasks  # noqa: F401
+import storage.models_tasks
+import storage.models_votes  # noqa: F401

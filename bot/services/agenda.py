@@ -5,7 +5,7 @@ recomputes the meeting's pending reminders (no new SEQUENCE, no update to everyo
 from __future__ import annotations
 
 from bot.clock import Clock
-from bot.parsing import checked_title, clean_text
+from bot.parsing import checked_title
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.ids import id_of
@@ -16,6 +16,7 @@ from bot.services.meetings import (
     scheduled_meeting,
     unschedule_topics,
 )
+from bot.services.organisations import find_organisation
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from bot.texts.meetings import Agenda
 from storage.models import AgendaItem, Meeting, Proposal
@@ -57,9 +58,7 @@ class AgendaService:
                 raise InvalidInput("agenda.full", limit=MAX_ITEMS)
             org_id = None
             if organisation:
-                org = await uow.organisations.by_name(clean_text(organisation))
-                if org is None:
-                    raise NotFound("org.not_found", name=clean_text(organisation))
+                org = find_organisation(organisation, await uow.organisations.all())
                 org_id = org.id
             item = await uow.meetings.add_agenda_item(
                 AgendaItem(

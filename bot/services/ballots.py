@@ -4,7 +4,7 @@ counts when closed; for the coordinator, who has not voted yet), a ballot shown 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.clock import Clock
 from bot.services.actor import Actor
@@ -44,6 +44,8 @@ class BallotView:
     # coordinator.
     result: Result | None
     missing: list[str]
+    # The proposal's earlier rounds (each closed without quorum), the first first.
+    earlier: tuple[Ballot, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -160,7 +162,8 @@ class BallotReader:
                 raise InvalidInput("vote.not_open", id=proposal_id)
             ballot, topic = await ballot_of(uow, id_of(ballot))
             view = await self.view(uow, ballot, topic, member, coordinator=actor.is_coordinator)
-        return view
+            earlier = [b for b in await uow.ballots.rounds(proposal_id) if b.id != ballot.id]
+        return replace(view, earlier=tuple(earlier))
 
     async def ballot_for(self, actor: Actor, ballot_id: int) -> BallotView:
         member = actor.require_member()

@@ -17,6 +17,7 @@ from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.notify import Notifier
+from bot.services.organisations import find_organisation
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from storage.models import (
     Broadcast,
@@ -65,10 +66,12 @@ def _squash(text: str) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    key: str | None  # "kind:landkreis", "group:3", or None for everyone
+    key: str | None  # "kind:landkreis", "group:3", "org:5", or None for everyone
     kind: OrganisationKind | None = None
     group_id: int | None = None
     group_name: str | None = None
+    organisation_id: int | None = None
+    organisation_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,11 +125,15 @@ class BroadcastService:
             return Target(key=f"kind:{kind.value}", kind=kind)
         async with self._uow() as uow:
             groups = await uow.groups.active()
+            organisations = await uow.organisations.all()
         for group in groups:
             if wanted in (_squash(group.name), f"ag{group.id}"):
                 return Target(key=f"group:{group.id}", group_id=group.id, group_name=group.name)
+        # One organisation's members: `@Zöllnitz`, `@Stadt_Jena` (the one resolver's rules).
         targets = ", ".join(f"@{name}" for name in await self.target_names(language))
-        raise InvalidInput("broadcast.target_unknown", target=token, targets=targets)
+        unknown = InvalidInput("broadcast.target_unknown", target=token, targets=targets)
+        org = find_organisation(token.replace("_", " "), organisations, not_found=unknown)
+        return Target(key=f"org:{org.id}", organisation_id=org.id, organisation_name=org.name)
 
     # --- draft, send, cancel -------------------------------------------------------------
 
@@ -149,7 +156,9 @@ class BroadcastService:
                 raise InvalidInput("broadcast.too_long", limit=MAX_TEXT, length=len(text))
         target = await self.resolve_target(target_token, actor.language)
         async with self._uow() as uow:
-            recipients = await uow.members.recipients(kind=target.kind, group_id=target.group_id)
+            recipients = await uow.members.recipients(
+                kind=target.kind, group_id=target.group_id, organisation_id=target.organisation_id
+            )
             broadcast = await uow.broadcasts.add(
                 Broadcast(
                     created_by=actor.telegram_id,
@@ -193,7 +202,9 @@ class BroadcastService:
             if broadcast is None:
                 raise NotFound("broadcast.not_found", id=broadcast_id)
             target = _target_of(broadcast)
-            recipients = await uow.members.recipients(kind=target.kind, group_id=target.group_id)
+            recipients = await uow.members.recipients(
+                kind=target.kind, group_id=target.group_id, organisation_id=target.organisation_id
+            )
             if not await uow.broadcasts.change_state(
                 broadcast_id,
                 BroadcastState.DRAFT,
@@ -331,6 +342,8 @@ def _target_of(broadcast: Broadcast) -> Target:
     kind, _, value = broadcast.target.partition(":")
     if kind == "kind":
         return Target(key=broadcast.target, kind=OrganisationKind(value))
+    if kind == "org":
+        return Target(key=broadcast.target, organisation_id=int(value))
     return Target(key=broadcast.target, group_id=int(value))
 
 

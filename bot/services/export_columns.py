@@ -174,6 +174,13 @@ def closed_by(ballot: Ballot, c: Context) -> Cell:
     )
 
 
+def proposer(proposal: Proposal, c: Context) -> Cell:
+    """Who proposed it; `Koordination` for the coordinator's own motion."""
+    if proposal.member_id is None and proposal.organisation_id is None:
+        return c.text("proposal.by_coordinator")
+    return c.person(proposal.member_id)
+
+
 def outcome_text(ballot: Ballot, c: Context) -> str:
     if ballot.closed_at is None or ballot.outcome is None:
         return c.text("export.outcome_running")
@@ -183,7 +190,7 @@ def outcome_text(ballot: Ballot, c: Context) -> str:
 VOTE_LIST_COLUMNS: tuple[Column[BallotRow], ...] = (
     Column("export.col.topic", lambda r, c: r[1].id),
     Column("export.col.title", lambda r, c: r[1].title),
-    Column("export.col.proposed_by", lambda r, c: c.person(r[1].member_id)),
+    Column("export.col.proposed_by", lambda r, c: proposer(r[1], c)),
     Column("export.col.organisation", lambda r, c: c.organisation(r[1].organisation_id)),
     Column("export.col.mode", lambda r, c: c.text(MODES[r[0].mode])),
     Column("export.col.opened_at", lambda r, c: c.when(r[0].opened_at)),

@@ -294,7 +294,7 @@ class ExportService:
     ) -> list[tuple[str, Cell]]:
         """The totals, the quorum and the rule under the vote record."""
         text = c.text
-        proposer = c.person(proposal.member_id)
+        proposer = cols.proposer(proposal, c)
         organisation = c.organisation(proposal.organisation_id)
         if proposer and organisation:
             proposer = f"{proposer} ({organisation})"

@@ -15,6 +15,7 @@ from bot.parsing import OrganisationSpec
 from bot.services.actor import Actor, Profile
 from bot.services.errors import AlreadyMember, InvalidInput, InvitationRejected, NotFound
 from bot.services.notify import NoNotifier, Notifier
+from bot.services.organisations import find_organisation, organisation_to_invite
 from bot.services.uow import InvitationRepo, UnitOfWork, UnitOfWorkFactory
 from storage.models import (
     Invitation,
@@ -137,7 +138,7 @@ class MembershipService:
         now = self._clock.now()
         code = secrets.token_urlsafe(CODE_BYTES)
         async with self._uow() as uow:
-            organisation = await uow.organisations.by_name(spec.name)
+            organisation = organisation_to_invite(spec.name, await uow.organisations.all())
             created = organisation is None
             if organisation is None:
                 organisation = await uow.organisations.add(
@@ -242,9 +243,7 @@ class MembershipService:
     async def update_organisation(self, actor: Actor, spec: OrganisationSpec) -> Organisation:
         actor.require_coordinator()
         async with self._uow() as uow:
-            organisation = await uow.organisations.by_name(spec.name)
-            if organisation is None:
-                raise NotFound("org.not_found", name=spec.name)
+            organisation = find_organisation(spec.name, await uow.organisations.all())
             if spec.kind_given:
                 organisation.kind = spec.kind
             if spec.ags is not None:

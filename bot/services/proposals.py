@@ -45,6 +45,12 @@ class ProposalView:
     group: WorkingGroup | None
 
     @property
+    def by_coordinator(self) -> bool:
+        """The coordinator's own motion: proposed by no member of any organisation. (A member
+        who leaves keeps their proposal's organisation, so this stays true only for these.)"""
+        return self.proposal.member_id is None and self.proposal.organisation_id is None
+
+    @property
     def proposer_label(self) -> str:
         name = self.proposer.display_name if self.proposer else "–"
         return f"{name} ({self.organisation.name})" if self.organisation else name
@@ -90,7 +96,11 @@ class ProposalService:
     async def submit(
         self, actor: Actor, title: str, description: str | None, group_id: int | None = None
     ) -> ProposalView:
-        member = actor.require_member()
+        # Members propose for their organisation; the coordinator may propose too (a motion of
+        # the coordination, with no organisation).
+        member = actor.member
+        if member is None and not actor.is_coordinator:
+            actor.require_member()
         title, description = self.check(title, description)
         now = self._clock.now()
         async with self._uow() as uow:
@@ -104,14 +114,18 @@ class ProposalService:
                     title=title,
                     description=description,
                     group_id=group_id,
-                    member_id=member.id,
-                    organisation_id=member.organisation_id,
+                    member_id=member.id if member else None,
+                    organisation_id=member.organisation_id if member else None,
                     created_at=now,
                     updated_at=now,
                 )
             )
-            view = ProposalView(proposal, member, actor.organisation, group)
-            await self._tell_coordinators(uow, view)
+            view = ProposalView(proposal, member, actor.organisation if member else None, group)
+            # The coordinator's own motion: they decide in the reply (its buttons), the other
+            # coordinators are told.
+            await self._tell_coordinators(
+                uow, view, but=actor.telegram_id if member is None else None
+            )
             await uow.commit()
         self._notifier.outbox_changed()
         return view
@@ -279,12 +293,14 @@ class ProposalService:
             return {}
         return {proposer.telegram_id: proposer.id}
 
-    async def _tell_coordinators(self, uow: UnitOfWork, view: ProposalView) -> None:
+    async def _tell_coordinators(
+        self, uow: UnitOfWork, view: ProposalView, *, but: int | None = None
+    ) -> None:
         await self._send(
             uow,
             "submitted",
             view,
-            dict.fromkeys(self._coordinators),
+            dict.fromkeys(c for c in self._coordinators if c != but),
             "proposal.notice_new",
             with_decisions=True,
         )

@@ -15,6 +15,7 @@ from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.notify import Notifier
+from bot.services.organisations import find_organisation
 from bot.services.task_notices import Owner, TaskNotices, Who
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from storage.models import Member, Organisation, Task, TaskStatus
@@ -286,6 +287,11 @@ class TaskService:
                 assert owner_ref is not None
                 old = owner
                 owner = await self._owner(uow, owner_ref)
+                if (_id(owner.member), _owner_organisation(owner)) == (
+                    _id(old.member),
+                    _owner_organisation(old),
+                ):
+                    raise InvalidInput("task.same_owner", id=task_id, owner=owner.label())
                 task.organisation_id = None if owner.member else _id(owner.organisation)
                 task.member_id = _id(owner.member)
                 await self._record(
@@ -453,11 +459,18 @@ class TaskService:
             raise NotFound("task.owner_unknown", ref=ref or "–")
         name = ref[1:] if ref.startswith("@") else ref
         if not ref.startswith("@"):
-            organisation = await uow.organisations.by_name(ref)
-            if organisation is not None:
-                return Owner(organisation, None)
+            # One way to find an organisation (case, kind word, umlauts, a unique prefix);
+            # several → a button for each; none → maybe a person's name.
+            try:
+                return Owner(find_organisation(ref, await uow.organisations.all()), None)
+            except NotFound:
+                pass
         people = await uow.members.active_with_organisations()
-        username = [(m, o) for m, o in people if (m.username or "").casefold() == _fold(name)]
+        username = [
+            (m, o)
+            for m, o in people
+            if ref.startswith("@") and (m.username or "").casefold() == _fold(name)
+        ]
         if username:
             member, organisation = username[0]
             return Owner(organisation, member)

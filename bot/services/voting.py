@@ -46,6 +46,14 @@ from storage.models import (
 )
 
 GROUP_POSTS = 10
+# A proposal can be put to the vote while it waits, and again after a vote without quorum (a
+# new round; the earlier rounds' results stay).
+OPENABLE = (*WAITING, ProposalStatus.NOT_QUORATE)
+OUTCOME_STATUS = {
+    BallotOutcome.ACCEPTED: ProposalStatus.ACCEPTED,
+    BallotOutcome.REJECTED: ProposalStatus.NOT_ACCEPTED,
+    BallotOutcome.NOT_QUORATE: ProposalStatus.NOT_QUORATE,
+}
 
 
 class VotingService:
@@ -101,7 +109,7 @@ class VotingService:
         async with self._uow() as uow:
             topic = await self._topic(uow, proposal_id)
             if not await uow.proposals.change_status(
-                proposal_id, WAITING, ProposalStatus.VOTING, updated_at=now
+                proposal_id, OPENABLE, ProposalStatus.VOTING, updated_at=now
             ):
                 raise InvalidInput("vote.not_openable", id=proposal_id)
             ballot = await uow.ballots.add(
@@ -308,11 +316,10 @@ class VotingService:
             )
             ballot.closed_at, ballot.outcome, ballot.result = now, result.outcome, result.as_dict()
             ballot.closed_by = closed_by
-            accepted = result.outcome is BallotOutcome.ACCEPTED
             await uow.proposals.change_status(
                 topic.proposal.id or 0,
                 [ProposalStatus.VOTING],
-                ProposalStatus.ACCEPTED if accepted else ProposalStatus.NOT_ACCEPTED,
+                OUTCOME_STATUS[result.outcome],
                 updated_at=now,
             )
             organisations = {o.id: o for o in await uow.organisations.all()}

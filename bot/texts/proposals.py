@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from bot.services.proposals import ProposalView
 
 
+def proposer_label(t: Translator, view: ProposalView) -> str:
+    """`Anna Amsel (Stadt Jena)`, or `Koordination` for the coordinator's own motion."""
+    return t("proposal.by_coordinator") if view.by_coordinator else view.proposer_label
+
+
 def proposal_text(
     t: Translator,
     key: str,
@@ -32,7 +37,7 @@ def proposal_text(
         id=proposal.id,
         title=proposal.title,
         description=proposal.description or "–",
-        proposer=view.proposer_label,
+        proposer=proposer_label(t, view),
         group=view.group.name if view.group else "–",
         reason=proposal.reason or "",
         meeting_id=meeting.id if meeting else "",
@@ -54,8 +59,13 @@ def decision_buttons(t: Translator, proposal_id: int) -> Keyboard:
 
 
 def proposal_confirmation(t: Translator, view: ProposalView) -> tuple[str, Keyboard]:
-    """To the proposer: submitted, with the button to withdraw it."""
+    """To the proposer: submitted, with the button to withdraw it; to the coordinator who
+    proposed it, the decision buttons (put it to the vote at once, or later)."""
     pid = id_of(view.proposal)
+    if view.by_coordinator:
+        return t("proposal.submitted_coordinator", id=pid, title=view.proposal.title), (
+            decision_buttons(t, pid)
+        )
     withdraw = Button(t("proposal.button_withdraw"), TopicButton(TopicAction.WITHDRAW, pid))
     return t("proposal.submitted", id=pid, title=view.proposal.title), ((withdraw,),)
 

@@ -76,7 +76,8 @@ def notice(
         parts.append(t("task.notice_done_comment", comment=comment))
     if reason:
         parts.append(t("task.notice_reason", reason=reason))
-    parts.append(t("task.notice_details", id=task.id))
+    if key != "task.notice_taken_away":  # the old owners may not look at it any more
+        parts.append(t("task.notice_details", id=task.id))
     return "\n".join(parts)
 
 
@@ -118,7 +119,9 @@ def short(text: str, limit: int = SHORT_DESCRIPTION) -> str:
     return first + (" …" if len(lines) > 1 else "")
 
 
-def line(t: Translator, view: TaskView, zone: ZoneInfo) -> str:
+def line(t: Translator, view: TaskView, zone: ZoneInfo, *, person: bool = False) -> str:
+    """A task in /aufgaben; `person`: say which member it is for (in the coordinator's list,
+    grouped by organisation)."""
     task = view.task
     text = t(
         "task.line_overdue" if view.overdue else "task.line",
@@ -127,6 +130,8 @@ def line(t: Translator, view: TaskView, zone: ZoneInfo) -> str:
         owner=view.owner.label(),
         due=due_label(t, task.due_date, zone),
     )
+    if person and view.owner.member is not None:
+        text += t("task.line_person", name=view.owner.member.display_name)
     if task.meeting_id is not None:
         text += t("task.from_meeting", id=task.meeting_id)
     if task.description:
@@ -150,7 +155,9 @@ def listing(
     if by_owner:
         groups: dict[str, list[str]] = {}
         for view in views:
-            groups.setdefault(view.owner.label(), []).append(line(t, view, zone))
+            organisation = view.owner.organisation
+            group = organisation.name if organisation is not None else view.owner.label()
+            groups.setdefault(group, []).append(line(t, view, zone, person=True))
         blocks = [
             f"<b>{html.escape(owner, quote=False)}</b>\n" + "\n".join(lines)
             for owner, lines in sorted(groups.items())

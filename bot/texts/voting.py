@@ -13,6 +13,7 @@ from bot.i18n import Html, Translator
 from bot.services.counting import Result
 from bot.services.ids import id_of
 from bot.texts.buttons import Button, Keyboard
+from bot.texts.proposals import proposer_label
 from storage.models import Ballot, BallotOutcome, ProposalStatus, VoteChoice, VoteMode
 from storage.models import Vote as CastVote
 
@@ -37,6 +38,7 @@ VOTED_ON = frozenset(
         ProposalStatus.VOTING,
         ProposalStatus.ACCEPTED,
         ProposalStatus.NOT_ACCEPTED,
+        ProposalStatus.NOT_QUORATE,
         ProposalStatus.SCHEDULED,
     }
 )
@@ -109,7 +111,7 @@ def ballot_text(
             description=Html(html.escape(proposal.description, quote=False) + "\n")
             if proposal.description
             else "",
-            proposer=topic.proposer_label,
+            proposer=proposer_label(t, topic),
             deadline=t.datetime(ballot.deadline, zone),
             mode=Html(t(mode)),
         )
@@ -159,6 +161,8 @@ def result_text(
     ]
     if council:
         lines.append(t("vote.council_list", names=", ".join(council)))
+    if result.outcome is BallotOutcome.NOT_QUORATE:
+        lines.append(t("vote.new_round_possible", id=topic.proposal.id))
     return "\n".join(lines)
 
 
@@ -254,7 +258,7 @@ def topics_overview(
                 "topics.waiting_line",
                 id=v.proposal.id,
                 title=v.proposal.title,
-                proposer=v.proposer_label,
+                proposer=proposer_label(t, v),
             )
             for v in waiting
         ]
@@ -291,7 +295,11 @@ def topic_details(
     if view.proposal.reason:
         lines.append(t("topic.reason", reason=view.proposal.reason))
     if ballot is not None:
-        lines.append(vote_state_line(t, ballot, zone))
+        rounds = len(ballot.earlier) + 1
+        for number, earlier in enumerate(ballot.earlier, start=1):
+            lines.append(round_line(t, number, earlier, zone))
+        state = vote_state_line(t, ballot.ballot, ballot.voted, ballot.eligible, zone)
+        lines.append(t("topic.round", round=rounds, text=Html(state)) if rounds > 1 else state)
         if ballot.result is not None:
             lines.append(counts_line(t, ballot.result, ballot.ballot.mode))
         standing = standing_line(t, ballot.ballot, ballot.standing)
@@ -302,10 +310,25 @@ def topic_details(
     return "\n".join(lines)
 
 
-def vote_state_line(t: Translator, view: BallotView, zone: ZoneInfo) -> str:
+def round_line(t: Translator, number: int, ballot: Ballot, zone: ZoneInfo) -> str:
+    """An earlier round of a vote in /thema: when it closed, its outcome and counts."""
+    if ballot.result is None or ballot.outcome is None:
+        return t("topic.round", round=number, text="–")
+    result = Result.from_dict(ballot.result, ballot.outcome)
+    state = vote_state_line(t, ballot, result.voted, result.eligible, zone)
+    lines = [
+        t("topic.round", round=number, text=Html(state)),
+        t(OUTCOME_KEYS[result.outcome]),
+        counts_line(t, result, ballot.mode),
+    ]
+    return "\n".join(lines)
+
+
+def vote_state_line(
+    t: Translator, ballot: Ballot, voted: int, eligible: int, zone: ZoneInfo
+) -> str:
     """Until when a vote runs, or when it really closed and by whom: at its deadline, or
     early by the coordinator (with the deadline it had)."""
-    ballot = view.ballot
     key, closed = "topic.vote_open", ballot.closed_at
     if closed is not None:
         # No vote counts after the deadline: a vote closed later (the bot was down, or the
@@ -317,6 +340,6 @@ def vote_state_line(t: Translator, view: BallotView, zone: ZoneInfo) -> str:
         key,
         deadline=t.datetime(ballot.deadline, zone),
         closed=t.datetime(closed, zone) if closed else "",
-        voted=view.voted,
-        eligible=view.eligible,
+        voted=voted,
+        eligible=eligible,
     )

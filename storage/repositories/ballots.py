@@ -115,8 +115,19 @@ class BallotRepository:
         return (row[0], row[1], row[2], row[3]) if row else None
 
     async def of_proposal(self, proposal_id: int) -> Ballot | None:
-        stmt = select(Ballot).where(Ballot.proposal_id == proposal_id)
+        """The latest round of the proposal's vote."""
+        stmt = (
+            select(Ballot)
+            .where(Ballot.proposal_id == proposal_id)
+            .order_by(col(Ballot.id).desc())
+            .limit(1)
+        )
         return (await self.session.execute(stmt)).scalars().first()
+
+    async def rounds(self, proposal_id: int) -> Sequence[Ballot]:
+        """Every round of the proposal's vote, the first first."""
+        stmt = select(Ballot).where(Ballot.proposal_id == proposal_id).order_by(col(Ballot.id))
+        return (await self.session.execute(stmt)).scalars().all()
 
     async def open_ballots(self) -> Sequence[tuple[Ballot, Proposal]]:
         """Ballots not closed yet (also those past their deadline), soonest deadline first."""

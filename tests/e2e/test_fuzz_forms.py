@@ -132,6 +132,7 @@ _BUTTONS = (
     re.compile(rf"sp:{_ID}:{_ID}:[ynm]"),  # a scheduling poll's answers, Termin festlegen, Bild
     re.compile(rf"sp:fix:{_ID}:{_ID}"),
     re.compile(rf"sp:png:{_ID}"),
+    re.compile(rf"o:[a-z]+:({_ID}|new)"),  # the organisation meant: runs a command again
 )
 
 
@@ -157,6 +158,8 @@ def test_the_button_patterns_cover_what_the_bot_makes() -> None:
         callbacks.PollAnswer(1, 2, RsvpAnswer.MAYBE).data,
         callbacks.PollFix(1, 2).data,
         callbacks.PollPicture(1).data,
+        callbacks.OrgPick("invite", 3).data,
+        callbacks.OrgPick("invite").data,
     ):
         assert _well_formed(data), data
 

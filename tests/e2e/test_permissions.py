@@ -187,6 +187,8 @@ BUTTONS: dict[str, str] = {
     "sp:1:1:y": "members",  # an answer to a scheduling poll (as to an invitation)
     "sp:fix:1:1": "coordinator",  # Termin festlegen, Als Bild (/terminfindung)
     "sp:png:1": "coordinator",
+    "o:invite:1": "coordinator",  # the organisation meant (/invite, /newtask …)
+    "o:newtask:new": "coordinator",
 }
 # Under the old confirmation of /leave, a non-member hears that they are not (any more) one.
 BUTTON_REFUSALS = {*REFUSALS, _t("leave.already_left")}

@@ -4,10 +4,12 @@ sent; the coordinator is told who reported; owners are chosen by name."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from storage.models import Task
 from storage.models_tasks import TaskEvent, TaskEventKind
 from tests.e2e.harness import COORDINATOR, Harness
-from tests.emulator import FakeUser
+from tests.emulator import FakeUser, RecordedCall
 from tests.support import COORDINATOR_ID
 
 # The test clock: Thu 26.11.2026, 10:00 in Berlin.
@@ -230,3 +232,101 @@ async def test_who_reported_in_english(bot: Harness) -> None:
     await bot.settle()
     (done,) = [t for t in new_texts(bot, john.id, mark) if "is done" in t]
     assert "reported by Anna Schmidt (Gemeinde Zöllnitz)" in done
+
+
+# --- item 4: owners by name ----------------------------------------------------------------
+
+
+async def without_username(bot: Harness, first: str, last: str, organisation: str) -> FakeUser:
+    """A member who has no Telegram username (many have none)."""
+    user = replace(bot.user(first, last), username=None)
+    await bot.join(user, organisation)
+    return user
+
+
+def button_labels(call: RecordedCall) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def press_label(bot: Harness, call: RecordedCall, label: str) -> RecordedCall:
+    message = bot.emu.last_message(COORDINATOR_ID, from_bot=True)
+    (data,) = [
+        b["callback_data"]
+        for row in message["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == label
+    ]
+    return await bot.press_for_message(COORDINATOR, message, data)
+
+
+async def test_a_member_without_a_username_is_found_by_name(bot: Harness) -> None:
+    anna = await without_username(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
+    answer = await bot.send(COORDINATOR, "/neueaufgabe @Anna | 15.12.2026 | Protokoll prüfen")
+    assert answer.text == (
+        "Aufgabe #1 vergeben an Anna Schmidt (Gemeinde Zöllnitz): Protokoll prüfen,"
+        " fällig am Di., 15.12.2026."
+    )
+    answer = await bot.send(COORDINATOR, "/neueaufgabe anna schmidt | 16.12.2026 | Zweite")
+    assert "Aufgabe #2 vergeben an Anna Schmidt (Gemeinde Zöllnitz)" in (answer.text or "")
+    await bot.settle()
+    assert [t for t in texts(bot, anna.id) if "Neue Aufgabe" in t] != []
+    assert "Protokoll prüfen" in ((await bot.send(anna, "/aufgaben")).text or "")
+
+
+async def test_namesakes_are_chosen_with_buttons(bot: Harness) -> None:
+    schmidt = await without_username(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
+    mueller = await without_username(bot, "Anna", "Müller", "Stadt Jena")
+    question = await bot.send(
+        COORDINATOR, "/neueaufgabe Anna | 15.12.2026 | Protokoll prüfen | Seiten 3 bis 5"
+    )
+    assert question.text == "Mehrere Mitglieder heißen „Anna“. Wem geben Sie die Aufgabe?"
+    assert button_labels(question) == [
+        "Anna Schmidt (Gemeinde Zöllnitz)",
+        "Anna Müller (Stadt Jena)",
+        "Abbrechen",
+    ]
+    assert await bot.count(Task) == 0
+    message = bot.emu.last_message(COORDINATOR_ID, from_bot=True)
+    done = await press_label(bot, question, "Anna Müller (Stadt Jena)")
+    assert done.text == (
+        "Aufgabe #1 vergeben an Anna Müller (Stadt Jena): Protokoll prüfen,"
+        " fällig am Di., 15.12.2026."
+    )
+    await bot.settle()
+    assert any("Seiten 3 bis 5" in t for t in texts(bot, mueller.id))
+    assert not any("Neue Aufgabe" in t for t in texts(bot, schmidt.id))
+    # A second press on the same question creates nothing more.
+    data = message["reply_markup"]["inline_keyboard"][1][0]["callback_data"]
+    _, calls = await bot.press_and_wait(COORDINATOR, message, data)
+    assert not any("vergeben an" in (c.text or "") for c in calls)
+    assert await bot.count(Task) == 1
+
+    # In the guided form the same: the name, then a button, then the due date.
+    assert "Schritt 1 von 4" in ((await bot.send(COORDINATOR, "/neueaufgabe")).text or "")
+    question = await bot.send(COORDINATOR, "anna")
+    assert "Mehrere Mitglieder heißen „anna“" in (question.text or "")
+    step = await press_label(bot, question, "Anna Schmidt (Gemeinde Zöllnitz)")
+    assert "Schritt 2 von 4" in (step.text or "")
+    await bot.send(COORDINATOR, "/abbrechen")
+
+    # Reassigning names the namesakes and takes "Name (Mitgliedskommune)".
+    answer = await bot.send(COORDINATOR, "/aufgabeuebertragen 1 Anna | Urlaub")
+    assert "Anna Schmidt (Gemeinde Zöllnitz), Anna Müller (Stadt Jena)" in (answer.text or "")
+    assert "Vorname Nachname (Mitgliedskommune)" in (answer.text or "")
+    answer = await bot.send(COORDINATOR, "/aufgabeuebertragen 1 Anna (Gemeinde Zöllnitz) | Urlaub")
+    assert answer.text == (
+        "Aufgabe #1 ist jetzt bei Anna Schmidt (Gemeinde Zöllnitz).\nGrund: Urlaub"
+    )
+    answer = await bot.send(COORDINATOR, "/aufgabeuebertragen 1 @Anna (Gemeinde Zöllnitz)")
+    assert answer.text == (
+        "Aufgabe #1 ist bereits bei Anna Schmidt (Gemeinde Zöllnitz). Es wurde nichts geändert."
+    )
+
+
+async def test_namesakes_in_english(bot: Harness) -> None:
+    await without_username(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
+    await without_username(bot, "Anna", "Müller", "Stadt Jena")
+    await bot.send(COORDINATOR, "/language en")
+    question = await bot.send(COORDINATOR, "/newtask Anna | 15.12.2026 | Minutes")
+    assert question.text == "Several members are called “Anna”. Who gets the task?"

@@ -181,3 +181,57 @@ async def test_a_press_in_the_group_updates_the_private_ballots_and_the_group_po
     assert "Abgestimmt haben: Gemeinde Zöllnitz (Dirk)" in post["text"]
     assert "Stimme für" not in post["text"]
     assert set(buttons(post)) == {"Ja", "Nein", "Ja, vorbehaltlich Ratsbeschluss", "Enthaltung"}
+
+
+# --- item 7: without quorum "nicht beschlussfähig", and a new round -----------------------
+
+
+async def test_a_vote_without_quorum_can_have_a_new_round(bot: Harness) -> None:
+    f = await forum(bot)
+    await propose_and_open(bot, f.anna, "30.11.2026 18:00")
+    await vote(bot, f.anna, "Ja")
+    bot.clock.advance(timedelta(days=5))
+    await bot.run_job("ballots")  # closed at the deadline: 1 of 3 voted, 2 needed
+    result = result_of(bot, f.carla.id)
+    assert "Ergebnis: <b>nicht beschlussfähig</b>" in result
+    assert "Eine neue Abstimmungsrunde ist möglich (Koordination: /abstimmungstarten 1)." in result
+    details = (await bot.send(f.carla, "/thema 1")).text or ""
+    assert "Stand: nicht beschlussfähig" in details
+    assert "nicht angenommen" not in details
+
+    # The coordinator opens a second round: new ballots for everyone.
+    answer = await bot.send(COORDINATOR, "/abstimmungstarten 1 03.12.2026 18:00")
+    assert "läuft bis Do., 03.12.2026, 18:00 Uhr" in (answer.text or ""), answer.text
+    await bot.settle()
+    ballot = ballot_message(bot, f.emil)
+    assert "Abstimmen bis Do., 03.12.2026, 18:00 Uhr" in ballot["text"]
+    assert "noch keine Stimme" in ballot_message(bot, f.anna)["text"]  # a new round
+    await vote(bot, f.anna, "Ja")
+    await vote(bot, f.carla, "Nein")
+    await vote(bot, f.emil, "Ja")
+    running = (await bot.send(f.dirk, "/thema 1")).text or ""
+    assert "Stand: Abstimmung läuft" in running
+    assert "1. Runde: Abstimmung mit Ablauf der Frist beendet am Mo., 30.11.2026, 18:00 Uhr" in (
+        running
+    )
+    assert "2. Runde: Abstimmung bis Do., 03.12.2026, 18:00 Uhr: 3 von 3 haben abgestimmt." in (
+        running
+    )
+    await bot.send(COORDINATOR, "/abstimmungbeenden 1")
+    await bot.settle()
+    results = [t for t in texts(bot, f.dirk.id) if "Ergebnis der Abstimmung" in t]
+    assert len(results) == 2 and "Ergebnis: <b>angenommen</b>" in results[-1]
+    details = (await bot.send(f.dirk, "/thema 1")).text or ""
+    # The first round's result stays in the history.
+    first, second = details.split("1. Runde: ")[1].split("2. Runde: ")
+    assert "nicht beschlussfähig" in first
+    assert "Ja 1 · Nein 0 · Enthaltung 0 — 1 von 3 Mitgliedskommunen" in first
+    assert "vorzeitig von der Koordination beendet" in second
+    assert "Ja 2 · Nein 1 · Enthaltung 0 — 3 von 3 Mitgliedskommunen" in second
+    assert "Stand: angenommen" in details
+    # An accepted topic is not voted on again.
+    answer = await bot.send(COORDINATOR, "/abstimmungstarten 1")
+    assert "keine Abstimmung mehr" in (answer.text or "")
+    await bot.send(f.dirk, "/sprache en")
+    details = (await bot.send(f.dirk, "/thema 1")).text or ""
+    assert "Round 1: Vote closed at its deadline" in details

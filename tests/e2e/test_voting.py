@@ -310,7 +310,7 @@ async def test_without_quorum_the_topic_is_not_accepted(bot: Harness) -> None:
     assert "Ja 1 · Nein 0 · Enthaltung 0 — 1 von 3 Mitgliedskommunen" in result
     assert "Beschlussfähig ab 2 Mitgliedskommunen." in result
     assert "nicht beschlussfähig" in result
-    assert (await proposal(bot)).status is ProposalStatus.NOT_ACCEPTED
+    assert (await proposal(bot)).status is ProposalStatus.NOT_QUORATE
     async with bot.uow() as uow:
         ballot = await uow.ballots.of_proposal(1)
     assert ballot is not None and ballot.outcome is BallotOutcome.NOT_QUORATE

@@ -531,7 +531,13 @@ class FakeBallots(_Table[Ballot]):
         )
 
     async def of_proposal(self, proposal_id: int) -> Ballot | None:
-        return next((b for b in self.rows.values() if b.proposal_id == proposal_id), None)
+        return next(iter(reversed(await self.rounds(proposal_id))), None)
+
+    async def rounds(self, proposal_id: int) -> Sequence[Ballot]:
+        return sorted(
+            (b for b in self.rows.values() if b.proposal_id == proposal_id),
+            key=lambda b: b.id or 0,
+        )
 
     async def open_ballots(self) -> Sequence[tuple[Ballot, Proposal]]:
         ballots = sorted(

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot import callbacks
 from bot.callbacks import (
+    ORG_COMMANDS,
     BroadcastAnswer,
     Callback,
     ExportButton,
@@ -21,6 +22,7 @@ from bot.callbacks import (
     Ics,
     Leave,
     Notice,
+    OrgPick,
     PlaceTopic,
     PollAnswer,
     PollFix,
@@ -70,6 +72,7 @@ KINDS: dict[type[Callback], st.SearchStrategy[Callback]] = {
     PollAnswer: st.builds(PollAnswer, ID, ID, st.sampled_from(RsvpAnswer)),
     PollFix: st.builds(PollFix, ID, ID),
     PollPicture: st.builds(PollPicture, ID),
+    OrgPick: st.builds(OrgPick, st.sampled_from(ORG_COMMANDS), st.one_of(st.none(), ID)),
 }
 
 

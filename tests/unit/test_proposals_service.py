@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.services.actor import Actor, Profile
 from bot.services.errors import InvalidInput, NotAllowed, NotAMember, NotFound, ServiceError
 from bot.services.meetings import MeetingService
 from bot.services.proposals import MAX_TITLE, ProposalService
@@ -87,10 +88,20 @@ async def test_a_proposal_waits_for_the_coordinator_who_is_told_with_buttons(
     assert forum.notifier.calls == 1
 
 
-async def test_only_members_propose(forum: Forum, proposals: ProposalService) -> None:
+async def test_only_members_and_the_coordinator_propose(
+    forum: Forum, proposals: ProposalService
+) -> None:
+    stranger = Actor(Profile(4242, "Fremd"), None, None, False, "de")
     with pytest.raises(NotAMember):
-        await proposals.submit(forum.coordinator, "Thema", None)
+        await proposals.submit(stranger, "Thema", None)
     assert not forum.uow.proposals.rows
+    # The coordinator's own motion: no member, no organisation, and no notice to themselves
+    # (they decide in the reply).
+    view = await proposals.submit(forum.coordinator, "Interkommunales Gewerbegebiet", None)
+    assert view.by_coordinator
+    assert (view.proposal.member_id, view.proposal.organisation_id) == (None, None)
+    assert view.proposal.status is ProposalStatus.SUBMITTED
+    assert told(forum, view.proposal, "submitted") == set()
 
 
 @pytest.mark.parametrize(

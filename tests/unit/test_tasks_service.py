@@ -8,8 +8,9 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
-from bot.services.tasks import TaskService
+from bot.services.tasks import AmbiguousOwner, TaskService
 from storage.models import Member, Task, TaskStatus
+from storage.models_tasks import TaskEventKind
 from tests.support import COORDINATOR_ID
 from tests.unit.forum import COORDINATORS, ZONE, Forum, chats_of
 
@@ -340,3 +341,60 @@ async def test_each_change_of_a_task_is_a_new_revision_of_its_calendar_entry(
     await tasks.change(forum.coordinator, task.id or 0, cancel=True)
     await tasks.change(forum.coordinator, task.id or 0, reopen=True)
     assert task.revision == 3
+
+
+# --- owners by name, the history, who may look (issue 13) ----------------------------------
+
+
+async def test_owners_are_found_by_organisation_username_or_name(
+    forum: Forum, tasks: TaskService
+) -> None:
+    other_anna = forum.member(forum.bucha, 302, "Anna")
+    other_anna.last_name = "Roth"
+    assert (await tasks.find_owner("stadt jena")).organisation is forum.jena
+    assert (await tasks.find_owner("@ANNA")).member is forum.anna  # the username decides
+    assert (await tasks.find_owner("Zora")).member is forum.zora
+    assert (await tasks.find_owner("@Zora")).member is forum.zora  # no username: the name
+    assert (await tasks.find_owner("anna  roth")).member is other_anna
+    assert (await tasks.find_owner("Anna (Gemeinde Bucha)")).member is other_anna
+    with pytest.raises(AmbiguousOwner) as ambiguous:
+        await tasks.find_owner("Anna")
+    assert [m for m, _ in ambiguous.value.candidates] == [forum.anna, other_anna]
+    forum.leave(forum.zora)
+    with pytest.raises(NotFound):
+        await tasks.find_owner("Zora")
+
+
+async def test_the_history_keeps_who_what_and_why(forum: Forum, tasks: TaskService) -> None:
+    task = await create(forum, tasks)
+    assert task.id is not None
+    await tasks.comment(forum.actor(forum.jonas), task.id, "Entwurf liegt vor")
+    await tasks.change(forum.coordinator, task.id, due=TODAY + timedelta(20), reason="AG später")
+    detail = await tasks.detail(forum.actor(forum.anna), task.id)
+    kinds = [(e.event.kind, e.by.member, e.event.text) for e in detail.events]
+    assert kinds == [
+        (TaskEventKind.CREATED, None, None),
+        (TaskEventKind.COMMENT, forum.jonas, "Entwurf liegt vor"),
+        (TaskEventKind.DUE_CHANGED, None, "AG später"),
+    ]
+    moved = detail.events[2].event
+    assert (moved.previous_due_date, moved.due_date) == (
+        TODAY + timedelta(14),
+        TODAY + timedelta(20),
+    )
+    assert detail.may_report
+    # Another organisation's member may not look; the coordinator may.
+    with pytest.raises(NotAllowed):
+        await tasks.detail(forum.actor(forum.zora), task.id)
+    assert (await tasks.detail(forum.coordinator, task.id)).may_report
+
+
+async def test_a_persons_task_is_visible_to_their_colleagues(
+    forum: Forum, tasks: TaskService
+) -> None:
+    task = await create(forum, tasks, owner="@anna")
+    assert task.id is not None
+    detail = await tasks.detail(forum.actor(forum.jonas), task.id)
+    assert detail.view.owner.member is forum.anna and not detail.may_report
+    with pytest.raises(NotAllowed):
+        await tasks.detail(forum.actor(forum.bert), task.id)

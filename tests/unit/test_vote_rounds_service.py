@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 
 from bot.services.counting import reminder_time
+from bot.services.errors import InvalidInput
 from bot.services.voting import VotingService
+from storage.models import BallotOutcome, ProposalStatus, VoteChoice
 from tests.unit.forum import Forum, chats_of
 from tests.unit.test_voting_service import REMINDER_BEFORE, service
 
@@ -73,3 +75,42 @@ async def test_a_late_joiner_of_a_short_vote_is_reminded_at_its_half(
     assert await voting.welcome(late) == 1
     (reminder,) = [r for r in forum.rows("ballot_reminder") if r.chat_id == 777]
     assert reminder.due_at == forum.now + timedelta(hours=4)
+
+
+# --- item 7: a new round after a vote without quorum ------------------------------------------
+
+
+async def test_after_no_quorum_a_new_round_opens_with_new_ballots(
+    forum: Forum, voting: VotingService
+) -> None:
+    proposal = forum.proposal(forum.anna)
+    first = (await voting.open(forum.coordinator, proposal.id or 0, None)).ballot
+    await voting.cast(forum.actor(forum.anna), first.id or 0, VoteChoice.YES)
+    await voting.close(forum.coordinator, proposal.id or 0)
+    assert proposal.status is ProposalStatus.NOT_QUORATE
+    second = (await voting.open(forum.coordinator, proposal.id or 0, None)).ballot
+    assert second.id != first.id
+    assert proposal.status.value == "voting"
+    assert {r.chat_id for r in forum.rows(prefix=f"ballot:{second.id}:member:")} == chats_of(
+        *forum.members
+    )
+    # The first round stays as it was; the new one counts afresh.
+    assert first.outcome is BallotOutcome.NOT_QUORATE
+    details = await voting.details(forum.coordinator, proposal.id or 0)
+    assert details.ballot.id == second.id and details.voted == 0
+    assert [b.id for b in details.earlier] == [first.id]
+
+
+@pytest.mark.parametrize("choice", [VoteChoice.YES, VoteChoice.NO])
+async def test_a_quorate_vote_is_not_run_again(
+    forum: Forum, voting: VotingService, choice: VoteChoice
+) -> None:
+    proposal = forum.proposal(forum.anna)
+    ballot = (await voting.open(forum.coordinator, proposal.id or 0, None)).ballot
+    for member in (forum.anna, forum.zora, forum.bert):
+        await voting.cast(forum.actor(member), ballot.id or 0, choice)
+    await voting.close(forum.coordinator, proposal.id or 0)
+    with pytest.raises(InvalidInput) as error:
+        await voting.open(forum.coordinator, proposal.id or 0, None)
+    assert error.value.message_key == "vote.not_openable"
+    assert len(forum.uow.ballots.rows) == 1

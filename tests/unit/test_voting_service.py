@@ -256,7 +256,7 @@ async def test_too_few_voters_is_not_quorate_and_the_topic_not_accepted(
     await voting.cast(forum.actor(forum.anna), ballot.id or 0, VoteChoice.YES)
     view = await voting.close(forum.coordinator, proposal.id or 0)
     assert view.result is not None and view.result.outcome is BallotOutcome.NOT_QUORATE
-    assert proposal.status is ProposalStatus.NOT_ACCEPTED
+    assert proposal.status is ProposalStatus.NOT_QUORATE
 
 
 async def test_the_result_goes_to_every_member_and_the_coordinator(
@@ -317,7 +317,7 @@ async def test_due_votes_close_by_themselves(forum: Forum, voting: VotingService
     forum.clock.advance(timedelta(days=DAYS))
     assert await voting.close_due() == 1
     assert early.closed_at is not None and early.closed_by is None
-    assert first.status is ProposalStatus.NOT_ACCEPTED
+    assert first.status is ProposalStatus.NOT_QUORATE
     assert later.status is ProposalStatus.VOTING
     assert await voting.close_due() == 0
 
