@@ -234,6 +234,14 @@ async def test_an_english_reader_gets_the_poll_in_english(bot: Harness) -> None:
     assert "You can change your answers until Mon, 7 Dec 2026, 23:59." in emil["text"]
     assert "Saved: slot 2 – Maybe" in await answer(bot, f.emil, "2: Maybe")
     assert "2. Fri, 11 Dec 2026, 18:00–20:00 – ❔ Maybe" in poll_message(bot, f.emil)["text"]
+    # The coordinator in English: the overview and a refusal.
+    await bot.send(COORDINATOR, "/language en")
+    view = (await bot.send(COORDINATOR, "/findtime 1")).text or ""
+    assert "1 of 3 organisations have answered." in view
+    assert "1. Slot 2: Fri, 11 Dec 2026, 18:00–20:00 – Yes 0 · Maybe 1 · No 0" in view
+    assert "No answer yet: Gemeinde Zöllnitz, Stadt Jena" in view
+    refused = (await bot.send(COORDINATOR, "/findtime Meeting | 10 Dec 6 pm")).text or ""
+    assert "Please give at least 2 slots" in refused
 
 
 async def test_the_silent_are_reminded_and_the_deadline_ends_the_answers(bot: Harness) -> None:
