@@ -34,6 +34,8 @@ class SchedulingPoll(SQLModel, table=True):
     # Answers can be changed until then (None: until the date is fixed).
     deadline: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the messages were edited to say the deadline has passed (without buttons).
+    expired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The slot chosen (its position) and the meeting created from it.
     chosen_position: int | None = Field(default=None)
     meeting_id: int | None = Field(

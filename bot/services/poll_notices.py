@@ -188,6 +188,41 @@ class PollNotices:
             )
         return await uow.outbox.replace_edits(rows)
 
+    async def expired(self, uow: SchedulingUnitOfWork, view: PollView) -> int:
+        """The poll messages that went out, edited once the deadline has passed: each with its
+        reader's answers, without buttons."""
+        poll_id = id_of(view.poll)
+        now = self._now()
+        sent = await uow.outbox.sent_messages(poll_key(poll_id), ("poll", "poll_reminder"))
+        if not sent:
+            return 0
+        positions = {id_of(s): s.position for s in view.slots}
+        answers: dict[int, dict[int, RsvpAnswer]] = {}
+        for a in await uow.polls.answers(poll_id):
+            if a.slot_id in positions:
+                answers.setdefault(a.member_id, {})[positions[a.slot_id]] = a.answer
+        languages = await uow.user_settings.languages(list({m.chat_id for m in sent}))
+        rows = [
+            edit_row(
+                poll_id,
+                message.chat_id,
+                message.telegram_message_id,
+                message.member_id,
+                render.poll_text(
+                    translator(languages.get(message.chat_id, self._language)),
+                    view,
+                    answers.get(message.member_id or 0, {}),
+                    self.zone,
+                    expired=True,
+                ),
+                None,
+                now,
+                None,
+            )
+            for message in sent
+        ]
+        return await uow.outbox.replace_edits(rows)
+
     async def tell_fixed(
         self,
         uow: SchedulingUnitOfWork,

@@ -280,6 +280,25 @@ class SchedulingService:
             silent=[o for o in organisations if o.id not in answered],
         )
 
+    async def expire_due(self) -> int:
+        """Polls whose deadline has passed: their messages say so, without buttons (once,
+        whichever process comes first; also after downtime). Returns how many polls."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            due = await uow.polls.past_deadline(now)
+        expired = 0
+        for poll_id in due:
+            async with self._uow() as uow:
+                if not await uow.polls.mark_expired(poll_id, now):
+                    continue
+                view = await self._view(uow, poll_id)
+                await self._notices.expired(uow, view)
+                await uow.commit()
+                expired += 1
+        if expired:
+            self._notifier.outbox_changed()
+        return expired
+
     async def open_polls(self, actor: Actor) -> list[SchedulingPoll]:
         actor.require_coordinator()
         async with self._uow() as uow:

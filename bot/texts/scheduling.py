@@ -52,13 +52,19 @@ def poll_text(
     zone: ZoneInfo,
     *,
     reminder: bool = False,
+    expired: bool = False,
 ) -> str:
-    """The member's message: a line per slot with their answer so far."""
+    """The member's message: a line per slot with their answer so far (`expired`: the
+    deadline has passed, the answers stand as they are)."""
     poll = view.poll
     lines = []
-    if reminder:
+    if reminder and not expired:
         lines.append(t("poll.reminder"))
-    lines += [_head(t, poll, view.group_name), "", t("poll.intro"), _deadline_line(t, poll, zone)]
+    lines.append(_head(t, poll, view.group_name))
+    if expired and poll.deadline is not None:
+        lines += ["", t("poll.expired_line", deadline=t.datetime(poll.deadline, zone))]
+    else:
+        lines += ["", t("poll.intro"), _deadline_line(t, poll, zone)]
     lines.append("")
     for slot in view.slots:
         answer = mine.get(slot.position)

@@ -41,6 +41,29 @@ class PollRepository:
         )
         return (await self.session.execute(stmt)).scalars().all()
 
+    async def past_deadline(self, now: datetime) -> Sequence[int]:
+        """Open polls whose deadline has passed and whose messages do not say so yet."""
+        stmt = select(SchedulingPoll.id).where(
+            col(SchedulingPoll.closed_at).is_(None),
+            col(SchedulingPoll.expired_at).is_(None),
+            col(SchedulingPoll.deadline) <= now,
+        )
+        return [int(i) for i in (await self.session.execute(stmt)).scalars().all() if i]
+
+    async def mark_expired(self, poll_id: int, now: datetime) -> bool:
+        """Once (whichever process comes first), while the poll is open."""
+        stmt = (
+            update(SchedulingPoll)
+            .where(
+                col(SchedulingPoll.id) == poll_id,
+                col(SchedulingPoll.closed_at).is_(None),
+                col(SchedulingPoll.expired_at).is_(None),
+            )
+            .values(expired_at=now)
+        )
+        result = await self.session.execute(stmt)
+        return bool(getattr(result, "rowcount", 0))
+
     async def slots(self, poll_id: int) -> Sequence[SchedulingSlot]:
         stmt = (
             select(SchedulingSlot)

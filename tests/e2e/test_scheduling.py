@@ -265,11 +265,31 @@ async def test_the_silent_are_reminded_and_the_deadline_ends_the_answers(bot: Ha
     coordinator = [c.text or "" for c in bot.emu.sent(chat_id=COORDINATOR_ID)]
     assert any("Die Frist der Terminfindung #1" in t and "abgelaufen" in t for t in coordinator)
     message = poll_message(bot, f.carla)
-    call = await bot.press(f.carla, message, buttons(message)["1: Ja"])
+    stale = buttons(message)["1: Ja"]
+    call = await bot.press(f.carla, message, stale)
     assert "Frist" in str(call.params.get("text", "")) and "abgelaufen" in str(
         call.params.get("text", "")
     )
     assert await bot.count(SchedulingAnswer) == 1
+    # The scheduled round edits the poll messages: the deadline has passed, no buttons; each
+    # still shows its reader's answers.
+    await bot.run_job("ballots")
+    carla, anna = poll_message(bot, f.carla), poll_message(bot, f.anna)
+    assert "Die Frist ist am Mo., 07.12.2026, 23:59 Uhr abgelaufen" in carla["text"]
+    assert not buttons(carla) and not buttons(anna)
+    assert "1. Do., 10.12.2026, 18:00–20:00 Uhr – ✅ Ja" in anna["text"]
+    assert "The deadline passed on Mon, 7 Dec 2026, 23:59" in poll_message(bot, f.emil)["text"]
+    # Once: the next round edits nothing.
+    mark = bot.emu.mark()
+    await bot.run_job("ballots")
+    assert not [c for c in bot.emu.calls[mark:] if c.method == "editMessageText"]
+    # The coordinator still fixes the date after the deadline.
+    view = (await bot.send(COORDINATOR, "/terminfindung 1")).response["result"]
+    await bot.press(
+        COORDINATOR, view, buttons(view)["Termin festlegen: 1. Do., 10.12.2026, 18:00–20:00 Uhr"]
+    )
+    await bot.settle()
+    assert "Abgeschlossen. Festgelegt ist" in poll_message(bot, f.carla)["text"]
 
 
 async def test_bad_input_is_refused_and_changes_nothing(bot: Harness) -> None:

@@ -53,6 +53,20 @@ class FakePolls:
             if a.poll_id == poll_id and member_id in (None, a.member_id)
         ]
 
+    async def past_deadline(self, now: datetime) -> Sequence[int]:
+        return [
+            i
+            for i, p in sorted(self.polls.items())
+            if p.closed_at is None and p.expired_at is None and p.deadline and p.deadline <= now
+        ]
+
+    async def mark_expired(self, poll_id: int, now: datetime) -> bool:
+        poll = self.polls.get(poll_id)
+        if poll is None or poll.closed_at is not None or poll.expired_at is not None:
+            return False
+        poll.expired_at = now
+        return True
+
     async def hold_open(self, poll_id: int) -> bool:
         poll = self.polls.get(poll_id)
         return poll is not None and poll.closed_at is None

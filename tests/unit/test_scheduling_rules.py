@@ -298,3 +298,17 @@ async def test_the_service_itself_takes_two_to_twelve_distinct_slots(
             await service.create(forum.coordinator, draft)
         assert refused.value.message_key == key
     assert not forum.uow.polls.polls
+
+
+async def test_past_the_deadline_the_messages_lose_their_buttons_once(
+    forum: Forum, service: SchedulingService
+) -> None:
+    await service.create(forum.coordinator, DRAFT)
+    forum.mark_sent("poll")
+    assert await service.expire_due() == 0  # not yet
+    forum.clock.current = berlin(7, 12) + timedelta(minutes=1)
+    assert await service.expire_due() == 1
+    edits = forum.rows("poll_edit")
+    assert {row.chat_id for row in edits} == {101, 102, 201, 301}
+    assert all(row.buttons is None for row in edits)
+    assert await service.expire_due() == 0

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("deadline", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expired_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("chosen_position", sa.Integer(), nullable=True),
         sa.Column("meeting_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
