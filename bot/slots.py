@@ -26,8 +26,8 @@ _SEPARATORS = re.compile(r"[,;\n]")
 def parse_slots(
     text: str, zone: ZoneInfo, now: datetime, default: timedelta
 ) -> list[tuple[datetime, datetime]]:
-    """The slots (start, end) in the order given; refused: fewer than 2 or more than 12, one
-    the parser does not read (with its reason), the same slot twice."""
+    """The slots (start, end), earliest first (numbered so in the poll); refused: fewer
+    than 2 or more than 12, one the parser does not read (with its reason), a slot twice."""
     pieces = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
     slots: list[tuple[datetime, datetime]] = []
     i = 0
@@ -53,4 +53,4 @@ def parse_slots(
         raise InvalidInput("poll.too_many_slots", most=MAX_SLOTS)
     if len(set(slots)) != len(slots):
         raise InvalidInput("poll.slot_twice")
-    return slots
+    return sorted(slots)

@@ -45,7 +45,7 @@ class SchedulingPoll(SQLModel, table=True):
 
 
 class SchedulingSlot(SQLModel, table=True):
-    """One proposed date of a poll, numbered from 1 in the order given."""
+    """One proposed date of a poll, numbered from 1, earliest first."""
 
     __tablename__ = "scheduling_slot"
     __table_args__ = (UniqueConstraint("poll_id", "position"),)

@@ -152,7 +152,7 @@ class SchedulingService:
                     created_at=now,
                     deadline=draft.deadline,
                 ),
-                list(draft.slots),
+                sorted(draft.slots),  # numbered earliest first
             )
             view = PollView(poll, slots, group_name)
             members = await uow.members.recipients(group_id=draft.group_id)

@@ -105,9 +105,9 @@ def test_slots_in_the_forms_people_use() -> None:
         (berlin(11, 18), berlin(11, 20)),
     ]
     assert slots("10.12.2026, 18 Uhr; 11.12.2026 um 9 Uhr\nnächsten Dienstag 14 Uhr") == [
+        (berlin(1, 14), berlin(1, 16)),  # earliest first, whatever the order given
         (berlin(10, 18), berlin(10, 20)),  # without an end: the default length
         (berlin(11, 9), berlin(11, 11)),
-        (berlin(1, 14), berlin(1, 16)),
     ]
 
 
