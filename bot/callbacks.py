@@ -211,12 +211,45 @@ class PlaceTopic(_Kind):
     meeting_id: int
 
 
+@dataclass(frozen=True)
+class PollAnswer(_Kind):
+    """Ja, Vielleicht or Nein for one slot (numbered from 1) of a scheduling poll."""
+
+    poll_id: int
+    position: int
+    answer: RsvpAnswer
+
+    @property
+    def data(self) -> str:
+        return f"sp:{self.poll_id}:{self.position}:{RSVP_CODES[self.answer]}"
+
+
+@dataclass(frozen=True)
+class PollFix(_Kind):
+    """Termin festlegen on a slot of a scheduling poll (the coordinator's view)."""
+
+    FORMAT = "sp:fix:{poll_id}:{position}"
+
+    poll_id: int
+    position: int
+
+
+@dataclass(frozen=True)
+class PollPicture(_Kind):
+    """Als Bild under the coordinator's view of a scheduling poll."""
+
+    FORMAT = "sp:png:{poll_id}"
+
+    poll_id: int
+
+
 class Form(enum.StrEnum):
     """The guided forms; the value is the prefix of their buttons."""
 
     MEETING = "nm"
     TASK = "nt"
     TOPIC = "tp"
+    FINDTIME = "fd"
 
 
 _ACTION = r"[a-z]{1,12}"
@@ -313,6 +346,9 @@ Callback = (
     | PlaceTopic
     | FormButton
     | ExportButton
+    | PollAnswer
+    | PollFix
+    | PollPicture
     | OrgPick
 )
 
@@ -347,6 +383,12 @@ _PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...
     ),
     (re.compile(rf"x:({_TABLES})"), lambda m: ExportButton(ExportTable(m[1]))),
     (re.compile(rf"x:vote:({ID})"), lambda m: ExportButton(ExportTable.VOTE, int(m[1]))),
+    (
+        re.compile(rf"sp:({ID}):({ID}):([ynm])"),
+        lambda m: PollAnswer(int(m[1]), int(m[2]), _RSVP_OF[m[3]]),
+    ),
+    (re.compile(rf"sp:fix:({ID}):({ID})"), lambda m: PollFix(int(m[1]), int(m[2]))),
+    (re.compile(rf"sp:png:({ID})"), lambda m: PollPicture(int(m[1]))),
     (
         re.compile(rf"o:({'|'.join(ORG_COMMANDS)}):({ID}|new)"),
         lambda m: OrgPick(m[1], None if m[2] == "new" else int(m[2])),

@@ -81,6 +81,8 @@ async def close_due_ballots(app: BotApplication) -> None:
     closed = await voting.close_due()
     if closed:
         log.info("closed %d votes at their deadline", closed)
+    # Scheduling polls past their deadline: their messages say so (checked on the same round).
+    await app.services.scheduling.expire_due()
     upcoming = await voting.next_deadline()
     if upcoming is not None:
         app.wakeups.vote_deadline(upcoming)

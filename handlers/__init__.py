@@ -20,6 +20,8 @@ from handlers import (
     meetings,
     members,
     privacy,
+    scheduling,
+    scheduling_wizard,
     start,
     task_wizard,
     tasks,
@@ -38,6 +40,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         meeting_wizard,  # first: while a guided form is open, its text answers go to it
         task_wizard,
         topic_wizard,  # the guided proposal and the reason after Ablehnen
+        scheduling_wizard,  # /terminfindung without arguments
         start,
         help,
         language,
@@ -47,6 +50,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         meetings,
         tasks,
         topics,
+        scheduling,
         privacy,
         broadcasts,
         exports,

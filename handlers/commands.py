@@ -84,6 +84,7 @@ CLOSEVOTE = Command("closevote", "abstimmungbeenden", Role.COORDINATOR, private_
 REJECT = Command("reject", "ablehnen", Role.COORDINATOR, private_only=True)
 ARCHIVEGROUP = Command("archivegroup", "agarchivieren", Role.COORDINATOR, private_only=True)
 EXPORT = Command("export", "export", Role.COORDINATOR, private_only=True)
+FINDTIME = Command("findtime", "terminfindung", Role.COORDINATOR, private_only=True)
 
 ALL: tuple[Command, ...] = (
     START,
@@ -113,6 +114,7 @@ ALL: tuple[Command, ...] = (
     RENAMEGROUP,
     ARCHIVEGROUP,
     NEWMEETING,
+    FINDTIME,
     EDITMEETING,
     MOVEMEETING,
     CANCELMEETING,
@@ -170,6 +172,7 @@ SECTIONS: dict[Section, tuple[str, ...]] = {
         "agenda",
         "calendar",
         "newmeeting",
+        "findtime",
         "editmeeting",
         "movemeeting",
         "cancelmeeting",
@@ -251,9 +254,16 @@ def of_button(button: callbacks.Callback) -> Command:
             return NEWMEETING
         case callbacks.FormButton(form=callbacks.Form.TASK):
             return NEWTASK
+        case callbacks.FormButton(form=callbacks.Form.FINDTIME):
+            return FINDTIME
         case callbacks.FormButton():
             return PROPOSE
         case callbacks.ExportButton():
             return EXPORT
+        case callbacks.PollAnswer():
+            # Answering a poll for a meeting's date: as answering an invitation.
+            return MEETINGS
+        case callbacks.PollFix() | callbacks.PollPicture():
+            return FINDTIME
         case callbacks.OrgPick():
             return BY_NAME[button.command]

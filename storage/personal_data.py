@@ -134,6 +134,8 @@ REGISTRY: tuple[Reference, ...] = (
         OnLeave.KEEP,
         "task history: owner before",
     ),
+    Reference("scheduling_answer", "member_id", Ref.MEMBER_ID, OnLeave.KEEP, "date poll answers"),
+    Reference("scheduling_poll", "created_by", Ref.COORDINATOR, OnLeave.NOTHING, "poll by"),
     Reference("calendar_stamp", "version", Ref.NO_PERSON, OnLeave.NOTHING, "a change counter"),
     Reference("inbox_update", "update_id", Ref.NO_PERSON, OnLeave.NOTHING, "Telegram update id"),
     Reference("ballot_post", "chat_id", Ref.NO_PERSON, OnLeave.NOTHING, "a group chat"),

@@ -11,5 +11,6 @@ import storage.inbox
 import storage.models
 import storage.models_calendar
 import storage.models_meetings
+import storage.models_scheduling
 import storage.models_tasks
 import storage.models_votes  # noqa: F401

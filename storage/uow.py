@@ -27,6 +27,7 @@ from storage.repositories import (
 )
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.personal import PersonalDataRepository
+from storage.repositories.scheduling import PollRepository
 
 
 class SqlUnitOfWork:
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     tasks: TaskRepository
     proposals: ProposalRepository
     ballots: BallotRepository
+    polls: PollRepository
     inbox: InboxRepository
     exports: ExportRepository
     personal: PersonalDataRepository
@@ -67,6 +69,7 @@ class SqlUnitOfWork:
         self.tasks = TaskRepository(session)
         self.proposals = ProposalRepository(session)
         self.ballots = BallotRepository(session)
+        self.polls = PollRepository(session)
         self.inbox = InboxRepository(session)
         self.exports = ExportRepository(session)
         self.personal = PersonalDataRepository(session)

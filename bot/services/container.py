@@ -18,6 +18,7 @@ from bot.services.meetings import MeetingService
 from bot.services.membership import MembershipService
 from bot.services.notify import Notifier
 from bot.services.proposals import ProposalService
+from bot.services.scheduling import SchedulingService
 from bot.services.tasks import TaskService
 from bot.services.uow import StoreUnitOfWorkFactory
 from bot.services.voting import VotingService
@@ -37,6 +38,7 @@ class Services:
     proposals: ProposalService
     voting: VotingService
     exports: ExportService
+    scheduling: SchedulingService
 
 
 def build_services(
@@ -117,5 +119,15 @@ def build_services(
             zone=settings.tz,
             rules=Rules.of(settings.quorum, settings.majority),
             show_running_results=settings.show_running_results,
+        ),
+        scheduling=SchedulingService(
+            uow,
+            clock,
+            notifier,
+            meetings,
+            zone=settings.tz,
+            reminder_before=timedelta(hours=settings.vote_reminder_hours),
+            coordinator_ids=settings.coordinator_ids,
+            default_language=settings.default_language,
         ),
     )

@@ -41,6 +41,7 @@ from storage.models import (
     WorkingGroupMember,
 )
 from storage.models_meetings import CoordinatorFeed, MeetingCancellation
+from storage.models_scheduling import SchedulingAnswer, SchedulingPoll, SchedulingSlot
 from storage.models_tasks import TaskEvent
 from storage.rows import FeedEntry, FeedState, SentMessage
 
@@ -288,6 +289,36 @@ class UnitOfWork(Transaction, Protocol):
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 
+# --- scheduling polls (Terminfindung): their own port, beside the others ------------------
+
+
+class PollRepo(Protocol):
+    async def add(
+        self, poll: SchedulingPoll, slots: Sequence[tuple[datetime, datetime]]
+    ) -> tuple[SchedulingPoll, list[SchedulingSlot]]: ...
+    async def get(self, poll_id: int) -> SchedulingPoll | None: ...
+    async def open_polls(self) -> Sequence[SchedulingPoll]: ...
+    async def slots(self, poll_id: int) -> Sequence[SchedulingSlot]: ...
+    async def answers(
+        self, poll_id: int, member_id: int | None = None
+    ) -> Sequence[SchedulingAnswer]: ...
+    async def hold_open(self, poll_id: int) -> bool: ...
+    async def past_deadline(self, now: datetime) -> Sequence[int]: ...
+    async def mark_expired(self, poll_id: int, now: datetime) -> bool: ...
+    async def set_answer(self, answer: SchedulingAnswer) -> None: ...
+    async def close(
+        self, poll_id: int, *, now: datetime, position: int, meeting_id: int
+    ) -> bool: ...
+
+
+class SchedulingUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def polls(self) -> PollRepo: ...
+
+
+SchedulingUnitOfWorkFactory = Callable[[], SchedulingUnitOfWork]
+
+
 # --- the spreadsheet exports' port (read-only, whole tables) ------------------------------
 
 
@@ -314,7 +345,7 @@ class ExportUnitOfWork(Transaction, Protocol):
 ExportUnitOfWorkFactory = Callable[[], ExportUnitOfWork]
 
 
-class StoreUnitOfWork(UnitOfWork, ExportUnitOfWork, Protocol):
+class StoreUnitOfWork(SchedulingUnitOfWork, ExportUnitOfWork, Protocol):
     """Everything the services of one process use (`storage.uow.SqlUnitOfWork`)."""
 
 

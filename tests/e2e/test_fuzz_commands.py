@@ -42,6 +42,7 @@ MAY_WRITE: dict[commands.Command, set[str]] = {
     commands.RENAMEGROUP: {"working_group"},
     commands.ARCHIVEGROUP: {"working_group"},
     commands.ORGANISATION: {"organisation"},
+    commands.FINDTIME: {"scheduling_poll", "scheduling_slot", "outbox"},
 }
 
 

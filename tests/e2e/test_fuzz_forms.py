@@ -24,6 +24,7 @@ from bot.forms import FormState
 from bot.i18n import translator
 from bot.parsing import parse_day, parse_deadline, parse_when
 from bot.services.errors import InvalidInput
+from storage.models import RsvpAnswer
 from tests.e2e.fuzz_support import (
     ARGS,
     CALLBACK_DATA,
@@ -127,7 +128,10 @@ _BUTTONS = (
     re.compile(rf"v:show:{_ID}"),
     re.compile(rf"p:(open|later|withdraw|agenda|reject):{_ID}"),
     re.compile(rf"p:place:{_ID}:{_ID}"),
-    re.compile(r"(nm|nt|tp):.*"),  # the guided forms check their buttons against their step
+    re.compile(r"(nm|nt|tp|fd):.*"),  # the guided forms check their buttons against their step
+    re.compile(rf"sp:{_ID}:{_ID}:[ynm]"),  # a scheduling poll's answers, Termin festlegen, Bild
+    re.compile(rf"sp:fix:{_ID}:{_ID}"),
+    re.compile(rf"sp:png:{_ID}"),
     re.compile(rf"o:[a-z]+:({_ID}|new)"),  # the organisation meant: runs a command again
 )
 
@@ -150,6 +154,10 @@ def test_the_button_patterns_cover_what_the_bot_makes() -> None:
         "p:place:1:2",
         "p:reject:1",
         "nm:1:cancel",
+        "fd:1:grp:0",
+        callbacks.PollAnswer(1, 2, RsvpAnswer.MAYBE).data,
+        callbacks.PollFix(1, 2).data,
+        callbacks.PollPicture(1).data,
         callbacks.OrgPick("invite", 3).data,
         callbacks.OrgPick("invite").data,
     ):
@@ -256,6 +264,21 @@ GUIDED = {
     ),
     "proposal": GuidedForm(
         "/vorschlag", callbacks.Form.TOPIC, "topic_wizard", True, ("Radweg", "\x00", "Text")
+    ),
+    "find time": GuidedForm(
+        "/terminfindung",
+        callbacks.Form.FINDTIME,
+        "findtime_wizard",
+        False,
+        (
+            "Planung",
+            "\x00",
+            "10.12.2026 18:00, 11.12.2026 18:00",
+            "10.12.2026 18:00",
+            "01.01.2020 10:00, 02.01.2020 10:00",
+            "08.12.2026",
+            "12.12.2026",
+        ),
     ),
 }
 FORGED_ACTIONS = st.sampled_from(

@@ -105,6 +105,7 @@ ARGS: dict[commands.Command, str] = {
     commands.REJECT: "2 Passt nicht",
     commands.BROADCAST: "Hallo zusammen",
     commands.EXPORT: "abstimmung 1",
+    commands.FINDTIME: "Sitzung | 10.12.2026 18:00, 11.12.2026 18:00",
 }
 
 
@@ -183,6 +184,9 @@ BUTTONS: dict[str, str] = {
     "leave:no": "members",
     "x:members": "coordinator",  # a table from /export's menu
     "x:vote:1": "coordinator",
+    "sp:1:1:y": "members",  # an answer to a scheduling poll (as to an invitation)
+    "sp:fix:1:1": "coordinator",  # Termin festlegen, Als Bild (/terminfindung)
+    "sp:png:1": "coordinator",
     "o:invite:1": "coordinator",  # the organisation meant (/invite, /newtask …)
     "o:newtask:new": "coordinator",
 }

@@ -45,6 +45,7 @@ from storage.models import (
 from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.models_tasks import TaskEvent
 from storage.rows import FeedEntry, FeedState, SentMessage
+from tests.unit.fake_polls import FakePolls
 
 T = TypeVar("T")
 
@@ -739,6 +740,7 @@ class FakeUnitOfWork:
         self.proposals = FakeProposals()
         self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
         self.personal = FakePersonalData()
+        self.polls = FakePolls()
         self.commits = 0
 
     def __call__(self) -> Self:

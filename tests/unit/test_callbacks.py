@@ -24,6 +24,9 @@ from bot.callbacks import (
     Notice,
     OrgPick,
     PlaceTopic,
+    PollAnswer,
+    PollFix,
+    PollPicture,
     RejectTopic,
     Rsvp,
     ShowBallot,
@@ -66,6 +69,9 @@ KINDS: dict[type[Callback], st.SearchStrategy[Callback]] = {
         st.builds(ExportButton, st.sampled_from([t for t in ExportTable if t != ExportTable.VOTE])),
         st.builds(ExportButton, st.just(ExportTable.VOTE), ID),
     ),
+    PollAnswer: st.builds(PollAnswer, ID, ID, st.sampled_from(RsvpAnswer)),
+    PollFix: st.builds(PollFix, ID, ID),
+    PollPicture: st.builds(PollPicture, ID),
     OrgPick: st.builds(OrgPick, st.sampled_from(ORG_COMMANDS), st.one_of(st.none(), ID)),
 }
 
@@ -132,6 +138,9 @@ def test_what_is_not_a_string_is_none(data: object) -> None:
         ("p:place:2:1", PlaceTopic(2, 1)),
         ("nm:3:dur:60", FormButton(Form.MEETING, 3, "dur", "60")),
         ("tp:1:back", FormButton(Form.TOPIC, 1, "back")),
+        ("sp:4:2:m", PollAnswer(4, 2, RsvpAnswer.MAYBE)),
+        ("sp:fix:4:12", PollFix(4, 12)),
+        ("sp:png:4", PollPicture(4)),
     ],
 )
 def test_the_buttons_in_chats_keep_their_meaning(data: str, expected: Callback) -> None:

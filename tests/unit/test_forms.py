@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.callbacks import Form
 from bot.forms import FormState, draft_of, draft_values
 from handlers.meeting_wizard import MeetingAnswers
+from handlers.scheduling_wizard import PollAnswers
 from handlers.task_wizard import TaskAnswers
 from handlers.topic_wizard import TopicAnswers
 
@@ -43,6 +44,14 @@ DRAFTS: dict[Form, st.SearchStrategy[Any]] = {
     Form.TOPIC: st.builds(
         TopicAnswers, title=TEXT, description=OPTIONAL_TEXT, group_id=ID, group_name=OPTIONAL_TEXT
     ),
+    Form.FINDTIME: st.builds(
+        PollAnswers,
+        title=TEXT,
+        slots=TEXT,
+        deadline=OPTIONAL_TEXT,
+        group_id=ID,
+        group_name=OPTIONAL_TEXT,
+    ),
 }
 
 
@@ -58,7 +67,7 @@ def test_the_state_round_trips_through_json(form: Form, data: st.DataObject) -> 
     assert draft_of(type(draft), again.draft) == draft
 
 
-@pytest.mark.parametrize("kind", [MeetingAnswers, TaskAnswers, TopicAnswers])
+@pytest.mark.parametrize("kind", [MeetingAnswers, TaskAnswers, TopicAnswers, PollAnswers])
 def test_drafts_hold_json_values_only(kind: type[Any]) -> None:
     json_types = {"str", "int", "bool", "None"}
     for field in dataclasses.fields(kind):
