@@ -217,6 +217,8 @@ class Form(enum.StrEnum):
     MEETING = "nm"
     TASK = "nt"
     TOPIC = "tp"
+    TASK_COMMENT = "tc"  # the next message after Kommentar under a task
+    REJECT_REASON = "rr"  # the next message after Ablehnen under a proposal
 
 
 _ACTION = r"[a-z]{1,12}"

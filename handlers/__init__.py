@@ -10,6 +10,7 @@ from handlers import (
     broadcasts,
     errors,
     fallback,
+    form_engine,
     groups,
     help,
     invitations,
@@ -27,17 +28,21 @@ from handlers import (
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    # One handler group: the first handler that matches an update handles it.
-    # 0. The guided meeting form: only matches for a coordinator inside it (and its start).
+    # Group -1: what belongs to an open guided form (its answers, its buttons, a command that
+    # leaves it) goes to the form (`handlers.form_engine`); everything else on to group 0.
+    app.add_handlers(form_engine.router(), group=-1)
+    # Group 0: the first handler that matches an update handles it.
+    # 0. The guided forms' openers.
     # 1. /start with and without invitation code, /help, /language: open to everyone.
     # 2. The features, each with its commands and its buttons (callback data prefixes differ).
     # 3. Last: any other command in a private chat gets a pointer to /help.
     for feature in (
-        meeting_wizard,  # first: while a guided form is open, its text answers go to it
+        meeting_wizard,  # the commands that open a guided form (without arguments)
         task_wizard,
         topic_wizard,  # the guided proposal and the reason after Ablehnen
         start,
         help,
+        form_engine,  # /abbrechen with nothing open
         language,
         invitations,
         members,

@@ -43,6 +43,7 @@ class Command:
 
 START = Command("start", "start", Role.PUBLIC)
 HELP = Command("help", "hilfe", Role.PUBLIC)
+CANCEL = Command("cancel", "abbrechen", Role.PUBLIC)
 LANGUAGE = Command("language", "sprache", Role.PUBLIC)
 GROUPS = Command("groups", "arbeitsgruppen", Role.MEMBER, private_only=True, coordinators_too=True)
 MYDATA = Command("mydata", "meinedaten", Role.MEMBER, private_only=True)
@@ -86,6 +87,7 @@ ARCHIVEGROUP = Command("archivegroup", "agarchivieren", Role.COORDINATOR, privat
 ALL: tuple[Command, ...] = (
     START,
     HELP,
+    CANCEL,
     LANGUAGE,
     GROUPS,
     MEETINGS,
@@ -172,5 +174,9 @@ def of_button(button: callbacks.Callback) -> Command:
             return NEWMEETING
         case callbacks.FormButton(form=callbacks.Form.TASK):
             return NEWTASK
+        case callbacks.FormButton(form=callbacks.Form.TASK_COMMENT):
+            return COMMENT
+        case callbacks.FormButton(form=callbacks.Form.REJECT_REASON):
+            return REJECT
         case callbacks.FormButton():
             return PROPOSE

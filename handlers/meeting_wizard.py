@@ -20,7 +20,7 @@ from bot.parsing import parse_minutes, parse_positive_int, parse_when, split_pla
 from bot.services.errors import InvalidInput
 from bot.services.meetings import MeetingChanges, MeetingDraft
 from bot.texts.meetings import confirmation
-from handlers import commands, forms
+from handlers import commands, form_engine, forms
 from handlers.context import ForumContext
 
 DURATIONS = (60, 90, 120, 180, 240)
@@ -240,7 +240,7 @@ async def _start_edit(env: forms.Env) -> forms.Go[Answers]:
 
 FORM = forms.FormSpec(
     form=Form.MEETING,
-    name="meeting_wizard",
+    name="form.name.nm",
     command=commands.NEWMEETING,
     draft=MeetingAnswers,
     steps=STEPS,
@@ -252,4 +252,4 @@ FORM = forms.FormSpec(
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
-    return [forms.form_handler(FORM)]  # type: ignore[list-item]
+    return form_engine.form_handlers(FORM)

@@ -16,7 +16,7 @@ from bot.parsing import clean_text, parse_date
 from bot.services.actor import Actor
 from bot.services.errors import ServiceError
 from bot.texts import tasks as texts
-from handlers import commands, forms
+from handlers import commands, form_engine, forms
 from handlers.context import ForumContext
 
 
@@ -35,7 +35,9 @@ Outcome = forms.Go[Answers] | forms.Finish
 
 
 async def _owner(env: forms.Env, draft: Answers, text: str) -> Outcome:
-    return forms.Go(replace(draft, owner=clean_text(text)), "due")
+    # Checked here, not at the end: an unknown owner is asked again at once.
+    owner = await env.services.tasks.check_owner(clean_text(text))
+    return forms.Go(replace(draft, owner=owner), "due")
 
 
 async def _due(env: forms.Env, draft: Answers, text: str) -> Outcome:
@@ -98,7 +100,7 @@ STEPS: dict[str, forms.Step[Answers]] = {
 }
 
 
-FORM = forms.FormSpec(Form.TASK, "task_wizard", commands.NEWTASK, TaskAnswers, STEPS)
+FORM = forms.FormSpec(Form.TASK, "form.name.nt", commands.NEWTASK, TaskAnswers, STEPS)
 
 
 # --- the Kommentar button: the next message is the comment --------------------------------
@@ -120,10 +122,11 @@ async def _save_comment(
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
-    comment = forms.follow_up_form(
-        name="task_comment",
+    comment = form_engine.follow_up_form(
+        form=Form.TASK_COMMENT,
+        name="form.name.tc",
         kind=TaskComment,
         prepare=_ask_comment,
         save=_save_comment,
     )
-    return [forms.form_handler(FORM), comment]  # type: ignore[list-item]
+    return [*form_engine.form_handlers(FORM), *comment]

@@ -8,4 +8,5 @@ the schema test and anything that walks the metadata (the data export, /austrete
 from __future__ import annotations
 
 import storage.inbox
-import storage.models  # noqa: F401
+import storage.models
+import storage.models_forms  # noqa: F401

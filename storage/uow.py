@@ -23,6 +23,7 @@ from storage.repositories import (
     UserSettingsRepository,
     WorkingGroupRepository,
 )
+from storage.repositories.forms import FormStateRepository
 from storage.repositories.inbox import InboxRepository
 
 
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     proposals: ProposalRepository
     ballots: BallotRepository
     inbox: InboxRepository
+    forms: FormStateRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.proposals = ProposalRepository(session)
         self.ballots = BallotRepository(session)
         self.inbox = InboxRepository(session)
+        self.forms = FormStateRepository(session)
         return self
 
     async def __aexit__(

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.services.agenda import AgendaService
 from bot.services.broadcasts import BroadcastService
 from bot.services.counting import Rules
+from bot.services.forms import FormStore
 from bot.services.groups import GroupService
 from bot.services.meetings import MeetingService
 from bot.services.membership import MembershipService
@@ -34,6 +35,7 @@ class Services:
     tasks: TaskService
     proposals: ProposalService
     voting: VotingService
+    forms: FormStore
 
 
 def build_services(
@@ -103,4 +105,5 @@ def build_services(
             coordinator_ids=settings.coordinator_ids,
             default_language=settings.default_language,
         ),
+        forms=FormStore(uow, clock, timeout=timedelta(minutes=settings.form_timeout_minutes)),
     )

@@ -91,6 +91,22 @@ class TaskService:
         if due < self.today():
             raise InvalidInput("task.due_in_past")
 
+    async def check_owner(self, ref: str) -> str:
+        """The owner `ref` names (a member organisation, or `@username`), as the form keeps
+        it; an unknown one is refused with the organisations there are."""
+        async with self._uow() as uow:
+            try:
+                owner = await self._owner(uow, ref)
+            except NotFound as error:
+                names = sorted(o.name for o in await uow.organisations.all())
+                raise NotFound(
+                    "task.owner_unknown_choose", ref=error.params["ref"], names=", ".join(names)
+                ) from error
+        if owner.member is not None:
+            return f"@{owner.member.username}"
+        assert owner.organisation is not None
+        return owner.organisation.name
+
     # --- creating and changing -----------------------------------------------------------
 
     async def create(

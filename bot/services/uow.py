@@ -40,6 +40,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from storage.models_forms import FormStateRow
 from storage.rows import SentMessage
 
 
@@ -201,6 +202,14 @@ class BallotRepo(Protocol):
     async def posts(self, ballot_id: int) -> Sequence[BallotPost]: ...
 
 
+class FormStateRepo(Protocol):
+    async def get(self, chat_id: int, user_id: int) -> FormStateRow | None: ...
+    async def put(
+        self, chat_id: int, user_id: int, *, form: str, state: str, now: datetime
+    ) -> None: ...
+    async def delete(self, chat_id: int, user_id: int) -> None: ...
+
+
 class Transaction(Protocol):
     """`async with uow:` opens it; `commit()` makes the work durable, else it rolls back."""
 
@@ -244,6 +253,8 @@ class UnitOfWork(Transaction, Protocol):
     def proposals(self) -> ProposalRepo: ...
     @property
     def ballots(self) -> BallotRepo: ...
+    @property
+    def forms(self) -> FormStateRepo: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -11,6 +11,7 @@ from tests.support import COORDINATOR_ID
 
 MEMBER_COMMANDS = {
     "start",
+    "abbrechen",
     "hilfe",
     "sprache",
     "arbeitsgruppen",
@@ -41,14 +42,15 @@ def listed(text: str | None) -> set[str]:
 
 async def test_help_lists_exactly_what_each_role_may_use(bot: Harness) -> None:
     stranger = bot.user("Sven")
-    assert listed((await bot.send(stranger, "/help")).text) == {"start", "hilfe", "sprache"}
+    everyone = {"start", "hilfe", "abbrechen", "sprache"}
+    assert listed((await bot.send(stranger, "/help")).text) == everyone
 
     anna = bot.user("Anna")
     await bot.join(anna, "Gemeinde Zöllnitz")
     assert listed((await bot.send(anna, "/hilfe")).text) == MEMBER_COMMANDS
 
     coordinator = listed((await bot.send(COORDINATOR, "/help")).text)
-    assert coordinator == {"start", "hilfe", "sprache"} | READING | COORDINATOR_ONLY
+    assert coordinator == everyone | READING | COORDINATOR_ONLY
     assert "mitglieder" in coordinator and "einladen" in coordinator
 
 

@@ -42,6 +42,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from storage.models_forms import FormStateRow
 from storage.rows import SentMessage
 
 T = TypeVar("T")
@@ -560,6 +561,24 @@ class FakeBallots(_Table[Ballot]):
         return [p for p in self.post_rows.rows.values() if p.ballot_id == ballot_id]
 
 
+class FakeForms:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[int, int], FormStateRow] = {}
+
+    async def get(self, chat_id: int, user_id: int) -> FormStateRow | None:
+        return self.rows.get((chat_id, user_id))
+
+    async def put(
+        self, chat_id: int, user_id: int, *, form: str, state: str, now: datetime
+    ) -> None:
+        self.rows[chat_id, user_id] = FormStateRow(
+            chat_id=chat_id, user_id=user_id, form=form, state=state, updated_at=now
+        )
+
+    async def delete(self, chat_id: int, user_id: int) -> None:
+        self.rows.pop((chat_id, user_id), None)
+
+
 class FakeUnitOfWork:
     """One shared in-memory store; `commits` counts how often a use case committed."""
 
@@ -576,6 +595,7 @@ class FakeUnitOfWork:
         self.tasks = FakeTasks()
         self.proposals = FakeProposals()
         self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
+        self.forms = FakeForms()
         self.commits = 0
 
     def __call__(self) -> Self:

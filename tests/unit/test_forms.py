@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.callbacks import Form
 from bot.forms import FormState, draft_of, draft_values
+from handlers.form_engine import FollowUpDraft
 from handlers.meeting_wizard import MeetingAnswers
 from handlers.task_wizard import TaskAnswers
 from handlers.topic_wizard import TopicAnswers
@@ -43,6 +44,8 @@ DRAFTS: dict[Form, st.SearchStrategy[Any]] = {
     Form.TOPIC: st.builds(
         TopicAnswers, title=TEXT, description=OPTIONAL_TEXT, group_id=ID, group_name=OPTIONAL_TEXT
     ),
+    Form.TASK_COMMENT: st.builds(FollowUpDraft, button=TEXT),
+    Form.REJECT_REASON: st.builds(FollowUpDraft, button=TEXT),
 }
 
 
