@@ -211,6 +211,16 @@ class PlaceTopic(_Kind):
     meeting_id: int
 
 
+@dataclass(frozen=True)
+class AnswerQuestion(_Kind):
+    """Antworten under a member's message to the coordination: the next message is the
+    answer."""
+
+    FORMAT = "q:answer:{question_id}"
+
+    question_id: int
+
+
 class Form(enum.StrEnum):
     """The guided forms; the value is the prefix of their buttons."""
 
@@ -219,6 +229,8 @@ class Form(enum.StrEnum):
     TOPIC = "tp"
     TASK_COMMENT = "tc"  # the next message after Kommentar under a task
     REJECT_REASON = "rr"  # the next message after Ablehnen under a proposal
+    QUESTION = "qs"  # a member's message to the coordination: Senden?
+    QUESTION_ANSWER = "qa"  # the next message after Antworten under such a message
 
 
 _ACTION = r"[a-z]{1,12}"
@@ -261,6 +273,7 @@ Callback = (
     | TopicButton
     | RejectTopic
     | PlaceTopic
+    | AnswerQuestion
     | FormButton
 )
 
@@ -288,6 +301,7 @@ _PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...
     ),
     (re.compile(rf"p:reject:({ID})"), lambda m: RejectTopic(int(m[1]))),
     (re.compile(rf"p:place:({ID}):({ID})"), lambda m: PlaceTopic(int(m[1]), int(m[2]))),
+    (re.compile(rf"q:answer:({ID})"), lambda m: AnswerQuestion(int(m[1]))),
     (
         re.compile(rf"({_FORMS}):({ID}):({_ACTION})(?::({_VALUE}))?"),
         lambda m: FormButton(Form(m[1]), int(m[2]), m[3], m[4] or ""),

@@ -19,6 +19,7 @@ from handlers import (
     meetings,
     members,
     privacy,
+    questions,
     start,
     task_wizard,
     tasks,
@@ -52,6 +53,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         topics,
         privacy,
         broadcasts,
+        questions,  # plain text in the private chat: a line to the coordination
         fallback,
     ):
         app.add_handlers(feature.handlers())

@@ -82,6 +82,8 @@ WITHDRAW = Command("withdraw", "zurueckziehen", Role.MEMBER)
 OPENVOTE = Command("openvote", "abstimmungstarten", Role.COORDINATOR, private_only=True)
 CLOSEVOTE = Command("closevote", "abstimmungbeenden", Role.COORDINATOR, private_only=True)
 REJECT = Command("reject", "ablehnen", Role.COORDINATOR, private_only=True)
+ASK = Command("ask", "frage", Role.MEMBER, private_only=True)
+QUESTIONS = Command("questions", "fragen", Role.COORDINATOR, private_only=True)
 ARCHIVEGROUP = Command("archivegroup", "agarchivieren", Role.COORDINATOR, private_only=True)
 
 ALL: tuple[Command, ...] = (
@@ -101,6 +103,7 @@ ALL: tuple[Command, ...] = (
     TOPIC,
     PROPOSE,
     WITHDRAW,
+    ASK,
     MYDATA,
     LEAVE,
     INVITE,
@@ -127,6 +130,7 @@ ALL: tuple[Command, ...] = (
     REJECT,
     BROADCAST,
     BROADCASTS,
+    QUESTIONS,
 )
 
 
@@ -178,5 +182,9 @@ def of_button(button: callbacks.Callback) -> Command:
             return COMMENT
         case callbacks.FormButton(form=callbacks.Form.REJECT_REASON):
             return REJECT
+        case callbacks.FormButton(form=callbacks.Form.QUESTION):
+            return ASK
+        case callbacks.AnswerQuestion() | callbacks.FormButton(form=callbacks.Form.QUESTION_ANSWER):
+            return QUESTIONS
         case callbacks.FormButton():
             return PROPOSE

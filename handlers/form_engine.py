@@ -32,7 +32,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import Form, FormButton, RejectTopic, TaskComment, matches, parse
+from bot.callbacks import (
+    AnswerQuestion,
+    Form,
+    FormButton,
+    RejectTopic,
+    TaskComment,
+    matches,
+    parse,
+)
 from bot.forms import Draft, FormState, draft_of, draft_values
 from bot.i18n import Translator
 from bot.services.actor import Actor
@@ -346,7 +354,7 @@ def form_handlers(spec: FormSpec[Draft]) -> list[BaseHandler[Update, ForumContex
 
 # --- one message after a button: a comment, a reason ---------------------------------------
 
-FollowUp = TypeVar("FollowUp", TaskComment, RejectTopic)
+FollowUp = TypeVar("FollowUp", TaskComment, RejectTopic, AnswerQuestion)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from storage.repositories import (
 )
 from storage.repositories.forms import FormStateRepository
 from storage.repositories.inbox import InboxRepository
+from storage.repositories.questions import QuestionRepository
 
 
 class SqlUnitOfWork:
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     ballots: BallotRepository
     inbox: InboxRepository
     forms: FormStateRepository
+    questions: QuestionRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.ballots = BallotRepository(session)
         self.inbox = InboxRepository(session)
         self.forms = FormStateRepository(session)
+        self.questions = QuestionRepository(session)
         return self
 
     async def __aexit__(

@@ -17,6 +17,7 @@ from bot.services.meetings import MeetingService
 from bot.services.membership import MembershipService
 from bot.services.notify import Notifier
 from bot.services.proposals import ProposalService
+from bot.services.questions import QuestionService
 from bot.services.tasks import TaskService
 from bot.services.uow import UnitOfWorkFactory
 from bot.services.voting import VotingService
@@ -36,6 +37,7 @@ class Services:
     proposals: ProposalService
     voting: VotingService
     forms: FormStore
+    questions: QuestionService
 
 
 def build_services(
@@ -106,4 +108,12 @@ def build_services(
             default_language=settings.default_language,
         ),
         forms=FormStore(uow, clock, timeout=timedelta(minutes=settings.form_timeout_minutes)),
+        questions=QuestionService(
+            uow,
+            clock,
+            notifier,
+            zone=settings.tz,
+            coordinator_ids=settings.coordinator_ids,
+            default_language=settings.default_language,
+        ),
     )

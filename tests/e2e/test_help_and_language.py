@@ -12,6 +12,7 @@ from tests.support import COORDINATOR_ID
 MEMBER_COMMANDS = {
     "start",
     "abbrechen",
+    "frage",
     "hilfe",
     "sprache",
     "arbeitsgruppen",

@@ -103,6 +103,7 @@ ARGS: dict[commands.Command, str] = {
     commands.CLOSEVOTE: "1",
     commands.REJECT: "2 Passt nicht",
     commands.BROADCAST: "Hallo zusammen",
+    commands.ASK: "Wann ist das nächste Forum?",
 }
 
 
@@ -179,6 +180,7 @@ BUTTONS: dict[str, str] = {
     "p:reject:2": "coordinator",
     "bc:cancel:1": "coordinator",
     "leave:no": "members",
+    "q:answer:1": "coordinator",  # Antworten under a member's message (/fragen)
 }
 # Under the old confirmation of /leave, a non-member hears that they are not (any more) one.
 BUTTON_REFUSALS = {*REFUSALS, _t("leave.already_left")}

@@ -42,7 +42,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
-from storage.models_forms import FormStateRow
+from storage.models_forms import FormStateRow, Question
 from storage.rows import SentMessage
 
 T = TypeVar("T")
@@ -256,6 +256,12 @@ class FakeOutbox:
             and r.state is OutboxState.SENT
             and r.telegram_message_id is not None
         ]
+
+    async def sent_as(self, chat_id: int, message_id: int, kind: str) -> str | None:
+        for key, r in self.rows.items():
+            if (r.chat_id, r.telegram_message_id, r.kind) == (chat_id, message_id, kind):
+                return key
+        return None
 
     async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
         counts: dict[int, dict[OutboxState, int]] = {}
@@ -579,6 +585,35 @@ class FakeForms:
         self.rows.pop((chat_id, user_id), None)
 
 
+class FakeQuestions(_Table[Question]):
+    def __init__(self, members: FakeMembers, organisations: FakeOrganisations) -> None:
+        super().__init__()
+        self._members = members
+        self._organisations = organisations
+
+    async def add(self, question: Question) -> Question:
+        return self.insert(question)
+
+    async def get(self, question_id: int) -> Question | None:
+        return self.rows.get(question_id)
+
+    async def answer(self, question_id: int, *, text: str, by: int, now: datetime) -> bool:
+        question = self.rows.get(question_id)
+        if question is None or question.answered_at is not None:
+            return False
+        question.answer, question.answered_by, question.answered_at = text, by, now
+        return True
+
+    async def recent(self, limit: int) -> Sequence[tuple[Question, Member, Organisation | None]]:
+        found = []
+        for question in sorted(self.rows.values(), key=lambda q: -(q.id or 0))[:limit]:
+            member = await self._members.get(question.member_id)
+            assert member is not None
+            organisation = await self._organisations.get(member.organisation_id)
+            found.append((question, member, organisation))
+        return found
+
+
 class FakeUnitOfWork:
     """One shared in-memory store; `commits` counts how often a use case committed."""
 
@@ -596,6 +631,7 @@ class FakeUnitOfWork:
         self.proposals = FakeProposals()
         self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
         self.forms = FakeForms()
+        self.questions = FakeQuestions(self.members, self.organisations)
         self.commits = 0
 
     def __call__(self) -> Self:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot import callbacks
 from bot.callbacks import (
+    AnswerQuestion,
     BroadcastAnswer,
     Callback,
     Form,
@@ -51,6 +52,7 @@ KINDS: dict[type[Callback], st.SearchStrategy[Callback]] = {
     TopicButton: st.builds(TopicButton, st.sampled_from(TopicAction), ID),
     RejectTopic: st.builds(RejectTopic, ID),
     PlaceTopic: st.builds(PlaceTopic, ID, ID),
+    AnswerQuestion: st.builds(AnswerQuestion, ID),
     FormButton: st.builds(
         FormButton,
         st.sampled_from(Form),

@@ -15,6 +15,7 @@ from bot.callbacks import Form
 from bot.forms import FormState, draft_of, draft_values
 from handlers.form_engine import FollowUpDraft
 from handlers.meeting_wizard import MeetingAnswers
+from handlers.questions import QuestionDraft
 from handlers.task_wizard import TaskAnswers
 from handlers.topic_wizard import TopicAnswers
 
@@ -46,6 +47,8 @@ DRAFTS: dict[Form, st.SearchStrategy[Any]] = {
     ),
     Form.TASK_COMMENT: st.builds(FollowUpDraft, button=TEXT),
     Form.REJECT_REASON: st.builds(FollowUpDraft, button=TEXT),
+    Form.QUESTION: st.builds(QuestionDraft, text=TEXT),
+    Form.QUESTION_ANSWER: st.builds(FollowUpDraft, button=TEXT),
 }
 
 
