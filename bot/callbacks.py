@@ -221,6 +221,15 @@ class AnswerQuestion(_Kind):
     question_id: int
 
 
+@dataclass(frozen=True)
+class UndoCancel(_Kind):
+    """Rückgängig under the confirmation of a cancelled meeting (for a few minutes)."""
+
+    FORMAT = "m:undo:{meeting_id}"
+
+    meeting_id: int
+
+
 class Form(enum.StrEnum):
     """The guided forms; the value is the prefix of their buttons."""
 
@@ -231,6 +240,8 @@ class Form(enum.StrEnum):
     REJECT_REASON = "rr"  # the next message after Ablehnen under a proposal
     QUESTION = "qs"  # a member's message to the coordination: Senden?
     QUESTION_ANSWER = "qa"  # the next message after Antworten under such a message
+    CANCEL_MEETING = "cm"  # /terminabsagen: really?
+    CANCEL_TASK = "ck"  # /aufgabestreichen: really?
 
 
 _ACTION = r"[a-z]{1,12}"
@@ -274,6 +285,7 @@ Callback = (
     | RejectTopic
     | PlaceTopic
     | AnswerQuestion
+    | UndoCancel
     | FormButton
 )
 
@@ -302,6 +314,7 @@ _PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...
     (re.compile(rf"p:reject:({ID})"), lambda m: RejectTopic(int(m[1]))),
     (re.compile(rf"p:place:({ID}):({ID})"), lambda m: PlaceTopic(int(m[1]), int(m[2]))),
     (re.compile(rf"q:answer:({ID})"), lambda m: AnswerQuestion(int(m[1]))),
+    (re.compile(rf"m:undo:({ID})"), lambda m: UndoCancel(int(m[1]))),
     (
         re.compile(rf"({_FORMS}):({ID}):({_ACTION})(?::({_VALUE}))?"),
         lambda m: FormButton(Form(m[1]), int(m[2]), m[3], m[4] or ""),

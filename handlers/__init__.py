@@ -8,6 +8,7 @@ from telegram.ext import Application
 
 from handlers import (
     broadcasts,
+    confirmations,
     errors,
     fallback,
     form_engine,
@@ -41,6 +42,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         meeting_wizard,  # the commands that open a guided form (without arguments)
         task_wizard,
         topic_wizard,  # the guided proposal and the reason after Ablehnen
+        confirmations,  # /terminabsagen, /aufgabestreichen: asked first; Rückgängig
         start,
         help,
         form_engine,  # /abbrechen with nothing open

@@ -184,6 +184,10 @@ def of_button(button: callbacks.Callback) -> Command:
             return REJECT
         case callbacks.FormButton(form=callbacks.Form.QUESTION):
             return ASK
+        case callbacks.UndoCancel() | callbacks.FormButton(form=callbacks.Form.CANCEL_MEETING):
+            return CANCELMEETING
+        case callbacks.FormButton(form=callbacks.Form.CANCEL_TASK):
+            return CANCELTASK
         case callbacks.AnswerQuestion() | callbacks.FormButton(form=callbacks.Form.QUESTION_ANSWER):
             return QUESTIONS
         case callbacks.FormButton():

@@ -144,16 +144,6 @@ async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: T
     await reply(update, texts.confirmation(t, "meeting.moved", moved, service.zone))
 
 
-@forum_handler(commands.CANCELMEETING)
-async def cancel_meeting(
-    update: Update, context: ForumContext, actor: Actor, t: Translator
-) -> None:
-    args = context.args or []
-    meeting_id = required_number(args, "meeting.cancel_usage")
-    cancelled = await _service(context).cancel(actor, meeting_id, " ".join(args[1:]))
-    await reply(update, t("meeting.cancelled", id=cancelled.id, title=cancelled.title))
-
-
 @forum_handler(commands.REMINDERS)
 async def meeting_reminders(
     update: Update, context: ForumContext, actor: Actor, t: Translator
@@ -237,7 +227,6 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
         CommandHandler(commands.MEETINGS.names, meetings),
         CommandHandler(commands.MEETING.names, meeting),
         CommandHandler(commands.MOVEMEETING.names, move_meeting),
-        CommandHandler(commands.CANCELMEETING.names, cancel_meeting),
         CommandHandler(commands.AGENDA.names, agenda),
         CommandHandler(commands.MINUTES.names, minutes),
         CommandHandler(commands.REMINDERS.names, meeting_reminders),

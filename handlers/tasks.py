@@ -88,14 +88,6 @@ async def reopen(update: Update, context: ForumContext, actor: Actor, t: Transla
     await reply(update, t("task.reopened", id=task.id, title=task.title))
 
 
-@forum_handler(commands.CANCELTASK)
-async def cancel(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    task, _ = await _service(context).change(
-        actor, required_number(context.args, "task.change_usage"), cancel=True
-    )
-    await reply(update, t("task.cancelled", id=task.id, title=task.title))
-
-
 @forum_handler(commands.TASKDUE)
 async def due(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
@@ -125,7 +117,6 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
         CommandHandler(commands.DONE.names, done),
         CommandHandler(commands.COMMENT.names, comment),
         CommandHandler(commands.REOPENTASK.names, reopen),
-        CommandHandler(commands.CANCELTASK.names, cancel),
         CommandHandler(commands.TASKDUE.names, due),
         CommandHandler(commands.REASSIGNTASK.names, reassign),
         CallbackQueryHandler(done_button, pattern=matches(TaskDone)),

@@ -16,6 +16,7 @@ from bot.services.groups import GroupService
 from bot.services.meetings import MeetingService
 from bot.services.membership import MembershipService
 from bot.services.notify import Notifier
+from bot.services.previews import PreviewService
 from bot.services.proposals import ProposalService
 from bot.services.questions import QuestionService
 from bot.services.tasks import TaskService
@@ -38,6 +39,7 @@ class Services:
     voting: VotingService
     forms: FormStore
     questions: QuestionService
+    previews: PreviewService
 
 
 def build_services(
@@ -108,6 +110,15 @@ def build_services(
             default_language=settings.default_language,
         ),
         forms=FormStore(uow, clock, timeout=timedelta(minutes=settings.form_timeout_minutes)),
+        previews=PreviewService(
+            uow,
+            clock,
+            notifier,
+            meetings.notices,
+            meetings.files,
+            zone=settings.tz,
+            default_language=settings.default_language,
+        ),
         questions=QuestionService(
             uow,
             clock,

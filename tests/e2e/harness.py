@@ -226,6 +226,21 @@ class Harness:
             after=mark,
         )
 
+    async def choose(self, user: FakeUser, label: str) -> RecordedCall:
+        """Press the button `label` under the bot's latest message to `user` (Senden under a
+        preview, Ja under a question); return the message the bot answers with."""
+        message = self.emu.last_message(user.id, from_bot=True)
+        markup = message.get("reply_markup") or {}
+        found = {
+            b["text"]: b["callback_data"]
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+            if "callback_data" in b
+        }
+        if label not in found:
+            raise AssertionError(f"no button {label!r} under {message.get('text')!r}")
+        return await self.press_for_message(user, message, found[label])
+
     async def exchange(self, user: FakeUser, text: str, **kwargs: Any) -> list[RecordedCall]:
         """Send `text` as `user`, wait until the bot has handled it completely, and return
         every successful call the bot made meanwhile."""

@@ -171,6 +171,7 @@ async def test_reminders_are_created_moved_and_removed(bot: Harness) -> None:
     due = sorted(r.due_at for r in await reminders(bot))
     assert due[0] == datetime(2026, 12, 11, 8, 0, tzinfo=UTC)
     await bot.send(COORDINATOR, "/aufgabestreichen 1")
+    await bot.choose(COORDINATOR, "✅ Ja, streichen")
     assert await reminders(bot) == []
 
 
@@ -307,9 +308,10 @@ async def test_the_kommentar_button_on_another_organisations_task_refuses_at_onc
     assert [c.method for c in calls] == ["answerCallbackQuery"]
     answer = bot.emu.callback_answer(query_id)
     assert answer is not None and "gehört nicht Ihnen" in (answer.get("text") or "")
-    # Her next message is not taken for a comment.
+    # Her next message is not taken for a comment (plain text is offered to the coordination).
     calls = await bot.exchange(anna, "Kommentar von außen")
-    assert texts_of(calls) == []
+    (offer,) = texts_of(calls)
+    assert offer.startswith("An die Koordination senden?")
     async with bot.uow() as uow:
         task = await uow.tasks.get(1)
     assert task is not None and task.comment is None

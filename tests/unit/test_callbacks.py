@@ -28,6 +28,7 @@ from bot.callbacks import (
     TaskDone,
     TopicAction,
     TopicButton,
+    UndoCancel,
     Vote,
     parse,
 )
@@ -53,6 +54,7 @@ KINDS: dict[type[Callback], st.SearchStrategy[Callback]] = {
     RejectTopic: st.builds(RejectTopic, ID),
     PlaceTopic: st.builds(PlaceTopic, ID, ID),
     AnswerQuestion: st.builds(AnswerQuestion, ID),
+    UndoCancel: st.builds(UndoCancel, ID),
     FormButton: st.builds(
         FormButton,
         st.sampled_from(Form),

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.callbacks import Form
 from bot.forms import FormState, draft_of, draft_values
+from handlers.confirmations import CancelDraft
 from handlers.form_engine import FollowUpDraft
 from handlers.meeting_wizard import MeetingAnswers
 from handlers.questions import QuestionDraft
@@ -49,6 +50,8 @@ DRAFTS: dict[Form, st.SearchStrategy[Any]] = {
     Form.REJECT_REASON: st.builds(FollowUpDraft, button=TEXT),
     Form.QUESTION: st.builds(QuestionDraft, text=TEXT),
     Form.QUESTION_ANSWER: st.builds(FollowUpDraft, button=TEXT),
+    Form.CANCEL_MEETING: st.builds(CancelDraft, target=ID, reason=OPTIONAL_TEXT),
+    Form.CANCEL_TASK: st.builds(CancelDraft, target=ID, reason=OPTIONAL_TEXT),
 }
 
 
