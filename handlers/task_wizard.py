@@ -4,19 +4,22 @@ button: the next message is the comment."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, time
 
 from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.callbacks import Form, FormButton, TaskComment
 from bot.i18n import Translator
-from bot.parsing import clean_text, parse_date
+from bot.parsing import clean_text, parse_date, parse_positive_int
 from bot.services.actor import Actor
-from bot.services.errors import ServiceError
+from bot.services.errors import InvalidInput, ServiceError
+from bot.texts import previews
 from bot.texts import tasks as texts
 from handlers import commands, form_engine, forms
+from handlers.common import command_text
 from handlers.context import ForumContext
 
 
@@ -28,46 +31,83 @@ class TaskAnswers:
     due: str = ""
     title: str = ""
     description: str | None = None
+    meeting_id: int | None = None  # `/neueaufgabe #3 …`: the task comes from meeting #3
+    # Given in one line, or after Bearbeiten under the preview: each field's step returns to
+    # the choice of fields, and from there to the preview.
+    review: bool = False
 
 
 Answers = TaskAnswers
 Outcome = forms.Go[Answers] | forms.Finish
+FIELDS = ("owner", "due", "title", "description")
+
+
+def _then(draft: Answers, step: str) -> forms.Go[Answers]:
+    return forms.Go(draft, "choose" if draft.review else step)
 
 
 async def _owner(env: forms.Env, draft: Answers, text: str) -> Outcome:
     # Checked here, not at the end: an unknown owner is asked again at once.
     owner = await env.services.tasks.check_owner(clean_text(text))
-    return forms.Go(replace(draft, owner=owner), "due")
+    return _then(replace(draft, owner=owner), "due")
 
 
 async def _due(env: forms.Env, draft: Answers, text: str) -> Outcome:
     due = parse_date(text)
     env.services.tasks.check_due(due)
-    return forms.Go(replace(draft, due=due.isoformat()), "title")
+    return _then(replace(draft, due=due.isoformat()), "title")
 
 
 async def _title(env: forms.Env, draft: Answers, text: str) -> Outcome:
-    return forms.Go(replace(draft, title=env.services.tasks.check_title(text)), "description")
+    return _then(replace(draft, title=env.services.tasks.check_title(text)), "description")
 
 
 async def _description(env: forms.Env, draft: Answers, text: str | None) -> Outcome:
     description = env.services.tasks.check_description(text)
-    return forms.Go(replace(draft, description=description), "preview")
+    return _then(replace(draft, description=description), "preview")
 
 
 async def _ask_preview(env: forms.Env, draft: Answers) -> forms.Question:
-    service = env.services.tasks
+    """What will be sent: to whom (how many people), when due (and how far away), what."""
+    services = env.services
+    zone = services.tasks.zone
+    due = date.fromisoformat(draft.due)
+    noon = datetime.combine(due, time(12), tzinfo=zone)
+    count = await services.previews.audience(owner=draft.owner)
     text = env.t(
         "taskwizard.preview",
-        owner=draft.owner,
-        due=texts.due_label(env.t, date.fromisoformat(draft.due), service.zone),
+        owner=env.t("taskwizard.audience", group=draft.owner, people=previews.people(env.t, count)),
+        due=f"{texts.due_label(env.t, due, zone)} "
+        f"({previews.in_words(env.t, noon, services.clock.now(), zone)})",
         title=draft.title,
         description=draft.description or "–",
     )
-    return forms.Question(text, ((forms.Option(env.t("taskwizard.create"), "ok"),),))
+    if draft.meeting_id is not None:
+        line = env.t("taskwizard.line_meeting", id=draft.meeting_id)
+        text = text.replace("\n\n", f"\n{line}\n\n", 1)
+    rows = (
+        (forms.Option(env.t("taskwizard.create"), "ok"),),
+        (forms.Option(env.t("wizard.edit"), "edit"),),
+    )
+    return forms.Question(text, rows)
+
+
+async def _ask_choice(env: forms.Env, draft: Answers) -> forms.Question:
+    rows = [(forms.Option(env.t(f"taskwizard.field.{f}"), "field", f),) for f in FIELDS]
+    rows.append((forms.Option(env.t("wizard.to_preview"), "preview"),))
+    return forms.Question(env.t("wizard.choose_field"), tuple(rows))
+
+
+async def _choose(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    if button.action == "field" and button.value in FIELDS:
+        return forms.Go(draft, button.value)
+    forms.expect(button, "preview")
+    return forms.Go(draft, "preview")
 
 
 async def _create(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    if button.action == "edit":  # Bearbeiten: the fields, each returning here
+        return forms.Go(replace(draft, review=True), "choose")
     forms.expect(button, "ok")
     service = env.services.tasks
     try:
@@ -77,30 +117,73 @@ async def _create(env: forms.Env, draft: Answers, button: FormButton) -> Outcome
             due=date.fromisoformat(draft.due),
             title=draft.title,
             description=draft.description,
-            meeting_id=None,
+            meeting_id=draft.meeting_id,
         )
     except ServiceError as error:
-        # The owner is checked here: asked again, the rest of the draft stays.
-        return forms.Go(draft, "owner", error=error)
+        # Changed meanwhile (the owner left, the meeting was cancelled): the fields again.
+        return forms.Go(replace(draft, review=True), "choose", error=error)
     return forms.Finish(texts.created(env.t, task, owner, service.zone))
 
 
+def _back(step: str | None) -> Callable[[Answers], str | None]:
+    return lambda draft: "choose" if draft.review else step
+
+
 STEPS: dict[str, forms.Step[Answers]] = {
-    "owner": forms.Step(forms.question("taskwizard.ask_owner"), on_text=_owner),
-    "due": forms.Step(
-        forms.question("taskwizard.ask_due"), on_text=_due, back=forms.previous("owner")
-    ),
-    "title": forms.Step(
-        forms.question("taskwizard.ask_title"), on_text=_title, back=forms.previous("due")
-    ),
+    "owner": forms.Step(forms.question("taskwizard.ask_owner"), on_text=_owner, back=_back(None)),
+    "due": forms.Step(forms.question("taskwizard.ask_due"), on_text=_due, back=_back("owner")),
+    "title": forms.Step(forms.question("taskwizard.ask_title"), on_text=_title, back=_back("due")),
     "description": forms.optional(
         "taskwizard.ask_description", "taskwizard.no_description", _description, back="title"
     ),
-    "preview": forms.Step(_ask_preview, on_button=_create, back=forms.previous("description")),
+    "preview": forms.Step(
+        _ask_preview, on_button=_create, back=lambda d: None if d.review else "description"
+    ),
+    "choose": forms.Step(_ask_choice, on_button=_choose),
 }
 
 
-FORM = forms.FormSpec(Form.TASK, "form.name.nt", commands.NEWTASK, TaskAnswers, STEPS)
+async def _start_line(env: forms.Env) -> forms.Go[Answers]:
+    """`/neueaufgabe [#Termin] <Mitgliedskommune oder @name> | <Datum> | <Titel> [| …]`:
+    checked, then the preview (nothing is sent before Vergeben)."""
+    text = command_text(env.update)
+    services = env.services
+    meeting_id = None
+    if text.startswith("#"):
+        first, _, text = text.partition(" ")
+        meeting_id = parse_positive_int(first)
+        if meeting_id is None:
+            raise InvalidInput("task.usage")
+        await services.meetings.get(env.actor, meeting_id)
+    pieces = [p.strip() for p in text.split("|")]
+    if len(pieces) < 3 or len(pieces) > 4:
+        raise InvalidInput("task.usage")
+    service = services.tasks
+    owner = await service.check_owner(pieces[0])
+    due = parse_date(pieces[1])
+    service.check_due(due)
+    draft = TaskAnswers(
+        owner=owner,
+        due=due.isoformat(),
+        title=service.check_title(pieces[2]),
+        description=service.check_description(pieces[3] if len(pieces) > 3 else None),
+        meeting_id=meeting_id,
+        review=True,
+    )
+    return forms.Go(draft, "preview")
+
+
+FORM = forms.FormSpec(
+    Form.TASK,
+    "form.name.nt",
+    commands.NEWTASK,
+    TaskAnswers,
+    STEPS,
+    entries=(
+        forms.Entry(commands.NEWTASK, has_args=False),
+        forms.Entry(commands.NEWTASK, _start_line, has_args=True),
+    ),
+)
 
 
 # --- the Kommentar button: the next message is the comment --------------------------------

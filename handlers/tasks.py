@@ -1,5 +1,6 @@
-"""Tasks: /newtask, /tasks [overdue], the Erledigt button, /done, and the coordinator's
-/reopentask, /reassigntask, /taskdue, /canceltask."""
+"""Tasks: /tasks [overdue], the Erledigt button, /done, and the coordinator's /reopentask,
+/reassigntask, /taskdue. (/newtask: handlers/task_wizard.py; /canceltask:
+handlers/confirmations.py.)"""
 
 from __future__ import annotations
 
@@ -8,41 +9,18 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import TaskDone, matches
 from bot.i18n import Translator
-from bot.parsing import parse_date, parse_positive_int
+from bot.parsing import parse_date
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.tasks import TaskService
 from bot.texts import tasks as texts
 from handlers import commands
-from handlers.common import command_text, forum_handler, markup, pressed, reply, required_number
+from handlers.common import forum_handler, markup, pressed, reply, required_number
 from handlers.context import ForumContext
 
 
 def _service(context: ForumContext) -> TaskService:
     return context.services.tasks
-
-
-@forum_handler(commands.NEWTASK)
-async def new_task(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    text = command_text(update)
-    meeting_id = None
-    if text.startswith("#"):
-        first, _, text = text.partition(" ")
-        meeting_id = parse_positive_int(first)
-        if meeting_id is None:
-            raise InvalidInput("task.usage")
-    pieces = [p.strip() for p in text.split("|")]
-    if len(pieces) < 3 or len(pieces) > 4:
-        raise InvalidInput("task.usage")
-    task, owner = await _service(context).create(
-        actor,
-        owner_ref=pieces[0],
-        due=parse_date(pieces[1]),
-        title=pieces[2],
-        description=pieces[3] if len(pieces) > 3 else None,
-        meeting_id=meeting_id,
-    )
-    await reply(update, texts.created(t, task, owner, _service(context).zone))
 
 
 @forum_handler(commands.TASKS)
@@ -112,7 +90,6 @@ async def reassign(update: Update, context: ForumContext, actor: Actor, t: Trans
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     return [
-        CommandHandler(commands.NEWTASK.names, new_task),
         CommandHandler(commands.TASKS.names, tasks),
         CommandHandler(commands.DONE.names, done),
         CommandHandler(commands.COMMENT.names, comment),

@@ -64,7 +64,8 @@ async def forum(emulator: BotApiEmulator, database_url: str) -> AsyncIterator[Fo
             (member, "/vorschlag Bürgerbus | Beschreibung", "#2"),
             (COORDINATOR, "/abstimmungstarten 1", "#1"),
         ):
-            answer = await bot.send(user, text)  # its answer, not a notice meanwhile
+            # Its answer, not a notice meanwhile (with Senden under a preview).
+            answer = await bot.send_and_confirm(user, text)
             assert expected in (answer.text or ""), (text, answer.text)
         await bot.settle()
         yield Forum(bot, bot.user("Fremd"), member)

@@ -42,7 +42,8 @@ def event(calendar: icalendar.Calendar) -> Any:
 
 
 async def create(bot: Harness, command: str = ONE_LINE) -> str:
-    answer = await bot.send(COORDINATOR, command)
+    """The one-line command, and Senden under its preview; the confirmation."""
+    answer = await bot.send_and_confirm(COORDINATOR, command)
     await bot.settle()
     return answer.text or ""
 

@@ -127,6 +127,9 @@ async def forum(emulator: BotApiEmulator, database_url: str) -> AsyncIterator[Fo
             (COORDINATOR, "/abstimmungstarten 1"),
             (COORDINATOR, "/rundschreiben Entwurf"),
         ):
+            if text.startswith(("/neuertermin", "/neueaufgabe")):
+                await bot.send_and_confirm(user, text)  # Senden under the preview
+                continue
             calls = await bot.exchange(user, text)
             assert_clean(calls)
         await bot.settle()
@@ -181,6 +184,7 @@ BUTTONS: dict[str, str] = {
     "bc:cancel:1": "coordinator",
     "leave:no": "members",
     "q:answer:1": "coordinator",  # Antworten under a member's message (/fragen)
+    "m:undo:1": "coordinator",  # Rückgängig under a cancellation (/terminabsagen)
 }
 # Under the old confirmation of /leave, a non-member hears that they are not (any more) one.
 BUTTON_REFUSALS = {*REFUSALS, _t("leave.already_left")}
