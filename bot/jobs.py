@@ -99,6 +99,9 @@ async def _daily(context: ForumContext) -> None:
     if not _app(context).leading:
         return
     await context.services.tasks.daily()
+    forgotten = await context.services.forms.purge()
+    if forgotten:
+        log.info("forms: forgot %d guided forms nobody finished", forgotten)
     inbox = _app(context).inbox
     if inbox is not None:
         removed = await inbox.purge()

@@ -71,6 +71,14 @@ class FormStore:
                 )
             await uow.commit(completes_update=completes_update)
 
+    async def purge(self) -> int:
+        """The daily round: forms nobody answered for longer than the timeout are forgotten
+        (with what was typed into them), also those never come back to."""
+        async with self._uow() as uow:
+            removed = await uow.forms.purge(self._clock.now() - self.timeout)
+            await uow.commit(completes_update=False)
+        return removed
+
 
 def _parsed(text: str) -> FormState | None:
     """A stored state this version can read (None: one it cannot, e.g. of a form since

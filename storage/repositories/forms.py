@@ -35,6 +35,12 @@ class FormStateRepository:
         )
         await self.session.execute(stmt)
 
+    async def purge(self, before: datetime) -> int:
+        """Forget forms untouched since `before` (they have ended); returns how many."""
+        stmt = delete(FormStateRow).where(col(FormStateRow.updated_at) < before)
+        result = await self.session.execute(stmt)
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def delete_of_user(self, user_id: int) -> None:
         """Every form of this person (they leave)."""
         await self.session.execute(delete(FormStateRow).where(col(FormStateRow.user_id) == user_id))

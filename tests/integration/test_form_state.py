@@ -94,3 +94,12 @@ async def test_a_step_and_its_update_are_stored_together(engine: AsyncEngine) ->
     loaded = await store.load(CHAT, USER)
     assert loaded.state is None and loaded.expired == state("title", 9)
     assert (await store.load(CHAT, USER)).expired is None
+
+    # The daily round forgets forms nobody came back to.
+    await store.save(CHAT, USER, state("due", 10), completes_update=False)
+    await store.save(CHAT + 1, USER, state("due", 11), completes_update=False)
+    clock.advance(timedelta(minutes=30))
+    await store.save(CHAT + 1, USER, state("title", 12), completes_update=False)
+    clock.advance(timedelta(minutes=31))
+    assert await store.purge() == 1
+    assert (await store.load(CHAT + 1, USER)).state == state("title", 12)

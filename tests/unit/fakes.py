@@ -584,6 +584,12 @@ class FakeForms:
     async def delete(self, chat_id: int, user_id: int) -> None:
         self.rows.pop((chat_id, user_id), None)
 
+    async def purge(self, before: datetime) -> int:
+        old = [key for key, row in self.rows.items() if row.updated_at < before]
+        for key in old:
+            del self.rows[key]
+        return len(old)
+
 
 class FakeQuestions(_Table[Question]):
     def __init__(self, members: FakeMembers, organisations: FakeOrganisations) -> None:
