@@ -55,6 +55,8 @@ class QuestionService:
         """The member's message to every coordinator (with Antworten)."""
         member = actor.require_member()
         text = self.check_text(raw)
+        if not self._coordinators:  # COORDINATOR_IDS empty: nobody would read it
+            raise InvalidInput("question.nobody")
         now = self._clock.now()
         async with self._uow() as uow:
             assert member.id is not None
