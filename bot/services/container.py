@@ -109,7 +109,13 @@ def build_services(
             coordinator_ids=settings.coordinator_ids,
             default_language=settings.default_language,
         ),
-        forms=FormStore(uow, clock, timeout=timedelta(minutes=settings.form_timeout_minutes)),
+        forms=FormStore(
+            uow,
+            clock,
+            notifier,
+            timeout=timedelta(minutes=settings.form_timeout_minutes),
+            default_language=settings.default_language,
+        ),
         previews=PreviewService(
             uow,
             clock,

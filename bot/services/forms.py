@@ -4,7 +4,8 @@ A form's next state is written in the transaction that marks the person's update
 `save` (its own commit), or — when the step's use case commits (the form's last step creates a
 meeting) — staged by `ending` before the step, so that the form ends in the use case's own
 transaction. A crash therefore neither loses an answered step nor repeats one. A form nobody
-answered for `timeout` has ended: `load` says so once and forgets it.
+answered for `timeout` has ended: `expire` (run every minute) forgets it and tells its person
+in one line; if their next message comes first, `load` says so instead.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.forms import FormState
+from bot.i18n import translator
+from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWorkFactory
 from storage.inbox import FormWrite, stage_form_write
+from storage.models import OutboxMessage
+
+EXPIRE_BATCH = 500  # forms ended in one round (more: in the next)
 
 
 @dataclass(frozen=True)
@@ -27,10 +33,20 @@ class Loaded:
 
 
 class FormStore:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, *, timeout: timedelta) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        notifier: Notifier,
+        *,
+        timeout: timedelta,
+        default_language: str,
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._notifier = notifier
         self.timeout = timeout
+        self._language = default_language
 
     async def load(self, chat_id: int, user_id: int) -> Loaded:
         async with self._uow() as uow:
@@ -70,6 +86,35 @@ class FormStore:
                     now=self._clock.now(),
                 )
             await uow.commit(completes_update=completes_update)
+
+    async def expire(self) -> int:
+        """Forms nobody answered for `timeout` end, each with a one-line notice to its person
+        (in the transaction that forgets it); returns how many."""
+        now = self._clock.now()
+        minutes = int(self.timeout.total_seconds() // 60)
+        async with self._uow() as uow:
+            rows = await uow.forms.stale(now - self.timeout, EXPIRE_BATCH)
+            languages = await uow.user_settings.languages(sorted({r.user_id for r in rows}))
+            notices = []
+            for row in rows:
+                t = translator(languages.get(row.user_id, self._language))
+                stamp = int(row.updated_at.timestamp())
+                notices.append(
+                    OutboxMessage(
+                        dedup_key=f"form:{row.chat_id}:{row.user_id}:{stamp}:expired",
+                        kind="form_expired",
+                        chat_id=row.chat_id,
+                        text=t("form.expired", form=t(f"form.name.{row.form}"), minutes=minutes),
+                        due_at=now,
+                        created_at=now,
+                    )
+                )
+                await uow.forms.delete(row.chat_id, row.user_id)
+            await uow.outbox.enqueue(notices)
+            await uow.commit(completes_update=False)
+        if notices:
+            self._notifier.outbox_changed()
+        return len(notices)
 
     async def purge(self) -> int:
         """The daily round: forms nobody answered for longer than the timeout are forgotten

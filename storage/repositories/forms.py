@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, delete
+from sqlmodel import col, delete, select
 
 from storage.models_forms import FormStateRow
 from storage.repositories.common import dialect_insert
@@ -34,6 +35,16 @@ class FormStateRepository:
             col(FormStateRow.chat_id) == chat_id, col(FormStateRow.user_id) == user_id
         )
         await self.session.execute(stmt)
+
+    async def stale(self, before: datetime, limit: int) -> Sequence[FormStateRow]:
+        """Forms untouched since `before` (they have run out), oldest first."""
+        stmt = (
+            select(FormStateRow)
+            .where(col(FormStateRow.updated_at) < before)
+            .order_by(col(FormStateRow.updated_at))
+            .limit(limit)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
 
     async def purge(self, before: datetime) -> int:
         """Forget forms untouched since `before` (they have ended); returns how many."""

@@ -86,6 +86,24 @@ async def test_timeout_commands_and_cancel(bot: Harness) -> None:
     assert await bot.count(FormStateRow) == 0
 
 
+async def test_a_form_nobody_answers_ends_with_a_notice(bot: Harness) -> None:
+    await say(bot, "/neuertermin")
+    await say(bot, "Forum")
+    bot.clock.advance(timedelta(minutes=59))
+    await bot.run_job("forms")
+    assert await bot.count(FormStateRow) == 1  # not yet
+    bot.clock.advance(timedelta(minutes=2))
+    await bot.run_job("forms")
+    assert await bot.count(FormStateRow) == 0
+    notice = bot.emu.sent(chat_id=COORDINATOR_ID, method="sendMessage")[-1]
+    assert (notice.text or "").startswith(
+        "Das Formular „Termin“ wurde nach 60 Minuten ohne Antwort beendet"
+    )
+    # The next text is not taken for the form (the coordinator's plain text: a pointer).
+    answer = await say(bot, "03.12.2026 18:00")
+    assert answer.startswith("Nachrichten ohne Befehl verarbeite ich nicht")
+
+
 async def test_in_english(bot: Harness) -> None:
     john = bot.user("John", language_code="en")
     await bot.join(john, "Stadt Jena")

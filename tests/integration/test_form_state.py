@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.callbacks import Form
 from bot.forms import FormState
 from bot.services.forms import FormStore
+from bot.services.notify import NoNotifier
 from storage.db import create_session_factory
 from storage.inbox import UpdateScope, current_update
 from storage.models import InboxUpdate, Organisation
@@ -51,7 +52,13 @@ def state(step: str, number: int) -> FormState:
 async def test_a_step_and_its_update_are_stored_together(engine: AsyncEngine) -> None:
     factory = create_session_factory(engine)
     clock = FakeClock(NOW)
-    store = FormStore(lambda: SqlUnitOfWork(factory), clock, timeout=timedelta(minutes=60))
+    store = FormStore(
+        lambda: SqlUnitOfWork(factory),
+        clock,
+        NoNotifier(),
+        timeout=timedelta(minutes=60),
+        default_language="de",
+    )
     for update_id in (1, 2, 3, 4):
         await stored_update(engine, update_id)
 

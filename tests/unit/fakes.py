@@ -584,6 +584,10 @@ class FakeForms:
     async def delete(self, chat_id: int, user_id: int) -> None:
         self.rows.pop((chat_id, user_id), None)
 
+    async def stale(self, before: datetime, limit: int) -> Sequence[FormStateRow]:
+        rows = [row for row in self.rows.values() if row.updated_at < before]
+        return sorted(rows, key=lambda row: row.updated_at)[:limit]
+
     async def purge(self, before: datetime) -> int:
         old = [key for key, row in self.rows.items() if row.updated_at < before]
         for key in old:
