@@ -243,6 +243,25 @@ class PollPicture(_Kind):
     poll_id: int
 
 
+@dataclass(frozen=True)
+class AnswerQuestion(_Kind):
+    """Antworten under a member's message to the coordination: the next message is the
+    answer."""
+
+    FORMAT = "q:answer:{question_id}"
+
+    question_id: int
+
+
+@dataclass(frozen=True)
+class UndoCancel(_Kind):
+    """Rückgängig under the confirmation of a cancelled meeting (for a few minutes)."""
+
+    FORMAT = "m:undo:{meeting_id}"
+
+    meeting_id: int
+
+
 class Form(enum.StrEnum):
     """The guided forms; the value is the prefix of their buttons."""
 
@@ -250,6 +269,12 @@ class Form(enum.StrEnum):
     TASK = "nt"
     TOPIC = "tp"
     FINDTIME = "fd"
+    TASK_COMMENT = "tc"  # the next message after Kommentar under a task
+    REJECT_REASON = "rr"  # the next message after Ablehnen under a proposal
+    QUESTION = "qs"  # a member's message to the coordination: Senden?
+    QUESTION_ANSWER = "qa"  # the next message after Antworten under such a message
+    CANCEL_MEETING = "cm"  # /terminabsagen: really?
+    CANCEL_TASK = "ck"  # /aufgabestreichen: really?
 
 
 _ACTION = r"[a-z]{1,12}"
@@ -344,6 +369,8 @@ Callback = (
     | TopicButton
     | RejectTopic
     | PlaceTopic
+    | AnswerQuestion
+    | UndoCancel
     | FormButton
     | ExportButton
     | PollAnswer
@@ -377,6 +404,8 @@ _PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...
     ),
     (re.compile(rf"p:reject:({ID})"), lambda m: RejectTopic(int(m[1]))),
     (re.compile(rf"p:place:({ID}):({ID})"), lambda m: PlaceTopic(int(m[1]), int(m[2]))),
+    (re.compile(rf"q:answer:({ID})"), lambda m: AnswerQuestion(int(m[1]))),
+    (re.compile(rf"m:undo:({ID})"), lambda m: UndoCancel(int(m[1]))),
     (
         re.compile(rf"({_FORMS}):({ID}):({_ACTION})(?::({_VALUE}))?"),
         lambda m: FormButton(Form(m[1]), int(m[2]), m[3], m[4] or ""),

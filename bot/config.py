@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     outbox_send_timeout_seconds: float = Field(default=30.0, ge=1, le=300)
     outbox_poll_seconds: int = Field(default=30, ge=1, le=3600)
     meeting_default_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    # A guided form nobody answered for this long has ended (the next message says so).
+    form_timeout_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     # Reminders before a meeting, e.g. "7d,24h" or "2h,30m".
     meeting_reminders: Annotated[tuple[int, ...], NoDecode] = (7 * 24 * 60, 24 * 60)
     task_reminder_days: Annotated[tuple[int, ...], NoDecode] = (3,)

@@ -2,8 +2,8 @@
 
 A form is a sequence of steps (questions); its draft is a frozen dataclass of JSON values (str,
 int, bool, None), one per form. `FormState` — which form, which step, the step's number and the
-draft — round-trips through JSON, so it can be kept anywhere: today in PTB's `user_data` (as
-JSON text), later in the database. The engine that asks the steps is `handlers/forms.py`."""
+draft — round-trips through JSON; it is kept in the database (`form_state`, see
+`bot.services.forms`). The engine that asks the steps is `handlers/form_engine.py`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The bot's scheduled work (JobQueue): waking the outbox sender, closing votes at their
-deadline, the daily round of task reminders, and forgetting old inbox rows.
+deadline, ending guided forms nobody answered, the daily round of task reminders, and
+forgetting old inbox rows.
 
 `Wakeups` is what the services are given to say "something is due": it exists before the
 services, and forwards to the sender and the JobQueue. Nothing here holds state the database
@@ -28,6 +29,8 @@ POLL_JOB = "outbox-poll"
 BALLOTS_JOB = "ballots"
 BALLOTS_AT_DEADLINE_JOB = "ballots-deadline"
 DAILY_JOB = "tasks"
+FORMS_JOB = "forms"
+FORMS_EVERY = 60  # seconds between looks for guided forms that ran out
 
 
 class Wakeups:
@@ -69,6 +72,7 @@ def install(app: BotApplication) -> None:
     settings = app.settings
     jobs.run_repeating(_wake_job, interval=settings.outbox_poll_seconds, name=POLL_JOB)
     jobs.run_repeating(_close_ballots, interval=settings.outbox_poll_seconds, name=BALLOTS_JOB)
+    jobs.run_repeating(_expire_forms, interval=FORMS_EVERY, name=FORMS_JOB)
     jobs.run_daily(
         _daily, time=settings.task_reminder_time.replace(tzinfo=settings.tz), name=DAILY_JOB
     )
@@ -101,11 +105,22 @@ async def _daily(context: ForumContext) -> None:
     if not _app(context).leading:
         return
     await context.services.tasks.daily()
+    forgotten = await context.services.forms.purge()
+    if forgotten:
+        log.info("forms: forgot %d guided forms nobody finished", forgotten)
     inbox = _app(context).inbox
     if inbox is not None:
         removed = await inbox.purge()
         if removed:
             log.info("inbox: forgot %d updates handled more than two days ago", removed)
+
+
+async def _expire_forms(context: ForumContext) -> None:
+    """Guided forms nobody answered for FORM_TIMEOUT_MINUTES end with a one-line notice."""
+    if _app(context).leading:
+        ended = await context.services.forms.expire()
+        if ended:
+            log.info("forms: %d guided forms ended after the timeout", ended)
 
 
 async def _wake_job(context: ForumContext) -> None:

@@ -1,9 +1,9 @@
 """Concurrent update processing that keeps each person's updates in order.
 
-PTB's `SimpleUpdateProcessor` runs up to N updates at once in any order. The guided forms
-(ConversationHandler) and one person's quick presses need their updates one after another, so
-`PerUserUpdateProcessor` runs updates of different people concurrently and those of one person in
-one chat in the order they arrived.
+PTB's `SimpleUpdateProcessor` runs up to N updates at once in any order. The guided forms (their
+state is read and written per update) and one person's quick presses need their updates one after
+another, so `PerUserUpdateProcessor` runs updates of different people concurrently and those of
+one person in one chat in the order they arrived.
 
 Order: PTB's update fetcher starts one task per update in arrival order, and each task reaches
 `do_process_update` without waiting (the base class's semaphore is sized so that it is not

@@ -9,9 +9,11 @@ from telegram.ext import Application
 from handlers import (
     broadcasts,
     choice,
+    confirmations,
     errors,
     exports,
     fallback,
+    form_engine,
     groups,
     help,
     invitations,
@@ -20,6 +22,7 @@ from handlers import (
     meetings,
     members,
     privacy,
+    questions,
     scheduling,
     scheduling_wizard,
     start,
@@ -31,18 +34,23 @@ from handlers import (
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    # One handler group: the first handler that matches an update handles it.
-    # 0. The guided meeting form: only matches for a coordinator inside it (and its start).
+    # Group -1: what belongs to an open guided form (its answers, its buttons, a command that
+    # leaves it) goes to the form (`handlers.form_engine`); everything else on to group 0.
+    app.add_handlers(form_engine.router(), group=-1)
+    # Group 0: the first handler that matches an update handles it.
+    # 0. The guided forms' openers.
     # 1. /start with and without invitation code, /help, /language: open to everyone.
     # 2. The features, each with its commands and its buttons (callback data prefixes differ).
     # 3. Last: any other command in a private chat gets a pointer to /help.
     for feature in (
-        meeting_wizard,  # first: while a guided form is open, its text answers go to it
+        meeting_wizard,  # the commands that open a guided form (without arguments)
         task_wizard,
         topic_wizard,  # the guided proposal and the reason after Ablehnen
         scheduling_wizard,  # /terminfindung without arguments
+        confirmations,  # /terminabsagen, /aufgabestreichen: asked first; Rückgängig
         start,
         help,
+        form_engine,  # /abbrechen with nothing open
         language,
         invitations,
         members,
@@ -55,6 +63,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         broadcasts,
         exports,
         choice,  # the organisation meant: runs the command again
+        questions,  # plain text in the private chat: a line to the coordination
         fallback,
     ):
         app.add_handlers(feature.handlers())

@@ -43,6 +43,7 @@ class Command:
 
 START = Command("start", "start", Role.PUBLIC)
 HELP = Command("help", "hilfe", Role.PUBLIC)
+CANCEL = Command("cancel", "abbrechen", Role.PUBLIC)
 LANGUAGE = Command("language", "sprache", Role.PUBLIC)
 GROUPS = Command("groups", "arbeitsgruppen", Role.MEMBER, private_only=True, coordinators_too=True)
 MYDATA = Command("mydata", "meinedaten", Role.MEMBER, private_only=True)
@@ -82,6 +83,8 @@ WITHDRAW = Command("withdraw", "zurueckziehen", Role.MEMBER, private_only=True)
 OPENVOTE = Command("openvote", "abstimmungstarten", Role.COORDINATOR, private_only=True)
 CLOSEVOTE = Command("closevote", "abstimmungbeenden", Role.COORDINATOR, private_only=True)
 REJECT = Command("reject", "ablehnen", Role.COORDINATOR, private_only=True)
+ASK = Command("ask", "frage", Role.MEMBER, private_only=True)
+QUESTIONS = Command("questions", "fragen", Role.COORDINATOR, private_only=True)
 ARCHIVEGROUP = Command("archivegroup", "agarchivieren", Role.COORDINATOR, private_only=True)
 EXPORT = Command("export", "export", Role.COORDINATOR, private_only=True)
 FINDTIME = Command("findtime", "terminfindung", Role.COORDINATOR, private_only=True)
@@ -89,6 +92,7 @@ FINDTIME = Command("findtime", "terminfindung", Role.COORDINATOR, private_only=T
 ALL: tuple[Command, ...] = (
     START,
     HELP,
+    CANCEL,
     LANGUAGE,
     GROUPS,
     MEETINGS,
@@ -103,6 +107,7 @@ ALL: tuple[Command, ...] = (
     TOPIC,
     PROPOSE,
     WITHDRAW,
+    ASK,
     MYDATA,
     LEAVE,
     INVITE,
@@ -131,6 +136,7 @@ ALL: tuple[Command, ...] = (
     BROADCAST,
     BROADCASTS,
     EXPORT,
+    QUESTIONS,
 )
 
 
@@ -256,6 +262,18 @@ def of_button(button: callbacks.Callback) -> Command:
             return NEWTASK
         case callbacks.FormButton(form=callbacks.Form.FINDTIME):
             return FINDTIME
+        case callbacks.FormButton(form=callbacks.Form.TASK_COMMENT):
+            return COMMENT
+        case callbacks.FormButton(form=callbacks.Form.REJECT_REASON):
+            return REJECT
+        case callbacks.FormButton(form=callbacks.Form.QUESTION):
+            return ASK
+        case callbacks.UndoCancel() | callbacks.FormButton(form=callbacks.Form.CANCEL_MEETING):
+            return CANCELMEETING
+        case callbacks.FormButton(form=callbacks.Form.CANCEL_TASK):
+            return CANCELTASK
+        case callbacks.AnswerQuestion() | callbacks.FormButton(form=callbacks.Form.QUESTION_ANSWER):
+            return QUESTIONS
         case callbacks.FormButton():
             return PROPOSE
         case callbacks.ExportButton():

@@ -16,12 +16,21 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.callbacks import Form, FormButton
-from bot.parsing import MEETING_STEP, parse_minutes, parse_positive_int, parse_when, split_place
+from bot.parsing import (
+    MEETING,
+    MEETING_STEP,
+    parse_minutes,
+    parse_positive_int,
+    parse_when,
+    split_place,
+)
 from bot.services.errors import InvalidInput
 from bot.services.meeting_types import MeetingChanges, MeetingDraft
+from bot.texts import previews
 from bot.texts.meetings import confirmation, place_text, update_confirmation
 from bot.timezones import after
-from handlers import commands, forms
+from handlers import commands, form_engine, forms
+from handlers.common import command_text
 from handlers.context import ForumContext
 
 DURATIONS = (60, 90, 120, 180, 240)
@@ -41,10 +50,17 @@ class MeetingAnswers:
     description: str | None = None
     group_id: int | None = None
     group_name: str | None = None
+    # A new meeting given in one line, or after Bearbeiten under its preview: each field's
+    # step returns to the choice of fields, and from there to the preview.
+    review: bool = False
 
     @property
     def editing(self) -> bool:
         return self.meeting_id is not None
+
+    @property
+    def choosing(self) -> bool:
+        return self.editing or self.review
 
     @property
     def starts_at(self) -> datetime:
@@ -60,8 +76,8 @@ Outcome = forms.Go[Answers] | forms.Finish
 
 
 def _then(draft: Answers, step: str) -> forms.Go[Answers]:
-    """On to `step`, or back to the choice of fields when editing."""
-    return forms.Go(draft, "choose" if draft.editing else step)
+    """On to `step`, or back to the choice of fields when editing or reviewing."""
+    return forms.Go(draft, "choose" if draft.choosing else step)
 
 
 # --- the steps -----------------------------------------------------------------------------
@@ -139,7 +155,7 @@ async def _place(env: forms.Env, draft: Answers, text: str) -> Outcome:
 
 async def _no_place(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
     forms.expect(button, "noplace")
-    return forms.Go(replace(draft, location=None, online_url=None), "group")
+    return _then(replace(draft, location=None, online_url=None), "group")
 
 
 async def _ask_group(env: forms.Env, draft: Answers) -> forms.Question:
@@ -149,27 +165,48 @@ async def _ask_group(env: forms.Env, draft: Answers) -> forms.Question:
 
 async def _group(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
     group_id, group_name = await forms.chosen_group(env, button)
-    return forms.Go(replace(draft, group_id=group_id, group_name=group_name), "preview")
+    draft = replace(draft, group_id=group_id, group_name=group_name)
+    return forms.Go(draft, "choose" if draft.review else "preview")
 
 
-def _preview(env: forms.Env, draft: Answers) -> str:
+async def _preview(env: forms.Env, draft: Answers) -> str:
+    """What will be sent: title, time (and how far away), place, and who is invited, how
+    many people."""
+    services = env.services
+    zone = services.meetings.zone
     place = " ".join(p for p in (draft.location, draft.online_url) if p) or "–"
-    return env.t(
+    when = env.t.span(draft.starts_at, draft.ends_at, zone)
+    group = draft.group_name or env.t("wizard.whole_forum")
+    if not draft.editing:
+        when += f" ({previews.in_words(env.t, draft.starts_at, services.clock.now(), zone)})"
+        count = await services.previews.audience(group_id=draft.group_id)
+        group = env.t("wizard.audience", group=group, people=previews.people(env.t, count))
+    text = env.t(
         "wizard.preview_edit" if draft.editing else "wizard.preview",
         id=draft.meeting_id or "",
         title=draft.title,
-        when=env.t.span(draft.starts_at, draft.ends_at, env.services.meetings.zone),
+        when=when,
         place=place,
-        group=draft.group_name or env.t("wizard.whole_forum"),
+        group=group,
         description=draft.description or "–",
     )
+    if not draft.editing and draft.description:  # given in one line: shown above the question
+        line = env.t("wizard.line_description", text=draft.description)
+        text = text.replace("\n\n", f"\n{line}\n\n", 1)
+    return text
 
 
 async def _ask_preview(env: forms.Env, draft: Answers) -> forms.Question:
-    return forms.Question(_preview(env, draft), ((forms.Option(env.t("wizard.create"), "ok"),),))
+    rows = (
+        (forms.Option(env.t("wizard.create"), "ok"),),
+        (forms.Option(env.t("wizard.edit"), "edit"),),
+    )
+    return forms.Question(await _preview(env, draft), rows)
 
 
 async def _create(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    if button.action == "edit":  # Bearbeiten: the fields, each returning here
+        return forms.Go(replace(draft, review=True), "choose")
     forms.expect(button, "ok")
     service = env.services.meetings
     meeting = await service.create(
@@ -180,21 +217,31 @@ async def _create(env: forms.Env, draft: Answers, button: FormButton) -> Outcome
             end=draft.ends_at,
             location=draft.location,
             online_url=draft.online_url,
+            description=draft.description,
             group_id=draft.group_id,
         ),
     )
     return forms.Finish(confirmation(env.t, "meeting.created", meeting, service.zone))
 
 
+def _fields(draft: Answers) -> tuple[str, ...]:
+    return FIELDS if draft.editing else (*FIELDS, "group")
+
+
 async def _ask_choice(env: forms.Env, draft: Answers) -> forms.Question:
-    rows = [(forms.Option(env.t(f"wizard.field.{f}"), "field", f),) for f in FIELDS]
-    rows.append((forms.Option(env.t("wizard.save"), "ok"),))
-    return forms.Question(_preview(env, draft), tuple(rows))
+    rows = [(forms.Option(env.t(f"wizard.field.{f}"), "field", f),) for f in _fields(draft)]
+    if draft.editing:
+        rows.append((forms.Option(env.t("wizard.save"), "ok"),))
+        return forms.Question(await _preview(env, draft), tuple(rows))
+    rows.append((forms.Option(env.t("wizard.to_preview"), "preview"),))
+    return forms.Question(env.t("wizard.choose_field"), tuple(rows))
 
 
 async def _choose(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
-    if button.action == "field" and button.value in FIELDS:
+    if button.action == "field" and button.value in _fields(draft):
         return forms.Go(draft, button.value)
+    if button.action == "preview" and not draft.editing:
+        return forms.Go(draft, "preview")
     if button.action != "ok" or draft.meeting_id is None:
         raise InvalidInput("error.button_invalid")
     service = env.services.meetings
@@ -219,8 +266,8 @@ async def _description(env: forms.Env, draft: Answers, text: str) -> Outcome:
 
 
 def _back_to(step: str | None) -> Callable[[Answers], str | None]:
-    """Zurück: to `step` when creating, to the choice of fields when editing."""
-    return lambda draft: "choose" if draft.editing else step
+    """Zurück: to `step` when creating, to the choice of fields when editing or reviewing."""
+    return lambda draft: "choose" if draft.choosing else step
 
 
 STEPS: dict[str, forms.Step[Answers]] = {
@@ -238,8 +285,10 @@ STEPS: dict[str, forms.Step[Answers]] = {
         _ask_duration, on_text=_duration, on_button=_duration_button, back=_back_to("when")
     ),
     "place": forms.Step(_ask_place, on_text=_place, on_button=_no_place, back=_back_to("duration")),
-    "group": forms.Step(_ask_group, on_button=_group, back=forms.previous("place")),
-    "preview": forms.Step(_ask_preview, on_button=_create, back=forms.previous("group")),
+    "group": forms.Step(_ask_group, on_button=_group, back=_back_to("place")),
+    "preview": forms.Step(
+        _ask_preview, on_button=_create, back=lambda d: None if d.review else "group"
+    ),
     "choose": forms.Step(_ask_choice, on_button=_choose),
     "description": forms.Step(
         forms.question("wizard.ask_description"),
@@ -269,18 +318,62 @@ async def _start_edit(env: forms.Env) -> forms.Go[Answers]:
     )
 
 
+async def _start_line(env: forms.Env) -> forms.Go[Answers]:
+    """`/neuertermin [@AG] 03.12.2026 18:00-20:00 | Titel | Ort | Beschreibung`: checked, then
+    the preview (nothing is sent before Senden)."""
+    text = command_text(env.update)
+    services = env.services
+    service = services.meetings
+    group_id = group_name = None
+    if text.startswith("@"):
+        token, _, text = text.partition(" ")
+        target = await services.broadcasts.resolve_target(token[1:], env.actor.language)
+        if target.group_id is None:
+            raise InvalidInput("meeting.group_unknown", target=token)
+        group_id = target.group_id
+        groups = {g.id: g.name for g in await services.groups.overview_all()}
+        group_name = groups.get(group_id)
+    pieces = [p.strip() for p in text.split("|")]
+    if len(pieces) < 2 or len(pieces) > 4:
+        raise InvalidInput("meeting.usage")
+    start, end = parse_when(pieces[0], service.zone, services.clock.now(), MEETING)
+    title = service.check_title(pieces[1])
+    service.check_start(start)
+    minutes = (
+        int((end - start).total_seconds() // 60)
+        if end is not None
+        else services.settings.meeting_default_minutes
+    )
+    if end is not None and end <= start:
+        raise InvalidInput("when.end_before_start")
+    location, online_url = split_place(pieces[2]) if len(pieces) > 2 else (None, None)
+    draft = MeetingAnswers(
+        title=title,
+        start=start.isoformat(),
+        minutes=service.check_minutes(minutes),
+        location=location,
+        online_url=online_url,
+        description=service.check_description(pieces[3] if len(pieces) > 3 else None),
+        group_id=group_id,
+        group_name=group_name,
+        review=True,
+    )
+    return forms.Go(draft, "preview")
+
+
 FORM = forms.FormSpec(
     form=Form.MEETING,
-    name="meeting_wizard",
+    name="form.name.nm",
     command=commands.NEWMEETING,
     draft=MeetingAnswers,
     steps=STEPS,
     entries=(
         forms.Entry(commands.NEWMEETING, has_args=False),
+        forms.Entry(commands.NEWMEETING, _start_line, has_args=True),
         forms.Entry(commands.EDITMEETING, _start_edit),
     ),
 )
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
-    return [forms.form_handler(FORM)]  # type: ignore[list-item]
+    return form_engine.form_handlers(FORM)

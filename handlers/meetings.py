@@ -1,4 +1,5 @@
-"""Meetings: /newmeeting, /meetings, /meeting, RSVP buttons, /movemeeting, /cancelmeeting,
+"""Meetings (/newmeeting: handlers/meeting_wizard.py; /cancelmeeting: handlers/confirmations.py):
+/meetings, /meeting, RSVP buttons, /movemeeting,
 /agenda, /minutes, /calendar."""
 
 from __future__ import annotations
@@ -10,24 +11,20 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.callbacks import Ics, Notice, Rsvp, matches
 from bot.i18n import Translator
 from bot.parsing import (
-    MEETING,
     MOVE,
     AgendaAdd,
     AgendaRemove,
     parse_agenda_change,
     parse_offsets,
     parse_when,
-    split_place,
 )
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.feed import feed_links
-from bot.services.meeting_types import MeetingDraft
 from bot.services.meetings import MeetingService
 from bot.texts import meetings as texts
 from handlers import commands
 from handlers.common import (
-    command_text,
     forum_handler,
     in_group,
     markup,
@@ -43,39 +40,6 @@ def _service(context: ForumContext) -> MeetingService:
 
 
 # --- creating --------------------------------------------------------------------------
-
-
-@forum_handler(commands.NEWMEETING)
-async def new_meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    text = command_text(update)
-    if not text:
-        raise InvalidInput("meeting.usage")
-    group_id = None
-    if text.startswith("@"):
-        token, _, text = text.partition(" ")
-        target = await context.services.broadcasts.resolve_target(token[1:], actor.language)
-        if target.group_id is None:
-            raise InvalidInput("meeting.group_unknown", target=token)
-        group_id = target.group_id
-    pieces = [p.strip() for p in text.split("|")]
-    if len(pieces) < 2 or len(pieces) > 4:
-        raise InvalidInput("meeting.usage")
-    service = _service(context)
-    start, end = parse_when(pieces[0], service.zone, context.services.clock.now(), MEETING)
-    location, online_url = split_place(pieces[2]) if len(pieces) > 2 else (None, None)
-    meeting = await service.create(
-        actor,
-        MeetingDraft(
-            title=pieces[1],
-            start=start,
-            end=end,
-            location=location,
-            online_url=online_url,
-            description=pieces[3] if len(pieces) > 3 else None,
-            group_id=group_id,
-        ),
-    )
-    await reply(update, texts.confirmation(t, "meeting.created", meeting, service.zone))
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -184,16 +148,6 @@ async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: T
     await reply(update, texts.update_confirmation(t, moved, service.zone))
 
 
-@forum_handler(commands.CANCELMEETING)
-async def cancel_meeting(
-    update: Update, context: ForumContext, actor: Actor, t: Translator
-) -> None:
-    args = context.args or []
-    meeting_id = required_number(args, "meeting.cancel_usage")
-    cancelled = await _service(context).cancel(actor, meeting_id, " ".join(args[1:]))
-    await reply(update, t("meeting.cancelled", id=cancelled.id, title=cancelled.title))
-
-
 @forum_handler(commands.REMINDERS)
 async def meeting_reminders(
     update: Update, context: ForumContext, actor: Actor, t: Translator
@@ -283,11 +237,9 @@ async def calendar(update: Update, context: ForumContext, actor: Actor, t: Trans
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     return [
-        CommandHandler(commands.NEWMEETING.names, new_meeting),
         CommandHandler(commands.MEETINGS.names, meetings),
         CommandHandler(commands.MEETING.names, meeting),
         CommandHandler(commands.MOVEMEETING.names, move_meeting),
-        CommandHandler(commands.CANCELMEETING.names, cancel_meeting),
         CommandHandler(commands.AGENDA.names, agenda),
         CommandHandler(commands.MINUTES.names, minutes),
         CommandHandler(commands.REMINDERS.names, meeting_reminders),

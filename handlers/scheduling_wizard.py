@@ -16,7 +16,7 @@ from bot.services.meetings import MeetingService
 from bot.services.scheduling import PollDraft
 from bot.slots import parse_slots
 from bot.texts import scheduling as texts
-from handlers import commands, forms
+from handlers import commands, form_engine, forms
 from handlers.context import ForumContext
 from handlers.scheduling import default_length
 
@@ -132,7 +132,7 @@ STEPS: dict[str, forms.Step[Answers]] = {
 
 FORM = forms.FormSpec(
     Form.FINDTIME,
-    "findtime_wizard",
+    "form.name.fd",
     commands.FINDTIME,
     PollAnswers,
     STEPS,
@@ -141,4 +141,4 @@ FORM = forms.FormSpec(
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
-    return [forms.form_handler(FORM)]  # type: ignore[list-item]
+    return form_engine.form_handlers(FORM)

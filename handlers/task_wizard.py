@@ -1,12 +1,12 @@
-"""Task creation: /newtask without arguments asks for owner, due date, title and description,
-shows a preview, and stores nothing before the confirmation; /newtask with everything in one
-line creates the task at once. Either way an owner named by a name several members share is
-chosen with a button each. And the Kommentar button: the next message is the comment."""
+"""Guided task creation: /newtask without arguments asks for owner, due date, title and
+description, shows a preview, and stores nothing before the confirmation. And the Kommentar
+button: the next message is the comment."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, time
 
 from telegram import Update
 from telegram.ext import BaseHandler
@@ -17,99 +17,55 @@ from bot.parsing import DUE, DUE_STEP, clean_text, parse_day, parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, ServiceError
 from bot.services.tasks import AmbiguousOwner, Owner
+from bot.texts import previews
 from bot.texts import tasks as texts
-from handlers import commands, forms
+from handlers import commands, form_engine, forms
 from handlers.common import command_text
 from handlers.context import ForumContext
-from storage.models import Task
 
 
 @dataclass(frozen=True)
 class TaskAnswers:
-    """The draft: JSON values only (the due date as ISO 8601 text). `owner` as typed (or the
-    chosen member's name); `owner_member_id` once a member is chosen among namesakes."""
+    """The draft: JSON values only (the due date as ISO 8601 text)."""
 
-    owner: str = ""
+    owner: str = ""  # as shown: an organisation's name, or "Name (Organisation)"
+    owner_member_id: int | None = None  # a member chosen among namesakes (or found by name)
     due: str = ""
     title: str = ""
     description: str | None = None
-    owner_member_id: int | None = None
-    meeting_id: int | None = None
-    one_line: bool = False  # given in one line: created once the owner is clear
+    meeting_id: int | None = None  # `/neueaufgabe #3 …`: the task comes from meeting #3
+    # Given in one line, or after Bearbeiten under the preview: each field's step returns to
+    # the choice of fields, and from there to the preview.
+    review: bool = False
 
 
 Answers = TaskAnswers
 Outcome = forms.Go[Answers] | forms.Finish
+FIELDS = ("owner", "due", "title", "description")
 WHO = "who"
 
 
-async def _one_line(env: forms.Env) -> Outcome:
-    """/neueaufgabe [#Termin] Owner | Datum | Titel [| Beschreibung]: created at once, or, when
-    the owner's name fits several members, a button for each."""
-    text = command_text(env.update)
-    meeting_id = None
-    if text.startswith("#"):
-        first, _, text = text.partition(" ")
-        meeting_id = parse_positive_int(first)
-        if meeting_id is None:
-            raise InvalidInput("task.usage")
-    pieces = [p.strip() for p in text.split("|")]
-    if len(pieces) < 3 or len(pieces) > 4:
-        raise InvalidInput("task.usage")
-    service = env.services.tasks
-    draft = TaskAnswers(
-        owner=clean_text(pieces[0]),
-        due=parse_day(pieces[1], service.zone, env.services.clock.now(), DUE).isoformat(),
-        title=pieces[2],
-        description=pieces[3] if len(pieces) > 3 else None,
-        meeting_id=meeting_id,
-        one_line=True,
-    )
-    try:
-        task, owner = await _created(env, draft)
-    except AmbiguousOwner:
-        return forms.Go(draft, "choose")
-    return forms.Finish(texts.created(env.t, task, owner, service.zone))
-
-
-async def _created(env: forms.Env, draft: Answers) -> tuple[Task, Owner]:
-    return await env.services.tasks.create(
-        env.actor,
-        owner_ref=draft.owner,
-        owner_member_id=draft.owner_member_id,
-        due=date.fromisoformat(draft.due),
-        title=draft.title,
-        description=draft.description,
-        meeting_id=draft.meeting_id,
-    )
+def _then(draft: Answers, step: str) -> forms.Go[Answers]:
+    return forms.Go(draft, "choose" if draft.review else step)
 
 
 async def _owner(env: forms.Env, draft: Answers, text: str) -> Outcome:
-    """An organisation or a member (by name or @username), checked at once; a name that fits
-    several members is asked for with a button each."""
+    """An organisation or a member (by name or @username), checked here, not at the end: an
+    unknown one is asked again at once; a name several members share: a button for each."""
     ref = clean_text(text)
     try:
-        owner = await env.services.tasks.find_owner(ref)
+        owner = await env.services.tasks.check_owner(ref)
     except AmbiguousOwner:
-        return forms.Go(replace(draft, owner=ref, owner_member_id=None), "choose")
-    return await _chosen(
-        env, replace(draft, owner=owner.label(), owner_member_id=_member_id(owner))
-    )
+        return forms.Go(replace(draft, owner=ref, owner_member_id=None), "namesake")
+    return _then(_with_owner(draft, owner), "due")
 
 
-async def _chosen(env: forms.Env, draft: Answers) -> Outcome:
-    """The owner is clear: the guided form goes on; the one-line command had everything else."""
-    if not draft.one_line:
-        return forms.Go(draft, "due")
-    task, owner = await _created(env, draft)
-    return forms.Finish(texts.created(env.t, task, owner, env.services.tasks.zone))
+def _with_owner(draft: Answers, owner: Owner) -> Answers:
+    member_id = owner.member.id if owner.member is not None else None
+    return replace(draft, owner=owner.label(), owner_member_id=member_id)
 
 
-def _member_id(owner: Owner) -> int | None:
-    return owner.member.id if owner.member is not None else None
-
-
-async def _ask_choice(env: forms.Env, draft: Answers) -> forms.Question:
+async def _ask_namesake(env: forms.Env, draft: Answers) -> forms.Question:
     try:
         owner = await env.services.tasks.find_owner(draft.owner)
         candidates = [(owner.member, owner)] if owner.member is not None else []
@@ -123,89 +79,160 @@ async def _ask_choice(env: forms.Env, draft: Answers) -> forms.Question:
     return forms.Question(env.t("task.owner_choose", ref=draft.owner), rows)
 
 
-async def _choose(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+async def _namesake(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
     forms.expect(button, WHO)
     member_id = parse_positive_int(button.value)
     if member_id is None:
         raise InvalidInput("error.button_invalid")
     owner = await env.services.tasks.member_owner(member_id)
-    return await _chosen(env, replace(draft, owner=owner.label(), owner_member_id=member_id))
+    draft = _with_owner(draft, owner)
+    # The one-line command had everything else: on to its preview.
+    return forms.Go(draft, "preview") if draft.due else _then(draft, "due")
 
 
 async def _due(env: forms.Env, draft: Answers, text: str) -> Outcome:
     due = parse_day(text, env.services.tasks.zone, env.services.clock.now(), DUE_STEP)
     env.services.tasks.check_due(due)
-    return forms.Go(replace(draft, due=due.isoformat()), "title")
+    return _then(replace(draft, due=due.isoformat()), "title")
 
 
 async def _title(env: forms.Env, draft: Answers, text: str) -> Outcome:
-    return forms.Go(replace(draft, title=env.services.tasks.check_title(text)), "description")
+    return _then(replace(draft, title=env.services.tasks.check_title(text)), "description")
 
 
 async def _description(env: forms.Env, draft: Answers, text: str | None) -> Outcome:
     description = env.services.tasks.check_description(text)
-    return forms.Go(replace(draft, description=description), "preview")
+    return _then(replace(draft, description=description), "preview")
 
 
 async def _ask_preview(env: forms.Env, draft: Answers) -> forms.Question:
-    service = env.services.tasks
+    """What will be sent: to whom (how many people), when due (and how far away), what."""
+    services = env.services
+    zone = services.tasks.zone
+    due = date.fromisoformat(draft.due)
+    noon = datetime.combine(due, time(12), tzinfo=zone)
+    count = await services.previews.audience(
+        owner=draft.owner, owner_member_id=draft.owner_member_id
+    )
     text = env.t(
         "taskwizard.preview",
-        owner=draft.owner,
-        due=texts.due_label(env.t, date.fromisoformat(draft.due), service.zone),
+        owner=env.t("taskwizard.audience", group=draft.owner, people=previews.people(env.t, count)),
+        due=f"{texts.due_label(env.t, due, zone)} "
+        f"({previews.in_words(env.t, noon, services.clock.now(), zone)})",
         title=draft.title,
         description=draft.description or "–",
     )
-    return forms.Question(text, ((forms.Option(env.t("taskwizard.create"), "ok"),),))
+    if draft.meeting_id is not None:
+        line = env.t("taskwizard.line_meeting", id=draft.meeting_id)
+        text = text.replace("\n\n", f"\n{line}\n\n", 1)
+    rows = (
+        (forms.Option(env.t("taskwizard.create"), "ok"),),
+        (forms.Option(env.t("wizard.edit"), "edit"),),
+    )
+    return forms.Question(text, rows)
+
+
+async def _ask_choice(env: forms.Env, draft: Answers) -> forms.Question:
+    rows = [(forms.Option(env.t(f"taskwizard.field.{f}"), "field", f),) for f in FIELDS]
+    rows.append((forms.Option(env.t("wizard.to_preview"), "preview"),))
+    return forms.Question(env.t("wizard.choose_field"), tuple(rows))
+
+
+async def _choose(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    if button.action == "field" and button.value in FIELDS:
+        return forms.Go(draft, button.value)
+    forms.expect(button, "preview")
+    return forms.Go(draft, "preview")
 
 
 async def _create(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    if button.action == "edit":  # Bearbeiten: the fields, each returning here
+        return forms.Go(replace(draft, review=True), "choose")
     forms.expect(button, "ok")
+    service = env.services.tasks
     try:
-        task, owner = await _created(env, draft)
+        task, owner = await service.create(
+            env.actor,
+            owner_ref=draft.owner,
+            owner_member_id=draft.owner_member_id,
+            due=date.fromisoformat(draft.due),
+            title=draft.title,
+            description=draft.description,
+            meeting_id=draft.meeting_id,
+        )
     except ServiceError as error:
-        # The owner is checked here once more (a member may have left): asked again, the
-        # rest of the draft stays.
-        return forms.Go(replace(draft, owner_member_id=None), "owner", error=error)
-    return forms.Finish(texts.created(env.t, task, owner, env.services.tasks.zone))
+        # Changed meanwhile (the owner left, the meeting was cancelled): the fields again.
+        return forms.Go(replace(draft, review=True), "choose", error=error)
+    return forms.Finish(texts.created(env.t, task, owner, service.zone))
+
+
+def _back(step: str | None) -> Callable[[Answers], str | None]:
+    return lambda draft: "choose" if draft.review else step
 
 
 STEPS: dict[str, forms.Step[Answers]] = {
-    "owner": forms.Step(forms.question("taskwizard.ask_owner"), on_text=_owner),
-    # Several members go by the name given: one button each (or another name typed).
-    "choose": forms.Step(
-        _ask_choice,
-        on_text=_owner,
-        on_button=_choose,
-        back=lambda draft: None if draft.one_line else "owner",
-    ),
-    "due": forms.Step(
-        forms.question("taskwizard.ask_due"), on_text=_due, back=forms.previous("owner")
-    ),
-    "title": forms.Step(
-        forms.question("taskwizard.ask_title"), on_text=_title, back=forms.previous("due")
-    ),
+    "owner": forms.Step(forms.question("taskwizard.ask_owner"), on_text=_owner, back=_back(None)),
+    "due": forms.Step(forms.question("taskwizard.ask_due"), on_text=_due, back=_back("owner")),
+    "title": forms.Step(forms.question("taskwizard.ask_title"), on_text=_title, back=_back("due")),
     "description": forms.optional(
         "taskwizard.ask_description", "taskwizard.no_description", _description, back="title"
     ),
-    "preview": forms.Step(_ask_preview, on_button=_create, back=forms.previous("description")),
+    "preview": forms.Step(
+        _ask_preview, on_button=_create, back=lambda d: None if d.review else "description"
+    ),
+    "choose": forms.Step(_ask_choice, on_button=_choose),
+    # Several members go by the name given: one button each (or another name typed).
+    "namesake": forms.Step(_ask_namesake, on_text=_owner, on_button=_namesake, back=_back("owner")),
 }
+
+
+async def _start_line(env: forms.Env) -> forms.Go[Answers]:
+    """`/neueaufgabe [#Termin] <Mitgliedskommune oder @name> | <Datum> | <Titel> [| …]`:
+    checked, then the preview (nothing is sent before Vergeben)."""
+    text = command_text(env.update)
+    services = env.services
+    meeting_id = None
+    if text.startswith("#"):
+        first, _, text = text.partition(" ")
+        meeting_id = parse_positive_int(first)
+        if meeting_id is None:
+            raise InvalidInput("task.usage")
+        await services.meetings.get(env.actor, meeting_id)
+    pieces = [p.strip() for p in text.split("|")]
+    if len(pieces) < 3 or len(pieces) > 4:
+        raise InvalidInput("task.usage")
+    service = services.tasks
+    due = parse_day(pieces[1], service.zone, services.clock.now(), DUE)
+    service.check_due(due)
+    draft = TaskAnswers(
+        due=due.isoformat(),
+        title=service.check_title(pieces[2]),
+        description=service.check_description(pieces[3] if len(pieces) > 3 else None),
+        meeting_id=meeting_id,
+        review=True,
+    )
+    ref = clean_text(pieces[0])
+    try:
+        owner = await service.check_owner(ref)
+    except AmbiguousOwner:
+        return forms.Go(replace(draft, owner=ref), "namesake")
+    return forms.Go(_with_owner(draft, owner), "preview")
 
 
 FORM = forms.FormSpec(
     Form.TASK,
-    "task_wizard",
+    "form.name.nt",
     commands.NEWTASK,
     TaskAnswers,
     STEPS,
     entries=(
         forms.Entry(commands.NEWTASK, has_args=False),
-        forms.Entry(commands.NEWTASK, _one_line, has_args=True),
+        forms.Entry(commands.NEWTASK, _start_line, has_args=True),
     ),
 )
 
 # /neueaufgabe in one line, run again with the organisation chosen under "Meinten Sie …?".
-new_task = forms.entry_callback(FORM, FORM.entries[1])
+new_task = form_engine.entry_callback(FORM, FORM.entries[1])
 
 
 # --- the Kommentar button: the next message is the comment --------------------------------
@@ -227,10 +254,11 @@ async def _save_comment(
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
-    comment = forms.follow_up_form(
-        name="task_comment",
+    comment = form_engine.follow_up_form(
+        form=Form.TASK_COMMENT,
+        name="form.name.tc",
         kind=TaskComment,
         prepare=_ask_comment,
         save=_save_comment,
     )
-    return [forms.form_handler(FORM), comment]  # type: ignore[list-item]
+    return [*form_engine.form_handlers(FORM), *comment]

@@ -1,6 +1,6 @@
 """Tasks: /tasks [overdue], /task <nr>, the Erledigt button, /done, /comment, and the
-coordinator's /reopentask, /reassigntask, /taskdue, /canceltask (each with an optional reason).
-/newtask is in handlers/task_wizard.py."""
+coordinator's /reopentask, /reassigntask, /taskdue (each with an optional reason). (/newtask:
+handlers/task_wizard.py; /canceltask, asked first: handlers/confirmations.py.)"""
 
 from __future__ import annotations
 
@@ -77,13 +77,6 @@ async def reopen(update: Update, context: ForumContext, actor: Actor, t: Transla
     await reply(update, _confirm(t, t("task.reopened", id=task.id, title=task.title), reason))
 
 
-@forum_handler(commands.CANCELTASK)
-async def cancel(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    task_id, reason = _number_and_rest(update, "task.change_usage")
-    task, _ = await _service(context).change(actor, task_id, cancel=True, reason=reason)
-    await reply(update, _confirm(t, t("task.cancelled", id=task.id, title=task.title), reason))
-
-
 @forum_handler(commands.TASKDUE)
 async def due(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     task_id, rest = _number_and_rest(update, "task.change_usage")
@@ -139,7 +132,6 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
         CommandHandler(commands.DONE.names, done),
         CommandHandler(commands.COMMENT.names, comment),
         CommandHandler(commands.REOPENTASK.names, reopen),
-        CommandHandler(commands.CANCELTASK.names, cancel),
         CommandHandler(commands.TASKDUE.names, due),
         CommandHandler(commands.REASSIGNTASK.names, reassign),
         CallbackQueryHandler(done_button, pattern=matches(TaskDone)),

@@ -14,7 +14,7 @@ from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.proposals import WAITING, ProposalService
 from bot.texts.proposals import proposal_confirmation
-from handlers import commands, forms
+from handlers import commands, form_engine, forms
 from handlers.context import ForumContext
 
 
@@ -83,7 +83,7 @@ STEPS: dict[str, forms.Step[Answers]] = {
 # Text on the group and the preview (buttons only) is answered with a hint.
 FORM = forms.FormSpec(
     Form.TOPIC,
-    "topic_wizard",
+    "form.name.tp",
     commands.PROPOSE,
     TopicAnswers,
     STEPS,
@@ -114,11 +114,12 @@ async def _save_reason(
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     # Ablehnen under a proposal: the coordinator's next message is the reason (asked again
     # when it is empty or too long).
-    reason = forms.follow_up_form(
-        name="reject_reason",
+    reason = form_engine.follow_up_form(
+        form=Form.REJECT_REASON,
+        name="form.name.rr",
         kind=RejectTopic,
         prepare=_ask_reason,
         save=_save_reason,
         retry_keys=frozenset({"proposal.reason_missing", "proposal.reason_too_long"}),
     )
-    return [forms.form_handler(FORM), reason]  # type: ignore[list-item]
+    return [*form_engine.form_handlers(FORM), *reason]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import storage.inbox
 import storage.models
 import storage.models_calendar
+import storage.models_forms
 import storage.models_meetings
 import storage.models_scheduling
 import storage.models_tasks

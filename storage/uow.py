@@ -25,8 +25,10 @@ from storage.repositories import (
     UserSettingsRepository,
     WorkingGroupRepository,
 )
+from storage.repositories.forms import FormStateRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.personal import PersonalDataRepository
+from storage.repositories.questions import QuestionRepository
 from storage.repositories.scheduling import PollRepository
 
 
@@ -49,6 +51,8 @@ class SqlUnitOfWork:
     inbox: InboxRepository
     exports: ExportRepository
     personal: PersonalDataRepository
+    forms: FormStateRepository
+    questions: QuestionRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -73,6 +77,8 @@ class SqlUnitOfWork:
         self.inbox = InboxRepository(session)
         self.exports = ExportRepository(session)
         self.personal = PersonalDataRepository(session)
+        self.forms = FormStateRepository(session)
+        self.questions = QuestionRepository(session)
         return self
 
     async def __aexit__(

@@ -13,11 +13,14 @@ from bot.services.agenda import AgendaService
 from bot.services.broadcasts import BroadcastService
 from bot.services.counting import Rules
 from bot.services.exports import ExportService
+from bot.services.forms import FormStore
 from bot.services.groups import GroupService
 from bot.services.meetings import MeetingService
 from bot.services.membership import MembershipService
 from bot.services.notify import Notifier
+from bot.services.previews import PreviewService
 from bot.services.proposals import ProposalService
+from bot.services.questions import QuestionService
 from bot.services.scheduling import SchedulingService
 from bot.services.tasks import TaskService
 from bot.services.uow import StoreUnitOfWorkFactory
@@ -39,6 +42,9 @@ class Services:
     voting: VotingService
     exports: ExportService
     scheduling: SchedulingService
+    forms: FormStore
+    questions: QuestionService
+    previews: PreviewService
 
 
 def build_services(
@@ -127,6 +133,30 @@ def build_services(
             meetings,
             zone=settings.tz,
             reminder_before=timedelta(hours=settings.vote_reminder_hours),
+            coordinator_ids=settings.coordinator_ids,
+            default_language=settings.default_language,
+        ),
+        forms=FormStore(
+            uow,
+            clock,
+            notifier,
+            timeout=timedelta(minutes=settings.form_timeout_minutes),
+            default_language=settings.default_language,
+        ),
+        previews=PreviewService(
+            uow,
+            clock,
+            notifier,
+            meetings.notices,
+            meetings.files,
+            zone=settings.tz,
+            default_language=settings.default_language,
+        ),
+        questions=QuestionService(
+            uow,
+            clock,
+            notifier,
+            zone=settings.tz,
             coordinator_ids=settings.coordinator_ids,
             default_language=settings.default_language,
         ),

@@ -351,6 +351,16 @@ class MeetingService:
         self._notifier.outbox_changed()
         return meeting
 
+    async def check_cancellable(self, actor: Actor, meeting_id: int) -> Meeting:
+        """The meeting, if it may be cancelled (asked before the confirmation): one cancelled
+        already is refused with when and by whom."""
+        actor.require_coordinator()
+        async with self._work() as uow:
+            meeting = await meeting_of(uow, meeting_id)
+            if meeting.status is MeetingStatus.CANCELLED:
+                raise await self._already_cancelled(uow, actor, meeting)
+        return meeting
+
     async def cancel(self, actor: Actor, meeting_id: int, reason: str | None) -> Meeting:
         """Cancelled for everyone invited; its topics go back to the backlog. A meeting that
         is cancelled already stays as it is: the answer says when and by whom."""

@@ -129,6 +129,21 @@ class TaskService:
         async with self._uow() as uow:
             return await member_owner(uow, member_id)
 
+    async def check_owner(self, ref: str) -> Owner:
+        """Who `ref` names, checked where it is typed (a form's step, the one-line command):
+        an unknown one is refused with the organisations there are; a name several members
+        share raises AmbiguousOwner with them."""
+        async with self._uow() as uow:
+            try:
+                return await find_owner(uow, ref)
+            except NotFound as error:
+                names = sorted(o.name for o in await uow.organisations.all())
+                raise NotFound(
+                    "task.owner_unknown_choose",
+                    ref=error.params.get("ref", ref),
+                    names=", ".join(names),
+                ) from error
+
     # --- creating and changing -----------------------------------------------------------
 
     async def create(

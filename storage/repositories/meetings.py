@@ -179,7 +179,8 @@ class MeetingRepository:
         return await self.session.get(MeetingCancellation, meeting_id)
 
     async def add_cancellation(self, cancellation: MeetingCancellation) -> None:
-        self.session.add(cancellation)
+        # merge: a meeting cancelled, restored (Rückgängig) and cancelled again has the newest
+        await self.session.merge(cancellation)
         await self.session.flush()
 
     async def supersede_answers(self, meeting_id: int, now: datetime) -> None:

@@ -328,6 +328,16 @@ class OutboxRepository:
         )
         return {int(i) for i in (await self.session.execute(stmt)).scalars().all()}
 
+    async def sent_as(self, chat_id: int, message_id: int, kind: str) -> str | None:
+        """The dedup key of the message of `kind` that became `message_id` in `chat_id`
+        (what a reply to it replies to), or None."""
+        stmt = select(OutboxMessage.dedup_key).where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.telegram_message_id == message_id,
+            OutboxMessage.kind == kind,
+        )
+        return (await self.session.execute(stmt)).scalars().first()
+
     async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
         if not broadcast_ids:
             return {}

@@ -226,6 +226,37 @@ class Harness:
             after=mark,
         )
 
+    async def choose(self, user: FakeUser, label: str) -> RecordedCall:
+        """Press the button `label` under the bot's latest message to `user` (Senden under a
+        preview, Ja under a question); return the message the bot answers with."""
+        message = self.emu.last_message(user.id, from_bot=True)
+        markup = message.get("reply_markup") or {}
+        found = {
+            b["text"]: b["callback_data"]
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+            if "callback_data" in b
+        }
+        if label not in found:
+            raise AssertionError(f"no button {label!r} under {message.get('text')!r}")
+        return await self.press_for_message(user, message, found[label])
+
+    async def send_and_confirm(self, user: FakeUser, text: str) -> RecordedCall:
+        """Send a one-line command that shows a preview first (`/neuertermin …`,
+        `/neueaufgabe …`) and press its ✅ button; return the bot's answer to that (the
+        confirmation), or the answer to `text` itself if it brought no preview (an error)."""
+        answer = await self.send(user, text)
+        markup = answer.params.get("reply_markup") or {}
+        labels = [
+            b["text"]
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+            if b["text"].startswith("✅")
+        ]
+        if not labels:
+            return answer
+        return await self.choose(user, labels[0])
+
     async def exchange(self, user: FakeUser, text: str, **kwargs: Any) -> list[RecordedCall]:
         """Send `text` as `user`, wait until the bot has handled it completely, and return
         every successful call the bot made meanwhile."""

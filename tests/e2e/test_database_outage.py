@@ -199,7 +199,9 @@ async def test_a_message_delivered_while_the_database_went_away_is_not_sent_agai
         return message_id
 
     monkeypatch.setattr(sender, "_send", send_then_lose_the_database)
-    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(
+        COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme"
+    )
     await bot.emu.wait_for(
         lambda call: call.chat_id == anna.id and "Neue Aufgabe" in (call.text or "")
     )

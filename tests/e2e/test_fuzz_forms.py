@@ -67,7 +67,8 @@ async def forum(emulator: BotApiEmulator, database_url: str) -> AsyncIterator[Fo
             (member, "/vorschlag Bürgerbus | Beschreibung", "#2"),
             (COORDINATOR, "/abstimmungstarten 1", "#1"),
         ):
-            answer = await bot.send(user, text)  # its answer, not a notice meanwhile
+            # Its answer, not a notice meanwhile (with Senden under a preview).
+            answer = await bot.send_and_confirm(user, text)
             assert expected in (answer.text or ""), (text, answer.text)
         await bot.settle()
         yield Forum(bot, bot.user("Fremd"), member)
@@ -231,7 +232,7 @@ async def test_found_years_out_of_range_are_refused_in_words(forum: Forum) -> No
 class GuidedForm:
     command: str
     form: callbacks.Form
-    key: str  # of its state in user_data
+    key: str  # unused: the state is in the form_state table
     by_member: bool
     answers: tuple[str, ...]  # worth typing on its steps
 
@@ -301,9 +302,11 @@ def _form_buttons(message: dict[str, Any], form: callbacks.Form) -> list[callbac
     return found
 
 
-def _state(bot: Harness, user: FakeUser, key: str) -> FormState | None:
-    text = bot.app.user_data.get(user.id, {}).get(key)
-    return FormState.from_json(text) if isinstance(text, str) else None
+async def _state(bot: Harness, user: FakeUser, key: str) -> FormState | None:
+    """The person's open form in their private chat, as stored."""
+    async with bot.uow() as uow:
+        row = await uow.forms.get(user.id, user.id)
+    return FormState.from_json(row.state) if row is not None else None
 
 
 async def _press(
@@ -311,7 +314,7 @@ async def _press(
 ) -> None:
     """Press `data` under `message` and check what every press must satisfy."""
     await bot.settle()  # the outbox at rest: only this press may change it
-    state = _state(bot, user, guided.key)
+    state = await _state(bot, user, guided.key)
     before = await snapshot(bot)
     query_id, calls = await bot.press_and_wait(user, message, data)
     after = await snapshot(bot)
@@ -331,7 +334,7 @@ async def _press(
     if stale or state is None or parsed is None:
         # Under an earlier question, after the form, or no button at all: nothing changes.
         assert changed_tables(before, after) == set(), data
-        assert _state(bot, user, guided.key) == state, data
+        assert await _state(bot, user, guided.key) == state, data
 
 
 FORGED = st.one_of(
@@ -361,7 +364,7 @@ async def test_form_buttons_stale_replayed_and_forged(forum: Forum, data: st.Dat
         answer = data.draw(ANSWERS, label="answer")
         forged = data.draw(FORGED, label="forged")
         questions = [m for m in bot.emu.messages(user.id) if _form_buttons(m, guided.form)]
-        state = _state(bot, user, guided.key)
+        state = await _state(bot, user, guided.key)
         earlier = [
             m
             for m in questions

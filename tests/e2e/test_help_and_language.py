@@ -11,6 +11,8 @@ from tests.support import COORDINATOR_ID
 
 MEMBER_COMMANDS = {
     "start",
+    "abbrechen",
+    "frage",
     "hilfe",
     "sprache",
     "arbeitsgruppen",
@@ -42,7 +44,8 @@ def listed(text: str | None) -> set[str]:
 
 async def test_help_lists_exactly_what_each_role_may_use(bot: Harness) -> None:
     stranger = bot.user("Sven")
-    assert listed((await bot.send(stranger, "/help")).text) == {"start", "hilfe", "sprache"}
+    everyone = {"start", "hilfe", "abbrechen", "sprache"}
+    assert listed((await bot.send(stranger, "/help")).text) == everyone
 
     anna = bot.user("Anna")
     await bot.join(anna, "Gemeinde Zöllnitz")
@@ -50,7 +53,7 @@ async def test_help_lists_exactly_what_each_role_may_use(bot: Harness) -> None:
 
     calls = await bot.exchange(COORDINATOR, "/help")  # grouped, in two messages
     coordinator = listed("\n".join(c.text or "" for c in calls if c.method == "sendMessage"))
-    assert coordinator == {"start", "hilfe", "sprache"} | READING | COORDINATOR_ONLY
+    assert coordinator == everyone | READING | COORDINATOR_ONLY
     assert "mitglieder" in coordinator and "einladen" in coordinator
 
 

@@ -77,7 +77,7 @@ async def test_only_the_coordinator_gets_the_form(bot: Harness) -> None:
 
 async def test_guided_edit_notifies_with_a_new_sequence(bot: Harness) -> None:
     (member,) = await bot.seed_members(1)
-    await say(bot, "/newmeeting 03.12.2026 18:00 | Alt | Rathaus")
+    await bot.send_and_confirm(COORDINATOR, "/newmeeting 03.12.2026 18:00 | Alt | Rathaus")
     await bot.settle()
     assert "Termin #1 bearbeiten" in await say(bot, "/terminbearbeiten 1")
     assert "Titel" in await click(bot, "Titel")
@@ -115,7 +115,7 @@ async def press_under(bot: Harness, message: dict[str, Any], label: str) -> tupl
 
 
 async def test_zurueck_under_an_answered_step_changes_nothing(bot: Harness) -> None:
-    await say(bot, "/newmeeting 03.12.2026 18:00 | Alt | Rathaus")
+    await bot.send_and_confirm(COORDINATOR, "/newmeeting 03.12.2026 18:00 | Alt | Rathaus")
     assert "Termin #1 bearbeiten" in await say(bot, "/terminbearbeiten 1")
     await click(bot, "Titel")
     question = bot.emu.last_message(COORDINATOR_ID)
@@ -128,7 +128,7 @@ async def test_zurueck_under_an_answered_step_changes_nothing(bot: Harness) -> N
 
 
 async def test_a_duration_button_pressed_twice_counts_once(bot: Harness) -> None:
-    await say(bot, "/newmeeting 03.12.2026 18:00 | Alt | Rathaus")
+    await bot.send_and_confirm(COORDINATOR, "/newmeeting 03.12.2026 18:00 | Alt | Rathaus")
     await say(bot, "/terminbearbeiten 1")
     await click(bot, "Dauer")
     question = bot.emu.last_message(COORDINATOR_ID)

@@ -43,7 +43,8 @@ def event(calendar: icalendar.Calendar) -> Any:
 
 
 async def create(bot: Harness, command: str = ONE_LINE) -> str:
-    answer = await bot.send(COORDINATOR, command)
+    """The one-line command, and Senden under its preview; the confirmation."""
+    answer = await bot.send_and_confirm(COORDINATOR, command)
     await bot.settle()
     return answer.text or ""
 
@@ -188,7 +189,9 @@ async def test_move_sends_an_update_with_the_same_uid_and_sequence_1(bot: Harnes
 async def test_cancel_sends_a_cancellation_and_removes_reminders(bot: Harness) -> None:
     (member,) = await bot.seed_members(1)
     await create(bot)
-    answer = await bot.send(COORDINATOR, "/cancelmeeting 1 Krankheit")
+    question = await bot.send(COORDINATOR, "/cancelmeeting 1 Krankheit")
+    assert "absagen?" in (question.text or "")
+    answer = await bot.choose(COORDINATOR, "✅ Ja, absagen")
     assert "Termin #1 (Forum Stadt-Umland) ist abgesagt" in (answer.text or "")
     await bot.settle()
     (_, first), (caption, cancellation) = documents(bot, member)
@@ -315,6 +318,7 @@ async def test_the_calendar_feed_over_http(bot: Harness) -> None:
     await create(bot)
     await create(bot, "/newmeeting 17.12.2026 18:00 | Zweites Treffen | Rathaus")
     await bot.send(COORDINATOR, "/cancelmeeting 2")
+    await bot.choose(COORDINATOR, "✅ Ja, absagen")
     await bot.settle()
     answer = await bot.send(anna, "/kalender")
     text = answer.text or ""

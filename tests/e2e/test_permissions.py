@@ -106,6 +106,7 @@ ARGS: dict[commands.Command, str] = {
     commands.BROADCAST: "Hallo zusammen",
     commands.EXPORT: "abstimmung 1",
     commands.FINDTIME: "Sitzung | 10.12.2026 18:00, 11.12.2026 18:00",
+    commands.ASK: "Wann ist das nächste Forum?",
 }
 
 
@@ -129,6 +130,9 @@ async def forum(emulator: BotApiEmulator, database_url: str) -> AsyncIterator[Fo
             (COORDINATOR, "/abstimmungstarten 1"),
             (COORDINATOR, "/rundschreiben Entwurf"),
         ):
+            if text.startswith(("/neuertermin", "/neueaufgabe")):
+                await bot.send_and_confirm(user, text)  # Senden under the preview
+                continue
             calls = await bot.exchange(user, text)
             assert_clean(calls)
         await bot.settle()
@@ -189,6 +193,8 @@ BUTTONS: dict[str, str] = {
     "sp:png:1": "coordinator",
     "o:invite:1": "coordinator",  # the organisation meant (/invite, /newtask …)
     "o:newtask:new": "coordinator",
+    "q:answer:1": "coordinator",  # Antworten under a member's message (/fragen)
+    "m:undo:1": "coordinator",  # Rückgängig under a cancellation (/terminabsagen)
 }
 # Under the old confirmation of /leave, a non-member hears that they are not (any more) one.
 BUTTON_REFUSALS = {*REFUSALS, _t("leave.already_left")}

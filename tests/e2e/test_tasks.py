@@ -38,7 +38,7 @@ async def test_one_line_creation_notifies_the_owners(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
     bernd = await member(bot, "Bernd", "Gemeinde Zöllnitz")
     other = await member(bot, "Olga", "Stadt Jena")
-    answer = await bot.send(
+    answer = await bot.send_and_confirm(
         COORDINATOR,
         "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme Radweg | bis zur AG",
     )
@@ -54,8 +54,10 @@ async def test_one_line_creation_notifies_the_owners(bot: Harness) -> None:
 async def test_a_task_for_one_person_and_from_a_meeting(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
     bernd = await member(bot, "Bernd", "Gemeinde Zöllnitz")
-    await bot.send(COORDINATOR, "/newmeeting 03.12.2026 18:00 | Forum | Rathaus")
-    answer = await bot.send(COORDINATOR, "/newtask #1 @anna | 2026-12-10 | Protokoll prüfen")
+    await bot.send_and_confirm(COORDINATOR, "/newmeeting 03.12.2026 18:00 | Forum | Rathaus")
+    answer = await bot.send_and_confirm(
+        COORDINATOR, "/newtask #1 @anna | 2026-12-10 | Protokoll prüfen"
+    )
     assert "vergeben an Anna" in (answer.text or "")
     async with bot.uow() as uow:
         task = await uow.tasks.get(1)
@@ -92,9 +94,9 @@ async def test_bad_input_creates_nothing(bot: Harness) -> None:
 async def test_listing_puts_overdue_first_and_members_see_only_theirs(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
     await member(bot, "Olga", "Stadt Jena")
-    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Später")
-    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 27.11.2026 | Bald")
-    await bot.send(COORDINATOR, "/newtask Stadt Jena | 01.12.2026 | Jena-Sache")
+    await bot.send_and_confirm(COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Später")
+    await bot.send_and_confirm(COORDINATOR, "/newtask Gemeinde Zöllnitz | 27.11.2026 | Bald")
+    await bot.send_and_confirm(COORDINATOR, "/newtask Stadt Jena | 01.12.2026 | Jena-Sache")
     await bot.settle()
     bot.clock.advance(timedelta(days=2))  # "Bald" is now overdue
     listing = (await bot.send(anna, "/aufgaben")).text or ""
@@ -109,7 +111,9 @@ async def test_listing_puts_overdue_first_and_members_see_only_theirs(bot: Harne
 
 async def test_done_by_button_then_reopen(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
-    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(
+        COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme"
+    )
     await bot.settle()
     await bot.send(anna, "/aufgaben")
     message = bot.emu.last_message(anna.id)
@@ -141,7 +145,7 @@ async def test_done_by_button_then_reopen(bot: Harness) -> None:
 async def test_members_cannot_change_others_tasks(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
     await member(bot, "Olga", "Stadt Jena")
-    await bot.send(COORDINATOR, "/newtask Stadt Jena | 20.12.2026 | Jena-Sache")
+    await bot.send_and_confirm(COORDINATOR, "/newtask Stadt Jena | 20.12.2026 | Jena-Sache")
     answer = await bot.send(anna, "/erledigt 1")
     assert "gehört nicht Ihnen" in (answer.text or "")
     for command in (
@@ -160,7 +164,7 @@ async def test_members_cannot_change_others_tasks(bot: Harness) -> None:
 
 async def test_reminders_are_created_moved_and_removed(bot: Harness) -> None:
     await member(bot, "Anna", "Gemeinde Zöllnitz")
-    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 10.12.2026 | Frist")
+    await bot.send_and_confirm(COORDINATOR, "/newtask Gemeinde Zöllnitz | 10.12.2026 | Frist")
     due = sorted(r.due_at for r in await reminders(bot))
     assert due == [
         datetime(2026, 12, 7, 8, 0, tzinfo=UTC),  # 3 days before, 09:00 Berlin
@@ -171,12 +175,13 @@ async def test_reminders_are_created_moved_and_removed(bot: Harness) -> None:
     due = sorted(r.due_at for r in await reminders(bot))
     assert due[0] == datetime(2026, 12, 11, 8, 0, tzinfo=UTC)
     await bot.send(COORDINATOR, "/aufgabestreichen 1")
+    await bot.choose(COORDINATOR, "✅ Ja, streichen")
     assert await reminders(bot) == []
 
 
 async def test_reminders_arrive_and_overdue_tasks_escalate(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
-    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 30.11.2026 | Frist")
+    await bot.send_and_confirm(COORDINATOR, "/newtask Gemeinde Zöllnitz | 30.11.2026 | Frist")
     await bot.settle()
     bot.clock.current = datetime(2026, 11, 27, 8, 1, tzinfo=UTC)  # Fri 09:01: 3 days before
     await bot.settle()
@@ -201,7 +206,9 @@ async def test_reminders_arrive_and_overdue_tasks_escalate(bot: Harness) -> None
 
 async def test_tasks_appear_in_the_feed_as_all_day_entries(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
-    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(
+        COORDINATOR, "/newtask Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme"
+    )
     await bot.settle()
     answer = await bot.send(anna, "/kalender")
     url = next(w for w in (answer.text or "").split() if w.startswith("http"))
@@ -232,8 +239,9 @@ async def test_guided_creation(bot: Harness) -> None:
         return call.text or ""
 
     assert "Schritt 1 von 4" in await say("/neueaufgabe")
-    # The owner is checked at once: the same question stays open.
-    assert "weder eine Mitgliedskommune" in await say("Gemeinde Nirgendwo")
+    # The owner is checked at its step: refused with the organisations there are.
+    refused = await say("Gemeinde Nirgendwo")
+    assert "weder eine Mitgliedskommune" in refused and "Gemeinde Zöllnitz" in refused
     assert "Schritt 2 von 4" in await say("Gemeinde Zöllnitz")
     assert "Vergangenheit" in await say("01.01.2026")
     assert "Schritt 3 von 4" in await say("15.12.2026")
@@ -252,7 +260,9 @@ async def test_guided_creation(bot: Harness) -> None:
 async def test_owners_comment_and_the_coordinator_hears_it(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
     bernd = await member(bot, "Bernd", "Gemeinde Zöllnitz")
-    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(
+        COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme"
+    )
     await bot.settle()  # the notice of the new task first
     answer = await bot.send(anna, "/kommentar 1 Entwurf liegt dem Bürgermeister vor")
     assert answer.text == "Ihr Kommentar zu Aufgabe #1 ist gespeichert und weitergegeben."
@@ -268,7 +278,9 @@ async def test_owners_comment_and_the_coordinator_hears_it(bot: Harness) -> None
 
 async def test_the_kommentar_button_takes_the_next_message_as_the_comment(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
-    await bot.send(COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(
+        COORDINATOR, "/newtask Gemeinde Zöllnitz | 20.12.2026 | Stellungnahme"
+    )
     await bot.settle()
     await bot.send(anna, "/aufgaben")
     message = bot.emu.last_message(anna.id)
@@ -296,7 +308,7 @@ async def test_the_kommentar_button_on_another_organisations_task_refuses_at_onc
 ) -> None:
     anna = await member(bot, "Anna", "Gemeinde Zöllnitz")
     await member(bot, "Olga", "Stadt Jena")
-    await bot.send(COORDINATOR, "/newtask Stadt Jena | 20.12.2026 | Jena-Sache")
+    await bot.send_and_confirm(COORDINATOR, "/newtask Stadt Jena | 20.12.2026 | Jena-Sache")
     await bot.settle()
     await bot.exchange(anna, "/hilfe")
     message = bot.emu.last_message(anna.id, from_bot=True)
@@ -306,9 +318,10 @@ async def test_the_kommentar_button_on_another_organisations_task_refuses_at_onc
     assert [c.method for c in calls] == ["answerCallbackQuery"]
     answer = bot.emu.callback_answer(query_id)
     assert answer is not None and "gehört nicht Ihnen" in (answer.get("text") or "")
-    # Her next message is not taken for a comment.
+    # Her next message is not taken for a comment (plain text is offered to the coordination).
     calls = await bot.exchange(anna, "Kommentar von außen")
-    assert texts_of(calls) == []
+    (offer,) = texts_of(calls)
+    assert offer.startswith("An die Koordination senden?")
     async with bot.uow() as uow:
         task = await uow.tasks.get(1)
     assert task is not None and task.comment is None

@@ -456,7 +456,9 @@ async def test_forged_stale_and_doubled_presses_change_nothing(bot: Harness) -> 
 
 async def test_an_accepted_topic_goes_onto_an_agenda_with_one_button(bot: Harness) -> None:
     f = await forum(bot)
-    await bot.send(COORDINATOR, "/newmeeting 10.12.2026 18:00 | Forumssitzung | Rathaus")
+    await bot.send_and_confirm(
+        COORDINATOR, "/newmeeting 10.12.2026 18:00 | Forumssitzung | Rathaus"
+    )
     await propose_and_open(bot, f.carla)
     for user in (f.anna, f.carla, f.emil):
         await vote(bot, user, "Ja")

@@ -42,6 +42,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from storage.models_forms import FormStateRow, Question
 from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.models_tasks import TaskEvent
 from storage.rows import FeedEntry, FeedState, SentMessage
@@ -281,6 +282,12 @@ class FakeOutbox:
                 ):
                     del self.rows[key]
         return await self.enqueue(messages)
+
+    async def sent_as(self, chat_id: int, message_id: int, kind: str) -> str | None:
+        for key, r in self.rows.items():
+            if (r.chat_id, r.telegram_message_id, r.kind) == (chat_id, message_id, kind):
+                return key
+        return None
 
     async def state_counts(self, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxState, int]]:
         counts: dict[int, dict[OutboxState, int]] = {}
@@ -722,6 +729,63 @@ class FakePersonalData:
         return None
 
 
+class FakeForms:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[int, int], FormStateRow] = {}
+
+    async def get(self, chat_id: int, user_id: int) -> FormStateRow | None:
+        return self.rows.get((chat_id, user_id))
+
+    async def put(
+        self, chat_id: int, user_id: int, *, form: str, state: str, now: datetime
+    ) -> None:
+        self.rows[chat_id, user_id] = FormStateRow(
+            chat_id=chat_id, user_id=user_id, form=form, state=state, updated_at=now
+        )
+
+    async def delete(self, chat_id: int, user_id: int) -> None:
+        self.rows.pop((chat_id, user_id), None)
+
+    async def stale(self, before: datetime, limit: int) -> Sequence[FormStateRow]:
+        rows = [row for row in self.rows.values() if row.updated_at < before]
+        return sorted(rows, key=lambda row: row.updated_at)[:limit]
+
+    async def purge(self, before: datetime) -> int:
+        old = [key for key, row in self.rows.items() if row.updated_at < before]
+        for key in old:
+            del self.rows[key]
+        return len(old)
+
+
+class FakeQuestions(_Table[Question]):
+    def __init__(self, members: FakeMembers, organisations: FakeOrganisations) -> None:
+        super().__init__()
+        self._members = members
+        self._organisations = organisations
+
+    async def add(self, question: Question) -> Question:
+        return self.insert(question)
+
+    async def get(self, question_id: int) -> Question | None:
+        return self.rows.get(question_id)
+
+    async def answer(self, question_id: int, *, text: str, by: int, now: datetime) -> bool:
+        question = self.rows.get(question_id)
+        if question is None or question.answered_at is not None:
+            return False
+        question.answer, question.answered_by, question.answered_at = text, by, now
+        return True
+
+    async def recent(self, limit: int) -> Sequence[tuple[Question, Member, Organisation | None]]:
+        found = []
+        for question in sorted(self.rows.values(), key=lambda q: -(q.id or 0))[:limit]:
+            member = await self._members.get(question.member_id)
+            assert member is not None
+            organisation = await self._organisations.get(member.organisation_id)
+            found.append((question, member, organisation))
+        return found
+
+
 class FakeUnitOfWork:
     """One shared in-memory store; `commits` counts how often a use case committed."""
 
@@ -741,6 +805,8 @@ class FakeUnitOfWork:
         self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
         self.personal = FakePersonalData()
         self.polls = FakePolls()
+        self.forms = FakeForms()
+        self.questions = FakeQuestions(self.members, self.organisations)
         self.commits = 0
 
     def __call__(self) -> Self:

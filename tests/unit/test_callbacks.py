@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot import callbacks
 from bot.callbacks import (
     ORG_COMMANDS,
+    AnswerQuestion,
     BroadcastAnswer,
     Callback,
     ExportButton,
@@ -34,6 +35,7 @@ from bot.callbacks import (
     TaskDone,
     TopicAction,
     TopicButton,
+    UndoCancel,
     Vote,
     parse,
 )
@@ -58,6 +60,8 @@ KINDS: dict[type[Callback], st.SearchStrategy[Callback]] = {
     TopicButton: st.builds(TopicButton, st.sampled_from(TopicAction), ID),
     RejectTopic: st.builds(RejectTopic, ID),
     PlaceTopic: st.builds(PlaceTopic, ID, ID),
+    AnswerQuestion: st.builds(AnswerQuestion, ID),
+    UndoCancel: st.builds(UndoCancel, ID),
     FormButton: st.builds(
         FormButton,
         st.sampled_from(Form),

@@ -1,5 +1,5 @@
-"""The guided forms' state is plain data: a FormState with any of the three drafts survives a
-round trip through JSON unchanged, and the drafts hold JSON values only."""
+"""The guided forms' state is plain data: a FormState with any form's draft survives a round
+trip through JSON unchanged, and the drafts hold JSON values only."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 
 from bot.callbacks import Form
 from bot.forms import FormState, draft_of, draft_values
+from handlers.confirmations import CancelDraft
+from handlers.form_engine import FollowUpDraft
 from handlers.meeting_wizard import MeetingAnswers
+from handlers.questions import QuestionDraft
 from handlers.scheduling_wizard import PollAnswers
 from handlers.task_wizard import TaskAnswers
 from handlers.topic_wizard import TopicAnswers
@@ -33,6 +36,7 @@ DRAFTS: dict[Form, st.SearchStrategy[Any]] = {
         description=OPTIONAL_TEXT,
         group_id=ID,
         group_name=OPTIONAL_TEXT,
+        review=st.booleans(),
     ),
     Form.TASK: st.builds(
         TaskAnswers,
@@ -40,6 +44,8 @@ DRAFTS: dict[Form, st.SearchStrategy[Any]] = {
         due=st.dates().map(lambda d: d.isoformat()),
         title=TEXT,
         description=OPTIONAL_TEXT,
+        meeting_id=ID,
+        review=st.booleans(),
     ),
     Form.TOPIC: st.builds(
         TopicAnswers, title=TEXT, description=OPTIONAL_TEXT, group_id=ID, group_name=OPTIONAL_TEXT
@@ -52,6 +58,12 @@ DRAFTS: dict[Form, st.SearchStrategy[Any]] = {
         group_id=ID,
         group_name=OPTIONAL_TEXT,
     ),
+    Form.TASK_COMMENT: st.builds(FollowUpDraft, button=TEXT),
+    Form.REJECT_REASON: st.builds(FollowUpDraft, button=TEXT),
+    Form.QUESTION: st.builds(QuestionDraft, text=TEXT),
+    Form.QUESTION_ANSWER: st.builds(FollowUpDraft, button=TEXT),
+    Form.CANCEL_MEETING: st.builds(CancelDraft, target=ID, reason=OPTIONAL_TEXT),
+    Form.CANCEL_TASK: st.builds(CancelDraft, target=ID, reason=OPTIONAL_TEXT),
 }
 
 
