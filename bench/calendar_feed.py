@@ -16,8 +16,8 @@ emulator, its HTTP server on a free port) in this process and event loop. Measur
 * `/termine` as `--askers` members ask in a closed loop (the next question a second after the
   answer: the bot keeps to Telegram's message a second per chat), from the update's arrival at
   the emulator to the bot's answer: first alone, then while `--feeds` clients (in a process of
-  their own, as they are elsewhere) fetch their feeds in a loop (full GETs with gzip, no ETag;
-  goal: p99 under 2 × the p99 alone).
+  their own at nice 10, as they are elsewhere) fetch their feeds in a loop (full GETs with
+  gzip, no ETag; goal: p99 under 2 × the p99 alone).
 
 The HTTP clients, the bot and the emulator share one event loop and one process: every step of
 a client delays the server; a client elsewhere would measure faster answers.
@@ -88,6 +88,7 @@ CANCELLED_SHARE = 0.05
 AGENDA_SHARE = 0.4
 WARMUP = 2
 THINK = 1.1  # seconds between an answer and the next question
+CLIENT_NICE = 10  # the feed clients' process runs at this lower priority
 
 # --- seed data ------------------------------------------------------------------------------
 
@@ -569,7 +570,8 @@ async def measure(
     await ask_termine(emu, askers, options.ask_seconds, report.alone)
     report.loaded = Phase(f"/termine, {len(urls)} feed clients")
     # The feed clients in a process of their own, as they are elsewhere: here they would take
-    # turns of the bot's event loop for their own work (reading, unpacking the answers).
+    # turns of the bot's event loop for their own work (reading the answers). Niced, so that on
+    # a small machine they don't take the bot's CPU either (calendar services run elsewhere).
     clients = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -578,6 +580,7 @@ async def measure(
         str(options.ask_seconds + 2),
         *(base + url for url in urls),
         stdout=asyncio.subprocess.PIPE,
+        preexec_fn=lambda: os.nice(CLIENT_NICE),
     )
     await asyncio.sleep(2)  # they start and warm up
     await ask_termine(emu, askers, options.ask_seconds, report.loaded)

@@ -28,8 +28,10 @@ _PATTERNS = (
     re.compile(r"(?<=start=)[A-Za-z0-9_-]+"),
     # "/start <code>" as a member sends it (also with @botname), not "/start key=value"
     re.compile(r"(?<=/start)(@\w+)?(\s+)[A-Za-z0-9_-]+(?![=A-Za-z0-9_-])"),
-    # PUBLIC_BASE_URL/calendar/<token>.ics and webcal:// links
+    # PUBLIC_BASE_URL/calendar/<token>.ics and webcal:// links, also percent-encoded inside
+    # another address (Google Calendar's subscription link: ...?cid=webcal%3A%2F%2F...)
     re.compile(r"(?<=/calendar/)[A-Za-z0-9_-]+"),
+    re.compile(r"(?<=calendar%2[Ff])[A-Za-z0-9_-]+"),
 )
 
 # LogRecord's own attributes; everything else on a record came in through `extra`.

@@ -33,6 +33,11 @@ def restore_root() -> Iterator[None]:
         (f"text='/start {CODE}', entities", f"'/start {REDACTED}',"),
         (f"/start@forum_bot   {CODE}", f"/start@forum_bot   {REDACTED}"),
         (f"webcal://forum.example/calendar/{CODE}.ics", f"/calendar/{REDACTED}.ics"),
+        (
+            "https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2Fforum.example"
+            f"%2Fcalendar%2F{CODE}.ics",
+            f"%2Fcalendar%2F{REDACTED}.ics",
+        ),
     ],
 )
 def test_secrets_and_codes_are_redacted(text: str, expected: str) -> None:
