@@ -10,7 +10,7 @@ from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.ids import id_of
 from bot.services.meeting_notices import MeetingNotices, agenda_of
-from bot.services.meetings import (
+from bot.services.meeting_rows import (
     MAX_TITLE,
     meeting_of,
     scheduled_meeting,

@@ -26,6 +26,17 @@ from bot.services.meeting_notices import (
     change_between,
     snapshot,
 )
+from bot.services.meeting_rows import (
+    MAX_DESCRIPTION,
+    MAX_LOCATION,
+    MAX_MINUTES,
+    MAX_TITLE,
+    MAX_URL,
+    MAX_WELCOME,
+    meeting_of,
+    scheduled_meeting,
+    unschedule_topics,
+)
 from bot.services.meeting_types import (
     Answered,
     MeetingChanges,
@@ -45,49 +56,9 @@ from storage.models import (
     Member,
     Organisation,
     OutboxMessage,
-    ProposalStatus,
     RsvpAnswer,
 )
 from storage.models_meetings import MeetingCancellation
-
-MAX_TITLE = 200
-MAX_LOCATION = 300
-MAX_URL = 500
-MAX_DESCRIPTION = 2000
-# A meeting lasts at most three days.
-MAX_MINUTES = 3 * 24 * 60
-# A member who joins late is invited to at most this many upcoming meetings.
-MAX_WELCOME = 20
-
-
-async def meeting_of(uow: UnitOfWork, meeting_id: int) -> Meeting:
-    meeting = await uow.meetings.get(meeting_id)
-    if meeting is None:
-        raise NotFound("meeting.not_found", id=meeting_id)
-    return meeting
-
-
-async def scheduled_meeting(uow: UnitOfWork, meeting_id: int) -> Meeting:
-    """The meeting, if it is not cancelled (only those can change)."""
-    meeting = await meeting_of(uow, meeting_id)
-    if meeting.status is MeetingStatus.CANCELLED:
-        raise InvalidInput("meeting.cancelled_already", id=meeting_id)
-    return meeting
-
-
-async def unschedule_topics(
-    uow: UnitOfWork, meeting_id: int, now: datetime, proposal_id: int | None = None
-) -> None:
-    """Topics taken off an agenda (or whose meeting was cancelled) are back in the backlog."""
-    for proposal in await uow.proposals.on_meeting(meeting_id):
-        if proposal_id is None or proposal.id == proposal_id:
-            await uow.proposals.change_status(
-                id_of(proposal),
-                [ProposalStatus.SCHEDULED],
-                ProposalStatus.ACCEPTED,
-                meeting_id=None,
-                updated_at=now,
-            )
 
 
 class MeetingService:

@@ -22,7 +22,8 @@ from bot.i18n import translator
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.ids import id_of
-from bot.services.meetings import MAX_MINUTES, MeetingService
+from bot.services.meeting_rows import MAX_MINUTES
+from bot.services.meetings import MeetingService
 from bot.services.notify import Notifier
 from bot.services.poll_notices import PollNotices, poll_key
 from bot.services.poll_rules import Cast, Matrix, SlotScore, matrix, ranked, scores
