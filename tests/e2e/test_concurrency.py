@@ -30,8 +30,9 @@ async def test_a_slow_update_holds_up_only_its_own_sender(bot: Harness) -> None:
         await update.effective_chat.send_message("langsam fertig")
         raise ApplicationHandlerStop
 
-    bot.app.add_handler(TypeHandler(Update, record), group=-2)
-    bot.app.add_handler(MessageHandler(filters.Regex("^langsam$"), slow), group=-1)
+    # Before the bot's own groups (-1: the guided forms' router).
+    bot.app.add_handler(TypeHandler(Update, record), group=-3)
+    bot.app.add_handler(MessageHandler(filters.Regex("^langsam$"), slow), group=-2)
 
     mark = bot.emu.mark()
     bot.emu.send_message(anna, "langsam")
@@ -74,7 +75,7 @@ async def test_an_answer_is_matched_to_its_update_not_to_the_next_message_in_tha
         await update.effective_chat.send_message("Antwort auf langsam")
         raise ApplicationHandlerStop
 
-    bot.app.add_handler(MessageHandler(filters.Regex("^langsam$"), slow), group=-1)
+    bot.app.add_handler(MessageHandler(filters.Regex("^langsam$"), slow), group=-2)
     answer = asyncio.create_task(bot.send(anna, "langsam"))
     await asyncio.wait_for(slow_running.wait(), 10)
     now = bot.clock.now()

@@ -302,11 +302,13 @@ def _form_buttons(message: dict[str, Any], form: callbacks.Form) -> list[callbac
     return found
 
 
-async def _state(bot: Harness, user: FakeUser, key: str) -> FormState | None:
-    """The person's open form in their private chat, as stored."""
+async def _state(bot: Harness, user: FakeUser, form: callbacks.Form) -> FormState | None:
+    """The person's open form `form` in their private chat, as stored (None: none, or another
+    form, e.g. typed text after the form ended became a message to the coordination)."""
     async with bot.uow() as uow:
         row = await uow.forms.get(user.id, user.id)
-    return FormState.from_json(row.state) if row is not None else None
+    state = FormState.from_json(row.state) if row is not None else None
+    return state if state is not None and state.form is form else None
 
 
 async def _press(
@@ -314,7 +316,7 @@ async def _press(
 ) -> None:
     """Press `data` under `message` and check what every press must satisfy."""
     await bot.settle()  # the outbox at rest: only this press may change it
-    state = await _state(bot, user, guided.key)
+    state = await _state(bot, user, guided.form)
     before = await snapshot(bot)
     query_id, calls = await bot.press_and_wait(user, message, data)
     after = await snapshot(bot)
@@ -334,7 +336,7 @@ async def _press(
     if stale or state is None or parsed is None:
         # Under an earlier question, after the form, or no button at all: nothing changes.
         assert changed_tables(before, after) == set(), data
-        assert await _state(bot, user, guided.key) == state, data
+        assert await _state(bot, user, guided.form) == state, data
 
 
 FORGED = st.one_of(
@@ -364,7 +366,7 @@ async def test_form_buttons_stale_replayed_and_forged(forum: Forum, data: st.Dat
         answer = data.draw(ANSWERS, label="answer")
         forged = data.draw(FORGED, label="forged")
         questions = [m for m in bot.emu.messages(user.id) if _form_buttons(m, guided.form)]
-        state = await _state(bot, user, guided.key)
+        state = await _state(bot, user, guided.form)
         earlier = [
             m
             for m in questions

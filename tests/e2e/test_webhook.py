@@ -149,7 +149,7 @@ async def test_stopping_finishes_the_update_in_hand_and_leaves_new_ones_to_teleg
 
     bot_context = running_bot(emulator, database_url, webhook=True)
     bot = await bot_context.__aenter__()
-    bot.app.add_handler(CommandHandler("slow", slow), group=-1)
+    bot.app.add_handler(CommandHandler("slow", slow), group=-2)  # before the forms router (-1)
     anna, bert = bot.user("Anna"), bot.user("Bert")
     emulator.send_message(anna, "/slow")
     await started.wait()
