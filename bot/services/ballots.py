@@ -67,12 +67,14 @@ async def topic_of(uow: UnitOfWork, proposal_id: int) -> ProposalView:
 async def topics_of(uow: UnitOfWork, proposals: Sequence[Proposal]) -> list[ProposalView]:
     members = await uow.members.by_ids({p.member_id for p in proposals if p.member_id})
     organisations = {o.id: o for o in await uow.organisations.all()}
+    rounds = await uow.ballots.round_counts([id_of(p) for p in proposals])
     return [
         ProposalView(
             p,
             members.get(p.member_id) if p.member_id else None,
             organisations.get(p.organisation_id),
             None,
+            rounds.get(id_of(p), 1),
         )
         for p in proposals
     ]
@@ -83,7 +85,10 @@ async def ballot_of(uow: UnitOfWork, ballot_id: int) -> tuple[Ballot, ProposalVi
     if row is None:
         raise InvalidInput("error.button_invalid")
     ballot, proposal, proposer, organisation = row
-    return ballot, ProposalView(proposal, proposer, organisation, None)
+    # The proposal's rounds so far: right for its open (latest) ballot, which is the only one
+    # shown with its round (a closed ballot shows its result).
+    rounds = (await uow.ballots.round_counts([id_of(proposal)])).get(id_of(proposal), 1)
+    return ballot, ProposalView(proposal, proposer, organisation, None, rounds)
 
 
 class BallotReader:

@@ -43,6 +43,9 @@ class ProposalView:
     proposer: Member | None
     organisation: Organisation | None
     group: WorkingGroup | None
+    # How many rounds its vote has had (a new one after a vote without quorum); ballots of a
+    # later round say which one they are.
+    rounds: int = 1
 
     @property
     def by_coordinator(self) -> bool:

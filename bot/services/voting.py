@@ -4,6 +4,7 @@ voter, reminders to those who have not voted, closing at the deadline, results t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -129,6 +130,8 @@ class VotingService:
                     deadline=deadline,
                 )
             )
+            rounds = await uow.ballots.round_counts([proposal_id])
+            topic = replace(topic, rounds=rounds.get(proposal_id, 1))  # this one included
             members = await uow.members.recipients()
             await self._send_ballots(uow, ballot, topic, members, voted=set())
             await uow.commit()

@@ -116,6 +116,8 @@ def ballot_text(
             mode=Html(t(mode)),
         )
     ]
+    if topic.rounds > 1:
+        lines.append(t("vote.ballot_round", round=topic.rounds))
     if running is not None:
         lines.append(counts_line(t, running, ballot.mode))
     line = standing_line(t, ballot, standing)

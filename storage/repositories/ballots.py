@@ -124,6 +124,17 @@ class BallotRepository:
         )
         return (await self.session.execute(stmt)).scalars().first()
 
+    async def round_counts(self, proposal_ids: Sequence[int]) -> dict[int, int]:
+        """How many rounds each proposal's vote has had (proposals without a vote: missing)."""
+        if not proposal_ids:
+            return {}
+        stmt = (
+            select(Ballot.proposal_id, func.count())
+            .where(col(Ballot.proposal_id).in_(list(proposal_ids)))
+            .group_by(col(Ballot.proposal_id))
+        )
+        return {int(p): int(n) for p, n in (await self.session.execute(stmt)).all()}
+
     async def rounds(self, proposal_id: int) -> Sequence[Ballot]:
         """Every round of the proposal's vote, the first first."""
         stmt = select(Ballot).where(Ballot.proposal_id == proposal_id).order_by(col(Ballot.id))

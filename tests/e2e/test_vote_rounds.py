@@ -210,7 +210,9 @@ async def test_a_vote_without_quorum_can_have_a_new_round(bot: Harness) -> None:
     ballot = ballot_message(bot, f.emil)
     assert "Abstimmen bis Do., 03.12.2026, 18:00 Uhr" in ballot["text"]
     assert "noch keine Stimme" in ballot_message(bot, f.anna)["text"]  # a new round
+    assert "2. Abstimmungsrunde: Die vorige Runde war nicht beschlussfähig." in ballot["text"]
     await vote(bot, f.anna, "Ja")
+    assert "2. Abstimmungsrunde" in ballot_message(bot, f.anna)["text"]
     await vote(bot, f.carla, "Nein")
     await vote(bot, f.emil, "Ja")
     running = (await bot.send(f.dirk, "/thema 1")).text or ""

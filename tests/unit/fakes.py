@@ -625,6 +625,13 @@ class FakeBallots(_Table[Ballot]):
     async def of_proposal(self, proposal_id: int) -> Ballot | None:
         return next(iter(reversed(await self.rounds(proposal_id))), None)
 
+    async def round_counts(self, proposal_ids: Sequence[int]) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for ballot in self.rows.values():
+            if ballot.proposal_id in proposal_ids:
+                counts[ballot.proposal_id] = counts.get(ballot.proposal_id, 0) + 1
+        return counts
+
     async def rounds(self, proposal_id: int) -> Sequence[Ballot]:
         return sorted(
             (b for b in self.rows.values() if b.proposal_id == proposal_id),
