@@ -25,7 +25,7 @@ async def test_meetings_as_people_write_them_in_german(bot: Harness) -> None:
         "Termin #1 angelegt: Forum, Di., 01.12.2026, 18:00–20:00 Uhr. Die Einladungen werden "
         "versendet."
     )
-    answer = await bot.send(COORDINATOR, "/neuertermin am 10.12. um 18 Uhr | AG Mobilität")
+    answer = await bot.send_and_confirm(COORDINATOR, "/neuertermin am 10.12. um 18 Uhr | AG Mobilität")
     assert "Do., 10.12.2026, 18:00–20:00 Uhr" in read(answer)
     # What the bot wrote, sent back: the same time.
     answer = await bot.send(COORDINATOR, "/terminverschieben 2 Do., 10.12.2026, 17:00–19:30 Uhr")
@@ -41,7 +41,7 @@ async def test_meetings_as_people_write_them_in_german(bot: Harness) -> None:
 async def test_meetings_as_people_write_them_in_english(bot: Harness) -> None:
     await bot.seed_members(1, "Stadt Jena")
     await bot.send(COORDINATOR, "/language en")
-    answer = await bot.send(COORDINATOR, "/newmeeting next Tuesday 6-8 pm | Forum | Town hall")
+    answer = await bot.send_and_confirm(COORDINATOR, "/newmeeting next Tuesday 6-8 pm | Forum | Town hall")
     assert read(answer) == (
         "Meeting #1 created: Forum, Tue, 1 Dec 2026, 18:00–20:00. The invitations are being sent."
     )
@@ -55,35 +55,35 @@ async def test_impossible_times_are_refused_with_reason_examples_and_the_form(
     bot: Harness,
 ) -> None:
     await bot.seed_members(1, "Gemeinde Zöllnitz")
-    answer = await bot.send(COORDINATOR, "/neuertermin 31.02.2027 18:00 | Forum")
+    answer = await bot.send_and_confirm(COORDINATOR, "/neuertermin 31.02.2027 18:00 | Forum")
     assert read(answer) == (
         "Das Datum 31.02.2027 gibt es nicht.\n"
         "Zum Beispiel: 10.12.2026 18:00-20:00 oder nächsten Dienstag um 18 Uhr\n"
         "Oder senden Sie nur /neuertermin – dann frage ich Schritt für Schritt."
     )
-    answer = await bot.send(COORDINATOR, "/neuertermin 28.03.2027 02:30 | Forum")
+    answer = await bot.send_and_confirm(COORDINATOR, "/neuertermin 28.03.2027 02:30 | Forum")
     assert "02:30 Uhr gibt es in dieser Nacht nicht: Die Uhr wird auf Sommerzeit" in read(answer)
-    answer = await bot.send(COORDINATOR, "/neuertermin 31.10.2027 02:30 | Forum")
+    answer = await bot.send_and_confirm(COORDINATOR, "/neuertermin 31.10.2027 02:30 | Forum")
     assert "gibt es in dieser Nacht zweimal" in read(answer)
-    answer = await bot.send(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 18 Uhr | X")
+    answer = await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 18 Uhr | X")
     assert read(answer) == (
         "Eine Aufgabe ist an einem Tag fällig: Bitte nur das Datum angeben, ohne Uhrzeit.\n"
         "Zum Beispiel: 15.12.2026 oder nächsten Freitag\n"
         "Oder senden Sie nur /neueaufgabe – dann frage ich Schritt für Schritt."
     )
     # Any refused one-line form points to the guided one.
-    answer = await bot.send(COORDINATOR, "/neuertermin morgen 18 Uhr")
+    answer = await bot.send_and_confirm(COORDINATOR, "/neuertermin morgen 18 Uhr")
     assert read(answer).endswith(
         "Oder senden Sie nur /neuertermin – dann frage ich Schritt für Schritt."
     )
-    answer = await bot.send(COORDINATOR, "/neueaufgabe Zöllnitz | morgen")
+    answer = await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Zöllnitz | morgen")
     assert read(answer).endswith(
         "Oder senden Sie nur /neueaufgabe – dann frage ich Schritt für Schritt."
     )
     assert await bot.count(Meeting) == 0
     assert await bot.count(Task) == 0
     await bot.send(COORDINATOR, "/language en")
-    answer = await bot.send(COORDINATOR, "/newmeeting 31.02.2027 6 pm | Forum")
+    answer = await bot.send_and_confirm(COORDINATOR, "/newmeeting 31.02.2027 6 pm | Forum")
     assert read(answer) == (
         "The date 31.02.2027 does not exist.\n"
         "For example: 10.12.2026 18:00-20:00 or next Tuesday 6 pm\n"

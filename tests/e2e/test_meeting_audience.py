@@ -89,7 +89,7 @@ async def test_joining_a_group_invites_to_its_meetings_and_leaving_ends_their_re
 ) -> None:
     bernd = bot.user("Bernd", "Buchfink")
     await bot.join(bernd, "Stadt Kahla")
-    await bot.send(COORDINATOR, "/neuertermin @Mobilität 17.12.2026 10:00 | Radverkehr | Volkshaus")
+    await bot.send_and_confirm(COORDINATOR, "/neuertermin @Mobilität 17.12.2026 10:00 | Radverkehr | Volkshaus")
     await bot.settle()
     assert bot.emu.sent(chat_id=bernd.id, method="sendDocument") == []
     assert await _pending_reminders(bot, 1, 1) == 0

@@ -62,13 +62,13 @@ async def test_tasks_and_agenda_find_the_organisation_as_typed(bot: Harness) -> 
     await bot.seed_members(1, "Gemeinde Zöllnitz")
     await bot.seed_members(1, "Stadt Jena")
     await bot.seed_members(1, "Gemeinde Großlöbichau")
-    answer = await bot.send(COORDINATOR, "/neueaufgabe zoellnitz | 15.12.2026 | Stellungnahme")
+    answer = await bot.send_and_confirm(COORDINATOR, "/neueaufgabe zoellnitz | 15.12.2026 | Stellungnahme")
     assert "vergeben an Gemeinde Zöllnitz" in (answer.text or "")
-    answer = await bot.send(COORDINATOR, "/neueaufgabe Grossloeb | 15.12.2026 | Radweg")
+    answer = await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Grossloeb | 15.12.2026 | Radweg")
     assert "vergeben an Gemeinde Großlöbichau" in (answer.text or "")
     answer = await bot.send(COORDINATOR, "/aufgabeuebertragen 2 jena")
     assert "Stadt Jena" in (answer.text or "")
-    await bot.send(COORDINATOR, "/neuertermin 10.12.2026 18:00 | Forum")
+    await bot.send_and_confirm(COORDINATOR, "/neuertermin 10.12.2026 18:00 | Forum")
     answer = await bot.send(COORDINATOR, "/tagesordnung 1 neu Haushalt | Jena | 15")
     assert "Haushalt" in (answer.text or "") and "Stadt Jena" in (answer.text or "")
     async with bot.uow() as uow:
@@ -80,7 +80,7 @@ async def test_tasks_and_agenda_find_the_organisation_as_typed(bot: Harness) -> 
 async def test_several_matches_are_chosen_with_buttons(bot: Harness) -> None:
     await bot.seed_members(1, "Gemeinde Bucha")
     await bot.seed_members(1, "Stadt Buchholz")
-    question = await bot.send(COORDINATOR, "/neueaufgabe Buch | 15.12.2026 | Bericht")
+    question = await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Buch | 15.12.2026 | Bericht")
     assert plain_text(question.text or "") == (
         "„Buch“ passt auf mehrere Organisationen: Gemeinde Bucha, Stadt Buchholz. Welche meinen "
         "Sie? (Sie können auch den vollen Namen schreiben.)"
@@ -104,7 +104,7 @@ async def test_in_english(bot: Harness) -> None:
     assert list(buttons(question)) == ["Yes, Gemeinde Zöllnitz", "Create new: Zoellnitz"]
     answer = await choose(bot, question, "Yes, Gemeinde Zöllnitz")
     assert answer.startswith("Invitation #1 for Gemeinde Zöllnitz")
-    question = await bot.send(COORDINATOR, "/newtask buch | 15.12.2026 | Report")
+    question = await bot.send_and_confirm(COORDINATOR, "/newtask buch | 15.12.2026 | Report")
     assert "“buch” fits several organisations: Gemeinde Bucha, Stadt Buchholz." in (
         question.text or ""
     )

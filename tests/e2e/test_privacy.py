@@ -175,7 +175,7 @@ async def test_mydata_holds_every_row_about_the_member_and_leaving_treats_each_a
     await bot.send(anna, "/arbeitsgruppen")
     groups = bot.emu.last_message(anna.id, from_bot=True)
     await bot.press(anna, groups, buttons(groups)["➕ Wohnen"])
-    await bot.send(COORDINATOR, "/neuertermin 03.12.2026 18:00 | Forum | Rathaus")
+    await bot.send_and_confirm(COORDINATOR, "/neuertermin 03.12.2026 18:00 | Forum | Rathaus")
     await bot.settle()
     invitation = bot.emu.last_message(anna.id, from_bot=True)
     await bot.press(anna, invitation, buttons(invitation)["Zusage"])
@@ -188,7 +188,7 @@ async def test_mydata_holds_every_row_about_the_member_and_leaving_treats_each_a
     await bot.settle()
     (ballot,) = [m for m in bot.emu.messages(anna.id) if "Ja" in any_buttons(m)]
     await bot.press(anna, ballot, buttons(ballot)["Ja"])
-    await bot.send(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
     await bot.send(anna, "/erledigt 1 Fertig, siehe Anlage")
     await bot.send(anna, "/kalender")
     await bot.settle()
