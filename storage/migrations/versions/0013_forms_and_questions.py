@@ -1,7 +1,7 @@
 """guided forms' state in the database; members' questions to the coordination
 
-Revision ID: 0012
-Revises: 0015
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0015"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """who cancelled a meeting and when; answers given before a meeting moved; coordinators' feeds
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-03
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0010"
+revision: str = "0009"
 down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
