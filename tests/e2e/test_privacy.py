@@ -188,7 +188,9 @@ async def test_mydata_holds_every_row_about_the_member_and_leaving_treats_each_a
     await bot.settle()
     (ballot,) = [m for m in bot.emu.messages(anna.id) if "Ja" in any_buttons(m)]
     await bot.press(anna, ballot, buttons(ballot)["Ja"])
-    await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(
+        COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme"
+    )
     await bot.send(anna, "/erledigt 1 Fertig, siehe Anlage")
     await bot.send(anna, "/kalender")
     await bot.settle()
