@@ -354,6 +354,24 @@ async def test_namesakes_are_chosen_with_buttons(bot: Harness) -> None:
     )
 
 
+async def test_back_from_the_namesakes_previews_nobody_unchosen(bot: Harness) -> None:
+    """« Zurück under the namesake question of the one-line command, then « Zur Vorschau:
+    the person is asked for again (no preview of the bare name 'Anna' for 0 people)."""
+    await without_username(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
+    mueller = await without_username(bot, "Anna", "Müller", "Stadt Jena")
+    await bot.send(COORDINATOR, "/neueaufgabe Anna | 15.12.2026 | Protokoll prüfen")
+    fields = await bot.choose(COORDINATOR, "« Zurück")
+    assert fields.text == "Was möchten Sie ändern?"
+    again = await bot.choose(COORDINATOR, "« Zur Vorschau")
+    assert again.text == "Mehrere Mitglieder heißen „Anna“. Wem geben Sie die Aufgabe?"
+    preview = await bot.choose(COORDINATOR, "Anna Müller (Stadt Jena)")
+    assert "Für: Anna Müller (Stadt Jena) – benachrichtigt werden 1 Person" in (preview.text or "")
+    done = await bot.choose(COORDINATOR, "✅ Vergeben")
+    assert (done.text or "").startswith("Aufgabe #1 vergeben an Anna Müller (Stadt Jena)")
+    await bot.settle()
+    assert any("Neue Aufgabe #1" in t for t in texts(bot, mueller.id))
+
+
 async def test_namesakes_in_english(bot: Harness) -> None:
     await without_username(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
     await without_username(bot, "Anna", "Müller", "Stadt Jena")
