@@ -198,7 +198,8 @@ SECTIONS: dict[Section, tuple[str, ...]] = {
         "canceltask",
     ),
     Section.BROADCASTS: ("broadcast", "broadcasts"),
-    Section.GENERAL: ("start", "help", "language", "export"),
+    # /abbrechen, /frage and /fragen in the place /hilfe already showed them (after /export).
+    Section.GENERAL: ("start", "help", "language", "export", "cancel", "ask", "questions"),
 }
 
 

@@ -142,6 +142,15 @@ async def _choose(env: forms.Env, draft: Answers, button: FormButton) -> Outcome
     if button.action == "field" and button.value in FIELDS:
         return forms.Go(draft, button.value)
     forms.expect(button, "preview")
+    if draft.owner_member_id is None:
+        # Back from the namesake question (« Zurück, then « Zur Vorschau): the person is still
+        # to be chosen, not previewed as the bare name with nobody to notify.
+        try:
+            await env.services.tasks.find_owner(draft.owner)
+        except AmbiguousOwner:
+            return forms.Go(draft, "namesake")
+        except ServiceError:
+            pass  # gone meanwhile: the preview counts nobody and Vergeben says why
     return forms.Go(draft, "preview")
 
 

@@ -124,7 +124,15 @@ REGISTRY: tuple[Reference, ...] = (
         export=False,
         clear={"chat_key": None},
     ),
+    Reference(
+        "question", "member_id", Ref.MEMBER_ID, OnLeave.DELETE, "questions to the coordination"
+    ),
+    Reference(
+        "form_state", "user_id", Ref.TELEGRAM_ID, OnLeave.DELETE, "an unfinished form (its draft)"
+    ),
     # Not members' data.
+    Reference("question", "answered_by", Ref.COORDINATOR, OnLeave.NOTHING, "answered by"),
+    Reference("form_state", "chat_id", Ref.NO_PERSON, OnLeave.NOTHING, "the form's chat"),
     Reference("task_event", "member_id", Ref.MEMBER_ID, OnLeave.KEEP, "task history: by whom"),
     Reference("task_event", "owner_member_id", Ref.MEMBER_ID, OnLeave.KEEP, "task history: owner"),
     Reference(

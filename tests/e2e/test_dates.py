@@ -18,14 +18,19 @@ def read(answer: object) -> str:
 
 async def test_meetings_as_people_write_them_in_german(bot: Harness) -> None:
     await bot.seed_members(2, "Gemeinde Zöllnitz")
-    answer = await bot.send(
+    preview = await bot.send(
         COORDINATOR, "/neuertermin nächsten Dienstag 18-20 Uhr | Forum | Rathaus"
     )
+    assert "Zeit: Di., 01.12.2026, 18:00–20:00 Uhr" in read(preview)
+    assert await bot.count(Meeting) == 0
+    answer = await bot.choose(COORDINATOR, "✅ Anlegen und einladen")
     assert read(answer) == (
         "Termin #1 angelegt: Forum, Di., 01.12.2026, 18:00–20:00 Uhr. Die Einladungen werden "
         "versendet."
     )
-    answer = await bot.send_and_confirm(COORDINATOR, "/neuertermin am 10.12. um 18 Uhr | AG Mobilität")
+    answer = await bot.send_and_confirm(
+        COORDINATOR, "/neuertermin am 10.12. um 18 Uhr | AG Mobilität"
+    )
     assert "Do., 10.12.2026, 18:00–20:00 Uhr" in read(answer)
     # What the bot wrote, sent back: the same time.
     answer = await bot.send(COORDINATOR, "/terminverschieben 2 Do., 10.12.2026, 17:00–19:30 Uhr")
@@ -41,7 +46,9 @@ async def test_meetings_as_people_write_them_in_german(bot: Harness) -> None:
 async def test_meetings_as_people_write_them_in_english(bot: Harness) -> None:
     await bot.seed_members(1, "Stadt Jena")
     await bot.send(COORDINATOR, "/language en")
-    answer = await bot.send_and_confirm(COORDINATOR, "/newmeeting next Tuesday 6-8 pm | Forum | Town hall")
+    answer = await bot.send_and_confirm(
+        COORDINATOR, "/newmeeting next Tuesday 6-8 pm | Forum | Town hall"
+    )
     assert read(answer) == (
         "Meeting #1 created: Forum, Tue, 1 Dec 2026, 18:00–20:00. The invitations are being sent."
     )
@@ -65,7 +72,9 @@ async def test_impossible_times_are_refused_with_reason_examples_and_the_form(
     assert "02:30 Uhr gibt es in dieser Nacht nicht: Die Uhr wird auf Sommerzeit" in read(answer)
     answer = await bot.send_and_confirm(COORDINATOR, "/neuertermin 31.10.2027 02:30 | Forum")
     assert "gibt es in dieser Nacht zweimal" in read(answer)
-    answer = await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 18 Uhr | X")
+    answer = await bot.send_and_confirm(
+        COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 18 Uhr | X"
+    )
     assert read(answer) == (
         "Eine Aufgabe ist an einem Tag fällig: Bitte nur das Datum angeben, ohne Uhrzeit.\n"
         "Zum Beispiel: 15.12.2026 oder nächsten Freitag\n"
@@ -113,7 +122,7 @@ async def test_vote_deadlines_a_date_alone_is_the_end_of_that_day(bot: Harness) 
 
 async def test_tasks_due_as_people_write_it(bot: Harness) -> None:
     await bot.seed_members(1, "Gemeinde Zöllnitz")
-    answer = await bot.send(
+    answer = await bot.send_and_confirm(
         COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | nächsten Freitag | Bericht"
     )
     assert "fällig am Fr., 27.11.2026" in read(answer)

@@ -82,15 +82,23 @@ def _refused(parse: Callable[[str], Any], text: str) -> bool:
     return False
 
 
+def _due_refused(tail: str) -> bool:
+    """/aufgabefrist takes a day and a reason after it (`18.12.2026 AG tagt später`, or
+    `<day> | <reason>`): refused only when no start of the text (up to four words) is a day."""
+    day = lambda s: parse_day(s, ZONE, NOW)  # noqa: E731
+    if "|" in tail:
+        return _refused(day, tail.partition("|")[0].strip())
+    words = tail.split()
+    return all(_refused(day, " ".join(words[:n])) for n in range(1, min(len(words), 4) + 1))
+
+
 FORMS: dict[str, Callable[[str], bool]] = {
     # command and record: when is the random tail certainly refused by the parser?
     "/terminverschieben 1": lambda tail: _refused(lambda s: parse_when(s, ZONE, NOW), tail),
     "/abstimmungstarten 2": lambda tail: (
         bool(tail.strip()) and _refused(lambda s: parse_deadline(s, ZONE, NOW), tail)
     ),
-    "/aufgabefrist 1": lambda tail: (
-        not tail.split() or _refused(lambda s: parse_day(s, ZONE, NOW), tail)
-    ),
+    "/aufgabefrist 1": lambda tail: _due_refused(tail),
     "/tagesordnung 1": lambda tail: (
         bool(tail.split())
         and tail.split()[0].lower() not in ("neu", "add", "new", "entfernen", "remove")

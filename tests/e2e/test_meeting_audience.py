@@ -38,7 +38,7 @@ async def test_members_see_and_subscribe_to_what_they_are_invited_to(bot: Harnes
         "/neuertermin @Mobilität 04.12.2026 10:00 | Radverkehr | Volkshaus",
         "/neuertermin @Wohnen 05.12.2026 10:00 | Wohnungsbau | Rathaus",
     ):
-        await bot.send(COORDINATOR, line)
+        await bot.send_and_confirm(COORDINATOR, line)
     await bot.settle()
 
     listing = (await bot.send(bernd, "/termine")).text or ""
@@ -89,7 +89,9 @@ async def test_joining_a_group_invites_to_its_meetings_and_leaving_ends_their_re
 ) -> None:
     bernd = bot.user("Bernd", "Buchfink")
     await bot.join(bernd, "Stadt Kahla")
-    await bot.send_and_confirm(COORDINATOR, "/neuertermin @Mobilität 17.12.2026 10:00 | Radverkehr | Volkshaus")
+    await bot.send_and_confirm(
+        COORDINATOR, "/neuertermin @Mobilität 17.12.2026 10:00 | Radverkehr | Volkshaus"
+    )
     await bot.settle()
     assert bot.emu.sent(chat_id=bernd.id, method="sendDocument") == []
     assert await _pending_reminders(bot, 1, 1) == 0

@@ -17,7 +17,10 @@ async def test_a_second_cancellation_says_when_and_by_whom_it_was_cancelled(
     (member,) = await bot.seed_members(1)
     await create(bot)
     await bot.advance(timedelta(minutes=30))  # Thu 26.11.2026, 10:30 Uhr in Jena
-    first = await bot.send(COORDINATOR, "/terminabsagen 1 Krankheit")
+    question = await bot.send(COORDINATOR, "/terminabsagen 1 Krankheit")
+    assert "Termin #1 „Forum Stadt-Umland“ am Do., 03.12.2026" in (question.text or "")
+    assert "absagen?" in (question.text or "")
+    first = await bot.choose(COORDINATOR, "✅ Ja, absagen")
     assert "Termin #1 (Forum Stadt-Umland) ist abgesagt" in (first.text or "")
     await bot.advance(timedelta(hours=2))
 

@@ -62,7 +62,9 @@ async def test_tasks_and_agenda_find_the_organisation_as_typed(bot: Harness) -> 
     await bot.seed_members(1, "Gemeinde Zöllnitz")
     await bot.seed_members(1, "Stadt Jena")
     await bot.seed_members(1, "Gemeinde Großlöbichau")
-    answer = await bot.send_and_confirm(COORDINATOR, "/neueaufgabe zoellnitz | 15.12.2026 | Stellungnahme")
+    answer = await bot.send_and_confirm(
+        COORDINATOR, "/neueaufgabe zoellnitz | 15.12.2026 | Stellungnahme"
+    )
     assert "vergeben an Gemeinde Zöllnitz" in (answer.text or "")
     answer = await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Grossloeb | 15.12.2026 | Radweg")
     assert "vergeben an Gemeinde Großlöbichau" in (answer.text or "")
@@ -86,7 +88,10 @@ async def test_several_matches_are_chosen_with_buttons(bot: Harness) -> None:
         "Sie? (Sie können auch den vollen Namen schreiben.)"
     )
     assert await bot.count(Task) == 0
-    answer = await choose(bot, question, "Stadt Buchholz")
+    preview = await choose(bot, question, "Stadt Buchholz")
+    assert "Für: Stadt Buchholz" in preview and "Stimmt alles?" in preview
+    assert await bot.count(Task) == 0
+    answer = plain_text((await bot.choose(COORDINATOR, "✅ Vergeben")).text or "")
     assert "Aufgabe #1 vergeben an Stadt Buchholz: Bericht" in answer
     assert await bot.count(Task) == 1
 

@@ -49,8 +49,13 @@ async def test_a_meeting_in_one_line_is_previewed_edited_and_sent(bot: Harness) 
 
 async def test_a_task_in_one_line_is_previewed_and_cancelled(bot: Harness) -> None:
     await bot.seed_members(2, "Gemeinde Zöllnitz")
-    preview = await say(bot, "/neueaufgabe Zöllnitz Gemeinde | 15.12.2026 | Bericht")
+    preview = await say(bot, "/neueaufgabe Gemeinde Nirgendwo | 15.12.2026 | Bericht")
     assert "weder eine Mitgliedskommune" in preview  # checked before any preview
+    assert "Vorschau" not in preview
+    # The words in another order still find the organisation (the common resolver).
+    preview = await say(bot, "/neueaufgabe Zöllnitz Gemeinde | 15.12.2026 | Bericht")
+    assert "Für: Gemeinde Zöllnitz – benachrichtigt werden 2 Personen" in preview
+    assert await click(bot, "Abbrechen") == "Abgebrochen. Es wurde nichts gespeichert."
     preview = await say(bot, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
     assert "Für: Gemeinde Zöllnitz – benachrichtigt werden 2 Personen" in preview
     assert "Fällig am: Di., 15.12.2026 (in 19 Tagen)" in preview

@@ -188,9 +188,13 @@ async def test_mydata_holds_every_row_about_the_member_and_leaving_treats_each_a
     await bot.settle()
     (ballot,) = [m for m in bot.emu.messages(anna.id) if "Ja" in any_buttons(m)]
     await bot.press(anna, ballot, buttons(ballot)["Ja"])
-    await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(
+        COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme"
+    )
     await bot.send(anna, "/erledigt 1 Fertig, siehe Anlage")
     await bot.send(anna, "/kalender")
+    sent = await bot.send_and_confirm(anna, "/frage Wo finde ich das Protokoll?")
+    assert "Ihre Nachricht ist bei der Koordination (#1)" in (sent.text or "")
     await bot.settle()
 
     answer = await bot.send(anna, "/meinedaten")
@@ -207,6 +211,7 @@ async def test_mydata_holds_every_row_about_the_member_and_leaving_treats_each_a
     assert "token_hash" not in rows["calendar_feed"][0]
     assert any("Einladung: Forum" in (r["text"] or "") for r in rows["outbox"])
     assert all("document" not in r for r in rows["outbox"])
+    assert [r["text"] for r in rows["question"]] == ["Wo finde ich das Protokoll?"]
 
     # Every row that refers to her, by every declaration, is in the file.
     before = await _stored(bot, 1, anna.id)

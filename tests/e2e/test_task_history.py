@@ -49,7 +49,7 @@ async def test_the_description_reaches_the_owners_the_list_and_the_detail_view(
 ) -> None:
     anna = await member(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
     olga = await member(bot, "Olga", "Weber", "Stadt Jena")
-    await bot.send(
+    await bot.send_and_confirm(
         COORDINATOR,
         f"/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme Radweg | {DESCRIPTION}",
     )
@@ -93,7 +93,9 @@ async def test_the_description_reaches_the_owners_the_list_and_the_detail_view(
 async def test_the_detail_view_in_english_and_not_in_a_group(bot: Harness) -> None:
     john = await member(bot, "John", "Miller", "Gemeinde Zöllnitz", language="en")
     await bot.send(john, "/language en")
-    await bot.send_and_confirm(COORDINATOR, "/newtask Gemeinde Zöllnitz | 15.12.2026 | Cycle path | Draft <b>")
+    await bot.send_and_confirm(
+        COORDINATOR, "/newtask Gemeinde Zöllnitz | 15.12.2026 | Cycle path | Draft <b>"
+    )
     await bot.settle()
     (notice,) = [t for t in texts(bot, john.id) if "New task #1" in t]
     assert "Description: Draft &lt;b&gt;" in notice
@@ -113,7 +115,9 @@ async def test_the_detail_view_in_english_and_not_in_a_group(bot: Harness) -> No
 async def test_every_reason_is_kept_shown_in_the_history_and_sent(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
     olga = await member(bot, "Olga", "Weber", "Stadt Jena")
-    await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(
+        COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme"
+    )
     await bot.send(anna, "/erledigt 1 verschickt")
     await bot.settle()
 
@@ -127,7 +131,9 @@ async def test_every_reason_is_kept_shown_in_the_history_and_sent(bot: Harness) 
     assert "Grund: AG tagt später" in (answer.text or "")
     answer = await bot.send(COORDINATOR, "/aufgabeuebertragen 1 Stadt Jena | Jena plant den Radweg")
     assert "Aufgabe #1 ist jetzt bei Stadt Jena." in (answer.text or "")
-    answer = await bot.send(COORDINATOR, "/aufgabestreichen 1 Hat sich erledigt, Plan verworfen")
+    question = await bot.send(COORDINATOR, "/aufgabestreichen 1 Hat sich erledigt, Plan verworfen")
+    assert "Aufgabe #1 „Stellungnahme“ (Stadt Jena) streichen?" in (question.text or "")
+    answer = await bot.choose(COORDINATOR, "✅ Ja, streichen")
     assert "Grund: Hat sich erledigt, Plan verworfen" in (answer.text or "")
     await bot.settle()
 
@@ -179,7 +185,9 @@ async def test_every_reason_is_kept_shown_in_the_history_and_sent(bot: Harness) 
 
 async def test_changes_without_a_reason_still_work(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
-    await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(
+        COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme"
+    )
     answer = await bot.send(COORDINATOR, "/aufgabefrist 1 17.12.2026")
     assert answer.text == "Aufgabe #1 ist jetzt fällig am Do., 17.12.2026."
     answer = await bot.send(COORDINATOR, "/aufgabefrist 1")
@@ -199,7 +207,9 @@ async def test_changes_without_a_reason_still_work(bot: Harness) -> None:
 async def test_the_coordinator_is_told_who_reported_done_and_who_commented(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
     bernd = await member(bot, "Bernd", "Krause", "Gemeinde Zöllnitz")
-    await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(
+        COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme"
+    )
     await bot.settle()
     mark = bot.emu.mark()
     await bot.send(anna, "/kommentar 1 Entwurf liegt dem Bürgermeister vor")
@@ -225,7 +235,9 @@ async def test_who_reported_in_english(bot: Harness) -> None:
     anna = await member(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
     john = await member(bot, "John", "Miller", "Gemeinde Zöllnitz", language="en")
     await bot.send(john, "/language en")
-    await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme")
+    await bot.send_and_confirm(
+        COORDINATOR, "/neueaufgabe Gemeinde Zöllnitz | 15.12.2026 | Stellungnahme"
+    )
     await bot.settle()
     mark = bot.emu.mark()
     await bot.send(anna, "/erledigt 1")
@@ -271,12 +283,16 @@ async def press_label(bot: Harness, call: RecordedCall, label: str) -> RecordedC
 
 async def test_a_member_without_a_username_is_found_by_name(bot: Harness) -> None:
     anna = await without_username(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
-    answer = await bot.send_and_confirm(COORDINATOR, "/neueaufgabe @Anna | 15.12.2026 | Protokoll prüfen")
+    answer = await bot.send_and_confirm(
+        COORDINATOR, "/neueaufgabe @Anna | 15.12.2026 | Protokoll prüfen"
+    )
     assert answer.text == (
         "Aufgabe #1 vergeben an Anna Schmidt (Gemeinde Zöllnitz): Protokoll prüfen,"
         " fällig am Di., 15.12.2026."
     )
-    answer = await bot.send_and_confirm(COORDINATOR, "/neueaufgabe anna schmidt | 16.12.2026 | Zweite")
+    answer = await bot.send_and_confirm(
+        COORDINATOR, "/neueaufgabe anna schmidt | 16.12.2026 | Zweite"
+    )
     assert "Aufgabe #2 vergeben an Anna Schmidt (Gemeinde Zöllnitz)" in (answer.text or "")
     await bot.settle()
     assert [t for t in texts(bot, anna.id) if "Neue Aufgabe" in t] != []
@@ -293,11 +309,16 @@ async def test_namesakes_are_chosen_with_buttons(bot: Harness) -> None:
     assert button_labels(question) == [
         "Anna Schmidt (Gemeinde Zöllnitz)",
         "Anna Müller (Stadt Jena)",
+        "« Zurück",
         "Abbrechen",
     ]
     assert await bot.count(Task) == 0
     message = bot.emu.last_message(COORDINATOR_ID, from_bot=True)
-    done = await press_label(bot, question, "Anna Müller (Stadt Jena)")
+    preview = await press_label(bot, question, "Anna Müller (Stadt Jena)")
+    assert "Für: Anna Müller (Stadt Jena)" in (preview.text or "")
+    assert "Stimmt alles?" in (preview.text or "")
+    assert await bot.count(Task) == 0
+    done = await bot.choose(COORDINATOR, "✅ Vergeben")
     assert done.text == (
         "Aufgabe #1 vergeben an Anna Müller (Stadt Jena): Protokoll prüfen,"
         " fällig am Di., 15.12.2026."
@@ -331,6 +352,24 @@ async def test_namesakes_are_chosen_with_buttons(bot: Harness) -> None:
     assert answer.text == (
         "Aufgabe #1 ist bereits bei Anna Schmidt (Gemeinde Zöllnitz). Es wurde nichts geändert."
     )
+
+
+async def test_back_from_the_namesakes_previews_nobody_unchosen(bot: Harness) -> None:
+    """« Zurück under the namesake question of the one-line command, then « Zur Vorschau:
+    the person is asked for again (no preview of the bare name 'Anna' for 0 people)."""
+    await without_username(bot, "Anna", "Schmidt", "Gemeinde Zöllnitz")
+    mueller = await without_username(bot, "Anna", "Müller", "Stadt Jena")
+    await bot.send(COORDINATOR, "/neueaufgabe Anna | 15.12.2026 | Protokoll prüfen")
+    fields = await bot.choose(COORDINATOR, "« Zurück")
+    assert fields.text == "Was möchten Sie ändern?"
+    again = await bot.choose(COORDINATOR, "« Zur Vorschau")
+    assert again.text == "Mehrere Mitglieder heißen „Anna“. Wem geben Sie die Aufgabe?"
+    preview = await bot.choose(COORDINATOR, "Anna Müller (Stadt Jena)")
+    assert "Für: Anna Müller (Stadt Jena) – benachrichtigt werden 1 Person" in (preview.text or "")
+    done = await bot.choose(COORDINATOR, "✅ Vergeben")
+    assert (done.text or "").startswith("Aufgabe #1 vergeben an Anna Müller (Stadt Jena)")
+    await bot.settle()
+    assert any("Neue Aufgabe #1" in t for t in texts(bot, mueller.id))
 
 
 async def test_namesakes_in_english(bot: Harness) -> None:
