@@ -144,12 +144,6 @@ REGISTRY: tuple[Reference, ...] = (
     ),
     Reference("scheduling_answer", "member_id", Ref.MEMBER_ID, OnLeave.KEEP, "date poll answers"),
     Reference("scheduling_poll", "created_by", Ref.COORDINATOR, OnLeave.NOTHING, "poll by"),
-    Reference(
-        "question", "member_id", Ref.MEMBER_ID, OnLeave.DELETE, "messages to the coordination"
-    ),
-    Reference("question", "answered_by", Ref.COORDINATOR, OnLeave.NOTHING, "answered by"),
-    Reference("form_state", "user_id", Ref.TELEGRAM_ID, OnLeave.DELETE, "a form being filled in"),
-    Reference("form_state", "chat_id", Ref.NO_PERSON, OnLeave.NOTHING, "the form's chat"),
     Reference("calendar_stamp", "version", Ref.NO_PERSON, OnLeave.NOTHING, "a change counter"),
     Reference("inbox_update", "update_id", Ref.NO_PERSON, OnLeave.NOTHING, "Telegram update id"),
     Reference("ballot_post", "chat_id", Ref.NO_PERSON, OnLeave.NOTHING, "a group chat"),
