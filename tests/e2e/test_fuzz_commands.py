@@ -37,7 +37,7 @@ MAY_WRITE: dict[commands.Command, set[str]] = {
     commands.ADDGROUP: {"working_group"},
     commands.PROPOSE: {"proposal", "outbox"},
     commands.BROADCAST: {"broadcast"},
-    commands.CALENDAR: {"calendar_feed", "instance_secret"},
+    commands.CALENDAR: {"calendar_feed", "coordinator_feed", "instance_secret"},
     commands.NEWMEETING: {"meeting", "outbox"},
     commands.RENAMEGROUP: {"working_group"},
     commands.ARCHIVEGROUP: {"working_group"},
