@@ -104,6 +104,13 @@ class Committed:
     count = 0
 
 
+def changed_outside_the_orm(session: Session, scopes: Iterable[str]) -> None:
+    """For a change made by a core statement (the flush hook does not see those): raise
+    `scopes` and count the commit as one that changed what feeds show."""
+    bump(session, scopes)
+    session.info[_PENDING] = True
+
+
 def _before_flush(session: Session, _context: object, _instances: object) -> None:
     dirty = [obj for obj in session.dirty if session.is_modified(obj)]
     changed = [*session.new, *dirty, *session.deleted]

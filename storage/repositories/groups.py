@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, select
 
+from storage.calendar_stamps import changed_outside_the_orm
 from storage.models import WorkingGroup, WorkingGroupMember
 from storage.repositories.common import dialect_insert
 
@@ -78,7 +79,11 @@ class WorkingGroupRepository:
             .on_conflict_do_nothing()
         )
         result = await self.session.execute(stmt)
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        joined = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        if joined:  # the member's calendar feed now has the group's meetings
+            scopes = [f"member:{link.member_id}"]
+            await self.session.run_sync(lambda sync: changed_outside_the_orm(sync, scopes))
+        return joined
 
     async def leave(self, link: WorkingGroupMember) -> None:
         await self.session.delete(link)

@@ -95,6 +95,7 @@ async def test_joining_a_group_invites_to_its_meetings_and_leaving_ends_their_re
     await bot.settle()
     assert bot.emu.sent(chat_id=bernd.id, method="sendDocument") == []
     assert await _pending_reminders(bot, 1, 1) == 0
+    assert await feed_titles(bot, bernd) == set()  # his feed too (read once: kept in memory)
 
     await bot.send(bernd, "/arbeitsgruppen")
     groups = bot.emu.last_message(bernd.id, from_bot=True)
@@ -103,9 +104,11 @@ async def test_joining_a_group_invites_to_its_meetings_and_leaving_ends_their_re
     (invitation,) = bot.emu.sent(chat_id=bernd.id, method="sendDocument")
     assert "Einladung: Radverkehr" in (invitation.text or "")
     assert await _pending_reminders(bot, 1, 1) == 2  # 7 days and 24 hours before
+    assert await feed_titles(bot, bernd) == {"Radverkehr"}  # the feed follows at once
 
     (groups,) = [m for m in bot.emu.messages(bernd.id) if m["message_id"] == groups["message_id"]]
     await bot.press(bernd, groups, buttons(groups)["✅ Mobilität"])
     await bot.settle()
     assert await _pending_reminders(bot, 1, 1) == 0
     assert "Radverkehr" not in ((await bot.send(bernd, "/termine")).text or "")
+    assert await feed_titles(bot, bernd) == set()
