@@ -37,8 +37,10 @@ MAY_WRITE: dict[commands.Command, set[str]] = {
     commands.ADDGROUP: {"working_group"},
     commands.PROPOSE: {"proposal", "outbox"},
     commands.BROADCAST: {"broadcast"},
+    # A member's feed, or the coordinator's own (coordinator_feed); the secret on first use.
     commands.CALENDAR: {"calendar_feed", "coordinator_feed", "instance_secret"},
-    commands.NEWMEETING: {"meeting", "outbox"},
+    # /neuertermin and /neueaufgabe in one line, valid: only the preview (its form_state is
+    # bookkeeping); nothing is created before ✅.
     commands.RENAMEGROUP: {"working_group"},
     commands.ARCHIVEGROUP: {"working_group"},
     commands.ORGANISATION: {"organisation"},
