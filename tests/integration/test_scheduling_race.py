@@ -107,8 +107,9 @@ async def test_answers_and_two_fixings_race(engine: AsyncEngine, database_url: s
         slots_rows = (await work.session.execute(select(SchedulingSlot))).scalars().all()
     assert len(meetings) == 1 and poll.meeting_id == meetings[0].id
     assert poll.closed_at is not None
-    # Nothing was stored after the poll closed, and everything answered "stored" is there.
-    assert all(a.answered_at < poll.closed_at for a in answers)
+    # Everything answered "stored" is there, and nothing else: an answer refused as closed left
+    # no row. (Not compared by time: a press takes its time before it waits for the poll, so
+    # one stored just before the close may carry a later time than the close.)
     positions = {s.id: s.position for s in slots_rows}
     in_db = {(a.member_id, positions[a.slot_id]): a.answer for a in answers}
     # Presses of one member on one slot in flight at once: the one that stands is one of them.
