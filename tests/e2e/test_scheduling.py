@@ -9,7 +9,6 @@ reads English). The test clock starts on Thu 26.11.2026, 10:00 in Berlin.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,13 +18,14 @@ from storage.models import (
     Meeting,
     MeetingRsvp,
     Member,
-    Organisation,
     OutboxMessage,
     RsvpAnswer,
     WorkingGroupMember,
 )
 from storage.models_scheduling import SchedulingAnswer, SchedulingPoll
 from tests.e2e.harness import COORDINATOR, Harness
+from tests.e2e.test_voting import Forum, buttons
+from tests.e2e.test_voting import forum as voting_forum
 from tests.emulator import FakeUser
 from tests.support import COORDINATOR_ID
 
@@ -35,54 +35,12 @@ ONE_LINE = (
 )
 
 
-@dataclass
-class Forum:
-    anna: FakeUser
-    bernd: FakeUser
-    carla: FakeUser
-    dirk: FakeUser
-    emil: FakeUser
-
-    @property
-    def everyone(self) -> list[FakeUser]:
-        return [self.anna, self.bernd, self.carla, self.dirk, self.emil]
-
-
 async def forum(bot: Harness) -> Forum:
-    async with bot.uow() as uow:
-        orgs = {}
-        for name in ("Stadt Jena", "Gemeinde Zöllnitz", "Saale-Holzland-Kreis"):
-            orgs[name] = await uow.organisations.add(
-                Organisation(name=name, created_at=bot.clock.now())
-            )
-        users = []
-        for first, org in (
-            ("Anna", "Stadt Jena"),
-            ("Bernd", "Stadt Jena"),
-            ("Carla", "Gemeinde Zöllnitz"),
-            ("Dirk", "Gemeinde Zöllnitz"),
-            ("Emil", "Saale-Holzland-Kreis"),
-        ):
-            user = bot.user(first)
-            users.append(user)
-            await uow.members.add(
-                Member(
-                    telegram_id=user.id,
-                    first_name=first,
-                    username=user.username,
-                    organisation_id=orgs[org].id or 0,
-                    joined_at=bot.clock.now(),
-                )
-            )
-        await uow.commit()
-    f = Forum(*users)
+    """The voting tests' forum (two members of Stadt Jena, two of Gemeinde Zöllnitz, one of
+    the Landkreis); Emil reads English."""
+    f = await voting_forum(bot)
     await bot.send(f.emil, "/language en")
     return f
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    markup = message.get("reply_markup") or {}
-    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
 
 
 def poll_message(bot: Harness, user: FakeUser) -> dict[str, Any]:
