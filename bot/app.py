@@ -17,8 +17,10 @@ from typing import Any, Protocol, cast
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import BaseRoute
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import jobs
@@ -37,11 +39,13 @@ from bot.http import (
     build_internal_app,
 )
 from bot.http_server import HttpLimits, HttpServer
-from bot.inbox import Inbox, InboxCollector, retry_delays
+from bot.inbox import Inbox, InboxCollector, process_name, retry_delays
+from bot.instance import Instance
 from bot.jobs import Wakeups
 from bot.leadership import Leadership
 from bot.metrics import BotMetrics
 from bot.observe import current_outcome, update_fields
+from bot.oparl.api import OParlConfig, build_oparl
 from bot.services.container import Services, build_services
 from bot.services.notify import NoNotifier, Notifier
 from bot.updates import PerUserUpdateProcessor
@@ -91,6 +95,8 @@ class BotApplication(ForumApplication):
     inbox: Inbox | None = None
     wakeups: Wakeups | None = None
     leadership: Leadership | None = None
+    instance: Instance | None = None
+    """The instance lock `forumbot run` holds (bot/instance.py); None in tests and benches."""
     lead_mode: LeadMode | None = None
     """What the leader does to take updates (poll; set the webhook), given by bot.runner."""
 
@@ -369,6 +375,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         # Other processes store what is posted to them: look for it often in webhook mode.
         poll_seconds=INBOX_POLL_WEBHOOK if settings.mode == "webhook" else INBOX_POLL_POLLING,
         default_language=settings.default_language,
+        me=process_name(bot_app.instance.id if bot_app.instance else None),
     )
     bot_app.leadership = Leadership(
         sessions,
@@ -376,6 +383,8 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         lease=lease,
         on_gain=lambda: _start_leading(bot_app),
         on_loss=lambda: _stop_leading(bot_app),
+        # A lease of this instance's earlier run (it died: we hold its lock) is taken at once.
+        dead=bot_app.instance.prefix if bot_app.instance else None,
     )
     jobs.install(bot_app)
     webhook = None
@@ -404,6 +413,7 @@ async def _start_http_servers(app: BotApplication, webhook: Webhook | None) -> N
         calendar_limit=ClientRateLimit(settings.calendar_rate_per_minute),
         body_timeout=settings.http_header_timeout_seconds,
         subscription=app.services.meetings.files.subscription,
+        oparl=_oparl(app),
     )
     limits = HttpLimits(
         header_timeout=settings.http_header_timeout_seconds,
@@ -426,6 +436,34 @@ async def _start_http_servers(app: BotApplication, webhook: Webhook | None) -> N
         "METRICS",
     )
     log.info("readiness and metrics on %s:%d", settings.metrics_host, app.internal_http.port)
+
+
+def _oparl(app: BotApplication) -> BaseRoute | None:
+    """The OParl interface (bot/oparl/api.py) if OPARL_ENABLED, else None."""
+    settings = app.settings
+    if not settings.oparl_enabled:
+        return None
+    assert app.engine is not None
+    bot = app.bot
+
+    async def minutes(file_id: str) -> tuple[bytes, str] | None:
+        try:
+            found = await bot.get_file(file_id)
+            data = await found.download_as_bytearray()
+        except TelegramError as error:
+            log.warning("OParl: the minutes' file could not be fetched: %s", error)
+            return None
+        return bytes(data), "application/octet-stream"
+
+    config = OParlConfig(
+        public_base_url=settings.public_base_url,
+        name=settings.oparl_body_name,
+        website=settings.oparl_body_website,
+        contact_email=settings.calendar_organizer_email,
+        timezone=settings.timezone,
+        persons=settings.oparl_persons,
+    )
+    return build_oparl(create_session_factory(app.engine), config, files=minutes)
 
 
 async def _listen(server: HttpServer, settings_prefix: str) -> HttpServer:

@@ -28,9 +28,10 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import icalendar
-from icalendar import vCalAddress, vCategory, vDuration, vText
+from icalendar import vCalAddress, vDuration
 
 from bot import timezones
+from bot.calendar_text import _Categories, _param_text, _plain, _Text, escape_text
 
 __all__ = [
     "ICS_MIME_TYPE",
@@ -45,6 +46,7 @@ __all__ = [
     "render_cancellation",
     "render_feed",
     "render_invitation",
+    "render_series",
     "vtimezone",
 ]
 
@@ -74,6 +76,14 @@ class CalendarEvent:
     """An online meeting's link: CONFERENCE (RFC 7986), and LOCATION when there is no place."""
     transparent: bool = False
     """TRANSP:TRANSPARENT, the entry does not block the time (cancelled entries never do)."""
+    rrule: str | None = None
+    """A series' master (issue 18): its RRULE value (`FREQ=MONTHLY;BYDAY=2TU;COUNT=6`); its
+    times, EXDATEs and its overrides' RECURRENCE-IDs are written in the zone (TZID), so that
+    the wall-clock time stays across summer time."""
+    exdates: tuple[datetime, ...] = ()
+    """The master's cancelled starts (as the rule gives them)."""
+    recurrence_id: datetime | None = None
+    """An override of one meeting of a series (same UID): the start the rule gives it."""
 
 
 @dataclass(frozen=True)
@@ -85,54 +95,6 @@ class Organizer:
 def register_mime_type() -> None:
     """Teach `mimetypes` the .ics type: slim systems have no /etc/mime.types that knows it."""
     mimetypes.add_type(ICS_MIME_TYPE, ".ics")
-
-
-# --- TEXT values ------------------------------------------------------------------------------
-
-# RFC 5545 3.3.11: TEXT may hold HTAB but no other control character (a line break is `\n`).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def _plain(text: str) -> str:
-    """Line ends as LF, without the control characters TEXT can't carry, encodable as UTF-8."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
-    return _CONTROL.sub("", text)
-
-
-def escape_text(text: str) -> str:
-    r"""RFC 5545 TEXT escaping: `\` → `\\`, `;` → `\;`, `,` → `\,`, line break → `\n`.
-
-    Unlike icalendar's vText this keeps a literal backslash-N as it is (vText reads `\N` in the
-    plain text as a line break, so "C:\Neu" would lose its backslash).
-    """
-    return (
-        _plain(text)
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\n", "\\n")
-    )
-
-
-class _Text(vText):
-    """A TEXT value escaped by `escape_text`."""
-
-    def to_ical(self) -> bytes:
-        return escape_text(str(self)).encode("utf-8")
-
-
-class _Categories(vCategory):
-    def __init__(self, categories: Iterable[str]) -> None:
-        names = [_plain(name).strip() for name in categories]
-        names = [name for name in names if name]
-        super().__init__(names)
-        self.cats = [_Text(name) for name in names]
-
-
-def _param_text(text: str) -> str:
-    """A parameter value (CN): one line, no double quote (clients rarely know RFC 6868)."""
-    return " ".join(_plain(text).replace('"', "'").split())
 
 
 # --- VTIMEZONE --------------------------------------------------------------------------------
@@ -242,6 +204,10 @@ def _add_times(
         return
     key = timezones.zone_key(zone)
     instants = (_utc(event.start), _utc(event.end))
+    if event.rrule is not None and key != "UTC":  # a rule repeats the wall-clock time
+        component.add("DTSTART", _wall(event.start, zone), parameters={"TZID": key})
+        component.add("DTEND", _wall(event.end, zone), parameters={"TZID": key})
+        return
     # Through UTC, so a wall time that doesn't exist (in the spring gap) comes out as the one
     # that names the same instant.
     walls = [instant.astimezone(zone).replace(tzinfo=None) for instant in instants]
@@ -254,6 +220,29 @@ def _add_times(
     else:
         component.add("DTSTART", instants[0])  # ...Z
         component.add("DTEND", instants[1])
+
+
+def _wall(value: datetime, zone: ZoneInfo) -> datetime:
+    return _utc(value).astimezone(zone).replace(tzinfo=None)
+
+
+def _add_recurrence(component: icalendar.Event, event: CalendarEvent, zone: ZoneInfo) -> None:
+    """RRULE and EXDATE of a master, RECURRENCE-ID of an override: in the zone, like the
+    master's DTSTART (UTC for a zone that is UTC)."""
+    key = timezones.zone_key(zone)
+
+    def add(name: str, value: datetime) -> None:
+        if key == "UTC":
+            component.add(name, _utc(value))
+        else:
+            component.add(name, _wall(value, zone), parameters={"TZID": key})
+
+    if event.rrule is not None:
+        component.add("RRULE", icalendar.vRecur.from_ical(event.rrule))
+        for excluded in sorted(event.exdates):
+            add("EXDATE", excluded)
+    if event.recurrence_id is not None:
+        add("RECURRENCE-ID", event.recurrence_id)
 
 
 def _ambiguous(wall: datetime, zone: ZoneInfo) -> bool:
@@ -278,6 +267,7 @@ def _event_component(
     component.add("UID", _Text(_plain(event.uid).strip()))
     component.add("DTSTAMP", _utc(now))
     _add_times(component, event, zone, observances)
+    _add_recurrence(component, event, zone)
     component.add("SUMMARY", _Text(event.title))
     conference = _uri(event.conference_url)
     if event.location and event.location.strip():
@@ -365,6 +355,25 @@ def render_invitation(
             organizer=organizer,
             now=now,
             around=_around(event, now),
+            method="PUBLISH",
+        )
+    )
+
+
+def render_series(
+    events: Sequence[CalendarEvent], *, zone: ZoneInfo, organizer: Organizer, now: datetime
+) -> bytes:
+    """One or more series (METHOD:PUBLISH): each master (RRULE, EXDATE) followed by its
+    overrides (same UID, RECURRENCE-ID); the VTIMEZONE for the first master's year."""
+    if not events:
+        raise ValueError("a series file needs its master")
+    return _bytes(
+        _calendar(
+            events,
+            zone=zone,
+            organizer=organizer,
+            now=now,
+            around=_around(events[0], now),
             method="PUBLISH",
         )
     )

@@ -262,6 +262,82 @@ class UndoCancel(_Kind):
     meeting_id: int
 
 
+@dataclass(frozen=True)
+class CouncilDate(_Kind):
+    """Ratstermin eintragen (or change it) under a ratification message: the next message is
+    the date and the council body (issue 16)."""
+
+    FORMAT = "rt:date:{ratification_id}"
+
+    ratification_id: int
+
+
+@dataclass(frozen=True)
+class CouncilDefer(_Kind):
+    """Rat hat vertagt: the next message is the new date (or "offen")."""
+
+    FORMAT = "rt:defer:{ratification_id}"
+
+    ratification_id: int
+
+
+class CouncilAnswer(enum.StrEnum):
+    APPROVED = "yes"
+    REJECTED = "no"
+    WITHDRAWN = "drop"  # Vorbehalt entfällt
+
+
+@dataclass(frozen=True)
+class CouncilOutcome(_Kind):
+    """Rat hat zugestimmt / abgelehnt, or Vorbehalt entfällt, under a ratification message."""
+
+    answer: CouncilAnswer
+    ratification_id: int
+
+    @property
+    def data(self) -> str:
+        return f"rt:{self.answer.value}:{self.ratification_id}"
+
+
+@dataclass(frozen=True)
+class CheckIn(_Kind):
+    """Ich bin da (in person, or online) under a meeting's check-in message (issue 17)."""
+
+    meeting_id: int
+    online: bool
+
+    @property
+    def data(self) -> str:
+        return f"ci:{self.meeting_id}:{'o' if self.online else 'p'}"
+
+
+ATTENDANCE_CODES: dict[str, str] = {"present": "p", "absent": "a", "excused": "e"}
+_ATTENDANCE_OF = {code: mark for mark, code in ATTENDANCE_CODES.items()}
+
+
+@dataclass(frozen=True)
+class MarkAttendance(_Kind):
+    """Under /anwesenheit: an organisation marked present, absent or excused by hand (`mark`
+    None: the view shown again, refreshed)."""
+
+    meeting_id: int
+    organisation_id: int | None = None
+    mark: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if (self.organisation_id is None) != (self.mark is None) or (
+            self.mark is not None and self.mark not in ATTENDANCE_CODES
+        ):
+            raise ValueError("an organisation goes with a mark and nothing else")
+
+    @property
+    def data(self) -> str:
+        if self.mark is None:
+            return f"at:{self.meeting_id}"
+        return f"at:{self.meeting_id}:{self.organisation_id}:{ATTENDANCE_CODES[self.mark]}"
+
+
 class Form(enum.StrEnum):
     """The guided forms; the value is the prefix of their buttons."""
 
@@ -275,6 +351,12 @@ class Form(enum.StrEnum):
     QUESTION_ANSWER = "qa"  # the next message after Antworten under such a message
     CANCEL_MEETING = "cm"  # /terminabsagen: really?
     CANCEL_TASK = "ck"  # /aufgabestreichen: really?
+    COUNCIL_DATE = "cd"  # the next message after Ratstermin eintragen
+    COUNCIL_DEFER = "cv"  # the next message after Rat hat vertagt
+    MEMBER = "mb"  # /mitglied: a member's card, Entfernen / Andere Organisation / Rolle
+    MERGE = "mg"  # /zusammenlegen: the counts, really?
+    ABSENCE = "ab"  # after Absage: the reason and a substitute (issue 17)
+    MOVE_MEETING = "mv"  # /terminverschieben of a series' meeting: this one or all following?
 
 
 _ACTION = r"[a-z]{1,12}"
@@ -313,6 +395,7 @@ class ExportTable(enum.StrEnum):
     VOTE = "vote"  # with the topic's number
     TASKS = "tasks"
     MEETINGS = "meetings"
+    DECISIONS = "decisions"
 
 
 @dataclass(frozen=True)
@@ -335,7 +418,18 @@ class ExportButton(_Kind):
 
 # The commands where an organisation is typed, by their English names: a choice among several
 # runs the command again with the one chosen.
-ORG_COMMANDS = ("invite", "organisation", "agenda", "newtask", "reassigntask", "broadcast")
+ORG_COMMANDS = (
+    "invite",
+    "organisation",
+    "agenda",
+    "newtask",
+    "reassigntask",
+    "broadcast",
+    "orgstatus",
+    "archiveorg",
+    "representation",
+    "deleteorganisation",
+)
 
 
 @dataclass(frozen=True)
@@ -377,6 +471,11 @@ Callback = (
     | PollFix
     | PollPicture
     | OrgPick
+    | CouncilDate
+    | CouncilDefer
+    | CouncilOutcome
+    | CheckIn
+    | MarkAttendance
 )
 
 
@@ -406,6 +505,12 @@ _PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...
     (re.compile(rf"p:place:({ID}):({ID})"), lambda m: PlaceTopic(int(m[1]), int(m[2]))),
     (re.compile(rf"q:answer:({ID})"), lambda m: AnswerQuestion(int(m[1]))),
     (re.compile(rf"m:undo:({ID})"), lambda m: UndoCancel(int(m[1]))),
+    (re.compile(rf"rt:date:({ID})"), lambda m: CouncilDate(int(m[1]))),
+    (re.compile(rf"rt:defer:({ID})"), lambda m: CouncilDefer(int(m[1]))),
+    (
+        re.compile(rf"rt:(yes|no|drop):({ID})"),
+        lambda m: CouncilOutcome(CouncilAnswer(m[1]), int(m[2])),
+    ),
     (
         re.compile(rf"({_FORMS}):({ID}):({_ACTION})(?::({_VALUE}))?"),
         lambda m: FormButton(Form(m[1]), int(m[2]), m[3], m[4] or ""),
@@ -418,6 +523,12 @@ _PARSERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]], ...
     ),
     (re.compile(rf"sp:fix:({ID}):({ID})"), lambda m: PollFix(int(m[1]), int(m[2]))),
     (re.compile(rf"sp:png:({ID})"), lambda m: PollPicture(int(m[1]))),
+    (re.compile(rf"ci:({ID}):([po])"), lambda m: CheckIn(int(m[1]), m[2] == "o")),
+    (re.compile(rf"at:({ID})"), lambda m: MarkAttendance(int(m[1]))),
+    (
+        re.compile(rf"at:({ID}):({ID}):([pae])"),
+        lambda m: MarkAttendance(int(m[1]), int(m[2]), _ATTENDANCE_OF[m[3]]),
+    ),
     (
         re.compile(rf"o:({'|'.join(ORG_COMMANDS)}):({ID}|new)"),
         lambda m: OrgPick(m[1], None if m[2] == "new" else int(m[2])),

@@ -1,4 +1,4 @@
-"""`forumbot run | migrate | invite "<organisation>" | export KIND`."""
+"""`forumbot run | migrate | invite "<organisation>" | export KIND | import-organisations FILE`."""
 
 from __future__ import annotations
 
@@ -12,15 +12,16 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
+from bot import instance
 from bot.app import CannotListen, build_application, open_services
 from bot.clock import SystemClock
 from bot.config import Settings, load_settings_or_exit
 from bot.database import DatabaseUnavailable, connect_database, describe_error
 from bot.exports import csvfile, xlsx
 from bot.exports.sheet import Sheet
-from bot.i18n import LANGUAGES, plain_text, translator
+from bot.i18n import LANGUAGES, Translator, plain_text, translator
 from bot.logs import configure_logging, token_secrets
-from bot.parsing import parse_organisation_spec
+from bot.parsing import parse_invitation_request
 from bot.runner import (
     AnotherPoller,
     TelegramUnreachable,
@@ -31,6 +32,7 @@ from bot.runner import (
 from bot.services.actor import Actor, Profile
 from bot.services.errors import ServiceError
 from bot.services.exports import ExportRequest, parse_request
+from bot.services.organisation_import import ImportReport
 from handlers.formatting import invite_link
 from storage.migrate import upgrade
 
@@ -47,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="upgrade the database to the newest schema")
     invite = sub.add_parser("invite", help="print an invitation link for an organisation")
     invite.add_argument(
-        "organisation", help='e.g. "Gemeinde Zöllnitz" or "Gemeinde Zöllnitz | 16074093"'
+        "organisation",
+        help='e.g. "Gemeinde Zöllnitz", "Gemeinde Zöllnitz | 16074093" or, for three links, '
+        '"Gemeinde Zöllnitz | 3"',
     )
     export = sub.add_parser(
         "export", help="write a table as an .xlsx or .csv file, as /export sends it"
@@ -71,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=LANGUAGES,
         help="language of the headers and words (default: DEFAULT_LANGUAGE)",
     )
+    imports = sub.add_parser(
+        "import-organisations",
+        help="create or update organisations from a CSV file (columns name, kind, AGS)",
+    )
+    imports.add_argument("file", metavar="FILE", help="UTF-8 CSV, ';' or ',' separated")
     return parser
 
 
@@ -93,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             app = build_application(settings)
+            # Held until the process ends: proves this instance's earlier runs dead.
+            app.instance = instance.acquire(instance.state_directory(settings.state_directory))
             if settings.mode == "webhook":
                 run_webhook(app)
             else:
@@ -110,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
         if args.command == "export":
             return _export(settings, args)
+        if args.command == "import-organisations":
+            return _import(settings, Path(args.file))
     except DatabaseUnavailable as error:
         logging.getLogger("bot").error("%s", error, extra={"event": "database_unavailable"})
         return 1
@@ -174,18 +187,18 @@ async def _invite(settings: Settings, text: str) -> int:
     engine, services = await open_services(settings, SystemClock())
     try:
         try:
-            created = await services.membership.create_invitation(
-                _system(settings), parse_organisation_spec(text)
-            )
+            spec, count = parse_invitation_request(text)
+            made = await services.membership.create_invitations(_system(settings), spec, count)
         except ServiceError as error:
             print(plain_text(t(error.message_key, **error.params)), file=sys.stderr)
             return 1
     finally:
         await engine.dispose()
-    print(
-        f"{created.organisation.name}: {invite_link(username, created.code)}\n"
-        f"(#{created.invitation.id}, {t.datetime(created.invitation.expires_at, settings.tz)})"
-    )
+    for created in made:
+        print(
+            f"{created.organisation.name}: {invite_link(username, created.code)}\n"
+            f"(#{created.invitation.id}, {t.datetime(created.invitation.expires_at, settings.tz)})"
+        )
     return 0
 
 
@@ -225,3 +238,44 @@ async def _export_sheet(settings: Settings, request: ExportRequest, language: st
         return None
     finally:
         await engine.dispose()
+
+
+def _import(settings: Settings, path: Path) -> int:
+    """Exit status 0: imported; 1: bad rows, nothing imported; 2: the file cannot be read."""
+    t = translator(settings.default_language)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        print(f"forumbot import-organisations: {path}: {error.strerror}", file=sys.stderr)
+        return 2
+    report = asyncio.run(_import_rows(settings, data))
+    print(import_report(t, report), file=sys.stderr if report.bad else sys.stdout)
+    return 1 if report.bad else 0
+
+
+async def _import_rows(settings: Settings, data: bytes) -> ImportReport:
+    engine, services = await open_services(settings, SystemClock())
+    try:
+        return await services.organisations.import_table(data)
+    finally:
+        await engine.dispose()
+
+
+def import_report(t: Translator, report: ImportReport) -> str:
+    if report.bad:
+        lines = [t("import.failed", count=len(report.bad))]
+        for bad in report.bad:
+            reason = t(bad.reason, value=bad.value)
+            lines.append(t("import.line", line=bad.line, reason=reason) if bad.line else reason)
+        return plain_text("\n".join(lines))
+    lines = [
+        t(
+            "import.done",
+            created=len(report.created),
+            updated=len(report.updated),
+            unchanged=len(report.unchanged),
+        ),
+        *(t("import.created_line", name=name) for name in report.created),
+        *(t("import.updated_line", name=name) for name in report.updated),
+    ]
+    return plain_text("\n".join(lines))

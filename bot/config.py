@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # The leader's lease (it renews it a third of this apart): after a crash, another process
     # (or the restarted one) leads at most this long later and takes over its work.
     leader_lease_seconds: float = Field(default=3.0, ge=0.5, le=300)
+    # Where `forumbot run` keeps its instance lock (bot/instance.py); systemd's StateDirectory=
+    # sets it. A restart after a crash leads at once instead of after the leader lease.
+    state_directory: str = "."
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     working_groups: Annotated[tuple[str, ...], NoDecode] = DEFAULT_WORKING_GROUPS
     outbox_rate_per_second: float = Field(default=30.0, gt=0, le=30)
@@ -109,14 +112,31 @@ class Settings(BaseSettings):
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
     # Voting: one vote per member organisation (default) or per person.
     vote_mode: Literal["organisation", "member"] = "organisation"
+    # Who casts an organisation's vote: any of its members, or only its Stimmführung and
+    # Stellvertretung (/vertretung); fixed per vote when it opens.
+    vote_right: Literal["anyone", "representatives"] = "anyone"
     # Valid when more than this share of the organisations (members) eligible have voted.
     quorum: float = Field(default=0.5, ge=0, lt=1)
     # simple: Ja > Nein; two_thirds: Ja at least 2/3 of Ja + Nein; absolute: Ja > half of all
     # eligible. Abstentions count for the quorum only.
     majority: Literal["simple", "two_thirds", "absolute"] = "simple"
     show_running_results: bool = False
+    # A meeting is quorate (beschlussfähig) when more than this share of the voting
+    # organisations invited is present (issue 17).
+    meeting_quorum: float = Field(default=0.5, ge=0, lt=1)
     vote_days: int = Field(default=7, ge=1, le=90)
     vote_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
+    # Decisions (issue 16). all: every council reservation must be ratified; majority: a
+    # rejected reservation no longer counts as Ja, the decision stands while the rest carries it.
+    ratification_rule: Literal["all", "majority"] = "all"
+    # A decision is announced this long after its vote closed (its wording may change until then).
+    decision_announce_minutes: int = Field(default=30, ge=0, le=7 * 24 * 60)
+    # OParl 1.1 (issue 21): the forum's public meetings, agendas and papers at
+    # PUBLIC_BASE_URL/oparl/v1/system; persons only with OPARL_PERSONS and their consent.
+    oparl_enabled: bool = False
+    oparl_persons: bool = False
+    oparl_body_name: str = "Nachbarschaftsforum Jena"
+    oparl_body_website: str | None = None
 
     @field_validator("coordinator_ids", mode="before")
     @classmethod

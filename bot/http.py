@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot.http_server import LOG_INTERVAL
@@ -232,10 +232,12 @@ def build_http_app(
     calendar_limit: ClientRateLimit | None = None,
     body_timeout: float = 10.0,
     subscription: SubscriptionSource | None = None,
+    oparl: BaseRoute | None = None,
 ) -> Starlette:
     """The public listener: `/healthz` (the process answers), the feeds (`calendar_limit` per
-    client address, if given) and in webhook mode `/telegram/<path secret>`, whose body must
-    arrive within `body_timeout` seconds. Refusals are counted in `stats`."""
+    client address, if given), in webhook mode `/telegram/<path secret>`, whose body must
+    arrive within `body_timeout` seconds, and the OParl interface if given (bot/oparl/api.py).
+    Refusals are counted in `stats`."""
     counts = stats if stats is not None else HttpStats()
     refused_log = ThrottledWarning(
         log, "webhook requests without the right secret token refused", event="webhook_refused"
@@ -340,10 +342,12 @@ def build_http_app(
             return PlainTextResponse("Service Unavailable", status_code=503)
         return Response(status_code=200)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/healthz", _healthz),
         Route("/calendar/{token:str}.ics", calendar),
     ]
+    if oparl is not None:
+        routes.append(oparl)
     if subscription is not None:
         routes.append(Route("/calendar/{token:str}/subscribe", subscribe))
     if webhook is not None:

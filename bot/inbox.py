@@ -48,10 +48,13 @@ STOP_TIMEOUT = 30.0  # seconds a round in progress may take to end when the bot 
 KEEP_DONE = timedelta(days=2)  # Telegram gives up on an unconfirmed update after 24 hours
 
 
-def process_name() -> str:
+def process_name(instance: str | None = None) -> str:
     """Who holds a claim: host, process id and a random part (a restarted process with the
-    same pid is someone else)."""
-    return f"{socket.gethostname()[:20]}:{os.getpid()}:{secrets.token_hex(4)}"[:40]
+    same pid is someone else); first `<instance>/` if this process holds an instance lock
+    (bot/instance.py), which proves its earlier runs dead."""
+    if instance is None:
+        return f"{socket.gethostname()[:20]}:{os.getpid()}:{secrets.token_hex(4)}"[:40]
+    return f"{instance}/{socket.gethostname()[:16]}:{os.getpid()}:{secrets.token_hex(2)}"[:40]
 
 
 def chat_key(update: Update) -> str | None:
@@ -89,6 +92,7 @@ class Inbox:
         lease: timedelta,
         poll_seconds: float,
         default_language: str,
+        me: str | None = None,
     ) -> None:
         self._sessions = sessions
         self._bot = bot
@@ -97,7 +101,7 @@ class Inbox:
         self.lease = lease
         self._poll_seconds = poll_seconds
         self._language = default_language
-        self.me = process_name()
+        self.me = me or process_name()
         self._claiming = asyncio.Lock()  # a claim and its dispatch, in order
         self._done: list[tuple[int, str]] = []  # handled, to be marked done
         self._done_added = asyncio.Event()

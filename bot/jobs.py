@@ -105,6 +105,11 @@ async def _daily(context: ForumContext) -> None:
     if not _app(context).leading:
         return
     await context.services.tasks.daily()
+    # Ratifications' reminders kept in the outbox; on Mondays the coordinator's overview.
+    await context.services.decisions.daily()
+    made = await context.services.series.extend()  # a series' meetings a year ahead
+    if made:
+        log.info("series: %d more meetings of open-ended series", made)
     forgotten = await context.services.forms.purge()
     if forgotten:
         log.info("forms: forgot %d guided forms nobody finished", forgotten)

@@ -5,7 +5,7 @@ The leader is the only process that talks to Telegram on its own account: it tak
 Telegram's limits are kept by one limiter and each job runs once. Other processes (webhook mode
 behind a load balancer, or a hot standby) store the updates posted to them in the inbox and wait.
 
-The lease (`storage.models.Lease`, role "leader") is renewed a third of `LEADER_LEASE_SECONDS`
+The lease (`models_runtime.Lease`, role "leader") is renewed a third of `LEADER_LEASE_SECONDS`
 apart; a process that cannot renew it in time stops leading before the lease runs out, and a
 process that finds it expired takes it and, with it, what the last leader held (its outbox rows
 and inbox updates), so a crashed leader's work goes on within a few seconds.
@@ -45,9 +45,13 @@ class Leadership:
         on_gain: Callback,
         on_loss: Callback,
         now: Callable[[], datetime] = utc_now,
+        dead: str | None = None,
     ) -> None:
         self._sessions = sessions
         self.me = me
+        self.dead = dead
+        """Lease holders whose name begins with this are earlier runs of this process's
+        instance, dead for sure (bot/instance.py): their lease is taken at once."""
         self.lease = lease
         self._on_gain = on_gain
         self._on_loss = on_loss
@@ -70,7 +74,7 @@ class Leadership:
         try:
             async with self._sessions() as session:
                 mine = await LeaseRepository(session).acquire(
-                    ROLE, self.me, now=now, until=now + self.lease
+                    ROLE, self.me, now=now, until=now + self.lease, dead=self.dead
                 )
                 await session.commit()
         except Exception as error:  # the database is away: lead only while the lease runs
@@ -83,8 +87,13 @@ class Leadership:
         if mine:
             self._renewed_at = now
         if mine != self.held:
-            await self._set(mine, "the lease was free" if mine else "another process took it")
+            await self._set(mine, self._why_gained() if mine else "another process took it")
         return self.held
+
+    def _why_gained(self) -> str:
+        if self.dead is None:
+            return "the lease was free"
+        return "the lease was free, or held by an earlier run of this instance, which is dead"
 
     async def _set(self, held: bool, why: str) -> None:
         self.held = held

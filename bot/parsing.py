@@ -176,6 +176,49 @@ def parse_organisation_spec(text: str) -> OrganisationSpec:
     )
 
 
+MAX_INVITATIONS = 20
+
+
+def parse_invitation_request(text: str) -> tuple[OrganisationSpec, int]:
+    """`/einladen <name> [| Anzahl] [| Art] [| AGS]`: a field of one or two digits is how many
+    links (1 to MAX_INVITATIONS; an AGS has five or eight digits), the rest as
+    `parse_organisation_spec` reads it."""
+    pieces = text.split("|")
+    count = 1
+    rest = [pieces[0]]
+    for piece in pieces[1:]:
+        value = clean_text(piece)
+        if value.isascii() and value.isdigit() and len(value) <= 2:
+            count = int(value)
+            if not 1 <= count <= MAX_INVITATIONS:
+                raise InvalidInput("invite.count_invalid", limit=MAX_INVITATIONS)
+            continue
+        rest.append(piece)
+    return parse_organisation_spec("|".join(rest)), count
+
+
+@dataclass(frozen=True)
+class Rename:
+    """`/kommune <nr oder Name> | Neuer Name`."""
+
+    organisation: str
+    new_name: str
+
+
+def parse_rename(text: str) -> Rename | None:
+    """`<nr or name> | <new name>`: exactly two fields, the second neither a kind (Gemeinde,
+    Stadt …) nor digits (an AGS): those keep meaning `<name> | Art [| AGS]`."""
+    pieces = [clean_text(p) for p in text.split("|")]
+    if len(pieces) != 2 or not pieces[0] or not pieces[1]:
+        return None
+    new_name = pieces[1]
+    if new_name.isdigit() or parse_kind(new_name) is not None:
+        return None
+    if len(new_name) > MAX_ORGANISATION_NAME:
+        raise InvalidInput("org.name_too_long", limit=MAX_ORGANISATION_NAME)
+    return Rename(pieces[0], new_name)
+
+
 def parse_group_name(text: str) -> str:
     name = clean_text(text)
     if not name:

@@ -10,6 +10,7 @@ from handlers import (
     broadcasts,
     choice,
     confirmations,
+    decisions,
     errors,
     exports,
     fallback,
@@ -18,13 +19,18 @@ from handlers import (
     help,
     invitations,
     language,
+    meeting_day,
     meeting_wizard,
     meetings,
     members,
+    oparl,
+    organisations,
     privacy,
     questions,
+    representation,
     scheduling,
     scheduling_wizard,
+    series,
     start,
     task_wizard,
     tasks,
@@ -48,18 +54,24 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         topic_wizard,  # the guided proposal and the reason after Ablehnen
         scheduling_wizard,  # /terminfindung without arguments
         confirmations,  # /terminabsagen, /aufgabestreichen: asked first; Rückgängig
+        series,  # /terminverschieben (a series' meeting: this one or all following?)
         start,
         help,
         form_engine,  # /abbrechen with nothing open
         language,
         invitations,
         members,
+        representation,
+        organisations,  # /mitglied, /zusammenlegen, /kommuneloeschen
         groups,
         meetings,
+        meeting_day,  # the meeting day (issue 17): check-in, /anwesenheit, /notiz, …
         tasks,
         topics,
         scheduling,
+        decisions,
         privacy,
+        oparl,
         broadcasts,
         exports,
         choice,  # the organisation meant: runs the command again

@@ -16,7 +16,15 @@ from bot.i18n import Translator
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.organisations import NEW, chosen_organisation
-from handlers import broadcasts, invitations, meetings, task_wizard, tasks
+from handlers import (
+    broadcasts,
+    invitations,
+    meetings,
+    organisations,
+    representation,
+    task_wizard,
+    tasks,
+)
 from handlers.common import forum_handler, pressed
 from handlers.context import ForumContext
 
@@ -28,6 +36,10 @@ RETRIES: dict[str, Callable[[Update, ForumContext], Awaitable[object]]] = {
     "newtask": task_wizard.new_task,
     "reassigntask": tasks.reassign,
     "broadcast": broadcasts.broadcast,
+    "orgstatus": representation.org_status,
+    "archiveorg": representation.archive_org,
+    "representation": representation.representation,
+    "deleteorganisation": organisations.delete,
 }
 
 

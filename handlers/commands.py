@@ -47,12 +47,17 @@ CANCEL = Command("cancel", "abbrechen", Role.PUBLIC)
 LANGUAGE = Command("language", "sprache", Role.PUBLIC)
 GROUPS = Command("groups", "arbeitsgruppen", Role.MEMBER, private_only=True, coordinators_too=True)
 MYDATA = Command("mydata", "meinedaten", Role.MEMBER, private_only=True)
+VISIBILITY = Command("visibility", "sichtbarkeit", Role.MEMBER, private_only=True)
 LEAVE = Command("leave", "austreten", Role.MEMBER, private_only=True)
 INVITE = Command("invite", "einladen", Role.COORDINATOR, private_only=True)
 INVITATIONS = Command("invitations", "einladungen", Role.COORDINATOR, private_only=True)
 REVOKE = Command("revoke", "widerrufen", Role.COORDINATOR, private_only=True)
 ORGANISATION = Command("organisation", "kommune", Role.COORDINATOR, private_only=True)
+COUNCILSYSTEM = Command("councilsystem", "ratsinfo", Role.COORDINATOR, private_only=True)
 MEMBERS = Command("members", "mitglieder", Role.COORDINATOR, private_only=True)
+MEMBER = Command("member", "mitglied", Role.COORDINATOR, private_only=True)
+MERGE = Command("mergeorganisations", "zusammenlegen", Role.COORDINATOR, private_only=True)
+DELETEORG = Command("deleteorganisation", "kommuneloeschen", Role.COORDINATOR, private_only=True)
 ADDGROUP = Command("addgroup", "agneu", Role.COORDINATOR, private_only=True)
 RENAMEGROUP = Command("renamegroup", "agumbenennen", Role.COORDINATOR, private_only=True)
 MEETINGS = Command("meetings", "termine", Role.MEMBER, coordinators_too=True)
@@ -80,7 +85,8 @@ TOPICS = Command("topics", "themen", Role.MEMBER, coordinators_too=True)
 TOPIC = Command("topic", "thema", Role.MEMBER, coordinators_too=True)
 PROPOSE = Command("propose", "vorschlag", Role.MEMBER, private_only=True, coordinators_too=True)
 WITHDRAW = Command("withdraw", "zurueckziehen", Role.MEMBER, private_only=True)
-OPENVOTE = Command("openvote", "abstimmungstarten", Role.COORDINATOR, private_only=True)
+# In a group chat only `<nr> jetzt` (a vote in the meeting, its ballot posted there).
+OPENVOTE = Command("openvote", "abstimmungstarten", Role.COORDINATOR)
 CLOSEVOTE = Command("closevote", "abstimmungbeenden", Role.COORDINATOR, private_only=True)
 REJECT = Command("reject", "ablehnen", Role.COORDINATOR, private_only=True)
 ASK = Command("ask", "frage", Role.MEMBER, private_only=True)
@@ -88,6 +94,20 @@ QUESTIONS = Command("questions", "fragen", Role.COORDINATOR, private_only=True)
 ARCHIVEGROUP = Command("archivegroup", "agarchivieren", Role.COORDINATOR, private_only=True)
 EXPORT = Command("export", "export", Role.COORDINATOR, private_only=True)
 FINDTIME = Command("findtime", "terminfindung", Role.COORDINATOR, private_only=True)
+ORGSTATUS = Command("orgstatus", "kommunestatus", Role.COORDINATOR, private_only=True)
+ARCHIVEORG = Command("archiveorg", "kommunearchivieren", Role.COORDINATOR, private_only=True)
+REPRESENTATION = Command(
+    "representation", "vertretung", Role.MEMBER, private_only=True, coordinators_too=True
+)
+# Decisions and their ratification (issue 16).
+DECISIONS = Command("decisions", "beschluesse", Role.MEMBER, coordinators_too=True)
+DECISION = Command("decision", "beschluss", Role.MEMBER, coordinators_too=True)
+DECISIONTEXT = Command("decisiontext", "beschlusstext", Role.COORDINATOR, private_only=True)
+COUNCILDATE = Command("councildate", "ratstermin", Role.MEMBER, private_only=True)
+COUNCILRESULT = Command("councilresult", "ratsbeschluss", Role.MEMBER, private_only=True)
+ATTENDANCE = Command("attendance", "anwesenheit", Role.COORDINATOR, private_only=True)
+NOTE = Command("note", "notiz", Role.COORDINATOR, private_only=True)
+MINUTESDRAFT = Command("minutesdraft", "protokollentwurf", Role.COORDINATOR, private_only=True)
 
 ALL: tuple[Command, ...] = (
     START,
@@ -107,14 +127,26 @@ ALL: tuple[Command, ...] = (
     TOPIC,
     PROPOSE,
     WITHDRAW,
+    DECISIONS,
+    DECISION,
+    COUNCILDATE,
+    COUNCILRESULT,
     ASK,
+    REPRESENTATION,
     MYDATA,
+    VISIBILITY,
     LEAVE,
     INVITE,
     INVITATIONS,
     REVOKE,
     ORGANISATION,
+    ORGSTATUS,
+    ARCHIVEORG,
+    MERGE,
+    DELETEORG,
+    COUNCILSYSTEM,
     MEMBERS,
+    MEMBER,
     ADDGROUP,
     RENAMEGROUP,
     ARCHIVEGROUP,
@@ -125,6 +157,9 @@ ALL: tuple[Command, ...] = (
     CANCELMEETING,
     REMINDERS,
     MINUTES,
+    ATTENDANCE,
+    NOTE,
+    MINUTESDRAFT,
     NEWTASK,
     REOPENTASK,
     REASSIGNTASK,
@@ -133,6 +168,7 @@ ALL: tuple[Command, ...] = (
     OPENVOTE,
     CLOSEVOTE,
     REJECT,
+    DECISIONTEXT,
     BROADCAST,
     BROADCASTS,
     EXPORT,
@@ -162,12 +198,20 @@ SECTIONS: dict[Section, tuple[str, ...]] = {
     Section.MEMBERS: (
         "groups",
         "mydata",
+        "visibility",
         "leave",
+        "representation",
         "invite",
         "invitations",
         "revoke",
         "organisation",
+        "orgstatus",
+        "archiveorg",
+        "mergeorganisations",
+        "deleteorganisation",
+        "councilsystem",
         "members",
+        "member",
         "addgroup",
         "renamegroup",
         "archivegroup",
@@ -183,9 +227,26 @@ SECTIONS: dict[Section, tuple[str, ...]] = {
         "movemeeting",
         "cancelmeeting",
         "meetingreminders",
+        "attendance",
+        "note",
+        "minutesdraft",
         "minutes",
     ),
-    Section.TOPICS: ("topics", "topic", "propose", "withdraw", "openvote", "closevote", "reject"),
+    # The decisions the votes made, and their ratification (issue 16), after the votes.
+    Section.TOPICS: (
+        "topics",
+        "topic",
+        "propose",
+        "withdraw",
+        "decisions",
+        "decision",
+        "councildate",
+        "councilresult",
+        "openvote",
+        "closevote",
+        "reject",
+        "decisiontext",
+    ),
     Section.TASKS: (
         "tasks",
         "task",
@@ -241,8 +302,12 @@ def of_button(button: callbacks.Callback) -> Command:
             return LEAVE
         case callbacks.BroadcastAnswer():
             return BROADCAST
-        case callbacks.Rsvp() | callbacks.Ics():
+        case callbacks.Rsvp() | callbacks.Ics() | callbacks.CheckIn():
             return MEETINGS
+        case callbacks.FormButton(form=callbacks.Form.ABSENCE):
+            return MEETINGS
+        case callbacks.MarkAttendance():
+            return ATTENDANCE
         case callbacks.TaskDone():
             return DONE
         case callbacks.TaskComment():
@@ -273,6 +338,18 @@ def of_button(button: callbacks.Callback) -> Command:
             return CANCELMEETING
         case callbacks.FormButton(form=callbacks.Form.CANCEL_TASK):
             return CANCELTASK
+        case callbacks.CouncilDate() | callbacks.FormButton(form=callbacks.Form.COUNCIL_DATE):
+            return COUNCILDATE
+        case (
+            callbacks.CouncilDefer()
+            | callbacks.CouncilOutcome()
+            | callbacks.FormButton(form=callbacks.Form.COUNCIL_DEFER)
+        ):
+            return COUNCILRESULT
+        case callbacks.FormButton(form=callbacks.Form.MEMBER):
+            return MEMBER
+        case callbacks.FormButton(form=callbacks.Form.MERGE):
+            return MERGE
         case callbacks.AnswerQuestion() | callbacks.FormButton(form=callbacks.Form.QUESTION_ANSWER):
             return QUESTIONS
         case callbacks.FormButton():

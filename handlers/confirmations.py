@@ -4,7 +4,7 @@ minutes with Rückgängig (everyone invited hears that it takes place after all)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
@@ -12,8 +12,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.callbacks import Form, FormButton, UndoCancel, matches
 from bot.i18n import Translator
 from bot.services.actor import Actor
+from bot.services.errors import InvalidInput
 from bot.texts import previews as texts
-from handlers import commands, form_engine, forms
+from handlers import commands, form_engine, forms, series
 from handlers.common import forum_handler, pressed, reply, required_number
 from handlers.context import ForumContext
 
@@ -22,6 +23,8 @@ from handlers.context import ForumContext
 class CancelDraft:
     target: int = 0  # the meeting's or the task's id
     reason: str | None = None
+    # A meeting of a series (issue 18): "only" this one, or "all" following ("" : not asked).
+    scope: str = ""
 
 
 def _yes(env: forms.Env, key: str) -> tuple[tuple[forms.Option, ...], ...]:
@@ -36,7 +39,21 @@ async def _start_meeting(env: forms.Env) -> forms.Go[CancelDraft]:
     meeting_id = required_number(args, "meeting.cancel_usage")
     await env.services.meetings.check_cancellable(env.actor, meeting_id)  # said, if not
     reason = " ".join(args[1:]).strip() or None
+    if await env.services.series.of_meeting(env.actor, meeting_id) is not None:
+        return forms.Go(CancelDraft(meeting_id, reason), "scope")
     return forms.Go(CancelDraft(meeting_id, reason), "confirm")
+
+
+async def _ask_scope(env: forms.Env, draft: CancelDraft) -> forms.Question:
+    text = await series.scope_text(env, draft.target)
+    return forms.Question(text, series.scope_options(env))
+
+
+async def _scope(env: forms.Env, draft: CancelDraft, button: FormButton) -> forms.Go[CancelDraft]:
+    forms.expect(button, "scope")
+    if button.value not in (series.ONLY, series.FOLLOWING):
+        raise InvalidInput("error.button_invalid")
+    return forms.Go(replace(draft, scope=button.value), "confirm")
 
 
 async def _ask_meeting(env: forms.Env, draft: CancelDraft) -> forms.Question:
@@ -45,6 +62,8 @@ async def _ask_meeting(env: forms.Env, draft: CancelDraft) -> forms.Question:
     count = await services.previews.audience(group_id=meeting.group_id)
     now = services.clock.now()
     text = texts.cancel_meeting_question(env.t, meeting, count, now, services.meetings.zone)
+    if draft.scope == series.FOLLOWING:
+        text += "\n" + env.t("series.cancel_following_note")
     if draft.reason:
         text += "\n" + env.t("meeting.line_reason", reason=draft.reason)
     return forms.Question(text, _yes(env, "confirm.cancel_meeting_yes"))
@@ -52,6 +71,16 @@ async def _ask_meeting(env: forms.Env, draft: CancelDraft) -> forms.Question:
 
 async def _cancel_meeting(env: forms.Env, draft: CancelDraft, button: FormButton) -> forms.Finish:
     forms.expect(button, "ok")
+    if draft.scope == series.FOLLOWING:
+        result = await env.services.series.cancel_following(env.actor, draft.target, draft.reason)
+        return forms.Finish(
+            env.t(
+                "series.cancelled_following",
+                title=result.series.title,
+                count=len(result.meetings),
+                people=result.told,
+            )
+        )
     meeting = await env.services.meetings.cancel(env.actor, draft.target, draft.reason)
     minutes = int(env.services.previews.undo_window.total_seconds() // 60)
     text = env.t("meeting.cancelled", id=meeting.id, title=meeting.title)
@@ -64,7 +93,10 @@ CANCEL_MEETING = forms.FormSpec(
     name="form.name.cm",
     command=commands.CANCELMEETING,
     draft=CancelDraft,
-    steps={"confirm": forms.Step(_ask_meeting, on_button=_cancel_meeting)},
+    steps={
+        "confirm": forms.Step(_ask_meeting, on_button=_cancel_meeting),
+        "scope": forms.Step(_ask_scope, on_button=_scope),
+    },
     entries=(forms.Entry(commands.CANCELMEETING, _start_meeting),),
 )
 

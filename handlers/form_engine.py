@@ -34,6 +34,8 @@ from telegram.ext import (
 
 from bot.callbacks import (
     AnswerQuestion,
+    CouncilDate,
+    CouncilDefer,
     Form,
     FormButton,
     RejectTopic,
@@ -345,6 +347,9 @@ def entry_callback(spec: FormSpec[Draft], entry: Any) -> Callable[[Update, Forum
                 update, env.t, error, env.actor, as_message=True, command=entry.command
             )
             return
+        if isinstance(go, Finish):  # given in one line, nothing to ask (Entry's docstring)
+            await reply(update, go.text, reply_markup=markup(go.buttons))
+            return
         await open_form(env, spec, go)
 
     return entered
@@ -360,7 +365,7 @@ def form_handlers(spec: FormSpec[Draft]) -> list[BaseHandler[Update, ForumContex
 
 # --- one message after a button: a comment, a reason ---------------------------------------
 
-FollowUp = TypeVar("FollowUp", TaskComment, RejectTopic, AnswerQuestion)
+FollowUp = TypeVar("FollowUp", TaskComment, RejectTopic, AnswerQuestion, CouncilDate, CouncilDefer)
 
 
 @dataclass(frozen=True)

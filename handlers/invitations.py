@@ -6,9 +6,15 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.i18n import Html, Translator
-from bot.parsing import parse_organisation_spec, parse_positive_int
+from bot.parsing import (
+    parse_invitation_request,
+    parse_organisation_spec,
+    parse_positive_int,
+    parse_rename,
+)
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
+from bot.texts.organisation_admin import invitation_batch
 from handlers import commands
 from handlers.common import command_text, forum_handler, reply
 from handlers.context import ForumContext
@@ -17,10 +23,16 @@ from handlers.formatting import invite_link, organisation_label
 
 @forum_handler(commands.INVITE)
 async def invite(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    spec = parse_organisation_spec(command_text(update))
+    spec, count = parse_invitation_request(command_text(update))
     services = context.services
-    created = await services.membership.create_invitation(actor, spec)
     zone = services.settings.tz
+    if count > 1:
+        # `/einladen Gemeinde Zöllnitz | 3`: three single-use links in one message.
+        made = await services.membership.create_invitations(actor, spec, count)
+        links = [invite_link(context.bot.username, created.code) for created in made]
+        await reply(update, invitation_batch(t, made, links, zone))
+        return
+    created = await services.membership.create_invitation(actor, spec)
     await reply(
         update,
         t(
@@ -66,6 +78,14 @@ async def organisation(update: Update, context: ForumContext, actor: Actor, t: T
     text = command_text(update)
     if "|" not in text:
         raise InvalidInput("org.usage")
+    rename = parse_rename(text)
+    if rename is not None:
+        # `/kommune <nr oder Name> | Neuer Name`: a second field that is no kind and no AGS.
+        old, renamed = await context.services.organisations.rename(
+            actor, rename.organisation, rename.new_name
+        )
+        await reply(update, t("org.renamed", old=old, new=renamed.name))
+        return
     updated = await context.services.membership.update_organisation(
         actor, parse_organisation_spec(text)
     )

@@ -2,8 +2,9 @@
 
 Creating: title → date and time → duration (skipped when an end was given) → place → whole
 forum or a working group → preview → created and invited. Editing: the meeting's preview, a
-button per field (each field's step returns to it) → saved and announced. Every answer is
-checked by the meeting service's own rules; nothing is stored before the confirmation.
+button per field (each field's step returns to it) → saved and announced (a series' meeting:
+this one or all following). Every answer is checked by the meeting service's own rules;
+nothing is stored before the confirmation.
 """
 
 from __future__ import annotations
@@ -24,14 +25,19 @@ from bot.parsing import (
     parse_when,
     split_place,
 )
+from bot.recurrence import REPEAT, Rule, describe, parse_rule
 from bot.services.errors import InvalidInput
 from bot.services.meeting_types import MeetingChanges, MeetingDraft
+from bot.services.series import SeriesPlan
 from bot.texts import previews
+from bot.texts import series as series_texts
 from bot.texts.meetings import confirmation, place_text, update_confirmation
 from bot.timezones import after
 from handlers import commands, form_engine, forms
+from handlers import series as series_handlers
 from handlers.common import command_text
 from handlers.context import ForumContext
+from storage.models import Meeting
 
 DURATIONS = (60, 90, 120, 180, 240)
 FIELDS = ("title", "when", "duration", "place", "description")
@@ -53,6 +59,8 @@ class MeetingAnswers:
     # A new meeting given in one line, or after Bearbeiten under its preview: each field's
     # step returns to the choice of fields, and from there to the preview.
     review: bool = False
+    # A series (issue 18): the rule in the words bot.recurrence reads ("" : one meeting).
+    rule: str = ""
 
     @property
     def editing(self) -> bool:
@@ -174,7 +182,7 @@ async def _preview(env: forms.Env, draft: Answers) -> str:
     many people."""
     services = env.services
     zone = services.meetings.zone
-    place = " ".join(p for p in (draft.location, draft.online_url) if p) or "–"
+    place = place_text(draft.location, draft.online_url)
     when = env.t.span(draft.starts_at, draft.ends_at, zone)
     group = draft.group_name or env.t("wizard.whole_forum")
     if not draft.editing:
@@ -193,13 +201,63 @@ async def _preview(env: forms.Env, draft: Answers) -> str:
     if not draft.editing and draft.description:  # given in one line: shown above the question
         line = env.t("wizard.line_description", text=draft.description)
         text = text.replace("\n\n", f"\n{line}\n\n", 1)
+    if draft.rule:  # a series: its rule and first dates above the question
+        lines = series_preview(env, draft)
+        text = text.replace("\n\n", f"\n{lines}\n\n", 1)
     return text
+
+
+def _rule(env: forms.Env, text: str) -> Rule:
+    return parse_rule(text, env.services.meetings.zone, env.services.clock.now())
+
+
+def _plan(env: forms.Env, draft: Answers, rule: Rule) -> SeriesPlan:
+    plan = env.services.series.plan(rule, draft.starts_at)
+    env.services.meetings.check_start(plan.starts[0])
+    return plan
+
+
+def series_preview(env: forms.Env, draft: Answers) -> str:
+    """`🔁 Wiederholung: monatlich am 2. Dienstag | 6 mal` and the first dates."""
+    plan = _plan(env, draft, _rule(env, draft.rule))
+    zone = env.services.meetings.zone
+    return env.t(
+        "series.preview",
+        rule=series_texts.shown(plan.rule, env.t.language),
+        count=len(plan.starts),
+        dates=series_texts.starts_preview(
+            env.t, plan.starts, draft.minutes, zone, len(plan.starts)
+        ),
+    )
+
+
+async def _ask_rule(env: forms.Env, draft: Answers) -> forms.Question:
+    return forms.Question(
+        env.t("series.ask_rule"), ((forms.Option(env.t("series.once"), "once"),),)
+    )
+
+
+async def _rule_text(env: forms.Env, draft: Answers, text: str) -> Outcome:
+    return forms.Go(_with_rule(env, draft, _rule(env, text)), "preview")
+
+
+def _with_rule(env: forms.Env, draft: Answers, rule: Rule) -> Answers:
+    """The draft as a series: refused here if the dates don't work; its start becomes the
+    rule's first date (`am 2. Dienstag` from a date before it), so the preview's time is it."""
+    plan = _plan(env, draft, rule)
+    return replace(draft, rule=describe(rule, "de"), start=plan.starts[0].isoformat())
+
+
+async def _rule_once(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    forms.expect(button, "once")
+    return forms.Go(replace(draft, rule=""), "preview")
 
 
 async def _ask_preview(env: forms.Env, draft: Answers) -> forms.Question:
     rows = (
         (forms.Option(env.t("wizard.create"), "ok"),),
         (forms.Option(env.t("wizard.edit"), "edit"),),
+        (forms.Option(env.t("series.repeat_button"), "repeat"),),
     )
     return forms.Question(await _preview(env, draft), rows)
 
@@ -207,20 +265,23 @@ async def _ask_preview(env: forms.Env, draft: Answers) -> forms.Question:
 async def _create(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
     if button.action == "edit":  # Bearbeiten: the fields, each returning here
         return forms.Go(replace(draft, review=True), "choose")
+    if button.action == "repeat":  # 🔁 Wiederholen: the rule, then the preview again
+        return forms.Go(draft, "repeat")
     forms.expect(button, "ok")
     service = env.services.meetings
-    meeting = await service.create(
-        env.actor,
-        MeetingDraft(
-            title=draft.title,
-            start=draft.starts_at,
-            end=draft.ends_at,
-            location=draft.location,
-            online_url=draft.online_url,
-            description=draft.description,
-            group_id=draft.group_id,
-        ),
+    meeting_draft = MeetingDraft(
+        title=draft.title,
+        start=draft.starts_at,
+        end=draft.ends_at,
+        location=draft.location,
+        online_url=draft.online_url,
+        description=draft.description,
+        group_id=draft.group_id,
     )
+    if draft.rule:
+        made = await env.services.series.create(env.actor, meeting_draft, _rule(env, draft.rule))
+        return forms.Finish(series_texts.created(env.t, made, service.zone))
+    meeting = await service.create(env.actor, meeting_draft)
     return forms.Finish(confirmation(env.t, "meeting.created", meeting, service.zone))
 
 
@@ -244,20 +305,60 @@ async def _choose(env: forms.Env, draft: Answers, button: FormButton) -> Outcome
         return forms.Go(draft, "preview")
     if button.action != "ok" or draft.meeting_id is None:
         raise InvalidInput("error.button_invalid")
-    service = env.services.meetings
-    updated = await service.update(
-        env.actor,
-        draft.meeting_id,
-        MeetingChanges(
-            title=draft.title,
-            start=draft.starts_at,
-            end=draft.ends_at,
-            location=draft.location or "",
-            online_url=draft.online_url or "",
-            description=draft.description or "",
-        ),
+    if await env.services.series.of_meeting(env.actor, draft.meeting_id) is None:
+        return await _save_one(env, draft)
+    meeting = await env.services.meetings.get(env.actor, draft.meeting_id)
+    if meeting.starts_at != draft.starts_at:  # a new time: this meeting only
+        done = await _save_one(env, draft)
+        note = env.t("series.edit_time_only", id=draft.meeting_id)
+        return forms.Finish(f"{done.text}\n{note}")
+    if _unchanged(draft, meeting):
+        raise InvalidInput("meeting.nothing_changed", id=draft.meeting_id)
+    return forms.Go(draft, "scope")  # a series' meeting: only this one, or all following?
+
+
+def _changes(draft: Answers) -> MeetingChanges:
+    return MeetingChanges(
+        title=draft.title,
+        start=draft.starts_at,
+        end=draft.ends_at,
+        location=draft.location or "",
+        online_url=draft.online_url or "",
+        description=draft.description or "",
     )
+
+
+def _unchanged(draft: Answers, meeting: Meeting) -> bool:
+    before = (meeting.title, meeting.starts_at, meeting.ends_at, meeting.location)
+    after = (draft.title, draft.starts_at, draft.ends_at, draft.location)
+    texts = (meeting.online_url, meeting.description)
+    return before == after and texts == (draft.online_url, draft.description)
+
+
+async def _save_one(env: forms.Env, draft: Answers) -> forms.Finish:
+    assert draft.meeting_id is not None
+    service = env.services.meetings
+    updated = await service.update(env.actor, draft.meeting_id, _changes(draft))
     return forms.Finish(update_confirmation(env.t, updated, service.zone))
+
+
+async def _ask_scope(env: forms.Env, draft: Answers) -> forms.Question:
+    assert draft.meeting_id is not None
+    text = await series_handlers.scope_text(env, draft.meeting_id)
+    return forms.Question(text, series_handlers.scope_options(env))
+
+
+async def _scope(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
+    forms.expect(button, "scope")
+    assert draft.meeting_id is not None
+    if button.value == series_handlers.ONLY:
+        return await _save_one(env, draft)
+    if button.value != series_handlers.FOLLOWING:
+        raise InvalidInput("error.button_invalid")
+    services = env.services
+    result = await services.series.update_following(env.actor, draft.meeting_id, _changes(draft))
+    zone = services.meetings.zone
+    return forms.Finish(series_texts.changed_following(env.t, result, draft.meeting_id, zone))
 
 
 async def _description(env: forms.Env, draft: Answers, text: str) -> Outcome:
@@ -290,6 +391,10 @@ STEPS: dict[str, forms.Step[Answers]] = {
         _ask_preview, on_button=_create, back=lambda d: None if d.review else "group"
     ),
     "choose": forms.Step(_ask_choice, on_button=_choose),
+    "repeat": forms.Step(
+        _ask_rule, on_text=_rule_text, on_button=_rule_once, back=forms.previous("preview")
+    ),
+    "scope": forms.Step(_ask_scope, on_button=_scope, back=forms.previous("choose")),
     "description": forms.Step(
         forms.question("wizard.ask_description"),
         on_text=_description,
@@ -334,6 +439,10 @@ async def _start_line(env: forms.Env) -> forms.Go[Answers]:
         groups = {g.id: g.name for g in await services.groups.overview_all()}
         group_name = groups.get(group_id)
     pieces = [p.strip() for p in text.split("|")]
+    # `| wiederholen: monatlich am 2. Dienstag | 6 mal`: a series (issue 18), to the end
+    repeat = next((n for n, p in enumerate(pieces) if REPEAT.match(p)), None)
+    rule_text = "|".join(pieces[repeat:]) if repeat is not None else ""
+    pieces = pieces[:repeat] if repeat is not None else pieces
     if len(pieces) < 2 or len(pieces) > 4:
         raise InvalidInput("meeting.usage")
     start, end = parse_when(pieces[0], service.zone, services.clock.now(), MEETING)
@@ -358,6 +467,8 @@ async def _start_line(env: forms.Env) -> forms.Go[Answers]:
         group_name=group_name,
         review=True,
     )
+    if rule_text:
+        draft = _with_rule(env, draft, _rule(env, rule_text))
     return forms.Go(draft, "preview")
 
 

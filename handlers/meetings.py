@@ -1,5 +1,5 @@
 """Meetings (/newmeeting: handlers/meeting_wizard.py; /cancelmeeting: handlers/confirmations.py):
-/meetings, /meeting, RSVP buttons, /movemeeting,
+/meetings, /meeting, RSVP buttons (/movemeeting: handlers/series.py),
 /agenda, /minutes, /calendar."""
 
 from __future__ import annotations
@@ -11,19 +11,18 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.callbacks import Ics, Notice, Rsvp, matches
 from bot.i18n import Translator
 from bot.parsing import (
-    MOVE,
     AgendaAdd,
     AgendaRemove,
     parse_agenda_change,
     parse_offsets,
-    parse_when,
 )
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.feed import feed_links
+from bot.services.ids import id_of
 from bot.services.meetings import MeetingService
 from bot.texts import meetings as texts
-from handlers import commands
+from handlers import commands, meeting_day, oparl
 from handlers.common import (
     forum_handler,
     in_group,
@@ -33,6 +32,7 @@ from handlers.common import (
     required_number,
 )
 from handlers.context import ForumContext
+from storage.models import Meeting, MeetingStatus, RsvpAnswer
 
 
 def _service(context: ForumContext) -> MeetingService:
@@ -69,13 +69,34 @@ async def meetings(update: Update, context: ForumContext, actor: Actor, t: Trans
 @forum_handler(commands.MEETING)
 async def meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     meeting_id = required_number(context.args, "meeting.show_usage")
+    args = context.args or []
+    if len(args) > 1:  # `intern` / `öffentlich`: the coordinator's (issue 21)
+        await oparl.mark_meeting(update, context, actor, t, meeting_id, " ".join(args[1:]))
+        return
     service = _service(context)
     details = await service.details(actor, meeting_id)
     if in_group(update):  # no one's answers before the whole group
         shown = texts.details(t, details, service.zone, coordinator=False, personal=False)
     else:
         shown = texts.details(t, details, service.zone, coordinator=actor.is_coordinator)
+        if actor.is_coordinator:
+            shown += await oparl.internal_note(context, t, meeting_id)
+        if await _answerable_in_series(context, actor, details.meeting, details.invited):
+            # A series' meeting has no invitation of its own: it is answered here (issue 18).
+            buttons = texts.rsvp_buttons(t, meeting_id, Notice.INVITE)
+            await reply(update, shown, reply_markup=markup(buttons))
+            return
     await reply(update, shown)
+
+
+async def _answerable_in_series(
+    context: ForumContext, actor: Actor, meeting: Meeting, invited: bool
+) -> bool:
+    if not (actor.is_member and invited) or meeting.status is not MeetingStatus.SCHEDULED:
+        return False
+    if meeting.starts_at <= context.services.clock.now():
+        return False
+    return bool(await context.services.series.series_of([id_of(meeting)]))
 
 
 @forum_handler(button=True)
@@ -131,21 +152,12 @@ async def rsvp(update: Update, context: ForumContext, actor: Actor, t: Translato
             if "not modified" not in error.message:
                 raise
     await query.answer(t("rsvp.saved", answer=texts.answer_state(t, answered.answer)))
+    if answered.answer is RsvpAnswer.NO and not in_group(update):
+        # The Absage's reason and a substitute, both optional (issue 17).
+        await meeting_day.ask_absence(update, context, actor, t, button.meeting_id)
 
 
 # --- changing --------------------------------------------------------------------------
-
-
-@forum_handler(commands.MOVEMEETING)
-async def move_meeting(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    args = context.args or []
-    meeting_id = required_number(args, "meeting.move_usage")
-    if len(args) < 2:
-        raise InvalidInput("meeting.move_usage")
-    service = _service(context)
-    start, end = parse_when(" ".join(args[1:]), service.zone, context.services.clock.now(), MOVE)
-    moved = await service.move(actor, meeting_id, start, end)
-    await reply(update, texts.update_confirmation(t, moved, service.zone))
 
 
 @forum_handler(commands.REMINDERS)
@@ -239,7 +251,6 @@ def handlers() -> list[BaseHandler[Update, ForumContext, None]]:
     return [
         CommandHandler(commands.MEETINGS.names, meetings),
         CommandHandler(commands.MEETING.names, meeting),
-        CommandHandler(commands.MOVEMEETING.names, move_meeting),
         CommandHandler(commands.AGENDA.names, agenda),
         CommandHandler(commands.MINUTES.names, minutes),
         CommandHandler(commands.REMINDERS.names, meeting_reminders),

@@ -7,6 +7,8 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.i18n import Html, Translator
 from bot.services.actor import Actor
+from bot.services.representation import counts_of
+from bot.texts import representation as representation_texts
 from handlers import commands
 from handlers.common import forum_handler, reply
 from handlers.context import ForumContext
@@ -21,24 +23,33 @@ async def members(update: Update, context: ForumContext, actor: Actor, t: Transl
         return
     blocks = []
     total = 0
+    # Archived organisations: one line at the end, not a block each (issue 15).
+    archived = [e.organisation.name for e in overview if not e.organisation.status.receives]
+    overview = [e for e in overview if e.organisation.status.receives]
     for entry in overview:
-        lines = [f"<b>{organisation_label(t, entry.organisation)}</b>"]
+        status = representation_texts.status_suffix(t, entry.organisation.status)
+        lines = [f"<b>{organisation_label(t, entry.organisation)}</b>{status}"]
         for member in entry.members:
             username = f" (@{member.username})" if member.username else ""
-            lines.append(t("members.line", name=member.display_name, username=username))
+            if member.role:  # the role in the organisation (/mitglied → Rolle)
+                username += f" – {member.role}"
+            role = representation_texts.role_suffix(t, entry.roles.get(member.id or 0))
+            lines.append(t("members.line", name=member.display_name, username=username) + role)
         if not entry.members:
             lines.append(t("members.org_empty"))
         total += len(entry.members)
         blocks.append("\n".join(lines))
-    await reply(
-        update,
-        t(
-            "members.overview",
-            organisations=len(overview),
-            members=total,
-            blocks=Html("\n\n".join(blocks)),
-        ),
+    voting, advisory = counts_of([e.organisation for e in overview])
+    text = t(
+        "members.overview",
+        organisations=len(overview),
+        members=total,
+        blocks=Html("\n\n".join(blocks)),
     )
+    text += "\n\n" + t("members.voting", voting=voting, advisory=advisory)
+    if archived:
+        text += "\n" + t("members.archived", names=", ".join(archived))
+    await reply(update, text)
 
 
 def handlers() -> list[BaseHandler[Update, ForumContext, None]]:

@@ -45,10 +45,12 @@ async def start(update: Update, context: ForumContext, actor: Actor, t: Translat
         ),
     )
     # After the welcome: what the forum has going on already (invitations to upcoming meetings,
-    # ballots of open votes, open scheduling polls), through the outbox.
+    # ballots of open votes, open scheduling polls, the organisation's ratifications waiting
+    # for its council), through the outbox.
     await context.services.meetings.welcome(member)
     await context.services.voting.welcome(member)
     await context.services.scheduling.welcome(member)
+    await context.services.decisions.welcome(member)
 
 
 async def _greet(update: Update, actor: Actor, t: Translator) -> None:

@@ -4,7 +4,7 @@ button: the next message is the comment."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
@@ -17,11 +17,13 @@ from bot.parsing import DUE, DUE_STEP, clean_text, parse_day, parse_positive_int
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, ServiceError
 from bot.services.tasks import AmbiguousOwner, Owner
+from bot.services.uow import UnitOfWork
 from bot.texts import previews
 from bot.texts import tasks as texts
 from handlers import commands, form_engine, forms
 from handlers.common import command_text
 from handlers.context import ForumContext
+from storage.models import Task
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class TaskAnswers:
     title: str = ""
     description: str | None = None
     meeting_id: int | None = None  # `/neueaufgabe #3 …`: the task comes from meeting #3
+    decision: str | None = None  # `/neueaufgabe B2026/07 …`: linked to decision 2026/07
     # Given in one line, or after Bearbeiten under the preview: each field's step returns to
     # the choice of fields, and from there to the preview.
     review: bool = False
@@ -125,6 +128,9 @@ async def _ask_preview(env: forms.Env, draft: Answers) -> forms.Question:
     if draft.meeting_id is not None:
         line = env.t("taskwizard.line_meeting", id=draft.meeting_id)
         text = text.replace("\n\n", f"\n{line}\n\n", 1)
+    if draft.decision is not None:
+        line = env.t("taskwizard.line_decision", number=draft.decision)
+        text = text.replace("\n\n", f"\n{line}\n\n", 1)
     rows = (
         (forms.Option(env.t("taskwizard.create"), "ok"),),
         (forms.Option(env.t("wizard.edit"), "edit"),),
@@ -168,11 +174,22 @@ async def _create(env: forms.Env, draft: Answers, button: FormButton) -> Outcome
             title=draft.title,
             description=draft.description,
             meeting_id=draft.meeting_id,
+            link=_decision_link(env, draft.decision),
         )
     except ServiceError as error:
         # Changed meanwhile (the owner left, the meeting was cancelled): the fields again.
         return forms.Go(replace(draft, review=True), "choose", error=error)
     return forms.Finish(texts.created(env.t, task, owner, service.zone))
+
+
+def _decision_link(
+    env: forms.Env, ref: str | None
+) -> Callable[[UnitOfWork, Task, datetime], Awaitable[object]] | None:
+    """The task's link to decision `ref` (issue 16), made in the transaction creating it."""
+    if ref is None:
+        return None
+    decisions = env.services.decisions
+    return lambda uow, task, now: decisions.link_task(uow, ref, task, now)
 
 
 def _back(step: str | None) -> Callable[[Answers], str | None]:
@@ -201,12 +218,18 @@ async def _start_line(env: forms.Env) -> forms.Go[Answers]:
     text = command_text(env.update)
     services = env.services
     meeting_id = None
-    if text.startswith("#"):
-        first, _, text = text.partition(" ")
-        meeting_id = parse_positive_int(first)
-        if meeting_id is None:
-            raise InvalidInput("task.usage")
-        await services.meetings.get(env.actor, meeting_id)
+    decision = None
+    for _ in range(2):  # `#3` (a meeting) and `B2026/07` (a decision), in either order
+        if text.startswith("#") and meeting_id is None:
+            first, _, text = text.partition(" ")
+            meeting_id = parse_positive_int(first)
+            if meeting_id is None:
+                raise InvalidInput("task.usage")
+            await services.meetings.get(env.actor, meeting_id)
+        elif text[:1] in ("B", "b") and text[1:2].isdigit() and decision is None:
+            first, _, text = text.partition(" ")
+            found = await services.decisions.check_ref(first)
+            decision = f"{found.year}/{found.number:02d}"
     pieces = [p.strip() for p in text.split("|")]
     if len(pieces) < 3 or len(pieces) > 4:
         raise InvalidInput("task.usage")
@@ -218,6 +241,7 @@ async def _start_line(env: forms.Env) -> forms.Go[Answers]:
         title=service.check_title(pieces[2]),
         description=service.check_description(pieces[3] if len(pieces) > 3 else None),
         meeting_id=meeting_id,
+        decision=decision,
         review=True,
     )
     ref = clean_text(pieces[0])

@@ -20,8 +20,15 @@ from bot.services.ids import id_of
 from bot.services.voting import GROUP_POSTS
 from bot.texts import proposals as proposal_texts
 from bot.texts import voting as texts
-from handlers import commands
-from handlers.common import command_text, forum_handler, markup, reply, required_number
+from handlers import commands, meeting_day
+from handlers.common import (
+    command_text,
+    forum_handler,
+    in_group,
+    markup,
+    reply,
+    required_number,
+)
 from handlers.context import ForumContext
 
 
@@ -63,7 +70,12 @@ async def reject(update: Update, context: ForumContext, actor: Actor, t: Transla
 @forum_handler(commands.OPENVOTE)
 async def open_vote(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
     args = context.args or []
+    if in_group(update) and not meeting_day.is_now(args):  # the group: only a meeting's vote
+        raise InvalidInput("vote.open_in_group", bot=context.bot.username)
     proposal_id = required_number(args, "vote.open_usage")
+    if meeting_day.is_now(args):  # during a meeting: the organisations present (issue 17)
+        await meeting_day.open_meeting_vote(update, context, actor, t, proposal_id)
+        return
     voting = context.services.voting
     deadline = None
     if len(args) > 1:
@@ -144,18 +156,11 @@ async def _post_ballots(
     update: Update, context: ForumContext, t: Translator, ballots: list[BallotView]
 ) -> None:
     """In a group chat: each open ballot as its own message with the buttons."""
-    voting = context.services.voting
-    chat = update.effective_chat
-    assert chat is not None
     if not ballots:
         await reply(update, t("topics.no_open_votes"))
         return
     for view in ballots[:GROUP_POSTS]:
-        text = texts.ballot_text(t, view.ballot, view.topic, None, voting.zone)
-        buttons = texts.ballot_buttons(t, view.ballot, None)
-        sent = await reply(update, text, reply_markup=markup(buttons))
-        if sent is not None:
-            await voting.record_post(id_of(view.ballot), chat.id, sent.message_id)
+        await meeting_day.post_ballot(update, context, t, view)
 
 
 @forum_handler(commands.TOPIC)

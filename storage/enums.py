@@ -77,3 +77,72 @@ class BallotOutcome(enum.StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     NOT_QUORATE = "not_quorate"
+
+
+class OrganisationStatus(enum.StrEnum):
+    """An organisation's place in the forum (issue 15). Only `MEMBER` votes (see
+    `OrganisationStatus.has_vote`, the one rule every count of voters and quorum follows)."""
+
+    MEMBER = "member"  # Mitglied: votes, counts for quorum and majority
+    ADVISORY = "advisory"  # beratend: receives everything, proposes, discusses; no vote
+    ARCHIVED = "archived"  # kept in history; gone from lists and quorum, nothing new sent
+
+    @property
+    def has_vote(self) -> bool:
+        return self is OrganisationStatus.MEMBER
+
+    @property
+    def receives(self) -> bool:
+        """Its members get new messages (ballots, invitations, broadcasts …)."""
+        return self is not OrganisationStatus.ARCHIVED
+
+
+# The statuses with a vote, for queries (from `has_vote`).
+VOTING_STATUSES: tuple[OrganisationStatus, ...] = tuple(s for s in OrganisationStatus if s.has_vote)
+RECEIVING_STATUSES: tuple[OrganisationStatus, ...] = tuple(
+    s for s in OrganisationStatus if s.receives
+)
+
+
+class VoteRight(enum.StrEnum):
+    """Who of an organisation may cast its vote (VOTE_RIGHT, fixed per ballot when it opens)."""
+
+    ANYONE = "anyone"  # any member (the latest choice counts)
+    REPRESENTATIVES = "representatives"  # the Stimmführung and the Stellvertretung only
+
+
+class RepresentativeRole(enum.StrEnum):
+    LEAD = "lead"  # Stimmführung
+    DEPUTY = "deputy"  # Stellvertretung
+
+
+class VoteCapacity(enum.StrEnum):
+    """In which capacity a vote was cast (recorded with it)."""
+
+    MEMBER = "member"  # a member of the organisation (VOTE_RIGHT=anyone, no role)
+    LEAD = "lead"  # as its Stimmführung
+    DEPUTY = "deputy"  # as its Stellvertretung
+
+
+class DecisionStatus(enum.StrEnum):
+    """A decision's standing (issue 16): effective once every council reservation is resolved."""
+
+    PROVISIONAL = "provisional"  # vorläufig: ratifications open
+    EFFECTIVE = "effective"  # wirksam
+    NOT_EFFECTIVE = "not_effective"  # nicht wirksam: a council rejected (RATIFICATION_RULE)
+
+
+class RatificationStatus(enum.StrEnum):
+    """One organisation's council on a decision it agreed to subject to its council."""
+
+    OPEN = "open"  # offen: no council date yet
+    SCHEDULED = "scheduled"  # terminiert
+    DEFERRED = "deferred"  # vertagt (to a new date, or none yet)
+    APPROVED = "approved"  # zugestimmt
+    REJECTED = "rejected"  # abgelehnt
+    WITHDRAWN = "withdrawn"  # Vorbehalt entfällt: counts as ratified
+
+
+PENDING_RATIFICATION = frozenset(
+    {RatificationStatus.OPEN, RatificationStatus.SCHEDULED, RatificationStatus.DEFERRED}
+)

@@ -29,12 +29,15 @@ from storage.enums import (
     MeetingStatus,
     MemberStatus,
     OrganisationKind,
+    OrganisationStatus,
     OutboxState,
     ProposalStatus,
     RsvpAnswer,
     TaskStatus,
+    VoteCapacity,
     VoteChoice,
     VoteMode,
+    VoteRight,
 )
 from storage.types import UTCDateTime
 
@@ -54,12 +57,15 @@ __all__ = [
     "MeetingStatus",
     "MemberStatus",
     "OrganisationKind",
+    "OrganisationStatus",
     "OutboxState",
     "ProposalStatus",
     "RsvpAnswer",
     "TaskStatus",
+    "VoteCapacity",
     "VoteChoice",
     "VoteMode",
+    "VoteRight",
 ]
 
 
@@ -85,6 +91,11 @@ class OrganisationBase(SQLModel):
 class Organisation(OrganisationBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Mitglied (votes), beratend (no vote), archiviert: see OrganisationStatus.
+    status: OrganisationStatus = Field(
+        default=OrganisationStatus.MEMBER,
+        sa_column=Column(_enum(OrganisationStatus, "organisation_status"), nullable=False),
+    )
 
 
 class MemberBase(SQLModel):
@@ -113,6 +124,9 @@ class Member(MemberBase, table=True):
     left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when Telegram answered 403 (bot blocked, account deleted); cleared when they write again.
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The person's role in their organisation ("Bürgermeister", "Bauamt"), set by the
+    # coordinator (/mitglied); deleted with the name when they leave.
+    role: str | None = Field(default=None, max_length=100)
 
     @property
     def display_name(self) -> str:
@@ -410,6 +424,10 @@ class Ballot(SQLModel, table=True):
         )
     )
     mode: VoteMode = Field(sa_column=Column(_enum(VoteMode, "vote_mode"), nullable=False))
+    # Who may cast an organisation's vote (VOTE_RIGHT when it opened).
+    vote_right: VoteRight = Field(
+        default=VoteRight.ANYONE, sa_column=Column(_enum(VoteRight, "vote_right"), nullable=False)
+    )
     opened_by: int = Field(sa_column=Column(BigInteger, nullable=False))
     opened_at: datetime = Field(sa_type=UTCDateTime)
     deadline: datetime = Field(sa_type=UTCDateTime, index=True)
@@ -445,6 +463,10 @@ class Vote(SQLModel, table=True):
     )
     choice: VoteChoice = Field(sa_column=Column(_enum(VoteChoice, "vote_choice"), nullable=False))
     cast_at: datetime = Field(sa_type=UTCDateTime)
+    # In which capacity `member_id` cast it (NULL: before representation existed, a member).
+    capacity: VoteCapacity | None = Field(
+        default=None, sa_column=Column(_enum(VoteCapacity, "vote_capacity"), nullable=True)
+    )
 
 
 class BallotPost(SQLModel, table=True):
@@ -461,40 +483,3 @@ class BallotPost(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     message_id: int
     posted_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class InboxUpdate(SQLModel, table=True):
-    """One update from Telegram, as it came (`payload`), and how far it got."""
-
-    __tablename__ = "inbox_update"
-    __table_args__ = (
-        Index("ix_inbox_update_chat_key_update_id", "chat_key", "update_id"),
-        Index("ix_inbox_update_done_at_claimed_until", "done_at", "claimed_until"),
-    )
-
-    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    # "<chat id>:<user id>": one person's updates in one chat are handled in update_id order.
-    # NULL for updates without either (no order needed).
-    chat_key: str | None = Field(default=None, max_length=48)
-    # The update as Telegram sent it, until it is done: then only its id is kept (to know it
-    # if Telegram delivers it again), not what the person wrote (an invitation code, say).
-    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    received_at: datetime = Field(sa_type=UTCDateTime)
-    claimed_by: str | None = Field(default=None, max_length=40)
-    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # How often a process has taken it (more than once: a process died while handling it).
-    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
-    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # "changed" (its use case committed), "handled" (nothing to store, or an error answered).
-    outcome: str | None = Field(default=None, max_length=20)
-
-
-class Lease(SQLModel, table=True):
-    """A role only one bot process may hold at a time ("leader": it talks to Telegram, sends
-    the outbox and runs the scheduled work), held by `holder` until `until` and renewed while
-    it lives; whoever finds it expired may take it."""
-
-    role: str = Field(primary_key=True, max_length=20)
-    holder: str = Field(max_length=40)
-    until: datetime = Field(sa_type=UTCDateTime)
-    since: datetime = Field(sa_type=UTCDateTime)

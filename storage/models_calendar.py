@@ -8,8 +8,12 @@ of the counters of its scopes, so a `304 Not Modified` needs one small query and
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
 
 
 class CalendarStamp(SQLModel, table=True):
@@ -17,3 +21,7 @@ class CalendarStamp(SQLModel, table=True):
 
     scope: str = Field(primary_key=True, max_length=40)
     version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    # When the counter was first and last raised (OParl's `created` and `modified`, issue 21);
+    # NULL for counters from before.
+    created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -130,6 +130,16 @@ REGISTRY: tuple[Reference, ...] = (
     Reference(
         "form_state", "user_id", Ref.TELEGRAM_ID, OnLeave.DELETE, "an unfinished form (its draft)"
     ),
+    Reference(
+        "representative",
+        "member_id",
+        Ref.MEMBER_ID,
+        OnLeave.DELETE,
+        "a role in votes (Stimmführung, Stellvertretung)",
+    ),
+    Reference(
+        "member_visibility", "member_id", Ref.MEMBER_ID, OnLeave.DELETE, "named in OParl (agreed)"
+    ),
     # Not members' data.
     Reference("question", "answered_by", Ref.COORDINATOR, OnLeave.NOTHING, "answered by"),
     Reference("form_state", "chat_id", Ref.NO_PERSON, OnLeave.NOTHING, "the form's chat"),
@@ -160,6 +170,24 @@ REGISTRY: tuple[Reference, ...] = (
         "meeting_cancellation", "cancelled_by", Ref.COORDINATOR, OnLeave.NOTHING, "cancelled by"
     ),
     Reference("coordinator_feed", "telegram_id", Ref.COORDINATOR, OnLeave.NOTHING, "their feed"),
+    # The meeting day (issue 17).
+    Reference("meeting_absence", "member_id", Ref.MEMBER_ID, OnLeave.DELETE, "absence reasons"),
+    Reference(
+        "meeting_absence",
+        "substitute_id",
+        Ref.MEMBER_ID,
+        OnLeave.ANONYMISE,
+        "named as a colleague's substitute",
+        clear={"substitute_id": None},
+    ),
+    Reference("meeting_checkin", "member_id", Ref.MEMBER_ID, OnLeave.KEEP, "meeting check-ins"),
+    Reference(
+        "meeting_attendance_mark", "marked_by", Ref.COORDINATOR, OnLeave.NOTHING, "marked by"
+    ),
+    Reference("meeting_note", "created_by", Ref.COORDINATOR, OnLeave.NOTHING, "note by"),
+    Reference("meeting_series", "created_by", Ref.COORDINATOR, OnLeave.NOTHING, "series by"),
+    Reference("meeting_internal", "marked_by", Ref.COORDINATOR, OnLeave.NOTHING, "marked by"),
+    Reference("meeting_attendance_post", "chat_id", Ref.COORDINATOR, OnLeave.NOTHING, "their view"),
 )
 
 # Never exported: secrets (a feed token's hash lets no one in, but is no one's business) and

@@ -25,11 +25,17 @@ from storage.repositories import (
     UserSettingsRepository,
     WorkingGroupRepository,
 )
+from storage.repositories.decisions import DecisionRepository
 from storage.repositories.forms import FormStateRepository
 from storage.repositories.inbox import InboxRepository
+from storage.repositories.meeting_day import MeetingDayRepository
+from storage.repositories.oparl_settings import OParlSettingsRepository
+from storage.repositories.organisation_history import OrganisationHistoryRepository
 from storage.repositories.personal import PersonalDataRepository
 from storage.repositories.questions import QuestionRepository
+from storage.repositories.representation import RepresentationRepository
 from storage.repositories.scheduling import PollRepository
+from storage.repositories.series import SeriesRepository
 
 
 class SqlUnitOfWork:
@@ -53,6 +59,12 @@ class SqlUnitOfWork:
     personal: PersonalDataRepository
     forms: FormStateRepository
     questions: QuestionRepository
+    representation: RepresentationRepository
+    decisions: DecisionRepository
+    history: OrganisationHistoryRepository
+    meeting_day: MeetingDayRepository
+    series: SeriesRepository
+    oparl: OParlSettingsRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -79,6 +91,12 @@ class SqlUnitOfWork:
         self.personal = PersonalDataRepository(session)
         self.forms = FormStateRepository(session)
         self.questions = QuestionRepository(session)
+        self.representation = RepresentationRepository(session)
+        self.decisions = DecisionRepository(session)
+        self.history = OrganisationHistoryRepository(session)
+        self.meeting_day = MeetingDayRepository(session)
+        self.series = SeriesRepository(session)
+        self.oparl = OParlSettingsRepository(session)
         return self
 
     async def __aexit__(

@@ -13,11 +13,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 pytest_plugins = ["tests.emulator.pytest_plugin"]
+
+# No time limit per hypothesis example: how long an example takes depends on the machine's load
+# (a deadline made property tests fail on a busy machine); speed is measured in bench/.
+settings.register_profile("forum", deadline=None)
+settings.load_profile("forum")
 
 # As `forumbot` does: PTB's durations (RetryAfter.retry_after, …) as timedelta.
 os.environ.setdefault("PTB_TIMEDELTA", "1")

@@ -39,7 +39,7 @@ from bot.delivery.ratelimit import (
 )
 from bot.delivery.records import SenderConfig, SenderStats, describe, log_send
 from bot.delivery.telegram import send_row
-from bot.services.uow import DeliveryUnitOfWorkFactory
+from bot.services.feature_ports import DeliveryUnitOfWorkFactory
 from storage.models import OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
@@ -285,7 +285,11 @@ class OutboxSender:
             await self._finish(row, OutboxState.SKIPPED, error="expired before it could be sent")
             return
         if member_gone:
-            await self._finish(row, OutboxState.SKIPPED, error="recipient is no longer a member")
+            await self._finish(
+                row,
+                OutboxState.SKIPPED,
+                error="recipient is no longer a member (or their organisation is archived)",
+            )
             return
         if self.token_refused:  # a 401 meanwhile: back, untried, until the token works
             await self._hand_back(row, "Telegram refuses the bot token")

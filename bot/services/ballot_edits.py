@@ -14,6 +14,7 @@ is skipped by the sender once a newer edit of its message exists
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import translator
 from bot.services.ballots import Standing, voter_of
 from bot.services.counting import Result, Rules, count
+from bot.services.electorate import electorate, entitled_among
 from bot.services.ids import id_of
 from bot.services.proposals import ProposalView
 from bot.services.uow import UnitOfWork
@@ -32,6 +34,7 @@ from bot.texts.buttons import to_stored
 from storage.models import Ballot, Member, Organisation, Vote, VoteChoice, VoteMode
 
 KIND = "ballot_standing"
+YIELD_EVERY = 500  # rows built between two turns of the event loop (closing a vote)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Targets:
     messages: list[tuple[int, int, bool, int | None]]
     languages: dict[int, str]
     organisation: Organisation | None
+    # The members among them who may press (the others' ballots stay without buttons).
+    entitled: frozenset[int] = frozenset()
 
 
 def standing_prefix(ballot_id: int) -> str:
@@ -79,10 +84,12 @@ class StandingEdits:
             for p in await uow.ballots.posts(ballot_id)
             if p.chat_id in chats
         ]
+        organisation = await uow.organisations.get(member.organisation_id)
         return Targets(
             messages,
             await uow.user_settings.languages(list(chats)),
-            await uow.organisations.get(member.organisation_id),
+            organisation,
+            await entitled_among(uow, ballot, people, organisation),
         )
 
     async def enqueue(
@@ -100,18 +107,26 @@ class StandingEdits:
         the edits of the voter's ballots. Returns how many edits were stored."""
         standing = Standing(vote, caster, targets.organisation)
         running = await self._running_counts(uow, ballot) if self._running else None
-        texts: dict[tuple[str, bool], tuple[str, Any]] = {}
+        texts: dict[tuple[str, bool, bool], tuple[str, Any]] = {}
         rows: list[dict[str, Any]] = []
         for chat_id, message_id, reminder, member_id in targets.messages:
             language = targets.languages.get(chat_id, self._language)
-            if (language, reminder) not in texts:
+            may_cast = member_id in targets.entitled
+            if (language, reminder, may_cast) not in texts:
                 t = translator(language)
                 body = render.ballot_text(
-                    t, ballot, topic, standing, self._zone, reminder=reminder, running=running
+                    t,
+                    ballot,
+                    topic,
+                    standing,
+                    self._zone,
+                    reminder=reminder,
+                    running=running,
+                    info=None if may_cast else "vote.info_representatives",
                 )
                 buttons = to_stored(render.ballot_buttons(t, ballot, vote.choice))
-                texts[language, reminder] = (body, buttons)
-            body, buttons = texts[language, reminder]
+                texts[language, reminder, may_cast] = (body, buttons if may_cast else None)
+            body, buttons = texts[language, reminder, may_cast]
             rows.append(self._row(ballot, chat_id, message_id, member_id, body, buttons, now))
         return await uow.outbox.replace_edits(rows)
 
@@ -137,7 +152,9 @@ class StandingEdits:
         )
         by_voter = {v.voter: v for v in votes}
         texts: dict[tuple[str, VoteChoice | None], str] = {}  # by language and counted choice
-        for message in sent:
+        for n, message in enumerate(sent, 1):
+            if n % YIELD_EVERY == 0:  # 10,000 ballots: others get a turn in between
+                await asyncio.sleep(0)
             member = members.get(message.member_id or 0)
             vote = by_voter.get(voter_of(ballot, member)) if member else None
             language = languages.get(message.chat_id, self._language)
@@ -173,8 +190,9 @@ class StandingEdits:
 
     async def _running_counts(self, uow: UnitOfWork, ballot: Ballot) -> Result:
         tally = await uow.ballots.tally(id_of(ballot))
-        eligible = await uow.ballots.eligible(id_of(ballot), ballot.mode)
-        return count([c for c, n in tally.items() for _ in range(n)], eligible, self._rules)
+        voters = await electorate(uow, ballot)
+        choices = [c for c, n in tally.items() for _ in range(n)]
+        return count(choices, voters.eligible, self._rules, advisory=voters.advisory)
 
     def _row(
         self,

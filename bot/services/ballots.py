@@ -9,10 +9,19 @@ from dataclasses import dataclass, replace
 from bot.clock import Clock
 from bot.services.actor import Actor
 from bot.services.counting import Result, Rules, count, voter_key
+from bot.services.electorate import (
+    Entitlement,
+    electorate,
+    entitlements,
+    has_vote,
+    info_key,
+)
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.ids import id_of
 from bot.services.proposals import ProposalView
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
+from bot.services.vote_scope import VoterScope, no_scope, outside
+from storage.enums import VoteCapacity, VoteRight
 from storage.models import (
     Ballot,
     BallotPost,
@@ -20,6 +29,7 @@ from storage.models import (
     Organisation,
     Proposal,
     Vote,
+    VoteChoice,
     VoteMode,
 )
 
@@ -31,6 +41,41 @@ class Standing:
     vote: Vote | None
     cast_by: Member | None
     organisation: Organisation | None
+
+
+@dataclass(frozen=True)
+class CastBy:
+    """One stored vote for the record: for whom (organisation), by whom, in which capacity;
+    the choice only once it may be shown."""
+
+    organisation: str
+    person: str | None
+    capacity: VoteCapacity | None
+    choice: VoteChoice | None
+
+
+async def cast_record(
+    uow: UnitOfWork,
+    votes: Sequence[Vote],
+    organisations: dict[int | None, Organisation],
+    *,
+    show_choice: bool,
+) -> list[CastBy]:
+    """Who cast each of `votes`, for whom, in which capacity (one query for the people)."""
+    people = await uow.members.by_ids({v.member_id for v in votes if v.member_id})
+    record = []
+    for vote in votes:
+        org = organisations.get(vote.organisation_id)
+        person = people.get(vote.member_id or 0)
+        record.append(
+            CastBy(
+                org.name if org else "–",
+                person.display_name if person else None,
+                vote.capacity,
+                vote.choice if show_choice else None,
+            )
+        )
+    return sorted(record, key=lambda c: (c.organisation, c.person or ""))
 
 
 @dataclass(frozen=True)
@@ -46,6 +91,14 @@ class BallotView:
     missing: list[str]
     # The proposal's earlier rounds (each closed without quorum), the first first.
     earlier: tuple[Ballot, ...] = ()
+    # Whether the reader may press the ballot (VOTE_RIGHT, their organisation's status); the
+    # key saying why not (see `bot.services.electorate.info_key`).
+    info: str | None = None
+    # For the coordinator: who cast each vote, in which capacity, for whom (and, once the
+    # choices may be shown, what).
+    cast: tuple[CastBy, ...] = ()
+    # Opening with VOTE_RIGHT=representatives: organisations without anyone to vote for them.
+    unrepresented: tuple[str, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -99,11 +152,13 @@ class BallotReader:
         *,
         rules: Rules,
         show_running_results: bool,
+        scope: VoterScope = no_scope,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._rules = rules
         self._running = show_running_results
+        self._scope = scope  # a meeting's vote: the organisations present (issue 17)
 
     async def open_ballots(self, actor: Actor) -> list[BallotView]:
         """Open votes with the actor's standing choice (three queries for any number)."""
@@ -197,6 +252,7 @@ class BallotReader:
         *,
         coordinator: bool = False,
         standing: Standing | None = None,
+        entitled: Entitlement | None = None,
     ) -> BallotView:
         """The ballot as `member` (and the coordinator) sees it: a fixed number of queries that
         count in the database, whatever the numbers of members and votes. `standing`, when
@@ -204,7 +260,14 @@ class BallotReader:
         ballot_id = id_of(ballot)
         tally = await uow.ballots.tally(ballot_id)
         voted = sum(tally.values())
-        eligible = await uow.ballots.eligible(ballot_id, ballot.mode)
+        scope = await self._scope(uow, ballot_id)
+        voters = await electorate(uow, ballot, scope)
+        eligible = voters.eligible
+        info = None
+        if member is not None:
+            # `entitled`: the caller knows it (the member has just voted).
+            right = entitled or (await entitlements(uow, ballot, [member]))[member.id or 0]
+            info = info_key(ballot, right)
         if member is not None and standing is None:
             vote = await uow.ballots.vote(ballot_id, voter_of(ballot, member))
             caster = None
@@ -216,17 +279,30 @@ class BallotReader:
             result = Result.from_dict(ballot.result, ballot.outcome)
         elif self._running:
             choices = [choice for choice, n in tally.items() for _ in range(n)]
-            result = count(choices, eligible, self._rules)
+            result = count(choices, eligible, self._rules, advisory=voters.advisory)
         missing: list[str] = []
-        if coordinator and ballot.closed_at is None:
+        cast: list[CastBy] = []
+        if not coordinator:
+            return BallotView(ballot, topic, standing, voted, eligible, result, missing, info=info)
+        votes = await uow.ballots.votes(ballot_id)
+        organisations = {o.id: o for o in await uow.organisations.all()}
+        cast = await cast_record(uow, votes, organisations, show_choice=result is not None)
+        if ballot.closed_at is None:
             # The names themselves: as long as the list of who has not voted yet.
-            members = await uow.members.recipients()
-            already = await uow.ballots.voters(ballot_id)
-            organisations = {o.id: o for o in await uow.organisations.all()}
+            members = [m for m in await uow.members.recipients() if not outside(scope, m)]
+            already = {v.voter for v in votes}
             labels: dict[str, str] = {}
+            # Each person votes, but only the representatives: only they are missing.
+            roles = (
+                await uow.representation.roles([m.id or 0 for m in members])
+                if ballot.mode is VoteMode.MEMBER and ballot.vote_right is VoteRight.REPRESENTATIVES
+                else None
+            )
             for m in members:
                 key = voter_of(ballot, m)
-                if key in already:
+                if key in already or not has_vote(organisations.get(m.organisation_id)):
+                    continue
+                if roles is not None and m.id not in roles:
                     continue
                 if ballot.mode is VoteMode.ORGANISATION:
                     org = organisations.get(m.organisation_id)
@@ -234,4 +310,6 @@ class BallotReader:
                 else:
                     labels[key] = m.display_name
             missing = sorted(labels.values())
-        return BallotView(ballot, topic, standing, voted, eligible, result, missing)
+        return BallotView(
+            ballot, topic, standing, voted, eligible, result, missing, info=info, cast=tuple(cast)
+        )

@@ -53,6 +53,9 @@ class Result:
     # The majority rule it was counted by (stored with the counts: a later change of
     # MAJORITY does not change what a closed vote says).
     majority: Majority = "simple"
+    # Advisory organisations (beratend) when it was counted: shown beside the eligible, never
+    # counted (see bot/services/electorate.py).
+    advisory: int = 0
 
     @property
     def voted(self) -> int:
@@ -75,6 +78,7 @@ class Result:
             "eligible": self.eligible,
             "quorum_needed": self.quorum_needed,
             "majority": self.majority,
+            "advisory": self.advisory,
         }
 
     @classmethod
@@ -89,11 +93,15 @@ class Result:
             quorum_needed=data["quorum_needed"],
             outcome=outcome,
             majority=majority if majority in MAJORITIES else "simple",
+            advisory=int(data.get("advisory", 0)),
         )
 
 
-def count(choices: Iterable[VoteChoice], eligible: int, rules: Rules) -> Result:
-    """The result of the stored votes, with `eligible` voters in all."""
+def count(
+    choices: Iterable[VoteChoice], eligible: int, rules: Rules, *, advisory: int = 0
+) -> Result:
+    """The result of the stored votes, with `eligible` voters in all (`advisory`
+    organisations beside them, not counted)."""
     tally = dict.fromkeys(VoteChoice, 0)
     for choice in choices:
         tally[choice] += 1
@@ -121,6 +129,7 @@ def count(choices: Iterable[VoteChoice], eligible: int, rules: Rules) -> Result:
         quorum_needed=needed,
         outcome=outcome,
         majority=rules.majority,
+        advisory=advisory,
     )
 
 

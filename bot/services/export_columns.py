@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from bot.exports.sheet import Cell
 from bot.i18n import Translator, plain_text
 from bot.services.counting import Result
+from bot.services.electorate import capacity_label_key
+from storage.enums import OrganisationStatus, VoteCapacity
 from storage.models import (
     Ballot,
     BallotOutcome,
@@ -136,11 +138,19 @@ MEMBER_COLUMNS: tuple[Column[Member], ...] = (
 
 # --- /export organisationen ------------------------------------------------------------
 
+ORGANISATION_STATUSES = {
+    OrganisationStatus.MEMBER: "orgstatus.member",
+    OrganisationStatus.ADVISORY: "orgstatus.advisory",
+    OrganisationStatus.ARCHIVED: "orgstatus.archived",
+}
+
 ORGANISATION_COLUMNS: tuple[Column[Organisation], ...] = (
     Column("export.col.number", lambda o, c: o.id),
     Column("export.col.name", lambda o, c: o.name),
     Column("export.col.kind", lambda o, c: c.kind(o.id)),
     Column("export.col.ags", lambda o, c: o.ags),
+    # Mitglied, beratend, archiviert (issue 15).
+    Column("export.col.status", lambda o, c: c.text(ORGANISATION_STATUSES[o.status])),
     Column("export.col.active_members", lambda o, c: c.active_members.get(o.id or 0, 0)),
     Column("export.col.open_tasks", lambda o, c: c.open_tasks.get(o.id or 0, 0)),
     Column("export.col.created_at", lambda o, c: c.when(o.created_at)),
@@ -216,9 +226,12 @@ class VoterRow:
     member_id: int | None  # the voter in member mode
     vote: Vote | None
     secret: bool  # the vote is open and its choices are not shown yet
+    absent: bool = False  # a meeting's vote: the organisation was not present, did not vote
 
 
 def _choice(row: VoterRow, c: Context) -> Cell:
+    if row.absent and row.vote is None:
+        return c.text("export.not_present")
     if row.vote is None:
         return c.text("export.no_vote")
     if row.secret:
@@ -226,16 +239,21 @@ def _choice(row: VoterRow, c: Context) -> Cell:
     return c.text(CHOICES[row.vote.choice])
 
 
+def _capacity(row: VoterRow, c: Context) -> Cell:
+    if row.vote is None:
+        return None
+    if row.vote.capacity in (None, VoteCapacity.MEMBER):
+        return c.text("export.capacity_member")
+    return c.text(capacity_label_key(row.vote.capacity))
+
+
 VOTER_COLUMNS: tuple[Column[VoterRow], ...] = (
     Column("export.col.organisation", lambda r, c: c.organisation(r.organisation_id)),
     Column("export.col.kind", lambda r, c: c.kind(r.organisation_id)),
     Column("export.col.choice", _choice),
     Column("export.col.cast_by", lambda r, c: c.person(r.vote.member_id) if r.vote else None),
-    # Today every vote is cast by a member; representation (Stimmführung, Stellvertretung)
-    # will say in which capacity.
-    Column(
-        "export.col.capacity", lambda r, c: c.text("export.capacity_member") if r.vote else None
-    ),
+    # Stimmführung, Stellvertretung, or a member (VOTE_RIGHT=anyone, no role).
+    Column("export.col.capacity", lambda r, c: _capacity(r, c)),
     Column("export.col.cast_at", lambda r, c: c.when(r.vote.cast_at) if r.vote else None),
 )
 # In member mode each person votes: their name comes first.

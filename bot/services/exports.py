@@ -19,9 +19,11 @@ from bot.i18n import translator
 from bot.services import export_columns as cols
 from bot.services.actor import Actor
 from bot.services.counting import Result, Rules, count, voter_key
+from bot.services.decision_export import decision_rows
+from bot.services.electorate import has_vote
 from bot.services.errors import InvalidInput
 from bot.services.export_columns import Context, VoterRow
-from bot.services.uow import ExportRepo, ExportUnitOfWorkFactory
+from bot.services.feature_ports import ExportRepo, ExportUnitOfWorkFactory
 from storage.models import (
     Ballot,
     MemberStatus,
@@ -39,6 +41,7 @@ class ExportKind(enum.StrEnum):
     VOTE = "vote"  # the record of one vote, for the minutes
     TASKS = "tasks"
     MEETINGS = "meetings"
+    DECISIONS = "decisions"  # the decision register (issue 16)
 
 
 # What people write after /export, in either language (lower case, without umlauts' worries:
@@ -60,6 +63,9 @@ KIND_WORDS: dict[str, ExportKind] = {
     "termine": ExportKind.MEETINGS,
     "sitzungen": ExportKind.MEETINGS,
     "meetings": ExportKind.MEETINGS,
+    "beschluesse": ExportKind.DECISIONS,
+    "beschlüsse": ExportKind.DECISIONS,
+    "decisions": ExportKind.DECISIONS,
 }
 _REQUEST = re.compile(r"([^\W\d_]+)[\s:,.]*(?:(?:nr\.?|no\.?|thema|topic)\s*)?#?\s*(\d{1,9})?")
 
@@ -70,6 +76,7 @@ TITLES = {
     ExportKind.VOTE: "export.title_vote",
     ExportKind.TASKS: "export.title_tasks",
     ExportKind.MEETINGS: "export.title_meetings",
+    ExportKind.DECISIONS: "export.title_decisions",
 }
 FILES = {
     ExportKind.MEMBERS: "export.file_members",
@@ -78,6 +85,7 @@ FILES = {
     ExportKind.VOTE: "export.file_vote",
     ExportKind.TASKS: "export.file_tasks",
     ExportKind.MEETINGS: "export.file_meetings",
+    ExportKind.DECISIONS: "export.file_decisions",
 }
 MAJORITIES = {
     "simple": "export.majority_simple",
@@ -164,6 +172,8 @@ class ExportService:
                 tasks = sorted(await repo.tasks(), key=lambda k: (k.due_date, k.id or 0))
                 headers = cols.headers(cols.TASK_COLUMNS, c)
                 rows = cols.rows(cols.TASK_COLUMNS, list(tasks), c)
+            elif kind is ExportKind.DECISIONS:
+                headers, rows = await decision_rows(repo, c)
             else:
                 headers, rows = await self._meetings(repo, c)
         date_format, datetime_format = NUMBER_FORMATS[t.language]
@@ -220,11 +230,14 @@ class ExportService:
         )
 
     def _eligible_voters(self, mode: VoteMode, c: Context) -> set[str]:
-        """Who may vote now: organisations with an active member (or the active members)."""
+        """Who may vote now: organisations with a vote (bot/services/electorate.py) and an
+        active member (or the active members of such organisations)."""
         return {
             voter_key(mode, organisation_id=m.organisation_id, member_id=m.id or 0)
             for m in c.members.values()
-            if m.status is MemberStatus.ACTIVE and m.telegram_id is not None
+            if m.status is MemberStatus.ACTIVE
+            and m.telegram_id is not None
+            and has_vote(c.organisations.get(m.organisation_id))
         }
 
     def _result(self, ballot: Ballot, votes: list[Vote], c: Context) -> Result:
@@ -263,16 +276,19 @@ class ExportService:
         secret = not self._shown(ballot)
         by_voter = {v.voter: v for v in votes}
         voters = self._eligible_voters(ballot.mode, c) | set(by_voter)
+        present = await repo.ballot_voters(ballot.id or 0)  # a meeting's vote (issue 17)
         records = []
         for voter in voters:
             kind, _, raw = voter.partition(":")
             vote = by_voter.get(voter)
             if kind == "org":
-                records.append(VoterRow(int(raw), None, vote, secret))
+                org_id, member_id = int(raw), None
             else:
                 member = c.members.get(int(raw))
                 org_id = vote.organisation_id if vote else (member.organisation_id if member else 0)
-                records.append(VoterRow(org_id, int(raw), vote, secret))
+                member_id = int(raw)
+            absent = present is not None and org_id not in present
+            records.append(VoterRow(org_id, member_id, vote, secret, absent))
         records.sort(
             key=lambda r: (
                 (c.organisation(r.organisation_id) or "").casefold(),

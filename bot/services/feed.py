@@ -10,12 +10,11 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -31,14 +30,15 @@ from bot.clock import Clock
 from bot.i18n import FALLBACK, LANGUAGES, catalog
 from bot.services.actor import Actor
 from bot.services.ids import id_of
+from bot.services.lru import Lru as _Lru
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from bot.texts.meetings import Agenda, plain_agenda_line
 from storage.models import CalendarFeed, Meeting, MeetingStatus, RsvpAnswer, Task
 from storage.models_meetings import CoordinatorFeed
 from storage.rows import FeedEntry, FeedState
 
-K = TypeVar("K")
-V = TypeVar("V")
+if TYPE_CHECKING:
+    from bot.services.series_files import SeriesFiles
 
 # Cancelled meetings stay in the feed (as cancelled) this long, so that calendars drop them.
 FEED_CANCELLED_DAYS = 30
@@ -190,32 +190,6 @@ class FeedBody:
         return len(self.data) + len(self._gzipped or b"")
 
 
-class _Lru(Generic[K, V]):
-    """The `limit` entries used last (by count, or by `weight` when given)."""
-
-    def __init__(self, limit: int, weight: Callable[[V], int] = lambda _value: 1) -> None:
-        self._entries: OrderedDict[K, V] = OrderedDict()
-        self._limit = limit
-        self._weight = weight
-        self._total = 0
-
-    def get(self, key: K) -> V | None:
-        value = self._entries.get(key)
-        if value is not None:
-            self._entries.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self._total -= self._weight(old)
-        self._entries[key] = value
-        self._total += self._weight(value)
-        while self._total > self._limit and len(self._entries) > 1:
-            _, dropped = self._entries.popitem(last=False)
-            self._total -= self._weight(dropped)
-
-
 async def feed_meetings(
     uow: UnitOfWork, state: FeedState, *, ended_after: datetime, cancelled_since: datetime
 ) -> Sequence[FeedEntry]:
@@ -262,6 +236,7 @@ class FeedService:
         # Each VEVENT rendered once per revision; the last feeds whole, by ETag.
         self._events: _Lru[tuple[object, ...], bytes] = _Lru(EVENT_CACHE_ENTRIES)
         self._bodies: _Lru[str, FeedBody] = _Lru(BODY_CACHE_BYTES, lambda body: body.size)
+        self.series: SeriesFiles | None = None  # a series' meetings as one object (issue 18)
 
     def meeting_file(self, meeting: Meeting, agenda: Agenda, language: str = FALLBACK) -> bytes:
         """The .ics of one meeting: an invitation (PUBLISH), or its cancellation (CANCEL)."""
@@ -441,6 +416,9 @@ class FeedService:
             ended_after=midnight - timedelta(days=self._past_days),
             cancelled_since=midnight - timedelta(days=FEED_CANCELLED_DAYS),
         )
+        series: list[tuple[tuple[object, ...], list[CalendarEvent]]] = []
+        if self.series is not None:  # a series' meetings: its master and overrides
+            entries, series = await self.series.feed_events(uow, entries, language)
         keys = [
             ("m", e.uid, e.sequence, e.revision, e.answer, language, around.year) for e in entries
         ]
@@ -472,6 +450,12 @@ class FeedService:
             if cached is None:
                 (cached,) = await self._render([task_event(task, language)], around)
                 self._events.put(key, cached)
+            parts.append(cached)
+        for series_key, events in series:
+            cached = self._events.get((*series_key, around.year))
+            if cached is None:
+                cached = b"".join(await self._render(events, around))
+                self._events.put((*series_key, around.year), cached)
             parts.append(cached)
         return [part for part in parts if part is not None]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.callbacks import Notice
 from bot.clock import Clock
 from bot.parsing import parse_group_name, parse_positive_int
 from bot.services.actor import Actor
@@ -108,7 +107,7 @@ class GroupService:
             if meeting.group_id != group_id:
                 continue
             if joined:
-                await self._notices.notify_all(uow, meeting, Notice.INVITE, only=member_id)
+                await self._notices.invite_late(uow, meeting, member_id)  # a series: once
             await self._notices.reschedule_reminders(uow, meeting)
 
     async def add(self, actor: Actor, raw_name: str) -> WorkingGroup:

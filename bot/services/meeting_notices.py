@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.callbacks import Notice
 from bot.clock import Clock
 from bot.i18n import translator
+from bot.services.check_in_notices import CheckInNotices
 from bot.services.feed import FeedService
 from bot.services.ids import id_of
 from bot.texts.buttons import to_stored
@@ -20,6 +21,7 @@ from bot.texts.meetings import Agenda, caption, rsvp_buttons
 from storage.models import Meeting, MeetingStatus, Member, OutboxMessage, RsvpAnswer
 
 if TYPE_CHECKING:
+    from bot.services.series_files import SeriesFiles
     from bot.services.uow import UnitOfWork
 
 
@@ -84,12 +86,15 @@ class MeetingNotices:
         zone: ZoneInfo,
         reminders: Sequence[timedelta],
         default_language: str,
+        series: SeriesFiles | None = None,
     ) -> None:
         self._clock = clock
         self._files = files
+        self._series = series
         self._zone = zone
         self._reminders = tuple(reminders)
         self._language = default_language
+        self.check_ins = CheckInNotices(clock, zone=zone, default_language=default_language)
 
     async def notify_all(
         self,
@@ -116,7 +121,7 @@ class MeetingNotices:
         for member in audience:
             t = translator(languages.get(member.telegram_id or 0, self._language))
             if t.language not in files:
-                files[t.language] = self._files.meeting_file(meeting, agenda, t.language)
+                files[t.language] = await self.file(uow, meeting, agenda, t.language)
             ics = files[t.language]
             text = caption(
                 t,
@@ -177,7 +182,7 @@ class MeetingNotices:
                     continue
                 t = translator(languages.get(member.telegram_id or 0, self._language))
                 if t.language not in files:
-                    files[t.language] = self._files.meeting_file(meeting, agenda, t.language)
+                    files[t.language] = await self.file(uow, meeting, agenda, t.language)
                 ics = files[t.language]
                 text = caption(
                     t,
@@ -209,6 +214,34 @@ class MeetingNotices:
                         )
                     )
         await uow.outbox.reschedule(prefix, rows)
+        await self.check_ins.reschedule(uow, meeting)  # the meeting day's check-in (issue 17)
+
+    async def invite_late(self, uow: UnitOfWork, meeting: Meeting, member_id: int) -> bool:
+        """A member who came later (joined the forum or a working group) gets the invitation
+        to `meeting`; of a series only its next meeting's (carrying the series file), not one
+        per meeting. Call in start order; reminders are the caller's. True: one was sent."""
+        found = await uow.series.of_meeting(id_of(meeting))
+        if found is not None:
+            series_id = id_of(found[0])
+            earlier = [
+                m
+                for _, m in await uow.series.occurrences(series_id)
+                if m.status is MeetingStatus.SCHEDULED
+                and self._clock.now() < m.starts_at < meeting.starts_at
+            ]
+            if earlier:
+                return False
+        await self.notify_all(uow, meeting, Notice.INVITE, only=member_id)
+        return True
+
+    async def file(self, uow: UnitOfWork, meeting: Meeting, agenda: Agenda, language: str) -> bytes:
+        """The meeting's .ics; a meeting of a series: the series file (issue 18), or its
+        METHOD:CANCEL with RECURRENCE-ID when it alone is cancelled."""
+        if self._series is not None:
+            own = await self._series.meeting_file(uow, meeting, agenda, language)
+            if own is not None:
+                return own
+        return self._files.meeting_file(meeting, agenda, language)
 
     async def _languages(self, uow: UnitOfWork, members: Sequence[Member]) -> dict[int, str]:
         return await uow.user_settings.languages(

@@ -48,3 +48,30 @@ async def unschedule_topics(
                 meeting_id=None,
                 updated_at=now,
             )
+
+
+async def reschedule_topics(uow: UnitOfWork, meeting_id: int, now: datetime) -> None:
+    """A cancelled meeting restored: the topics its cancellation put back in the backlog
+    (`unschedule_topics`) are on its agenda again; one placed on another meeting meanwhile
+    stays there and leaves this agenda."""
+    kept = []
+    for item in await uow.meetings.agenda(meeting_id):
+        proposal = await uow.proposals.get(item.proposal_id) if item.proposal_id else None
+        if proposal is not None and proposal.status is ProposalStatus.ACCEPTED:
+            await uow.proposals.change_status(
+                id_of(proposal),
+                [ProposalStatus.ACCEPTED],
+                ProposalStatus.SCHEDULED,
+                meeting_id=meeting_id,
+                updated_at=now,
+            )
+        elif (
+            proposal is not None
+            and proposal.status is ProposalStatus.SCHEDULED
+            and proposal.meeting_id != meeting_id
+        ):
+            await uow.meetings.delete_agenda_item(item)
+            continue
+        kept.append(item)
+    for number, item in enumerate(kept, start=1):
+        item.position = number

@@ -33,6 +33,25 @@ class MeetingChanges:
     description: str | None = None
 
 
+def changed_draft(
+    meeting: Meeting, changes: MeetingChanges, start: datetime, end: datetime
+) -> MeetingDraft:
+    """The meeting as a draft with `changes` applied (None keeps the meeting's value), to be
+    checked like a new one."""
+
+    def pick(new: str | None, old: str | None) -> str | None:
+        return old if new is None else new
+
+    return MeetingDraft(
+        title=pick(changes.title, meeting.title) or "",
+        start=start,
+        end=end,
+        location=pick(changes.location, meeting.location),
+        online_url=pick(changes.online_url, meeting.online_url),
+        description=pick(changes.description, meeting.description),
+    )
+
+
 @dataclass(frozen=True)
 class MeetingView:
     meeting: Meeting
@@ -42,6 +61,8 @@ class MeetingView:
     # False: a working group's meeting the member is not invited to (/termine alle).
     invited: bool = True
     group_name: str | None = None
+    # One of a series' meetings (issue 18): /termine marks it.
+    in_series: bool = False
 
 
 @dataclass(frozen=True)

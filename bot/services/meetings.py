@@ -44,8 +44,10 @@ from bot.services.meeting_types import (
     MeetingDraft,
     MeetingUpdate,
     MeetingView,
+    changed_draft,
 )
 from bot.services.notify import Notifier
+from bot.services.series_files import SeriesFiles
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from bot.texts.meetings import minutes_caption
 from bot.timezones import after
@@ -97,12 +99,23 @@ class MeetingService:
             past_days=feed_past_days,
             changes=feed_changes,
         )
+        self.series_files = SeriesFiles(clock, zone=zone, organizer=organizer)
+        self.files.series = self.series_files
         self.notices = MeetingNotices(
-            clock, self.files, zone=zone, reminders=reminders, default_language=default_language
+            clock,
+            self.files,
+            zone=zone,
+            reminders=reminders,
+            default_language=default_language,
+            series=self.series_files,
         )
         # The personal calendar feed.
         self.feed_url = self.files.feed_url
         self.feed = self.files.feed
+
+    @property
+    def default_duration(self) -> timedelta:
+        return self._default_duration
 
     def _work(self) -> UnitOfWork:
         return self._uow()
@@ -155,7 +168,8 @@ class MeetingService:
             now = self._clock.now()
             if shared:
                 meetings = await uow.meetings.upcoming(now, limit, group_ids=set())
-                return [MeetingView(m, None) for m in meetings]
+                linked = await uow.series.links([id_of(m) for m in meetings])
+                return [MeetingView(m, None, in_series=id_of(m) in linked) for m in meetings]
             mine = await uow.groups.group_ids_of(member_id) if member_id else set()
             everything = actor.is_coordinator or others
             meetings = await uow.meetings.upcoming(
@@ -165,6 +179,7 @@ class MeetingService:
             answers = await uow.meetings.answers_of(member_id, ids) if member_id else {}
             earlier = await uow.meetings.earlier_answers(ids, member_id) if member_id else {}
             names = {g.id: g.name for g in await uow.groups.active()}
+            linked = await uow.series.links(ids)
         return [
             MeetingView(
                 m,
@@ -172,6 +187,7 @@ class MeetingService:
                 earlier.get((id_of(m), member_id or 0)),
                 invited=m.group_id is None or m.group_id in mine or not member_id,
                 group_name=names.get(m.group_id) if m.group_id else None,
+                in_series=id_of(m) in linked,
             )
             for m in meetings
         ]
@@ -224,7 +240,8 @@ class MeetingService:
         async with self._work() as uow:
             meeting = await meeting_of(uow, meeting_id)
             agenda = await agenda_of(uow, meeting_id)
-        return meeting, self.files.meeting_file(meeting, agenda, actor.language)
+            ics = await self.notices.file(uow, meeting, agenda, actor.language)
+        return meeting, ics
 
     # --- answers -------------------------------------------------------------------------
 
@@ -273,18 +290,7 @@ class MeetingService:
             end = changes.end or after(start, meeting.ends_at - meeting.starts_at)
             if changes.start is not None or changes.end is not None:
                 self._check_times(start, end, now)
-            draft = MeetingDraft(
-                title=changes.title if changes.title is not None else meeting.title,
-                start=start,
-                end=end,
-                location=changes.location if changes.location is not None else meeting.location,
-                online_url=(
-                    changes.online_url if changes.online_url is not None else meeting.online_url
-                ),
-                description=(
-                    changes.description if changes.description is not None else meeting.description
-                ),
-            )
+            draft = changed_draft(meeting, changes, start, end)
             meeting.title = self.check_title(draft.title)
             meeting.location, meeting.online_url, meeting.description = self._check_texts(draft)
             meeting.starts_at, meeting.ends_at = start, end
@@ -433,9 +439,9 @@ class MeetingService:
             for meeting in await uow.meetings.upcoming(self._clock.now(), MAX_WELCOME):
                 if meeting.group_id is not None:
                     continue
-                await self.notices.notify_all(uow, meeting, Notice.INVITE, only=member.id)
+                # A series: the invitation to its next meeting only (with the series file).
+                invited += await self.notices.invite_late(uow, meeting, id_of(member))
                 await self.notices.reschedule_reminders(uow, meeting)
-                invited += 1
             await uow.commit()
         if invited:
             self._notifier.outbox_changed()
@@ -471,6 +477,10 @@ class MeetingService:
             raise InvalidInput("when.end_before_start")
         if end - start > timedelta(minutes=MAX_MINUTES):
             raise InvalidInput("meeting.too_long_duration")
+
+    def check_texts(self, draft: MeetingDraft) -> tuple[str | None, str | None, str | None]:
+        """Place, online link and description of a draft, checked (also for a series)."""
+        return self._check_texts(draft)
 
     def _check_texts(self, draft: MeetingDraft) -> tuple[str | None, str | None, str | None]:
         location = clean_text(draft.location or "") or None

@@ -6,24 +6,25 @@ import enum
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.i18n import LANGUAGES, translator
+from bot.i18n import LANGUAGES
 from bot.parsing import OrganisationSpec
 from bot.services.actor import Actor, Profile
 from bot.services.errors import AlreadyMember, InvalidInput, InvitationRejected, NotFound
+from bot.services.member_notices import Event, end_membership, tell_coordinators
 from bot.services.notify import NoNotifier, Notifier
 from bot.services.organisations import find_organisation, organisation_to_invite
 from bot.services.uow import InvitationRepo, UnitOfWork, UnitOfWorkFactory
+from storage.enums import RepresentativeRole
 from storage.models import (
     Invitation,
     Member,
     MemberStatus,
     Organisation,
-    OutboxMessage,
     UserSettings,
 )
 from storage.personal_data import HIDDEN_COLUMNS
@@ -62,6 +63,8 @@ class CreatedInvitation:
 class OrganisationMembers:
     organisation: Organisation
     members: list[Member]
+    # Stimmführung, Stellvertretung of its members (issue 15), by member id.
+    roles: dict[int, RepresentativeRole] = field(default_factory=dict)
 
 
 class MembershipService:
@@ -136,9 +139,16 @@ class MembershipService:
     # --- invitations ---------------------------------------------------------------------
 
     async def create_invitation(self, actor: Actor, spec: OrganisationSpec) -> CreatedInvitation:
+        (created,) = await self.create_invitations(actor, spec, 1)
+        return created
+
+    async def create_invitations(
+        self, actor: Actor, spec: OrganisationSpec, count: int
+    ) -> list[CreatedInvitation]:
+        """`count` single-use invitations for one organisation (created if new), in one
+        transaction."""
         actor.require_coordinator()
         now = self._clock.now()
-        code = secrets.token_urlsafe(CODE_BYTES)
         async with self._uow() as uow:
             organisation = organisation_to_invite(spec.name, await uow.organisations.all())
             created = organisation is None
@@ -152,17 +162,21 @@ class MembershipService:
                 if spec.ags is not None:
                     organisation.ags = spec.ags
             assert organisation.id is not None
-            invitation = await uow.invitations.add(
-                Invitation(
-                    code_hash=hash_code(code),
-                    organisation_id=organisation.id,
-                    created_by=actor.telegram_id,
-                    created_at=now,
-                    expires_at=now + self._invite_ttl,
+            made = []
+            for _ in range(count):
+                code = secrets.token_urlsafe(CODE_BYTES)
+                invitation = await uow.invitations.add(
+                    Invitation(
+                        code_hash=hash_code(code),
+                        organisation_id=organisation.id,
+                        created_by=actor.telegram_id,
+                        created_at=now,
+                        expires_at=now + self._invite_ttl,
+                    )
                 )
-            )
+                made.append(CreatedInvitation(invitation, code, organisation, created))
             await uow.commit()
-        return CreatedInvitation(invitation, code, organisation, created)
+        return made
 
     async def open_invitations(self, actor: Actor) -> list[tuple[Invitation, Organisation]]:
         actor.require_coordinator()
@@ -215,7 +229,9 @@ class MembershipService:
                     joined_at=now,
                 )
             )
+            await self._tell(uow, Event.JOINED, member)
             await uow.commit()
+        self._notifier.outbox_changed()
         return member, organisation
 
     @staticmethod
@@ -236,11 +252,12 @@ class MembershipService:
         async with self._uow() as uow:
             organisations = await uow.organisations.all()
             rows = await uow.members.active_with_organisations()
+            roles = await uow.representation.roles([m.id or 0 for m, _ in rows])
         by_org: dict[int, list[Member]] = {}
         for member, organisation in rows:
             assert organisation.id is not None
             by_org.setdefault(organisation.id, []).append(member)
-        return [OrganisationMembers(o, by_org.get(o.id or 0, [])) for o in organisations]
+        return [OrganisationMembers(o, by_org.get(o.id or 0, []), roles) for o in organisations]
 
     async def update_organisation(self, actor: Actor, spec: OrganisationSpec) -> Organisation:
         actor.require_coordinator()
@@ -277,6 +294,7 @@ class MembershipService:
                 "first_name": fresh.first_name,
                 "last_name": fresh.last_name,
                 "username": fresh.username,
+                "role": fresh.role,
                 "status": fresh.status.value,
                 "joined_at": _iso(fresh.joined_at),
             },
@@ -314,55 +332,26 @@ class MembershipService:
             fresh = await uow.members.get(member.id)
             if fresh is None or fresh.status != MemberStatus.ACTIVE:
                 raise NotFound("leave.already_left")
-            await self._tell_coordinators_of_leaving(uow, fresh)
-            fresh.status = MemberStatus.LEFT
-            fresh.left_at = self._clock.now()
-            fresh.telegram_id = None
-            fresh.first_name = None
-            fresh.last_name = None
-            fresh.username = None
-            await uow.groups.remove_member_everywhere(member.id)
-            await uow.user_settings.delete(actor.telegram_id)
-            # Everything else that refers to them, as storage/personal_data.py declares.
-            await uow.personal.forget(member.id, actor.telegram_id)
+            await self._tell(uow, Event.LEFT, fresh)
+            await end_membership(uow, fresh, self._clock.now())
             await uow.commit()
         self._notifier.outbox_changed()
 
-    async def _tell_coordinators_of_leaving(self, uow: UnitOfWork, member: Member) -> None:
+    async def _tell(
+        self, uow: UnitOfWork, event: Event, member: Member, skip: int | None = None
+    ) -> None:
         organisation = await uow.organisations.get(member.organisation_id)
         assert organisation is not None
-        remaining = sum(
-            1
-            for other, org in await uow.members.active_with_organisations()
-            if org.id == organisation.id and other.id != member.id
+        await tell_coordinators(
+            uow,
+            coordinators=self._coordinators,
+            default_language=self._default_language,
+            now=self._clock.now(),
+            event=event,
+            member=member,
+            organisation=organisation,
+            skip=skip,
         )
-        now = self._clock.now()
-        chats = sorted(self._coordinators)
-        languages = await uow.user_settings.languages(chats)
-        rows = []
-        for chat_id in chats:
-            t = translator(languages.get(chat_id, self._default_language))
-            params = {"name": member.display_name, "organisation": organisation.name}
-            text = (
-                t("leave.notice_coordinator", **params)
-                + "\n"
-                + (
-                    t("leave.notice_remaining", organisation=organisation.name, count=remaining)
-                    if remaining
-                    else t("leave.notice_none_left", organisation=organisation.name)
-                )
-            )
-            rows.append(
-                OutboxMessage(
-                    dedup_key=f"member:{member.id}:left:{member.joined_at:%Y%m%d%H%M%S}:chat:{chat_id}",
-                    kind="member_left",
-                    chat_id=chat_id,
-                    text=text,
-                    due_at=now,
-                    created_at=now,
-                )
-            )
-        await uow.outbox.enqueue(rows)
 
 
 def _iso(value: datetime) -> str:

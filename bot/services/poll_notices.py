@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import translator
 from bot.services.counting import reminder_time
+from bot.services.feature_ports import SchedulingUnitOfWork
 from bot.services.ids import id_of
-from bot.services.uow import SchedulingUnitOfWork
 from bot.texts import scheduling as render
 from bot.texts.buttons import to_stored
 from storage.models import Meeting, Member, RsvpAnswer

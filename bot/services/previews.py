@@ -20,12 +20,19 @@ from bot.services.errors import InvalidInput, NotFound
 from bot.services.feed import FeedService
 from bot.services.ids import id_of
 from bot.services.meeting_notices import MeetingNotices, agenda_of
+from bot.services.meeting_rows import reschedule_topics
 from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from bot.texts.buttons import to_stored
 from bot.texts.meetings import rsvp_buttons
 from bot.texts.previews import restored_caption
-from storage.models import Meeting, MeetingStatus, OutboxMessage, Task, TaskStatus
+from storage.models import (
+    Meeting,
+    MeetingStatus,
+    OutboxMessage,
+    Task,
+    TaskStatus,
+)
 
 UNDO_WINDOW = timedelta(minutes=10)
 
@@ -117,6 +124,7 @@ class PreviewService:
             meeting.cancel_reason = None
             meeting.sequence += 1
             meeting.updated_at = now
+            await reschedule_topics(uow, meeting_id, now)
             told = await self._tell_restored(uow, meeting)
             await self._notices.reschedule_reminders(uow, meeting)
             await uow.commit()

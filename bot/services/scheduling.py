@@ -21,13 +21,13 @@ from bot.clock import Clock
 from bot.i18n import translator
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.feature_ports import SchedulingUnitOfWork, SchedulingUnitOfWorkFactory
 from bot.services.ids import id_of
 from bot.services.meeting_rows import MAX_MINUTES
 from bot.services.meetings import MeetingService
 from bot.services.notify import Notifier
 from bot.services.poll_notices import PollNotices, poll_key
 from bot.services.poll_rules import Cast, Matrix, SlotScore, matrix, ranked, scores
-from bot.services.uow import SchedulingUnitOfWork, SchedulingUnitOfWorkFactory
 from bot.slots import MAX_SLOTS, MIN_SLOTS
 from storage.models import Meeting, MeetingRsvp, Member, Organisation, RsvpAnswer
 from storage.models_scheduling import SchedulingAnswer, SchedulingPoll, SchedulingSlot

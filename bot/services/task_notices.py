@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.i18n import translator
 from bot.services.actor import Actor
+from bot.services.member_notices import without_members, without_members_section
 from bot.services.task_owners import Owner, Who
 from bot.services.uow import UnitOfWork
 from bot.texts.buttons import to_stored
@@ -165,17 +166,24 @@ class TaskNotices:
     async def summary(
         self, uow: UnitOfWork, today: date, overdue: list[tuple[Task, Owner]]
     ) -> None:
+        """The coordinator's Monday summary: overdue tasks, then each further section that
+        has something to say (organisations without members …); nothing when none has."""
         now = self._clock.now()
         rows = []
         languages = await uow.user_settings.languages(list(self._coordinators))
+        empty = await without_members(uow)
         for coordinator in sorted(self._coordinators):
             t = translator(languages.get(coordinator, self._language))
+            parts = [summary(t, overdue, self.zone)] if overdue else []
+            parts += [s for s in (without_members_section(t, empty),) if s]
+            if not parts:
+                continue
             rows.append(
                 OutboxMessage(
                     dedup_key=f"tasks:overdue-summary:{today.isoformat()}:chat:{coordinator}",
                     kind="task_summary",
                     chat_id=coordinator,
-                    text=summary(t, overdue, self.zone),
+                    text="\n\n".join(parts),
                     due_at=max(now, self.at_reminder_time(today)),
                     created_at=now,
                 )

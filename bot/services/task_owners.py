@@ -73,7 +73,6 @@ async def find_owner(uow: UnitOfWork, ref: str) -> Owner:
     ref = clean_text(ref)
     if not ref or ref == "@":
         raise NotFound("task.owner_unknown", ref=ref or "–")
-    name = ref[1:] if ref.startswith("@") else ref
     if not ref.startswith("@"):
         # One way to find an organisation (case, kind word, umlauts, a unique prefix);
         # several → a button for each; none → maybe a person's name.
@@ -81,6 +80,17 @@ async def find_owner(uow: UnitOfWork, ref: str) -> Owner:
             return Owner(find_organisation(ref, await uow.organisations.all()), None)
         except NotFound:
             pass
+    member, organisation = await find_person(uow, ref)
+    return Owner(organisation, member)
+
+
+async def find_person(uow: UnitOfWork, ref: str) -> tuple[Member, Organisation]:
+    """An active member by @username or by name (first name, last name, both; "Name
+    (Organisation)" tells namesakes apart); several raise AmbiguousOwner, none NotFound."""
+    ref = clean_text(ref)
+    name = ref[1:] if ref.startswith("@") else ref
+    if not name:
+        raise NotFound("task.owner_unknown", ref=ref or "–")
     people = await uow.members.active_with_organisations()
     username = [
         (m, o)
@@ -88,8 +98,7 @@ async def find_owner(uow: UnitOfWork, ref: str) -> Owner:
         if ref.startswith("@") and (m.username or "").casefold() == _fold(name)
     ]
     if username:
-        member, organisation = username[0]
-        return Owner(organisation, member)
+        return username[0]
     wanted, of = _fold(name), None
     match = _NAME_WITH_ORGANISATION.fullmatch(name)
     if match is not None:
@@ -98,8 +107,7 @@ async def find_owner(uow: UnitOfWork, ref: str) -> Owner:
         (m, o) for m, o in people if wanted in _names(m) and (of is None or _fold(o.name) == of)
     ]
     if len(found) == 1:
-        member, organisation = found[0]
-        return Owner(organisation, member)
+        return found[0]
     if found:
         raise AmbiguousOwner(ref, found)
     raise NotFound("task.owner_unknown", ref=ref)

@@ -4,9 +4,9 @@ derived from state, escalation when overdue, and a history of everything that ha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -156,8 +156,10 @@ class TaskService:
         description: str | None,
         meeting_id: int | None,
         owner_member_id: int | None = None,
+        link: Callable[[UnitOfWork, Task, datetime], Awaitable[object]] | None = None,
     ) -> tuple[Task, Owner]:
-        """`owner_ref` as typed; or `owner_member_id`, a member chosen among several."""
+        """`owner_ref` as typed; or `owner_member_id`, a member chosen among several. `link`:
+        linked to a decision in the same transaction (issue 16)."""
         actor.require_coordinator()
         title = self.check_title(title)
         description = self.check_description(description)
@@ -183,6 +185,8 @@ class TaskService:
                     updated_at=now,
                 )
             )
+            if link is not None:
+                await link(uow, task, now)
             await self._record(uow, task, TaskEventKind.CREATED, actor, due_date=due, owner=owner)
             await self.notices.tell(uow, task, owner, "task.notice_new", actor)
             await self.notices.reschedule(uow, task, owner)
@@ -434,7 +438,7 @@ class TaskService:
                 )
                 if task.due_date < today:
                     overdue.append((task, owner))
-            if overdue and today.weekday() == 0:
+            if today.weekday() == 0:
                 await self.notices.summary(uow, today, overdue)
             await uow.commit()
         self._notifier.outbox_changed()

@@ -3,17 +3,20 @@ voter, reminders to those who have not voted, closing at the deadline, results t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.collector import collector_paused, release_in_slices
 from bot.i18n import translator
 from bot.parsing import whole_hour_after
 from bot.services.actor import Actor
 from bot.services.ballot_edits import StandingEdits, standing_prefix
+from bot.services.ballot_sending import BallotSender, refuse_outranked
 from bot.services.ballots import (
     BallotReader,
     BallotView,
@@ -25,25 +28,31 @@ from bot.services.ballots import (
 from bot.services.ballots import (  # re-exported: the votes' views, where they were before
     Standing as Standing,
 )
-from bot.services.counting import Rules, count, reminder_time
+from bot.services.counting import Rules, count
+from bot.services.electorate import (
+    electorate,
+    entitlement_of,
+    info_key,
+    unrepresented,
+)
 from bot.services.errors import InvalidInput
 from bot.services.ids import id_of
 from bot.services.notify import Notifier
 from bot.services.proposals import WAITING, ProposalView
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
+from bot.services.vote_scope import IN_MEETING, OnOpen, VoterScope, no_scope, outside
 from bot.texts import voting as render
-from bot.texts.buttons import Keyboard, to_stored
 from storage.models import (
     Ballot,
     BallotOutcome,
     Member,
     Organisation,
-    OutboxMessage,
     Proposal,
     ProposalStatus,
     Vote,
     VoteChoice,
     VoteMode,
+    VoteRight,
 )
 
 GROUP_POSTS = 10
@@ -79,8 +88,12 @@ class VotingService:
         reminder_before: timedelta,
         coordinator_ids: frozenset[int],
         default_language: str,
+        right: VoteRight = VoteRight.ANYONE,
+        scope: VoterScope = no_scope,
     ) -> None:
         self._uow = uow
+        self.right = right
+        self._scope = scope  # a meeting's vote: who votes (bot/services/vote_scope.py)
         self._clock = clock
         self._notifier = notifier
         self.zone = zone
@@ -91,23 +104,44 @@ class VotingService:
         self._reminder_before = reminder_before
         self._coordinators = coordinator_ids
         self._language = default_language
+        self._sender = BallotSender(
+            clock, zone=zone, reminder_before=reminder_before, default_language=default_language
+        )
         self._edits = StandingEdits(
             zone=zone,
             rules=rules,
             show_running_results=show_running_results,
             default_language=default_language,
         )
-        reader = BallotReader(uow, clock, rules=rules, show_running_results=show_running_results)
+        reader = BallotReader(
+            uow, clock, rules=rules, show_running_results=show_running_results, scope=scope
+        )
         # Reading votes (bot/services/ballots.py).
         self.open_ballots = reader.open_ballots
         self.details = reader.details
         self.ballot_for = reader.ballot_for
         self.record_post = reader.record_post
         self._view = reader.view
+        # Issue 16: an accepted vote becomes a decision, in the closing transaction
+        # (DecisionService.record; set by the container).
+        self.on_accepted: (
+            Callable[[UnitOfWork, Ballot, Proposal, Sequence[Vote], datetime], Awaitable[object]]
+            | None
+        ) = None
 
     # --- opening -------------------------------------------------------------------------
 
-    async def open(self, actor: Actor, proposal_id: int, deadline: datetime | None) -> BallotView:
+    async def open(
+        self,
+        actor: Actor,
+        proposal_id: int,
+        deadline: datetime | None,
+        *,
+        voters: frozenset[int] | None = None,
+        on_open: OnOpen | None = None,
+    ) -> BallotView:
+        """A meeting's vote names its `voters` (organisation ids); `on_open` records it with
+        the meeting."""
         actor.require_coordinator()
         now = self._clock.now()
         # The default deadline is on a whole hour (`Do., 10.12.2026, 11:00 Uhr`, not 10:37).
@@ -116,8 +150,9 @@ class VotingService:
             raise InvalidInput("vote.deadline_past")
         async with self._uow() as uow:
             topic = await self._topic(uow, proposal_id)
+            openable = OPENABLE if voters is None else (*OPENABLE, *IN_MEETING)
             if not await uow.proposals.change_status(
-                proposal_id, OPENABLE, ProposalStatus.VOTING, updated_at=now
+                proposal_id, openable, ProposalStatus.VOTING, updated_at=now
             ):
                 status = topic.proposal.status
                 raise InvalidInput(REFUSALS.get(status, "vote.not_openable"), id=proposal_id)
@@ -125,6 +160,7 @@ class VotingService:
                 Ballot(
                     proposal_id=proposal_id,
                     mode=self.mode,
+                    vote_right=self.right,
                     opened_by=actor.telegram_id,
                     opened_at=now,
                     deadline=deadline,
@@ -132,12 +168,18 @@ class VotingService:
             )
             rounds = await uow.ballots.round_counts([proposal_id])
             topic = replace(topic, rounds=rounds.get(proposal_id, 1))  # this one included
-            members = await uow.members.recipients()
-            await self._send_ballots(uow, ballot, topic, members, voted=set())
+            members = [m for m in await uow.members.recipients() if not outside(voters, m)]
+            if on_open is not None:
+                await on_open(uow, ballot)
+            await self._sender.send(uow, ballot, topic, members, voted=set())
+            # VOTE_RIGHT=representatives: the coordinator is warned of organisations that
+            # cannot vote for want of a Stimmführung or Stellvertretung.
+            missing = await unrepresented(uow, ballot, members)
             await uow.commit()
         self._notifier.outbox_changed()
         self._notifier.vote_deadline(deadline)
-        return BallotView(ballot, topic, None, 0, len(members), None, [])
+        view = BallotView(ballot, topic, None, 0, len(members), None, [])
+        return replace(view, unrepresented=tuple(missing))
 
     async def welcome(self, member: Member) -> int:
         """A member who joined late gets the ballots of the open votes (and their reminder,
@@ -146,87 +188,16 @@ class VotingService:
         sent = 0
         async with self._uow() as uow:
             for ballot, proposal in await uow.ballots.open_ballots():
-                if ballot.deadline <= now:
+                if ballot.deadline <= now or outside(await self._scope(uow, id_of(ballot)), member):
                     continue
                 (topic,) = await self._topics(uow, [proposal])
                 voted = {v.voter for v in await uow.ballots.votes(id_of(ballot))}
-                await self._send_ballots(uow, ballot, topic, [member], voted=voted)
+                await self._sender.send(uow, ballot, topic, [member], voted=voted)
                 sent += 1
             await uow.commit()
         if sent:
             self._notifier.outbox_changed()
         return sent
-
-    async def _send_ballots(
-        self,
-        uow: UnitOfWork,
-        ballot: Ballot,
-        topic: ProposalView,
-        members: Sequence[Member],
-        *,
-        voted: set[str],
-    ) -> None:
-        """Each member's ballot now, and the reminder before the deadline for those whose vote
-        (their organisation's) is still missing."""
-        now = self._clock.now()
-        languages = await uow.user_settings.languages(
-            [m.telegram_id for m in members if m.telegram_id is not None]
-        )
-        organisations = {o.id: o for o in await uow.organisations.all()}
-        rows: list[dict[str, Any]] = []
-        remind_at = reminder_time(ballot.opened_at, ballot.deadline, self._reminder_before)
-        # The texts differ only by language and organisation (and, for one late joiner, by the
-        # standing vote): render each once, not once per member.
-        texts: dict[tuple[str, int], tuple[str, str]] = {}
-        for member in members:
-            if member.telegram_id is None:
-                continue
-            language = languages.get(member.telegram_id, self._language)
-            t = translator(language)
-            voter = self._voter(ballot, member)
-            vote = None
-            if voter in voted:
-                vote = await uow.ballots.vote(id_of(ballot), voter)
-            caster = await uow.members.get(vote.member_id) if vote and vote.member_id else None
-            standing = Standing(vote, caster, organisations.get(member.organisation_id))
-
-            if vote is None:
-                key = (language, member.organisation_id)
-                if key not in texts:
-                    texts[key] = (
-                        render.ballot_text(t, ballot, topic, standing, self.zone),
-                        render.ballot_text(t, ballot, topic, standing, self.zone, reminder=True),
-                    )
-                ballot_text, reminder_text = texts[key]
-            else:
-                ballot_text = render.ballot_text(t, ballot, topic, standing, self.zone)
-                reminder_text = render.ballot_text(
-                    t, ballot, topic, standing, self.zone, reminder=True
-                )
-            rows.append(
-                self._ballot_row(
-                    f"ballot:{ballot.id}:member:{member.id}",
-                    "ballot",
-                    member,
-                    ballot_text,
-                    render.ballot_buttons(t, ballot, vote.choice if vote else None),
-                    now,
-                    ballot.deadline,
-                )
-            )
-            if remind_at is not None and remind_at > now and voter not in voted:
-                rows.append(
-                    self._ballot_row(
-                        f"ballot:{ballot.id}:remind:{voter}:member:{member.id}",
-                        "ballot_reminder",
-                        member,
-                        reminder_text,
-                        render.ballot_buttons(t, ballot, None),
-                        remind_at,
-                        ballot.deadline,
-                    )
-                )
-        await uow.outbox.enqueue(rows)
 
     # --- voting --------------------------------------------------------------------------
 
@@ -238,7 +209,15 @@ class VotingService:
         async with self._uow() as uow:
             ballot, topic = await self._ballot(uow, ballot_id)
             if ballot.closed_at is not None or ballot.deadline <= now:
-                raise InvalidInput("vote.closed", id=topic.proposal.id)
+                raise await self._closed(uow, ballot, topic.proposal.id or 0, now)
+            if outside(await self._scope(uow, ballot_id), member):
+                raise InvalidInput("meetingvote.not_present", id=topic.proposal.id)
+            right = await entitlement_of(uow, ballot, member, actor.organisation)
+            if not right.may_cast:
+                raise InvalidInput(
+                    info_key(ballot, right) or "vote.info_representatives",
+                    organisation=right.organisation.name if right.organisation else "–",
+                )
             voter = self._voter(ballot, member)
             before = await uow.ballots.vote(ballot_id, voter)
             targets = await self._edits.targets(uow, ballot, member)
@@ -249,10 +228,19 @@ class VotingService:
                 member_id=member.id,
                 choice=choice,
                 cast_at=now,
+                capacity=right.capacity,
             )
-            if not await uow.ballots.cast(vote):
+            # With VOTE_RIGHT=representatives the Stimmführung's choice stands over a deputy's.
+            lead_first = (
+                ballot.vote_right is VoteRight.REPRESENTATIVES
+                and ballot.mode is VoteMode.ORGANISATION
+            )
+            stored = await uow.ballots.cast(vote, lead_first=lead_first)
+            if stored is None:
+                await refuse_outranked(uow, ballot, topic, voter, right, actor.language)
                 # Closed between the check above and this press: not stored, not counted.
                 raise InvalidInput("vote.closed", id=topic.proposal.id)
+            vote.capacity = stored  # the member's role, as the store read it
             # Nobody of this voter needs the reminder any more.
             await uow.outbox.reschedule(f"ballot:{ballot_id}:remind:{voter}:", [])
             told = False
@@ -261,7 +249,7 @@ class VotingService:
                 and before.member_id not in (None, member.id)
                 and before.choice is not choice
             ):
-                told = await self._tell_overridden(uow, ballot, topic, before, member, choice)
+                told = await self._sender.tell_overridden(uow, ballot, topic, before, member, vote)
             if before is None or before.member_id != member.id or before.choice is not choice:
                 # Every ballot of the voter (the organisation's people) shows what now stands.
                 edits = await self._edits.enqueue(uow, targets, ballot, topic, vote, member, now)
@@ -269,7 +257,7 @@ class VotingService:
             await uow.commit()
             # The choice that stands is the one just stored, cast by this member.
             standing = Standing(vote, member, actor.organisation)
-            view = await self._view(uow, ballot, topic, member, standing=standing)
+            view = await self._view(uow, ballot, topic, member, standing=standing, entitled=right)
         if told:  # else nothing new is due: no need to wake the sender
             self._notifier.outbox_changed()
         return view
@@ -283,7 +271,8 @@ class VotingService:
             if ballot is None:
                 raise InvalidInput("vote.not_open", id=proposal_id)
             ballot_id = id_of(ballot)
-        view = await self._close(ballot_id, closed_by=actor.telegram_id)
+        with collector_paused():  # thousands of rows built at once (bot/collector.py)
+            view = await self._close(ballot_id, closed_by=actor.telegram_id)
         if view is None:
             raise InvalidInput("vote.not_open", id=proposal_id)
         return view
@@ -294,8 +283,9 @@ class VotingService:
             due = await uow.ballots.due(self._clock.now())
         closed = 0
         for ballot_id in due:
-            if await self._close(ballot_id, closed_by=None) is not None:
-                closed += 1
+            with collector_paused():
+                if await self._close(ballot_id, closed_by=None) is not None:
+                    closed += 1
         return closed
 
     async def next_deadline(self) -> datetime | None:
@@ -318,21 +308,24 @@ class VotingService:
             # (and had to finish first) are earlier.
             now = self._clock.now()
             votes = await uow.ballots.votes(ballot_id)
-            members = await uow.members.recipients()
+            members = list(await uow.members.recipients())  # released in slices below
+            scope = await self._scope(uow, ballot_id)
+            voters = await electorate(uow, ballot, scope)
             result = count(
-                [v.choice for v in votes], self._eligible(ballot, members, votes), self.rules
+                [v.choice for v in votes], voters.eligible, self.rules, advisory=voters.advisory
             )
             await uow.ballots.record_result(
                 ballot_id, closed_at=now, outcome=result.outcome, result=result.as_dict()
             )
             ballot.closed_at, ballot.outcome, ballot.result = now, result.outcome, result.as_dict()
             ballot.closed_by = closed_by
+            on_agenda = scope is not None and topic.proposal.meeting_id is not None  # stays there
+            status = ProposalStatus.SCHEDULED if on_agenda else OUTCOME_STATUS[result.outcome]
             await uow.proposals.change_status(
-                topic.proposal.id or 0,
-                [ProposalStatus.VOTING],
-                OUTCOME_STATUS[result.outcome],
-                updated_at=now,
+                topic.proposal.id or 0, [ProposalStatus.VOTING], status, updated_at=now
             )
+            if result.outcome is BallotOutcome.ACCEPTED and self.on_accepted is not None:
+                await self.on_accepted(uow, ballot, topic.proposal, votes, now)  # issue 16
             organisations = {o.id: o for o in await uow.organisations.all()}
             council = await self._council_list(uow, ballot, votes, organisations)
             # Unsent ballots and reminders are of no use now.
@@ -361,6 +354,7 @@ class VotingService:
                 }
                 for chat_id, member_id in chats.items()
             ]
+            await asyncio.sleep(0)  # 10,000 rows built: others get a turn
             rows += await self._edits.closed(
                 uow,
                 ballot,
@@ -374,10 +368,26 @@ class VotingService:
             await uow.outbox.enqueue(rows)
             await uow.commit()
             view = BallotView(ballot, topic, None, len(votes), result.eligible, result, [])
+            await release_in_slices(members)  # not 10,000 objects freed in one piece
         self._notifier.outbox_changed()
         return view
 
     # --- internals -----------------------------------------------------------------------
+
+    async def _closed(
+        self, uow: UnitOfWork, ballot: Ballot, proposal_id: int, now: datetime
+    ) -> InvalidInput:
+        """The answer to a press on a closed ballot; one of an earlier round, while a new
+        round runs, says where its ballot is."""
+        latest = await uow.ballots.of_proposal(proposal_id)
+        if (
+            latest is not None
+            and latest.id != ballot.id
+            and latest.closed_at is None
+            and latest.deadline > now
+        ):
+            return InvalidInput("vote.closed_new_round", id=proposal_id)
+        return InvalidInput("vote.closed", id=proposal_id)
 
     def _voter(self, ballot: Ballot, member: Member) -> str:
         return voter_of(ballot, member)
@@ -390,11 +400,6 @@ class VotingService:
 
     async def _ballot(self, uow: UnitOfWork, ballot_id: int) -> tuple[Ballot, ProposalView]:
         return await ballot_of(uow, ballot_id)
-
-    def _eligible(self, ballot: Ballot, members: Sequence[Member], votes: Sequence[Vote]) -> int:
-        """Organisations with an active member (or people, in member mode), and whoever voted."""
-        voters = {self._voter(ballot, m) for m in members}
-        return len(voters | {v.voter for v in votes})
 
     async def _council_list(
         self,
@@ -418,61 +423,3 @@ class VotingService:
             org = organisations.get(vote.organisation_id)
             names.append(f"{person.display_name if person else '–'} ({org.name if org else '–'})")
         return sorted(names)
-
-    async def _tell_overridden(
-        self,
-        uow: UnitOfWork,
-        ballot: Ballot,
-        topic: ProposalView,
-        before: Vote,
-        member: Member,
-        choice: VoteChoice,
-    ) -> bool:
-        """In organisation mode, the colleague whose choice was replaced is told (True)."""
-        previous = await uow.members.get(before.member_id or 0)
-        if previous is None or previous.telegram_id is None:
-            return False
-        now = self._clock.now()
-        language = (await uow.user_settings.languages([previous.telegram_id])).get(
-            previous.telegram_id, self._language
-        )
-        t = translator(language)
-        await uow.outbox.enqueue(
-            [
-                OutboxMessage(
-                    dedup_key=f"ballot:{ballot.id}:overridden:{now.isoformat()}:member:{previous.id}",
-                    kind="ballot_notice",
-                    chat_id=previous.telegram_id,
-                    member_id=previous.id,
-                    text=render.overridden_text(
-                        t, topic, member.display_name, choice, before.choice
-                    ),
-                    due_at=now,
-                    created_at=now,
-                )
-            ]
-        )
-        return True
-
-    def _ballot_row(
-        self,
-        key: str,
-        kind: str,
-        member: Member,
-        body: str,
-        buttons: Keyboard,
-        due: datetime,
-        deadline: datetime,
-    ) -> dict[str, Any]:
-        assert member.telegram_id is not None
-        return {
-            "dedup_key": key,
-            "kind": kind,
-            "chat_id": member.telegram_id,
-            "member_id": member.id,
-            "text": body,
-            "buttons": to_stored(buttons),
-            "due_at": due,
-            "expires_at": deadline,
-            "created_at": self._clock.now(),
-        }

@@ -18,6 +18,7 @@ MENU = {
     ExportTable.VOTES: "export.button_votes",
     ExportTable.TASKS: "export.button_tasks",
     ExportTable.MEETINGS: "export.button_meetings",
+    ExportTable.DECISIONS: "export.button_decisions",
 }
 TITLE_IN_BUTTON = 40  # characters of a topic's title on its button
 

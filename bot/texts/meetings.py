@@ -193,7 +193,7 @@ def listing(
     lines = []
     for view in views:
         m = view.meeting
-        marks = []
+        marks = [t("meeting.list_series")] if view.in_series else []
         if view.group_name:
             marks.append(t("meeting.list_group", group=view.group_name))
         if not view.invited:

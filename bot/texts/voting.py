@@ -11,14 +11,16 @@ from zoneinfo import ZoneInfo
 from bot.callbacks import ShowBallot, TopicAction, TopicButton, Vote
 from bot.i18n import Html, Translator
 from bot.services.counting import Result
+from bot.services.electorate import capacity_label_key
 from bot.services.ids import id_of
 from bot.texts.buttons import Button, Keyboard
 from bot.texts.proposals import proposer_label
+from storage.enums import VoteCapacity, VoteRight
 from storage.models import Ballot, BallotOutcome, ProposalStatus, VoteChoice, VoteMode
 from storage.models import Vote as CastVote
 
 if TYPE_CHECKING:
-    from bot.services.ballots import BallotView, Standing
+    from bot.services.ballots import BallotView, CastBy, Standing
     from bot.services.proposals import ProposalView
 
 CHOICE_KEYS = {
@@ -61,7 +63,34 @@ def standing_line(t: Translator, ballot: Ballot, standing: Standing | None) -> s
     if ballot.mode is VoteMode.MEMBER:
         return t("vote.standing_own", choice=choice)
     by = standing.cast_by.display_name if standing.cast_by else "–"
+    if standing.vote.capacity in (VoteCapacity.LEAD, VoteCapacity.DEPUTY):
+        # "abgegeben von Bernd Meier (Stellvertretung) für Gemeinde Zöllnitz"
+        return t(
+            "vote.standing_org_capacity",
+            organisation=organisation,
+            choice=choice,
+            by=by,
+            capacity=t(capacity_label_key(standing.vote.capacity)),
+        )
     return t("vote.standing_org", organisation=organisation, choice=choice, by=by)
+
+
+def electorate_line(t: Translator, result: Result, mode: VoteMode) -> str:
+    """Who had a vote: "6 stimmberechtigte Mitgliedskommunen, 2 beratend"."""
+    key = "vote.electorate_org" if mode is VoteMode.ORGANISATION else "vote.electorate_member"
+    return t(key, eligible=result.eligible, advisory=result.advisory)
+
+
+def cast_line(t: Translator, cast: CastBy) -> str:
+    """For the coordinator: "Gemeinde Zöllnitz: abgegeben von Bernd Meier (Stellvertretung)"."""
+    key = "vote.cast_by_choice" if cast.choice is not None else "vote.cast_by"
+    return t(
+        key,
+        organisation=cast.organisation,
+        by=cast.person or "–",
+        capacity=t(capacity_label_key(cast.capacity)),
+        choice=t(CHOICE_KEYS[cast.choice]) if cast.choice is not None else "",
+    )
 
 
 RULE_KEYS = {
@@ -99,9 +128,17 @@ def ballot_text(
     *,
     reminder: bool = False,
     running: Result | None = None,
+    info: str | None = None,
 ) -> str:
+    """The ballot; `info`: the key saying why the reader gets it for information only."""
     proposal = topic.proposal
     mode = "vote.mode_organisation" if ballot.mode is VoteMode.ORGANISATION else "vote.mode_member"
+    if ballot.vote_right is VoteRight.REPRESENTATIVES:
+        mode = (
+            "vote.mode_representatives"
+            if ballot.mode is VoteMode.ORGANISATION
+            else "vote.mode_member_representatives"
+        )
     lines = [
         t(
             "vote.ballot_reminder" if reminder else "vote.ballot",
@@ -123,6 +160,9 @@ def ballot_text(
     line = standing_line(t, ballot, standing)
     if line:
         lines.append(line)
+    if info is not None:
+        organisation = standing.organisation.name if standing and standing.organisation else "–"
+        lines.append(t(info, organisation=organisation))
     return "\n".join(lines)
 
 
@@ -145,7 +185,11 @@ def ballot_buttons(t: Translator, ballot: Ballot, current: VoteChoice | None) ->
 def ballot_message(t: Translator, view: BallotView, zone: ZoneInfo) -> tuple[str, Keyboard]:
     """The ballot as the member sees it now: their standing choice ticked."""
     current = view.standing.vote.choice if view.standing and view.standing.vote else None
-    text = ballot_text(t, view.ballot, view.topic, view.standing, zone, running=view.result)
+    text = ballot_text(
+        t, view.ballot, view.topic, view.standing, zone, running=view.result, info=view.info
+    )
+    if view.info is not None:  # for information: nothing to press
+        return text, ()
     return text, ballot_buttons(t, view.ballot, current)
 
 
@@ -158,6 +202,7 @@ def result_text(
     lines = [
         t("vote.result_title", id=topic.proposal.id, title=topic.proposal.title),
         counts_line(t, result, ballot.mode),
+        electorate_line(t, result, ballot.mode),
         t("vote.quorum", needed=result.quorum_needed, unit=Html(t(unit))),
         t(OUTCOME_KEYS[result.outcome]),
     ]
@@ -180,6 +225,7 @@ def closed_text(
             outcome=Html(t(OUTCOME_KEYS[result.outcome])),
         ),
         counts_line(t, result, ballot.mode),
+        electorate_line(t, result, ballot.mode),
     ]
     if vote is not None:
         lines.append(t("vote.closed_standing", choice=t(CHOICE_KEYS[vote.choice])))
@@ -203,14 +249,20 @@ def overridden_text(
 def opened_text(
     t: Translator, view: BallotView, zone: ZoneInfo, *, end_of_day: bool = False
 ) -> str:
-    """The vote is open; a deadline given as a date alone is said to be the end of that day."""
-    return t(
+    """The vote is open; a deadline given as a date alone is said to be the end of that day;
+    organisations nobody can vote for (VOTE_RIGHT=representatives) are named."""
+    text = t(
         "vote.opened_end_of_day" if end_of_day else "vote.opened",
         id=view.topic.proposal.id,
         title=view.topic.proposal.title,
         deadline=t.datetime(view.ballot.deadline, zone),
         eligible=view.eligible,
     )
+    if view.ballot.vote_right is VoteRight.REPRESENTATIVES:
+        text += "\n" + t("vote.opened_representatives")
+    if view.unrepresented:
+        text += "\n" + t("vote.unrepresented", names=", ".join(view.unrepresented))
+    return text
 
 
 def saved_text(t: Translator, choice: VoteChoice, organisation: str) -> str:
@@ -306,11 +358,16 @@ def topic_details(
         lines.append(t("topic.round", round=rounds, text=Html(state)) if rounds > 1 else state)
         if ballot.result is not None:
             lines.append(counts_line(t, ballot.result, ballot.ballot.mode))
+            if ballot.closed:
+                lines.append(electorate_line(t, ballot.result, ballot.ballot.mode))
         standing = standing_line(t, ballot.ballot, ballot.standing)
         if standing and not ballot.closed:
             lines.append(standing)
         if ballot.missing:
             lines.append(t("topic.missing", names=", ".join(ballot.missing)))
+        if ballot.cast:
+            cast = "\n".join(cast_line(t, c) for c in ballot.cast)
+            lines.append(t("vote.cast_list", lines=Html(cast)))
     return "\n".join(lines)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, Table, bindparam, func, literal, union
+from sqlalchemy import Select, String, Table, and_, bindparam, func, literal, or_, union
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select, update
 
+from storage.enums import VOTING_STATUSES, OrganisationStatus, VoteCapacity, VoteRight
 from storage.models import (
     Ballot,
     BallotOutcome,
@@ -26,6 +27,7 @@ from storage.models import (
     VoteChoice,
     VoteMode,
 )
+from storage.models_representation import Representative
 
 VOTE: Table = Vote.__table__  # type: ignore[attr-defined]
 
@@ -51,14 +53,30 @@ _TALLY = (
 )
 
 
-def _cast(insert: Any) -> Any:
-    """`BallotRepository.cast`: INSERT … SELECT from the open ballot … ON CONFLICT DO UPDATE."""
+def _cast(insert: Any, lead_first: bool) -> Any:
+    """`BallotRepository.cast`: INSERT … SELECT from the open ballot … ON CONFLICT DO UPDATE
+    (with `lead_first`: … WHERE the standing vote is not the Stimmführung's or the new one is
+    not a deputy's, so a deputy never replaces the Stimmführung's choice). The capacity is the
+    member's role in the organisation they vote for, read in the same statement."""
     columns = VOTE.c
-    names = ["ballot_id", "voter", "organisation_id", "member_id", "choice", "cast_at"]
+    names = ["ballot_id", "voter", "organisation_id", "member_id", "choice", "cast_at", "capacity"]
+    role = (
+        sa_select(col(Representative.role))
+        .where(
+            col(Representative.member_id)
+            == bindparam("member_id", type_=columns["member_id"].type),
+            col(Representative.organisation_id)
+            == bindparam("organisation_id", type_=columns["organisation_id"].type),
+        )
+        .scalar_subquery()
+    )
+    # RepresentativeRole's values are VoteCapacity's (lead, deputy); no role: a member.
+    capacity = func.coalesce(role, VoteCapacity.MEMBER.value)
     open_ballot = (
         sa_select(
             col(Ballot.id),
-            *(bindparam(name, type_=columns[name].type) for name in names[1:]),
+            *(bindparam(name, type_=columns[name].type) for name in names[1:-1]),
+            capacity,
         )
         .where(
             col(Ballot.id) == bindparam("ballot_id"),
@@ -69,30 +87,66 @@ def _cast(insert: Any) -> Any:
     )
     # On the table, not the entity: an ORM insert with parameters would be a bulk insert.
     stmt = insert(VOTE).from_select(names, open_ballot)
+    where = None
+    if lead_first:
+        # PostgreSQL evaluates this on the latest version of the row it has locked, so two
+        # presses at once cannot get past it; SQLite writes one statement at a time.
+        where = or_(
+            func.coalesce(VOTE.c.capacity, VoteCapacity.MEMBER.value) != VoteCapacity.LEAD.value,
+            stmt.excluded.capacity != VoteCapacity.DEPUTY.value,
+        )
     return stmt.on_conflict_do_update(
         index_elements=["ballot_id", "voter"],
         set_={name: stmt.excluded[name] for name in names[2:]},
-    ).returning(VOTE.c.id)
+        where=where,
+    ).returning(VOTE.c.id, VOTE.c.capacity)
 
 
-_CAST = {False: _cast(sqlite_insert), True: _cast(postgresql_insert)}
+_CAST = {
+    (postgresql, lead_first): _cast(postgresql_insert if postgresql else sqlite_insert, lead_first)
+    for postgresql in (False, True)
+    for lead_first in (False, True)
+}
 
 
-def _eligible(mode: VoteMode) -> Select[Any]:
+def _eligible(mode: VoteMode, right: VoteRight) -> Select[Any]:
+    """The count of `BallotRepository.eligible`: only organisations whose status has a vote
+    (`OrganisationStatus.has_vote`, as `VOTING_STATUSES`) count."""
     if mode is VoteMode.ORGANISATION:
         key = literal("org:") + sql_cast(col(Member.organisation_id), String)
     else:
         key = literal("member:") + sql_cast(col(Member.id), String)
-    of_members: Select[Any] = sa_select(key.label("voter")).where(
-        col(Member.status) == MemberStatus.ACTIVE, col(Member.telegram_id).is_not(None)
+    of_members: Select[Any] = (
+        sa_select(key.label("voter"))
+        .join(Organisation, col(Organisation.id) == col(Member.organisation_id))
+        .where(
+            col(Member.status) == MemberStatus.ACTIVE,
+            col(Member.telegram_id).is_not(None),
+            col(Organisation.status).in_(VOTING_STATUSES),
+        )
     )
+    if mode is VoteMode.MEMBER and right is VoteRight.REPRESENTATIVES:
+        # Each person has a vote, but only the representatives may cast one.
+        of_members = of_members.join(
+            Representative,
+            and_(
+                col(Representative.member_id) == col(Member.id),
+                col(Representative.organisation_id) == col(Member.organisation_id),
+            ),
+        )
     of_votes: Select[Any] = sa_select(col(Vote.voter).label("voter")).where(
         col(Vote.ballot_id) == bindparam("ballot_id")
     )
     return sa_select(func.count()).select_from(union(of_members, of_votes).subquery())
 
 
-_ELIGIBLE = {mode: _eligible(mode) for mode in VoteMode}
+_ELIGIBLE = {(mode, right): _eligible(mode, right) for mode in VoteMode for right in VoteRight}
+_ADVISORY = sa_select(func.count()).where(col(Organisation.status) == OrganisationStatus.ADVISORY)
+# Both in one statement (`BallotRepository.electorate`).
+_ELECTORATE = {
+    key: sa_select(stmt.scalar_subquery(), _ADVISORY.scalar_subquery())
+    for key, stmt in _ELIGIBLE.items()
+}
 
 
 class BallotRepository:
@@ -200,7 +254,7 @@ class BallotRepository:
         params = {"ballot_id": ballot_id, "voter": voter}
         return (await self.session.execute(_VOTE, params)).scalars().first()
 
-    async def cast(self, vote: Vote) -> bool:
+    async def cast(self, vote: Vote, *, lead_first: bool = False) -> VoteCapacity | None:
         """Store the voter's choice, replacing their earlier one (one row per voter, also
         when two presses arrive at the same moment), only while the ballot is open: one
         statement that reads the ballot and writes the vote. False (nothing stored) once the
@@ -210,7 +264,13 @@ class BallotRepository:
         transaction ends, so closing (`start_closing`, an UPDATE of that row) waits for it, and
         a press that comes while a close is under way waits for the close and then finds the
         ballot closed. On SQLite the statement holds the database's write lock, which a close
-        needs as well."""
+        needs as well.
+
+        `lead_first` (VOTE_RIGHT=representatives): a deputy's vote does not replace the
+        Stimmführung's (None, nothing stored, also when both press at the same moment).
+
+        Returns the capacity it was stored in (the member's role, `vote.capacity` is not
+        used), or None: not stored."""
         params = {
             "ballot_id": vote.ballot_id,
             "voter": vote.voter,
@@ -219,8 +279,9 @@ class BallotRepository:
             "choice": vote.choice,
             "cast_at": vote.cast_at,
         }
-        stmt = _CAST[self.session.get_bind().dialect.name == "postgresql"]
-        return (await self.session.execute(stmt, params)).first() is not None
+        stmt = _CAST[self.session.get_bind().dialect.name == "postgresql", lead_first]
+        row = (await self.session.execute(stmt, params)).first()
+        return VoteCapacity(row[1]) if row is not None else None
 
     async def votes(self, ballot_id: int) -> Sequence[Vote]:
         # populate_existing: `cast` writes with a core upsert, past the identity map.
@@ -253,12 +314,20 @@ class BallotRepository:
         stmt = select(Vote.voter).where(Vote.ballot_id == ballot_id)
         return set((await self.session.execute(stmt)).scalars().all())
 
-    async def eligible(self, ballot_id: int, mode: VoteMode) -> int:
-        """Voters of the ballot: the organisations with an active member (or the active
-        members, in member mode), and whoever voted; counted in the database. The keys are
+    async def eligible(
+        self, ballot_id: int, mode: VoteMode, right: VoteRight = VoteRight.ANYONE
+    ) -> int:
+        """Voters of the ballot: the organisations with a vote and an active member (or the
+        active members of such organisations, in member mode; with VOTE_RIGHT=representatives
+        their representatives), and whoever voted; counted in the database. The keys are
         those of `bot.services.counting.voter_key` ("org:<id>", "member:<id>")."""
-        stmt = _ELIGIBLE[mode]
+        stmt = _ELIGIBLE[mode, right]
         return int((await self.session.execute(stmt, {"ballot_id": ballot_id})).scalar_one())
+
+    async def electorate(self, ballot_id: int, mode: VoteMode, right: VoteRight) -> tuple[int, int]:
+        """`eligible`, and how many organisations are advisory (beratend), in one query."""
+        row = (await self.session.execute(_ELECTORATE[mode, right], {"ballot_id": ballot_id})).one()
+        return int(row[0]), int(row[1])
 
     async def voted_counts(self, ballot_ids: Sequence[int]) -> dict[int, int]:
         if not ballot_ids:

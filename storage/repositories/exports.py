@@ -28,6 +28,8 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from storage.models_decisions import Decision, Ratification
+from storage.repositories.meeting_day import MeetingDayRepository
 
 
 class ExportRepository:
@@ -88,6 +90,10 @@ class ExportRepository:
         )
         return (await self.session.execute(stmt)).scalars().all()
 
+    async def ballot_voters(self, ballot_id: int) -> frozenset[int] | None:
+        """A meeting's vote: the organisations present when it opened (None: every one)."""
+        return await MeetingDayRepository(self.session).ballot_voters(ballot_id)
+
     async def tasks(self) -> Sequence[Task]:
         stmt = select(Task).order_by(col(Task.id))
         return (await self.session.execute(stmt)).scalars().all()
@@ -110,3 +116,12 @@ class ExportRepository:
         """Meeting id → number of agenda items."""
         stmt = select(AgendaItem.meeting_id, func.count()).group_by(col(AgendaItem.meeting_id))
         return {int(m): int(n) for m, n in (await self.session.execute(stmt)).all()}
+
+    async def decisions(self) -> Sequence[Decision]:
+        """The decision register (issue 16), by year and number."""
+        stmt = select(Decision).order_by(col(Decision.year), col(Decision.number))
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def ratifications(self) -> Sequence[Ratification]:
+        stmt = select(Ratification).order_by(col(Ratification.id))
+        return (await self.session.execute(stmt)).scalars().all()

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, delete
 
-from storage.models import InboxUpdate
+from storage.models_runtime import InboxUpdate
 
 INBOX: Table = InboxUpdate.__table__  # type: ignore[attr-defined]
 

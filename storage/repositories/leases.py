@@ -1,4 +1,4 @@
-"""Leases on roles (`storage.models.Lease`): taken and renewed in one statement each."""
+"""Leases on roles (`storage.models_runtime.Lease`): taken and renewed in one statement each."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Lease
+from storage.models_runtime import Lease
 from storage.repositories.common import dialect_insert
 
 LEASE: Table = Lease.__table__  # type: ignore[attr-defined]
@@ -20,9 +20,15 @@ class LeaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def acquire(self, role: str, me: str, *, now: datetime, until: datetime) -> bool:
+    async def acquire(
+        self, role: str, me: str, *, now: datetime, until: datetime, dead: str | None = None
+    ) -> bool:
         """Take or renew `role` for `me` until `until`: True if `me` holds it now (it was free,
-        expired, or `me`'s already), False if someone else's lease still runs."""
+        expired, `me`'s already, or its holder's name begins with `dead`: a process known to be
+        dead, see bot/instance.py), False if someone else's lease still runs."""
+        takeable = [LEASE.c.holder == bindparam("b_me"), LEASE.c.until < bindparam("b_now")]
+        if dead:
+            takeable.append(LEASE.c.holder.startswith(dead, autoescape=True))
         insert = dialect_insert(self.session)(LEASE).values(
             role=role, holder=me, until=until, since=now
         )
@@ -35,7 +41,7 @@ class LeaseRepository:
                 # `since` is kept on a renewal, new when the holder changes.
                 "since": _since_of(current.holder, insert.excluded.holder, current.since, now),
             },
-            where=or_(current.holder == bindparam("b_me"), current.until < bindparam("b_now")),
+            where=or_(*takeable),
         ).returning(current.holder)
         result = await self.session.execute(stmt, {"b_me": me, "b_now": now})
         return result.first() is not None

@@ -10,6 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select, update
 
+from storage.enums import RECEIVING_STATUSES
 from storage.models import (
     Member,
     MemberStatus,
@@ -18,6 +19,7 @@ from storage.models import (
     UserSettings,
     WorkingGroupMember,
 )
+from storage.repositories.common import in_slices
 
 # Statements of every update, built once and executed with parameters (see the package's
 # docstring).
@@ -95,11 +97,18 @@ class MemberRepository:
         return {m.id or 0: m for m in (await self.session.execute(stmt)).scalars().all()}
 
     async def not_active(self, member_ids: set[int]) -> set[int]:
-        """Those of `member_ids` that have left (or no longer exist)."""
+        """Those of `member_ids` that have left (or no longer exist), or whose organisation
+        is archived: the outbox skips what was queued for them (they get nothing new)."""
         if not member_ids:
             return set()
-        stmt = select(Member.id).where(
-            col(Member.id).in_(member_ids), Member.status == MemberStatus.ACTIVE
+        stmt = (
+            select(Member.id)
+            .join(Organisation, col(Organisation.id) == col(Member.organisation_id))
+            .where(
+                col(Member.id).in_(member_ids),
+                Member.status == MemberStatus.ACTIVE,
+                col(Organisation.status).in_(RECEIVING_STATUSES),
+            )
         )
         active = {mid for mid in (await self.session.execute(stmt)).scalars().all()}
         return member_ids - active
@@ -120,19 +129,24 @@ class MemberRepository:
         group_id: int | None = None,
         organisation_id: int | None = None,
     ) -> Sequence[Member]:
-        """Active members with a Telegram id, optionally of one organisation kind or group, or
-        of one organisation."""
-        stmt = select(Member).where(
-            Member.status == MemberStatus.ACTIVE, col(Member.telegram_id).is_not(None)
+        """Active members with a Telegram id (not of an archived organisation), optionally of
+        one organisation kind or group, or of one organisation."""
+        # Members of an archived organisation get nothing new (OrganisationStatus.receives).
+        stmt = (
+            select(Member)
+            .join(Organisation, col(Organisation.id) == col(Member.organisation_id))
+            .where(
+                Member.status == MemberStatus.ACTIVE,
+                col(Member.telegram_id).is_not(None),
+                col(Organisation.status).in_(RECEIVING_STATUSES),
+            )
         )
         if organisation_id is not None:
             stmt = stmt.where(col(Member.organisation_id) == organisation_id)
         if kind is not None:
-            stmt = stmt.join(
-                Organisation, col(Organisation.id) == col(Member.organisation_id)
-            ).where(Organisation.kind == kind)
+            stmt = stmt.where(Organisation.kind == kind)
         if group_id is not None:
             stmt = stmt.join(
                 WorkingGroupMember, col(WorkingGroupMember.member_id) == col(Member.id)
             ).where(WorkingGroupMember.group_id == group_id)
-        return (await self.session.execute(stmt.order_by(col(Member.id)))).scalars().all()
+        return await in_slices(self.session, stmt.order_by(col(Member.id)), scalars=True)

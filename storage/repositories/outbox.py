@@ -14,10 +14,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, delete, select, update
 
 from storage.models import Member, OutboxMessage, OutboxState
-from storage.repositories.common import dialect_insert
+from storage.repositories.common import dialect_insert, in_slices
 from storage.rows import SentMessage
 
-ENQUEUE_SLICE = 1000  # outbox rows per INSERT call (see OutboxRepository.enqueue)
+ENQUEUE_SLICE = 500  # outbox rows per INSERT call (see OutboxRepository.enqueue)
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 # Column values of an outbox row nobody set: what OutboxMessage() would hold.
 OUTBOX_DEFAULTS: dict[str, Any] = {
@@ -258,7 +258,7 @@ class OutboxRepository:
             )
             .order_by(col(OutboxMessage.id))
         )
-        return [SentMessage(*row) for row in (await self.session.execute(stmt)).all()]
+        return [SentMessage(*row) for row in await in_slices(self.session, stmt)]
 
     async def sent_by_keys(self, keys: Sequence[str]) -> Sequence[tuple[str, SentMessage]]:
         """Of the rows with these dedup keys, those that reached their chat (by the unique

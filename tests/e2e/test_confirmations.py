@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.services.meeting_types import MeetingDraft
-from storage.models import MeetingStatus, TaskStatus
+from storage.models import MeetingStatus, ProposalStatus, TaskStatus
 from tests.e2e.harness import COORDINATOR, Harness
 from tests.emulator import FakeUser
 from tests.support import COORDINATOR_ID
@@ -93,6 +93,44 @@ async def test_cancel_a_meeting_after_a_question_and_undo_it(bot: Harness) -> No
     alert = await bot.press(COORDINATOR, message, buttons(message)["↩️ Rückgängig"])
     assert "lässt sich nicht mehr wiederherstellen" in (alert.params.get("text") or "")
     assert await status(bot) is MeetingStatus.CANCELLED
+
+
+async def test_undo_puts_the_topics_back_on_the_agenda(bot: Harness) -> None:
+    anna, _ = await setup(bot)
+    coordinator = await bot.actor(COORDINATOR)
+    start = datetime(2026, 12, 17, 17, 0, tzinfo=UTC)
+    await bot.services.meetings.create(
+        coordinator, MeetingDraft(title="AG Mobilität", start=start, end=start + timedelta(hours=2))
+    )
+    for text in ("/vorschlag Radweg Saaletal", "/vorschlag Buslinie 42"):
+        await say(bot, text, anna)
+    async with bot.uow() as uow:
+        for proposal_id in (1, 2):
+            proposal = await uow.proposals.get(proposal_id)
+            assert proposal is not None
+            proposal.status = ProposalStatus.ACCEPTED
+        await uow.commit()
+    for proposal_id in (1, 2):
+        await bot.services.proposals.place(coordinator, proposal_id, 1)
+    await bot.settle()  # the proposals' notices to the coordinator are out
+    await say(bot, "/terminabsagen 1")
+    await click(bot, "✅ Ja, absagen")
+    # Both topics are back in the backlog; one is put on the other meeting meanwhile.
+    await bot.services.proposals.place(coordinator, 2, 2)
+    (undo,) = [
+        m for m in bot.emu.messages(COORDINATOR_ID) if "↩️ Rückgängig" in buttons(m)
+    ]  # under the cancellation's confirmation, whatever came after it
+    restored = await bot.press_for_message(COORDINATOR, undo, buttons(undo)["↩️ Rückgängig"])
+    assert (restored.text or "").startswith("Termin #1 (Forum) findet wieder statt.")
+    async with bot.uow() as uow:
+        first, second = await uow.proposals.get(1), await uow.proposals.get(2)
+        agenda = [(i.position, i.title) for i in await uow.meetings.agenda(1)]
+    assert first is not None and second is not None
+    assert (first.status, first.meeting_id) == (ProposalStatus.SCHEDULED, 1)
+    assert (second.status, second.meeting_id) == (ProposalStatus.SCHEDULED, 2)
+    assert agenda == [(1, "Radweg Saaletal")]
+    shown = await say(bot, "/tagesordnung 1", anna)
+    assert "Radweg Saaletal" in shown and "Buslinie 42" not in shown
 
 
 async def test_cancel_a_task_after_a_question(bot: Harness) -> None:

@@ -179,6 +179,7 @@ async def test_the_menu_and_its_buttons(bot: Harness) -> None:
         "Abstimmungen",
         "Aufgaben",
         "Termine",
+        "Beschlüsse",
         "Stimmen zu #1: Radweg Saaletal",
     }
     query, calls = await bot.press_and_wait(COORDINATOR, menu, labels["Mitglieder"])

@@ -30,21 +30,28 @@ from tests.e2e.fuzz_support import (
 from tests.e2e.harness import COORDINATOR, Harness, running_bot
 from tests.emulator import BotApiEmulator, FakeUser
 
-# What a command may write when the random text after it is valid input.
+# What a command may write when the random text after it is valid input. A change to what the
+# OParl interface shows (a proposal, a working group, an organisation) raises its change stamp
+# (calendar_stamp, storage/calendar_stamps.py).
 MAY_WRITE: dict[commands.Command, set[str]] = {
     commands.LANGUAGE: {"user_settings"},
     commands.INVITE: {"organisation", "invitation"},
     commands.ADDGROUP: {"working_group"},
-    commands.PROPOSE: {"proposal", "outbox"},
+    commands.PROPOSE: {"proposal", "outbox", "calendar_stamp"},
     commands.BROADCAST: {"broadcast"},
     # A member's feed, or the coordinator's own (coordinator_feed); the secret on first use.
     commands.CALENDAR: {"calendar_feed", "coordinator_feed", "instance_secret"},
     # /neuertermin and /neueaufgabe in one line, valid: only the preview (its form_state is
     # bookkeeping); nothing is created before ✅.
-    commands.RENAMEGROUP: {"working_group"},
-    commands.ARCHIVEGROUP: {"working_group"},
-    commands.ORGANISATION: {"organisation"},
+    commands.RENAMEGROUP: {"working_group", "calendar_stamp"},
+    commands.ARCHIVEGROUP: {"working_group", "calendar_stamp"},
+    commands.ORGANISATION: {"organisation", "calendar_stamp"},
+    commands.VISIBILITY: {"member_visibility", "calendar_stamp"},
+    commands.COUNCILSYSTEM: {"organisation_external_body", "calendar_stamp"},
     commands.FINDTIME: {"scheduling_poll", "scheduling_slot", "outbox"},
+    # The meeting day (issue 17): the view kept to follow the check-ins; a note.
+    commands.ATTENDANCE: {"meeting_attendance_post"},
+    commands.NOTE: {"meeting_note"},
 }
 
 

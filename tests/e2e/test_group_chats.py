@@ -27,6 +27,9 @@ SHARED = {
     commands.TOPICS,
     commands.TOPIC,
     commands.CANCEL,  # /abbrechen ends only the sender's own form in that chat
+    commands.DECISIONS,  # the register is the same for everyone
+    commands.DECISION,
+    commands.OPENVOTE,  # only `<nr> jetzt` (a vote in the meeting, its ballot posted there)
 }
 # What the member Anna has said or owns: none of it may appear in the group.
 PERSONAL = (

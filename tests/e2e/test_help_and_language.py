@@ -28,6 +28,12 @@ MEMBER_COMMANDS = {
     "thema",
     "vorschlag",
     "zurueckziehen",
+    "beschluesse",  # the decision register and the councils' ratification (issue 16)
+    "beschluss",
+    "ratstermin",
+    "ratsbeschluss",
+    "vertretung",  # an organisation's Stimmführung names its deputies (issue 15)
+    "sichtbarkeit",  # whether one's name appears in the OParl interface (issue 21)
     "meinedaten",
     "austreten",
 }
@@ -35,6 +41,8 @@ COORDINATOR_ONLY = {c.de for c in commands.ALL if c.role is commands.Role.COORDI
 # Member commands the coordinator may use too (reading, the working groups, reporting on tasks).
 READING = {"termine", "termin", "tagesordnung", "aufgaben", "aufgabe", "themen", "thema"}
 READING |= {"arbeitsgruppen", "erledigt", "kommentar", "kalender", "vorschlag"}  # feed, motions
+READING |= {"beschluesse", "beschluss"}  # the decision register
+READING |= {"vertretung"}  # naming an organisation's representatives (issue 15)
 
 
 def listed(text: str | None) -> set[str]:

@@ -15,21 +15,22 @@ async def help_text(bot: Harness, user: object, command: str) -> tuple[str, int]
 
 async def test_the_coordinators_help_is_grouped_with_syntax_and_examples(bot: Harness) -> None:
     text, count = await help_text(bot, COORDINATOR, "/hilfe")
-    assert count == 2  # longer than one Telegram message: cut between groups
+    assert count == 3  # longer than one Telegram message: cut between groups
     assert text.startswith("Ihre Befehle\nMitglieder\n/arbeitsgruppen (/groups) – Arbeitsgruppen")
-    assert "\n/einladen (/invite) Name [| Art] [| AGS] – Einladungslink" in text
+    assert "\n/einladen (/invite) Name [| Anzahl] [| Art] [| AGS] – Einladungslink" in text
     for group in ("Termine", "Themen und Abstimmungen", "Aufgaben", "Rundschreiben", "Allgemein"):
         assert f"\n\n{group}\n/" in text, group
     assert (
-        "/abstimmungstarten (/openvote) Nr. [Datum [Zeit]] – Abstimmung über einen Vorschlag "
-        "starten\n    z. B. /abstimmungstarten 12 17.12.2026"
+        "/abstimmungstarten (/openvote) Nr. [Datum [Zeit]] oder Nr. jetzt [Minuten] (in der "
+        "Sitzung) – Abstimmung über einen Vorschlag starten\n    z. B. /abstimmungstarten 12 "
+        "17.12.2026"
     ) in text
     await bot.send(COORDINATOR, "/sprache en")
     text, _ = await help_text(bot, COORDINATOR, "/help")
     assert "\n\nTopics and votes\n/topics (/themen)" in text
     assert (
         "/newmeeting (/neuertermin) [[@group] date time[-end] | title | place or link | "
-        "description] – Create a meeting and invite\n"
+        "description [| repeat: rule [| until date | N times]]] – Create a meeting and invite\n"
         "    e.g. /newmeeting next Tuesday 6-8 pm | Forum Stadt-Umland | Rathaus Jena, Markt 1"
     ) in text
 

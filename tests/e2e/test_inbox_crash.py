@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from storage.db import create_engine, create_session_factory
-from storage.models import InboxUpdate, Member, Proposal, ProposalStatus, Vote, VoteChoice
+from storage.models import Member, Proposal, ProposalStatus, Vote, VoteChoice
+from storage.models_runtime import InboxUpdate
 from tests.e2e.test_delivery_processes import (
     COORDINATOR,
     Bots,

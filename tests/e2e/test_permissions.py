@@ -86,6 +86,9 @@ ARGS: dict[commands.Command, str] = {
     commands.INVITE: "Stadt Kahla",
     commands.REVOKE: "1",
     commands.ORGANISATION: "Gemeinde Testdorf | Gemeinde",
+    commands.MEMBER: "Mitglied",  # the card of the forum's one member (a name, not found: also)
+    commands.MERGE: "Gemeinde Testdorf | Stadt Kahla",  # the question (then /abbrechen)
+    commands.DELETEORG: "Gemeinde Testdorf",  # has history: the answer says to archive
     commands.ADDGROUP: "Neue AG",
     commands.RENAMEGROUP: "1 | Umbenannt",
     commands.ARCHIVEGROUP: "Neue AG",
@@ -195,7 +198,11 @@ BUTTONS: dict[str, str] = {
     "o:newtask:new": "coordinator",
     "q:answer:1": "coordinator",  # Antworten under a member's message (/fragen)
     "m:undo:1": "coordinator",  # Rückgängig under a cancellation (/terminabsagen)
+    "o:deleteorganisation:1": "coordinator",  # the organisation meant (/kommuneloeschen)
 }
+# The buttons of guided forms (/mitglied's card, /zusammenlegen's question …) belong to one
+# person's open form in one chat: anyone else's press is no form's ("not valid"); the form
+# checks its command's rule on every answer (handlers/form_engine.py).
 # Under the old confirmation of /leave, a non-member hears that they are not (any more) one.
 BUTTON_REFUSALS = {*REFUSALS, _t("leave.already_left")}
 

@@ -189,8 +189,12 @@ async def test_a_vote_without_quorum_can_have_a_new_round(bot: Harness) -> None:
     f = await forum(bot)
     await propose_and_open(bot, f.anna, "30.11.2026 18:00")
     await vote(bot, f.anna, "Ja")
+    first_round = ballot_message(bot, f.emil)
+    first_yes = buttons(first_round)["Ja"]
     bot.clock.advance(timedelta(days=5))
     await bot.run_job("ballots")  # closed at the deadline: 1 of 3 voted, 2 needed
+    late = await bot.press(f.emil, first_round, first_yes)
+    assert "Die Abstimmung über Thema #1 ist beendet" in late.params["text"]
     result = result_of(bot, f.carla.id)
     assert "Ergebnis: <b>nicht beschlussfähig</b>" in result
     assert "Eine neue Abstimmungsrunde ist möglich (Koordination: /abstimmungstarten 1)." in result
@@ -211,6 +215,10 @@ async def test_a_vote_without_quorum_can_have_a_new_round(bot: Harness) -> None:
     assert "Abstimmen bis Do., 03.12.2026, 18:00 Uhr" in ballot["text"]
     assert "noch keine Stimme" in ballot_message(bot, f.anna)["text"]  # a new round
     assert "2. Abstimmungsrunde: Die vorige Runde war nicht beschlussfähig." in ballot["text"]
+    # A press on the first round's ballot (an old message) says where the new one is.
+    late = await bot.press(f.emil, first_round, first_yes)
+    assert late.params["text"].startswith("Diese Runde der Abstimmung über Thema #1 ist beendet")
+    assert "Es läuft eine neue Runde: Ihren Stimmzettel dafür zeigt /themen." in late.params["text"]
     await vote(bot, f.anna, "Ja")
     assert "2. Abstimmungsrunde" in ballot_message(bot, f.anna)["text"]
     await vote(bot, f.carla, "Nein")

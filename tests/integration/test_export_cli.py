@@ -48,13 +48,14 @@ def test_export_as_csv_and_xlsx(server: Path, capsys: pytest.CaptureFixture[str]
         "Name",
         "Art",
         "AGS",
+        "Status",
         "Aktive Mitglieder",
         "Offene Aufgaben",
         "Angelegt am",
     ]
-    assert [row[1:6] for row in rows[1:]] == [
-        ["Gemeinde Zöllnitz", "Gemeinde", "16074093", "0", "0"],
-        ["Stadt Jena", "Stadt", "", "0", "0"],
+    assert [row[1:7] for row in rows[1:]] == [
+        ["Gemeinde Zöllnitz", "Gemeinde", "16074093", "Mitglied", "0", "0"],
+        ["Stadt Jena", "Stadt", "", "Mitglied", "0", "0"],
     ]
 
     assert forumbot("export", "organisations", "--language", "en") == 0

@@ -368,11 +368,20 @@ async def test_organisations(services: Services) -> None:
     check(
         await export(services, ExportKind.ORGANISATIONS),
         [
-            ["Nr.", "Name", "Art", "AGS", "Aktive Mitglieder", "Offene Aufgaben", "Angelegt am"],
-            [2, "Gemeinde Zöllnitz", "Gemeinde", "16074093", 1, 0, at(-50)],
-            [3, "Saale-Holzland-Kreis", "Landkreis", None, 1, 0, at(-40)],
-            [1, "Stadt Jena", "Stadt", "16053000", 1, 1, at(-60)],
-            [4, "Verein ohne Mitglieder", None, None, 0, 0, at(-1)],
+            [
+                "Nr.",
+                "Name",
+                "Art",
+                "AGS",
+                "Status",
+                "Aktive Mitglieder",
+                "Offene Aufgaben",
+                "Angelegt am",
+            ],
+            [2, "Gemeinde Zöllnitz", "Gemeinde", "16074093", "Mitglied", 1, 0, at(-50)],
+            [3, "Saale-Holzland-Kreis", "Landkreis", None, "Mitglied", 1, 0, at(-40)],
+            [1, "Stadt Jena", "Stadt", "16053000", "Mitglied", 1, 1, at(-60)],
+            [4, "Verein ohne Mitglieder", None, None, "Mitglied", 0, 0, at(-1)],
         ],
     )
 

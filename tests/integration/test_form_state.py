@@ -14,8 +14,9 @@ from bot.services.forms import FormStore
 from bot.services.notify import NoNotifier
 from storage.db import create_session_factory
 from storage.inbox import UpdateScope, current_update
-from storage.models import InboxUpdate, Organisation
+from storage.models import Organisation
 from storage.models_forms import FormStateRow
+from storage.models_runtime import InboxUpdate
 from storage.repositories.inbox import InboxRepository
 from storage.uow import SqlUnitOfWork
 from tests.support import FakeClock

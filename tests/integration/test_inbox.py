@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_session_factory
 from storage.inbox import UpdateScope, current_update
-from storage.models import InboxUpdate, Organisation
+from storage.models import Organisation
+from storage.models_runtime import InboxUpdate
 from storage.repositories.inbox import InboxRepository
 from storage.uow import SqlUnitOfWork
 

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from bot.services.counting import voter_key
+from storage.enums import OrganisationStatus, RepresentativeRole, VoteCapacity, VoteRight
 from storage.models import (
     AgendaItem,
     Ballot,
@@ -44,9 +45,12 @@ from storage.models import (
 )
 from storage.models_forms import FormStateRow, Question
 from storage.models_meetings import CoordinatorFeed, MeetingCancellation
+from storage.models_oparl import MeetingInternal, MemberVisibility, OrganisationExternalBody
+from storage.models_representation import Representative
 from storage.models_tasks import TaskEvent
 from storage.rows import FeedEntry, FeedState, SentMessage
 from tests.unit.fake_polls import FakePolls
+from tests.unit.fake_series import FakeSeries
 
 T = TypeVar("T")
 
@@ -118,6 +122,7 @@ class FakeMembers(_Table[Member]):
             for m in self.rows.values()
             if m.status is MemberStatus.ACTIVE
             and m.telegram_id is not None
+            and self._organisations.rows[m.organisation_id].status.receives
             and (organisation_id is None or m.organisation_id == organisation_id)
             and (kind is None or self._organisations.rows[m.organisation_id].kind is kind)
             and (group_id is None or (group_id, m.id) in self._groups.links)
@@ -604,6 +609,9 @@ class FakeBallots(_Table[Ballot]):
         self._organisations = organisations
         self.cast_votes: dict[tuple[int, str], Vote] = {}
         self.post_rows = _Table[BallotPost]()
+        # Member ids with a role (FakeRepresentation keeps it up to date).
+        self.representatives: set[int] = set()
+        self.roles: dict[int, tuple[int, RepresentativeRole]] = {}  # member: (organisation, role)
 
     async def add(self, ballot: Ballot) -> Ballot:
         return self.insert(ballot)
@@ -672,19 +680,32 @@ class FakeBallots(_Table[Ballot]):
     async def vote(self, ballot_id: int, voter: str) -> Vote | None:
         return self.cast_votes.get((ballot_id, voter))
 
-    async def cast(self, vote: Vote) -> bool:
+    async def cast(self, vote: Vote, *, lead_first: bool = False) -> VoteCapacity | None:
         """One row per voter, replaced (a new object, as a read after the upsert gives), and
-        only while the ballot is open and before its deadline."""
+        only while the ballot is open and before its deadline; with `lead_first` a deputy's
+        vote does not replace the Stimmführung's."""
         ballot = self.rows.get(vote.ballot_id)
         if ballot is None or ballot.closed_at is not None or ballot.deadline <= vote.cast_at:
-            return False
+            return None
         key = (vote.ballot_id, vote.voter)
         before = self.cast_votes.get(key)
+        # The member's role in the organisation they vote for, as the store reads it.
+        org_role = self.roles.get(vote.member_id or 0)
+        role = org_role[1] if org_role and org_role[0] == vote.organisation_id else None
+        capacity = VoteCapacity(role.value) if role is not None else VoteCapacity.MEMBER
+        vote = vote.model_copy(update={"capacity": capacity})
+        if (
+            lead_first
+            and before is not None
+            and before.capacity is VoteCapacity.LEAD
+            and capacity is VoteCapacity.DEPUTY
+        ):
+            return None
         self.cast_votes[key] = Vote(
             id=before.id if before else len(self.cast_votes) + 1,
             **vote.model_dump(exclude={"id"}),
         )
-        return True
+        return capacity
 
     async def votes(self, ballot_id: int) -> Sequence[Vote]:
         votes = [v for (bid, _), v in self.cast_votes.items() if bid == ballot_id]
@@ -706,12 +727,29 @@ class FakeBallots(_Table[Ballot]):
     async def voters(self, ballot_id: int) -> set[str]:
         return {v.voter for v in await self.votes(ballot_id)}
 
-    async def eligible(self, ballot_id: int, mode: VoteMode) -> int:
-        members = await self._members.recipients()
+    async def eligible(
+        self, ballot_id: int, mode: VoteMode, right: VoteRight = VoteRight.ANYONE
+    ) -> int:
+        members = [
+            m
+            for m in await self._members.recipients()
+            if self._organisations.rows[m.organisation_id].status.has_vote
+            and (
+                mode is VoteMode.ORGANISATION
+                or right is VoteRight.ANYONE
+                or m.id in self.representatives
+            )
+        ]
         keys = {
             voter_key(mode, organisation_id=m.organisation_id, member_id=m.id or 0) for m in members
         }
         return len(keys | await self.voters(ballot_id))
+
+    async def electorate(self, ballot_id: int, mode: VoteMode, right: VoteRight) -> tuple[int, int]:
+        advisory = sum(
+            1 for o in self._organisations.rows.values() if o.status is OrganisationStatus.ADVISORY
+        )
+        return await self.eligible(ballot_id, mode, right), advisory
 
     async def voted_counts(self, ballot_ids: Sequence[int]) -> dict[int, int]:
         return {bid: len(await self.voters(bid)) for bid in ballot_ids if await self.voters(bid)}
@@ -721,6 +759,63 @@ class FakeBallots(_Table[Ballot]):
 
     async def posts(self, ballot_id: int) -> Sequence[BallotPost]:
         return [p for p in self.post_rows.rows.values() if p.ballot_id == ballot_id]
+
+
+class FakeRepresentation:
+    def __init__(self, members: FakeMembers, ballots: FakeBallots) -> None:
+        self._members = members
+        self._ballots = ballots
+        self.rows: list[Representative] = []
+
+    def _sync(self) -> None:
+        self._ballots.representatives = {r.member_id for r in self.rows}
+        self._ballots.roles = {r.member_id: (r.organisation_id, r.role) for r in self.rows}
+
+    async def of_organisation(
+        self, organisation_id: int
+    ) -> Sequence[tuple[Representative, Member]]:
+        rows = [
+            (r, self._members.rows[r.member_id])
+            for r in self.rows
+            if r.organisation_id == organisation_id
+            and self._members.rows[r.member_id].status is MemberStatus.ACTIVE
+        ]
+        return sorted(rows, key=lambda p: (p[0].role is not RepresentativeRole.LEAD, p[0].id or 0))
+
+    async def roles(self, member_ids: Sequence[int]) -> dict[int, RepresentativeRole]:
+        return {
+            r.member_id: r.role
+            for r in self.rows
+            if r.member_id in member_ids
+            and self._members.rows[r.member_id].organisation_id == r.organisation_id
+        }
+
+    async def all(self) -> Sequence[Representative]:
+        return [
+            r for r in self.rows if self._members.rows[r.member_id].status is MemberStatus.ACTIVE
+        ]
+
+    async def replace(
+        self, organisation_id: int, lead_id: int | None, deputy_ids: Sequence[int], now: datetime
+    ) -> None:
+        ids = {i for i in (lead_id, *deputy_ids) if i is not None}
+        self.rows = [
+            r for r in self.rows if r.organisation_id != organisation_id and r.member_id not in ids
+        ]
+        if lead_id is not None:
+            for member_id, role in [(lead_id, RepresentativeRole.LEAD)] + [
+                (d, RepresentativeRole.DEPUTY) for d in deputy_ids
+            ]:
+                self.rows.append(
+                    Representative(
+                        id=len(self.rows) + 1,
+                        organisation_id=organisation_id,
+                        member_id=member_id,
+                        role=role,
+                        appointed_at=now,
+                    )
+                )
+        self._sync()
 
 
 class FakePersonalData:
@@ -734,6 +829,38 @@ class FakePersonalData:
 
     async def forget(self, member_id: int, telegram_id: int | None) -> None:
         return None
+
+
+class FakeHistory:
+    """An organisation's history on fakes: its members (the walk over every table runs on the
+    real database, tests/e2e/test_organisations_admin.py)."""
+
+    def __init__(self, organisations: FakeOrganisations, members: FakeMembers) -> None:
+        self.dropped_roles: list[int] = []
+        self._organisations = organisations
+        self._members = members
+
+    async def counts(self, organisation_id: int) -> dict[str, int]:
+        count = sum(1 for m in self._members.rows.values() if m.organisation_id == organisation_id)
+        return {"member.organisation_id": count} if count else {}
+
+    async def last_activity(self, member_id: int) -> datetime | None:
+        return None
+
+    async def vote_conflicts(self, keep: int, gone: int) -> int:
+        return 0
+
+    async def merge(self, keep: int, gone: int) -> None:
+        for member in self._members.rows.values():
+            if member.organisation_id == gone:
+                member.organisation_id = keep
+        await self.delete(gone)
+
+    async def drop_roles(self, member_id: int) -> None:
+        self.dropped_roles.append(member_id)
+
+    async def delete(self, organisation_id: int) -> None:
+        self._organisations.rows.pop(organisation_id, None)
 
 
 class FakeForms:
@@ -793,6 +920,45 @@ class FakeQuestions(_Table[Question]):
         return found
 
 
+class FakeOParlSettings:
+    """OParl (issue 21): internal meetings, consents, organisations' council systems."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[type, int], Any] = {}
+
+    @staticmethod
+    def _key(
+        row: MeetingInternal | MemberVisibility | OrganisationExternalBody,
+    ) -> tuple[type, int]:
+        if isinstance(row, MeetingInternal):
+            return MeetingInternal, row.meeting_id
+        if isinstance(row, MemberVisibility):
+            return MemberVisibility, row.member_id
+        return OrganisationExternalBody, row.organisation_id
+
+    async def internal(self, meeting_id: int) -> MeetingInternal | None:
+        found: MeetingInternal | None = self.rows.get((MeetingInternal, meeting_id))
+        return found
+
+    async def visibility(self, member_id: int) -> MemberVisibility | None:
+        found: MemberVisibility | None = self.rows.get((MemberVisibility, member_id))
+        return found
+
+    async def external_body(self, organisation_id: int) -> OrganisationExternalBody | None:
+        found: OrganisationExternalBody | None = self.rows.get(
+            (OrganisationExternalBody, organisation_id)
+        )
+        return found
+
+    async def put(self, row: MeetingInternal | MemberVisibility | OrganisationExternalBody) -> None:
+        self.rows[self._key(row)] = row
+
+    async def remove(
+        self, row: MeetingInternal | MemberVisibility | OrganisationExternalBody
+    ) -> None:
+        del self.rows[self._key(row)]
+
+
 class FakeUnitOfWork:
     """One shared in-memory store; `commits` counts how often a use case committed."""
 
@@ -811,9 +977,13 @@ class FakeUnitOfWork:
         self.proposals = FakeProposals()
         self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
         self.personal = FakePersonalData()
+        self.representation = FakeRepresentation(self.members, self.ballots)
         self.polls = FakePolls()
         self.forms = FakeForms()
         self.questions = FakeQuestions(self.members, self.organisations)
+        self.series = FakeSeries(self.meetings)
+        self.oparl = FakeOParlSettings()
+        self.history = FakeHistory(self.organisations, self.members)
         self.commits = 0
 
     def __call__(self) -> Self:

@@ -15,6 +15,11 @@ from bot.callbacks import (
     AnswerQuestion,
     BroadcastAnswer,
     Callback,
+    CheckIn,
+    CouncilAnswer,
+    CouncilDate,
+    CouncilDefer,
+    CouncilOutcome,
     ExportButton,
     ExportTable,
     Form,
@@ -22,6 +27,7 @@ from bot.callbacks import (
     GroupToggle,
     Ics,
     Leave,
+    MarkAttendance,
     Notice,
     OrgPick,
     PlaceTopic,
@@ -62,6 +68,9 @@ KINDS: dict[type[Callback], st.SearchStrategy[Callback]] = {
     PlaceTopic: st.builds(PlaceTopic, ID, ID),
     AnswerQuestion: st.builds(AnswerQuestion, ID),
     UndoCancel: st.builds(UndoCancel, ID),
+    CouncilDate: st.builds(CouncilDate, ID),
+    CouncilDefer: st.builds(CouncilDefer, ID),
+    CouncilOutcome: st.builds(CouncilOutcome, st.sampled_from(CouncilAnswer), ID),
     FormButton: st.builds(
         FormButton,
         st.sampled_from(Form),
@@ -77,6 +86,11 @@ KINDS: dict[type[Callback], st.SearchStrategy[Callback]] = {
     PollFix: st.builds(PollFix, ID, ID),
     PollPicture: st.builds(PollPicture, ID),
     OrgPick: st.builds(OrgPick, st.sampled_from(ORG_COMMANDS), st.one_of(st.none(), ID)),
+    CheckIn: st.builds(CheckIn, ID, st.booleans()),
+    MarkAttendance: st.one_of(
+        st.builds(MarkAttendance, ID),
+        st.builds(MarkAttendance, ID, ID, st.sampled_from(["present", "absent", "excused"])),
+    ),
 }
 
 

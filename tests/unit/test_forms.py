@@ -15,9 +15,12 @@ from bot.callbacks import Form
 from bot.forms import FormState, draft_of, draft_values
 from handlers.confirmations import CancelDraft
 from handlers.form_engine import FollowUpDraft
+from handlers.meeting_day import AbsenceDraft
 from handlers.meeting_wizard import MeetingAnswers
+from handlers.organisations import MemberDraft, MergeDraft
 from handlers.questions import QuestionDraft
 from handlers.scheduling_wizard import PollAnswers
+from handlers.series import MoveDraft
 from handlers.task_wizard import TaskAnswers
 from handlers.topic_wizard import TopicAnswers
 
@@ -64,6 +67,14 @@ DRAFTS: dict[Form, st.SearchStrategy[Any]] = {
     Form.QUESTION_ANSWER: st.builds(FollowUpDraft, button=TEXT),
     Form.CANCEL_MEETING: st.builds(CancelDraft, target=ID, reason=OPTIONAL_TEXT),
     Form.CANCEL_TASK: st.builds(CancelDraft, target=ID, reason=OPTIONAL_TEXT),
+    Form.COUNCIL_DATE: st.builds(FollowUpDraft, button=TEXT),
+    Form.COUNCIL_DEFER: st.builds(FollowUpDraft, button=TEXT),
+    Form.MEMBER: st.builds(MemberDraft),
+    Form.MERGE: st.builds(MergeDraft),
+    Form.MOVE_MEETING: st.builds(MoveDraft),
+    Form.ABSENCE: st.builds(
+        AbsenceDraft, meeting_id=st.integers(min_value=1, max_value=999_999_999), reason=TEXT
+    ),
 }
 
 

@@ -1,5 +1,5 @@
-"""The ports in `bot/services/uow.py` are honest: the services depend on them alone, and both
-units of work implement them."""
+"""The ports in `bot/services/uow.py` and `bot/services/feature_ports.py` are honest: the
+services depend on them alone, and both units of work implement them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.uow import DeliveryUnitOfWorkFactory, UnitOfWorkFactory
+from bot.services.feature_ports import DeliveryUnitOfWorkFactory
+from bot.services.uow import UnitOfWorkFactory
 from storage.uow import SqlUnitOfWork
 from tests.unit.fakes import FakeUnitOfWork
 
