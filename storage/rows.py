@@ -3,9 +3,12 @@ their in-memory fakes) may use them without depending on the database."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from storage.enums import RsvpAnswer
+
+if TYPE_CHECKING:
+    from storage.models import Meeting
 
 
 class SentMessage(NamedTuple):
@@ -48,3 +51,18 @@ class FeedEntry(NamedTuple):
     """The member's answer to it."""
     group_id: int | None = None
     """The working group it is for (None: the whole forum)."""
+
+
+class UpcomingMeeting(NamedTuple):
+    """A meeting of a member's `/termine`, with what the list shows of it, read in one query."""
+
+    meeting: Meeting
+    answer: RsvpAnswer | None
+    """The member's standing answer."""
+    earlier: RsvpAnswer | None
+    """Their answer before the meeting moved (they are asked again)."""
+    group_name: str | None
+    """The working group's name (an active group's meeting)."""
+    in_series: bool
+    in_group: bool
+    """The member belongs to the meeting's working group."""

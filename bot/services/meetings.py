@@ -170,26 +170,18 @@ class MeetingService:
                 meetings = await uow.meetings.upcoming(now, limit, group_ids=set())
                 linked = await uow.series.links([id_of(m) for m in meetings])
                 return [MeetingView(m, None, in_series=id_of(m) in linked) for m in meetings]
-            mine = await uow.groups.group_ids_of(member_id) if member_id else set()
             everything = actor.is_coordinator or others
-            meetings = await uow.meetings.upcoming(
-                now, limit, group_ids=None if everything else mine
-            )
-            ids = [id_of(m) for m in meetings]
-            answers = await uow.meetings.answers_of(member_id, ids) if member_id else {}
-            earlier = await uow.meetings.earlier_answers(ids, member_id) if member_id else {}
-            names = {g.id: g.name for g in await uow.groups.active()}
-            linked = await uow.series.links(ids)
+            rows = await uow.meetings.upcoming_of(now, limit, member_id, everything=everything)
         return [
             MeetingView(
-                m,
-                answers.get(id_of(m)),
-                earlier.get((id_of(m), member_id or 0)),
-                invited=m.group_id is None or m.group_id in mine or not member_id,
-                group_name=names.get(m.group_id) if m.group_id else None,
-                in_series=id_of(m) in linked,
+                row.meeting,
+                row.answer,
+                row.earlier,
+                invited=row.meeting.group_id is None or row.in_group or not member_id,
+                group_name=row.group_name,
+                in_series=row.in_series,
             )
-            for m in meetings
+            for row in rows
         ]
 
     async def details(self, actor: Actor, meeting_id: int) -> MeetingDetails:

@@ -52,7 +52,7 @@ from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.models_representation import Representative
 from storage.models_series import MeetingOccurrence, MeetingSeries
 from storage.models_tasks import TaskEvent
-from storage.rows import FeedEntry, FeedState, SentMessage
+from storage.rows import FeedEntry, FeedState, SentMessage, UpcomingMeeting
 
 
 class OrganisationRepo(Protocol):
@@ -143,6 +143,9 @@ class MeetingRepo(Protocol):
     async def upcoming(
         self, now: datetime, limit: int, group_ids: set[int] | None = None
     ) -> Sequence[Meeting]: ...
+    async def upcoming_of(
+        self, now: datetime, limit: int, member_id: int | None, *, everything: bool
+    ) -> Sequence[UpcomingMeeting]: ...
     async def feed_entries(
         self, ended_after: datetime, cancelled_since: datetime, member_id: int
     ) -> Sequence[FeedEntry]: ...

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, cast, func, literal, or_
+from sqlalchemy import Boolean, Integer, String, and_, bindparam, cast, func, literal, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from storage.calendar_stamps import MEETINGS, STAMP
@@ -22,11 +23,13 @@ from storage.models import (
     Organisation,
     RsvpAnswer,
     UserSettings,
+    WorkingGroup,
     WorkingGroupMember,
 )
 from storage.models_meetings import CoordinatorFeed, MeetingCancellation, MeetingEarlierAnswer
+from storage.models_series import MeetingOccurrence
 from storage.repositories.common import dialect_insert
-from storage.rows import FeedEntry, FeedState
+from storage.rows import FeedEntry, FeedState, UpcomingMeeting
 
 # Statements of every update, built once and executed with parameters (see the package's
 # docstring).
@@ -64,6 +67,51 @@ _FEED_ENTRIES = (
         ),
     )
     .order_by(col(Meeting.starts_at), col(Meeting.id))
+)
+_RSVP = aliased(MeetingRsvp)
+_EARLIER = aliased(MeetingEarlierAnswer)
+_GROUP = aliased(WorkingGroup)
+_IN_GROUP = aliased(WorkingGroupMember)
+_OCCURRENCE = aliased(MeetingOccurrence)
+_MEMBER = bindparam("member_id", type_=Integer)
+# A member's /termine in one statement: each join finds at most one row (primary keys).
+_UPCOMING_OF_COLUMNS: list[Any] = [
+    Meeting,
+    col(_RSVP.answer),
+    col(_EARLIER.answer),
+    col(_GROUP.name),
+    col(_OCCURRENCE.meeting_id).is_not(None),
+    col(_IN_GROUP.member_id).is_not(None),
+]
+_UPCOMING_OF = (
+    select(*_UPCOMING_OF_COLUMNS)
+    .outerjoin(
+        _RSVP, and_(col(_RSVP.meeting_id) == col(Meeting.id), col(_RSVP.member_id) == _MEMBER)
+    )
+    .outerjoin(
+        _EARLIER,
+        and_(col(_EARLIER.meeting_id) == col(Meeting.id), col(_EARLIER.member_id) == _MEMBER),
+    )
+    .outerjoin(
+        _GROUP,
+        and_(col(_GROUP.id) == col(Meeting.group_id), col(_GROUP.archived_at).is_(None)),
+    )
+    .outerjoin(
+        _IN_GROUP,
+        and_(col(_IN_GROUP.group_id) == col(Meeting.group_id), col(_IN_GROUP.member_id) == _MEMBER),
+    )
+    .outerjoin(_OCCURRENCE, col(_OCCURRENCE.meeting_id) == col(Meeting.id))
+    .where(
+        Meeting.status == MeetingStatus.SCHEDULED,
+        col(Meeting.ends_at) > bindparam("now"),
+        or_(
+            bindparam("everything", type_=Boolean),
+            col(Meeting.group_id).is_(None),
+            col(_IN_GROUP.member_id).is_not(None),
+        ),
+    )
+    .order_by(col(Meeting.starts_at), col(Meeting.id))
+    .limit(bindparam("limit", type_=Integer))
 )
 _ANSWERS_OF = select(MeetingRsvp.meeting_id, MeetingRsvp.answer).where(
     MeetingRsvp.member_id == bindparam("member_id"),
@@ -116,6 +164,26 @@ class MeetingRepository:
                 or_(col(Meeting.group_id).is_(None), col(Meeting.group_id).in_(sorted(group_ids)))
             )
         return (await self.session.execute(stmt, params)).scalars().all()
+
+    async def upcoming_of(
+        self, now: datetime, limit: int, member_id: int | None, *, everything: bool
+    ) -> list[UpcomingMeeting]:
+        """The next scheduled meetings with the member's answers (`member_id` None: a
+        coordinator without a membership); unless `everything`, only the forum's and those
+        of the member's working groups."""
+        params = {"now": now, "limit": limit, "member_id": member_id or 0, "everything": everything}
+        rows = (await self.session.execute(_UPCOMING_OF, params)).all()
+        return [
+            UpcomingMeeting(
+                meeting,
+                RsvpAnswer(answer) if answer is not None else None,
+                RsvpAnswer(earlier) if earlier is not None else None,
+                group_name,
+                bool(in_series),
+                bool(in_group),
+            )
+            for meeting, answer, earlier, group_name, in_series, in_group in rows
+        ]
 
     async def feed_entries(
         self, ended_after: datetime, cancelled_since: datetime, member_id: int

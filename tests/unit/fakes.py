@@ -48,7 +48,7 @@ from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.models_oparl import MeetingInternal, MemberVisibility, OrganisationExternalBody
 from storage.models_representation import Representative
 from storage.models_tasks import TaskEvent
-from storage.rows import FeedEntry, FeedState, SentMessage
+from storage.rows import FeedEntry, FeedState, SentMessage, UpcomingMeeting
 from tests.unit.fake_polls import FakePolls
 from tests.unit.fake_series import FakeSeries
 
@@ -344,6 +344,8 @@ class FakeMeetings(_Table[Meeting]):
         self.earlier: dict[tuple[int, int], RsvpAnswer] = {}
         self.cancellations: dict[int, MeetingCancellation] = {}
         self.items = _Table[AgendaItem]()
+        self.groups = FakeGroups()  # the unit of work's, set there
+        self.series: FakeSeries | None = None  # the unit of work's, set there
 
     async def add(self, meeting: Meeting) -> Meeting:
         return self.insert(meeting)
@@ -362,6 +364,28 @@ class FakeMeetings(_Table[Meeting]):
             and (group_ids is None or m.group_id is None or m.group_id in group_ids)
         ]
         return sorted(scheduled, key=lambda m: (m.starts_at, m.id or 0))[:limit]
+
+    async def upcoming_of(
+        self, now: datetime, limit: int, member_id: int | None, *, everything: bool
+    ) -> Sequence[UpcomingMeeting]:
+        groups = self.groups
+        mine = await groups.group_ids_of(member_id) if member_id else set()
+        active = {g.id: g.name for g in await groups.active()}
+        rows = []
+        for m in await self.upcoming(now, limit, group_ids=None if everything else mine):
+            mid = m.id or 0
+            rsvp = self.rsvps.get((mid, member_id or 0))
+            rows.append(
+                UpcomingMeeting(
+                    m,
+                    rsvp.answer if rsvp else None,
+                    self.earlier.get((mid, member_id or 0)),
+                    active.get(m.group_id) if m.group_id else None,
+                    self.series is not None and mid in self.series.occurrences_by_meeting,
+                    m.group_id in mine,
+                )
+            )
+        return rows
 
     def revision(self, meeting: Meeting) -> int:
         """Stands for the stamp `meeting:<id>`: changes whenever the meeting or its agenda do
@@ -971,6 +995,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox()
         self.broadcasts = FakeBroadcasts()
         self.meetings = FakeMeetings(self.members, self.organisations)
+        self.meetings.groups = self.groups
         self.feeds = FakeFeeds(self.members, self.user_settings, self.meetings)
         self.tasks = FakeTasks()
         self.feeds.tasks = self.tasks
@@ -982,6 +1007,7 @@ class FakeUnitOfWork:
         self.forms = FakeForms()
         self.questions = FakeQuestions(self.members, self.organisations)
         self.series = FakeSeries(self.meetings)
+        self.meetings.series = self.series
         self.oparl = FakeOParlSettings()
         self.history = FakeHistory(self.organisations, self.members)
         self.commits = 0
