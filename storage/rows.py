@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from storage.enums import RsvpAnswer
 
 if TYPE_CHECKING:
-    from storage.models import Meeting
+    from storage.models import Ballot, Meeting, Member, Organisation, Proposal
 
 
 class SentMessage(NamedTuple):
@@ -66,3 +66,14 @@ class UpcomingMeeting(NamedTuple):
     in_series: bool
     in_group: bool
     """The member belongs to the meeting's working group."""
+
+
+class BallotTopic(NamedTuple):
+    """A ballot with its proposal, who proposed it and their organisation, and how many rounds
+    the proposal's vote has had (right for its open, latest ballot), read in one query."""
+
+    ballot: Ballot
+    proposal: Proposal
+    proposer: Member | None
+    organisation: Organisation | None
+    rounds: int

@@ -61,16 +61,23 @@ class StandingEdits:
         self._running = show_running_results
         self._language = default_language
 
-    async def targets(self, uow: UnitOfWork, ballot: Ballot, member: Member) -> Targets:
-        """Every ballot of `member`'s voter in a private chat. Read before the vote is stored,
-        so that the press holds its share of the ballot (see `BallotRepository.cast`) no
-        longer than it must."""
+    async def targets(
+        self, uow: UnitOfWork, ballot: Ballot, member: Member, organisation: Organisation | None
+    ) -> Targets:
+        """Every ballot of `member`'s voter in a private chat (`organisation`: the member's).
+        Read before the vote is stored, so that the press holds its share of the ballot (see
+        `BallotRepository.cast`) no longer than it must."""
         ballot_id = id_of(ballot)
         voter = voter_of(ballot, member)
         if ballot.mode is VoteMode.ORGANISATION:
-            people = list(await uow.members.recipients(organisation_id=member.organisation_id))
+            found = await uow.members.of_organisation_with_languages(member.organisation_id)
+            languages = {m.telegram_id: lang for m, lang in found if m.telegram_id and lang}
+            people = [m for m, _ in found]
         else:
             people = [member]
+            languages = await uow.user_settings.languages(
+                [member.telegram_id] if member.telegram_id else []
+            )
         people = [m for m in people if m.telegram_id is not None and voter_of(ballot, m) == voter]
         keys = [f"ballot:{ballot_id}:member:{m.id}" for m in people]
         keys += [f"ballot:{ballot_id}:remind:{voter}:member:{m.id}" for m in people]
@@ -84,10 +91,9 @@ class StandingEdits:
             for p in await uow.ballots.posts(ballot_id)
             if p.chat_id in chats
         ]
-        organisation = await uow.organisations.get(member.organisation_id)
         return Targets(
             messages,
-            await uow.user_settings.languages(list(chats)),
+            {chat: languages[chat] for chat in chats if chat in languages},
             organisation,
             await entitled_among(uow, ballot, people, organisation),
         )

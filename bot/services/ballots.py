@@ -137,11 +137,11 @@ async def ballot_of(uow: UnitOfWork, ballot_id: int) -> tuple[Ballot, ProposalVi
     row = await uow.ballots.with_topic(ballot_id)
     if row is None:
         raise InvalidInput("error.button_invalid")
-    ballot, proposal, proposer, organisation = row
     # The proposal's rounds so far: right for its open (latest) ballot, which is the only one
     # shown with its round (a closed ballot shows its result).
-    rounds = (await uow.ballots.round_counts([id_of(proposal)])).get(id_of(proposal), 1)
-    return ballot, ProposalView(proposal, proposer, organisation, None, rounds)
+    return row.ballot, ProposalView(
+        row.proposal, row.proposer, row.organisation, None, max(row.rounds, 1)
+    )
 
 
 class BallotReader:

@@ -52,7 +52,7 @@ from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.models_representation import Representative
 from storage.models_series import MeetingOccurrence, MeetingSeries
 from storage.models_tasks import TaskEvent
-from storage.rows import FeedEntry, FeedState, SentMessage, UpcomingMeeting
+from storage.rows import BallotTopic, FeedEntry, FeedState, SentMessage, UpcomingMeeting
 
 
 class OrganisationRepo(Protocol):
@@ -78,6 +78,9 @@ class MemberRepo(Protocol):
         group_id: int | None = None,
         organisation_id: int | None = None,
     ) -> Sequence[Member]: ...
+    async def of_organisation_with_languages(
+        self, organisation_id: int
+    ) -> Sequence[tuple[Member, str | None]]: ...
 
 
 class InvitationRepo(Protocol):
@@ -210,9 +213,7 @@ class ProposalRepo(Protocol):
 
 class BallotRepo(Protocol):
     async def add(self, ballot: Ballot) -> Ballot: ...
-    async def with_topic(
-        self, ballot_id: int
-    ) -> tuple[Ballot, Proposal, Member | None, Organisation | None] | None: ...
+    async def with_topic(self, ballot_id: int) -> BallotTopic | None: ...
     async def of_proposal(self, proposal_id: int) -> Ballot | None: ...
     async def rounds(self, proposal_id: int) -> Sequence[Ballot]: ...
     async def round_counts(self, proposal_ids: Sequence[int]) -> dict[int, int]: ...

@@ -220,7 +220,7 @@ class VotingService:
                 )
             voter = self._voter(ballot, member)
             before = await uow.ballots.vote(ballot_id, voter)
-            targets = await self._edits.targets(uow, ballot, member)
+            targets = await self._edits.targets(uow, ballot, member, actor.organisation)
             vote = Vote(
                 ballot_id=ballot_id,
                 voter=voter,

@@ -12,6 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select, update
 
 from storage.enums import VOTING_STATUSES, OrganisationStatus, VoteCapacity, VoteRight
@@ -28,13 +29,25 @@ from storage.models import (
     VoteMode,
 )
 from storage.models_representation import Representative
+from storage.rows import BallotTopic
 
 VOTE: Table = Vote.__table__  # type: ignore[attr-defined]
 
 # Statements of every update, built once and executed with parameters (see the package's
 # docstring).
+_ROUNDS = aliased(Ballot)
+_BALLOT_TOPIC_COLUMNS: list[Any] = [
+    Ballot,
+    Proposal,
+    Member,
+    Organisation,
+    select(func.count())
+    .where(col(_ROUNDS.proposal_id) == col(Proposal.id))
+    .correlate(Proposal)
+    .scalar_subquery(),
+]
 _BALLOT_TOPIC = (
-    select(Ballot, Proposal, Member, Organisation)
+    select(*_BALLOT_TOPIC_COLUMNS)
     .join(Proposal, col(Proposal.id) == col(Ballot.proposal_id))
     .outerjoin(Member, col(Member.id) == col(Proposal.member_id))
     .outerjoin(Organisation, col(Organisation.id) == col(Proposal.organisation_id))
@@ -161,12 +174,11 @@ class BallotRepository:
     async def get(self, ballot_id: int) -> Ballot | None:
         return await self.session.get(Ballot, ballot_id)
 
-    async def with_topic(
-        self, ballot_id: int
-    ) -> tuple[Ballot, Proposal, Member | None, Organisation | None] | None:
-        """The ballot, its proposal, who proposed it and their organisation, in one query."""
+    async def with_topic(self, ballot_id: int) -> BallotTopic | None:
+        """The ballot, its proposal, who proposed it, their organisation and the proposal's
+        rounds, in one query."""
         row = (await self.session.execute(_BALLOT_TOPIC, {"ballot_id": ballot_id})).first()
-        return (row[0], row[1], row[2], row[3]) if row else None
+        return BallotTopic(row[0], row[1], row[2], row[3], int(row[4])) if row else None
 
     async def of_proposal(self, proposal_id: int) -> Ballot | None:
         """The latest round of the proposal's vote."""

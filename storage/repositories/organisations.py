@@ -150,3 +150,22 @@ class MemberRepository:
                 WorkingGroupMember, col(WorkingGroupMember.member_id) == col(Member.id)
             ).where(WorkingGroupMember.group_id == group_id)
         return await in_slices(self.session, stmt.order_by(col(Member.id)), scalars=True)
+
+    async def of_organisation_with_languages(
+        self, organisation_id: int
+    ) -> Sequence[tuple[Member, str | None]]:
+        """The organisation's members `recipients` would give, each with their chosen language
+        (None: the default), in one query."""
+        stmt = (
+            select(Member, UserSettings.language)
+            .join(Organisation, col(Organisation.id) == col(Member.organisation_id))
+            .outerjoin(UserSettings, col(UserSettings.telegram_id) == col(Member.telegram_id))
+            .where(
+                col(Member.organisation_id) == organisation_id,
+                Member.status == MemberStatus.ACTIVE,
+                col(Member.telegram_id).is_not(None),
+                col(Organisation.status).in_(RECEIVING_STATUSES),
+            )
+            .order_by(col(Member.id))
+        )
+        return [(m, lang) for m, lang in (await self.session.execute(stmt)).all()]

@@ -48,7 +48,7 @@ from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.models_oparl import MeetingInternal, MemberVisibility, OrganisationExternalBody
 from storage.models_representation import Representative
 from storage.models_tasks import TaskEvent
-from storage.rows import FeedEntry, FeedState, SentMessage, UpcomingMeeting
+from storage.rows import BallotTopic, FeedEntry, FeedState, SentMessage, UpcomingMeeting
 from tests.unit.fake_polls import FakePolls
 from tests.unit.fake_series import FakeSeries
 
@@ -104,6 +104,14 @@ class FakeMembers(_Table[Member]):
         member = await self.by_telegram_id(telegram_id)
         organisation = self._organisations.rows.get(member.organisation_id) if member else None
         return member, organisation, self.settings.rows.get(telegram_id)
+
+    async def of_organisation_with_languages(
+        self, organisation_id: int
+    ) -> Sequence[tuple[Member, str | None]]:
+        return [
+            (m, s.language if (s := self.settings.rows.get(m.telegram_id or 0)) else None)
+            for m in await self.recipients(organisation_id=organisation_id)
+        ]
 
     async def add(self, member: Member) -> Member:
         if member.telegram_id is not None and await self.by_telegram_id(member.telegram_id):
@@ -640,18 +648,17 @@ class FakeBallots(_Table[Ballot]):
     async def add(self, ballot: Ballot) -> Ballot:
         return self.insert(ballot)
 
-    async def with_topic(
-        self, ballot_id: int
-    ) -> tuple[Ballot, Proposal, Member | None, Organisation | None] | None:
+    async def with_topic(self, ballot_id: int) -> BallotTopic | None:
         ballot = self.rows.get(ballot_id)
         if ballot is None:
             return None
         proposal = self._proposals.rows[ballot.proposal_id]
-        return (
+        return BallotTopic(
             ballot,
             proposal,
             self._members.rows.get(proposal.member_id or 0),
             self._organisations.rows.get(proposal.organisation_id or 0),
+            (await self.round_counts([ballot.proposal_id]))[ballot.proposal_id],
         )
 
     async def of_proposal(self, proposal_id: int) -> Ballot | None:
