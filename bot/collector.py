@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from storage.sqlite_inline import threaded as sqlite_threaded
+
 _paused = 0
 _resume = False
 
@@ -22,14 +24,17 @@ _resume = False
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection inside the block (blocks may overlap in one event loop:
-    the collector runs again once the last has ended, if it ran before the first began)."""
+    the collector runs again once the last has ended, if it ran before the first began); and,
+    for the bulk work such blocks hold, SQLite's calls in their connections' threads (see
+    storage/sqlite_inline.py), not in the event loop."""
     global _paused, _resume
     if _paused == 0:
         _resume = gc.isenabled()
         gc.disable()
     _paused += 1
     try:
-        yield
+        with sqlite_threaded():
+            yield
     finally:
         _paused -= 1
         if _paused == 0 and _resume:

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
+from storage.sqlite_inline import InlineConnection, connector
+
 APPLICATION_NAME = "forumbot"
 
 
@@ -25,7 +27,16 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Build the engine for `url` (sqlite+aiosqlite or postgresql+asyncpg)."""
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite(url):
-        kwargs["connect_args"] = {"timeout": 30}
+        # SQLite's calls in the event loop's thread, waiting for locks without blocking it
+        # (storage/sqlite_inline.py); the connection as SQLAlchemy's dialect would make it.
+        async def connect() -> InlineConnection:
+            dialect = engine.sync_engine.dialect
+            args, options = dialect.create_connect_args(engine.sync_engine.url)
+            connection = InlineConnection(connector(*args, **options))
+            await connection  # its thread started, connected
+            return connection
+
+        kwargs["async_creator"] = connect
         # The pool would roll back every returned connection although the session has just
         # done so: `_sqlite_reset` rolls back only a connection still in a transaction.
         kwargs["pool_reset_on_return"] = None
@@ -44,7 +55,7 @@ def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoo
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA busy_timeout=0")  # waiting for a lock: storage/sqlite_inline.py
     cursor.close()
 
 
