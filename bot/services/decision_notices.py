@@ -9,6 +9,8 @@ exactly the pending rows under `ratification:<id>:remind:` (`OutboxRepository.re
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -20,7 +22,7 @@ from bot.services.feature_ports import DecisionUnitOfWork
 from bot.texts import decisions as texts
 from bot.texts.buttons import to_stored
 from storage.enums import PENDING_RATIFICATION, DecisionStatus
-from storage.models import Member, Organisation, OutboxMessage
+from storage.models import Member, Organisation
 from storage.models_decisions import Decision, Ratification
 
 # Without a council date: reminded this long after the decision, again every as long, at most
@@ -113,9 +115,20 @@ class Notices:
         organisations: Mapping[int | None, Organisation],
         now: datetime,
     ) -> None:
-        """(Again, with the current wording:) the pending announcement rows."""
-        chats = await self._everyone(uow)
+        """(Again, with the current wording:) the pending announcement rows, each reserving
+        organisation's ratification messages and their reminders. Everyone and their languages
+        are read once for all of them; the loop gets a turn after each organisation (a forum
+        of 10,000 members in 300 organisations: 75 of them reserving held it 0.5 s)."""
+        everyone = list(await uow.members.recipients())
+        chats: dict[int, int | None] = {
+            m.telegram_id: m.id for m in everyone if m.telegram_id is not None
+        }
+        for coordinator in self.coordinators:
+            chats.setdefault(coordinator, None)
         languages = await self._languages(uow, list(chats))
+        by_organisation: dict[int, list[Member]] = defaultdict(list)
+        for member in everyone:
+            by_organisation[member.organisation_id].append(member)
         rendered: dict[str, str] = {}
         rows = []
         for chat, member_id in chats.items():
@@ -124,35 +137,37 @@ class Notices:
                 rendered[language] = texts.announcement(
                     translator(language), decision, items, organisations, self.zone
                 )
+            # Plain column values: 10,000 OutboxMessage objects held the loop 0.4 s.
             rows.append(
-                OutboxMessage(
-                    **self._row(
-                        f"decision:{decision.id}:announce:chat:{chat}",
-                        "decision_announcement",
-                        chat,
-                        member_id,
-                        rendered[language],
-                        decision.announce_at,
-                        now,
-                    )
+                self._row(
+                    f"decision:{decision.id}:announce:chat:{chat}",
+                    "decision_announcement",
+                    chat,
+                    member_id,
+                    rendered[language],
+                    decision.announce_at,
+                    now,
                 )
             )
         await uow.outbox.reschedule(f"decision:{decision.id}:announce:", rows)
         for item in items:
             org = organisations.get(item.organisation_id)
-            members = await uow.members.recipients(organisation_id=item.organisation_id)
             await self.to_organisation(
                 uow,
                 decision,
                 item,
                 org.name if org else "–",
-                members,
+                by_organisation.get(item.organisation_id, []),
                 "ask",
                 None,
                 decision.announce_at,
                 now,
+                languages=languages,
             )
-        await self.remind(uow, decision, items, organisations, now)
+            await asyncio.sleep(0)
+        await self.remind(
+            uow, decision, items, organisations, now, members=(by_organisation, languages)
+        )
 
     async def to_organisation(
         self,
@@ -167,11 +182,15 @@ class Notices:
         now: datetime,
         *,
         skip: int | None = None,
+        languages: Mapping[int, str] | None = None,
     ) -> None:
         """The organisation's members: the ratification message (`ask`; `welcome`: the same
         for one who joined since, added to the others') or what was just recorded (`by`
-        whom), each with the buttons for what comes next."""
-        languages = await self._languages(uow, [m.telegram_id for m in members if m.telegram_id])
+        whom), each with the buttons for what comes next. `languages`: theirs, if read."""
+        if languages is None:
+            languages = await self._languages(
+                uow, [m.telegram_id for m in members if m.telegram_id]
+            )
         rows = []
         stamp = now.isoformat()
         for member in members:
@@ -197,9 +216,7 @@ class Notices:
                 )
             )
         if what == "ask":
-            await uow.outbox.reschedule(
-                f"ratification:{item.id}:ask:", [OutboxMessage(**row) for row in rows]
-            )
+            await uow.outbox.reschedule(f"ratification:{item.id}:ask:", rows)
         else:
             await uow.outbox.enqueue(rows)
 
@@ -231,36 +248,46 @@ class Notices:
         items: Sequence[Ratification],
         organisations: Mapping[int | None, Organisation],
         now: datetime,
+        *,
+        members: tuple[Mapping[int, Sequence[Member]], Mapping[int, str]] | None = None,
     ) -> None:
+        """The reminders of each item's organisation (`members`: everyone's by organisation
+        and their languages, if read)."""
         for item in items:
             wanted = [(k, at) for k, at in self.reminder_times(decision, item) if at > now]
-            rows: list[OutboxMessage] = []
+            rows: list[dict[str, Any]] = []
             if wanted:
                 org = organisations.get(item.organisation_id)
-                members = await uow.members.recipients(organisation_id=item.organisation_id)
-                languages = await self._languages(
-                    uow, [m.telegram_id for m in members if m.telegram_id]
-                )
-                for member in members:
+                languages: Mapping[int, str]
+                people: Sequence[Member]
+                if members is None:
+                    people = await uow.members.recipients(organisation_id=item.organisation_id)
+                    languages = await self._languages(
+                        uow, [m.telegram_id for m in people if m.telegram_id]
+                    )
+                else:
+                    people = members[0].get(item.organisation_id, [])
+                    languages = members[1]
+                for member in people:
                     assert member.telegram_id is not None
                     t = translator(languages.get(member.telegram_id, self.language))
                     text = texts.reminder(t, decision, item, org.name if org else "–", self.zone)
                     for part, at in wanted:
                         rows.append(
-                            OutboxMessage(
-                                **self._row(
-                                    f"ratification:{item.id}:remind:{part}:member:{member.id}",
-                                    "ratification_reminder",
-                                    member.telegram_id,
-                                    member.id,
-                                    text,
-                                    at,
-                                    now,
-                                    texts.ask_buttons(t, item),
-                                )
+                            self._row(
+                                f"ratification:{item.id}:remind:{part}:member:{member.id}",
+                                "ratification_reminder",
+                                member.telegram_id,
+                                member.id,
+                                text,
+                                at,
+                                now,
+                                texts.ask_buttons(t, item),
                             )
                         )
             await uow.outbox.reschedule(f"ratification:{item.id}:remind:", rows)
+            if len(items) > 1:
+                await asyncio.sleep(0)
 
     async def status_changed(
         self,

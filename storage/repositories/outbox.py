@@ -29,6 +29,12 @@ OUTBOX_DEFAULTS: dict[str, Any] = {
 }
 
 
+def _value(message: OutboxMessage | Mapping[str, Any], name: str) -> Any:
+    if isinstance(message, Mapping):
+        return message.get(name, OUTBOX_DEFAULTS.get(name))
+    return getattr(message, name)
+
+
 class OutboxRepository:
     """The durable outbox. Claims use a lease so that a dead sender's rows come back."""
 
@@ -65,14 +71,17 @@ class OutboxRepository:
             new += len((await self.session.execute(stmt, rows)).all())
         return new
 
-    async def reschedule(self, prefix: str, messages: Sequence[OutboxMessage]) -> None:
-        """Make the pending rows under `prefix` (e.g. "meeting:12:") exactly `messages`.
+    async def reschedule(
+        self, prefix: str, messages: Sequence[OutboxMessage | Mapping[str, Any]]
+    ) -> None:
+        """Make the pending rows under `prefix` (e.g. "meeting:12:") exactly `messages`
+        (objects, or plain mappings of column values as for `enqueue`).
 
         For notifications derived from state (reminders): pending rows that are no longer wanted
         are deleted, wanted ones get their new due time and content, new ones are added. Rows
         already sent, failed or skipped stay as they are, so nothing is sent twice.
         """
-        wanted = {m.dedup_key: m for m in messages}
+        wanted = {_value(m, "dedup_key"): m for m in messages}
         assert all(key.startswith(prefix) for key in wanted), "every key must carry the prefix"
         replaceable = (
             col(OutboxMessage.dedup_key).startswith(prefix, autoescape=True),
@@ -100,11 +109,10 @@ class OutboxRepository:
                 "expires_at",
                 "member_id",
             ):
-                setattr(row, name, getattr(new, name))
+                setattr(row, name, _value(new, name))
         await self.session.flush()
-        await self.enqueue(
-            [m for key, m in wanted.items() if key not in {r.dedup_key for r in pending}]
-        )
+        kept = {r.dedup_key for r in pending}
+        await self.enqueue([m for key, m in wanted.items() if key not in kept])
 
     async def claim_due(
         self, now: datetime, *, claimer: str, lease_until: datetime, limit: int

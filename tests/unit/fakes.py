@@ -262,7 +262,9 @@ class FakeOutbox:
             self.rows[row.dedup_key] = row
         return len(new)
 
-    async def reschedule(self, prefix: str, messages: Sequence[OutboxMessage]) -> None:
+    async def reschedule(
+        self, prefix: str, messages: Sequence[OutboxMessage | Mapping[str, Any]]
+    ) -> None:
         for key in [k for k, r in self.rows.items() if k.startswith(prefix)]:
             if self.rows[key].state is OutboxState.PENDING:
                 del self.rows[key]
