@@ -27,6 +27,7 @@ from bot.calendar import (
     render_invitation,
 )
 from bot.clock import Clock
+from bot.collector import collector_paused
 from bot.i18n import FALLBACK, LANGUAGES, catalog
 from bot.services.actor import Actor
 from bot.services.ids import id_of
@@ -345,7 +346,8 @@ class FeedService:
             cached = self._bodies.get(etag)
             if cached is not None:
                 return cached
-            parts = await self._parts(uow, state, today)
+            with collector_paused():  # a feed's worth of rows read and rendered: bulk work
+                parts = await self._parts(uow, state, today)
         body = FeedBody(etag, await self._assemble(parts, today))
         self._bodies.put(etag, body)
         return body

@@ -188,3 +188,31 @@ async def test_reschedule_moves_adds_and_removes_only_pending_rows(engine: Async
         assert await work.outbox.by_key("meeting:12:7d") is not None
         assert await work.outbox.by_key("meeting:120:7d") is not None
         assert await work.outbox.by_key("meeting:1:7d") is not None
+
+
+async def test_reschedule_touches_exactly_the_keys_under_its_prefix(engine: AsyncEngine) -> None:
+    # Neighbours in byte order and LIKE's wildcards: only "ballot:7:remind:org:1:…" is under.
+    keys = [
+        "ballot:7:remind:org:1:member:5",
+        "ballot:7:remind:org:1:member:6",
+        "ballot:7:remind:org:10:member:7",
+        "ballot:7:remind:org:1;member:8",
+        "ballot:7:remind:org:1",
+        "BALLOT:7:remind:org:1:member:9",
+        "ballot_7:remind:org:1:member:5",
+    ]
+    await enqueue(engine, *(row(key) for key in keys))
+    async with uow(engine) as work:
+        await work.outbox.reschedule("ballot:7:remind:org:1:", [])
+        await work.commit()
+    async with uow(engine) as work:
+        left = [key for key in keys if await work.outbox.by_key(key) is not None]
+    assert left == keys[2:]
+    await enqueue(engine, row("a_b%:1"), row("axb%:1"), row("a_bx:1"))
+    async with uow(engine) as work:
+        await work.outbox.reschedule("a_b%:", [])
+        await work.commit()
+    async with uow(engine) as work:
+        assert await work.outbox.by_key("a_b%:1") is None
+        assert await work.outbox.by_key("axb%:1") is not None
+        assert await work.outbox.by_key("a_bx:1") is not None
