@@ -79,9 +79,10 @@ class OutboxRepository:
         key's index (byte order, exact), the state's index kept out by a unary `+`, and LIKE
         checks each key."""
         like = col(OutboxMessage.dedup_key).startswith(prefix, autoescape=True)
+        # (Keys end in ASCII, ":" mostly; after another last character, LIKE alone.)
         if (
             not prefix
-            or ord(prefix[-1]) == 0x10FFFF
+            or ord(prefix[-1]) >= 0x7F
             or self.session.get_bind().dialect.name != "sqlite"
         ):
             return [like, col(OutboxMessage.state) == state]
