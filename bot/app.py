@@ -17,13 +17,12 @@ from typing import Any, Protocol, cast
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.routing import BaseRoute
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import jobs
+from bot.app_http import start_http_servers
 from bot.calendar import register_mime_type
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -31,21 +30,14 @@ from bot.database import Sleep, connect_database, is_outage
 from bot.delivery.ratelimit import TelegramLimiter
 from bot.delivery.records import SenderConfig
 from bot.delivery.sender import OutboxSender
-from bot.http import (
-    ClientRateLimit,
-    HttpStats,
-    Webhook,
-    build_http_app,
-    build_internal_app,
-)
-from bot.http_server import HttpLimits, HttpServer
+from bot.http import HttpStats, Webhook
+from bot.http_server import HttpServer
 from bot.inbox import Inbox, InboxCollector, process_name, retry_delays
 from bot.instance import Instance
 from bot.jobs import Wakeups
 from bot.leadership import Leadership
 from bot.metrics import BotMetrics
 from bot.observe import current_outcome, update_fields
-from bot.oparl.api import OParlConfig, build_oparl
 from bot.services.container import Services, build_services
 from bot.services.notify import NoNotifier, Notifier
 from bot.updates import PerUserUpdateProcessor
@@ -77,10 +69,6 @@ class LeadMode(Protocol):
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
-
-
-class CannotListen(Exception):
-    """The HTTP server cannot listen where HTTP_HOST and HTTP_PORT say (the message says so)."""
 
 
 class BotApplication(ForumApplication):
@@ -396,87 +384,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             secret_token=settings.webhook_secret_token.get_secret_value(),
             accept=bot_app.accept_webhook_update,
         )
-    await _start_http_servers(bot_app, webhook)
+    await start_http_servers(bot_app, webhook)
     await set_command_menus(app.bot, settings.coordinator_ids, settings.default_language)
     log.info("bot @%s ready", app.bot.username)
-
-
-async def _start_http_servers(app: BotApplication, webhook: Webhook | None) -> None:
-    """The public listener (feeds, webhook; behind the reverse proxy) and the internal one
-    (/readyz, /metrics), with the limits of the settings (see bot/http.py)."""
-    settings = app.settings
-    assert app.services is not None
-    public = build_http_app(
-        app.services.meetings.files,
-        webhook=webhook,
-        stats=app.http_stats,
-        calendar_limit=ClientRateLimit(settings.calendar_rate_per_minute),
-        body_timeout=settings.http_header_timeout_seconds,
-        subscription=app.services.meetings.files.subscription,
-        oparl=_oparl(app),
-    )
-    limits = HttpLimits(
-        header_timeout=settings.http_header_timeout_seconds,
-        keep_alive=settings.http_keepalive_seconds,
-        max_connections=settings.http_max_connections,
-        trusted_proxies=settings.http_trusted_proxies,
-    )
-    app.http = await _listen(
-        HttpServer(public, settings.http_host, settings.http_port, limits), "HTTP"
-    )
-    log.info("HTTP server on %s:%d", settings.http_host, app.http.port)
-    internal = build_internal_app(readiness=app.readiness, metrics=app.render_metrics)
-    app.internal_http = await _listen(
-        HttpServer(
-            internal,
-            settings.metrics_host,
-            settings.metrics_port,
-            HttpLimits(header_timeout=settings.http_header_timeout_seconds),
-        ),
-        "METRICS",
-    )
-    log.info("readiness and metrics on %s:%d", settings.metrics_host, app.internal_http.port)
-
-
-def _oparl(app: BotApplication) -> BaseRoute | None:
-    """The OParl interface (bot/oparl/api.py) if OPARL_ENABLED, else None."""
-    settings = app.settings
-    if not settings.oparl_enabled:
-        return None
-    assert app.engine is not None
-    bot = app.bot
-
-    async def minutes(file_id: str) -> tuple[bytes, str] | None:
-        try:
-            found = await bot.get_file(file_id)
-            data = await found.download_as_bytearray()
-        except TelegramError as error:
-            log.warning("OParl: the minutes' file could not be fetched: %s", error)
-            return None
-        return bytes(data), "application/octet-stream"
-
-    config = OParlConfig(
-        public_base_url=settings.public_base_url,
-        name=settings.oparl_body_name,
-        website=settings.oparl_body_website,
-        contact_email=settings.calendar_organizer_email,
-        timezone=settings.timezone,
-        persons=settings.oparl_persons,
-    )
-    return build_oparl(create_session_factory(app.engine), config, files=minutes)
-
-
-async def _listen(server: HttpServer, settings_prefix: str) -> HttpServer:
-    """`server` started; CannotListen naming its settings (`HTTP_PORT`, `METRICS_PORT`) if the
-    address cannot be used."""
-    try:
-        await server.start()
-    except OSError as error:
-        raise CannotListen(
-            f"{settings_prefix}_PORT {server.requested_port} on {settings_prefix}_HOST "
-            f"{server.host} cannot be used: {error.strerror or error}"
-        ) from None
-    return server
 
 
 async def _start_leading(app: BotApplication) -> None:

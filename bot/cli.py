@@ -13,7 +13,8 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
 from bot import instance
-from bot.app import CannotListen, build_application, open_services
+from bot.app import build_application, open_services
+from bot.app_http import CannotListen
 from bot.clock import SystemClock
 from bot.config import Settings, load_settings_or_exit
 from bot.database import DatabaseUnavailable, connect_database, describe_error
