@@ -13,38 +13,22 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
 
+from bot.callback_base import ID as ID
+from bot.callback_base import MAX_BYTES as MAX_BYTES
+from bot.callback_base import MAX_ID as MAX_ID
+from bot.callback_base import Kind as _Kind
+from bot.callback_meeting_day import ATTENDANCE_CODES as ATTENDANCE_CODES
+from bot.callback_meeting_day import ATTENDANCE_OF as _ATTENDANCE_OF
+from bot.callback_meeting_day import CheckIn as CheckIn
+from bot.callback_meeting_day import CouncilAnswer as CouncilAnswer
+from bot.callback_meeting_day import CouncilDate as CouncilDate
+from bot.callback_meeting_day import CouncilDefer as CouncilDefer
+from bot.callback_meeting_day import CouncilOutcome as CouncilOutcome
+from bot.callback_meeting_day import MarkAttendance as MarkAttendance
 from storage.models import RsvpAnswer, VoteChoice
 
-# A record's id in callback data: positive, at most nine digits (fits every id column).
-ID = r"[1-9][0-9]{0,8}"
-MAX_ID = 999_999_999
-MAX_BYTES = 64
-
-
-def _check_id(value: int) -> None:
-    if not 1 <= value <= MAX_ID:
-        raise ValueError(f"an id in callback data is 1 to {MAX_ID}, not {value}")
-
-
 # --- the kinds ---------------------------------------------------------------------------
-
-
-class _Kind:
-    """What every kind shares: its ids are checked when it is made, and `FORMAT`, filled in
-    with its fields, spells its data (kinds that carry letters or words spell it themselves)."""
-
-    FORMAT: ClassVar[str] = ""
-
-    def __post_init__(self) -> None:
-        for value in vars(self).values():
-            if type(value) is int:
-                _check_id(value)
-
-    @property
-    def data(self) -> str:
-        return self.FORMAT.format(**vars(self))
 
 
 @dataclass(frozen=True)
@@ -260,82 +244,6 @@ class UndoCancel(_Kind):
     FORMAT = "m:undo:{meeting_id}"
 
     meeting_id: int
-
-
-@dataclass(frozen=True)
-class CouncilDate(_Kind):
-    """Ratstermin eintragen (or change it) under a ratification message: the next message is
-    the date and the council body (issue 16)."""
-
-    FORMAT = "rt:date:{ratification_id}"
-
-    ratification_id: int
-
-
-@dataclass(frozen=True)
-class CouncilDefer(_Kind):
-    """Rat hat vertagt: the next message is the new date (or "offen")."""
-
-    FORMAT = "rt:defer:{ratification_id}"
-
-    ratification_id: int
-
-
-class CouncilAnswer(enum.StrEnum):
-    APPROVED = "yes"
-    REJECTED = "no"
-    WITHDRAWN = "drop"  # Vorbehalt entfällt
-
-
-@dataclass(frozen=True)
-class CouncilOutcome(_Kind):
-    """Rat hat zugestimmt / abgelehnt, or Vorbehalt entfällt, under a ratification message."""
-
-    answer: CouncilAnswer
-    ratification_id: int
-
-    @property
-    def data(self) -> str:
-        return f"rt:{self.answer.value}:{self.ratification_id}"
-
-
-@dataclass(frozen=True)
-class CheckIn(_Kind):
-    """Ich bin da (in person, or online) under a meeting's check-in message (issue 17)."""
-
-    meeting_id: int
-    online: bool
-
-    @property
-    def data(self) -> str:
-        return f"ci:{self.meeting_id}:{'o' if self.online else 'p'}"
-
-
-ATTENDANCE_CODES: dict[str, str] = {"present": "p", "absent": "a", "excused": "e"}
-_ATTENDANCE_OF = {code: mark for mark, code in ATTENDANCE_CODES.items()}
-
-
-@dataclass(frozen=True)
-class MarkAttendance(_Kind):
-    """Under /anwesenheit: an organisation marked present, absent or excused by hand (`mark`
-    None: the view shown again, refreshed)."""
-
-    meeting_id: int
-    organisation_id: int | None = None
-    mark: str | None = None
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if (self.organisation_id is None) != (self.mark is None) or (
-            self.mark is not None and self.mark not in ATTENDANCE_CODES
-        ):
-            raise ValueError("an organisation goes with a mark and nothing else")
-
-    @property
-    def data(self) -> str:
-        if self.mark is None:
-            return f"at:{self.meeting_id}"
-        return f"at:{self.meeting_id}:{self.organisation_id}:{ATTENDANCE_CODES[self.mark]}"
 
 
 class Form(enum.StrEnum):
