@@ -65,6 +65,10 @@ async def check_in(bot: Harness, user: FakeUser) -> str:
 
 async def attendance(bot: Harness) -> dict[str, Any]:
     answer = await bot.send(COORDINATOR, "/anwesenheit 1")
+    # The view is recorded (to follow the check-ins) once it was sent: a check-in pressed
+    # before that handling ended would not edit it. Wait for the whole update.
+    assert answer.caused_by is not None
+    await bot.handled.wait(answer.caused_by)
     sent: dict[str, Any] = answer.response["result"]
     return sent
 
