@@ -179,8 +179,16 @@ async def resolve(update: Update, context: ForumContext) -> tuple[Actor, Transla
     user = update.effective_user
     if user is None or user.is_bot:
         return None
-    actor = await context.services.membership.identify(profile_of(user))
-    return actor, translator(actor.language)
+    resolved = context.resolved
+    if resolved is None:
+        resolved = remember(context, await context.services.membership.identify(profile_of(user)))
+    return resolved
+
+
+def remember(context: ForumContext, actor: Actor) -> tuple[Actor, Translator]:
+    """`actor` is who asks in this update (`resolve` reads them no more)."""
+    context.resolved = actor, translator(actor.language)
+    return context.resolved
 
 
 def forum_handler(

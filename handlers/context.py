@@ -6,6 +6,8 @@ from typing import Any, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.i18n import Translator
+from bot.services.actor import Actor
 from bot.services.container import Services
 
 
@@ -16,6 +18,11 @@ class ForumApplication(Application[Any, Any, Any, Any, Any, Any]):
 
 
 class ForumContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    # PTB makes one context per update, for all the handler groups it passes: who is asking
+    # is read once per update (handlers.common.resolve), also when the forms' router and a
+    # feature both ask.
+    resolved: tuple[Actor, Translator] | None = None
+
     @property
     def services(self) -> Services:
         services = cast(ForumApplication, self.application).services

@@ -47,6 +47,7 @@ from bot.forms import Draft, FormState, draft_of, draft_values
 from bot.i18n import Translator
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, ServiceError
+from bot.services.forms import Loaded
 from bot.texts.buttons import Button
 from handlers import commands
 from handlers.commands import of_button
@@ -56,6 +57,8 @@ from handlers.common import (
     forum_handler,
     markup,
     pressed,
+    profile_of,
+    remember,
     reply,
     resolve,
 )
@@ -189,6 +192,17 @@ async def open_form(env: Env, spec: FormSpec[Draft], go: Go[Draft]) -> None:
 # --- the router: group -1 -------------------------------------------------------------------
 
 
+async def _look(
+    update: Update, context: ForumContext, key: Key
+) -> tuple[tuple[Actor, Translator], Loaded]:
+    """Who writes and their open form in this chat, in one query; the feature that handles
+    the update if the form does not takes the same actor (`resolve`)."""
+    user = update.effective_user
+    assert user is not None  # `key` has one
+    actor, stored = await context.services.membership.identify_in_chat(profile_of(user), key[0])
+    return remember(context, actor), await context.services.forms.loaded(*key, stored)
+
+
 async def _routed(
     update: Update, context: ForumContext, work: Callable[[], Awaitable[bool]]
 ) -> None:
@@ -222,7 +236,7 @@ async def _on_text(update: Update, context: ForumContext) -> None:
         key, message = _key(update), update.effective_message
         if key is None or message is None or message.text is None:
             return False
-        loaded = await context.services.forms.load(*key)
+        resolved, loaded = await _look(update, context, key)
         if loaded.expired is not None:
             await _expired_notice(update, context, loaded.expired.form)
             return True  # the answer to a form that ended: not meant for anything else
@@ -230,9 +244,7 @@ async def _on_text(update: Update, context: ForumContext) -> None:
         engine = _engine(state.form) if state is not None else None
         if state is None or engine is None:
             return False
-        resolved = await resolve(update, context)
-        if resolved is not None:
-            await engine.on_text(Env(update, context, *resolved), key, state, message.text)
+        await engine.on_text(Env(update, context, *resolved), key, state, message.text)
         return True
 
     await _routed(update, context, work)
@@ -243,7 +255,7 @@ async def _on_press(update: Update, context: ForumContext) -> None:
         key, query = _key(update), update.callback_query
         if key is None or query is None:
             return False
-        loaded = await context.services.forms.load(*key)
+        resolved, loaded = await _look(update, context, key)
         if loaded.expired is not None:
             await _expired_notice(update, context, loaded.expired.form)
             return True
@@ -251,9 +263,7 @@ async def _on_press(update: Update, context: ForumContext) -> None:
         engine = _engine(state.form) if state is not None else None
         if state is None or engine is None:
             return False  # an ended form's button: the fallback calls it invalid
-        resolved = await resolve(update, context)
-        if resolved is not None:
-            await engine.on_press(Env(update, context, *resolved), key, state, query.data)
+        await engine.on_press(Env(update, context, *resolved), key, state, query.data)
         return True
 
     await _routed(update, context, work)
@@ -273,14 +283,11 @@ async def _on_command(update: Update, context: ForumContext) -> None:
             return False
         cancel = _is_cancel(update, context.bot.username)
         forms = context.services.forms
-        loaded = await forms.load(*key)
+        resolved, loaded = await _look(update, context, key)
         if loaded.expired is not None:
             await _expired_notice(update, context, loaded.expired.form)
             return cancel  # the notice says it all; any other command runs
         if loaded.state is None:
-            return False
-        resolved = await resolve(update, context)
-        if resolved is None:
             return False
         t = resolved[1]
         if cancel:

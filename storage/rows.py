@@ -3,12 +3,21 @@ their in-memory fakes) may use them without depending on the database."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from storage.enums import RsvpAnswer
 
 if TYPE_CHECKING:
     from storage.models import Ballot, Meeting, Member, Organisation, Proposal
+
+
+class StoredForm(NamedTuple):
+    """A person's open guided form in one chat, as stored (`form_state`): read with the
+    identification, so that a command or a text needs no query of its own for it."""
+
+    state: str
+    updated_at: datetime
 
 
 class SentMessage(NamedTuple):

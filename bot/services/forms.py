@@ -20,6 +20,7 @@ from bot.services.notify import Notifier
 from bot.services.uow import UnitOfWorkFactory
 from storage.inbox import FormWrite, stage_form_write
 from storage.models import OutboxMessage
+from storage.rows import StoredForm
 
 EXPIRE_BATCH = 500  # forms ended in one round (more: in the next)
 
@@ -51,11 +52,18 @@ class FormStore:
     async def load(self, chat_id: int, user_id: int) -> Loaded:
         async with self._uow() as uow:
             row = await uow.forms.get(chat_id, user_id)
-            if row is None:
-                return Loaded(None)
-            state = _parsed(row.state)
-            if state is not None and self._clock.now() - row.updated_at <= self.timeout:
-                return Loaded(state)
+        stored = StoredForm(row.state, row.updated_at) if row is not None else None
+        return await self.loaded(chat_id, user_id, stored)
+
+    async def loaded(self, chat_id: int, user_id: int, stored: StoredForm | None) -> Loaded:
+        """The form as read (with the identification: `MembershipService.identify_in_chat`);
+        one that has run out is forgotten here and named in `Loaded.expired`."""
+        if stored is None:
+            return Loaded(None)
+        state = _parsed(stored.state)
+        if state is not None and self._clock.now() - stored.updated_at <= self.timeout:
+            return Loaded(state)
+        async with self._uow() as uow:
             await uow.forms.delete(chat_id, user_id)
             await uow.commit(completes_update=False)
         return Loaded(None, expired=state)

@@ -28,6 +28,7 @@ from storage.models import (
     UserSettings,
 )
 from storage.personal_data import HIDDEN_COLUMNS
+from storage.rows import StoredForm
 
 # 24 random bytes = 192 bits, 32 URL-safe characters (a deep-link start parameter allows 64).
 CODE_BYTES = 24
@@ -89,27 +90,48 @@ class MembershipService:
 
     async def identify(self, profile: Profile) -> Actor:
         async with self._uow() as uow:
-            member, organisation, settings = await uow.members.identity(profile.telegram_id)
-            if member is not None and member.status != MemberStatus.ACTIVE:
-                member, organisation = None, None
-            if member is not None:
-                changed = False
-                if member.unreachable_at is not None:
-                    # They write to the bot again, so messages reach them again.
-                    member.unreachable_at = None
-                    changed = True
-                # Telegram tells us the current name with every update: keep ours up to date.
-                current = (
-                    profile.first_name[:200] or None,
-                    (profile.last_name or "")[:200] or None,
-                    (profile.username or "")[:64] or None,
-                )
-                if (member.first_name, member.last_name, member.username) != current:
-                    member.first_name, member.last_name, member.username = current
-                    changed = True
-                if changed:
-                    # Bookkeeping, not what the update asks for: it does not complete it.
-                    await uow.commit(completes_update=False)
+            identity = await uow.members.identity(profile.telegram_id)
+            return await self._actor(uow, profile, *identity)
+
+    async def identify_in_chat(
+        self, profile: Profile, chat_id: int
+    ) -> tuple[Actor, StoredForm | None]:
+        """`identify`, and the person's open form in `chat_id` (read in the same query: the
+        guided forms' router asks this for every command and text)."""
+        async with self._uow() as uow:
+            member, organisation, settings, form = await uow.members.identity_in_chat(
+                profile.telegram_id, chat_id
+            )
+            return await self._actor(uow, profile, member, organisation, settings), form
+
+    async def _actor(
+        self,
+        uow: UnitOfWork,
+        profile: Profile,
+        member: Member | None,
+        organisation: Organisation | None,
+        settings: UserSettings | None,
+    ) -> Actor:
+        if member is not None and member.status != MemberStatus.ACTIVE:
+            member, organisation = None, None
+        if member is not None:
+            changed = False
+            if member.unreachable_at is not None:
+                # They write to the bot again, so messages reach them again.
+                member.unreachable_at = None
+                changed = True
+            # Telegram tells us the current name with every update: keep ours up to date.
+            current = (
+                profile.first_name[:200] or None,
+                (profile.last_name or "")[:200] or None,
+                (profile.username or "")[:64] or None,
+            )
+            if (member.first_name, member.last_name, member.username) != current:
+                member.first_name, member.last_name, member.username = current
+                changed = True
+            if changed:
+                # Bookkeeping, not what the update asks for: it does not complete it.
+                await uow.commit(completes_update=False)
         language = (
             settings.language
             if settings is not None

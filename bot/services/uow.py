@@ -52,7 +52,14 @@ from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.models_representation import Representative
 from storage.models_series import MeetingOccurrence, MeetingSeries
 from storage.models_tasks import TaskEvent
-from storage.rows import BallotTopic, FeedEntry, FeedState, SentMessage, UpcomingMeeting
+from storage.rows import (
+    BallotTopic,
+    FeedEntry,
+    FeedState,
+    SentMessage,
+    StoredForm,
+    UpcomingMeeting,
+)
 
 
 class OrganisationRepo(Protocol):
@@ -68,6 +75,9 @@ class MemberRepo(Protocol):
     async def identity(
         self, telegram_id: int
     ) -> tuple[Member | None, Organisation | None, UserSettings | None]: ...
+    async def identity_in_chat(
+        self, telegram_id: int, chat_id: int
+    ) -> tuple[Member | None, Organisation | None, UserSettings | None, StoredForm | None]: ...
     async def by_ids(self, member_ids: set[int]) -> dict[int, Member]: ...
     async def add(self, member: Member) -> Member: ...
     async def active_with_organisations(self) -> Sequence[tuple[Member, Organisation]]: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, bindparam, func
+from sqlalchemy import BigInteger, and_, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select, update
@@ -19,7 +19,9 @@ from storage.models import (
     UserSettings,
     WorkingGroupMember,
 )
+from storage.models_forms import FormStateRow
 from storage.repositories.common import in_slices
+from storage.rows import StoredForm
 
 # Statements of every update, built once and executed with parameters (see the package's
 # docstring).
@@ -33,6 +35,16 @@ _IDENTITY = (
     .outerjoin(Member, col(Member.telegram_id) == _ASKING.c.telegram_id)
     .outerjoin(Organisation, col(Organisation.id) == col(Member.organisation_id))
     .outerjoin(UserSettings, col(UserSettings.telegram_id) == _ASKING.c.telegram_id)
+)
+# The same, with the person's open form in the chat they write in (None: none).
+_IDENTITY_IN_CHAT = _IDENTITY.add_columns(
+    col(FormStateRow.state), col(FormStateRow.updated_at)
+).outerjoin(
+    FormStateRow,
+    and_(
+        col(FormStateRow.chat_id) == bindparam("chat_id", type_=BigInteger),
+        col(FormStateRow.user_id) == _ASKING.c.telegram_id,
+    ),
 )
 
 
@@ -75,6 +87,15 @@ class MemberRepository:
         (each may be missing), in one query for every update."""
         row = (await self.session.execute(_IDENTITY, {"telegram_id": telegram_id})).one()
         return row[0], row[1], row[2]
+
+    async def identity_in_chat(
+        self, telegram_id: int, chat_id: int
+    ) -> tuple[Member | None, Organisation | None, UserSettings | None, StoredForm | None]:
+        """`identity`, and the person's open form in `chat_id`, in the same query."""
+        params = {"telegram_id": telegram_id, "chat_id": chat_id}
+        row = (await self.session.execute(_IDENTITY_IN_CHAT, params)).one()
+        form = StoredForm(row[3], row[4]) if row[3] is not None else None
+        return row[0], row[1], row[2], form
 
     async def add(self, member: Member) -> Member:
         self.session.add(member)

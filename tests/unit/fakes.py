@@ -48,7 +48,14 @@ from storage.models_meetings import CoordinatorFeed, MeetingCancellation
 from storage.models_oparl import MeetingInternal, MemberVisibility, OrganisationExternalBody
 from storage.models_representation import Representative
 from storage.models_tasks import TaskEvent
-from storage.rows import BallotTopic, FeedEntry, FeedState, SentMessage, UpcomingMeeting
+from storage.rows import (
+    BallotTopic,
+    FeedEntry,
+    FeedState,
+    SentMessage,
+    StoredForm,
+    UpcomingMeeting,
+)
 from tests.unit.fake_polls import FakePolls
 from tests.unit.fake_series import FakeSeries
 
@@ -88,6 +95,7 @@ class FakeMembers(_Table[Member]):
         self._organisations = organisations
         self.settings = settings
         self._groups = groups
+        self.forms: FakeForms | None = None  # set by FakeUnitOfWork
 
     async def get(self, member_id: int) -> Member | None:
         return self.rows.get(member_id)
@@ -104,6 +112,13 @@ class FakeMembers(_Table[Member]):
         member = await self.by_telegram_id(telegram_id)
         organisation = self._organisations.rows.get(member.organisation_id) if member else None
         return member, organisation, self.settings.rows.get(telegram_id)
+
+    async def identity_in_chat(
+        self, telegram_id: int, chat_id: int
+    ) -> tuple[Member | None, Organisation | None, UserSettings | None, StoredForm | None]:
+        row = self.forms.rows.get((chat_id, telegram_id)) if self.forms is not None else None
+        form = StoredForm(row.state, row.updated_at) if row is not None else None
+        return (*await self.identity(telegram_id), form)
 
     async def of_organisation_with_languages(
         self, organisation_id: int
@@ -1014,6 +1029,7 @@ class FakeUnitOfWork:
         self.representation = FakeRepresentation(self.members, self.ballots)
         self.polls = FakePolls()
         self.forms = FakeForms()
+        self.members.forms = self.forms
         self.questions = FakeQuestions(self.members, self.organisations)
         self.series = FakeSeries(self.meetings)
         self.meetings.series = self.series
