@@ -28,7 +28,7 @@ from bot.services.task_owners import (
     row_id,
 )
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
-from storage.models import Member, Task, TaskStatus
+from storage.models import Member, Organisation, Task, TaskStatus
 from storage.models_tasks import TaskEvent, TaskEventKind
 
 __all__ = ["AmbiguousOwner", "Owner", "TaskDetail", "TaskService", "TaskView", "Who"]
@@ -336,9 +336,16 @@ class TaskService:
                 tasks = await uow.tasks.open_tasks(
                     organisation_id=member.organisation_id, member_id=member.id
                 )
-            # Owners in two queries, not two per task.
-            organisations = {o.id: o for o in await uow.organisations.all()}
+            # Owners in two queries at most, not two per task.
             members = await uow.members.by_ids({t.member_id for t in tasks if t.member_id})
+            needed = {m.organisation_id for m in members.values()} | {
+                t.organisation_id for t in tasks if t.member_id is None
+            }
+            own = actor.organisation
+            if own is not None and needed <= {own.id}:  # a member's list: as identified
+                organisations: dict[int | None, Organisation] = {own.id: own}
+            else:
+                organisations = {o.id: o for o in await uow.organisations.all()}
             views = [
                 TaskView(
                     t,
