@@ -21,7 +21,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -135,14 +135,18 @@ class Inbox:
             async with self._sessions() as session:
                 repo = InboxRepository(session)
                 new = await repo.store(rows)
-                claimed = await self._claim(repo, now, set(new)) if new and self.leading else []
+                known = {u.update_id: u for u in updates if u.update_id in new}
+                claimed = await self._claim(repo, now, known) if new and self.leading else []
                 await session.commit()
             self._told.clear()
             self.stored += len(new)
             self.duplicates += len(rows) - len(new)
-            known = {u.update_id: u for u in updates}
             for update_id, payload in claimed:
-                await self._dispatch(known.get(update_id) or self._update(payload))
+                update = known.get(update_id)
+                if update is None and payload is not None:
+                    update = self._update(payload)
+                if update is not None:
+                    await self._dispatch(update)
         if self.leading and len(claimed) < len(new):
             self._wake.set()  # some wait for an earlier update held by another process
         return len(new)
@@ -158,16 +162,20 @@ class Inbox:
         return update
 
     async def _claim(
-        self, repo: InboxRepository, now: datetime, wanted: set[int] | None = None
-    ) -> list[tuple[int, dict[str, Any]]]:
-        """Claim rounds until nothing more is claimable, or (`wanted`) those ids are ours.
-        A person's next update becomes claimable only once their earlier one is ours, so two
-        updates of one person in one batch take two rounds."""
-        claimed: list[tuple[int, dict[str, Any]]] = []
+        self, repo: InboxRepository, now: datetime, wanted: dict[int, Update] | None = None
+    ) -> list[tuple[int, dict[str, Any] | None]]:
+        """Claim rounds until nothing more is claimable, or (`wanted`: the updates just
+        stored, whose payloads are not read back) those ids are ours. A person's next update
+        becomes claimable only once their earlier one is ours, so two updates of one person in
+        one batch take two rounds."""
+        claimed: list[tuple[int, dict[str, Any] | None]] = []
+        known: Collection[int] = wanted.keys() if wanted is not None else ()
         while True:
-            batch = await repo.claim(self.me, now=now, until=now + self.lease, limit=CLAIM_BATCH)
+            batch = await repo.claim(
+                self.me, now=now, until=now + self.lease, limit=CLAIM_BATCH, known=known
+            )
             claimed += batch
-            if not batch or (wanted is not None and wanted <= {u for u, _ in claimed}):
+            if not batch or (wanted is not None and wanted.keys() <= {u for u, _ in claimed}):
                 return claimed
 
     async def claim_waiting(self) -> int:
@@ -180,7 +188,8 @@ class Inbox:
                 claimed = await self._claim(repo, now)
                 await session.commit()
             for _, payload in claimed:
-                await self._dispatch(self._update(payload))
+                if payload is not None:  # nothing is `known` here: every payload was read
+                    await self._dispatch(self._update(payload))
         return len(claimed)
 
     # --- after handling ------------------------------------------------------------------

@@ -3,7 +3,7 @@ person's order, marked done (see `storage.inbox` for the update scope a commit m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -80,9 +80,17 @@ class InboxRepository:
         return new
 
     async def claim(
-        self, me: str, *, now: datetime, until: datetime, limit: int
-    ) -> list[tuple[int, dict[str, Any]]]:
-        """Take up to `limit` claimable rows (oldest first) for `me` until `until`."""
+        self,
+        me: str,
+        *,
+        now: datetime,
+        until: datetime,
+        limit: int,
+        known: Collection[int] = (),
+    ) -> list[tuple[int, dict[str, Any] | None]]:
+        """Take up to `limit` claimable rows (oldest first) for `me` until `until`. The payload
+        is read only for rows not in `known` (those just stored by the caller, who has the
+        updates in hand: None)."""
         params = {"me": me, "now": now, "limit": limit}
         ids = [int(i) for i in (await self.session.execute(_CLAIMABLE, params)).scalars().all()]
         if not ids:
@@ -92,12 +100,14 @@ class InboxRepository:
             .where(INBOX.c.update_id.in_(ids))
             .values(claimed_by=me, claimed_until=until, attempts=INBOX.c.attempts + 1)
         )
-        rows = await self.session.execute(
-            sa_select(INBOX.c.update_id, INBOX.c.payload)
-            .where(INBOX.c.update_id.in_(ids))
-            .order_by(INBOX.c.update_id)
-        )
-        return [(int(i), dict(p)) for i, p in rows.all() if p is not None]
+        unknown = [i for i in ids if i not in known]
+        payloads: dict[int, dict[str, Any]] = {}
+        if unknown:
+            rows = await self.session.execute(
+                sa_select(INBOX.c.update_id, INBOX.c.payload).where(INBOX.c.update_id.in_(unknown))
+            )
+            payloads = {int(i): dict(p) for i, p in rows.all() if p is not None}
+        return [(i, payloads.get(i)) for i in ids if i in known or i in payloads]
 
     async def renew(self, me: str, until: datetime) -> int:
         """Extend the lease on every row `me` holds and has not finished."""

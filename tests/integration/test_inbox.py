@@ -76,6 +76,21 @@ async def test_a_persons_updates_are_claimed_one_round_at_a_time_in_order(
     assert await claim(engine, "a") == []
 
 
+async def test_a_claim_reads_back_only_the_payloads_the_caller_does_not_hold(
+    engine: AsyncEngine,
+) -> None:
+    """The poller holds the updates it has just stored: their payloads are not read back
+    (None), while one waiting from before comes with its payload, all in update order."""
+    await store(engine, row(1, "7:7"), row(2, "8:8"), row(3, "9:9"))
+    async with create_session_factory(engine)() as session:
+        claimed = await InboxRepository(session).claim(
+            "a", now=NOW, until=NOW + LEASE, limit=100, known={1, 3}
+        )
+        await session.commit()
+    assert claimed == [(1, None), (2, {"update_id": 2}), (3, None)]
+    assert await claim(engine, "b") == []  # all three are "a"'s
+
+
 async def test_a_dead_processs_updates_are_taken_over_after_its_lease_in_order(
     engine: AsyncEngine,
 ) -> None:
