@@ -11,10 +11,10 @@ from bot.services.actor import Actor
 from bot.services.counting import Result, Rules, count, voter_key
 from bot.services.electorate import (
     Entitlement,
-    electorate,
     entitlements,
     has_vote,
     info_key,
+    tally_and_electorate,
 )
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.ids import id_of
@@ -258,10 +258,9 @@ class BallotReader:
         count in the database, whatever the numbers of members and votes. `standing`, when
         the caller knows it (it has just stored the member's vote), saves reading it back."""
         ballot_id = id_of(ballot)
-        tally = await uow.ballots.tally(ballot_id)
-        voted = sum(tally.values())
         scope = await self._scope(uow, ballot_id)
-        voters = await electorate(uow, ballot, scope)
+        tally, voters = await tally_and_electorate(uow, ballot, scope)
+        voted = sum(tally.values())
         eligible = voters.eligible
         info = None
         if member is not None:

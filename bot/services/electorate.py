@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.services.counting import voter_key
 from bot.services.uow import UnitOfWork
 from storage.enums import RepresentativeRole, VoteCapacity, VoteRight
-from storage.models import Ballot, Member, Organisation
+from storage.models import Ballot, Member, Organisation, VoteChoice
 
 CAPACITY_OF_ROLE = {
     RepresentativeRole.LEAD: VoteCapacity.LEAD,
@@ -74,6 +74,18 @@ async def electorate(
     }
     keys |= set(await uow.ballots.voters(ballot.id))
     return Electorate(len(keys), advisory)
+
+
+async def tally_and_electorate(
+    uow: UnitOfWork, ballot: Ballot, scope: frozenset[int] | None = None
+) -> tuple[dict[VoteChoice, int], Electorate]:
+    """The votes for each choice, and `electorate`: in one statement for a vote outside a
+    meeting (what a press shows)."""
+    assert ballot.id is not None
+    if scope is not None:
+        return await uow.ballots.tally(ballot.id), await electorate(uow, ballot, scope)
+    tally, eligible, advisory = await uow.ballots.counts(ballot.id, ballot.mode, ballot.vote_right)
+    return tally, Electorate(eligible, advisory)
 
 
 @dataclass(frozen=True)

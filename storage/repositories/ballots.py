@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, Table, and_, bindparam, func, literal, or_, union
+from sqlalchemy import Select, String, Table, and_, bindparam, case, func, literal, or_, union
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -158,6 +158,17 @@ _ADVISORY = sa_select(func.count()).where(col(Organisation.status) == Organisati
 # Both in one statement (`BallotRepository.electorate`).
 _ELECTORATE = {
     key: sa_select(stmt.scalar_subquery(), _ADVISORY.scalar_subquery())
+    for key, stmt in _ELIGIBLE.items()
+}
+# And the tally, a count for each choice, in the same statement (`BallotRepository.counts`).
+_CHOICES = tuple(VoteChoice)
+_TALLY_ROW = (
+    sa_select(*(func.count(case((col(Vote.choice) == c, 1))) for c in _CHOICES))
+    .where(col(Vote.ballot_id) == bindparam("ballot_id"))
+    .subquery()
+)
+_COUNTS = {
+    key: sa_select(stmt.scalar_subquery(), _ADVISORY.scalar_subquery(), *_TALLY_ROW.c)
     for key, stmt in _ELIGIBLE.items()
 }
 
@@ -340,6 +351,14 @@ class BallotRepository:
         """`eligible`, and how many organisations are advisory (beratend), in one query."""
         row = (await self.session.execute(_ELECTORATE[mode, right], {"ballot_id": ballot_id})).one()
         return int(row[0]), int(row[1])
+
+    async def counts(
+        self, ballot_id: int, mode: VoteMode, right: VoteRight
+    ) -> tuple[dict[VoteChoice, int], int, int]:
+        """`tally` and `electorate` in one query (a vote press shows both)."""
+        row = (await self.session.execute(_COUNTS[mode, right], {"ballot_id": ballot_id})).one()
+        tally = {c: int(n) for c, n in zip(_CHOICES, row[2:], strict=True) if n}
+        return tally, int(row[0]), int(row[1])
 
     async def voted_counts(self, ballot_ids: Sequence[int]) -> dict[int, int]:
         if not ballot_ids:

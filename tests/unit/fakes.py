@@ -799,6 +799,11 @@ class FakeBallots(_Table[Ballot]):
         )
         return await self.eligible(ballot_id, mode, right), advisory
 
+    async def counts(
+        self, ballot_id: int, mode: VoteMode, right: VoteRight
+    ) -> tuple[dict[VoteChoice, int], int, int]:
+        return await self.tally(ballot_id), *await self.electorate(ballot_id, mode, right)
+
     async def voted_counts(self, ballot_ids: Sequence[int]) -> dict[int, int]:
         return {bid: len(await self.voters(bid)) for bid in ballot_ids if await self.voters(bid)}
 
