@@ -173,6 +173,9 @@ _COUNTS = {
 }
 
 
+_POSTS = select(BallotPost).where(BallotPost.ballot_id == bindparam("ballot_id"))
+
+
 class BallotRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -375,5 +378,4 @@ class BallotRepository:
         await self.session.flush()
 
     async def posts(self, ballot_id: int) -> Sequence[BallotPost]:
-        stmt = select(BallotPost).where(BallotPost.ballot_id == ballot_id)
-        return (await self.session.execute(stmt)).scalars().all()
+        return (await self.session.execute(_POSTS, {"ballot_id": ballot_id})).scalars().all()

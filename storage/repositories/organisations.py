@@ -48,6 +48,21 @@ _IDENTITY_IN_CHAT = _IDENTITY.add_columns(
 )
 
 
+# A vote press reads its organisation's people (bot/services/ballot_edits.py).
+_WITH_LANGUAGES = (
+    select(Member, UserSettings.language)
+    .join(Organisation, col(Organisation.id) == col(Member.organisation_id))
+    .outerjoin(UserSettings, col(UserSettings.telegram_id) == col(Member.telegram_id))
+    .where(
+        col(Member.organisation_id) == bindparam("organisation_id"),
+        Member.status == MemberStatus.ACTIVE,
+        col(Member.telegram_id).is_not(None),
+        col(Organisation.status).in_(RECEIVING_STATUSES),
+    )
+    .order_by(col(Member.id))
+)
+
+
 class OrganisationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -177,16 +192,5 @@ class MemberRepository:
     ) -> Sequence[tuple[Member, str | None]]:
         """The organisation's members `recipients` would give, each with their chosen language
         (None: the default), in one query."""
-        stmt = (
-            select(Member, UserSettings.language)
-            .join(Organisation, col(Organisation.id) == col(Member.organisation_id))
-            .outerjoin(UserSettings, col(UserSettings.telegram_id) == col(Member.telegram_id))
-            .where(
-                col(Member.organisation_id) == organisation_id,
-                Member.status == MemberStatus.ACTIVE,
-                col(Member.telegram_id).is_not(None),
-                col(Organisation.status).in_(RECEIVING_STATUSES),
-            )
-            .order_by(col(Member.id))
-        )
-        return [(m, lang) for m, lang in (await self.session.execute(stmt)).all()]
+        params = {"organisation_id": organisation_id}
+        return [(m, lang) for m, lang in (await self.session.execute(_WITH_LANGUAGES, params))]
