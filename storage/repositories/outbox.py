@@ -3,6 +3,7 @@ under a lease."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,8 +17,10 @@ from sqlmodel import col, delete, select, update
 from storage.models import Member, OutboxMessage, OutboxState
 from storage.repositories.common import dialect_insert, in_slices
 from storage.rows import SentMessage
+from storage.sqlite_inline import threaded
 
 ENQUEUE_SLICE = 500  # outbox rows per INSERT call (see OutboxRepository.enqueue)
+INLINE_ROWS = 20  # more rows at once: SQLite inserts them in its connection's thread
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 # Column values of an outbox row nobody set: what OutboxMessage() would hold.
 OUTBOX_DEFAULTS: dict[str, Any] = {
@@ -68,7 +71,10 @@ class OutboxRepository:
                 else {name: getattr(m, name) for name in columns}
                 for m in messages[start : start + ENQUEUE_SLICE]
             ]
-            new += len((await self.session.execute(stmt, rows)).all())
+            # Many rows: SQLite inserts them (one multi-row statement, not executemany) in
+            # the connection's thread, not the event loop's (storage/sqlite_inline.py).
+            with threaded() if len(rows) > INLINE_ROWS else contextlib.nullcontext():
+                new += len((await self.session.execute(stmt, rows)).all())
         return new
 
     def _keys_under(self, prefix: str, state: OutboxState) -> list[Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.collector import collector_paused
-from storage.db import create_engine
+from storage.db import create_engine, create_session_factory
+from storage.migrate import upgrade
+from storage.models import OutboxMessage
 from storage.sqlite_inline import threaded
+from storage.uow import SqlUnitOfWork
+
+NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -79,3 +85,48 @@ async def test_a_write_waiting_for_the_lock_leaves_the_loop_free_and_lands_once_
     async with sqlite.connect() as reader:
         rows = (await reader.execute(text("SELECT n FROM t ORDER BY n"))).scalars().all()
     assert rows == [1, 2]
+
+
+async def test_many_outbox_rows_are_inserted_in_the_connections_thread_a_few_in_the_loops(
+    tmp_path: Path,
+) -> None:
+    """A broadcast or a closing vote enqueues hundreds of outbox rows in one multi-row INSERT:
+    SQLite's work on it would hold the event loop (bench/responsiveness.py: the longest stall
+    under load 50–67 → 28 ms), so it runs in the connection's thread; a reply's few rows stay
+    in the loop's thread."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
+    try:
+        await upgrade(engine)
+        loop_thread = threading.get_ident()
+        inserts: list[tuple[int, int]] = []  # (rows given, thread)
+        for count in (3, 200):
+            async with SqlUnitOfWork(create_session_factory(engine)) as work:
+                raw = await (await work.session.connection()).get_raw_connection()
+                driver = raw.driver_connection
+                assert driver is not None
+
+                def trace(statement: str, count: int = count) -> None:
+                    if statement.startswith("INSERT INTO outbox"):
+                        inserts.append((count, threading.get_ident()))
+
+                await driver.set_trace_callback(trace)
+                rows = [
+                    OutboxMessage(
+                        dedup_key=f"t:{count}:{i}",
+                        kind="test",
+                        chat_id=i,
+                        text="Hallo",
+                        due_at=NOW,
+                        created_at=NOW,
+                    )
+                    for i in range(count)
+                ]
+                assert await work.outbox.enqueue(rows) == count
+                await work.commit()
+                await driver.set_trace_callback(None)
+        assert {(count, thread == loop_thread) for count, thread in inserts} == {
+            (3, True),
+            (200, False),
+        }
+    finally:
+        await engine.dispose()
