@@ -81,15 +81,15 @@ class StandingEdits:
         people = [m for m in people if m.telegram_id is not None and voter_of(ballot, m) == voter]
         keys = [f"ballot:{ballot_id}:member:{m.id}" for m in people]
         keys += [f"ballot:{ballot_id}:remind:{voter}:member:{m.id}" for m in people]
-        sent = await uow.outbox.sent_by_keys(keys)
+        sent, posted = await uow.outbox.sent_and_posted(keys, ballot_id)
         chats = {m.telegram_id: m for m in people if m.telegram_id is not None}
         messages = [
             (m.chat_id, m.telegram_message_id, ":remind:" in key, m.member_id) for key, m in sent
         ]
         messages += [
-            (p.chat_id, p.message_id, False, chats[p.chat_id].id)
-            for p in await uow.ballots.posts(ballot_id)
-            if p.chat_id in chats
+            (chat_id, message_id, False, chats[chat_id].id)
+            for chat_id, message_id in posted
+            if chat_id in chats
         ]
         return Targets(
             messages,

@@ -8,13 +8,25 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, exists, func, literal_column, or_, type_coerce
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, delete, select, update
 
-from storage.models import Member, OutboxMessage, OutboxState
+from storage.models import BallotPost, Member, OutboxMessage, OutboxState
 from storage.repositories.common import dialect_insert, in_slices
 from storage.rows import SentMessage
 from storage.sqlite_inline import threaded
@@ -36,6 +48,31 @@ def _value(message: OutboxMessage | Mapping[str, Any], name: str) -> Any:
     if isinstance(message, Mapping):
         return message.get(name, OUTBOX_DEFAULTS.get(name))
     return getattr(message, name)
+
+
+_BALLOT_POST: Table = BallotPost.__table__  # type: ignore[attr-defined]
+_SENT_AND_POSTED = union_all(
+    sa_select(
+        literal(True).label("sent"),
+        OUTBOX.c.dedup_key,
+        OUTBOX.c.id,
+        OUTBOX.c.chat_id,
+        OUTBOX.c.member_id,
+        OUTBOX.c.telegram_message_id,
+    ).where(
+        OUTBOX.c.dedup_key.in_(bindparam("keys", expanding=True)),
+        OUTBOX.c.state == OutboxState.SENT,
+        OUTBOX.c.telegram_message_id.is_not(None),
+    ),
+    sa_select(
+        literal(False),
+        null(),
+        _BALLOT_POST.c.id,
+        _BALLOT_POST.c.chat_id,
+        null(),
+        _BALLOT_POST.c.message_id,
+    ).where(_BALLOT_POST.c.ballot_id == bindparam("ballot_id")),
+)
 
 
 class OutboxRepository:
@@ -295,6 +332,27 @@ class OutboxRepository:
             .order_by(col(OutboxMessage.id))
         )
         return [SentMessage(*row) for row in await in_slices(self.session, stmt)]
+
+    async def sent_and_posted(
+        self, keys: Sequence[str], ballot_id: int
+    ) -> tuple[list[tuple[str, SentMessage]], list[tuple[int, int]]]:
+        """`sent_by_keys(keys)`, and the chats and messages the ballot was posted to (groups,
+        `ballot_post`), in one query: a vote press edits them all."""
+        rows = (
+            await self.session.execute(
+                _SENT_AND_POSTED, {"keys": list(keys), "ballot_id": ballot_id}
+            )
+        ).all()
+        sent = sorted(
+            (
+                (key, SentMessage(row_id, chat_id, member_id, message_id))
+                for sent, key, row_id, chat_id, member_id, message_id in rows
+                if sent
+            ),
+            key=lambda item: item[1].id,
+        )
+        posted = [(chat_id, message_id) for sent, _, _, chat_id, _, message_id in rows if not sent]
+        return sent, posted
 
     async def sent_by_keys(self, keys: Sequence[str]) -> Sequence[tuple[str, SentMessage]]:
         """Of the rows with these dedup keys, those that reached their chat (by the unique

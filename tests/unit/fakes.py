@@ -267,6 +267,7 @@ class FakeOutbox:
     def __init__(self) -> None:
         self.rows: dict[str, OutboxMessage] = {}
         self._last_id = 0
+        self.ballots: FakeBallots | None = None
 
     async def enqueue(self, messages: Sequence[OutboxMessage | Mapping[str, Any]]) -> int:
         rows = [m if isinstance(m, OutboxMessage) else OutboxMessage(**m) for m in messages]
@@ -301,6 +302,13 @@ class FakeOutbox:
             for key, r in self.rows.items()
             if key in keys and r.state is OutboxState.SENT and r.telegram_message_id is not None
         ]
+
+    async def sent_and_posted(
+        self, keys: Sequence[str], ballot_id: int
+    ) -> tuple[list[tuple[str, SentMessage]], list[tuple[int, int]]]:
+        assert self.ballots is not None  # set by FakeUnitOfWork
+        posts = await self.ballots.posts(ballot_id)
+        return list(await self.sent_by_keys(keys)), [(p.chat_id, p.message_id) for p in posts]
 
     async def replace_edits(self, messages: Sequence[Mapping[str, Any]]) -> int:
         for message in messages:
@@ -1030,6 +1038,7 @@ class FakeUnitOfWork:
         self.feeds.tasks = self.tasks
         self.proposals = FakeProposals()
         self.ballots = FakeBallots(self.proposals, self.members, self.organisations)
+        self.outbox.ballots = self.ballots
         self.personal = FakePersonalData()
         self.representation = FakeRepresentation(self.members, self.ballots)
         self.polls = FakePolls()
