@@ -138,6 +138,16 @@ def owner_organisation(owner: Owner | None) -> int | None:
     return row_id(owner.organisation) if owner is not None and owner.member is None else None
 
 
+def only_own(
+    own: Organisation | None, tasks: Sequence[Task], members: dict[int, Member]
+) -> dict[int | None, Organisation] | None:
+    """The owners' organisations of a member's task list when they are all the member's own
+    (`own`, as identified: no need to read it again); None: they are to be read."""
+    needed: set[int | None] = {m.organisation_id for m in members.values()}
+    needed |= {t.organisation_id for t in tasks if t.member_id is None}
+    return {own.id: own} if own is not None and needed <= {own.id} else None
+
+
 def owner_from(
     organisation_id: int | None,
     member_id: int | None,

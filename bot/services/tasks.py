@@ -21,6 +21,7 @@ from bot.services.task_owners import (
     Who,
     find_owner,
     member_owner,
+    only_own,
     owner_from,
     owner_of,
     owner_or_none,
@@ -28,7 +29,7 @@ from bot.services.task_owners import (
     row_id,
 )
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
-from storage.models import Member, Organisation, Task, TaskStatus
+from storage.models import Member, Task, TaskStatus
 from storage.models_tasks import TaskEvent, TaskEventKind
 
 __all__ = ["AmbiguousOwner", "Owner", "TaskDetail", "TaskService", "TaskView", "Who"]
@@ -338,14 +339,9 @@ class TaskService:
                 )
             # Owners in two queries at most, not two per task.
             members = await uow.members.by_ids({t.member_id for t in tasks if t.member_id})
-            needed = {m.organisation_id for m in members.values()} | {
-                t.organisation_id for t in tasks if t.member_id is None
+            organisations = only_own(actor.organisation, tasks, members) or {
+                o.id: o for o in await uow.organisations.all()
             }
-            own = actor.organisation
-            if own is not None and needed <= {own.id}:  # a member's list: as identified
-                organisations: dict[int | None, Organisation] = {own.id: own}
-            else:
-                organisations = {o.id: o for o in await uow.organisations.all()}
             views = [
                 TaskView(
                     t,
