@@ -135,7 +135,7 @@ class Inbox:
             async with self._sessions() as session:
                 repo = InboxRepository(session)
                 new = await repo.store(rows)
-                known = {u.update_id: u for u in updates if u.update_id in new}
+                known = {u.update_id: u for u in updates if u.update_id in set(new)}
                 claimed = await self._claim(repo, now, known) if new and self.leading else []
                 await session.commit()
             self._told.clear()

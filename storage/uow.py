@@ -43,8 +43,8 @@ R = TypeVar("R")
 
 class _Repository(Generic[R]):
     """A repository of the unit of work, made for its session when a use case first asks for
-    it (a use case needs two or three of the 24: making all of them for every session cost
-    0.05 ms of each update's CPU)."""
+    it (a use case needs two or three of the 24, and every update opens two or three
+    sessions)."""
 
     def __init__(self, make: Callable[[AsyncSession], R]) -> None:
         self._make = make

@@ -346,12 +346,12 @@ class OutboxRepository:
         sent = sorted(
             (
                 (key, SentMessage(row_id, chat_id, member_id, message_id))
-                for sent, key, row_id, chat_id, member_id, message_id in rows
-                if sent
+                for by_outbox, key, row_id, chat_id, member_id, message_id in rows
+                if by_outbox
             ),
             key=lambda item: item[1].id,
         )
-        posted = [(chat_id, message_id) for sent, _, _, chat_id, _, message_id in rows if not sent]
+        posted = [(chat, message) for by_outbox, _, _, chat, _, message in rows if not by_outbox]
         return sent, posted
 
     async def sent_by_keys(self, keys: Sequence[str]) -> Sequence[tuple[str, SentMessage]]:
