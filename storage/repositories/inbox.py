@@ -27,6 +27,18 @@ MARK_DONE = (
     .values(done_at=bindparam("b_done_at"), outcome=bindparam("b_outcome"), payload=null())
 )
 
+_MARK_DONE_MANY = (
+    sa_update(INBOX)
+    .where(INBOX.c.update_id.in_(bindparam("ids", expanding=True)), INBOX.c.done_at.is_(None))
+    .values(done_at=bindparam("b_done_at"), outcome=bindparam("b_outcome"), payload=null())
+)
+_STORE = {
+    postgres: (postgresql_insert if postgres else sqlite_insert)(INBOX)
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(INBOX.c.update_id)
+    for postgres in (False, True)
+}
+
 
 def _claimable() -> Any:
     """Rows a process (`me`) may take now: not done, not its own already, under nobody's lease
@@ -65,19 +77,23 @@ class InboxRepository:
         self.session = session
 
     async def store(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        """Insert the updates not stored yet; returns the ids that were new."""
+        """Insert the updates not stored yet; returns the ids that were new (in the order of
+        `rows`). One statement for the batch: SQLAlchemy makes a multi-row INSERT of it, whose
+        RETURNING gives the rows that were new, on both databases."""
         if not rows:
             return []
         postgres = self.session.get_bind().dialect.name == "postgresql"
-        insert = (postgresql_insert if postgres else sqlite_insert)(INBOX)
-        stmt = insert.on_conflict_do_nothing(index_elements=["update_id"]).returning(
-            INBOX.c.update_id
-        )
-        new: list[int] = []
-        for row in rows:  # a handful per batch; one statement each keeps RETURNING portable
-            result = await self.session.execute(stmt, row)
-            new.extend(int(i) for i in result.scalars().all())
-        return new
+        stmt = _STORE[postgres]
+        returned = await self.session.execute(stmt, list(rows))
+        new = {int(i) for i in returned.scalars().all()}
+        return list(dict.fromkeys(int(r["update_id"]) for r in rows if r["update_id"] in new))
+
+    async def mark_done(self, update_ids: Sequence[int], *, now: datetime, outcome: str) -> None:
+        """Updates handled without their use case marking them done (see bot/inbox.py), in
+        one statement."""
+        if update_ids:
+            params = {"ids": list(update_ids), "b_done_at": now, "b_outcome": outcome}
+            await self.session.execute(_MARK_DONE_MANY, params)
 
     async def claim(
         self,
@@ -140,13 +156,6 @@ class InboxRepository:
             .values(claimed_by=None, claimed_until=None)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
-
-    async def mark_done(self, update_ids: Sequence[int], *, now: datetime, outcome: str) -> None:
-        if update_ids:
-            await self.session.execute(
-                MARK_DONE,
-                [{"b_update_id": i, "b_done_at": now, "b_outcome": outcome} for i in update_ids],
-            )
 
     async def purge(self, before: datetime) -> int:
         """Forget updates done before `before` (Telegram does not deliver them again)."""
