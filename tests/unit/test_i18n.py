@@ -76,3 +76,17 @@ def test_dates_read_as_a_rathaus_writes_them() -> None:
     assert translator("de").datetime(when, zone) == "Do., 03.12.2026, 18:00 Uhr"
     assert translator("en").datetime(when, zone) == "Thu, 3 Dec 2026, 18:00"
     assert translator("de").date(when, zone) == "Do., 03.12.2026"
+
+
+def test_a_remembered_date_depends_on_the_instant_and_the_zone_shown() -> None:
+    """The formatting is cached: the same instant written in another zone reads the same,
+    the same instant shown in another zone or another season does not."""
+    berlin, london = ZoneInfo("Europe/Berlin"), ZoneInfo("Europe/London")
+    t = translator("de")
+    winter = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+    assert t.datetime(winter, berlin) == "Do., 03.12.2026, 18:00 Uhr"
+    assert t.datetime(winter.astimezone(london), berlin) == "Do., 03.12.2026, 18:00 Uhr"
+    assert t.datetime(winter, london) == "Do., 03.12.2026, 17:00 Uhr"
+    summer = datetime(2026, 7, 2, 17, 0, tzinfo=UTC)
+    assert t.span(summer, summer.replace(hour=19), berlin) == "Do., 02.07.2026, 19:00–21:00 Uhr"
+    assert translator("en").datetime(winter, berlin) == "Thu, 3 Dec 2026, 18:00"
