@@ -175,6 +175,10 @@ class BotApiEmulator:
             http="h11",
             ws="none",
             timeout_graceful_shutdown=2,
+            # Longer than httpx's keep-alive (5 s, as uvicorn's default): with both at 5 s a
+            # client could reuse a connection the emulator was closing at that moment, and the
+            # request failed with a ReadError (seen once in bench/updates.py's echo bot).
+            timeout_keep_alive=75,
         )
         self._stopping = asyncio.Event()
         self.api.updates.reopen()
