@@ -135,7 +135,8 @@ class Inbox:
             async with self._sessions() as session:
                 repo = InboxRepository(session)
                 new = await repo.store(rows)
-                known = {u.update_id: u for u in updates if u.update_id in set(new)}
+                fresh = set(new)
+                known = {u.update_id: u for u in updates if u.update_id in fresh}
                 claimed = await self._claim(repo, now, known) if new and self.leading else []
                 await session.commit()
             self._told.clear()

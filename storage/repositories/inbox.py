@@ -20,18 +20,21 @@ from storage.models_runtime import InboxUpdate
 
 INBOX: Table = InboxUpdate.__table__  # type: ignore[attr-defined]
 
-# Parameter names differ from the columns': SQLAlchemy keeps those for the SET clause.
-MARK_DONE = (
-    sa_update(INBOX)
-    .where(INBOX.c.update_id == bindparam("b_update_id"), INBOX.c.done_at.is_(None))
-    .values(done_at=bindparam("b_done_at"), outcome=bindparam("b_outcome"), payload=null())
-)
 
-_MARK_DONE_MANY = (
-    sa_update(INBOX)
-    .where(INBOX.c.update_id.in_(bindparam("ids", expanding=True)), INBOX.c.done_at.is_(None))
-    .values(done_at=bindparam("b_done_at"), outcome=bindparam("b_outcome"), payload=null())
-)
+def _marking_done(which: Any) -> Any:
+    """The rows `which` selects, not done yet, are done now. Parameter names differ from the
+    columns': SQLAlchemy keeps those for the SET clause."""
+    return (
+        sa_update(INBOX)
+        .where(which, INBOX.c.done_at.is_(None))
+        .values(done_at=bindparam("b_done_at"), outcome=bindparam("b_outcome"), payload=null())
+    )
+
+
+# One update, in its use case's commit (every commit: a plain `=`, compiled once) …
+MARK_DONE = _marking_done(INBOX.c.update_id == bindparam("b_update_id"))
+# … and a batch of them handled without a use case (`InboxRepository.mark_done`).
+_MARK_DONE_MANY = _marking_done(INBOX.c.update_id.in_(bindparam("ids", expanding=True)))
 _STORE = {
     postgres: (postgresql_insert if postgres else sqlite_insert)(INBOX)
     .on_conflict_do_nothing(index_elements=["update_id"])
