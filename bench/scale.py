@@ -268,6 +268,9 @@ async def timed(
             await action()
             seconds.append(time.perf_counter() - start)
             counted = statements.count - before
+            # The ticker's turn after each run: an action that never yields shows its stall
+            # (without this, the ticker was cancelled before it could see it: 0.0).
+            await asyncio.sleep(Stalls.TICK * 2)
     finally:
         ticker.cancel()
     return Timing(name, seconds, counted, stalls.longest, stalls.longest_cpu)
