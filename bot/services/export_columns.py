@@ -95,6 +95,9 @@ class Context:
     voted: dict[int, int] = field(default_factory=dict)
     eligible: dict[int, int] = field(default_factory=dict)
     quorum_needed: dict[int, int] = field(default_factory=dict)
+    # (member id, organisation id) of the Stimmführungen and Stellvertretungen: read for a vote
+    # in member mode with VOTE_RIGHT=representatives (only they may vote there).
+    representatives: frozenset[tuple[int, int]] = frozenset()
 
     def text(self, key: str, **params: object) -> str:
         return plain_text(self.t(key, **params))

@@ -24,6 +24,7 @@ from bot.services.electorate import has_vote
 from bot.services.errors import InvalidInput
 from bot.services.export_columns import Context, VoterRow
 from bot.services.feature_ports import ExportRepo, ExportUnitOfWorkFactory
+from storage.enums import VoteRight
 from storage.models import (
     Ballot,
     MemberStatus,
@@ -229,22 +230,32 @@ class ExportService:
             cols.rows(cols.ORGANISATION_COLUMNS, records, c),
         )
 
-    def _eligible_voters(self, mode: VoteMode, c: Context) -> set[str]:
-        """Who may vote now: organisations with a vote (bot/services/electorate.py) and an
-        active member (or the active members of such organisations)."""
+    def _eligible_voters(self, ballot: Ballot, c: Context) -> set[str]:
+        """Who may vote now, by the rule of bot/services/electorate.py: organisations with a
+        vote and an active member (in member mode: the active members of such organisations;
+        with VOTE_RIGHT=representatives only their Stimmführung and Stellvertretung)."""
+        only_representatives = (
+            ballot.mode is VoteMode.MEMBER and ballot.vote_right is VoteRight.REPRESENTATIVES
+        )
         return {
-            voter_key(mode, organisation_id=m.organisation_id, member_id=m.id or 0)
+            voter_key(ballot.mode, organisation_id=m.organisation_id, member_id=m.id or 0)
             for m in c.members.values()
             if m.status is MemberStatus.ACTIVE
             and m.telegram_id is not None
             and has_vote(c.organisations.get(m.organisation_id))
+            and (not only_representatives or (m.id or 0, m.organisation_id) in c.representatives)
         }
+
+    @staticmethod
+    async def _read_representatives(repo: ExportRepo, c: Context, ballots: list[Ballot]) -> None:
+        if any(b.vote_right is VoteRight.REPRESENTATIVES for b in ballots):
+            c.representatives = frozenset(await repo.representatives())
 
     def _result(self, ballot: Ballot, votes: list[Vote], c: Context) -> Result:
         """The stored result of a closed vote; of an open one, the count so far."""
         if ballot.closed_at is not None and ballot.result and ballot.outcome:
             return Result.from_dict(ballot.result, ballot.outcome)
-        eligible = self._eligible_voters(ballot.mode, c) | {v.voter for v in votes}
+        eligible = self._eligible_voters(ballot, c) | {v.voter for v in votes}
         return count([v.choice for v in votes], len(eligible), self.rules)
 
     def _shown(self, ballot: Ballot) -> bool:
@@ -252,6 +263,7 @@ class ExportService:
 
     async def _votes(self, repo: ExportRepo, c: Context) -> tuple[tuple[str, ...], list[Row]]:
         ballots = list(await repo.ballots())
+        await self._read_representatives(repo, c, [ballot for ballot, _ in ballots])
         for ballot, _ in ballots:
             ballot_id = ballot.id or 0
             votes = list(await repo.votes(ballot_id)) if ballot.closed_at is None else []
@@ -272,10 +284,11 @@ class ExportService:
         if found is None:
             raise InvalidInput("export.vote_unknown", id=topic_id)
         ballot, proposal = found
+        await self._read_representatives(repo, c, [ballot])
         votes = list(await repo.votes(ballot.id or 0))
         secret = not self._shown(ballot)
         by_voter = {v.voter: v for v in votes}
-        voters = self._eligible_voters(ballot.mode, c) | set(by_voter)
+        voters = self._eligible_voters(ballot, c) | set(by_voter)
         present = await repo.ballot_voters(ballot.id or 0)  # a meeting's vote (issue 17)
         records = []
         for voter in voters:

@@ -29,6 +29,7 @@ from storage.models import (
     WorkingGroupMember,
 )
 from storage.models_decisions import Decision, Ratification
+from storage.models_representation import Representative
 from storage.repositories.meeting_day import MeetingDayRepository
 
 
@@ -44,6 +45,11 @@ class ExportRepository:
         """Every member, also those who left (their personal data deleted)."""
         stmt = select(Member).order_by(col(Member.id))
         return (await self.session.execute(stmt)).scalars().all()
+
+    async def representatives(self) -> Sequence[tuple[int, int]]:
+        """(member id, organisation id) of every Stimmführung and Stellvertretung."""
+        stmt = select(Representative.member_id, Representative.organisation_id)
+        return [(int(m), int(o)) for m, o in (await self.session.execute(stmt)).all()]
 
     async def groups(self) -> Sequence[WorkingGroup]:
         stmt = select(WorkingGroup).order_by(col(WorkingGroup.name), col(WorkingGroup.id))

@@ -25,6 +25,7 @@ from bot.services.container import Services, build_services
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.exports import ExportKind, ExportRequest
 from bot.services.notify import NoNotifier
+from storage.enums import RepresentativeRole, VoteRight
 from storage.models import (
     AgendaItem,
     Ballot,
@@ -47,6 +48,7 @@ from storage.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from storage.models_representation import Representative
 from tests.support import COORDINATOR_ID, FakeClock, make_settings
 from tests.xlsx_reader import Workbook
 
@@ -537,3 +539,35 @@ async def test_the_vote_record_in_member_mode_names_each_member(
         ("Emil", "Saale-Holzland-Kreis", "Landkreis", "keine Stimme"),
         ("Anna Amsel", "Stadt Jena", "Stadt", "Ja"),
     ]
+
+
+async def test_with_representatives_only_they_are_listed_and_counted(
+    services: Services, engine: AsyncEngine
+) -> None:
+    """Member mode with VOTE_RIGHT=representatives: each person votes, but only the
+    Stimmführung and Stellvertretung may; the record lists them and whoever voted, not every
+    member, and counts the electorate as the bot does."""
+    async with unit_of_work_factory(engine)() as uow:
+        await uow.session.execute(
+            update(Ballot).values(mode=VoteMode.MEMBER, vote_right=VoteRight.REPRESENTATIVES)
+        )
+        await uow.session.execute(
+            update(Vote).values(voter="member:" + cast(col(Vote.member_id), String))
+        )
+        uow.session.add(
+            Representative(
+                organisation_id=2, member_id=3, role=RepresentativeRole.DEPUTY, appointed_at=at(-9)
+            )
+        )
+        await uow.commit()
+    record = await export(services, ExportKind.VOTE, 2)
+    # Carla may vote (Stellvertretung) and has not; Emil has voted; Anna may not.
+    assert [row[:4] for row in record.rows] == [
+        ("Carla Czerny", "Gemeinde Zöllnitz", "Gemeinde", "keine Stimme"),
+        ("Emil", "Saale-Holzland-Kreis", "Landkreis", "abgegeben (sichtbar nach dem Ende)"),
+    ]
+    votes = await export(services, ExportKind.VOTES)
+    eligible = votes.headers.index("Stimmberechtigt")
+    async with unit_of_work_factory(engine)() as uow:
+        counted = await uow.ballots.eligible(2, VoteMode.MEMBER, VoteRight.REPRESENTATIVES)
+    assert votes.rows[1][eligible] == counted == 2
