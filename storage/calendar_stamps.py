@@ -14,9 +14,11 @@ Not covered: bulk UPDATE/DELETE statements (none touch these tables) and databas
 OParl (issue 21) reads the same counters as its objects' `created` (first raised) and
 `modified` (last raised): a meeting is `meeting:<id>`, and for it also an agenda item
 `agenda:<id>`, a member organisation `organisation:<id>`, a working group `group:<id>`, a topic
-proposal `paper:<id>`, a member `person:<id>` (and `consent:<id>` when their consent to be
-named changes). The counter of a new agenda item or proposal is raised after the flush that gave
-it its id (their rows can be deleted: the tombstone keeps when they were created).
+proposal `paper:<id>` (also raised by an agenda item on its topic, and by marking that item's
+meeting internal or public again: the paper's consultations change), a member `person:<id>`
+(and `consent:<id>` when their consent to be named changes). The counter of a new agenda item
+or proposal is raised after the flush that gave it its id (their rows can be deleted: the
+tombstone keeps when they were created).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -49,6 +51,7 @@ from storage.models_oparl import MeetingInternal, MemberVisibility, Organisation
 from storage.models_series import MeetingOccurrence, MeetingSeries
 
 STAMP = CalendarStamp.__table__  # type: ignore[attr-defined]
+AGENDA = AgendaItem.__table__  # type: ignore[attr-defined]
 MEETINGS = "meetings"
 
 
@@ -83,6 +86,8 @@ def scopes_of(objects: Iterable[object]) -> set[str]:
         elif isinstance(obj, AgendaItem):
             scopes.add(MEETINGS)
             scopes.update(meeting_scope(mid) for mid in _values(obj, "meeting_id"))
+            # Its topic's paper shows it as a consultation (OParl), also once it is gone.
+            scopes.update(f"paper:{pid}" for pid in _values(obj, "proposal_id"))
         elif isinstance(obj, MeetingRsvp | WorkingGroupMember):
             # an answer, or a working group joined or left (whose meetings the feed shows)
             scopes.update(f"member:{mid}" for mid in _values(obj, "member_id"))
@@ -175,10 +180,27 @@ def changed_outside_the_orm(session: Session, scopes: Iterable[str]) -> None:
     session.info[_PENDING] = True
 
 
+def _topics_of_hidden_meetings(session: Session, changed: Iterable[object]) -> set[str]:
+    """A meeting marked internal (or public again) takes its agenda items' consultations out
+    of (or back into) their papers: those papers changed too."""
+    meetings = {
+        mid
+        for obj in changed
+        if isinstance(obj, MeetingInternal)
+        for mid in _values(obj, "meeting_id")
+    }
+    if not meetings:
+        return set()
+    stmt = select(AGENDA.c.proposal_id).where(
+        AGENDA.c.meeting_id.in_(sorted(meetings)), AGENDA.c.proposal_id.is_not(None)
+    )
+    return {f"paper:{pid}" for pid in session.connection().execute(stmt).scalars()}
+
+
 def _before_flush(session: Session, _context: object, _instances: object) -> None:
     dirty = [obj for obj in session.dirty if session.is_modified(obj)]
     changed = [*session.new, *dirty, *session.deleted]
-    scopes = scopes_of(changed)
+    scopes = scopes_of(changed) | _topics_of_hidden_meetings(session, changed)
     if scopes:
         bump(session, scopes)
     if any(isinstance(obj, _FEED_INPUTS) for obj in changed):

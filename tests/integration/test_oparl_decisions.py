@@ -15,8 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import storage.calendar_stamps
+from storage.models import AgendaItem
 from storage.models_decisions import Decision
+from storage.models_oparl import MeetingInternal
 from tests.integration.test_oparl import BASE, T0, T1, VALIDATORS, Api, Clock, make_api
+from tests.oparl_forum import COORDINATOR
 
 
 @pytest.fixture
@@ -104,3 +107,31 @@ async def test_an_agenda_item_with_a_decided_topic_carries_the_decision(api: Api
     assert embedded_item["resolutionText"] == changed["resolutionText"]
     papers = await api.listing(f"{BASE}/body/1/paper?modified_since={since}")
     assert [p["id"] for p in papers] == [paper_url]
+
+
+@pytest.mark.parametrize("how", ["meeting made internal", "agenda item deleted"])
+async def test_a_consultation_that_disappears_modifies_its_paper(api: Api, how: str) -> None:
+    """A client that crawls with modified_since learns that the paper lost the consultation
+    (the forum's deliberation under an agenda item), whichever way it went."""
+    forum = api.forum
+    (item_id,) = forum.decided_items
+    paper_url = f"{BASE}/paper/{forum.papers[0]}"
+    consultation = f"{BASE}/consultation/top-{item_id}"
+    before = await api.json(paper_url)
+    assert consultation in {c["id"] for c in before["consultation"]}
+    api.clock.now = T1
+    async with api.sessions() as session:
+        item = await session.get(AgendaItem, item_id)
+        assert item is not None
+        if how == "meeting made internal":
+            session.add(
+                MeetingInternal(meeting_id=item.meeting_id, marked_at=T1, marked_by=COORDINATOR)
+            )
+        else:
+            await session.delete(item)
+        await session.commit()
+    papers = await api.listing(f"{BASE}/body/1/paper?modified_since={quote(T1.isoformat())}")
+    assert [p["id"] for p in papers] == [paper_url]
+    assert datetime.fromisoformat(papers[0]["modified"]) == T1
+    assert consultation not in {c["id"] for c in papers[0]["consultation"]}
+    assert papers[0]["consultation"]  # the votes and the councils' ratifications stay
