@@ -84,11 +84,11 @@ def backoff_delays(wait_seconds: float) -> list[float] | None:
 
 
 async def connect_database(
-    url: str, *, wait_seconds: float, sleep: Sleep = asyncio.sleep
+    url: str, *, wait_seconds: float, sleep: Sleep = asyncio.sleep, pool_size: int | None = None
 ) -> AsyncEngine:
     """An engine whose database answered `SELECT 1`, retried for about `wait_seconds`
     (0: forever); raises DatabaseUnavailable when that time is up."""
-    engine = create_engine(url)
+    engine = create_engine(url, pool_size=pool_size)
     try:
         await _wait_until_reachable(engine, describe_database(url), wait_seconds, sleep)
     except BaseException:

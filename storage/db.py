@@ -27,9 +27,13 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Build the engine for `url` (sqlite+aiosqlite or postgresql+asyncpg)."""
+def create_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> AsyncEngine:
+    """Build the engine for `url` (sqlite+aiosqlite or postgresql+asyncpg). `pool_size`: the
+    connections kept open (SQLAlchemy's default is 5, and each one over it that a busy moment
+    needs is opened and closed again: on PostgreSQL a new server process each time)."""
     kwargs: dict[str, Any] = {"echo": echo}
+    if pool_size is not None:
+        kwargs["pool_size"] = pool_size
     if is_sqlite(url):
         # SQLite's calls in the event loop's thread, waiting for locks without blocking it
         # (storage/sqlite_inline.py); the connection as SQLAlchemy's dialect would make it.
