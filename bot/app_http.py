@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 from starlette.routing import BaseRoute
 from telegram.error import TelegramError
 
-from bot.http import ClientRateLimit, Webhook, build_http_app, build_internal_app
+from bot.http import (
+    ClientRateLimit,
+    ThrottledWarning,
+    Webhook,
+    build_http_app,
+    build_internal_app,
+    client_key,
+)
 from bot.http_server import HttpLimits, HttpServer
 from bot.oparl.api import OParlConfig, build_oparl
 from storage.db import create_session_factory
@@ -86,7 +93,22 @@ def _oparl(app: BotApplication) -> BaseRoute | None:
         timezone=settings.timezone,
         persons=settings.oparl_persons,
     )
-    return build_oparl(create_session_factory(app.engine), config, files=minutes)
+    stats = app.http_stats
+    limited_log = ThrottledWarning(
+        log, "OParl requests over the rate limit refused", event="oparl_limited"
+    )
+
+    def limited(address: str | None) -> None:
+        stats.oparl_limited += 1
+        limited_log(f"from {client_key(address)}")
+
+    return build_oparl(
+        create_session_factory(app.engine),
+        config,
+        files=minutes,
+        limit=ClientRateLimit(settings.oparl_rate_per_minute),
+        on_limited=limited,
+    )
 
 
 async def _listen(server: HttpServer, settings_prefix: str) -> HttpServer:

@@ -137,6 +137,7 @@ class Settings(BaseSettings):
     oparl_persons: bool = False
     oparl_body_name: str = "Nachbarschaftsforum Jena"
     oparl_body_website: str | None = None
+    oparl_rate_per_minute: int = Field(default=300, ge=1, le=100_000)
 
     @field_validator("coordinator_ids", mode="before")
     @classmethod

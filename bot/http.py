@@ -81,6 +81,8 @@ class HttpStats:
     """Webhook requests with the right secret but no readable update (400)."""
     calendar_limited: int = 0
     """Feed requests over the per-client rate limit (429)."""
+    oparl_limited: int = 0
+    """OParl requests over the per-client rate limit (429)."""
 
 
 class ThrottledWarning:

@@ -111,6 +111,11 @@ class _HttpCollector(Collector):
             "Calendar feed requests over the per-client rate limit (answered 429)",
             value=float(self._stats.calendar_limited),
         )
+        yield CounterMetricFamily(
+            "forumbot_oparl_rate_limited",
+            "OParl requests over the per-client rate limit (answered 429)",
+            value=float(self._stats.oparl_limited),
+        )
 
 
 class BotMetrics:

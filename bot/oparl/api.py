@@ -10,18 +10,21 @@ OPARL_PERSONS and only members who agreed (`/sichtbarkeit`).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.oparl import mapping
 from bot.oparl.mapping import PLENARY, Forum
@@ -44,6 +47,13 @@ FALLBACK_CREATED = datetime(2026, 12, 4, tzinfo=UTC)
 # The minutes' content by Telegram's file id: (bytes, MIME type), None if it cannot be had.
 FileSource = Callable[[str], Awaitable[tuple[bytes, str] | None]]
 FILTERS = ("created_since", "created_until", "modified_since", "modified_until")
+# Requests worked on at once; the others wait without taking turns of the event loop or
+# connections of the database pool, so that a crawler cannot hold up the members' answers.
+SLOTS = 2
+
+
+class RateLimit(Protocol):
+    def take(self, address: str | None) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,40 @@ def _json(data: dict[str, Any], status: int = 200) -> Response:
 
 def _error(status: int, message: str, debug: str) -> Response:
     return _json(mapping.error(message, debug), status)
+
+
+class _Guard:
+    """Every request of the interface: first the per-client rate limit (`429`, an OParl Error
+    with `Retry-After`), then one of `SLOTS`."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: RateLimit | None,
+        on_limited: Callable[[str | None], None],
+    ) -> None:
+        self._app = app
+        self._limit = limit
+        self._on_limited = on_limited
+        self._slots = asyncio.Semaphore(SLOTS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        address = client[0] if client else None
+        wait = self._limit.take(address) if self._limit is not None else 0.0
+        if wait > 0:
+            self._on_limited(address)
+            seconds = max(1, math.ceil(wait))
+            refused = _error(
+                429,
+                f"Zu viele Anfragen; bitte in {seconds} Sekunden erneut.",
+                "rate limit per client address (OPARL_RATE_PER_MINUTE)",
+            )
+            refused.headers["Retry-After"] = str(seconds)
+            await refused(scope, receive, send)
+            return
+        async with self._slots:
+            await self._app(scope, receive, send)
 
 
 def _not_found(request: Request) -> Response:
@@ -99,8 +143,11 @@ def build_oparl(
     config: OParlConfig,
     *,
     files: FileSource | None = None,
+    limit: RateLimit | None = None,
+    on_limited: Callable[[str | None], None] = lambda _address: None,
 ) -> BaseRoute:
-    """The interface as one Mount for the public Starlette app."""
+    """The interface as one Mount for the public Starlette app; `limit` per client address
+    (`bot.http.ClientRateLimit`), `on_limited` told of each request refused by it."""
     base = config.public_base_url.rstrip("/") + PREFIX
     timezone = ZoneInfo(config.timezone)
 
@@ -389,7 +436,7 @@ def build_oparl(
         Route("/membership/{key:str}", endpoint(membership)),
         Route("/{rest:path}", unknown),
     ]
-    return Mount(PREFIX, routes=routes)
+    return Mount(PREFIX, app=_Guard(Router(routes=routes), limit, on_limited))
 
 
 def _split_key(key: str) -> tuple[str, int]:

@@ -231,3 +231,30 @@ async def test_beyond_the_connection_limit_requests_get_503(
         assert statuses == [b"200", b"200", b"503"]
         for writer in opened:
             writer.close()
+
+
+async def test_the_oparl_interface_is_rate_limited_per_client(
+    emulator: BotApiEmulator, database_url: str
+) -> None:
+    async with running_bot(
+        emulator, database_url, oparl_enabled=True, oparl_rate_per_minute=2
+    ) as bot:
+        url = f"{local_base_url(bot.app)}/oparl/v1/system"
+        feed = await feed_url(bot)
+        async with httpx.AsyncClient() as client:
+            answers = [await client.get(url) for _ in range(2)]
+            assert [a.status_code for a in answers] == [200, 200]
+            limited = await client.get(url)
+            assert limited.status_code == 429
+            assert 1 <= int(limited.headers["retry-after"]) <= 30  # one request per 30 s
+            assert limited.headers["access-control-allow-origin"] == "*"
+            error = limited.json()
+            assert error["type"] == "https://schema.oparl.org/1.1/Error"
+            assert error["message"].startswith("Zu viele Anfragen; bitte in ")
+            # Any path of the interface counts, an unknown one too.
+            assert (await client.get(url.replace("system", "nichts"))).status_code == 429
+            # Another client behind the proxy, and the calendar feeds (their own limit), go on.
+            other = {"X-Forwarded-For": "203.0.113.9"}
+            assert (await client.get(url, headers=other)).status_code == 200
+            assert (await client.get(feed)).status_code == 200
+        assert await metric(bot, "forumbot_oparl_rate_limited_total") == 2
