@@ -17,7 +17,7 @@ from bot.exports.sheet import Cell
 from bot.i18n import Translator, plain_text
 from bot.services.counting import Result
 from bot.services.electorate import capacity_label_key
-from storage.enums import OrganisationStatus, VoteCapacity
+from storage.enums import OrganisationStatus, VoteCapacity, VoteRight
 from storage.models import (
     Ballot,
     BallotOutcome,
@@ -66,6 +66,13 @@ MODES = {
     VoteMode.ORGANISATION: "export.mode_organisation",
     VoteMode.MEMBER: "export.mode_member",
 }
+
+
+def mode_key(ballot: Ballot) -> str:
+    """How the vote counts (the Zählweise), as a catalog key."""
+    if ballot.mode is VoteMode.MEMBER and ballot.vote_right is VoteRight.REPRESENTATIVES:
+        return "export.mode_member_representatives"
+    return MODES[ballot.mode]
 
 
 @dataclass(frozen=True)
@@ -205,7 +212,7 @@ VOTE_LIST_COLUMNS: tuple[Column[BallotRow], ...] = (
     Column("export.col.title", lambda r, c: r[1].title),
     Column("export.col.proposed_by", lambda r, c: proposer(r[1], c)),
     Column("export.col.organisation", lambda r, c: c.organisation(r[1].organisation_id)),
-    Column("export.col.mode", lambda r, c: c.text(MODES[r[0].mode])),
+    Column("export.col.mode", lambda r, c: c.text(mode_key(r[0]))),
     Column("export.col.opened_at", lambda r, c: c.when(r[0].opened_at)),
     Column("export.col.deadline", lambda r, c: c.when(r[0].deadline)),
     Column("export.col.closed_at", lambda r, c: c.when(r[0].closed_at)),

@@ -334,7 +334,7 @@ class ExportService:
             (text("export.col.topic"), proposal.id),
             (text("export.col.title"), proposal.title),
             (text("export.col.proposed_by"), proposer or organisation),
-            (text("export.col.mode"), text(cols.MODES[ballot.mode])),
+            (text("export.col.mode"), text(cols.mode_key(ballot))),
             (text("export.col.opened_at"), c.when(ballot.opened_at)),
             (text("export.col.deadline"), c.when(ballot.deadline)),
             (text("export.col.closed_at"), c.when(ballot.closed_at)),

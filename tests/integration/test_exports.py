@@ -566,7 +566,9 @@ async def test_with_representatives_only_they_are_listed_and_counted(
         ("Carla Czerny", "Gemeinde Zöllnitz", "Gemeinde", "keine Stimme"),
         ("Emil", "Saale-Holzland-Kreis", "Landkreis", "abgegeben (sichtbar nach dem Ende)"),
     ]
+    assert dict(record.notes)["Zählweise"] == "eine Stimme je Stimmführung und Stellvertretung"
     votes = await export(services, ExportKind.VOTES)
+    assert votes.rows[1][votes.headers.index("Zählweise")] == dict(record.notes)["Zählweise"]
     eligible = votes.headers.index("Stimmberechtigt")
     async with unit_of_work_factory(engine)() as uow:
         counted = await uow.ballots.eligible(2, VoteMode.MEMBER, VoteRight.REPRESENTATIVES)
