@@ -72,7 +72,7 @@ async def attendance(update: Update, context: ForumContext, actor: Actor, t: Tra
     )
     chat = update.effective_chat
     if sent is not None and chat is not None:  # edited as people check in
-        await day.record_view(actor, meeting_id, chat.id, sent.message_id)
+        await day.record_view(actor, meeting_id, chat.id, sent.message_id, shown=view)
 
 
 @forum_handler(button=True)

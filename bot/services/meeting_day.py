@@ -184,6 +184,14 @@ async def attendance_of(
     )
 
 
+def _contents(view: Attendance) -> list[tuple[object, ...]]:
+    """What an /anwesenheit message shows of each organisation."""
+    return [
+        (o.organisation.id, o.state, o.present, o.excuses, o.by_hand)
+        for o in (*view.voting, *view.advisory)
+    ]
+
+
 class MeetingDayService:
     def __init__(
         self,
@@ -312,10 +320,18 @@ class MeetingDayService:
             return await attendance_of(uow, meeting, self.quorum)
 
     async def record_view(
-        self, actor: Actor, meeting_id: int, chat_id: int, message_id: int
+        self,
+        actor: Actor,
+        meeting_id: int,
+        chat_id: int,
+        message_id: int,
+        shown: Attendance | None = None,
     ) -> None:
-        """An /anwesenheit message, to be edited as people check in."""
+        """An /anwesenheit message, to be edited as people check in. `shown`: what it shows;
+        a check-in or mark that came between reading it and now (the message was not known
+        yet, so nobody edited it) brings the message up to date at once."""
         actor.require_coordinator()
+        behind = False
         async with self._uow() as uow:
             await uow.meeting_day.add_post(
                 MeetingAttendancePost(
@@ -325,7 +341,15 @@ class MeetingDayService:
                     posted_at=self._clock.now(),
                 )
             )
+            if shown is not None:
+                meeting = await meeting_of(uow, meeting_id)
+                now = await attendance_of(uow, meeting, self.quorum)
+                behind = _contents(now) != _contents(shown)
+                if behind:
+                    await self._refresh_views(uow, meeting)
             await uow.commit()
+        if behind:
+            self._notifier.outbox_changed()
 
     async def _refresh_views(self, uow: MeetingDayUnitOfWork, meeting: Meeting) -> None:
         """The coordinators' newest /anwesenheit messages of the meeting show the check-in

@@ -234,3 +234,24 @@ async def test_a_check_in_edits_the_coordinators_views(day: Day) -> None:
     assert (edit.chat_id, edit.edit_message_id) == (4242, 77)
     assert "Stadt Jena – anwesend: Anna (vor Ort)" in (edit.text or "")
     assert f.notifier.calls == before + 1
+
+
+async def test_a_check_in_while_the_view_is_sent_is_shown_at_once(day: Day) -> None:
+    """Anna checks in after /anwesenheit read the attendance but before its message was
+    recorded (nobody could edit it yet): recording it brings it up to date."""
+    f = day.forum
+    f.clock.advance(timedelta(minutes=40))
+    shown = await day.service.attendance(f.coordinator, day.id)
+    await day.service.check_in(f.actor(f.anna), day.id, CheckInMode.IN_PERSON)
+    assert not f.rows(kind="attendance_view")  # no message known to edit
+    before = f.notifier.calls
+    await day.service.record_view(f.coordinator, day.id, 4242, 77, shown=shown)
+    (edit,) = f.rows(kind="attendance_view")
+    assert (edit.chat_id, edit.edit_message_id) == (4242, 77)
+    assert "Stadt Jena – anwesend: Anna (vor Ort)" in (edit.text or "")
+    assert f.notifier.calls == before + 1
+    # A view that shows what stands: recorded, not edited.
+    current = await day.service.attendance(f.coordinator, day.id)
+    await day.service.record_view(f.coordinator, day.id, 4243, 78, shown=current)
+    assert [r.edit_message_id for r in f.rows(kind="attendance_view")] == [77]
+    assert f.notifier.calls == before + 1
