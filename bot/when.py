@@ -5,7 +5,8 @@ are the reason, two examples that fit the command at hand and, for a one-line co
 a guided form, the hint that the command alone opens it.
 
 Dates: `10.12.2026`, `10.12.26`, `10.12.` (the next 10 December), `2026-12-10`, `10. Dezember`,
-`3 Dec 2026`, `heute`/`today`, `morgen`/`tomorrow`, `übermorgen`, weekdays (`Di`, `Dienstag`,
+`3 Dec 2026`, `heute`/`today`, `morgen`/`tomorrow`, `übermorgen`, `gestern`/`yesterday`,
+`vorgestern`, weekdays (`Di`, `Dienstag`,
 `Tue`: the next one from today on; `nächsten Dienstag`, `next Tuesday`: the next one after
 today), also as the bot writes them (`Do., 03.12.2026`, `Thu, 3 Dec 2026`: weekday and date must
 agree). Times: `18:00`, `18.00`, `18 Uhr`, `18h`, `6 pm`, `6:30pm`, after `,`, `um`, `at`.
@@ -105,6 +106,12 @@ _RELATIVE = {
     "uebermorgen": 2,
     "the day after tomorrow": 2,
     "day after tomorrow": 2,
+    # For what lies behind (a council's outcome, say); a meeting or deadline there is refused.
+    "gestern": -1,
+    "yesterday": -1,
+    "vorgestern": -2,
+    "the day before yesterday": -2,
+    "day before yesterday": -2,
 }
 _NEXT = r"(?:nächste[nrs]?|naechste[nrs]?|kommende[nrs]?|next)"
 _WORD = r"[a-zäöüß]+"
@@ -123,8 +130,9 @@ _MONTH_FIRST = re.compile(
     rf"({_WORD})\.?\s+([0-9]{{1,2}})(?:st|nd|rd|th)?(?:\s+([0-9]{{4}}))?(?![0-9:.])"
 )
 _RELATIVE_DATE = re.compile(
-    r"(the day after tomorrow|day after tomorrow|übermorgen|uebermorgen|heute|today|morgen|"
-    r"tomorrow)(?![a-zäöüß])"
+    r"(the day after tomorrow|day after tomorrow|the day before yesterday|day before yesterday|"
+    r"übermorgen|uebermorgen|vorgestern|gestern|yesterday|heute|today|morgen|tomorrow)"
+    r"(?![a-zäöüß])"
 )
 _WEEKDAY = re.compile(rf"(?:({_NEXT})\s+)?({_WORD})\.?(?![a-zäöüß])")
 

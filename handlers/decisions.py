@@ -19,7 +19,7 @@ from bot.callbacks import (
 )
 from bot.i18n import Translator
 from bot.services.actor import Actor
-from bot.services.decisions import Recorded
+from bot.services.decisions import Recorded, split_ref
 from bot.services.errors import InvalidInput
 from bot.texts import decisions as texts
 from handlers import commands, form_engine
@@ -92,7 +92,7 @@ async def details(update: Update, context: ForumContext, actor: Actor, t: Transl
     if not ref:
         raise InvalidInput("decision.usage")
     service = context.services.decisions
-    d = await service.details(actor, ref.split()[0])
+    d = await service.details(actor, split_ref(ref)[0])
     await reply(
         update,
         texts.details(
@@ -127,8 +127,8 @@ async def set_text(update: Update, context: ForumContext, actor: Actor, t: Trans
 
 @forum_handler(commands.COUNCILDATE)
 async def council_date(update: Update, context: ForumContext, actor: Actor, t: Translator) -> None:
-    ref, _, rest = command_text(update).partition(" ")
-    if not ref or not rest.strip():
+    ref, rest = split_ref(command_text(update))
+    if not ref or not rest:
         raise InvalidInput("ratification.date_usage")
     done = await context.services.decisions.council_date(actor, ref=ref, text=rest)
     await _answer(update, context, actor, t, done)
@@ -138,12 +138,12 @@ async def council_date(update: Update, context: ForumContext, actor: Actor, t: T
 async def council_result(
     update: Update, context: ForumContext, actor: Actor, t: Translator
 ) -> None:
-    words = command_text(update).split()
-    if len(words) < 2 or words[1].lower() not in OUTCOMES:
+    ref, rest = split_ref(command_text(update))
+    word, _, text = rest.partition(" ")
+    outcome = OUTCOMES.get(word.lower().rstrip(",.;:!"))  # `Zugestimmt, 27.11.2026`
+    if not ref or outcome is None:
         raise InvalidInput("ratification.result_usage")
-    done = await context.services.decisions.council_result(
-        actor, OUTCOMES[words[1].lower()], ref=words[0], text=" ".join(words[2:])
-    )
+    done = await context.services.decisions.council_result(actor, outcome, ref=ref, text=text)
     await _answer(update, context, actor, t, done)
 
 

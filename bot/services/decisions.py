@@ -40,7 +40,10 @@ MAX_TEXT = 4000
 MAX_BODY = 100
 MAX_LINK = 500
 NO_YEAR = re.compile(r"\d{1,2}\.\d{1,2}\.?")
-REF = re.compile(r"[Bb]?(\d{4})/(\d{1,4})")
+# `2026/07`, `B2026/7`, `2026-07`, and number first as councils often write it: `07/2026`.
+REF = re.compile(r"b?(?:(\d{4})\s*[/-]\s*(\d{1,4})|(\d{1,4})\s*/\s*(\d{4}))", re.IGNORECASE)
+# `Nr. 2026/07`, `Beschluss 2026/07`: the word before the number.
+REF_LEAD = re.compile(r"(?:nr\.?|no\.?|beschluss(?:-?nr\.?)?|decision)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,28 @@ class Recorded:
 
 
 def parse_ref(text: str) -> tuple[int, int]:
-    """`2026/07`, `B2026/7` → (2026, 7)."""
-    match = REF.fullmatch(text.strip())
+    """`2026/07`, `B2026/7`, `2026-07`, `07/2026`, `Nr. 2026/07` → (2026, 7)."""
+    ref, _ = split_ref(text)
+    match = REF.fullmatch(ref)
     if match is None:
         raise InvalidInput("decision.ref_invalid", ref=text.strip())
-    return int(match[1]), int(match[2])
+    if match[1] is not None:
+        return int(match[1]), int(match[2])
+    return int(match[4]), int(match[3])
+
+
+def split_ref(text: str) -> tuple[str, str]:
+    """The decision's number at the start of `text` (after `Nr.` or `Beschluss`, if written)
+    and the rest: `Nr. 2026/07 zugestimmt` → ("2026/07", "zugestimmt")."""
+    text = text.strip()
+    lead = REF_LEAD.match(text)
+    if lead is not None and REF.match(text, lead.end()):
+        text = text[lead.end() :]
+    match = REF.match(text)
+    if match is not None and (match.end() == len(text) or text[match.end()].isspace()):
+        return match[0], text[match.end() :].strip()
+    ref, _, rest = text.partition(" ")
+    return ref, rest.strip()
 
 
 def tally_of(ballot: Ballot) -> Tally:

@@ -151,7 +151,7 @@ async def test_an_accepted_vote_becomes_a_numbered_decision_with_three_ratificat
     assert "• Gemeinde Zöllnitz: Ja, vorbehaltlich Ratsbeschluss" in details
     assert "• Gemeinde Milda: Nein" in details
     assert "• Saale-Holzland-Kreis: offen" in details
-    typo = (await bot.send(f.anna, "/beschluss 2026-01")).text or ""
+    typo = (await bot.send(f.anna, "/beschluss 26-01")).text or ""
     assert "keine Beschlussnummer" in typo
     missing = (await bot.send(f.anna, "/beschluss 2026/09")).text or ""
     assert "Einen Beschluss 2026/09 gibt es nicht" in missing

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.services.decision_notices import Notices
-from bot.services.decisions import parse_ref, tally_of
+from bot.services.decisions import parse_ref, split_ref, tally_of
 from bot.services.errors import InvalidInput
 from storage.enums import DecisionStatus, RatificationStatus
 from storage.models import Ballot, VoteMode
@@ -22,13 +22,37 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("text", "ref"),
-    [("2026/07", (2026, 7)), ("B2026/7", (2026, 7)), (" b2027/112 ", (2027, 112))],
+    [
+        ("2026/07", (2026, 7)),
+        ("B2026/7", (2026, 7)),
+        (" b2027/112 ", (2027, 112)),
+        ("2026-07", (2026, 7)),
+        ("2026 / 7", (2026, 7)),
+        ("07/2026", (2026, 7)),  # as councils number them
+        ("Nr. 2026/07", (2026, 7)),
+        ("nr.7/2026", (2026, 7)),
+        ("Beschluss 1/2026", (2026, 1)),
+    ],
 )
 def test_decision_numbers_as_typed(text: str, ref: tuple[int, int]) -> None:
     assert parse_ref(text) == ref
 
 
-@pytest.mark.parametrize("text", ["2026-07", "07", "2026/", "B/7", "26/07", ""])
+@pytest.mark.parametrize(
+    ("text", "split"),
+    [
+        ("Nr. 2026/07 zugestimmt am 28.01.2027", ("2026/07", "zugestimmt am 28.01.2027")),
+        ("7/2026 28.01.2027 Gemeinderat", ("7/2026", "28.01.2027 Gemeinderat")),
+        ("2026/07", ("2026/07", "")),
+        ("26/07 zugestimmt", ("26/07", "zugestimmt")),  # refused later, as typed
+        ("Gemeinderat tagt", ("Gemeinderat", "tagt")),
+    ],
+)
+def test_the_number_at_the_start_of_a_command(text: str, split: tuple[str, str]) -> None:
+    assert split_ref(text) == split
+
+
+@pytest.mark.parametrize("text", ["07", "2026/", "B/7", "26/07", "", "Nr.", "2026/07/01"])
 def test_anything_else_is_refused_with_the_form_to_use(text: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_ref(text)

@@ -58,6 +58,10 @@ MEETING_FORMS: list[tuple[str, datetime, datetime | None]] = [
     ("morgen 18:00", at("2026-11-27", 18), None),
     ("übermorgen 18:00", at("2026-11-28", 18), None),
     ("uebermorgen 18:00", at("2026-11-28", 18), None),
+    # behind (a council's outcome; a meeting there is refused by the command, as any past day)
+    ("gestern 18:00", at("2026-11-25", 18), None),
+    ("vorgestern 18 Uhr", at("2026-11-24", 18), None),
+    ("yesterday 6 pm", at("2026-11-25", 18), None),
     ("today 6 pm", at("2026-11-26", 18), None),
     ("tomorrow 6 pm", at("2026-11-27", 18), None),
     ("Di 18:00", at("2026-12-01", 18), None),
@@ -266,7 +270,13 @@ def day_forms(day: date, today: date) -> list[str]:
     ahead = (day - today).days
     if 0 <= ahead <= 300:
         forms.append(f"{day:%d.%m.}")
-    names = {0: ["heute", "today"], 1: ["morgen", "tomorrow"], 2: ["übermorgen"]}
+    names = {
+        -2: ["vorgestern", "the day before yesterday"],
+        -1: ["gestern", "yesterday"],
+        0: ["heute", "today"],
+        1: ["morgen", "tomorrow"],
+        2: ["übermorgen"],
+    }
     forms += names.get(ahead, [])
     if 0 <= ahead <= 6:
         forms += [WEEKDAYS_DE[day.weekday()], WEEKDAYS_EN[day.weekday()]]
