@@ -57,6 +57,17 @@ def plain_text(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
+class Day:
+    """A date as a parameter, written in the reader's language when the text around it is
+    (`Do., 26.11.2026` / `Thu, 26 Nov 2026`), for a service that cannot know the language."""
+
+    __slots__ = ("value", "zone")
+
+    def __init__(self, value: dt.datetime, zone: ZoneInfo) -> None:
+        self.value = value
+        self.zone = zone
+
+
 class Msg:
     """Another catalog text as a parameter, rendered in the reader's language (with its own
     parameters) when the text around it is; `Msg("")` renders as nothing. A service or parser
@@ -91,6 +102,8 @@ class Translator:
     def _escape(self, value: object) -> str:
         if isinstance(value, Msg):
             return self(value.key, **value.params) if value.key else ""
+        if isinstance(value, Day):
+            return self.date(value.value, value.zone)
         if isinstance(value, Html):
             return value
         return html.escape(str(value), quote=False)

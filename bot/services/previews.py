@@ -22,6 +22,7 @@ from bot.services.ids import id_of
 from bot.services.meeting_notices import MeetingNotices, agenda_of
 from bot.services.meeting_rows import reschedule_topics
 from bot.services.notify import Notifier
+from bot.services.task_owners import not_open
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from bot.texts.buttons import to_stored
 from bot.texts.meetings import rsvp_buttons
@@ -96,7 +97,7 @@ class PreviewService:
             if task is None:
                 raise NotFound("task.not_found", id=task_id)
             if task.status is not TaskStatus.OPEN:
-                raise InvalidInput("task.not_open", id=task_id)
+                raise await not_open(uow, task, self.zone)
             if task.member_id is not None:
                 member = await uow.members.get(task.member_id)
                 return TaskFacts(task, member.display_name if member else "–", 1)

@@ -7,13 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from bot.i18n import Day, Msg
 from bot.parsing import clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.organisations import find_organisation
 from bot.services.uow import UnitOfWork
-from storage.models import Member, Organisation, Task
+from storage.models import Member, Organisation, Task, TaskStatus
 
 # "Anna Schmidt (Stadt Jena)": a name with the organisation that tells two Annas apart.
 _NAME_WITH_ORGANISATION = re.compile(r"(.+?)\s*\((.+)\)")
@@ -170,3 +172,20 @@ def owner_or_none(
         return None
     owner = owner_from(organisation_id, member_id, organisations, members)
     return owner if owner.member or owner.organisation else None
+
+
+async def not_open(uow: UnitOfWork, task: Task, zone: ZoneInfo) -> InvalidInput:
+    """The refusal for a task that is no longer open, saying who reported it done and when
+    (a colleague, often), or when it was cancelled."""
+    task_id = task.id or 0
+    if task.status is TaskStatus.DONE and task.done_at is not None:
+        member = await uow.members.get(task.done_by) if task.done_by is not None else None
+        if member is None:
+            by: object = Msg("task.by_coordination")
+        else:
+            organisation = await uow.organisations.get(member.organisation_id)
+            by = Owner(organisation, member).label()
+        return InvalidInput("task.not_open_done", id=task_id, by=by, when=Day(task.done_at, zone))
+    if task.status is TaskStatus.CANCELLED:
+        return InvalidInput("task.not_open_cancelled", id=task_id, when=Day(task.updated_at, zone))
+    return InvalidInput("task.not_open", id=task_id)

@@ -21,6 +21,7 @@ from bot.services.task_owners import (
     Who,
     find_owner,
     member_owner,
+    not_open,
     only_own,
     owner_from,
     owner_of,
@@ -202,7 +203,7 @@ class TaskService:
             task, owner = await self._task(uow, task_id)
             self._may_report(actor, task)
             if task.status is not TaskStatus.OPEN:
-                raise InvalidInput("task.not_open", id=task_id)
+                raise await not_open(uow, task, self.zone)
             task.status = TaskStatus.DONE
             task.done_at = now
             task.done_by = actor.member.id if actor.member else None
@@ -225,7 +226,7 @@ class TaskService:
             task, owner = await self._task(uow, task_id)
             self._may_report(actor, task)
             if task.status is not TaskStatus.OPEN:
-                raise InvalidInput("task.not_open", id=task_id)
+                raise await not_open(uow, task, self.zone)
             task.comment = comment
             await self._record(uow, task, TaskEventKind.COMMENT, actor, text=comment)
             await self.notices.tell(uow, task, owner, "task.notice_comment", actor, comment=comment)
@@ -238,11 +239,11 @@ class TaskService:
         (or the actor is the coordinator)."""
         async with self._uow() as uow:
             task = await uow.tasks.get(task_id)
-        if task is None:
-            raise NotFound("task.not_found", id=task_id)
-        self._may_report(actor, task)
-        if task.status is not TaskStatus.OPEN:
-            raise InvalidInput("task.not_open", id=task_id)
+            if task is None:
+                raise NotFound("task.not_found", id=task_id)
+            self._may_report(actor, task)
+            if task.status is not TaskStatus.OPEN:
+                raise await not_open(uow, task, self.zone)
 
     async def change(
         self,
@@ -271,7 +272,7 @@ class TaskService:
                 key = "task.notice_reopened"
                 await self._record(uow, task, TaskEventKind.REOPENED, actor, text=reason)
             elif task.status is not TaskStatus.OPEN:
-                raise InvalidInput("task.not_open", id=task_id)
+                raise await not_open(uow, task, self.zone)
             elif cancel:
                 task.status = TaskStatus.CANCELLED
                 key = "task.notice_cancelled"

@@ -140,6 +140,13 @@ async def test_done_by_button_then_reopen(bot: Harness) -> None:
         task = await uow.tasks.get(1)
     assert task is not None and task.status is TaskStatus.DONE
     assert task.comment == "Stellungnahme verschickt"
+    # A colleague of the same municipality who reports it too learns who did, and when.
+    bernd = await member(bot, "Bernd", "Gemeinde Zöllnitz")
+    late = await bot.send(bernd, "/erledigt #1")
+    assert late.text == (
+        "Aufgabe #1 ist schon erledigt – gemeldet von Anna (Gemeinde Zöllnitz) am Do., "
+        "26.11.2026. Es wurde nichts geändert."
+    )
 
 
 async def test_members_cannot_change_others_tasks(bot: Harness) -> None:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from bot.i18n import translator
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
 from bot.services.tasks import AmbiguousOwner, TaskService
 from storage.models import Member, Task, TaskStatus
@@ -194,8 +195,28 @@ async def test_a_task_is_done_once(forum: Forum, tasks: TaskService) -> None:
     await tasks.mark_done(forum.actor(forum.anna), task.id or 0, None)
     with pytest.raises(InvalidInput) as error:
         await tasks.mark_done(forum.actor(forum.jonas), task.id or 0, None)
-    assert refused(error) == "task.not_open"
+    # The colleague learns who reported it, and when.
+    said = translator("de")(error.value.message_key, **error.value.params)
+    assert said.startswith(f"Aufgabe #{task.id} ist schon erledigt – gemeldet von Anna")
+    assert said.endswith(
+        f"am {translator('de').date(forum.clock.now(), ZONE)}. Es wurde nichts geändert."
+    )
+    with pytest.raises(InvalidInput) as error:
+        await tasks.comment(forum.actor(forum.jonas), task.id or 0, "noch ein Hinweis")
+    assert refused(error) == "task.not_open_done"
     assert task.done_by == forum.anna.id
+
+
+async def test_a_cancelled_task_says_so(forum: Forum, tasks: TaskService) -> None:
+    task = await create(forum, tasks)
+    await tasks.change(forum.coordinator, task.id or 0, cancel=True)
+    with pytest.raises(InvalidInput) as error:
+        await tasks.mark_done(forum.actor(forum.anna), task.id or 0, None)
+    said = translator("en")(error.value.message_key, **error.value.params)
+    assert said == (
+        f"Task #{task.id} was cancelled (on {translator('en').date(forum.clock.now(), ZONE)}). "
+        "Nothing was changed."
+    )
 
 
 async def test_a_progress_note_reaches_the_others_and_keeps_the_reminders(
