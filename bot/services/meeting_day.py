@@ -343,8 +343,8 @@ class MeetingDayService:
             )
             if shown is not None:
                 meeting = await meeting_of(uow, meeting_id)
-                now = await attendance_of(uow, meeting, self.quorum)
-                behind = _contents(now) != _contents(shown)
+                current = await attendance_of(uow, meeting, self.quorum)
+                behind = _contents(current) != _contents(shown)
                 if behind:
                     await self._refresh_views(uow, meeting)
             await uow.commit()
