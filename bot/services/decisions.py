@@ -324,6 +324,8 @@ class DecisionService:
             first = rest.split()[0]
             if NO_YEAR.fullmatch(first) and day > self.today():
                 day = day.replace(year=day.year - 1)
+            if day > self.today():  # the council's date ahead is /ratstermin
+                raise InvalidInput("ratification.result_in_future")
 
         def change(item: Ratification, now: datetime) -> None:
             if outcome is RatificationStatus.DEFERRED:

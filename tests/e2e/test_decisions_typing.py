@@ -20,6 +20,12 @@ async def test_numbers_and_outcomes_as_people_type_them(bot: Harness) -> None:
     assert "Gemeinde Bucha: zugestimmt am Do., 26.11.2026" in (answer.text or "")
     answer = await bot.send(f.dirk, "/ratsbeschluss Beschluss 2026/01 abgelehnt gestern")
     assert "Gemeinde Zöllnitz: abgelehnt am Mi., 25.11.2026" in (answer.text or "")
+    # An outcome cannot lie ahead: the council's date is /ratstermin.
+    answer = await bot.send(f.emil, "/ratsbeschluss 2026/01 zugestimmt 28.01.2027")
+    assert answer.text == (
+        "Dieses Datum liegt in der Zukunft. Das Ergebnis tragen Sie ein, wenn der Rat entschieden "
+        "hat; den Sitzungstermin vorher mit <code>/ratstermin</code>. Es wurde nichts geändert."
+    )
     answer = await bot.send(f.dirk, "/beschluss Nr. 01/2026")
     assert "<b>Beschluss 2026/01</b>" in (answer.text or "")
     # Two digits for the year stay refused (26/1 could be anything), with the form to use.
