@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday  # type: ignore[import-untyped]
 
-from bot.when import Expect, parse_day, refused
+from bot.when import Expect, parse_day, refused, years_later
 
 SERIES = Expect("series.examples")
 MAX_COUNT = 120
@@ -263,9 +263,7 @@ def wall_starts(rule: Rule, first: datetime, zone: ZoneInfo) -> Iterator[datetim
     """The series' starts as aware datetimes in `zone` (wall clock kept), from `first` (a
     start of the rule's), bounded by the rule (or MAX_YEARS when open-ended)."""
     local = first.astimezone(zone).replace(tzinfo=None)
-    last = datetime.combine(
-        rule.until or local.date().replace(year=local.year + MAX_YEARS), time(23, 59, 59)
-    )
+    last = datetime.combine(rule.until or years_later(local.date(), MAX_YEARS), time(23, 59, 59))
     for number, wall in enumerate(_rrule(rule, local)):
         if wall > last or (rule.count is not None and number >= rule.count):
             return

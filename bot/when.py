@@ -181,6 +181,27 @@ def _next_date(month: int, day: int, today: date, shown: str, expect: Expect) ->
     raise refused(expect, "when.date_invalid", value=shown)
 
 
+def last_date(month: int, day: int, today: date) -> date:
+    """The latest `day`.`month`. up to today (29.02.: the last leap year's); what a date
+    written without a year means for something that has happened."""
+    for year in range(today.year, today.year - 9, -1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate <= today:
+            return candidate
+    raise ValueError(f"no {day}.{month}. in the last eight years")
+
+
+def years_later(day: date, years: int) -> date:
+    """`day` so many years on; 29 February becomes the 28th in a year without it."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _weekday_date(weekday: int, today: date, after_today: bool) -> date:
     ahead = (weekday - today.weekday()) % 7
     if after_today and ahead == 0:

@@ -32,6 +32,7 @@ from bot.services.ratification_rules import (
     decision_status,
 )
 from bot.services.uow import UnitOfWork
+from bot.when import last_date
 from storage.enums import PENDING_RATIFICATION, DecisionStatus, RatificationStatus
 from storage.models import Ballot, Member, Organisation, Proposal, Task, Vote, VoteChoice
 from storage.models_decisions import Decision, DecisionTask, Ratification
@@ -323,7 +324,7 @@ class DecisionService:
             # An outcome lies in the past: `20.11.` written in December is this year's.
             first = rest.split()[0]
             if NO_YEAR.fullmatch(first) and day > self.today():
-                day = day.replace(year=day.year - 1)
+                day = last_date(day.month, day.day, self.today())
             if day > self.today():  # the council's date ahead is /ratstermin
                 raise InvalidInput("ratification.result_in_future")
 

@@ -28,6 +28,7 @@ from bot.parsing import (
 from bot.services.errors import InvalidInput
 from bot.texts.meetings import offset_label
 from bot.texts.tasks import due_label
+from bot.when import last_date, years_later
 
 ZONE = ZoneInfo("Europe/Berlin")
 # The tests' clock: Thu 26.11.2026, 10:00 in Berlin.
@@ -403,3 +404,12 @@ def test_random_text_never_raises_anything_else(text: str, now: datetime) -> Non
         except InvalidInput as error:
             for language in ("de", "en"):
                 assert translator(language)(error.message_key, **error.params)
+
+
+def test_a_day_without_a_year_that_has_happened_and_leap_days() -> None:
+    today = date(2026, 12, 4)
+    assert last_date(11, 20, today) == date(2026, 11, 20)
+    assert last_date(12, 24, today) == date(2025, 12, 24)  # not yet this year
+    assert last_date(2, 29, today) == date(2024, 2, 29)  # the last leap year's
+    assert years_later(date(2028, 2, 29), 3) == date(2031, 2, 28)
+    assert years_later(date(2028, 2, 29), 4) == date(2032, 2, 29)
