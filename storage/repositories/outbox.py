@@ -51,19 +51,22 @@ def _value(message: OutboxMessage | Mapping[str, Any], name: str) -> Any:
 
 
 _BALLOT_POST: Table = BallotPost.__table__  # type: ignore[attr-defined]
+# The rows with these dedup keys that reached their chat (by the unique index, not a scan).
+_SENT_COLUMNS = (
+    OUTBOX.c.dedup_key,
+    OUTBOX.c.id,
+    OUTBOX.c.chat_id,
+    OUTBOX.c.member_id,
+    OUTBOX.c.telegram_message_id,
+)
+_SENT_WHERE = (
+    OUTBOX.c.dedup_key.in_(bindparam("keys", expanding=True)),
+    OUTBOX.c.state == OutboxState.SENT,
+    OUTBOX.c.telegram_message_id.is_not(None),
+)
+_SENT_BY_KEYS = sa_select(*_SENT_COLUMNS).where(*_SENT_WHERE).order_by(OUTBOX.c.id)
 _SENT_AND_POSTED = union_all(
-    sa_select(
-        literal(True).label("sent"),
-        OUTBOX.c.dedup_key,
-        OUTBOX.c.id,
-        OUTBOX.c.chat_id,
-        OUTBOX.c.member_id,
-        OUTBOX.c.telegram_message_id,
-    ).where(
-        OUTBOX.c.dedup_key.in_(bindparam("keys", expanding=True)),
-        OUTBOX.c.state == OutboxState.SENT,
-        OUTBOX.c.telegram_message_id.is_not(None),
-    ),
+    sa_select(literal(True).label("sent"), *_SENT_COLUMNS).where(*_SENT_WHERE),
     sa_select(
         literal(False),
         null(),
@@ -359,26 +362,10 @@ class OutboxRepository:
         index, not a scan: for the few ballots of one organisation at a vote press)."""
         if not keys:
             return []
-        stmt = (
-            sa_select(
-                col(OutboxMessage.dedup_key),
-                col(OutboxMessage.id),
-                col(OutboxMessage.chat_id),
-                col(OutboxMessage.member_id),
-                col(OutboxMessage.telegram_message_id),
-            )
-            .where(
-                col(OutboxMessage.dedup_key).in_(list(keys)),
-                col(OutboxMessage.state) == OutboxState.SENT,
-                col(OutboxMessage.telegram_message_id).is_not(None),
-            )
-            .order_by(col(OutboxMessage.id))
-        )
+        rows = (await self.session.execute(_SENT_BY_KEYS, {"keys": list(keys)})).all()
         return [
             (key, SentMessage(row_id or 0, chat_id, member_id, message_id or 0))
-            for key, row_id, chat_id, member_id, message_id in (
-                await self.session.execute(stmt)
-            ).all()
+            for key, row_id, chat_id, member_id, message_id in rows
         ]
 
     async def replace_edits(self, messages: Sequence[Mapping[str, Any]]) -> int:
