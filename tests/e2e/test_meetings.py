@@ -94,6 +94,10 @@ async def test_bad_input_is_refused_with_an_explanation(bot: Harness) -> None:
         "/newmeeting morgen | Titel": "bitte geben Sie auch die Uhrzeit an",
         "/newmeeting 31.02.2027 18:00 | Titel": "gibt es nicht",
         "/newmeeting 01.01.2020 18:00 | Titel": "Vergangenheit",
+        "/newmeeting gestern 18 Uhr | Titel": (
+            "Dieser Zeitpunkt liegt in der Vergangenheit; bitte einen späteren angeben, "
+            "z. B. <code>morgen 18 Uhr</code>."
+        ),
         "/newmeeting 28.03.2027 02:30 | Titel": "Sommerzeit",
         "/newmeeting 31.10.2027 02:30 | Titel": "Winterzeit",
         "/newmeeting 03.12.2026 20:00-18:00 | Titel": "nach dem Beginn",

@@ -347,3 +347,34 @@ async def vote_en(bot: Harness, user: FakeUser, label: str) -> None:
     data = {k.removeprefix("✅ "): v for k, v in buttons(found[-1]).items()}[label]
     await bot.press(user, found[-1], data)
     await bot.settle()
+
+
+async def test_the_vote_record_in_member_mode_lists_who_may_vote(
+    emulator: BotApiEmulator, database_url: str
+) -> None:
+    """VOTE_MODE=member with representatives: the record lists the Stimmführungen and
+    Stellvertretungen and whoever voted (not Bernd, who has no role, nor the
+    Saale-Holzland-Kreis, which has nobody), with the count the result gave."""
+    async with running_bot(
+        emulator, database_url, vote_right="representatives", vote_mode="member"
+    ) as bot:
+        f = await forum(bot)
+        await bot.send(COORDINATOR, "/vertretung Stadt Jena | @anna")
+        await bot.send(COORDINATOR, "/vertretung Zöllnitz | Carla | dirk")
+        await propose_and_open(bot, f.anna)
+        await vote(bot, f.carla, "Ja")
+        await vote(bot, f.dirk, "Nein")
+        await bot.send(COORDINATOR, "/abstimmungbeenden 1")
+        await bot.settle()
+        assert "2 von 3 Mitgliedern" in texts(bot, f.bernd.id)[-1]
+        _, payload = document(await bot.send(COORDINATOR, "/export abstimmung 1"))
+    rows = sheet_rows(payload)
+    assert [r[:4] for r in rows[1:4]] == [
+        ["Carla", "Gemeinde Zöllnitz", None, "Ja"],
+        ["Dirk", "Gemeinde Zöllnitz", None, "Nein"],
+        ["Anna", "Stadt Jena", None, "keine Stimme"],
+    ]
+    assert rows[4] == [None] * len(rows[0])  # the table ends; the notes follow
+    notes = {r[0]: r[1] for r in rows[5:]}
+    assert notes["Zählweise"] == "eine Stimme je Stimmführung und Stellvertretung"
+    assert notes["Stimmberechtigt"] == 3
