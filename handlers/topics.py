@@ -109,8 +109,10 @@ async def vote_button(update: Update, context: ForumContext, actor: Actor, t: Tr
         sent = await reply(update, text, reply_markup=markup(buttons))
         chat = update.effective_chat
         if sent is not None and chat is not None:
-            # Edited like every ballot when the vote closes.
-            await voting.record_post(id_of(view.ballot), chat.id, sent.message_id)
+            # Edited like every ballot when the vote closes; in a private chat also when a
+            # choice of the voter is stored (a colleague's press meanwhile shows at once).
+            shown = (actor, view) if _is_private(update) else None
+            await voting.record_post(id_of(view.ballot), chat.id, sent.message_id, shown=shown)
         await query.answer()
         return
     if not isinstance(button, Vote):

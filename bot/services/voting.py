@@ -15,7 +15,7 @@ from bot.collector import collector_paused, release_in_slices
 from bot.i18n import translator
 from bot.parsing import whole_hour_after
 from bot.services.actor import Actor
-from bot.services.ballot_edits import StandingEdits, standing_prefix
+from bot.services.ballot_edits import StandingEdits, Targets, standing_prefix
 from bot.services.ballot_sending import BallotSender, refuse_outranked
 from bot.services.ballots import (
     BallotReader,
@@ -31,6 +31,7 @@ from bot.services.ballots import (  # re-exported: the votes' views, where they 
 from bot.services.counting import Rules, count
 from bot.services.electorate import (
     electorate,
+    entitled_among,
     entitlement_of,
     info_key,
     unrepresented,
@@ -45,6 +46,7 @@ from bot.texts import voting as render
 from storage.models import (
     Ballot,
     BallotOutcome,
+    BallotPost,
     Member,
     Organisation,
     Proposal,
@@ -56,6 +58,8 @@ from storage.models import (
 )
 
 GROUP_POSTS = 10
+# The reader of a ballot sent as an answer, and what the answer showed.
+Shown = tuple[Actor, BallotView]
 # A proposal can be put to the vote while it waits, and again after a vote without quorum (a
 # new round; the earlier rounds' results stay).
 OPENABLE = (*WAITING, ProposalStatus.NOT_QUORATE)
@@ -120,7 +124,7 @@ class VotingService:
         self.open_ballots = reader.open_ballots
         self.details = reader.details
         self.ballot_for = reader.ballot_for
-        self.record_post = reader.record_post
+        self._record_post = reader.record_post
         self._view = reader.view
         # Issue 16: an accepted vote becomes a decision, in the closing transaction
         # (DecisionService.record; set by the container).
@@ -261,6 +265,43 @@ class VotingService:
         if told:  # else nothing new is due: no need to wake the sender
             self._notifier.outbox_changed()
         return view
+
+    async def record_post(
+        self, ballot_id: int, chat_id: int, message_id: int, *, shown: Shown | None = None
+    ) -> None:
+        """A ballot sent as an answer, to be edited like the others (when the vote closes; in a
+        private chat also when a choice is stored). `shown`: the reader and the standing choice
+        it shows; a colleague's press between reading it and now did not know this message,
+        so that the message is brought up to date at once."""
+        if shown is None:
+            await self._record_post(ballot_id, chat_id, message_id)
+            return
+        actor, view = shown
+        member = actor.require_member()
+        now = self._clock.now()
+        async with self._uow() as uow:
+            await uow.ballots.add_post(
+                BallotPost(
+                    ballot_id=ballot_id, chat_id=chat_id, message_id=message_id, posted_at=now
+                )
+            )
+            vote = await uow.ballots.vote(ballot_id, voter_of(view.ballot, member))
+            before = view.standing.vote if view.standing is not None else None
+            edits = 0
+            if vote is not None and _cast(vote) != _cast(before):
+                caster = await uow.members.get(vote.member_id) if vote.member_id else None
+                targets = Targets(
+                    [(chat_id, message_id, False, member.id)],
+                    {chat_id: actor.language},
+                    actor.organisation,
+                    await entitled_among(uow, view.ballot, [member], actor.organisation),
+                )
+                edits = await self._edits.enqueue(
+                    uow, targets, view.ballot, view.topic, vote, caster or member, now
+                )
+            await uow.commit()
+        if edits:
+            self._notifier.outbox_changed()
 
     # --- closing -------------------------------------------------------------------------
 
@@ -423,3 +464,8 @@ class VotingService:
             org = organisations.get(vote.organisation_id)
             names.append(f"{person.display_name if person else '–'} ({org.name if org else '–'})")
         return sorted(names)
+
+
+def _cast(vote: Vote | None) -> tuple[object, ...] | None:
+    """What a ballot shows of the standing vote: its choice, by whom, when."""
+    return None if vote is None else (vote.choice, vote.member_id, vote.cast_at)

@@ -150,6 +150,29 @@ async def test_a_choice_edits_every_ballot_of_the_organisation_newest_only(
     assert all("✅ Nein" in str(r.buttons) for r in newer)
 
 
+async def test_a_ballot_shown_again_while_a_colleague_presses_shows_the_press(
+    forum: Forum, voting: VotingService
+) -> None:
+    """Anna has a ballot shown again (read, then sent); Jonas presses between the two. His
+    press did not know her new message: recording it brings it up to date at once."""
+    proposal = forum.proposal(forum.anna)
+    ballot = (await voting.open(forum.coordinator, proposal.id or 0, None)).ballot
+    bid = ballot.id or 0
+    anna = forum.actor(forum.anna)
+    read = await voting.ballot_for(anna, bid)
+    await voting.cast(forum.actor(forum.jonas), bid, VoteChoice.NO)
+    chat = forum.anna.telegram_id or 0
+    await voting.record_post(bid, chat, 555, shown=(anna, read))
+    (edit,) = [r for r in forum.rows("ballot_standing") if r.edit_message_id == 555]
+    assert edit.chat_id == chat
+    assert "Nein</b> (abgegeben von Jonas)" in (edit.text or "")
+    assert "✅ Nein" in str(edit.buttons)
+    # Shown as it stands: nothing to edit.
+    again = await voting.ballot_for(anna, bid)
+    await voting.record_post(bid, chat, 556, shown=(anna, again))
+    assert not [r for r in forum.rows("ballot_standing") if r.edit_message_id == 556]
+
+
 async def test_in_member_mode_a_choice_edits_only_the_persons_ballots(forum: Forum) -> None:
     voting = service(forum, VoteMode.MEMBER)
     proposal = forum.proposal(forum.anna)
