@@ -10,10 +10,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from storage.models import (
-    Member,
-    Organisation,
-)
+from storage.models import Member, Organisation
 from storage.models_forms import FormStateRow, Question
 from storage.models_oparl import MeetingInternal, MemberVisibility, OrganisationExternalBody
 from tests.unit.fake_meetings import FakeBroadcasts, FakeFeeds, FakeMeetings, FakeOutbox, FakeTasks
