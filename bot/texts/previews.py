@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.callbacks import Notice, UndoCancel
 from bot.i18n import Translator
 from bot.texts.buttons import Button, Keyboard
-from bot.texts.meetings import Agenda, caption
+from bot.texts.meetings import HEADS, Agenda, caption
 from storage.models import Meeting, Task
 
 
@@ -39,7 +39,7 @@ def restored_caption(t: Translator, meeting: Meeting, agenda: Agenda, zone: Zone
         when=t.span(meeting.starts_at, meeting.ends_at, zone),
     )
     old_head = t(
-        "meeting.head_update",
+        HEADS[Notice.UPDATE],
         id=meeting.id,
         title=meeting.title,
         when=t.span(meeting.starts_at, meeting.ends_at, zone),

@@ -83,7 +83,11 @@ async def test_cancel_a_meeting_after_a_question_and_undo_it(bot: Harness) -> No
     await bot.settle()
     assert await status(bot) is MeetingStatus.SCHEDULED
     for member in (anna, bert):
-        assert captions(bot, member)[-1].startswith("<b>Findet doch statt: Forum</b> (Termin #1)")
+        restored_caption = captions(bot, member)[-1]
+        assert restored_caption.startswith(
+            "<b>Findet doch statt: Forum</b> (Termin #1)\nDo., 10.12.2026, 18:00–20:00 Uhr\n"
+        )
+        assert "Geändert" not in restored_caption  # one heading, not the update's beneath
 
     # Too late: ten minutes after the cancellation.
     await say(bot, "/terminabsagen 1")
