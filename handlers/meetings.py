@@ -22,6 +22,7 @@ from bot.services.feed import feed_links
 from bot.services.ids import id_of
 from bot.services.meetings import MeetingService
 from bot.texts import meetings as texts
+from bot.texts.previews import people
 from handlers import commands, meeting_day, oparl
 from handlers.common import (
     forum_handler,
@@ -212,7 +213,7 @@ async def minutes(update: Update, context: ForumContext, actor: Actor, t: Transl
     meeting_id = required_number(words[1:], "meeting.minutes_usage")
     source = message if message.document else message.reply_to_message
     if source is None or source.document is None:
-        raise InvalidInput("meeting.minutes_usage")
+        raise InvalidInput("meeting.minutes_no_document", id=meeting_id)
     m, count = await _service(context).attach_minutes(
         actor,
         meeting_id,
@@ -220,7 +221,7 @@ async def minutes(update: Update, context: ForumContext, actor: Actor, t: Transl
         file_name=source.document.file_name,
         copy_from=(source.chat.id, source.message_id),
     )
-    await reply(update, t("meeting.minutes_sent", id=m.id, title=m.title, count=count))
+    await reply(update, t("meeting.minutes_sent", id=m.id, title=m.title, people=people(t, count)))
 
 
 # --- calendar feed ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.calendar import Organizer
 from bot.callbacks import Notice
 from bot.clock import Clock
-from bot.i18n import translator
+from bot.i18n import Day, Msg, translator
 from bot.parsing import checked_block, checked_title, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
@@ -388,11 +388,13 @@ class MeetingService:
         file_name: str | None,
         copy_from: tuple[int, int],
     ) -> tuple[Meeting, int]:
-        """Store the minutes and send a copy of the document to every invited member."""
+        """Store the minutes and send a copy of the document to every invited member (the
+        same document again: only to those who did not have it yet)."""
         actor.require_coordinator()
         now = self._clock.now()
         async with self._work() as uow:
             meeting = await meeting_of(uow, meeting_id)
+            earlier = meeting.minutes_added_at if meeting.minutes_file_id == file_id else None
             meeting.minutes_file_id = file_id
             meeting.minutes_file_name = (file_name or "")[:200] or None
             meeting.minutes_added_at = now
@@ -417,10 +419,20 @@ class MeetingService:
                         created_at=now,
                     )
                 )
-            await uow.outbox.enqueue(rows)
+            count = await uow.outbox.enqueue(rows)
+            if earlier is not None and count == 0:
+                raise InvalidInput(
+                    "meeting.minutes_already_sent",
+                    id=meeting_id,
+                    title=meeting.title,
+                    day=Day(earlier, self.zone),
+                    people=Msg("preview.people_one")
+                    if len(rows) == 1
+                    else Msg("preview.people", count=len(rows)),
+                )
             await uow.commit()
         self._notifier.outbox_changed()
-        return meeting, len(rows)
+        return meeting, count
 
     async def welcome(self, member: Member) -> int:
         """A member who joined late gets the invitations to the upcoming meetings they are

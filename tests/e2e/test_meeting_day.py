@@ -411,7 +411,7 @@ async def test_notes_and_the_minutes_draft_match_the_database(bot: Harness) -> N
     answer = await bot.send(
         COORDINATOR, "/protokoll 1", reply_to_message_id=int(uploaded["message_id"])
     )
-    assert "geht an 5 Mitglieder" in (answer.text or ""), answer.text
+    assert "geht an 5 Personen" in (answer.text or ""), answer.text
     await bot.settle()
     for user in f.everyone:
         (copy,) = bot.emu.sent(chat_id=user.id, method="copyMessage")

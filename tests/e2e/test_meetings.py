@@ -308,12 +308,37 @@ async def test_minutes_reach_every_member(bot: Harness) -> None:
     answer = await bot.send(
         COORDINATOR, "/protokoll 1", reply_to_message_id=int(document_message["message_id"])
     )
-    assert "geht an 2 Mitglieder" in (answer.text or "")
+    assert answer.text == "Das Protokoll zu Termin #1 (Forum Stadt-Umland) geht an 2 Personen."
     await bot.settle()
     for member in members:
         (copy,) = bot.emu.sent(chat_id=member.id, method="copyMessage")
         assert copy.params["message_id"] == document_message["message_id"]
         assert "Protokoll zu Termin #1" in (copy.params.get("caption") or "")
+    # The same document again: nothing goes out twice, and the answer says so.
+    answer = await bot.send(
+        COORDINATOR, "/protokoll 1", reply_to_message_id=int(document_message["message_id"])
+    )
+    assert answer.text == (
+        "Dieses Protokoll zu Termin #1 (Forum Stadt-Umland) ist am Do., 26.11.2026 schon an alle "
+        "Eingeladenen gegangen (2 Personen); es wurde nichts erneut gesendet. Eine berichtigte "
+        "Fassung senden Sie als neues Dokument mit /protokoll 1."
+    )
+    # A member who joined since gets it with the same document, only they.
+    (late,) = await bot.seed_members(1)
+    answer = await bot.send(
+        COORDINATOR, "/protokoll 1", reply_to_message_id=int(document_message["message_id"])
+    )
+    assert answer.text == "Das Protokoll zu Termin #1 (Forum Stadt-Umland) geht an 1 Person."
+    await bot.settle()
+    assert len(bot.emu.sent(chat_id=late.id, method="copyMessage")) == 1
+    for member in members:
+        assert len(bot.emu.sent(chat_id=member.id, method="copyMessage")) == 1
+    # The command without a document says what is missing, with the meeting's number.
+    answer = await bot.send(COORDINATOR, "/protokoll 1")
+    assert answer.text == (
+        "Zu /protokoll 1 fehlt das Dokument. Senden Sie das Protokoll als Dokument mit der "
+        "Bildunterschrift /protokoll 1 – oder antworten Sie mit /protokoll 1 auf das Dokument."
+    )
 
 
 async def test_the_calendar_feed_over_http(bot: Harness) -> None:
