@@ -163,7 +163,7 @@ class _Engine:
         draft = draft_of(self.spec.draft, state.draft)
         if button.action == CANCEL:
             await env.services.forms.save(*key, None)
-            await reply(env.update, env.t("wizard.cancelled"))
+            await reply(env.update, env.t(self.spec.cancelled))
             return
         back = step.back(draft)
         if button.action == BACK and back is not None:
@@ -292,7 +292,8 @@ async def _on_command(update: Update, context: ForumContext) -> None:
         t = resolved[1]
         if cancel:
             await forms.save(*key, None)
-            await reply(update, t("wizard.cancelled"))
+            spec = _SPECS.get(loaded.state.form)
+            await reply(update, t(spec.cancelled if spec is not None else "wizard.cancelled"))
             return True
         # Another command: the form ends, the command runs.
         await forms.save(*key, None, completes_update=False)

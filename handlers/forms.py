@@ -114,6 +114,8 @@ class FormSpec(Generic[Draft]):
     entries: tuple[Entry[Draft], ...] = ()
     # Said when text comes on a step that takes buttons only (None: such text is ignored).
     buttons_only: str | None = None
+    # Said when it is cancelled (a form that has stored something on the way says what stays).
+    cancelled: str = "wizard.cancelled"
 
     @property
     def openers(self) -> tuple[Entry[Draft], ...]:

@@ -258,6 +258,7 @@ ABSENCE = FormSpec(
         "substitute": Step(_ask_substitute, on_button=_substitute, back=lambda d: "reason"),
     },
     buttons_only="absence.buttons_only",
+    cancelled="absence.cancelled",  # the Absage was stored before the form began
 )
 entry_callback(ABSENCE, None)  # registers the form with the engine (its buttons, its answers)
 

@@ -4,7 +4,8 @@ da"), attendance per organisation with the coordinator's marks, the meeting's qu
 
 Attendance is derived from the database each time it is asked: an organisation marked by hand
 is what the mark says; else present when one of its people checked in, excused when its
-people sent an Absage with a reason (or named a substitute) and nobody came, else absent.
+people sent an Absage (with a reason and a substitute, if they gave them) and nobody came,
+else absent.
 """
 
 from __future__ import annotations
@@ -125,11 +126,9 @@ async def attendance_of(
     invited = {m.organisation_id for m in audience} | set(marks)
     check_ins = await uow.meeting_day.check_ins(meeting_id)
     absences = await uow.meeting_day.absences(meeting_id)
-    answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
+    declined = [m for r, m in await uow.meetings.answers(meeting_id) if r.answer is RsvpAnswer.NO]
     people = await uow.members.by_ids(
-        {c.member_id for c in check_ins}
-        | {a.member_id for a in absences}
-        | {a.substitute_id for a in absences if a.substitute_id}
+        {c.member_id for c in check_ins} | {a.substitute_id for a in absences if a.substitute_id}
     )
     present: dict[int, list[Presence]] = {}
     for row in check_ins:
@@ -138,15 +137,18 @@ async def attendance_of(
             present.setdefault(person.organisation_id, []).append(
                 Presence(person.display_name, row.mode)
             )
+    # Every Absage excuses (with the reason and substitute given, if any); a reason of an
+    # Absage taken back since counts no more.
+    given = {a.member_id: a for a in absences}
     excused: dict[int, list[Excuse]] = {}
-    for absence in absences:
-        person = people.get(absence.member_id)
-        if person is None or answers.get(absence.member_id) is not RsvpAnswer.NO:
-            continue  # a reason of an Absage taken back since
-        substitute = people.get(absence.substitute_id or 0)
+    for person in declined:
+        absence = given.get(id_of(person))
+        substitute = people.get(absence.substitute_id or 0) if absence else None
         excused.setdefault(person.organisation_id, []).append(
             Excuse(
-                person.display_name, absence.reason, substitute.display_name if substitute else None
+                person.display_name,
+                absence.reason if absence else None,
+                substitute.display_name if substitute else None,
             )
         )
     rows: list[OrganisationAttendance] = []

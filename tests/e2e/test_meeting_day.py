@@ -190,6 +190,28 @@ async def topic_on_the_agenda(bot: Harness, f: Any) -> None:
     await bot.settle()
 
 
+async def test_an_absage_excuses_also_without_a_reason(bot: Harness) -> None:
+    """Abbrechen at the reason keeps the Absage (and says so); like "Ohne Grund", the
+    organisation is listed as excused, not as absent."""
+    f = await forum(bot)
+    await meeting(bot)
+    await bot.press_for_message(f.emil, invitation(bot, f.emil), "rsvp:1:n:i")
+    cancelled = await bot.choose(f.emil, "Abbrechen")
+    assert cancelled.text == (
+        "In Ordnung – Ihre Absage bleibt gespeichert, ohne Grund und ohne Vertretung."
+    )
+    await bot.press_for_message(f.dirk, invitation(bot, f.dirk), "rsvp:1:n:i")
+    cancelled = await bot.send(f.dirk, "/abbrechen")
+    assert cancelled.text == (
+        "In Ordnung – Ihre Absage bleibt gespeichert, ohne Grund und ohne Vertretung."
+    )
+    text = (await attendance(bot))["text"]
+    assert "🟡 Saale-Holzland-Kreis – entschuldigt: Emil\n" in text, text
+    # Carla has not answered: her organisation is excused by Dirk's Absage.
+    assert "🟡 Gemeinde Zöllnitz – entschuldigt: Dirk\n" in text, text
+    assert "❌ Stadt Jena – abwesend" in text, text
+
+
 async def test_a_vote_in_the_meeting_counts_the_organisations_present_only(bot: Harness) -> None:
     f = await forum(bot)
     await meeting(bot)
