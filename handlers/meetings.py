@@ -20,6 +20,7 @@ from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.feed import feed_links
 from bot.services.ids import id_of
+from bot.services.meeting_types import MeetingDetails
 from bot.services.meetings import MeetingService
 from bot.texts import meetings as texts
 from bot.texts.previews import people
@@ -78,26 +79,31 @@ async def meeting(update: Update, context: ForumContext, actor: Actor, t: Transl
     details = await service.details(actor, meeting_id)
     if in_group(update):  # no one's answers before the whole group
         shown = texts.details(t, details, service.zone, coordinator=False, personal=False)
-    else:
-        shown = texts.details(t, details, service.zone, coordinator=actor.is_coordinator)
-        if actor.is_coordinator:
-            shown += await oparl.internal_note(context, t, meeting_id)
-        if await _answerable_in_series(context, actor, details.meeting, details.invited):
-            # A series' meeting has no invitation of its own: it is answered here (issue 18).
-            buttons = texts.rsvp_buttons(t, meeting_id, Notice.INVITE)
-            await reply(update, shown, reply_markup=markup(buttons))
-            return
+        await reply(update, shown)
+        return
+    shown = await _details_text(context, actor, t, details)
+    if _answerable(context, actor, details.meeting, details.invited):
+        # Answered here too (a series' meeting has no invitation of its own, issue 18).
+        buttons = texts.rsvp_buttons(t, meeting_id, Notice.INVITE)
+        await reply(update, shown, reply_markup=markup(buttons))
+        return
     await reply(update, shown)
 
 
-async def _answerable_in_series(
-    context: ForumContext, actor: Actor, meeting: Meeting, invited: bool
-) -> bool:
+async def _details_text(
+    context: ForumContext, actor: Actor, t: Translator, details: MeetingDetails
+) -> str:
+    """`/termin <nr>` in a private chat: with the reader's answer (and the coordinator's view)."""
+    shown = texts.details(t, details, _service(context).zone, coordinator=actor.is_coordinator)
+    if actor.is_coordinator:
+        shown += await oparl.internal_note(context, t, id_of(details.meeting))
+    return shown
+
+
+def _answerable(context: ForumContext, actor: Actor, meeting: Meeting, invited: bool) -> bool:
     if not (actor.is_member and invited) or meeting.status is not MeetingStatus.SCHEDULED:
         return False
-    if meeting.starts_at <= context.services.clock.now():
-        return False
-    return bool(await context.services.series.series_of([id_of(meeting)]))
+    return meeting.starts_at > context.services.clock.now()
 
 
 @forum_handler(button=True)
@@ -131,6 +137,16 @@ async def rsvp(update: Update, context: ForumContext, actor: Actor, t: Translato
         caption = f"{body}\n\n{texts.answer_line(t, answered.answer)}"
         try:
             await query.edit_message_caption(caption, reply_markup=message.reply_markup)
+        except BadRequest as error:
+            if "not modified" not in error.message:
+                raise
+    elif isinstance(message, Message) and message.text and not in_group(update):
+        # `/termin <nr>` (a text, not a caption): shown again with the answer.
+        shown = await _details_text(
+            context, actor, t, await service.details(actor, button.meeting_id)
+        )
+        try:
+            await query.edit_message_text(shown, reply_markup=message.reply_markup)
         except BadRequest as error:
             if "not modified" not in error.message:
                 raise

@@ -273,6 +273,12 @@ async def test_meetings_list_details_and_ics_button(bot: Harness) -> None:
     assert "Noch keine Antwort: Stadt Jena" in text
     member_view = await bot.send(anna, "/termin 1")
     assert "Antworten nach Mitgliedskommune" not in (member_view.text or "")
+    assert "Ihre Antwort: Zusage" in (member_view.text or "")
+    # She changes her answer under /termin itself: the message shows the new one.
+    sent = member_view.response["result"]
+    await bot.press(anna, sent, buttons(sent)["Vielleicht"])
+    shown = next(m for m in bot.emu.messages(anna.id) if m["message_id"] == sent["message_id"])
+    assert "Ihre Antwort: Vielleicht" in shown["text"]
 
 
 async def test_agenda_add_move_remove(bot: Harness) -> None:

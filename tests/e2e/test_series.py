@@ -170,6 +170,8 @@ async def test_a_series_with_one_moved_and_one_cancelled_meeting(bot: Harness) -
     assert "Zusage" not in (shown.text or "")
     message = bot.emu.last_message(ben.id, from_bot=True)
     await bot.press(ben, message, buttons(message)["Absage"])
+    edited = next(m for m in bot.emu.messages(ben.id) if m["message_id"] == message["message_id"])
+    assert "Ihre Antwort: Absage" in edited["text"]  # the message answered under shows it
     assert "Absage" in ((await bot.send(ben, "/termin 4")).text or "")
     assert "Absage" not in ((await bot.send(ben, "/termin 5")).text or "")
     assert "Zusage" not in ((await bot.send(anna, "/termin 2")).text or "")
