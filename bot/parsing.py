@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from fractions import Fraction
 
 from bot.services.errors import InvalidInput
 from bot.when import (
@@ -257,9 +258,28 @@ def split_place(text: str) -> tuple[str | None, str | None]:
 # --- minutes, agenda changes ---------------------------------------------------------------
 
 
+_HOURS = r"(?:h|std\.?|stunden?|hours?|hrs?\.?)"
+_MINUTES = r"(?:m|min\.?|minuten?|minutes?|mins?\.?)"
+_DURATION = re.compile(
+    rf"(?:(?P<h>\d{{1,3}}(?:[.,]\d{{1,2}})?)\s*{_HOURS})?\s*(?:(?P<m>\d{{1,5}})\s*{_MINUTES}?)?"
+)
+_H_MM = re.compile(r"(\d{1,2}):([0-5]\d)(?:\s*h)?")
+
+
 def parse_minutes(text: str) -> int | None:
-    """`90`, `90min`, `90 min` → 90; anything else → None (the caller checks the range)."""
-    return parse_positive_int(text.strip().removesuffix("min").strip())
+    """A length as people write it, in minutes: `90`, `90 Min.`, `90 Minuten`, `1,5 Std.`,
+    `2 Stunden`, `2h`, `1 Std. 30 Min.`, `1h30`, `1:30`; anything else (or not a whole number
+    of minutes) → None. The caller checks the range."""
+    text = " ".join(text.lower().split())
+    if clock := _H_MM.fullmatch(text):
+        total = int(clock[1]) * 60 + int(clock[2])
+        return total or None
+    found = _DURATION.fullmatch(text)
+    if found is None or not (found["h"] or found["m"]):
+        return None
+    hours = Fraction(found["h"].replace(",", ".")) if found["h"] else Fraction(0)
+    total = hours * 60 + int(found["m"] or 0)
+    return int(total) if total.denominator == 1 and total > 0 else None
 
 
 @dataclass(frozen=True)

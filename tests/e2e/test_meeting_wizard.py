@@ -160,3 +160,15 @@ async def test_the_duration_limit_is_the_one_the_answer_states(bot: Harness) -> 
     refused = await say(bot, "4321")
     assert "4320" in refused and "600" not in refused, refused
     assert "Schritt 4 von 5" in await say(bot, "4320")
+
+
+async def test_a_duration_as_people_write_it(bot: Harness) -> None:
+    """Minutes with their unit, hours with a decimal comma: taken; no number: the examples."""
+    await say(bot, "/neuertermin")
+    await say(bot, "Forum")
+    await say(bot, "03.12.2026 18:00")
+    refused = await say(bot, "lang")
+    assert "z. B. <code>90</code>, <code>90 Min.</code>, <code>1,5 Std.</code>" in refused
+    assert "Schritt 4 von 5" in await say(bot, "1,5 Std.")
+    assert "Schritt 5 von 5" in await say(bot, "Rathaus Jena")
+    assert "Do., 03.12.2026, 18:00–19:30 Uhr" in await click(bot, "Mobilität")

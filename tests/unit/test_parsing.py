@@ -7,6 +7,7 @@ from bot.parsing import (
     clean_text,
     guess_kind,
     parse_group_name,
+    parse_minutes,
     parse_organisation_spec,
     parse_positive_int,
 )
@@ -125,3 +126,32 @@ def test_group_name_limits() -> None:
 )
 def test_positive_numbers(text: str, value: int | None) -> None:
     assert parse_positive_int(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("90", 90),
+        ("90min", 90),
+        ("90 Min.", 90),
+        ("90 Minuten", 90),
+        ("90 minutes", 90),
+        ("1,5 Std.", 90),
+        ("1.5 h", 90),
+        ("2 Stunden", 120),
+        ("1 Stunde", 60),
+        ("2h", 120),
+        ("1 Std. 30 Min.", 90),
+        ("1h30", 90),
+        ("1:30", 90),
+        ("1,1 h", 66),
+        ("0", None),
+        ("0:00", None),
+        ("1,33 h", None),  # not a whole number of minutes
+        ("1,5", None),  # no unit: 1.5 minutes?
+        ("lang", None),
+        ("", None),
+    ],
+)
+def test_a_length_as_people_write_it(text: str, minutes: int | None) -> None:
+    assert parse_minutes(text) == minutes
