@@ -272,14 +272,13 @@ def parse_minutes(text: str) -> int | None:
     of minutes) → None. The caller checks the range."""
     text = " ".join(text.lower().split())
     if clock := _H_MM.fullmatch(text):
-        total = int(clock[1]) * 60 + int(clock[2])
-        return total or None
+        return int(clock[1]) * 60 + int(clock[2]) or None
     found = _DURATION.fullmatch(text)
     if found is None or not (found["h"] or found["m"]):
         return None
     hours = Fraction(found["h"].replace(",", ".")) if found["h"] else Fraction(0)
-    total = hours * 60 + int(found["m"] or 0)
-    return int(total) if total.denominator == 1 and total > 0 else None
+    length = hours * 60 + int(found["m"] or 0)
+    return int(length) if length.denominator == 1 and length > 0 else None
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ async def _start_meeting(env: forms.Env) -> forms.Go[CancelDraft]:
 
 
 async def _ask_scope(env: forms.Env, draft: CancelDraft) -> forms.Question:
-    text = await series.scope_text(env, draft.target)
+    text = await series.scope_text(env, draft.target, cancel=True)
     return forms.Question(text, series.scope_options(env))
 
 

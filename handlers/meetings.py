@@ -64,7 +64,8 @@ async def meetings(update: Update, context: ForumContext, actor: Actor, t: Trans
     views = await service.upcoming(actor, others=others)
     text, buttons = texts.listing(t, views, service.zone, with_answers=actor.is_member)
     if actor.is_member and not others:
-        text += "\n\n" + t("meeting.list_others_hint")
+        # Only the meetings they are invited to: the others are one word away.
+        text = text + "\n\n" + t("meeting.list_others_hint") if views else t("meeting.none_invited")
     await reply(update, text, reply_markup=markup(buttons))
 
 

@@ -36,12 +36,12 @@ def scope_options(env: forms.Env) -> tuple[tuple[forms.Option, ...], ...]:
     )
 
 
-async def scope_text(env: forms.Env, meeting_id: int) -> str:
+async def scope_text(env: forms.Env, meeting_id: int, *, cancel: bool = False) -> str:
     services = env.services
     series = await services.series.of_meeting(env.actor, meeting_id)
     meeting = await services.meetings.get(env.actor, meeting_id)
     assert series is not None
-    return texts.scope_question(env.t, meeting, series, services.meetings.zone)
+    return texts.scope_question(env.t, meeting, series, services.meetings.zone, cancel=cancel)
 
 
 async def _start(env: forms.Env) -> forms.Go[MoveDraft] | forms.Finish:

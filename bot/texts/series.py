@@ -120,9 +120,12 @@ def created(t: Translator, result: SeriesResult, zone: ZoneInfo) -> str:
     )
 
 
-def scope_question(t: Translator, meeting: Meeting, series: MeetingSeries, zone: ZoneInfo) -> str:
+def scope_question(
+    t: Translator, meeting: Meeting, series: MeetingSeries, zone: ZoneInfo, *, cancel: bool = False
+) -> str:
+    """This meeting only, or all following: to change (move, edit) or to cancel."""
     return t(
-        "series.scope_question",
+        "series.scope_question_cancel" if cancel else "series.scope_question",
         id=meeting.id,
         title=meeting.title,
         when=t.span(meeting.starts_at, meeting.ends_at, zone),

@@ -281,6 +281,16 @@ async def test_meetings_list_details_and_ics_button(bot: Harness) -> None:
     assert "Ihre Antwort: Vielleicht" in shown["text"]
 
 
+async def test_no_meeting_says_where_the_others_are(bot: Harness) -> None:
+    (anna,) = await bot.seed_members(1)
+    answer = await bot.send(anna, "/termine")
+    assert answer.text == (
+        "Zurzeit ist kein Termin geplant, zu dem Sie eingeladen sind. /termine alle zeigt auch "
+        "die Termine der Arbeitsgruppen, in denen Sie nicht sind."
+    )
+    assert (await bot.send(anna, "/termine alle")).text == "Es sind keine Termine geplant."
+
+
 async def test_agenda_add_move_remove(bot: Harness) -> None:
     await bot.seed_members(1, "Stadt Jena")
     await create(bot)

@@ -137,6 +137,9 @@ async def test_a_series_with_one_moved_and_one_cancelled_meeting(bot: Harness) -
     # Cancel the third: only this one.
     question = await say(bot, "/terminabsagen 3 Ferien")
     assert "gehört zur Serie" in question
+    assert question.endswith(
+        "Soll nur dieser Termin abgesagt werden oder dieser und alle folgenden?"
+    )
     confirm = await click(bot, "Nur dieser Termin")
     assert "absagen?" in confirm
     done = await click(bot, "✅ Ja, absagen")
