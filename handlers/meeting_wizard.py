@@ -51,6 +51,8 @@ class MeetingAnswers:
     title: str = ""
     start: str = ""
     minutes: int = 0
+    # The time came as a range (18-20 Uhr): the duration step was skipped, Zurück skips it too.
+    ranged: bool = False
     location: str | None = None
     online_url: str | None = None
     description: str | None = None
@@ -100,7 +102,7 @@ async def _when(env: forms.Env, draft: Answers, text: str) -> Outcome:
     service = env.services.meetings
     start, end = parse_when(text, service.zone, env.services.clock.now(), MEETING_STEP)
     service.check_start(start)
-    draft = replace(draft, start=start.isoformat())
+    draft = replace(draft, start=start.isoformat(), ranged=end is not None)
     if end is None:
         return _then(draft, "duration")
     minutes = service.check_minutes(int((end - start).total_seconds() // 60))
@@ -385,7 +387,12 @@ STEPS: dict[str, forms.Step[Answers]] = {
     "duration": forms.Step(
         _ask_duration, on_text=_duration, on_button=_duration_button, back=_back_to("when")
     ),
-    "place": forms.Step(_ask_place, on_text=_place, on_button=_no_place, back=_back_to("duration")),
+    "place": forms.Step(
+        _ask_place,
+        on_text=_place,
+        on_button=_no_place,
+        back=lambda d: "choose" if d.choosing else "when" if d.ranged else "duration",
+    ),
     "group": forms.Step(_ask_group, on_button=_group, back=_back_to("place")),
     "preview": forms.Step(
         _ask_preview, on_button=_create, back=lambda d: None if d.review else "group"

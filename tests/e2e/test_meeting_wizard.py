@@ -172,3 +172,15 @@ async def test_a_duration_as_people_write_it(bot: Harness) -> None:
     assert "Schritt 4 von 5" in await say(bot, "1,5 Std.")
     assert "Schritt 5 von 5" in await say(bot, "Rathaus Jena")
     assert "Do., 03.12.2026, 18:00–19:30 Uhr" in await click(bot, "Mobilität")
+
+
+async def test_back_after_a_range_returns_to_the_time(bot: Harness) -> None:
+    """A range answers the duration too: Zurück from the place goes to the time, not to a
+    duration question never asked."""
+    await say(bot, "/neuertermin")
+    await say(bot, "Forum")
+    assert "Schritt 4 von 5" in await say(bot, "03.12.2026 18-20 Uhr")
+    assert "Schritt 2 von 5" in await click(bot, "« Zurück")
+    assert "Schritt 3 von 5" in await say(bot, "03.12.2026 18 Uhr")
+    assert "Schritt 4 von 5" in await click(bot, "90 Min.")
+    assert "Schritt 3 von 5" in await click(bot, "« Zurück")
