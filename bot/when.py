@@ -327,6 +327,7 @@ class Moment:
 
 
 _DAY_OR_TIME = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}")
+_BARE_HOUR = re.compile(r"(?:[01]?[0-9]|2[0-3])")
 
 
 def read_moment(
@@ -352,6 +353,9 @@ def read_moment(
     day, rest = _date(cleaned, today, expect)
     times = _times(rest, expect, _DEADLINE_LEAD if deadline else _TIME_LEAD) if rest else None
     if rest and times is None:
+        if day is not None and not day_only and _BARE_HOUR.fullmatch(rest):
+            # `morgen 9`: the hour without `Uhr` (it could be a count or a day): ask for one.
+            raise refused(expect, "when.bare_hour", value=shown, hour=int(rest))
         raise refused(expect, "when.format", value=shown)
     if day is None:
         if times is None:

@@ -196,7 +196,10 @@ def refusal(parse: Callable[[], Any], language: str = "de") -> tuple[str, str]:
         ("18 Uhr", "when.date_missing", "Bitte geben Sie auch das Datum an"),
         ("Di., 10.12.2026 18:00", "when.weekday_mismatch", "Der 10.12.2026 ist ein Donnerstag"),
         ("irgendwann", "when.format", "„irgendwann“ verstehe ich nicht."),
-        ("10.12.2026 18", "when.format", "verstehe ich nicht"),  # a bare number is no time
+        # A bare number is no time: asked whether it is one, with the forms that are.
+        ("10.12.2026 18", "when.bare_hour", "„10.12.2026 18“: Ist 18 die Uhrzeit? Dann bitte mit"),
+        ("morgen 9", "when.bare_hour", "z. B. morgen 9 Uhr oder morgen 9:00."),
+        ("morgen 25", "when.format", "„morgen 25“ verstehe ich nicht."),
         ("10.12", "when.day_or_time", "„10.12“ kann ein Datum oder eine Uhrzeit sein"),
     ],
 )
