@@ -167,16 +167,23 @@ def checked_date(year: int, month: int, day: int, shown: str, expect: Expect) ->
         raise refused(expect, "when.date_invalid", value=shown) from None
 
 
+# A day written without a year that passed this long ago or less is the one that passed (a
+# typo, or a late entry), not next year's.
+RECENTLY_PASSED = timedelta(days=31)
+
+
 def _next_date(month: int, day: int, today: date, shown: str, expect: Expect) -> date:
-    """The next `day`.`month`. from today on (29.02.: the next leap year's)."""
-    for year in range(today.year, today.year + 9):
+    """The next `day`.`month`. from today on (29.02.: the next leap year's); but one that has
+    passed less than `RECENTLY_PASSED` ago is that one (`25.11.` written on 26 November is
+    yesterday, said to be past, not next year's)."""
+    for year in range(today.year - 1, today.year + 9):
         try:
             candidate = date(year, month, day)
         except ValueError:
             if not 1 <= month <= 12 or not 1 <= day <= 29 or (month, day) != (2, 29):
                 break
             continue
-        if candidate >= today:
+        if candidate >= today - RECENTLY_PASSED:
             return checked_date(year, month, day, shown, expect)
     raise refused(expect, "when.date_invalid", value=shown)
 

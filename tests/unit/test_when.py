@@ -46,7 +46,9 @@ MEETING_FORMS: list[tuple[str, datetime, datetime | None]] = [
     ("10.12.2026 18:00", at("2026-12-10", 18), None),
     ("10.12.26 18:00", at("2026-12-10", 18), None),
     ("10.12. 18:00", at("2026-12-10", 18), None),
-    ("25.11. 18:00", at("2027-11-25", 18), None),  # passed this year: the next one
+    # Passed yesterday: that one (the command then says it is past), not next year's.
+    ("25.11. 18:00", at("2026-11-25", 18), None),
+    ("20.10. 18:00", at("2027-10-20", 18), None),  # passed more than a month ago: the next one
     ("26.11. 18:00", at("2026-11-26", 18), None),  # today is the next one
     ("2026-12-10 18:00", at("2026-12-10", 18), None),
     ("2026-12-10T18:00", at("2026-12-10", 18), None),
@@ -251,6 +253,15 @@ def test_offset_refusals(text: str, why: str) -> None:
 def test_whole_hour_after() -> None:
     assert whole_hour_after(at("2026-12-03", 10, 17)) == at("2026-12-03", 11)
     assert whole_hour_after(at("2026-12-03", 10)) == at("2026-12-03", 10)
+
+
+def test_a_day_without_a_year_just_passed_is_that_one_across_new_year() -> None:
+    """On 3 January `28.12.` is six days ago (refused as past by the commands), not a date
+    almost a year ahead; `05.01.` is this week's."""
+    january = datetime(2027, 1, 3, 9, 0, tzinfo=UTC)
+    assert parse_day("28.12.", ZONE, january) == date(2026, 12, 28)
+    assert parse_day("05.01.", ZONE, january) == date(2027, 1, 5)
+    assert parse_day("01.12.", ZONE, january) == date(2027, 12, 1)
 
 
 # --- properties -------------------------------------------------------------------------------
