@@ -115,7 +115,7 @@ async def test_status_advisory_and_archived_in_lists_ballots_and_results(bot: Ha
     overview = (await bot.send(COORDINATOR, "/mitglieder")).text or ""
     assert "Archiviert: Gemeinde Zöllnitz" in overview
     assert "<b>Gemeinde Zöllnitz" not in overview
-    assert "1 stimmberechtigte Mitgliedskommunen, 1 beratend." in overview
+    assert "1 stimmberechtigte Mitgliedskommune, 1 beratend." in overview
     carla_before = len(bot.emu.messages(f.carla.id))
     await bot.send(f.anna, "/vorschlag Zweites Thema")
     await bot.settle()
