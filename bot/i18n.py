@@ -108,6 +108,13 @@ class Translator:
             return value
         return html.escape(str(value), quote=False)
 
+    def plural(self, key: str, count: int, **params: object) -> str:
+        """A text with a number in it: `<key>_one` for 1 where the catalog has it ("1 Mitglied",
+        "1 Person"), `<key>` otherwise ("3 Mitglieder"); `count` is passed as a parameter."""
+        one = f"{key}_one"
+        chosen = one if count == 1 and (self.has(one) or catalog(FALLBACK).get(one)) else key
+        return self(chosen, count=count, **params)
+
     def has(self, key: str) -> bool:
         return key in self._messages
 

@@ -46,7 +46,7 @@ async def members(update: Update, context: ForumContext, actor: Actor, t: Transl
         members=total,
         blocks=Html("\n\n".join(blocks)),
     )
-    text += "\n\n" + t("members.voting", voting=voting, advisory=advisory)
+    text += "\n\n" + t.plural("members.voting", voting, voting=voting, advisory=advisory)
     if archived:
         text += "\n" + t("members.archived", names=", ".join(archived))
     await reply(update, text)

@@ -101,17 +101,8 @@ async def _ask_remove(env: forms.Env, draft: MemberDraft) -> forms.Question:
 
 async def _remove(env: forms.Env, draft: MemberDraft, button: FormButton) -> Outcome:
     forms.expect(button, OK)
-    name, organisation, remaining = await env.services.organisations.remove(
-        env.actor, draft.member_id
-    )
-    text = env.t("members.removed", name=name, organisation=organisation.name)
-    if remaining:
-        text += "\n" + env.t(
-            "leave.notice_remaining", organisation=organisation.name, count=remaining
-        )
-    else:
-        text += "\n" + env.t("leave.notice_none_left", organisation=organisation.name)
-    return forms.Finish(text)
+    removed = await env.services.organisations.remove(env.actor, draft.member_id)
+    return forms.Finish(texts.removed(env.t, removed))
 
 
 async def _ask_move(env: forms.Env, draft: MemberDraft) -> forms.Question:
@@ -152,12 +143,8 @@ async def _move_picked(env: forms.Env, draft: MemberDraft, button: FormButton) -
 
 
 async def _moved(env: forms.Env, draft: MemberDraft, organisation_id: int) -> forms.Finish:
-    member, before, after = await env.services.organisations.move(
-        env.actor, draft.member_id, organisation_id
-    )
-    return forms.Finish(
-        env.t("members.moved", name=member.display_name, before=before.name, after=after.name)
-    )
+    moved = await env.services.organisations.move(env.actor, draft.member_id, organisation_id)
+    return forms.Finish(texts.moved(env.t, moved))
 
 
 async def _ask_role(env: forms.Env, draft: MemberDraft) -> forms.Question:

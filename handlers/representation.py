@@ -39,8 +39,7 @@ async def representation(
     text = command_text(update)
     service = context.services.representation
     if "|" in text:
-        view = await service.appoint(actor, text)
-        await reply(update, t("representation.saved") + "\n" + texts.representation_text(t, view))
+        await reply(update, texts.appointed(t, await service.appoint(actor, text)))
         return
     if not text and actor.organisation is not None:
         text = actor.organisation.name  # a member asks about their own organisation

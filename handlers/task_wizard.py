@@ -119,7 +119,9 @@ async def _ask_preview(env: forms.Env, draft: Answers) -> forms.Question:
     )
     text = env.t(
         "taskwizard.preview",
-        owner=env.t("taskwizard.audience", group=draft.owner, people=previews.people(env.t, count)),
+        owner=env.t.plural(
+            "taskwizard.audience", count, group=draft.owner, people=previews.people(env.t, count)
+        ),
         due=f"{texts.due_label(env.t, due, zone)} "
         f"({previews.in_words(env.t, noon, services.clock.now(), zone)})",
         title=draft.title,

@@ -1,7 +1,9 @@
 """What the coordinators hear about the forum's members: someone joined, left or was removed
-(name and organisation, and whether the organisation still has members), and, with the Monday
-summary, which organisations have no member at all. And ending a membership, the same for
-/austreten and for the coordinator's Entfernen."""
+(name and organisation, whether the organisation still has members, and whether a Stimmführung
+or Stellvertretung ended with it), and, with the Monday summary, which organisations have no
+member at all. What an organisation's members hear when one of its representatives leaves or
+moves, and when their organisation is merged into another. And ending a membership, the same
+for /austreten and for the coordinator's Entfernen."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.i18n import Translator, translator
+from bot.services.representation import ROLE_KEYS
 from bot.services.uow import UnitOfWork
+from storage.enums import RepresentativeRole
 from storage.models import Member, MemberStatus, Organisation, OutboxMessage
 
 
@@ -18,6 +22,7 @@ class Event(enum.StrEnum):
     JOINED = "joined"
     LEFT = "left"
     REMOVED = "removed"
+    MOVED = "moved"  # to another organisation (the colleagues' notice only)
 
 
 _NOTICE = {
@@ -77,6 +82,7 @@ async def tell_coordinators(
     remaining = await active_count(uow, organisation.id, but=member.id)
     if event is Event.JOINED:
         remaining += 1
+    role = await role_of(uow, member)
     chats = sorted(c for c in coordinators if c != skip)
     languages = await uow.user_settings.languages(chats)
     rows = []
@@ -90,6 +96,7 @@ async def tell_coordinators(
         )
         if event is not Event.JOINED:
             text += "\n" + remaining_line(t, organisation, remaining)
+            text += role_ended_text(t, role, organisation, remaining)
         stamp = f"{member.joined_at:%Y%m%d%H%M%S}"
         # /austreten's key as it always was; joining and removal their own.
         tail = "left" if event is Event.LEFT else event.value
@@ -110,6 +117,137 @@ def remaining_line(t: Translator, organisation: Organisation, remaining: int) ->
     if remaining:
         return t("leave.notice_remaining", organisation=organisation.name, count=remaining)
     return t("leave.notice_none_left", organisation=organisation.name)
+
+
+def role_ended_text(
+    t: Translator, role: RepresentativeRole | None, organisation: Organisation, remaining: int
+) -> str:
+    """For the coordinator: the role that ended with a leave, removal or move (with a line
+    break before it), and how to name a new one; nothing without a role."""
+    if role is None:
+        return ""
+    text = "\n" + t("members.role_ended", role=t(ROLE_KEYS[role]), organisation=organisation.name)
+    if remaining:
+        text += " " + t("members.role_ended_how", organisation=organisation.name)
+    return text
+
+
+async def role_of(uow: UnitOfWork, member: Member) -> RepresentativeRole | None:
+    return (await uow.representation.roles([member.id or 0])).get(member.id or 0)
+
+
+async def tell_colleagues(
+    uow: UnitOfWork,
+    *,
+    default_language: str,
+    now: datetime,
+    event: Event,
+    member: Member,
+    organisation: Organisation,
+    after: Organisation | None = None,
+) -> RepresentativeRole | None:
+    """A Stimmführung or Stellvertretung leaves, is removed or moves to `after`: the role ends,
+    and the organisation's other members are told, with who represents it now and who may name
+    someone. Call it before the member's name and role are deleted. Returns the role."""
+    assert member.id is not None and organisation.id is not None
+    role = await role_of(uow, member)
+    if role is None:
+        return None
+    left = [
+        (r, m)
+        for r, m in await uow.representation.of_organisation(organisation.id)
+        if m.id != member.id
+    ]
+    lead = next((m for r, m in left if r.role is RepresentativeRole.LEAD), None)
+    deputies = [m for r, m in left if r.role is RepresentativeRole.DEPUTY]
+    colleagues = [
+        m
+        for m, o in await uow.members.active_with_organisations()
+        if o.id == organisation.id and m.id != member.id and m.telegram_id is not None
+    ]
+    languages = await uow.user_settings.languages([m.telegram_id or 0 for m in colleagues])
+    rows = []
+    for colleague in colleagues:
+        chat_id = colleague.telegram_id or 0
+        t = translator(languages.get(chat_id, default_language))
+        params = {"name": member.display_name, "organisation": organisation.name}
+        lines = [
+            t(
+                "members.colleague_moved" if event is Event.MOVED else "members.colleague_gone",
+                role=t(ROLE_KEYS[role]),
+                after=after.name if after else "",
+                **params,
+            ),
+            t("representation.lead", name=_person(lead)) if lead else t("representation.no_lead"),
+            t("representation.deputies", names=", ".join(_person(m) for m in deputies))
+            if deputies
+            else t("representation.no_deputies"),
+            t(
+                "members.colleague_how_lead" if lead else "members.colleague_how_coordinator",
+                organisation=organisation.name,
+            ),
+        ]
+        rows.append(
+            OutboxMessage(
+                dedup_key=f"member:{member.id}:role_ended:{event.value}:{now:%Y%m%d%H%M%S}"
+                f":member:{colleague.id}",
+                kind="representation",
+                chat_id=chat_id,
+                member_id=colleague.id,
+                text="\n".join(lines),
+                due_at=now,
+                created_at=now,
+            )
+        )
+    await uow.outbox.enqueue(rows)
+    return role
+
+
+async def merged_notices(
+    uow: UnitOfWork,
+    *,
+    keep: Organisation,
+    gone: Organisation,
+    people: Sequence[tuple[Member, RepresentativeRole | None]],
+    lead: Member | None,
+    now: datetime,
+    default_language: str,
+) -> None:
+    """`gone` was merged into `keep`: each of its members hears that they belong to `keep` now;
+    one who held a role in `gone`, that it ended, and who is `keep`'s Stimmführung (or that it
+    has none and who may name one)."""
+    reachable = [(m, r) for m, r in people if m.telegram_id is not None]
+    languages = await uow.user_settings.languages([m.telegram_id or 0 for m, _ in reachable])
+    rows = []
+    for member, role in reachable:
+        chat_id = member.telegram_id or 0
+        t = translator(languages.get(chat_id, default_language))
+        lines = [t("org.merged_notice", keep=keep.name, gone=gone.name)]
+        if role is not None:
+            lines.append(t("org.merged_role_ended", role=t(ROLE_KEYS[role]), gone=gone.name))
+            lines.append(
+                t("org.merged_keep_lead", keep=keep.name, name=_person(lead))
+                if lead
+                else t("org.merged_keep_no_lead", keep=keep.name)
+            )
+        rows.append(
+            OutboxMessage(
+                dedup_key=f"org:{gone.id}:merged:{keep.id}:{now:%Y%m%d%H%M%S}:member:{member.id}",
+                kind="org_merged",
+                chat_id=chat_id,
+                member_id=member.id,
+                text="\n".join(lines),
+                due_at=now,
+                created_at=now,
+            )
+        )
+    await uow.outbox.enqueue(rows)
+
+
+def _person(member: Member | None) -> str:
+    if member is None:
+        return ""
+    return member.display_name + (f" (@{member.username})" if member.username else "")
 
 
 async def without_members(uow: UnitOfWork) -> list[Organisation]:

@@ -15,7 +15,12 @@ from bot.i18n import LANGUAGES
 from bot.parsing import OrganisationSpec
 from bot.services.actor import Actor, Profile
 from bot.services.errors import AlreadyMember, InvalidInput, InvitationRejected, NotFound
-from bot.services.member_notices import Event, end_membership, tell_coordinators
+from bot.services.member_notices import (
+    Event,
+    end_membership,
+    tell_colleagues,
+    tell_coordinators,
+)
 from bot.services.notify import NoNotifier, Notifier
 from bot.services.organisations import find_organisation, organisation_to_invite
 from bot.services.uow import InvitationRepo, UnitOfWork, UnitOfWorkFactory
@@ -355,6 +360,16 @@ class MembershipService:
             if fresh is None or fresh.status != MemberStatus.ACTIVE:
                 raise NotFound("leave.already_left")
             await self._tell(uow, Event.LEFT, fresh)
+            organisation = await uow.organisations.get(fresh.organisation_id)
+            assert organisation is not None
+            await tell_colleagues(
+                uow,
+                default_language=self._default_language,
+                now=self._clock.now(),
+                event=Event.LEFT,
+                member=fresh,
+                organisation=organisation,
+            )
             await end_membership(uow, fresh, self._clock.now())
             await uow.commit()
         self._notifier.outbox_changed()

@@ -18,12 +18,16 @@ from bot.services.member_notices import (
     Event,
     active_count,
     end_membership,
+    merged_notices,
+    tell_colleagues,
     tell_coordinators,
 )
 from bot.services.notify import NoNotifier, Notifier
 from bot.services.organisation_import import ImportReport, import_organisations
 from bot.services.organisations import find_organisation
+from bot.services.representation import ROLE_KEYS
 from bot.services.task_owners import find_person
+from storage.enums import RepresentativeRole
 from storage.models import Member, MemberStatus, Organisation, OutboxMessage
 
 MAX_ROLE = 100
@@ -35,7 +39,9 @@ def _column(table: str) -> str:
     return f"{table}.organisation_id"
 
 
-_NOT_HISTORY = {_column("invitation")}
+# An invitation goes with its organisation; a Stimmführung or Stellvertretung ends with a merge
+# (MergeCounts.roles names them), so neither is history that moves.
+_NOT_HISTORY = {_column("invitation"), _column("representative")}
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,23 @@ class MemberCard:
     organisation: Organisation
     groups: list[str]
     last_activity: datetime | None
+
+
+@dataclass(frozen=True)
+class Removed:
+    name: str
+    organisation: Organisation
+    remaining: int  # its members now
+    role: RepresentativeRole | None  # the role in it that ended
+
+
+@dataclass(frozen=True)
+class Moved:
+    member: Member
+    before: Organisation
+    after: Organisation
+    remaining: int  # members of `before` now
+    role: RepresentativeRole | None  # the role in `before` that ended
 
 
 @dataclass(frozen=True)
@@ -58,6 +81,8 @@ class MergeCounts:
     dropped: int  # B's votes on ballots A voted on too: A's vote stands, B's is dropped
     tasks: int
     other: int  # task history, proposals, agenda items, date-poll answers …
+    # B's Stimmführung and deputies (name, role): their roles end, they become members of A.
+    roles: tuple[tuple[str, RepresentativeRole], ...] = ()
 
 
 class OrganisationAdminService:
@@ -101,9 +126,9 @@ class OrganisationAdminService:
             last = await uow.history.last_activity(member_id)
         return MemberCard(member, organisation, groups, last)
 
-    async def remove(self, actor: Actor, member_id: int) -> tuple[str, Organisation, int]:
-        """As the member's own /austreten; they are told, and so are the other coordinators.
-        Returns their name, organisation and how many members it has left."""
+    async def remove(self, actor: Actor, member_id: int) -> Removed:
+        """As the member's own /austreten; they are told, and so are the other coordinators
+        (and, if they were its Stimmführung or Stellvertretung, the organisation's members)."""
         actor.require_coordinator()
         now = self._clock.now()
         async with self._uow() as uow:
@@ -121,6 +146,14 @@ class OrganisationAdminService:
                 member=member,
                 organisation=organisation,
                 skip=actor.telegram_id,
+            )
+            role = await tell_colleagues(
+                uow,
+                default_language=self._language,
+                now=now,
+                event=Event.REMOVED,
+                member=member,
+                organisation=organisation,
             )
             await end_membership(uow, member, now)
             if chat_id is not None:
@@ -141,14 +174,12 @@ class OrganisationAdminService:
             remaining = await active_count(uow, organisation.id, but=member_id)
             await uow.commit()
         self._notifier.outbox_changed()
-        return name, organisation, remaining
+        return Removed(name, organisation, remaining, role)
 
-    async def move(
-        self, actor: Actor, member_id: int, organisation_id: int
-    ) -> tuple[Member, Organisation, Organisation]:
+    async def move(self, actor: Actor, member_id: int, organisation_id: int) -> Moved:
         """To another organisation; what they did stays with the organisation it was done for
         (votes, answers to date polls are stored per organisation); a Stimmführung or deputy role
-        in the old one ends. They are told."""
+        in the old one ends. They are told, and so, if a role ended, are the old one's members."""
         actor.require_coordinator()
         now = self._clock.now()
         async with self._uow() as uow:
@@ -159,11 +190,26 @@ class OrganisationAdminService:
                 raise NotFound("org.gone")
             if before.id == after.id:
                 raise InvalidInput("members.move_same", organisation=after.name)
+            role = await tell_colleagues(
+                uow,
+                default_language=self._language,
+                now=now,
+                event=Event.MOVED,
+                member=member,
+                organisation=before,
+                after=after,
+            )
+            remaining = await active_count(uow, before.id or 0, but=member_id)
             member.organisation_id = organisation_id
             await uow.history.drop_roles(member_id)
             if member.telegram_id is not None:
                 languages = await uow.user_settings.languages([member.telegram_id])
                 t = translator(languages.get(member.telegram_id, self._language))
+                text = t("members.moved_notice", before=before.name, after=after.name)
+                if role is not None:
+                    text += "\n" + t(
+                        "members.moved_role_ended", role=t(ROLE_KEYS[role]), before=before.name
+                    )
                 await uow.outbox.enqueue(
                     [
                         OutboxMessage(
@@ -172,7 +218,7 @@ class OrganisationAdminService:
                             kind="member_moved",
                             chat_id=member.telegram_id,
                             member_id=member_id,
-                            text=t("members.moved_notice", before=before.name, after=after.name),
+                            text=text,
                             due_at=now,
                             created_at=now,
                         )
@@ -180,7 +226,7 @@ class OrganisationAdminService:
                 )
             await uow.commit()
         self._notifier.outbox_changed()
-        return member, before, after
+        return Moved(member, before, after, remaining, role)
 
     async def organisation_for_move(self, actor: Actor, typed: str) -> Organisation:
         """The organisation typed (one resolver; several raise OrganisationChoice)."""
@@ -263,10 +309,27 @@ class OrganisationAdminService:
     async def merge(self, actor: Actor, keep_id: int, gone_id: int) -> MergeCounts:
         """B's members, votes, tasks and history to A, then B is deleted; in one transaction."""
         actor.require_coordinator()
+        now = self._clock.now()
         async with self._uow() as uow:
             counts = await self._counts(uow, keep_id, gone_id)
+            people = [
+                m for m, o in await uow.members.active_with_organisations() if o.id == gone_id
+            ]
+            roles = await uow.representation.roles([m.id or 0 for m in people])
             await uow.history.merge(keep_id, gone_id)
+            kept = await uow.representation.of_organisation(keep_id)
+            lead = next((m for r, m in kept if r.role is RepresentativeRole.LEAD), None)
+            await merged_notices(
+                uow,
+                keep=counts.keep,
+                gone=counts.gone,
+                people=[(m, roles.get(m.id or 0)) for m in people],
+                lead=lead,
+                now=now,
+                default_language=self._language,
+            )
             await uow.commit()
+        self._notifier.outbox_changed()
         return counts
 
     async def delete(self, actor: Actor, typed: str) -> str:
@@ -303,7 +366,12 @@ class OrganisationAdminService:
         former = counts.pop(_column("member"), 0) - members
         tasks = counts.pop(_column("task"), 0)
         other = sum(v for k, v in counts.items() if k not in _NOT_HISTORY)
-        return MergeCounts(keep, gone, members, former, votes - dropped, dropped, tasks, other)
+        roles = tuple(
+            (m.display_name, r.role) for r, m in await uow.representation.of_organisation(gone_id)
+        )
+        return MergeCounts(
+            keep, gone, members, former, votes - dropped, dropped, tasks, other, roles
+        )
 
 
 def _by_number_or_name(typed: str, organisations: Sequence[Organisation]) -> Organisation:

@@ -52,6 +52,26 @@ class Representation:
 
 
 @dataclass(frozen=True)
+class Appointment:
+    """The representation after /vertretung …|…, and the role of the one who changed it,
+    before and after (None: none; both None for the coordinator)."""
+
+    view: Representation
+    had: RepresentativeRole | None
+    has: RepresentativeRole | None
+
+
+def _role_of(view: Representation, member_id: int | None) -> RepresentativeRole | None:
+    if member_id is None:
+        return None
+    if view.lead is not None and view.lead.id == member_id:
+        return RepresentativeRole.LEAD
+    if any(m.id == member_id for m in view.deputies):
+        return RepresentativeRole.DEPUTY
+    return None
+
+
+@dataclass(frozen=True)
 class StatusChange:
     organisation: Organisation
     before: OrganisationStatus
@@ -113,16 +133,18 @@ class RepresentationService:
             organisation = find_organisation(name, await uow.organisations.all())
             return await self._representation(uow, organisation)
 
-    async def appoint(self, actor: Actor, text: str) -> Representation:
+    async def appoint(self, actor: Actor, text: str) -> Appointment:
         """`<Organisation> | @Stimmführung [| @Stellvertretung …]` by the coordinator or the
-        organisation's Stimmführung; `| -` removes the organisation's representation."""
+        organisation's Stimmführung; `| -` as the Stimmführung removes the organisation's
+        representation, as the Stellvertretung (`| @dirk | -`) the deputies. Everyone whose
+        role changed is told, but the actor, whose answer says it (`Appointment.yours`)."""
         if not actor.is_coordinator:
             actor.require_member()
-        name, *refs = text.split("|")
-        refs = [r for part in refs for r in part.split(",")]
-        refs = [clean_text(r) for r in refs if clean_text(r)]
+        name, *fields = text.split("|")
+        refs = [clean_text(r) for field in fields for r in field.split(",") if clean_text(r)]
         if not clean_text(name) or not refs:
             raise InvalidInput("representation.usage")
+        lead_ref, deputy_refs = refs[0], [r for r in refs[1:] if r.casefold() not in NOBODY]
         async with self._uow() as uow:
             organisation = find_organisation(name, await uow.organisations.all())
             assert organisation.id is not None
@@ -131,35 +153,48 @@ class RepresentationService:
                 raise InvalidInput("representation.archived", organisation=organisation.name)
             now = self._clock.now()
             before = await self._representation(uow, organisation)
-            if refs[0].casefold() in NOBODY:
+            if lead_ref.casefold() in NOBODY:
+                if deputy_refs:  # deputies stand in for a Stimmführung
+                    raise InvalidInput(
+                        "representation.deputies_without_lead", organisation=organisation.name
+                    )
                 await uow.representation.replace(organisation.id, None, [], now)
             else:
                 people = await self._members_of(uow, organisation)
-                chosen: list[Member] = []
-                for ref in refs[: MAX_DEPUTIES + 1]:
+                lead = await self._find(uow, lead_ref, organisation, people)
+                deputies: list[Member] = []
+                for ref in deputy_refs[:MAX_DEPUTIES]:
                     member = await self._find(uow, ref, organisation, people)
-                    if member not in chosen:
-                        chosen.append(member)
-                lead, *deputies = chosen
+                    if member.id == lead.id:
+                        raise InvalidInput(
+                            "representation.lead_and_deputy",
+                            name=member.display_name,
+                            organisation=organisation.name,
+                        )
+                    if member not in deputies:
+                        deputies.append(member)
                 await uow.representation.replace(
                     organisation.id, lead.id, [d.id or 0 for d in deputies], now
                 )
             view = await self._representation(uow, organisation)
-            told = await self._tell(uow, before, view, by_coordinator=actor.is_coordinator)
+            me = actor.member.id if actor.member is not None else None
+            told = await self._tell(uow, before, view, actor.is_coordinator, skip=me)
             await uow.commit()
         if told:
             self._notifier.outbox_changed()
-        return view
+        return Appointment(view, _role_of(before, me), _role_of(view, me))
 
     async def _tell(
         self,
         uow: UnitOfWork,
         before: Representation,
         after: Representation,
-        *,
         by_coordinator: bool,
+        *,
+        skip: int | None,
     ) -> bool:
-        """Everyone whose role changed is told: named (which role) or no longer named."""
+        """Everyone whose role changed is told: named (which role) or no longer named; not
+        `skip`, who made the change and is answered."""
 
         def roles(view: Representation) -> dict[int, tuple[Member, RepresentativeRole]]:
             found = {m.id or 0: (m, RepresentativeRole.DEPUTY) for m in view.deputies}
@@ -173,7 +208,7 @@ class RepresentationService:
             for member_id, (member, role) in new.items()
             if old.get(member_id, (None, None))[1] is not role
         ] + [(member, None) for member_id, (member, _) in old.items() if member_id not in new]
-        people = [(m, r) for m, r in changed if m.telegram_id is not None]
+        people = [(m, r) for m, r in changed if m.telegram_id is not None and m.id != skip]
         if not people:
             return False
         languages = await uow.user_settings.languages([m.telegram_id or 0 for m, _ in people])

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
+from bot.services.member_notices import remaining_line, role_ended_text
 from bot.services.membership import CreatedInvitation
-from bot.services.organisation_admin import MemberCard, MergeCounts
+from bot.services.organisation_admin import MemberCard, MergeCounts, Moved, Removed
+from bot.services.representation import ROLE_KEYS
 
 
 def card(t: Translator, card: MemberCard, zone: ZoneInfo) -> str:
@@ -33,6 +35,31 @@ def card(t: Translator, card: MemberCard, zone: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
+def removed(t: Translator, removed: Removed) -> str:
+    """The coordinator's answer after Entfernen: who, how many members are left, a role ended."""
+    organisation = removed.organisation
+    return (
+        t("members.removed", name=removed.name, organisation=organisation.name)
+        + "\n"
+        + remaining_line(t, organisation, removed.remaining)
+        + role_ended_text(t, removed.role, organisation, removed.remaining)
+    )
+
+
+def moved(t: Translator, moved: Moved) -> str:
+    text = t(
+        "members.moved",
+        name=moved.member.display_name,
+        before=moved.before.name,
+        after=moved.after.name,
+    )
+    return text + role_ended_text(t, moved.role, moved.before, moved.remaining)
+
+
+def _roles(t: Translator, counts: MergeCounts) -> str:
+    return ", ".join(f"{name} ({t(ROLE_KEYS[role])})" for name, role in counts.roles)
+
+
 def merge_question(t: Translator, counts: MergeCounts) -> str:
     lines = [
         t("org.merge_question", keep=counts.keep.name, gone=counts.gone.name),
@@ -44,20 +71,35 @@ def merge_question(t: Translator, counts: MergeCounts) -> str:
     ]
     if counts.dropped:
         lines.append(t("org.merge_dropped", count=counts.dropped, keep=counts.keep.name))
+    if counts.roles:
+        lines.append(
+            t(
+                "org.merge_roles_end",
+                gone=counts.gone.name,
+                keep=counts.keep.name,
+                names=_roles(t, counts),
+            )
+        )
     lines += ["", t("org.merge_rule", keep=counts.keep.name, gone=counts.gone.name)]
     return "\n".join(lines)
 
 
 def merged(t: Translator, counts: MergeCounts) -> str:
-    return t(
+    text = t(
         "org.merged",
         keep=counts.keep.name,
         gone=counts.gone.name,
-        members=counts.members,
-        votes=counts.votes,
-        dropped=counts.dropped,
-        tasks=counts.tasks,
+        members=t.plural("count.members", counts.members),
+        votes=t.plural("count.votes", counts.votes),
+        tasks=t.plural("count.tasks", counts.tasks),
     )
+    if counts.dropped:
+        text += " " + t.plural("org.merged_dropped", counts.dropped)
+    if counts.roles:
+        text += " " + t("org.merged_roles_ended", gone=counts.gone.name, names=_roles(t, counts))
+    if counts.members:
+        text += " " + t("org.merged_told", gone=counts.gone.name, keep=counts.keep.name)
+    return text
 
 
 def invitation_batch(

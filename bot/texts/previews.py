@@ -26,7 +26,7 @@ def in_words(t: Translator, start: datetime, now: datetime, zone: ZoneInfo) -> s
 
 
 def people(t: Translator, count: int) -> str:
-    return t("preview.people_one") if count == 1 else t("preview.people", count=count)
+    return t.plural("preview.people", count)
 
 
 def restored_caption(t: Translator, meeting: Meeting, agenda: Agenda, zone: ZoneInfo) -> str:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bot.i18n import Html, Translator
-from bot.services.representation import ROLE_KEYS, Representation, StatusChange
+from bot.services.representation import ROLE_KEYS, Appointment, Representation, StatusChange
 from storage.enums import OrganisationStatus, RepresentativeRole, VoteRight
 from storage.models import Member
 
@@ -70,6 +70,23 @@ def representation_text(t: Translator, view: Representation) -> str:
         lines.append(t("representation.right_anyone"))
     lines.append(t("representation.how", organisation=organisation.name))
     return "\n".join(lines)
+
+
+def appointed(t: Translator, appointment: Appointment) -> str:
+    """✅ Gespeichert, what changed for the one who changed it (they are not sent a message of
+    it), and the representation now."""
+    lines = [t("representation.saved")]
+    had, has = appointment.had, appointment.has
+    organisation = appointment.view.organisation.name
+    if has is not None and has is not had:
+        lines.append(
+            t("representation.you_named", role=t(ROLE_KEYS[has]), organisation=organisation)
+        )
+    elif has is None and had is not None:
+        lines.append(
+            t("representation.you_removed", role=t(ROLE_KEYS[had]), organisation=organisation)
+        )
+    return "\n".join([*lines, representation_text(t, appointment.view)])
 
 
 def status_suffix(t: Translator, status: OrganisationStatus) -> Html:

@@ -78,7 +78,7 @@ def standing_line(t: Translator, ballot: Ballot, standing: Standing | None) -> s
 def electorate_line(t: Translator, result: Result, mode: VoteMode) -> str:
     """Who had a vote: "6 stimmberechtigte Mitgliedskommunen, 2 beratend"."""
     key = "vote.electorate_org" if mode is VoteMode.ORGANISATION else "vote.electorate_member"
-    return t(key, eligible=result.eligible, advisory=result.advisory)
+    return t.plural(key, result.eligible, eligible=result.eligible, advisory=result.advisory)
 
 
 def cast_line(t: Translator, cast: CastBy) -> str:
@@ -114,7 +114,7 @@ def counts_line(t: Translator, result: Result, mode: VoteMode) -> str:
         abstain=result.abstain,
         voted=result.voted,
         eligible=result.eligible,
-        unit=Html(t(unit)),
+        unit=Html(t.plural(unit, result.eligible)),
         rule=Html(t(RULE_KEYS[result.majority])),
     )
 
@@ -203,7 +203,11 @@ def result_text(
         t("vote.result_title", id=topic.proposal.id, title=topic.proposal.title),
         counts_line(t, result, ballot.mode),
         electorate_line(t, result, ballot.mode),
-        t("vote.quorum", needed=result.quorum_needed, unit=Html(t(unit))),
+        t(
+            "vote.quorum",
+            needed=result.quorum_needed,
+            unit=Html(t.plural(unit, result.quorum_needed)),
+        ),
         t(OUTCOME_KEYS[result.outcome]),
     ]
     if council:
@@ -251,8 +255,9 @@ def opened_text(
 ) -> str:
     """The vote is open; a deadline given as a date alone is said to be the end of that day;
     organisations nobody can vote for (VOTE_RIGHT=representatives) are named."""
-    text = t(
+    text = t.plural(
         "vote.opened_end_of_day" if end_of_day else "vote.opened",
+        view.eligible,
         id=view.topic.proposal.id,
         title=view.topic.proposal.title,
         deadline=t.datetime(view.ballot.deadline, zone),

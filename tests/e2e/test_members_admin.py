@@ -289,3 +289,67 @@ async def test_removing_in_english_and_the_person_is_told_in_theirs(bot: Harness
     assert texts(bot, f.dirk.id)[-1].startswith(
         "The coordination has ended your membership in the forum (Gemeinde Zöllnitz)."
     )
+
+
+async def test_a_representative_who_goes_ends_the_role_and_the_colleagues_hear(
+    bot: Harness,
+) -> None:
+    """Removed, left with /austreten, moved: the coordinator reads that the role ended and how
+    to name a new one; the organisation's remaining members are told who represents it now."""
+    f = await forum(bot)  # Jena: Anna, Bernd; Zöllnitz: Carla, Dirk; SHK: Emil
+    await bot.send(COORDINATOR, "/vertretung Zöllnitz | @dirk | @carla")
+    await bot.send(COORDINATOR, "/vertretung Jena | @anna | @bernd")
+    await bot.settle()
+    # The coordinator removes Dirk, Zöllnitz's Stimmführung.
+    await bot.send(COORDINATOR, "/mitglied @dirk")
+    await bot.choose(COORDINATOR, "Entfernen")
+    done = await bot.choose(COORDINATOR, "Ja, entfernen")
+    assert done.text == (
+        "Dirk ist aus dem Forum entfernt (Gemeinde Zöllnitz) und hat eine Nachricht bekommen.\n"
+        "Gemeinde Zöllnitz bleibt im Forum vertreten (Mitglieder: 1).\n"
+        "⚠️ Damit endet die Funktion als Stimmführung für Gemeinde Zöllnitz. Die übrigen"
+        " Mitglieder sind benachrichtigt; eine neue Vertretung benennen Sie mit /vertretung"
+        " Gemeinde Zöllnitz | @Stimmführung | @Stellvertretung"
+    )
+    await bot.settle()
+    assert texts(bot, f.carla.id)[-1] == (
+        "Dirk gehört nicht mehr zum Forum und ist damit nicht mehr Stimmführung für Gemeinde"
+        " Zöllnitz.\n"
+        "Stimmführung: noch niemand benannt\n"
+        "Stellvertretung: Carla (@carla)\n"
+        "Eine neue Stimmführung benennt die Koordination (/vertretung Gemeinde Zöllnitz |"
+        " @Stimmführung | @Stellvertretung)."
+    )
+    # Bernd, Jena's deputy, leaves with /austreten: Anna hears it, and may name a new one.
+    await bot.send(f.bernd, "/austreten")
+    sent = bot.emu.last_message(f.bernd.id, from_bot=True)
+    await bot.press(f.bernd, sent, buttons(sent)["Ja, austreten"])
+    await bot.settle()
+    assert texts(bot, COORDINATOR.id)[-1].endswith(
+        "Stadt Jena bleibt im Forum vertreten (Mitglieder: 1).\n"
+        "⚠️ Damit endet die Funktion als Stellvertretung für Stadt Jena. Die übrigen Mitglieder"
+        " sind benachrichtigt; eine neue Vertretung benennen Sie mit /vertretung Stadt Jena |"
+        " @Stimmführung | @Stellvertretung"
+    )
+    anna = texts(bot, f.anna.id)[-1]
+    assert anna.startswith(
+        "Bernd gehört nicht mehr zum Forum und ist damit nicht mehr Stellvertretung für Stadt"
+        " Jena.\nStimmführung: Anna (@anna)\nStellvertretung: niemand\n"
+        "Eine neue Stellvertretung benennen die Koordination oder die Stimmführung:"
+    )
+    # Anna, Jena's Stimmführung, moves to the Saale-Holzland-Kreis: she and the coordinator
+    # read that the role ended; Jena has no member left to tell.
+    await bot.send(COORDINATOR, "/mitglied @anna")
+    await bot.choose(COORDINATOR, "Andere Organisation")
+    moved = await bot.send(COORDINATOR, "Saale-Holzland-Kreis")
+    assert (moved.text or "").endswith(
+        "⚠️ Damit endet die Funktion als Stimmführung für Stadt Jena."
+    )
+    await bot.settle()
+    assert texts(bot, f.anna.id)[-1] == (
+        "Die Koordination hat Sie im Forum Saale-Holzland-Kreis zugeordnet (bisher Stadt Jena)."
+        " Ab jetzt stimmen Sie für Saale-Holzland-Kreis ab.\n"
+        "Ihre Funktion als Stimmführung für Stadt Jena ist damit beendet."
+    )
+    shown = (await bot.send(COORDINATOR, "/vertretung Stadt Jena")).text or ""
+    assert "Stimmführung: noch niemand benannt" in shown

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from storage.models import Invitation, Member, Organisation, Task, Vote
 from tests.e2e.harness import COORDINATOR, Harness
-from tests.e2e.test_voting import buttons, forum, propose_and_open, vote
+from tests.e2e.test_voting import buttons, forum, propose_and_open, texts, vote
 
 
 async def _organisations(bot: Harness) -> dict[str, Organisation]:
@@ -117,6 +117,8 @@ async def test_merge_lists_the_counts_and_a_vote_on_the_same_ballot_is_dropped(
     await propose_and_open(bot, f.anna)
     await vote(bot, f.anna, "Ja")  # Stadt Jena
     await vote(bot, f.carla, "Nein")  # Gemeinde Zöllnitz, on the same ballot
+    await bot.send(COORDINATOR, "/vertretung Zöllnitz | @carla | @dirk")
+    await bot.settle()
 
     question = await bot.send(COORDINATOR, "/zusammenlegen Jena | Zöllnitz")
     assert question.text == (
@@ -129,6 +131,9 @@ async def test_merge_lists_the_counts_and_a_vote_on_the_same_ballot_is_dropped(
         "• weitere Geschichte (Aufgabenverlauf, Vorschläge, Tagesordnungspunkte, Antworten auf"
         " Terminfindungen): 1\n"
         "• Stimmen, die entfallen: 1 — bei diesen Abstimmungen hat auch Stadt Jena gestimmt\n"
+        "• Die Vertretung von Gemeinde Zöllnitz endet: Carla (Stimmführung), Dirk"
+        " (Stellvertretung); sie werden Mitglieder von Stadt Jena ohne Funktion. Die Vertretung"
+        " von Stadt Jena bleibt, wie sie ist.\n"
         "\n"
         "Haben beide über dasselbe abgestimmt, gilt die Stimme von Stadt Jena; die von Gemeinde"
         " Zöllnitz entfällt. Die Ergebnisse abgeschlossener Abstimmungen bleiben, wie sie"
@@ -136,9 +141,24 @@ async def test_merge_lists_the_counts_and_a_vote_on_the_same_ballot_is_dropped(
     )
     done = await bot.choose(COORDINATOR, "Ja, Gemeinde Zöllnitz zusammenlegen")
     assert done.text == (
-        "Gemeinde Zöllnitz ist in Stadt Jena aufgegangen: 2 Mitglieder, 0 Stimmen, 1 Aufgaben"
-        " gehören jetzt zu Stadt Jena; 1 doppelte Stimmen entfallen."
+        "Gemeinde Zöllnitz ist in Stadt Jena aufgegangen: 2 Mitglieder, 0 Stimmen, 1 Aufgabe"
+        " gehören jetzt zu Stadt Jena. 1 doppelte Stimme entfällt. Die Vertretung von Gemeinde"
+        " Zöllnitz ist beendet: Carla (Stimmführung), Dirk (Stellvertretung). Die Mitglieder von"
+        " Gemeinde Zöllnitz erfahren es per Nachricht."
     )
+    await bot.settle()
+    # Zöllnitz's members hear it; Carla, its Stimmführung, that the role ended and that Jena
+    # has none yet. Jena's members hear nothing.
+    assert texts(bot, f.carla.id)[-1] == (
+        "Gemeinde Zöllnitz ist im Forum in Stadt Jena aufgegangen (zusammengelegt von der"
+        " Koordination). Sie gehören jetzt zu Stadt Jena; ab jetzt stimmen Sie für Stadt Jena"
+        " ab.\n"
+        "Ihre Funktion als Stimmführung für Gemeinde Zöllnitz ist damit beendet.\n"
+        "Stadt Jena hat noch keine Stimmführung. Benennen kann sie die Koordination: /vertretung"
+        " Stadt Jena | @Stimmführung | @Stellvertretung"
+    )
+    assert "Ihre Funktion als Stellvertretung" in texts(bot, f.dirk.id)[-1]
+    assert not any("aufgegangen" in t for t in texts(bot, f.anna.id))
     organisations = await _organisations(bot)
     assert list(organisations) == ["Saale-Holzland-Kreis", "Stadt Jena"]
     jena = organisations["Stadt Jena"].id

@@ -115,7 +115,7 @@ async def test_status_advisory_and_archived_in_lists_ballots_and_results(bot: Ha
     overview = (await bot.send(COORDINATOR, "/mitglieder")).text or ""
     assert "Archiviert: Gemeinde Zöllnitz" in overview
     assert "<b>Gemeinde Zöllnitz" not in overview
-    assert "1 stimmberechtigte Mitgliedskommunen, 1 beratend." in overview
+    assert "1 stimmberechtigte Mitgliedskommune, 1 beratend." in overview
     carla_before = len(bot.emu.messages(f.carla.id))
     await bot.send(f.anna, "/vorschlag Zweites Thema")
     await bot.settle()
@@ -378,3 +378,49 @@ async def test_the_vote_record_in_member_mode_lists_who_may_vote(
     notes = {r[0]: r[1] for r in rows[5:]}
     assert notes["Zählweise"] == "eine Stimme je Stimmführung und Stellvertretung"
     assert notes["Stimmberechtigt"] == 3
+
+
+async def test_the_deputies_field_and_who_is_told(rep_bot: Harness) -> None:
+    """`| -` for the deputies, one person in both roles refused, and the one who changes the
+    representation reads it in the answer instead of a message as from someone else."""
+    bot = rep_bot
+    f = await forum(bot)
+    await bot.send(COORDINATOR, "/vertretung Zöllnitz | @dirk | @carla")
+    await bot.settle()
+    # Dirk cannot be his own deputy: refused, nothing changed.
+    answer = await bot.send(f.dirk, "/vertretung Zöllnitz | @dirk | @dirk")
+    assert answer.text == (
+        "Dirk kann nicht zugleich Stimmführung und Stellvertretung für Gemeinde Zöllnitz sein. "
+        "Es wurde nichts geändert. Bitte nennen Sie als Stellvertretung eine andere Person oder "
+        "„-“ für keine."
+    )
+    shown = (await bot.send(f.dirk, "/vertretung")).text or ""
+    assert "Stellvertretung: Carla (@carla)" in shown
+    # "| -" for the deputies: Dirk stays Stimmführung, Carla is no longer deputy and is told.
+    answer = await bot.send(f.dirk, "/vertretung Zöllnitz | @dirk | -")
+    text = answer.text or ""
+    assert text.startswith("✅ Gespeichert.\n<b>Vertretung von Gemeinde Zöllnitz</b>")
+    assert "Stimmführung: Dirk (@dirk)" in text and "Stellvertretung: niemand" in text
+    await bot.settle()
+    assert texts(bot, f.carla.id)[-1].startswith(
+        "Sie sind nicht mehr Stimmführung oder Stellvertretung für Gemeinde Zöllnitz "
+        "(geändert von der Stimmführung Ihrer Kommune)."
+    )
+    # Dirk hands over to Carla and makes himself deputy: his answer says what he is now.
+    answer = await bot.send(f.dirk, "/vertretung Zöllnitz | @carla | @dirk")
+    assert (answer.text or "").startswith(
+        "✅ Gespeichert.\nSie sind jetzt <b>Stellvertretung</b> für Gemeinde Zöllnitz."
+    )
+    # Carla removes the representation: her answer says it, Dirk gets the message.
+    answer = await bot.send(f.carla, "/vertretung Zöllnitz | -")
+    assert (answer.text or "").startswith(
+        "✅ Gespeichert.\nSie sind nicht mehr Stimmführung für Gemeinde Zöllnitz."
+    )
+    await bot.settle()
+    assert texts(bot, f.dirk.id)[-1].startswith(
+        "Sie sind nicht mehr Stimmführung oder Stellvertretung für Gemeinde Zöllnitz"
+    )
+    # Neither was sent a message of a change they made themselves.
+    assert not any("Ihrer Kommune)" in t for t in texts(bot, f.dirk.id)[:-1])
+    assert sum("(benannt von der Stimmführung" in t for t in texts(bot, f.carla.id)) == 1
+    assert sum("(geändert von der Stimmführung" in t for t in texts(bot, f.carla.id)) == 1

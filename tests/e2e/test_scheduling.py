@@ -112,7 +112,7 @@ async def test_a_poll_from_one_line_to_the_fixed_meeting(bot: Harness) -> None:
     view = await bot.send(COORDINATOR, "/terminfindung 1")
     text = view.text or ""
     assert "Offen, Frist: Mo., 07.12.2026, 23:59 Uhr" in text
-    assert "Geantwortet haben 2 von 3 Mitgliedskommunen." in text
+    assert "Mitgliedskommunen mit Antwort: 2 von 3." in text
     assert "1. Vorschlag 1: Do., 10.12.2026, 18:00–20:00 Uhr – Ja 2 · Vielleicht 0 · Nein 0" in text
     assert "2. Vorschlag 3: Di., 15.12.2026, 14:00–16:00 Uhr – Ja 1 · Vielleicht 0 · Nein 1" in text
     assert "3. Vorschlag 2: Fr., 11.12.2026, 18:00–20:00 Uhr – Ja 0 · Vielleicht 1 · Nein 1" in text
@@ -195,7 +195,7 @@ async def test_an_english_reader_gets_the_poll_in_english(bot: Harness) -> None:
     # The coordinator in English: the overview and a refusal.
     await bot.send(COORDINATOR, "/language en")
     view = (await bot.send(COORDINATOR, "/findtime 1")).text or ""
-    assert "1 of 3 organisations have answered." in view
+    assert "Organisations that have answered: 1 of 3." in view
     assert "1. Slot 2: Fri, 11 Dec 2026, 18:00–20:00 – Yes 0 · Maybe 1 · No 0" in view
     assert "No answer yet: Gemeinde Zöllnitz, Stadt Jena" in view
     refused = (await bot.send(COORDINATOR, "/findtime Meeting | 10 Dec 6 pm")).text or ""

@@ -365,7 +365,7 @@ async def test_back_from_the_namesakes_previews_nobody_unchosen(bot: Harness) ->
     again = await bot.choose(COORDINATOR, "« Zur Vorschau")
     assert again.text == "Mehrere Mitglieder heißen „Anna“. Wem geben Sie die Aufgabe?"
     preview = await bot.choose(COORDINATOR, "Anna Müller (Stadt Jena)")
-    assert "Für: Anna Müller (Stadt Jena) – benachrichtigt werden 1 Person" in (preview.text or "")
+    assert "Für: Anna Müller (Stadt Jena) – benachrichtigt wird 1 Person" in (preview.text or "")
     done = await bot.choose(COORDINATOR, "✅ Vergeben")
     assert (done.text or "").startswith("Aufgabe #1 vergeben an Anna Müller (Stadt Jena)")
     await bot.settle()

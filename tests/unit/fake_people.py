@@ -309,14 +309,27 @@ class FakeHistory:
     """An organisation's history on fakes: its members (the walk over every table runs on the
     real database, tests/e2e/test_organisations_admin.py)."""
 
-    def __init__(self, organisations: FakeOrganisations, members: FakeMembers) -> None:
+    def __init__(
+        self,
+        organisations: FakeOrganisations,
+        members: FakeMembers,
+        representation: FakeRepresentation,
+    ) -> None:
         self.dropped_roles: list[int] = []
         self._organisations = organisations
         self._members = members
+        self._representation = representation
 
     async def counts(self, organisation_id: int) -> dict[str, int]:
-        count = sum(1 for m in self._members.rows.values() if m.organisation_id == organisation_id)
-        return {"member.organisation_id": count} if count else {}
+        found = {
+            "member.organisation_id": sum(
+                1 for m in self._members.rows.values() if m.organisation_id == organisation_id
+            ),
+            "representative.organisation_id": sum(
+                1 for r in self._representation.rows if r.organisation_id == organisation_id
+            ),
+        }
+        return {k: v for k, v in found.items() if v}
 
     async def last_activity(self, member_id: int) -> datetime | None:
         return None
@@ -325,6 +338,11 @@ class FakeHistory:
         return 0
 
     async def merge(self, keep: int, gone: int) -> None:
+        # `gone`'s Stimmführung and deputies become ordinary members of `keep`.
+        self._representation.rows = [
+            r for r in self._representation.rows if r.organisation_id != gone
+        ]
+        self._representation._sync()
         for member in self._members.rows.values():
             if member.organisation_id == gone:
                 member.organisation_id = keep
@@ -332,6 +350,10 @@ class FakeHistory:
 
     async def drop_roles(self, member_id: int) -> None:
         self.dropped_roles.append(member_id)
+        self._representation.rows = [
+            r for r in self._representation.rows if r.member_id != member_id
+        ]
+        self._representation._sync()
 
     async def delete(self, organisation_id: int) -> None:
         self._organisations.rows.pop(organisation_id, None)

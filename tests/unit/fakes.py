@@ -154,7 +154,7 @@ class FakeUnitOfWork:
         self.series = FakeSeries(self.meetings)
         self.meetings.series = self.series
         self.oparl = FakeOParlSettings()
-        self.history = FakeHistory(self.organisations, self.members)
+        self.history = FakeHistory(self.organisations, self.members, self.representation)
         self.commits = 0
 
     def __call__(self) -> Self:

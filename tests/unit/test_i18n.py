@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.i18n import LANGUAGES, Html, catalog, translator
+from bot.services.counting import Result
+from bot.texts.voting import counts_line, electorate_line
 from handlers import commands
 from handlers.meeting_wizard import FIELDS
-from storage.models import OrganisationKind, ProposalStatus, RsvpAnswer
+from storage.models import BallotOutcome, OrganisationKind, ProposalStatus, RsvpAnswer, VoteMode
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"[a-z]+(\.[a-z_]+)+")
@@ -90,3 +92,28 @@ def test_a_remembered_date_depends_on_the_instant_and_the_zone_shown() -> None:
     summer = datetime(2026, 7, 2, 17, 0, tzinfo=UTC)
     assert t.span(summer, summer.replace(hour=19), berlin) == "Do., 02.07.2026, 19:00–21:00 Uhr"
     assert translator("en").datetime(winter, berlin) == "Thu, 3 Dec 2026, 18:00"
+
+
+def test_counts_of_one_are_singular() -> None:
+    """ "1 Mitglied", "1 stimmberechtigte Mitgliedskommune", "1 von 1 Mitgliedskommune": the
+    texts with a number pick their "_one" form (Translator.plural)."""
+    de, en = translator("de"), translator("en")
+    assert [de.plural("count.members", n) for n in (0, 1, 2)] == [
+        "0 Mitglieder",
+        "1 Mitglied",
+        "2 Mitglieder",
+    ]
+    assert en.plural("count.tasks", 1) == "1 task" and en.plural("count.tasks", 3) == "3 tasks"
+    assert de.plural("members.voting", 1, voting=1, advisory=2) == (
+        "1 stimmberechtigte Mitgliedskommune, 2 beratend."
+    )
+    one = Result(1, 0, 0, 0, eligible=1, quorum_needed=1, outcome=BallotOutcome.ACCEPTED)
+    assert electorate_line(de, one, VoteMode.ORGANISATION) == (
+        "1 stimmberechtigte Mitgliedskommune, 0 beratend"
+    )
+    assert electorate_line(en, one, VoteMode.MEMBER) == (
+        "1 member with a vote; advisory organisations: 0"
+    )
+    assert "— 1 von 1 Mitgliedskommune;" in counts_line(de, one, VoteMode.ORGANISATION)
+    three = Result(1, 0, 1, 0, eligible=3, quorum_needed=2, outcome=BallotOutcome.ACCEPTED)
+    assert "— 2 von 3 Mitgliedern;" in counts_line(de, three, VoteMode.MEMBER)

@@ -13,6 +13,7 @@ from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.membership import MembershipService
 from bot.services.organisation_admin import OrganisationAdminService
 from bot.services.task_owners import AmbiguousOwner
+from storage.enums import RepresentativeRole
 from storage.models import MemberStatus
 from tests.support import FakeClock
 from tests.unit.fakes import FakeUnitOfWork
@@ -110,12 +111,17 @@ async def test_remove_tells_the_person_and_the_other_coordinators(
 ) -> None:
     anna = await _join(membership, 10, "Anna", "Gemeinde Zöllnitz")
     coordinator = await _actor(membership, COORDINATOR)
-    name, organisation, remaining = await admin.remove(coordinator, anna)
-    assert (name, organisation.name, remaining) == ("Anna Amsel", "Gemeinde Zöllnitz", 0)
+    removed = await admin.remove(coordinator, anna)
+    assert (removed.name, removed.organisation.name, removed.remaining, removed.role) == (
+        "Anna Amsel",
+        "Gemeinde Zöllnitz",
+        0,
+        None,
+    )
     member = uow.members.rows[anna]
     assert member.status is MemberStatus.LEFT and member.telegram_id is None
-    removed = [r for r in uow.outbox.rows.values() if r.kind == "member_removed"]
-    assert sorted(r.chat_id for r in removed) == [OTHER, 10]  # not the one who removed
+    notices = [r for r in uow.outbox.rows.values() if r.kind == "member_removed"]
+    assert sorted(r.chat_id for r in notices) == [OTHER, 10]  # not the one who removed
     with pytest.raises(NotFound) as error:
         await admin.remove(coordinator, anna)
     assert error.value.message_key == "members.gone"
@@ -137,8 +143,8 @@ async def test_namesakes_move_and_role(
 
     jena = await admin.organisation_for_move(coordinator, "Jena")
     assert jena.id is not None
-    member, before, after = await admin.move(coordinator, anna, jena.id)
-    assert (member.organisation_id, before.name, after.name) == (
+    moved = await admin.move(coordinator, anna, jena.id)
+    assert (moved.member.organisation_id, moved.before.name, moved.after.name) == (
         jena.id,
         "Gemeinde Zöllnitz",
         "Stadt Jena",
@@ -179,3 +185,81 @@ async def test_rename_merge_and_delete(
     await membership.create_invitation(coordinator, parse_organisation_spec("Stadt Kahla"))
     assert await admin.delete(coordinator, "Kahla") == "Stadt Kahla"
     assert anna in uow.members.rows
+
+
+def _texts(uow: FakeUnitOfWork, kind: str) -> dict[int, str]:
+    return {r.chat_id: r.text or "" for r in uow.outbox.rows.values() if r.kind == kind}
+
+
+async def test_a_merge_ends_the_roles_of_b_and_tells_b_s_members(
+    membership: MembershipService, admin: OrganisationAdminService, uow: FakeUnitOfWork
+) -> None:
+    anna = await _join(membership, 10, "Anna", "Stadt Jena")
+    carla = await _join(membership, 12, "Carla", "Gemeinde Zöllnitz")
+    dirk = await _join(membership, 13, "Dirk", "Gemeinde Zöllnitz")
+    now = FakeClock().now()
+    await uow.representation.replace(1, anna, [], now)
+    await uow.representation.replace(2, dirk, [carla], now)
+    coordinator = await _actor(membership, COORDINATOR)
+    counts = await admin.merge_counts(coordinator, 1, 2)
+    # The roles are no history that moves: they end, and the confirmation names them.
+    assert (counts.members, counts.other) == (2, 0)
+    assert counts.roles == (
+        ("Dirk Amsel", RepresentativeRole.LEAD),
+        ("Carla Amsel", RepresentativeRole.DEPUTY),
+    )
+    uow.outbox.rows.clear()
+    await admin.merge(coordinator, 1, 2)
+    told = _texts(uow, "org_merged")
+    assert set(told) == {12, 13}  # B's members; not Anna, whose organisation stays
+    assert told[13] == (
+        "Gemeinde Zöllnitz ist im Forum in Stadt Jena aufgegangen (zusammengelegt von der"
+        " Koordination). Sie gehören jetzt zu Stadt Jena; ab jetzt stimmen Sie für Stadt Jena ab.\n"
+        "Ihre Funktion als Stimmführung für Gemeinde Zöllnitz ist damit beendet.\n"
+        "Stimmführung von Stadt Jena: Anna Amsel. /vertretung zeigt die ganze Vertretung."
+    )
+    assert await uow.representation.roles([carla, dirk]) == {}
+    assert await uow.representation.roles([anna]) == {anna: RepresentativeRole.LEAD}
+
+
+async def test_a_stimmfuehrung_who_leaves_or_moves_ends_the_role_and_colleagues_hear(
+    membership: MembershipService, admin: OrganisationAdminService, uow: FakeUnitOfWork
+) -> None:
+    carla = await _join(membership, 12, "Carla", "Gemeinde Zöllnitz")
+    dirk = await _join(membership, 13, "Dirk", "Gemeinde Zöllnitz")
+    await _join(membership, 14, "Emil", "Gemeinde Zöllnitz")
+    await _join(membership, 10, "Anna", "Stadt Jena")
+    await uow.representation.replace(1, dirk, [carla], FakeClock().now())  # Zöllnitz
+    uow.outbox.rows.clear()
+    await membership.leave(await membership.identify(_profile(13, "Dirk", "Amsel")))
+    coordinators = _texts(uow, "member_left")
+    assert coordinators[COORDINATOR].endswith(
+        "Gemeinde Zöllnitz bleibt im Forum vertreten (Mitglieder: 2).\n"
+        "⚠️ Damit endet die Funktion als Stimmführung für Gemeinde Zöllnitz. Die übrigen"
+        " Mitglieder sind benachrichtigt; eine neue Vertretung benennen Sie mit /vertretung"
+        " Gemeinde Zöllnitz | @Stimmführung | @Stellvertretung"
+    )
+    colleagues = _texts(uow, "representation")
+    assert set(colleagues) == {12, 14}
+    assert colleagues[12] == (
+        "Dirk Amsel gehört nicht mehr zum Forum und ist damit nicht mehr Stimmführung für"
+        " Gemeinde Zöllnitz.\n"
+        "Stimmführung: noch niemand benannt\n"
+        "Stellvertretung: Carla Amsel\n"
+        "Eine neue Stimmführung benennt die Koordination (/vertretung Gemeinde Zöllnitz |"
+        " @Stimmführung | @Stellvertretung)."
+    )
+    # Carla, the deputy, moves to Stadt Jena: her role ends, Emil hears it, she is told.
+    uow.outbox.rows.clear()
+    moved = await admin.move(await _actor(membership, COORDINATOR), carla, 2)
+    assert moved.role is RepresentativeRole.DEPUTY and moved.remaining == 1
+    assert set(_texts(uow, "representation")) == {14}
+    assert _texts(uow, "member_moved")[12].endswith(
+        "Ihre Funktion als Stellvertretung für Gemeinde Zöllnitz ist damit beendet."
+    )
+    assert await uow.representation.roles([carla]) == {}
+    # A member without a role leaves: nobody but the coordinators hears of it.
+    uow.outbox.rows.clear()
+    await membership.leave(await membership.identify(_profile(14, "Emil", "Amsel")))
+    assert not _texts(uow, "representation")
+    assert "Funktion" not in _texts(uow, "member_left")[COORDINATOR]

@@ -175,8 +175,9 @@ async def test_who_may_name_the_representation(forum: Forum) -> None:
         await service.appoint(forum.actor(forum.jonas), "Stadt Jena | Jonas")
     await service.appoint(forum.coordinator, "Stadt Jena | Anna")
     # The Stimmführung hands over and names herself deputy.
-    view = await service.appoint(forum.actor(forum.anna), "Stadt Jena | Jonas, @anna")
-    assert view.lead == forum.jonas and view.deputies == (forum.anna,)
+    done = await service.appoint(forum.actor(forum.anna), "Stadt Jena | Jonas, @anna")
+    assert done.view.lead == forum.jonas and done.view.deputies == (forum.anna,)
+    assert (done.had, done.has) == (RepresentativeRole.LEAD, RepresentativeRole.DEPUTY)
     with pytest.raises(NotAllowed):  # not her organisation's
         await service.appoint(forum.actor(forum.anna), "Gemeinde Bucha | Bert")
     with pytest.raises(NotFound) as error:
@@ -187,5 +188,48 @@ async def test_who_may_name_the_representation(forum: Forum) -> None:
     assert wrong.value.message_key == "representation.other_organisation"
     with pytest.raises(InvalidInput):
         await service.appoint(forum.coordinator, "Stadt Jena |")
-    view = await service.appoint(forum.coordinator, "Stadt Jena | keine")
-    assert view.lead is None and view.deputies == ()
+    done = await service.appoint(forum.coordinator, "Stadt Jena | keine")
+    assert done.view.lead is None and done.view.deputies == ()
+    assert (done.had, done.has) == (None, None)  # the coordinator holds no role
+
+
+async def test_a_dash_for_the_deputies_removes_only_them(forum: Forum) -> None:
+    service = representation(forum)
+    await service.appoint(forum.coordinator, "Stadt Jena | @anna | Jonas")
+    done = await service.appoint(forum.coordinator, "Stadt Jena | @anna | -")
+    assert done.view.lead == forum.anna and done.view.deputies == ()
+    # Without a Stimmführung there are no deputies: refused, nothing changed.
+    await service.appoint(forum.coordinator, "Stadt Jena | @anna | Jonas")
+    with pytest.raises(InvalidInput) as error:
+        await service.appoint(forum.coordinator, "Stadt Jena | - | Jonas")
+    assert error.value.message_key == "representation.deputies_without_lead"
+    view = await service.show(forum.coordinator, "Stadt Jena")
+    assert view.lead == forum.anna and view.deputies == (forum.jonas,)
+
+
+async def test_one_person_is_not_stimmfuehrung_and_deputy(forum: Forum) -> None:
+    service = representation(forum)
+    await service.appoint(forum.coordinator, "Stadt Jena | Jonas")
+    for text in ("Stadt Jena | @anna | @anna", "Stadt Jena | Anna, Jonas, anna"):
+        with pytest.raises(InvalidInput) as error:
+            await service.appoint(forum.coordinator, text)
+        assert error.value.message_key == "representation.lead_and_deputy"
+        assert error.value.params["name"] == "Anna"
+    view = await service.show(forum.coordinator, "Stadt Jena")
+    assert view.lead == forum.jonas and view.deputies == ()  # nothing changed
+
+
+async def test_who_changed_it_is_answered_not_sent_a_message(forum: Forum) -> None:
+    service = representation(forum)
+    await service.appoint(forum.coordinator, "Stadt Jena | Anna")
+    assert forum.chats("representation") == {101}  # named by the coordinator: told
+    forum.uow.outbox.rows.clear()
+    # Anna hands over to Jonas and stays deputy: Jonas is told, Anna reads it in her answer.
+    done = await service.appoint(forum.actor(forum.anna), "Stadt Jena | Jonas | Anna")
+    assert forum.chats("representation") == {102}
+    assert (done.had, done.has) == (RepresentativeRole.LEAD, RepresentativeRole.DEPUTY)
+    forum.uow.outbox.rows.clear()
+    # Jonas removes everyone, himself too: only Anna is told.
+    done = await service.appoint(forum.actor(forum.jonas), "Stadt Jena | -")
+    assert forum.chats("representation") == {101}
+    assert (done.had, done.has) == (RepresentativeRole.LEAD, None)
