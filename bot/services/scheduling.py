@@ -204,6 +204,10 @@ class SchedulingService:
                 raise InvalidInput("poll.not_invited", id=poll_id)
             if not await uow.polls.hold_open(poll_id):
                 raise InvalidInput("poll.closed", id=poll_id, title=poll.title)
+            first = not any(
+                a.organisation_id == member.organisation_id
+                for a in await uow.polls.answers(poll_id)
+            )
             await uow.polls.set_answer(
                 SchedulingAnswer(
                     slot_id=id_of(slot),
@@ -218,6 +222,8 @@ class SchedulingService:
             await uow.outbox.reschedule(f"{_key(poll_id)}remind:org:{member.organisation_id}:", [])
             mine = await self._answers_of(uow, view, member_id)
             edited = await self._notices.edit(uow, view, member, mine, now)
+            if first:
+                edited += await self._notices.answered(uow, view, member, now)
             await uow.commit()
         if edited:
             self._notifier.outbox_changed()

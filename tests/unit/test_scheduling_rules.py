@@ -174,6 +174,21 @@ async def test_every_member_is_asked_and_the_silent_organisations_reminded(
     assert forum.chats("poll_reminder") == {201, 301}
 
 
+async def test_a_reminder_that_went_out_stops_saying_an_answer_is_missing(
+    forum: Forum, service: SchedulingService
+) -> None:
+    await service.create(forum.coordinator, DRAFT)
+    forum.clock.advance(timedelta(days=10, hours=3))
+    forum.mark_sent("poll_reminder")
+    await service.answer(forum.actor(forum.anna), 1, 2, YES)
+    # Anna's reminder shows her answer, Jonas's (her colleague) no longer says Jena is missing;
+    # Zöllnitz and Bucha have not answered: theirs are not touched.
+    edits = {row.chat_id: row.text for row in forum.rows("poll_edit")}
+    assert set(edits) == {101, 102}
+    assert all("fehlt noch" not in (text or "") for text in edits.values())
+    assert "✅ Ja" in (edits[101] or "") and "✅" not in (edits[102] or "")
+
+
 async def test_members_cannot_create_and_the_coordinator_cannot_answer(
     forum: Forum, service: SchedulingService
 ) -> None:
