@@ -22,6 +22,7 @@ from bot.i18n import translator
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.feature_ports import SchedulingUnitOfWork, SchedulingUnitOfWorkFactory
+from bot.services.groups import group_to_ask
 from bot.services.ids import id_of
 from bot.services.meeting_rows import MAX_MINUTES
 from bot.services.meetings import MeetingService
@@ -141,10 +142,7 @@ class SchedulingService:
         async with self._uow() as uow:
             group_name = None
             if draft.group_id is not None:
-                group = await uow.groups.get(draft.group_id)
-                if group is None or group.archived_at is not None:
-                    raise NotFound("groups.not_found", ref=draft.group_id)
-                group_name = group.name
+                group_name = (await group_to_ask(uow, draft.group_id)).name
             poll, slots = await uow.polls.add(
                 SchedulingPoll(
                     title=title,

@@ -370,6 +370,38 @@ async def test_the_guided_form_for_a_working_group(bot: Harness) -> None:
     assert len(await polls(bot)) == 1
 
 
+async def test_a_poll_to_a_working_group_nobody_has_joined_is_refused(bot: Harness) -> None:
+    await forum(bot)
+    empty = "Die Arbeitsgruppe Mobilität hat noch keine Mitglieder"
+    poll = await say(
+        bot, "/terminfindung @Mobilität Treffen AG | 10.12. 18 Uhr, 11.12. 18 Uhr | 1.12."
+    )
+    assert empty in poll and "/arbeitsgruppen" in poll and "verschickt" not in poll
+    # A meeting may go to it: who joins the group later is invited (the preview says so).
+    meeting = await say(bot, "/neuertermin @Mobilität 10.12.2026 18:00 | Treffen AG | Rathaus")
+    assert (
+        "Mobilität – noch ohne Mitglieder: eingeladen wird, wer der Arbeitsgruppe beitritt "
+        "(/arbeitsgruppen)"
+    ) in meeting
+    await say(bot, "/abbrechen")
+    # The guided form asks again for whom.
+    await say(bot, "/terminfindung")
+    await say(bot, "Treffen AG")
+    await say(bot, "10.12. 18-20 Uhr; 11.12. 18-20 Uhr")
+    assert "Schritt 4 von 4" in await say(bot, "08.12. 12 Uhr")
+    question = bot.emu.last_message(COORDINATOR_ID)
+    for label, said in (("Mobilität", empty), ("Alle Mitglieder", "Gefragt: alle Mitglieder")):
+        call = await bot.press_for_message(COORDINATOR, question, buttons(question)[label])
+        assert said in (call.text or "")
+    assert await polls(bot) == [] and await bot.count(Meeting) == 0
+    assert await bot.count(OutboxMessage) == 0
+    # In English the same.
+    await bot.send(COORDINATOR, "/abbrechen")
+    await bot.send(COORDINATOR, "/language en")
+    english = await say(bot, "/findtime @Mobilität Meeting | 10 Dec 6 pm, 11 Dec 6 pm")
+    assert "The working group Mobilität has no members yet" in english and "/groups" in english
+
+
 async def test_one_line_for_a_working_group_and_a_late_joiner(bot: Harness) -> None:
     f = await forum(bot)
     unknown = await say(bot, "/terminfindung @Radfahren Sitzung | 10.12. 18 Uhr, 11.12. 18 Uhr")

@@ -210,6 +210,18 @@ async def test_a_working_group_poll_asks_only_its_members(
     assert refused.value.message_key == "poll.not_invited"
 
 
+async def test_a_group_nobody_has_joined_is_not_asked(
+    forum: Forum, service: SchedulingService
+) -> None:
+    group = forum.group("Mobilität")
+    with pytest.raises(InvalidInput) as refused:
+        await service.create(
+            forum.coordinator, PollDraft(**{**DRAFT.__dict__, "group_id": group.id})
+        )
+    assert refused.value.message_key == "groups.empty"
+    assert not forum.uow.polls.polls and not forum.rows()
+
+
 async def test_the_overview_and_fixing_the_date(forum: Forum, service: SchedulingService) -> None:
     await service.create(forum.coordinator, DRAFT)
     await service.answer(forum.actor(forum.anna), 1, 1, YES)
