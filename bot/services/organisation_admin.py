@@ -23,6 +23,7 @@ from bot.services.member_notices import (
 from bot.services.notify import NoNotifier, Notifier
 from bot.services.organisation_import import ImportReport, import_organisations
 from bot.services.organisations import find_organisation
+from bot.services.task_handover import hand_over_tasks
 from bot.services.task_owners import find_person
 from storage.models import Member, MemberStatus, Organisation, OutboxMessage
 
@@ -112,6 +113,7 @@ class OrganisationAdminService:
             assert organisation is not None and organisation.id is not None
             name, chat_id = member.display_name, member.telegram_id
             languages = await uow.user_settings.languages([chat_id] if chat_id else [])
+            tasks = await hand_over_tasks(uow, member, now)
             await tell_coordinators(
                 uow,
                 coordinators=self._coordinators,
@@ -121,6 +123,7 @@ class OrganisationAdminService:
                 member=member,
                 organisation=organisation,
                 skip=actor.telegram_id,
+                tasks=tasks,
             )
             await end_membership(uow, member, now)
             if chat_id is not None:
