@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ExtB
 from bot.callbacks import BroadcastAnswer, matches
 from bot.i18n import Html, Translator, translator
 from bot.services.actor import Actor
-from bot.services.broadcasts import Progress, Target
+from bot.services.broadcasts import Progress, target_label
 from bot.services.container import Services
 from bot.services.errors import InvalidInput
 from handlers import commands
@@ -21,16 +21,6 @@ from handlers.common import forum_handler, pressed, reply
 from handlers.context import ForumContext
 
 log = logging.getLogger(__name__)
-
-
-def _target_label(t: Translator, target: Target) -> str:
-    if target.kind is not None:
-        return t(f"broadcast.target.{target.kind.value}")
-    if target.group_name is not None:
-        return t("broadcast.target_group", name=target.group_name)
-    if target.organisation_name is not None:
-        return t("broadcast.target_organisation", name=target.organisation_name)
-    return t("broadcast.target_all")
 
 
 @forum_handler(commands.BROADCAST)
@@ -60,7 +50,7 @@ async def broadcast(update: Update, context: ForumContext, actor: Actor, t: Tran
         key,
         id=draft.id,
         recipients=draft.recipients,
-        target=Html(_target_label(t, target)),
+        target=target_label(target),
         text=draft.text or "",
     )
     markup = InlineKeyboardMarkup(

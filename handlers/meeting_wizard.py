@@ -190,9 +190,8 @@ async def _preview(env: forms.Env, draft: Answers) -> str:
     if not draft.editing:
         when += f" ({previews.in_words(env.t, draft.starts_at, services.clock.now(), zone)})"
         count = await services.previews.audience(group_id=draft.group_id)
-        group = env.t.plural(
-            "wizard.audience", count, group=group, people=previews.people(env.t, count)
-        )
+        key = "wizard.audience_later" if draft.group_id and not count else "wizard.audience"
+        group = env.t.plural(key, count, group=group, people=previews.people(env.t, count))
     text = env.t(
         "wizard.preview_edit" if draft.editing else "wizard.preview",
         id=draft.meeting_id or "",

@@ -56,7 +56,7 @@ async def _ask_namesake(env: forms.Env, draft: MemberDraft) -> forms.Question:
     except AmbiguousOwner as ambiguous:
         candidates = [(m, Owner(o, m)) for m, o in ambiguous.candidates]
     rows = tuple(
-        (forms.Option(owner.label(), WHO, str(member.id)),)
+        (forms.Option(owner.typed(), WHO, str(member.id)),)
         for member, owner in candidates
         if member.id is not None
     )

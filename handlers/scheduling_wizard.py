@@ -87,6 +87,7 @@ async def _ask_group(env: forms.Env, draft: Answers) -> forms.Question:
 
 async def _group(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
     group_id, group_name = await forms.chosen_group(env, button)
+    await env.services.groups.check_audience(group_id)
     return forms.Go(replace(draft, group_id=group_id, group_name=group_name), "preview")
 
 

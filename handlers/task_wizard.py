@@ -65,7 +65,7 @@ async def _owner(env: forms.Env, draft: Answers, text: str) -> Outcome:
 
 def _with_owner(draft: Answers, owner: Owner) -> Answers:
     member_id = owner.member.id if owner.member is not None else None
-    return replace(draft, owner=owner.label(), owner_member_id=member_id)
+    return replace(draft, owner=owner.typed(), owner_member_id=member_id)
 
 
 async def _ask_namesake(env: forms.Env, draft: Answers) -> forms.Question:
@@ -75,7 +75,7 @@ async def _ask_namesake(env: forms.Env, draft: Answers) -> forms.Question:
     except AmbiguousOwner as ambiguous:
         candidates = [(m, Owner(o, m)) for m, o in ambiguous.candidates]
     rows = tuple(
-        (forms.Option(owner.label(), WHO, str(member.id)),)
+        (forms.Option(owner.typed(), WHO, str(member.id)),)
         for member, owner in candidates
         if member.id is not None
     )

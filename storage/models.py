@@ -129,11 +129,17 @@ class Member(MemberBase, table=True):
     role: str | None = Field(default=None, max_length=100)
 
     @property
+    def former(self) -> bool:
+        """Left, and their name deleted with it: the texts call them "ehemaliges Mitglied"
+        (bot/texts/people.py), never by their record's number."""
+        return self.status is MemberStatus.LEFT and not (
+            self.first_name or self.last_name or self.username
+        )
+
+    @property
     def display_name(self) -> str:
         parts = [p for p in (self.first_name, self.last_name) if p]
-        return (
-            " ".join(parts) if parts else (f"@{self.username}" if self.username else f"#{self.id}")
-        )
+        return " ".join(parts) if parts else (f"@{self.username}" if self.username else "–")
 
 
 class Invitation(SQLModel, table=True):

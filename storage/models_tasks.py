@@ -25,6 +25,8 @@ class TaskEventKind(enum.StrEnum):
     REASSIGNED = "reassigned"
     DUE_CHANGED = "due_changed"
     CANCELLED = "cancelled"
+    # The member who owned it left the forum: it passed to their organisation.
+    HANDED_OVER = "handed_over"
 
 
 def _member() -> Column[int]:

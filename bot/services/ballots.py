@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.clock import Clock
+from bot.i18n import Msg
 from bot.services.actor import Actor
 from bot.services.counting import Result, Rules, count, voter_key
 from bot.services.electorate import (
@@ -21,6 +22,7 @@ from bot.services.ids import id_of
 from bot.services.proposals import ProposalView
 from bot.services.uow import UnitOfWork, UnitOfWorkFactory
 from bot.services.vote_scope import VoterScope, no_scope, outside
+from bot.texts.people import name_param
 from storage.enums import VoteCapacity, VoteRight
 from storage.models import (
     Ballot,
@@ -49,7 +51,7 @@ class CastBy:
     the choice only once it may be shown."""
 
     organisation: str
-    person: str | None
+    person: str | Msg | None  # Msg: "ehemaliges Mitglied"
     capacity: VoteCapacity | None
     choice: VoteChoice | None
 
@@ -70,12 +72,14 @@ async def cast_record(
         record.append(
             CastBy(
                 org.name if org else "–",
-                person.display_name if person else None,
+                name_param(person) if person else None,
                 vote.capacity,
                 vote.choice if show_choice else None,
             )
         )
-    return sorted(record, key=lambda c: (c.organisation, c.person or ""))
+    return sorted(
+        record, key=lambda c: (c.organisation, c.person if isinstance(c.person, str) else "")
+    )
 
 
 @dataclass(frozen=True)

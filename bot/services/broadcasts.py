@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import Clock
-from bot.i18n import Html, translator
+from bot.i18n import Html, Msg, translator
 from bot.parsing import clean_block, clean_text
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
@@ -161,6 +161,8 @@ class BroadcastService:
             recipients = await uow.members.recipients(
                 kind=target.kind, group_id=target.group_id, organisation_id=target.organisation_id
             )
+            if not recipients:  # nothing to preview, nothing stored
+                raise InvalidInput("broadcast.nobody", target=target_label(target))
             broadcast = await uow.broadcasts.add(
                 Broadcast(
                     created_by=actor.telegram_id,
@@ -207,6 +209,8 @@ class BroadcastService:
             recipients = await uow.members.recipients(
                 kind=target.kind, group_id=target.group_id, organisation_id=target.organisation_id
             )
+            if not recipients:  # the last of them left after the preview: still a draft
+                raise InvalidInput("broadcast.nobody_now", id=broadcast_id)
             if not await uow.broadcasts.change_state(
                 broadcast_id,
                 BroadcastState.DRAFT,
@@ -226,8 +230,6 @@ class BroadcastService:
                     for member in recipients
                 ]
             )
-            if not recipients:
-                await self._complete(uow, broadcast)
             await uow.commit()
         self._notifier.outbox_changed()
         return len(recipients)
@@ -349,6 +351,18 @@ class BroadcastService:
             broadcasts = await uow.broadcasts.recent(limit)
             counts = await uow.outbox.state_counts([b.id for b in broadcasts if b.id])
         return [Progress(b, counts.get(b.id or 0, {})) for b in broadcasts]
+
+
+def target_label(target: Target) -> Msg:
+    """ "Gemeinden", "Mitglieder der AG Mobilität", "Mitglieder von Stadt Jena", "alle
+    Mitglieder", in the reader's language."""
+    if target.kind is not None:
+        return Msg(f"broadcast.target.{target.kind.value}")
+    if target.group_name is not None:
+        return Msg("broadcast.target_group", name=target.group_name)
+    if target.organisation_name is not None:
+        return Msg("broadcast.target_organisation", name=target.organisation_name)
+    return Msg("broadcast.target_all")
 
 
 def _target_of(broadcast: Broadcast) -> Target:

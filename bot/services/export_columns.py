@@ -17,6 +17,7 @@ from bot.exports.sheet import Cell
 from bot.i18n import Translator, plain_text
 from bot.services.counting import Result
 from bot.services.electorate import capacity_label_key
+from bot.texts.people import FORMER
 from storage.enums import OrganisationStatus, VoteCapacity, VoteRight
 from storage.models import (
     Ballot,
@@ -124,7 +125,9 @@ class Context:
 
     def person(self, member_id: int | None) -> str | None:
         member = self.members.get(member_id or 0)
-        return member.display_name if member else None
+        if member is None:
+            return None
+        return self.text(FORMER) if member.former else member.display_name
 
     def yes_no(self, value: bool) -> str:
         return self.text("export.yes" if value else "export.no")

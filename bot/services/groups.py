@@ -27,6 +27,17 @@ class GroupView:
         return self.group.id
 
 
+async def group_to_ask(uow: UnitOfWork, group_id: int) -> WorkingGroup:
+    """The working group a meeting, series or date poll goes to: it is there and has someone
+    to ask; a group nobody has joined yet is refused (nothing would reach anyone)."""
+    group = await uow.groups.get(group_id)
+    if group is None or group.archived_at is not None:
+        raise NotFound("groups.not_found", ref=group_id)
+    if not await uow.members.recipients(group_id=group_id):
+        raise InvalidInput("groups.empty", name=group.name)
+    return group
+
+
 # At most this many upcoming meetings of a group are looked at when someone joins or leaves it.
 MAX_GROUP_MEETINGS = 50
 
@@ -61,6 +72,14 @@ class GroupService:
             counts = await uow.groups.member_counts()
             mine = await uow.groups.group_ids_of(member.id) if member and member.id else set()
         return [GroupView(g, g.id in mine, counts.get(g.id or 0, 0)) for g in groups]
+
+    async def check_audience(self, group_id: int | None) -> None:
+        """Refuse a working group without members as a meeting's or a poll's audience (where
+        it is chosen, before the preview); None, the whole forum, is fine."""
+        if group_id is None:
+            return
+        async with self._uow() as uow:
+            await group_to_ask(uow, group_id)
 
     async def overview_all(self) -> list[WorkingGroup]:
         """The active groups (for choosing one, e.g. as a meeting's audience)."""

@@ -11,11 +11,11 @@ import enum
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.i18n import Translator, translator
+from bot.i18n import Html, Translator, translator
 from bot.services.representation import ROLE_KEYS
 from bot.services.uow import UnitOfWork
 from storage.enums import RepresentativeRole
-from storage.models import Member, MemberStatus, Organisation, OutboxMessage
+from storage.models import Member, MemberStatus, Organisation, OutboxMessage, Task
 
 
 class Event(enum.StrEnum):
@@ -75,9 +75,11 @@ async def tell_coordinators(
     member: Member,
     organisation: Organisation,
     skip: int | None = None,
+    tasks: Sequence[Task] = (),
 ) -> None:
     """One message to each coordinator (but `skip`, who did it and is answered anyway). Call
-    it before the member's name is deleted."""
+    it before the member's name is deleted. `tasks`: the open tasks that passed from the
+    member to the organisation (bot/services/task_handover.py), listed with what to do."""
     assert member.id is not None and organisation.id is not None
     remaining = await active_count(uow, organisation.id, but=member.id)
     if event is Event.JOINED:
@@ -97,6 +99,8 @@ async def tell_coordinators(
         if event is not Event.JOINED:
             text += "\n" + remaining_line(t, organisation, remaining)
             text += role_ended_text(t, role, organisation, remaining)
+        if tasks:
+            text += "\n\n" + handed_over_section(t, organisation, tasks)
         stamp = f"{member.joined_at:%Y%m%d%H%M%S}"
         # /austreten's key as it always was; joining and removal their own.
         tail = "left" if event is Event.LEFT else event.value
@@ -111,6 +115,18 @@ async def tell_coordinators(
             )
         )
     await uow.outbox.enqueue(rows)
+
+
+def handed_over_section(t: Translator, organisation: Organisation, tasks: Sequence[Task]) -> str:
+    """The open tasks that are the organisation's now: number and title, and what to do."""
+    lines = "\n".join(t("leave.notice_task_line", id=task.id, title=task.title) for task in tasks)
+    return t(
+        "leave.notice_tasks",
+        organisation=organisation.name,
+        count=len(tasks),
+        tasks=Html(lines),
+        id=tasks[0].id,
+    )
 
 
 def remaining_line(t: Translator, organisation: Organisation, remaining: int) -> str:

@@ -6,6 +6,7 @@ import enum
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from bot.services.member_notices import (
 )
 from bot.services.notify import NoNotifier, Notifier
 from bot.services.organisations import find_organisation, organisation_to_invite
+from bot.services.task_handover import hand_over_tasks
 from bot.services.uow import InvitationRepo, UnitOfWork, UnitOfWorkFactory
 from storage.enums import RepresentativeRole
 from storage.models import (
@@ -30,6 +32,7 @@ from storage.models import (
     Member,
     MemberStatus,
     Organisation,
+    Task,
     UserSettings,
 )
 from storage.personal_data import HIDDEN_COLUMNS
@@ -359,7 +362,8 @@ class MembershipService:
             fresh = await uow.members.get(member.id)
             if fresh is None or fresh.status != MemberStatus.ACTIVE:
                 raise NotFound("leave.already_left")
-            await self._tell(uow, Event.LEFT, fresh)
+            tasks = await hand_over_tasks(uow, fresh, self._clock.now())
+            await self._tell(uow, Event.LEFT, fresh, tasks=tasks)
             organisation = await uow.organisations.get(fresh.organisation_id)
             assert organisation is not None
             await tell_colleagues(
@@ -375,7 +379,12 @@ class MembershipService:
         self._notifier.outbox_changed()
 
     async def _tell(
-        self, uow: UnitOfWork, event: Event, member: Member, skip: int | None = None
+        self,
+        uow: UnitOfWork,
+        event: Event,
+        member: Member,
+        skip: int | None = None,
+        tasks: Sequence[Task] = (),
     ) -> None:
         organisation = await uow.organisations.get(member.organisation_id)
         assert organisation is not None
@@ -388,6 +397,7 @@ class MembershipService:
             member=member,
             organisation=organisation,
             skip=skip,
+            tasks=tasks,
         )
 
 

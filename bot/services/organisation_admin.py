@@ -26,6 +26,7 @@ from bot.services.notify import NoNotifier, Notifier
 from bot.services.organisation_import import ImportReport, import_organisations
 from bot.services.organisations import find_organisation
 from bot.services.representation import ROLE_KEYS
+from bot.services.task_handover import hand_over_tasks
 from bot.services.task_owners import find_person
 from storage.enums import RepresentativeRole
 from storage.models import Member, MemberStatus, Organisation, OutboxMessage
@@ -137,6 +138,7 @@ class OrganisationAdminService:
             assert organisation is not None and organisation.id is not None
             name, chat_id = member.display_name, member.telegram_id
             languages = await uow.user_settings.languages([chat_id] if chat_id else [])
+            tasks = await hand_over_tasks(uow, member, now)
             await tell_coordinators(
                 uow,
                 coordinators=self._coordinators,
@@ -146,6 +148,7 @@ class OrganisationAdminService:
                 member=member,
                 organisation=organisation,
                 skip=actor.telegram_id,
+                tasks=tasks,
             )
             role = await tell_colleagues(
                 uow,

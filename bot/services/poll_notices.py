@@ -160,7 +160,8 @@ class PollNotices:
         mine: dict[int, RsvpAnswer],
         now: datetime,
     ) -> int:
-        """The member's poll message and reminder, edited to show their answers."""
+        """The member's poll message and reminder, edited to show their answers. Their
+        organisation has answered now, so the reminder no longer says an answer is missing."""
         poll_id = id_of(view.poll)
         keys = [f"{poll_key(poll_id)}member:{member.id}", reminder_key(poll_id, member)]
         sent = await uow.outbox.sent_by_keys(keys)
@@ -171,17 +172,47 @@ class PollNotices:
         ).get(member.telegram_id or 0, self._language)
         t = translator(language)
         buttons = to_stored(render.poll_buttons(t, view, mine))
+        rows = [
+            edit_row(
+                poll_id,
+                message.chat_id,
+                message.telegram_message_id,
+                member.id,
+                render.poll_text(t, view, mine, self.zone),
+                buttons,
+                now,
+                view.poll.deadline,
+            )
+            for _, message in sent
+        ]
+        return await uow.outbox.replace_edits(rows)
+
+    async def answered(
+        self, uow: SchedulingUnitOfWork, view: PollView, member: Member, now: datetime
+    ) -> int:
+        """The organisation's first answer: the reminders its other members got already are
+        edited to no longer say an answer is missing (they have given none: no answers shown)."""
+        poll_id = id_of(view.poll)
+        prefix = f"{poll_key(poll_id)}remind:org:{member.organisation_id}:"
+        sent = [
+            m
+            for m in await uow.outbox.sent_messages(prefix, ("poll_reminder",))
+            if m.member_id != member.id
+        ]
+        if not sent:
+            return 0
+        languages = await uow.user_settings.languages(list({m.chat_id for m in sent}))
         rows = []
-        for key, message in sent:
-            reminder = ":remind:" in key
+        for message in sent:
+            t = translator(languages.get(message.chat_id, self._language))
             rows.append(
                 edit_row(
                     poll_id,
                     message.chat_id,
                     message.telegram_message_id,
-                    member.id,
-                    render.poll_text(t, view, mine, self.zone, reminder=reminder),
-                    buttons,
+                    message.member_id,
+                    render.poll_text(t, view, {}, self.zone),
+                    to_stored(render.poll_buttons(t, view, {})),
                     now,
                     view.poll.deadline,
                 )

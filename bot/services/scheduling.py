@@ -22,6 +22,7 @@ from bot.i18n import translator
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.feature_ports import SchedulingUnitOfWork, SchedulingUnitOfWorkFactory
+from bot.services.groups import group_to_ask
 from bot.services.ids import id_of
 from bot.services.meeting_rows import MAX_MINUTES
 from bot.services.meetings import MeetingService
@@ -141,10 +142,7 @@ class SchedulingService:
         async with self._uow() as uow:
             group_name = None
             if draft.group_id is not None:
-                group = await uow.groups.get(draft.group_id)
-                if group is None or group.archived_at is not None:
-                    raise NotFound("groups.not_found", ref=draft.group_id)
-                group_name = group.name
+                group_name = (await group_to_ask(uow, draft.group_id)).name
             poll, slots = await uow.polls.add(
                 SchedulingPoll(
                     title=title,
@@ -204,6 +202,10 @@ class SchedulingService:
                 raise InvalidInput("poll.not_invited", id=poll_id)
             if not await uow.polls.hold_open(poll_id):
                 raise InvalidInput("poll.closed", id=poll_id, title=poll.title)
+            first = not any(
+                a.organisation_id == member.organisation_id
+                for a in await uow.polls.answers(poll_id)
+            )
             await uow.polls.set_answer(
                 SchedulingAnswer(
                     slot_id=id_of(slot),
@@ -218,6 +220,8 @@ class SchedulingService:
             await uow.outbox.reschedule(f"{_key(poll_id)}remind:org:{member.organisation_id}:", [])
             mine = await self._answers_of(uow, view, member_id)
             edited = await self._notices.edit(uow, view, member, mine, now)
+            if first:
+                edited += await self._notices.answered(uow, view, member, now)
             await uow.commit()
         if edited:
             self._notifier.outbox_changed()

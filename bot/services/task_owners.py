@@ -15,6 +15,7 @@ from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.organisations import find_organisation
 from bot.services.uow import UnitOfWork
+from bot.texts.people import name_with
 from storage.models import Member, Organisation, Task, TaskStatus
 
 # "Anna Schmidt (Stadt Jena)": a name with the organisation that tells two Annas apart.
@@ -28,7 +29,16 @@ class Owner:
     organisation: Organisation | None
     member: Member | None
 
-    def label(self) -> str:
+    def label(self) -> str | Msg:
+        """`Anna Schmidt (Gemeinde Zöllnitz)`, `ehemaliges Mitglied (…)` or the organisation."""
+        if self.member is not None:
+            return name_with(self.member, self.organisation)
+        assert self.organisation is not None
+        return self.organisation.name
+
+    def typed(self) -> str:
+        """How the coordinator would type an active owner: `Anna Schmidt (Gemeinde Zöllnitz)`
+        or the organisation's name (buttons, a form's draft)."""
         if self.member is not None:
             name = self.member.display_name
             return f"{name} ({self.organisation.name})" if self.organisation else name
@@ -55,7 +65,7 @@ class AmbiguousOwner(InvalidInput):
 
     def __init__(self, ref: str, candidates: Sequence[tuple[Member, Organisation]]) -> None:
         self.candidates = list(candidates)
-        names = ", ".join(Owner(o, m).label() for m, o in self.candidates)
+        names = ", ".join(Owner(o, m).typed() for m, o in self.candidates)
         super().__init__(self.key, ref=ref, names=names)
 
 

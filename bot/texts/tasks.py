@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import TaskComment, TaskDone
-from bot.i18n import Html, Translator
+from bot.i18n import Html, Msg, Translator
 from bot.services.ids import id_of
 from bot.texts.buttons import Button, Keyboard
+from bot.texts.people import name_param, name_with
 from storage.models import Task, TaskStatus
 from storage.models_tasks import TaskEventKind
 
@@ -30,12 +31,12 @@ def due_label(t: Translator, day: date, zone: ZoneInfo) -> str:
     return t.date(datetime.combine(day, time(12), tzinfo=zone), zone)
 
 
-def who_label(t: Translator, who: Who) -> str:
-    """`Anna Schmidt (Gemeinde Zöllnitz)`, or the coordination."""
+def who_label(t: Translator, who: Who) -> str | Msg:
+    """`Anna Schmidt (Gemeinde Zöllnitz)`, `ehemaliges Mitglied (Gemeinde Zöllnitz)`, or the
+    coordination."""
     if who.member is None:
-        return t("task.by_coordination")
-    name = who.member.display_name
-    return f"{name} ({who.organisation.name})" if who.organisation else name
+        return Msg("task.by_coordination")
+    return name_with(who.member, who.organisation)
 
 
 def task_text(
@@ -131,7 +132,7 @@ def line(t: Translator, view: TaskView, zone: ZoneInfo, *, person: bool = False)
         due=due_label(t, task.due_date, zone),
     )
     if person and view.owner.member is not None:
-        text += t("task.line_person", name=view.owner.member.display_name)
+        text += t("task.line_person", name=name_param(view.owner.member))
     if task.meeting_id is not None:
         text += t("task.from_meeting", id=task.meeting_id)
     if task.description:
@@ -156,7 +157,7 @@ def listing(
         groups: dict[str, list[str]] = {}
         for view in views:
             organisation = view.owner.organisation
-            group = organisation.name if organisation is not None else view.owner.label()
+            group = organisation.name if organisation is not None else view.owner.typed()
             groups.setdefault(group, []).append(line(t, view, zone, person=True))
         blocks = [
             f"<b>{html.escape(owner, quote=False)}</b>\n" + "\n".join(lines)
@@ -185,6 +186,7 @@ _EVENTS = {
     TaskEventKind.REASSIGNED: "task.event_reassigned",
     TaskEventKind.DUE_CHANGED: "task.event_due_changed",
     TaskEventKind.CANCELLED: "task.event_cancelled",
+    TaskEventKind.HANDED_OVER: "task.event_handed_over",
 }
 
 

@@ -14,6 +14,7 @@ from bot.services.counting import Result
 from bot.services.electorate import capacity_label_key
 from bot.services.ids import id_of
 from bot.texts.buttons import Button, Keyboard
+from bot.texts.people import name_param
 from bot.texts.proposals import proposer_label
 from storage.enums import VoteCapacity, VoteRight
 from storage.models import Ballot, BallotOutcome, ProposalStatus, VoteChoice, VoteMode
@@ -62,7 +63,7 @@ def standing_line(t: Translator, ballot: Ballot, standing: Standing | None) -> s
     choice = t(CHOICE_KEYS[standing.vote.choice])
     if ballot.mode is VoteMode.MEMBER:
         return t("vote.standing_own", choice=choice)
-    by = standing.cast_by.display_name if standing.cast_by else "–"
+    by = name_param(standing.cast_by) if standing.cast_by else "–"
     if standing.vote.capacity in (VoteCapacity.LEAD, VoteCapacity.DEPUTY):
         # "abgegeben von Bernd Meier (Stellvertretung) für Gemeinde Zöllnitz"
         return t(

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from storage.models import Member, OrganisationKind, OutboxMessage, OutboxState
+from storage.models import Broadcast, Member, OrganisationKind, OutboxMessage, OutboxState
 from tests.e2e.harness import COORDINATOR, Harness, running_bot
 from tests.emulator import BotApiEmulator, FakeUser
 from tests.support import COORDINATOR_ID
@@ -114,6 +114,30 @@ async def test_a_working_group_as_target(bot: Harness) -> None:
     await bot.settle()
     assert any("Begehung am Montag" in text for text in received(bot, anna))
     assert all(received(bot, m) == [] for m in others)
+
+
+async def test_a_broadcast_that_would_reach_nobody_is_refused_at_the_preview(
+    bot: Harness,
+) -> None:
+    await bot.seed_members(2, "Saale-Holzland-Kreis", kind=OrganisationKind.LANDKREIS)
+    # A PDF of the coordinator's, copied to @Gemeinden: there is no municipality's member.
+    pdf = bot.emu.add_file(b"%PDF-1.4 Einladung", "einladung.pdf", "application/pdf")
+    original = bot.emu.send_message(COORDINATOR, "", document=pdf)
+    reply_to = int(original["message"]["message_id"])
+    answer = await bot.send(COORDINATOR, "/rundschreiben @Gemeinden", reply_to_message_id=reply_to)
+    text = answer.text or ""
+    assert "An Gemeinden ginge das Rundschreiben an niemanden" in text
+    assert "Es ist nichts gespeichert" in text and "/einladen" in text
+    assert not buttons(bot.emu.last_message(COORDINATOR_ID))  # no Senden
+    group = await bot.send(COORDINATOR, "/rundschreiben @Mobilität Treffen am Montag")
+    assert "An Mitglieder der AG Mobilität ginge das Rundschreiben an niemanden" in (
+        group.text or ""
+    )
+    await bot.send(COORDINATOR, "/language en")
+    english = await bot.send(COORDINATOR, "/broadcast @municipalities Hello")
+    assert "would reach nobody" in (english.text or "")
+    assert "No broadcasts" in ((await bot.send(COORDINATOR, "/broadcasts")).text or "")
+    assert await bot.count(Broadcast) == 0 and await bot.count(OutboxMessage) == 0
 
 
 async def test_an_unknown_target_is_refused_with_the_valid_ones(bot: Harness) -> None:

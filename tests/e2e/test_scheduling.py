@@ -250,6 +250,47 @@ async def test_the_silent_are_reminded_and_the_deadline_ends_the_answers(bot: Ha
     assert "Abgeschlossen. Festgelegt ist" in poll_message(bot, f.carla)["text"]
 
 
+def reminder_of(bot: Harness, user: FakeUser) -> dict[str, Any]:
+    """The reminder the member received (found by its first text; later versions by id)."""
+    found = [m for m in bot.emu.messages(user.id) if "fehlt noch" in m.get("text", "")]
+    found += [m for m in bot.emu.messages(user.id) if "not answered yet" in m.get("text", "")]
+    assert found, f"{user.first_name} got no reminder"
+    return found[0]
+
+
+def current(bot: Harness, user: FakeUser, message: dict[str, Any]) -> str:
+    """The text of `message` as it reads now (after edits)."""
+    ids = {m["message_id"]: m for m in bot.emu.messages(user.id)}
+    return str(ids[message["message_id"]].get("text", ""))
+
+
+async def test_an_answer_on_the_reminder_drops_the_missing_answer_line(bot: Harness) -> None:
+    f = await forum(bot)
+    await bot.send(COORDINATOR, ONE_LINE)
+    await bot.settle()
+    await bot.advance(timedelta(days=10, hours=14))  # the reminders go out
+    dirk, carla = reminder_of(bot, f.dirk), reminder_of(bot, f.carla)
+    emil = reminder_of(bot, f.emil)
+    assert "Erinnerung: Aus Ihrer Mitgliedskommune fehlt noch eine Antwort." in dirk["text"]
+    # Dirk answers on the reminder: it shows his answer, and Zöllnitz is no longer missing,
+    # neither in his reminder nor in his colleague Carla's.
+    call = await bot.press(f.dirk, dirk, buttons(dirk)["2: Ja"])
+    assert "Vorschlag 2 – Ja" in str(call.params.get("text", ""))
+    await bot.settle()
+    now = current(bot, f.dirk, dirk)
+    assert "2. Fr., 11.12.2026, 18:00–20:00 Uhr – ✅ Ja" in now
+    assert "fehlt noch" not in now and "Erinnerung" not in now
+    colleague = current(bot, f.carla, carla)
+    assert "fehlt noch" not in colleague and "Terminfindung #1" in colleague
+    assert "1. Do., 10.12.2026, 18:00–20:00 Uhr – · noch keine Antwort" in colleague
+    # In English the same.
+    await bot.press(f.emil, emil, buttons(emil)["1: Yes"])
+    await bot.settle()
+    english = current(bot, f.emil, emil)
+    assert "1. Thu, 10 Dec 2026, 18:00–20:00 – ✅ Yes" in english
+    assert "not answered yet" not in english and "Reminder" not in english
+
+
 async def test_bad_input_is_refused_and_changes_nothing(bot: Harness) -> None:
     await forum(bot)
     one = await bot.send(COORDINATOR, "/terminfindung Sitzung | 10.12. 18-20 Uhr")
@@ -327,6 +368,38 @@ async def test_the_guided_form_for_a_working_group(bot: Harness) -> None:
     assert "Offene Terminfindungen" in again and "#1 „Radverkehr Saaletal“" in again
     assert "nichts gespeichert" in await click(bot, "Abbrechen")
     assert len(await polls(bot)) == 1
+
+
+async def test_a_poll_to_a_working_group_nobody_has_joined_is_refused(bot: Harness) -> None:
+    await forum(bot)
+    empty = "Die Arbeitsgruppe Mobilität hat noch keine Mitglieder"
+    poll = await say(
+        bot, "/terminfindung @Mobilität Treffen AG | 10.12. 18 Uhr, 11.12. 18 Uhr | 1.12."
+    )
+    assert empty in poll and "/arbeitsgruppen" in poll and "verschickt" not in poll
+    # A meeting may go to it: who joins the group later is invited (the preview says so).
+    meeting = await say(bot, "/neuertermin @Mobilität 10.12.2026 18:00 | Treffen AG | Rathaus")
+    assert (
+        "Mobilität – noch ohne Mitglieder: eingeladen wird, wer der Arbeitsgruppe beitritt "
+        "(/arbeitsgruppen)"
+    ) in meeting
+    await say(bot, "/abbrechen")
+    # The guided form asks again for whom.
+    await say(bot, "/terminfindung")
+    await say(bot, "Treffen AG")
+    await say(bot, "10.12. 18-20 Uhr; 11.12. 18-20 Uhr")
+    assert "Schritt 4 von 4" in await say(bot, "08.12. 12 Uhr")
+    question = bot.emu.last_message(COORDINATOR_ID)
+    for label, said in (("Mobilität", empty), ("Alle Mitglieder", "Gefragt: alle Mitglieder")):
+        call = await bot.press_for_message(COORDINATOR, question, buttons(question)[label])
+        assert said in (call.text or "")
+    assert await polls(bot) == [] and await bot.count(Meeting) == 0
+    assert await bot.count(OutboxMessage) == 0
+    # In English the same.
+    await bot.send(COORDINATOR, "/abbrechen")
+    await bot.send(COORDINATOR, "/language en")
+    english = await say(bot, "/findtime @Mobilität Meeting | 10 Dec 6 pm, 11 Dec 6 pm")
+    assert "The working group Mobilität has no members yet" in english and "/groups" in english
 
 
 async def test_one_line_for_a_working_group_and_a_late_joiner(bot: Harness) -> None:

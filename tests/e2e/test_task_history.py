@@ -378,3 +378,49 @@ async def test_namesakes_in_english(bot: Harness) -> None:
     await bot.send(COORDINATOR, "/language en")
     question = await bot.send_and_confirm(COORDINATOR, "/newtask Anna | 15.12.2026 | Minutes")
     assert question.text == "Several members are called “Anna”. Who gets the task?"
+
+
+# --- a member who leaves ------------------------------------------------------------------
+
+
+async def leave(bot: Harness, user: FakeUser) -> None:
+    await bot.send(user, "/austreten")
+    message = bot.emu.last_message(user.id, from_bot=True)
+    labels = {
+        b["text"]: b["callback_data"]
+        for row in message["reply_markup"]["inline_keyboard"]
+        for b in row
+    }
+    await bot.press(user, message, labels["Ja, austreten"])
+    await bot.settle()
+
+
+async def test_a_leavers_open_task_passes_to_their_organisation(bot: Harness) -> None:
+    carla = await member(bot, "Carla", "Klein", "Gemeinde Zöllnitz")
+    dirk = await member(bot, "Dirk", "Dorn", "Gemeinde Zöllnitz")
+    await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Carla | 15.12. | Fotos Brücke")
+    await bot.send(carla, "/kommentar 1 Fotos sind bestellt")
+    await bot.settle()
+    mark = bot.emu.mark()
+    await leave(bot, carla)
+    (notice,) = [t for t in new_texts(bot, COORDINATOR_ID, mark) if "Austritt" in t]
+    assert "Offene Aufgaben gehen an Gemeinde Zöllnitz über (1)" in notice
+    assert "• #1 „Fotos Brücke“" in notice and "/aufgabeuebertragen 1" in notice
+
+    detail = (await bot.send(dirk, "/aufgabe 1")).text or ""
+    assert "Für: Gemeinde Zöllnitz" in detail and "#1 (" not in detail
+    assert "vergeben an ehemaliges Mitglied (Gemeinde Zöllnitz)" in detail
+    assert "Kommentar von ehemaliges Mitglied (Gemeinde Zöllnitz)" in detail
+    assert "an Gemeinde Zöllnitz übergegangen – die zuständige Person ist ausgetreten" in detail
+    overview = (await bot.send(COORDINATOR, "/aufgaben")).text or ""
+    assert "#1 Fotos Brücke" in overview and "für #1" not in overview
+    done = (await bot.send(dirk, "/erledigt 1 Fotos liegen vor")).text or ""
+    assert "gehört nicht Ihnen" not in done and "#1" in done
+    async with bot.uow() as uow:
+        task = await uow.tasks.get(1)
+        assert task is not None and task.member_id is None and task.done_by is not None
+    # In English the history names the former member too.
+    await bot.send(dirk, "/language en")
+    english = (await bot.send(dirk, "/task 1")).text or ""
+    assert "former member (Gemeinde Zöllnitz)" in english
+    assert "passed to Gemeinde Zöllnitz – the person responsible left the forum" in english

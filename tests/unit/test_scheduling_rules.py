@@ -174,6 +174,21 @@ async def test_every_member_is_asked_and_the_silent_organisations_reminded(
     assert forum.chats("poll_reminder") == {201, 301}
 
 
+async def test_a_reminder_that_went_out_stops_saying_an_answer_is_missing(
+    forum: Forum, service: SchedulingService
+) -> None:
+    await service.create(forum.coordinator, DRAFT)
+    forum.clock.advance(timedelta(days=10, hours=3))
+    forum.mark_sent("poll_reminder")
+    await service.answer(forum.actor(forum.anna), 1, 2, YES)
+    # Anna's reminder shows her answer, Jonas's (her colleague) no longer says Jena is missing;
+    # Zöllnitz and Bucha have not answered: theirs are not touched.
+    edits = {row.chat_id: row.text for row in forum.rows("poll_edit")}
+    assert set(edits) == {101, 102}
+    assert all("fehlt noch" not in (text or "") for text in edits.values())
+    assert "✅ Ja" in (edits[101] or "") and "✅" not in (edits[102] or "")
+
+
 async def test_members_cannot_create_and_the_coordinator_cannot_answer(
     forum: Forum, service: SchedulingService
 ) -> None:
@@ -193,6 +208,18 @@ async def test_a_working_group_poll_asks_only_its_members(
     with pytest.raises(InvalidInput) as refused:
         await service.answer(forum.actor(forum.bert), 1, 1, YES)
     assert refused.value.message_key == "poll.not_invited"
+
+
+async def test_a_group_nobody_has_joined_is_not_asked(
+    forum: Forum, service: SchedulingService
+) -> None:
+    group = forum.group("Mobilität")
+    with pytest.raises(InvalidInput) as refused:
+        await service.create(
+            forum.coordinator, PollDraft(**{**DRAFT.__dict__, "group_id": group.id})
+        )
+    assert refused.value.message_key == "groups.empty"
+    assert not forum.uow.polls.polls and not forum.rows()
 
 
 async def test_the_overview_and_fixing_the_date(forum: Forum, service: SchedulingService) -> None:
