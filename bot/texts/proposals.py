@@ -11,6 +11,7 @@ from bot.callbacks import PlaceTopic, RejectTopic, TopicAction, TopicButton
 from bot.i18n import Translator
 from bot.services.ids import id_of
 from bot.texts.buttons import Button, Keyboard
+from bot.texts.people import name_of
 from storage.models import AgendaItem, Meeting
 
 if TYPE_CHECKING:
@@ -19,7 +20,12 @@ if TYPE_CHECKING:
 
 def proposer_label(t: Translator, view: ProposalView) -> str:
     """`Anna Amsel (Stadt Jena)`, or `Koordination` for the coordinator's own motion."""
-    return t("proposal.by_coordinator") if view.by_coordinator else view.proposer_label
+    if view.by_coordinator:
+        return t("proposal.by_coordinator")
+    if view.proposer is None or not view.proposer.former:
+        return view.proposer_label
+    name = name_of(t, view.proposer)  # who proposed it has left: "ehemaliges Mitglied"
+    return f"{name} ({view.organisation.name})" if view.organisation else name
 
 
 def proposal_text(

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 from bot.i18n import translator
 from bot.services.ballots import CastBy
+from bot.services.proposals import ProposalView
 from bot.texts.people import name_of, name_param, name_with
+from bot.texts.proposals import proposer_label
 from bot.texts.voting import cast_line
-from storage.models import Member, MemberStatus, Organisation, VoteCapacity
+from storage.models import Member, MemberStatus, Organisation, Proposal, VoteCapacity
 
 
 def former() -> Member:
@@ -41,3 +43,14 @@ def test_a_former_member_is_named_as_such_in_both_languages() -> None:
         id=2, organisation_id=7, first_name="Dirk", joined_at=datetime(2026, 1, 1, tzinfo=UTC)
     )
     assert name_with(active, zoellnitz) == "Dirk (Gemeinde Zöllnitz)"
+
+
+def test_a_topic_proposed_by_someone_who_left_names_them_as_former() -> None:
+    jena = Organisation(id=7, name="Stadt Jena", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    at = datetime(2026, 11, 2, tzinfo=UTC)
+    proposal = Proposal(
+        id=3, title="Radweg", member_id=1, organisation_id=7, created_at=at, updated_at=at
+    )
+    view = ProposalView(proposal, former(), jena, None)
+    assert proposer_label(translator("de"), view) == "ehemaliges Mitglied (Stadt Jena)"
+    assert proposer_label(translator("en"), view) == "former member (Stadt Jena)"
