@@ -18,6 +18,7 @@ from bot.exports.minutes_docx import (
 from bot.i18n import Translator
 from bot.services.minutes_draft import MinutesSource, VoteSource
 from bot.texts.meeting_day import STATE_KEYS, detail_text, plain, quorum_line
+from bot.texts.people import name_of
 from bot.texts.tasks import due_label
 from bot.texts.voting import CHOICE_KEYS, OUTCOME_KEYS, counts_line
 from storage.models import VoteMode
@@ -107,7 +108,7 @@ def minutes_of(
     tasks = [
         TaskRow(
             f"#{s.task.id} {s.task.title}",
-            (s.member.display_name if s.member else "")
+            (name_of(t, s.member) if s.member else "")
             + (f" ({s.organisation.name})" if s.member and s.organisation else "")
             + (s.organisation.name if not s.member and s.organisation else ""),
             plain(due_label(t, s.task.due_date, zone)),
