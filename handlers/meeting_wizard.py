@@ -311,10 +311,11 @@ async def _choose(env: forms.Env, draft: Answers, button: FormButton) -> Outcome
     if await env.services.series.of_meeting(env.actor, draft.meeting_id) is None:
         return await _save_one(env, draft)
     meeting = await env.services.meetings.get(env.actor, draft.meeting_id)
-    if meeting.starts_at != draft.starts_at:  # a new time: this meeting only
+    if meeting.starts_at != draft.starts_at:  # a new time: this meeting only, all of it
         done = await _save_one(env, draft)
-        note = env.t("series.edit_time_only", id=draft.meeting_id)
-        return forms.Finish(f"{done.text}\n{note}")
+        more = not _unchanged(replace(draft, start=meeting.starts_at.isoformat()), meeting)
+        key = "series.edit_time_and_more_only" if more else "series.edit_time_only"
+        return forms.Finish(f"{done.text}\n{env.t(key, id=draft.meeting_id)}")
     if _unchanged(draft, meeting):
         raise InvalidInput("meeting.nothing_changed", id=draft.meeting_id)
     return forms.Go(draft, "scope")  # a series' meeting: only this one, or all following?

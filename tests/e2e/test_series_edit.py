@@ -111,3 +111,17 @@ async def test_a_new_place_for_all_following_meetings_of_a_series(bot: Harness) 
     caption, calendar = documents(bot, anna)[-1]
     assert "AG Mobilität" in caption
     assert expanded(calendar.to_ical()) == [*PLANNED[:2], utc(2027, 3, 10, 18), *PLANNED[3:]]
+
+    # A new time and a new title: both for this meeting only, and the answer says so.
+    await say(bot, "/terminbearbeiten 4")
+    await click(bot, "Datum und Uhrzeit")
+    await say(bot, "14.04.2027 19:00-21:00")
+    await click(bot, "Titel")
+    await say(bot, "AG Mobilität (Sondersitzung)")
+    saved = await click(bot, "✅ Speichern und benachrichtigen")
+    assert saved.endswith(
+        "🔁 Die Änderungen gelten nur für diesen Termin der Serie: mit einer neuen Zeit ändert "
+        "sich nur ein Termin. Titel, Ort oder Beschreibung auch der folgenden ändern Sie mit "
+        "<code>/terminbearbeiten 4</code> ohne neue Zeit; alle folgenden verschieben Sie mit "
+        "<code>/terminverschieben 4</code>, Datum und Uhrzeit."
+    ), saved
