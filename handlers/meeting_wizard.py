@@ -10,8 +10,7 @@ nothing is stored before the confirmation.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
 
 from telegram import Update
 from telegram.ext import BaseHandler
@@ -25,64 +24,29 @@ from bot.parsing import (
     parse_when,
     split_place,
 )
-from bot.recurrence import REPEAT, Rule, describe, parse_rule
+from bot.recurrence import REPEAT
 from bot.services.errors import InvalidInput
 from bot.services.meeting_types import MeetingChanges, MeetingDraft
-from bot.services.series import SeriesPlan
 from bot.texts import previews
 from bot.texts import series as series_texts
 from bot.texts.meetings import confirmation, place_text, update_confirmation
-from bot.timezones import after
 from handlers import commands, form_engine, forms
 from handlers import series as series_handlers
 from handlers.common import command_text
 from handlers.context import ForumContext
+from handlers.meeting_answers import Answers, MeetingAnswers, Outcome
+from handlers.meeting_wizard_series import (
+    ask_rule,
+    rule_of,
+    rule_once,
+    rule_text,
+    series_preview,
+    with_rule,
+)
 from storage.models import Meeting
 
 DURATIONS = (60, 90, 120, 180, 240)
 FIELDS = ("title", "when", "duration", "place", "description")
-
-
-@dataclass(frozen=True)
-class MeetingAnswers:
-    """The draft: JSON values only (the start as ISO 8601 text)."""
-
-    meeting_id: int | None = None  # the meeting being edited; None: a new one
-    title: str = ""
-    start: str = ""
-    minutes: int = 0
-    # The time came as a range (18-20 Uhr): the duration step was skipped, Zurück skips it too.
-    ranged: bool = False
-    location: str | None = None
-    online_url: str | None = None
-    description: str | None = None
-    group_id: int | None = None
-    group_name: str | None = None
-    # A new meeting given in one line, or after Bearbeiten under its preview: each field's
-    # step returns to the choice of fields, and from there to the preview.
-    review: bool = False
-    # A series (issue 18): the rule in the words bot.recurrence reads ("" : one meeting).
-    rule: str = ""
-
-    @property
-    def editing(self) -> bool:
-        return self.meeting_id is not None
-
-    @property
-    def choosing(self) -> bool:
-        return self.editing or self.review
-
-    @property
-    def starts_at(self) -> datetime:
-        return datetime.fromisoformat(self.start)
-
-    @property
-    def ends_at(self) -> datetime:
-        return after(self.starts_at, timedelta(minutes=self.minutes))
-
-
-Answers = MeetingAnswers
-Outcome = forms.Go[Answers] | forms.Finish
 
 
 def _then(draft: Answers, step: str) -> forms.Go[Answers]:
@@ -210,52 +174,6 @@ async def _preview(env: forms.Env, draft: Answers) -> str:
     return text
 
 
-def _rule(env: forms.Env, text: str) -> Rule:
-    return parse_rule(text, env.services.meetings.zone, env.services.clock.now())
-
-
-def _plan(env: forms.Env, draft: Answers, rule: Rule) -> SeriesPlan:
-    plan = env.services.series.plan(rule, draft.starts_at)
-    env.services.meetings.check_start(plan.starts[0])
-    return plan
-
-
-def series_preview(env: forms.Env, draft: Answers) -> str:
-    """`🔁 Wiederholung: monatlich am 2. Dienstag | 6 mal` and the first dates."""
-    plan = _plan(env, draft, _rule(env, draft.rule))
-    zone = env.services.meetings.zone
-    return env.t(
-        "series.preview",
-        rule=series_texts.shown(plan.rule, env.t.language),
-        count=len(plan.starts),
-        dates=series_texts.starts_preview(
-            env.t, plan.starts, draft.minutes, zone, len(plan.starts)
-        ),
-    )
-
-
-async def _ask_rule(env: forms.Env, draft: Answers) -> forms.Question:
-    return forms.Question(
-        env.t("series.ask_rule"), ((forms.Option(env.t("series.once"), "once"),),)
-    )
-
-
-async def _rule_text(env: forms.Env, draft: Answers, text: str) -> Outcome:
-    return forms.Go(_with_rule(env, draft, _rule(env, text)), "preview")
-
-
-def _with_rule(env: forms.Env, draft: Answers, rule: Rule) -> Answers:
-    """The draft as a series: refused here if the dates don't work; its start becomes the
-    rule's first date (`am 2. Dienstag` from a date before it), so the preview's time is it."""
-    plan = _plan(env, draft, rule)
-    return replace(draft, rule=describe(rule, "de"), start=plan.starts[0].isoformat())
-
-
-async def _rule_once(env: forms.Env, draft: Answers, button: FormButton) -> Outcome:
-    forms.expect(button, "once")
-    return forms.Go(replace(draft, rule=""), "preview")
-
-
 async def _ask_preview(env: forms.Env, draft: Answers) -> forms.Question:
     rows = (
         (forms.Option(env.t("wizard.create"), "ok"),),
@@ -282,7 +200,7 @@ async def _create(env: forms.Env, draft: Answers, button: FormButton) -> Outcome
         group_id=draft.group_id,
     )
     if draft.rule:
-        made = await env.services.series.create(env.actor, meeting_draft, _rule(env, draft.rule))
+        made = await env.services.series.create(env.actor, meeting_draft, rule_of(env, draft.rule))
         return forms.Finish(series_texts.created(env.t, made, service.zone))
     meeting = await service.create(env.actor, meeting_draft)
     return forms.Finish(confirmation(env.t, "meeting.created", meeting, service.zone))
@@ -401,7 +319,7 @@ STEPS: dict[str, forms.Step[Answers]] = {
     ),
     "choose": forms.Step(_ask_choice, on_button=_choose),
     "repeat": forms.Step(
-        _ask_rule, on_text=_rule_text, on_button=_rule_once, back=forms.previous("preview")
+        ask_rule, on_text=rule_text, on_button=rule_once, back=forms.previous("preview")
     ),
     "scope": forms.Step(_ask_scope, on_button=_scope, back=forms.previous("choose")),
     "description": forms.Step(
@@ -477,7 +395,7 @@ async def _start_line(env: forms.Env) -> forms.Go[Answers]:
         review=True,
     )
     if rule_text:
-        draft = _with_rule(env, draft, _rule(env, rule_text))
+        draft = with_rule(env, draft, rule_of(env, rule_text))
     return forms.Go(draft, "preview")
 
 

@@ -277,3 +277,17 @@ async def test_who_joins_later_gets_one_invitation_for_the_series(bot: Harness) 
     caption, calendar = got[1]
     assert "AG Mobilität" in caption and "Di., 12.01.2027" in caption
     assert expanded(calendar.to_ical()) == PLANNED
+
+
+async def test_a_series_without_end_previews_the_year_it_creates(bot: Harness) -> None:
+    """No end: the preview counts the meetings of the year ahead, as the answer does after
+    creating them (it said 120, the most ever planned, and then 52)."""
+    await bot.seed_members(1)
+    preview = await say(
+        bot,
+        "/neuertermin 03.12.2026 18:00-20:00 | AG Wohnen | Rathaus | | wiederholen: wöchentlich",
+    )
+    assert "🔁 Wiederholung: wöchentlich (ohne Ende; 52 Termine im nächsten Jahr)" in preview
+    assert "… und 46 weitere" in preview
+    created = await click(bot, "✅ Anlegen und einladen")
+    assert "52 Termine im nächsten Jahr" in created

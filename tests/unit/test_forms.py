@@ -15,8 +15,8 @@ from bot.callbacks import Form
 from bot.forms import FormState, draft_of, draft_values
 from handlers.confirmations import CancelDraft
 from handlers.form_engine import FollowUpDraft
+from handlers.meeting_answers import MeetingAnswers
 from handlers.meeting_day import AbsenceDraft
-from handlers.meeting_wizard import MeetingAnswers
 from handlers.organisations import MemberDraft, MergeDraft
 from handlers.questions import QuestionDraft
 from handlers.scheduling_wizard import PollAnswers
