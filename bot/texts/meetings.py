@@ -54,7 +54,9 @@ def answer_line(t: Translator, answer: RsvpAnswer | None, earlier: RsvpAnswer | 
 
 
 def place_text(location: str | None, online_url: str | None) -> str:
-    return " ".join(p for p in (location, online_url) if p) or "–"
+    """`Rathaus Jena · online: https://…` (a link is called one, as the invitation does)."""
+    online = f"online: {online_url}" if online_url else None
+    return " · ".join(p for p in (location, online) if p) or "–"
 
 
 def change_lines(

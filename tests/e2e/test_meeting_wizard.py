@@ -86,7 +86,7 @@ async def test_guided_edit_notifies_with_a_new_sequence(bot: Harness) -> None:
     assert "Titel: Neu" in await say(bot, "Neu")
     await click(bot, "Ort")
     preview = await say(bot, "https://meet.example.org/forum")
-    assert "https://meet.example.org/forum" in preview
+    assert "Ort: online: https://meet.example.org/forum\n" in preview  # a link, named as one
     done = await click(bot, "✅ Speichern und benachrichtigen")
     assert done.startswith("Termin #1 geändert (Titel, Ort): Neu,")
     await bot.settle()
