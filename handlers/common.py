@@ -139,8 +139,10 @@ async def answer_error(
     *,
     as_message: bool = False,
     command: Command | None = None,
+    reply_markup: InlineKeyboardMarkup | None = None,
 ) -> None:
-    """The error's text as an alert under a pressed button, else (or `as_message`) in chat.
+    """The error's text as an alert under a pressed button, else (or `as_message`) in chat
+    (with `reply_markup`: a form's buttons of the question answered wrongly).
     An organisation to choose, for a typed `command`: the question with a button for each,
     in reply to the command (a press runs it again with the choice, see handlers/choice.py)."""
     message = update.message
@@ -167,7 +169,7 @@ async def answer_error(
     if query is not None and not as_message:
         await query.answer(plain_text(text)[:200], show_alert=True)
     else:
-        await reply(update, text)
+        await reply(update, text, reply_markup=reply_markup)
 
 
 # Convention for buttons: a callback handler answers the query (answerCallbackQuery) as the last

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -104,17 +104,35 @@ class _Engine:
         if go.error is not None:
             await answer_error(env.update, env.t, go.error, env.actor, as_message=True)
         question = await step.ask(env, go.draft)
+        state = FormState(spec.form, go.step, number, draft_values(go.draft))
+        await env.services.forms.save(*key, state)
+        buttons = self._buttons(env, step, go.draft, question, number)
+        await reply(env.update, question.text, reply_markup=buttons)
+
+    def _buttons(
+        self, env: Env, step: Step[Any], draft: Any, question: Question, number: int
+    ) -> InlineKeyboardMarkup | None:
+        """The question's choices, then Zurück (where there is a step before) and Abbrechen."""
 
         def button(label: str, action: str, value: str = "") -> Button:
-            return Button(label, FormButton(spec.form, number, action, value))
+            return Button(label, FormButton(self.spec.form, number, action, value))
 
         rows = [tuple(button(o.label, o.action, o.value) for o in row) for row in question.options]
         nav = [button(env.t("wizard.cancel"), CANCEL)]
-        if step.back(go.draft) is not None:
+        if step.back(draft) is not None:
             nav.insert(0, button(env.t("wizard.back"), BACK))
-        state = FormState(spec.form, go.step, number, draft_values(go.draft))
-        await env.services.forms.save(*key, state)
-        await reply(env.update, question.text, reply_markup=markup((*rows, tuple(nav))))
+        return markup((*rows, tuple(nav)))
+
+    async def _again(self, env: Env, state: FormState) -> InlineKeyboardMarkup | None:
+        """The buttons of the question just answered wrongly, under the refusal: no need to
+        scroll up to choose, go back or cancel (the question's own buttons stay valid)."""
+        step = self.spec.steps[state.step]
+        draft = draft_of(self.spec.draft, state.draft)
+        try:
+            question = await step.ask(env, draft)
+        except ServiceError:
+            return None
+        return self._buttons(env, step, draft, question, state.number)
 
     async def follow(self, env: Env, key: Key, outcome: Go[Any] | Finish, number: int) -> None:
         if isinstance(outcome, Finish):
@@ -137,7 +155,10 @@ class _Engine:
             await self.follow(env, key, outcome, state.number)
         except ServiceError as error:
             env.services.forms.not_ending()
-            await answer_error(env.update, env.t, error, env.actor, as_message=True)
+            again = await self._again(env, state) if isinstance(error, InvalidInput) else None
+            await answer_error(
+                env.update, env.t, error, env.actor, as_message=True, reply_markup=again
+            )
 
     async def on_press(self, env: Env, key: Key, state: FormState, data: object) -> None:
         query = env.update.callback_query

@@ -169,6 +169,19 @@ async def test_a_duration_as_people_write_it(bot: Harness) -> None:
     await say(bot, "03.12.2026 18:00")
     refused = await say(bot, "lang")
     assert "z. B. <code>90</code>, <code>90 Min.</code>, <code>1,5 Std.</code>" in refused
+    # The refusal carries the question's buttons: choose, go back or cancel right there.
+    under = buttons(bot.emu.last_message(COORDINATOR_ID, from_bot=True))
+    assert list(under) == [
+        "60 Min.",
+        "90 Min.",
+        "120 Min.",
+        "180 Min.",
+        "240 Min.",
+        "« Zurück",
+        "Abbrechen",
+    ]
+    assert "Schritt 4 von 5" in await click(bot, "90 Min.")
+    assert "Schritt 3 von 5" in await click(bot, "« Zurück")
     assert "Schritt 4 von 5" in await say(bot, "1,5 Std.")
     assert "Schritt 5 von 5" in await say(bot, "Rathaus Jena")
     assert "Do., 03.12.2026, 18:00–19:30 Uhr" in await click(bot, "Mobilität")
