@@ -16,6 +16,7 @@ from bot.timezones import after
 from bot.when import Expect, parse_when
 
 SLOTS = Expect("when.examples.slots", "when.form.findtime")
+SLOTS_STEP = Expect("when.examples.slots")  # in the guided form: no pointer to the form
 MIN_SLOTS = 2
 MAX_SLOTS = 12
 # At most this many comma-separated pieces make one slot (`Do., 10.12.2026, 18 Uhr`).
@@ -24,7 +25,7 @@ _SEPARATORS = re.compile(r"[,;\n]")
 
 
 def parse_slots(
-    text: str, zone: ZoneInfo, now: datetime, default: timedelta
+    text: str, zone: ZoneInfo, now: datetime, default: timedelta, expect: Expect = SLOTS
 ) -> list[tuple[datetime, datetime]]:
     """The slots (start, end), earliest first (numbered so in the poll); refused: fewer
     than 2 or more than 12, one the parser does not read (with its reason), a slot twice."""
@@ -35,13 +36,13 @@ def parse_slots(
         found = None
         for n in range(min(_LONGEST, len(pieces) - i), 1, -1):
             try:
-                found = parse_when(", ".join(pieces[i : i + n]), zone, now, SLOTS), n
+                found = parse_when(", ".join(pieces[i : i + n]), zone, now, expect), n
             except InvalidInput:
                 continue
             break
         if found is None:
             # Alone, or its error is the one to tell.
-            found = parse_when(pieces[i], zone, now, SLOTS), 1
+            found = parse_when(pieces[i], zone, now, expect), 1
         (start, end), used = found
         slots.append((start, end or after(start, default)))
         i += used

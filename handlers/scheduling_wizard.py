@@ -14,7 +14,7 @@ from bot.i18n import Html
 from bot.parsing import DEADLINE, parse_deadline
 from bot.services.meetings import MeetingService
 from bot.services.scheduling import PollDraft
-from bot.slots import parse_slots
+from bot.slots import SLOTS_STEP, parse_slots
 from bot.texts import scheduling as texts
 from handlers import commands, form_engine, forms
 from handlers.context import ForumContext
@@ -65,7 +65,7 @@ async def _title(env: forms.Env, draft: Answers, text: str) -> Outcome:
 async def _slots_step(env: forms.Env, draft: Answers, text: str) -> Outcome:
     service = env.services.scheduling
     now = env.services.clock.now()
-    slots = parse_slots(text, service.zone, now, default_length(env.context))
+    slots = parse_slots(text, service.zone, now, default_length(env.context), SLOTS_STEP)
     service.check(env.actor, PollDraft(draft.title, slots))
     stored = ";".join(f"{a.isoformat()}/{b.isoformat()}" for a, b in slots)
     return forms.Go(replace(draft, slots=stored, deadline=None), "deadline")

@@ -349,6 +349,11 @@ async def test_the_guided_form_for_a_working_group(bot: Harness) -> None:
     assert "Schritt 2 von 4" in await say(bot, "Radverkehr Saaletal")
     refused = await say(bot, "Di 18 Uhr")  # one slot: said, and asked again
     assert "mindestens 2 Terminvorschläge" in refused
+    typo = await say(bot, "10.12. 18-20 Uhr; 11.12. 25 uhr")
+    assert typo == (  # in the form: no pointer to the form ("Oder senden Sie nur …")
+        "Die Uhrzeit 25 uhr gibt es nicht.\nZum Beispiel: <code>10.12. 18-20 Uhr, 11.12. 18-20 "
+        "Uhr, 15.12. 14-16 Uhr</code> oder <code>Di 18 Uhr, Mi 18 Uhr</code>"
+    )
     assert "Schritt 3 von 4" in await say(bot, "10.12. 18-20 Uhr; 11.12. um 9 Uhr")
     assert "vor dem ersten Terminvorschlag" in await say(bot, "12.12.")
     assert "Schritt 4 von 4" in await say(bot, "08.12. 12 Uhr")
