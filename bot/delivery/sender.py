@@ -269,7 +269,16 @@ class OutboxSender:
                     return
                 await self._deliver(row, row.member_id in gone)
 
-        await asyncio.gather(*(deliver(row) for row in rows))
+        async def deliver_in_turn(chat_rows: list[OutboxMessage]) -> None:
+            for row in chat_rows:
+                await deliver(row)
+
+        # One chat's rows one after another, in the order claimed ("Termin festgelegt" before
+        # the invitation it announces); different chats at once.
+        by_chat: dict[int, list[OutboxMessage]] = {}
+        for row in rows:
+            by_chat.setdefault(row.chat_id, []).append(row)
+        await asyncio.gather(*(deliver_in_turn(chat_rows) for chat_rows in by_chat.values()))
         touched = {r.broadcast_id for r in rows if r.broadcast_id is not None}
         for listener in self._listeners:
             try:
