@@ -362,7 +362,9 @@ class MembershipService:
             fresh = await uow.members.get(member.id)
             if fresh is None or fresh.status != MemberStatus.ACTIVE:
                 raise NotFound("leave.already_left")
-            tasks = await hand_over_tasks(uow, fresh, self._clock.now())
+            tasks = await hand_over_tasks(
+                uow, fresh, self._clock.now(), default_language=self._default_language
+            )
             await self._tell(uow, Event.LEFT, fresh, tasks=tasks)
             organisation = await uow.organisations.get(fresh.organisation_id)
             assert organisation is not None

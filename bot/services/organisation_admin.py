@@ -138,7 +138,7 @@ class OrganisationAdminService:
             assert organisation is not None and organisation.id is not None
             name, chat_id = member.display_name, member.telegram_id
             languages = await uow.user_settings.languages([chat_id] if chat_id else [])
-            tasks = await hand_over_tasks(uow, member, now)
+            tasks = await hand_over_tasks(uow, member, now, default_language=self._language)
             await tell_coordinators(
                 uow,
                 coordinators=self._coordinators,

@@ -5,17 +5,22 @@ someone else with /aufgabeuebertragen. The task's history keeps the handover."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from bot.i18n import Html, translator
 from bot.services.ids import id_of
 from bot.services.uow import UnitOfWork
-from storage.models import Member, Task
+from storage.models import Member, OutboxMessage, Task
 from storage.models_tasks import TaskEvent, TaskEventKind
 
 
-async def hand_over_tasks(uow: UnitOfWork, member: Member, now: datetime) -> list[Task]:
+async def hand_over_tasks(
+    uow: UnitOfWork, member: Member, now: datetime, *, default_language: str
+) -> list[Task]:
     """The member's open tasks, now their organisation's (in the caller's transaction; the
-    daily round sends the organisation's members the reminders)."""
+    daily round sends the organisation's members the reminders), and the organisation's other
+    members told which they are now (call it before the member's name is deleted)."""
     member_id = id_of(member)
     tasks = [
         task
@@ -36,4 +41,44 @@ async def hand_over_tasks(uow: UnitOfWork, member: Member, now: datetime) -> lis
                 previous_member_id=member_id,
             )
         )
+    if tasks:
+        await _tell_colleagues(uow, member, tasks, now, default_language)
     return tasks
+
+
+async def _tell_colleagues(
+    uow: UnitOfWork, member: Member, tasks: Sequence[Task], now: datetime, language: str
+) -> None:
+    colleagues = [
+        m
+        for m in await uow.members.recipients(organisation_id=member.organisation_id)
+        if m.id != member.id and m.telegram_id is not None
+    ]
+    organisation = await uow.organisations.get(member.organisation_id)
+    assert organisation is not None
+    languages = await uow.user_settings.languages([m.telegram_id or 0 for m in colleagues])
+    rows = []
+    for colleague in colleagues:
+        t = translator(languages.get(colleague.telegram_id or 0, language))
+        lines = "\n".join(
+            t("leave.notice_task_line", id=task.id, title=task.title) for task in tasks
+        )
+        rows.append(
+            OutboxMessage(
+                dedup_key=f"member:{member.id}:tasks_handed_over:{now:%Y%m%d%H%M%S}"
+                f":member:{colleague.id}",
+                kind="task_notice",
+                chat_id=colleague.telegram_id or 0,
+                member_id=colleague.id,
+                text=t(
+                    "task.notice_handed_over",
+                    name=member.display_name,
+                    organisation=organisation.name,
+                    tasks=Html(lines),
+                    id=tasks[0].id,
+                ),
+                due_at=now,
+                created_at=now,
+            )
+        )
+    await uow.outbox.enqueue(rows)

@@ -406,6 +406,12 @@ async def test_a_leavers_open_task_passes_to_their_organisation(bot: Harness) ->
     (notice,) = [t for t in new_texts(bot, COORDINATOR_ID, mark) if "Austritt" in t]
     assert "Offene Aufgaben gehen an Gemeinde Zöllnitz über (1)" in notice
     assert "• #1 „Fotos Brücke“" in notice and "/aufgabeuebertragen 1" in notice
+    # Her colleague is told the task is theirs now (not only at the next reminder).
+    assert new_texts(bot, dirk.id, mark) == [
+        "Carla Klein ist nicht mehr im Forum. Die offenen Aufgaben von Carla Klein gehören jetzt "
+        "Gemeinde Zöllnitz; erledigt melden oder kommentieren kann sie jedes Mitglied der "
+        "Kommune (z. B. <code>/erledigt 1</code>):\n• #1 „Fotos Brücke“"
+    ]
 
     detail = (await bot.send(dirk, "/aufgabe 1")).text or ""
     assert "Für: Gemeinde Zöllnitz" in detail and "#1 (" not in detail
