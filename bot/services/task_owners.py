@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import Day, Msg
 from bot.parsing import clean_text
 from bot.services.actor import Actor
-from bot.services.errors import InvalidInput, NotFound
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.organisations import find_organisation
 from bot.services.uow import UnitOfWork
 from bot.texts.people import name_with
@@ -199,3 +199,20 @@ async def not_open(uow: UnitOfWork, task: Task, zone: ZoneInfo) -> InvalidInput:
     if task.status is TaskStatus.CANCELLED:
         return InvalidInput("task.not_open_cancelled", id=task_id, when=Day(task.updated_at, zone))
     return InvalidInput("task.not_open", id=task_id)
+
+
+async def check_may_report(uow: UnitOfWork, actor: Actor, task: Task) -> None:
+    """Who may report a task done or comment on it: the coordination, the person it is given
+    to, or anyone of the organisation it is given to. A colleague of the person is told whose
+    it is (they see it, but it is that person's own)."""
+    if actor.is_coordinator:
+        return
+    member = actor.require_member()
+    if task.member_id == member.id:
+        return
+    if task.member_id is None and task.organisation_id == member.organisation_id:
+        return
+    owner = await uow.members.get(task.member_id) if task.member_id is not None else None
+    if owner is not None and owner.organisation_id == member.organisation_id:
+        raise NotAllowed("task.not_yours_personal", id=task.id, name=owner.display_name)
+    raise NotAllowed("task.not_yours", id=task.id)

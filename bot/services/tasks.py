@@ -19,6 +19,7 @@ from bot.services.task_owners import (
     AmbiguousOwner,
     Owner,
     Who,
+    check_may_report,
     find_owner,
     member_owner,
     not_open,
@@ -201,7 +202,7 @@ class TaskService:
         comment = clean_text(comment or "")[:MAX_COMMENT] or None
         async with self._uow() as uow:
             task, owner = await self._task(uow, task_id)
-            self._may_report(actor, task)
+            await check_may_report(uow, actor, task)
             if task.status is not TaskStatus.OPEN:
                 raise await not_open(uow, task, self.zone)
             task.status = TaskStatus.DONE
@@ -224,7 +225,7 @@ class TaskService:
             raise InvalidInput("task.comment_usage")
         async with self._uow() as uow:
             task, owner = await self._task(uow, task_id)
-            self._may_report(actor, task)
+            await check_may_report(uow, actor, task)
             if task.status is not TaskStatus.OPEN:
                 raise await not_open(uow, task, self.zone)
             task.comment = comment
@@ -241,7 +242,7 @@ class TaskService:
             task = await uow.tasks.get(task_id)
             if task is None:
                 raise NotFound("task.not_found", id=task_id)
-            self._may_report(actor, task)
+            await check_may_report(uow, actor, task)
             if task.status is not TaskStatus.OPEN:
                 raise await not_open(uow, task, self.zone)
 
@@ -377,6 +378,11 @@ class TaskService:
                     if m is not None
                 }
             )
+            try:
+                await check_may_report(uow, actor, task)
+                may_report = task.status is TaskStatus.OPEN
+            except NotAllowed:
+                may_report = False
         entries = []
         for e in events:
             by = people.get(e.member_id) if e.member_id is not None else None
@@ -392,11 +398,6 @@ class TaskService:
                     ),
                 )
             )
-        try:
-            self._may_report(actor, task)
-            may_report = task.status is TaskStatus.OPEN
-        except NotAllowed:
-            may_report = False
         view = TaskView(
             task, owner, task.status is TaskStatus.OPEN and task.due_date < self.today()
         )
@@ -449,16 +450,6 @@ class TaskService:
         return len(overdue)
 
     # --- internals -----------------------------------------------------------------------
-
-    def _may_report(self, actor: Actor, task: Task) -> None:
-        if actor.is_coordinator:
-            return
-        member = actor.require_member()
-        if task.member_id == member.id:
-            return
-        if task.member_id is None and task.organisation_id == member.organisation_id:
-            return
-        raise NotAllowed("task.not_yours", id=task.id)
 
     async def _task(self, uow: UnitOfWork, task_id: int) -> tuple[Task, Owner]:
         task = await uow.tasks.get(task_id)

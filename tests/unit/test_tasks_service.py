@@ -184,8 +184,11 @@ async def test_another_organisation_cannot_report_the_task(
 
 async def test_a_personal_task_is_not_the_colleagues(forum: Forum, tasks: TaskService) -> None:
     task = await create(forum, tasks, owner="@anna")
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed) as error:
         await tasks.mark_done(forum.actor(forum.jonas), task.id or 0, None)
+    # Her colleague is told whose it is, and who can do what.
+    said = translator("de")(error.value.message_key, **error.value.params)
+    assert said.startswith(f"Aufgabe #{task.id} ist Anna persönlich zugewiesen; erledigt melden")
     await tasks.mark_done(forum.actor(forum.anna), task.id or 0, None)
     assert task.status is TaskStatus.DONE
 
