@@ -113,6 +113,8 @@ class TaskService:
     @staticmethod
     def check_description(raw: str | None) -> str | None:
         description = clean_block(raw) or None
+        if description in ("-", "–"):  # none, as a dash says elsewhere
+            return None
         if description and len(description) > MAX_DESCRIPTION:
             raise InvalidInput("task.description_too_long", limit=MAX_DESCRIPTION)
         return description

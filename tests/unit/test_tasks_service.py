@@ -422,3 +422,9 @@ async def test_a_persons_task_is_visible_to_their_colleagues(
     assert detail.view.owner.member is forum.anna and not detail.may_report
     with pytest.raises(NotAllowed):
         await tasks.detail(forum.actor(forum.bert), task.id)
+
+
+def test_a_dash_as_description_means_none() -> None:
+    assert TaskService.check_description("-") is None
+    assert TaskService.check_description(" – ") is None
+    assert TaskService.check_description("- Fotos der Brücke") == "- Fotos der Brücke"
