@@ -207,8 +207,9 @@ async def test_delete_only_without_history(bot: Harness) -> None:
     answer = await bot.send(COORDINATOR, "/kommuneloeschen Zöllnitz")
     assert answer.text == (
         "Gemeinde Zöllnitz hat schon eine Geschichte im Forum (Mitglieder, Stimmen, Aufgaben"
-        " o. Ä.: 2 Einträge) und wird nicht gelöscht. Archivieren Sie sie stattdessen; so bleibt"
-        " ihre Geschichte erhalten. Zum Zusammenlegen mit einer anderen: /zusammenlegen."
+        " o. Ä.: 2 Einträge) und wird nicht gelöscht. Archivieren Sie sie stattdessen"
+        " (<code>/kommunearchivieren Gemeinde Zöllnitz</code>); so bleibt ihre Geschichte"
+        " erhalten. Zum Zusammenlegen mit einer anderen: /zusammenlegen."
     )
     answer = await bot.send(COORDINATOR, "/kommuneloeschen Kahla")
     assert answer.text == "Stadt Kahla ist gelöscht (mit ihren offenen Einladungen)."
