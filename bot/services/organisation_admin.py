@@ -29,7 +29,7 @@ from bot.services.representation import ROLE_KEYS
 from bot.services.task_handover import hand_over_tasks
 from bot.services.task_owners import find_person
 from storage.enums import RepresentativeRole
-from storage.models import Member, MemberStatus, Organisation, OutboxMessage
+from storage.models import Member, MemberStatus, Organisation, OutboxMessage, Task
 
 MAX_ROLE = 100
 
@@ -59,6 +59,7 @@ class Removed:
     organisation: Organisation
     remaining: int  # its members now
     role: RepresentativeRole | None  # the role in it that ended
+    tasks: tuple[Task, ...] = ()  # their open tasks, the organisation's now
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ class OrganisationAdminService:
             remaining = await active_count(uow, organisation.id, but=member_id)
             await uow.commit()
         self._notifier.outbox_changed()
-        return Removed(name, organisation, remaining, role)
+        return Removed(name, organisation, remaining, role, tuple(tasks))
 
     async def move(self, actor: Actor, member_id: int, organisation_id: int) -> Moved:
         """To another organisation; what they did stays with the organisation it was done for

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from bot.services.member_notices import remaining_line, role_ended_text
+from bot.services.member_notices import handed_over_section, remaining_line, role_ended_text
 from bot.services.membership import CreatedInvitation
 from bot.services.organisation_admin import MemberCard, MergeCounts, Moved, Removed
 from bot.services.representation import ROLE_KEYS
@@ -38,12 +38,15 @@ def card(t: Translator, card: MemberCard, zone: ZoneInfo) -> str:
 def removed(t: Translator, removed: Removed) -> str:
     """The coordinator's answer after Entfernen: who, how many members are left, a role ended."""
     organisation = removed.organisation
-    return (
+    text = (
         t("members.removed", name=removed.name, organisation=organisation.name)
         + "\n"
         + remaining_line(t, organisation, removed.remaining)
         + role_ended_text(t, removed.role, organisation, removed.remaining)
     )
+    if removed.tasks:  # as the other coordinators' notice lists them
+        text += "\n\n" + handed_over_section(t, organisation, removed.tasks)
+    return text
 
 
 def moved(t: Translator, moved: Moved) -> str:
@@ -53,6 +56,8 @@ def moved(t: Translator, moved: Moved) -> str:
         before=moved.before.name,
         after=moved.after.name,
     )
+    if not moved.remaining:  # the one they left has nobody now
+        text += "\n" + remaining_line(t, moved.before, 0)
     return text + role_ended_text(t, moved.role, moved.before, moved.remaining)
 
 

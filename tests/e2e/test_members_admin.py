@@ -81,9 +81,21 @@ async def test_the_card_then_role_then_another_organisation(bot: Harness) -> Non
     assert cleared.text == "Die Rolle von Anna ist gelöscht."
     assert (await _member(bot, 1)).role is None
 
+    # Moving the only member of an organisation says that it has nobody now.
+    await bot.send(COORDINATOR, "/mitglied @emil")
+    await bot.choose(COORDINATOR, "Andere Organisation")
+    moved = await bot.send(COORDINATOR, "Stadt Jena")
+    assert moved.text == (
+        "Emil gehört jetzt zu Stadt Jena (bisher Saale-Holzland-Kreis). Was bisher abgegeben"
+        " wurde, bleibt bei Saale-Holzland-Kreis.\n⚠️ Saale-Holzland-Kreis hat damit kein"
+        " Mitglied mehr im Forum. Eine neue Einladung erstellen Sie mit /einladen"
+        " Saale-Holzland-Kreis"
+    )
+
 
 async def test_removing_is_leaving_and_the_person_is_told(bot: Harness) -> None:
     f = await forum(bot)
+    await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Emil | 15.12. | Kreisstraße prüfen")
     await bot.send(COORDINATOR, "/mitglied @emil")
     question = await bot.choose(COORDINATOR, "Entfernen")
     assert (question.text or "").startswith(
@@ -97,7 +109,11 @@ async def test_removing_is_leaving_and_the_person_is_told(bot: Harness) -> None:
     assert done.text == (
         "Emil ist aus dem Forum entfernt (Saale-Holzland-Kreis) und hat eine Nachricht bekommen.\n"
         "⚠️ Saale-Holzland-Kreis hat damit kein Mitglied mehr im Forum."
-        " Eine neue Einladung erstellen Sie mit /einladen Saale-Holzland-Kreis"
+        " Eine neue Einladung erstellen Sie mit /einladen Saale-Holzland-Kreis\n\n"
+        # His open task: the coordinator who removed him reads it too.
+        "Offene Aufgaben gehen an Saale-Holzland-Kreis über (1); jedes Mitglied dort kann sie"
+        " erledigt melden:\n• #1 „Kreisstraße prüfen“\nSoll jemand Bestimmtes sie übernehmen:"
+        " /aufgabeuebertragen 1 Name oder Mitgliedskommune"
     )
     await bot.settle()
     assert texts(bot, f.emil.id)[-1].startswith(
