@@ -283,7 +283,7 @@ class ExportService:
         found = await repo.ballot_of_proposal(topic_id)
         if found is None:
             raise InvalidInput("export.vote_unknown", id=topic_id)
-        ballot, proposal = found
+        ballot, proposal, round_number = found
         await self._read_representatives(repo, c, [ballot])
         votes = list(await repo.votes(ballot.id or 0))
         secret = not self._shown(ballot)
@@ -315,13 +315,20 @@ class ExportService:
         return (
             cols.headers(columns, c),
             cols.rows(columns, records, c),
-            self._vote_notes(ballot, proposal, result, secret, c),
+            self._vote_notes(ballot, proposal, result, secret, c, round_number),
         )
 
     def _vote_notes(
-        self, ballot: Ballot, proposal: Proposal, result: Result, secret: bool, c: Context
+        self,
+        ballot: Ballot,
+        proposal: Proposal,
+        result: Result,
+        secret: bool,
+        c: Context,
+        round_number: int = 1,
     ) -> list[tuple[str, Cell]]:
-        """The totals, the quorum and the rule under the vote record."""
+        """The totals, the quorum and the rule under the vote record (of the latest round; its
+        number when there were more)."""
         text = c.text
         proposer = cols.proposer(proposal, c)
         organisation = c.organisation(proposal.organisation_id)
@@ -333,6 +340,7 @@ class ExportService:
         notes: list[tuple[str, Cell]] = [
             (text("export.col.topic"), proposal.id),
             (text("export.col.title"), proposal.title),
+            *([(text("export.col.round"), round_number)] if round_number > 1 else []),
             (text("export.col.proposed_by"), proposer or organisation),
             (text("export.col.mode"), text(cols.mode_key(ballot))),
             (text("export.col.opened_at"), c.when(ballot.opened_at)),

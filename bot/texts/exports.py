@@ -37,4 +37,7 @@ def menu_buttons(t: Translator, recent_votes: Sequence[Proposal]) -> Keyboard:
 
 
 def caption(t: Translator, sheet: Sheet, now: datetime, zone: ZoneInfo) -> str:
-    return t("export.caption", title=sheet.title, rows=len(sheet.rows), when=t.datetime(now, zone))
+    rows = len(sheet.rows)
+    return t.plural(
+        "export.caption", rows, title=sheet.title, rows=rows, when=t.datetime(now, zone)
+    )

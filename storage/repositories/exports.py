@@ -68,14 +68,17 @@ class ExportRepository:
         )
         return [(b, p) for b, p in (await self.session.execute(stmt)).all()]
 
-    async def ballot_of_proposal(self, proposal_id: int) -> tuple[Ballot, Proposal] | None:
+    async def ballot_of_proposal(self, proposal_id: int) -> tuple[Ballot, Proposal, int] | None:
+        """The proposal's latest vote (the one that decided it, or runs), and its round: 1, or
+        more after votes without quorum."""
         stmt = (
             select(Ballot, Proposal)
             .join(Proposal, col(Proposal.id) == col(Ballot.proposal_id))
             .where(col(Proposal.id) == proposal_id)
+            .order_by(col(Ballot.id).desc())
         )
-        row = (await self.session.execute(stmt)).first()
-        return (row[0], row[1]) if row else None
+        rows = (await self.session.execute(stmt)).all()
+        return (rows[0][0], rows[0][1], len(rows)) if rows else None
 
     async def vote_counts(self) -> dict[int, dict[VoteChoice, int]]:
         """Ballot id → how many votes each choice has (choices without votes are missing)."""

@@ -167,6 +167,15 @@ async def test_english_headers_for_an_english_coordinator(bot: Harness) -> None:
     assert {row[0]: row[1] for row in rows[5:]}["Outcome"] == "accepted"
 
 
+async def test_one_row_is_said_in_the_singular(bot: Harness) -> None:
+    await voted_forum(bot)  # one vote
+    answer = await bot.send(COORDINATOR, "/export abstimmungen")
+    assert (answer.params.get("caption") or "").startswith("Abstimmungen: 1 Zeile, Stand ")
+    await bot.send(COORDINATOR, "/language en")
+    answer = await bot.send(COORDINATOR, "/export votes")
+    assert (answer.params.get("caption") or "").startswith("Votes: 1 row, as of ")
+
+
 async def test_the_menu_and_its_buttons(bot: Harness) -> None:
     await voted_forum(bot)
     answer = await bot.send(COORDINATOR, "/export")

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from tests.e2e.harness import COORDINATOR, Harness, running_bot
+from tests.e2e.test_exports import document, sheet_rows
 from tests.e2e.test_voting import (
     GROUP_CHAT,
     ballot_message,
@@ -243,6 +244,12 @@ async def test_a_vote_without_quorum_can_have_a_new_round(bot: Harness) -> None:
     assert "vorzeitig von der Koordination beendet" in second
     assert "Ja 2 · Nein 1 · Enthaltung 0 — 3 von 3 Mitgliedskommunen" in second
     assert "Stand: angenommen" in details
+    # The vote record is the round that decided it, and says which round that was.
+    _, payload = document(await bot.send(COORDINATOR, "/export abstimmung 1"))
+    notes = {row[0]: row[1] for row in sheet_rows(payload) if row and row[0]}
+    assert notes["Abstimmungsrunde (die letzte; die früheren ohne Beschlussfähigkeit)"] == 2
+    assert notes["Ergebnis"] == "angenommen"
+    assert (notes["Ja"], notes["Nein"], notes["Abgestimmt"]) == (2, 1, 3)
     # An accepted topic is not voted on again.
     answer = await bot.send(COORDINATOR, "/abstimmungstarten 1")
     assert "Über Thema #1 wurde bereits abgestimmt: angenommen." in (answer.text or "")
