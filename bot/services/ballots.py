@@ -271,6 +271,8 @@ class BallotReader:
             # `entitled`: the caller knows it (the member has just voted).
             right = entitled or (await entitlements(uow, ballot, [member]))[member.id or 0]
             info = info_key(ballot, right)
+            if info is None and outside(scope, member):  # a meeting's vote, not there
+                info = "meetingvote.info_not_present"
         if member is not None and standing is None:
             vote = await uow.ballots.vote(ballot_id, voter_of(ballot, member))
             caster = None

@@ -235,6 +235,15 @@ async def test_a_vote_in_the_meeting_counts_the_organisations_present_only(bot: 
     for user in (f.anna, f.bernd, f.carla, f.dirk):
         assert ballot_message(bot, user)
     assert not [m for m in bot.emu.messages(f.emil.id) if "Abstimmung über" in m.get("text", "")]
+    # Emil's own /themen shows the ballot for information only: his Kreis is not there.
+    listing = (await bot.send(f.emil, "/themen")).response["result"]
+    label = next(label for label in buttons(listing) if "#1" in label)
+    shown = await bot.press_for_message(f.emil, listing, buttons(listing)[label])
+    assert (
+        "ℹ️ Zur Information: Saale-Holzland-Kreis ist in dieser Sitzung nicht als anwesend"
+        " eingetragen; abstimmen können nur die anwesenden Mitgliedskommunen." in (shown.text or "")
+    )
+    assert not buttons(shown.params)
 
     # In the group chat: the ballot is posted; Emil's press does not count, Dirk's does.
     await bot.send(f.dirk, "/themen", chat_id=GROUP_CHAT, chat_type="supergroup")
