@@ -9,6 +9,7 @@ from bot.i18n import Html, Translator
 from bot.services.actor import Actor
 from bot.services.representation import counts_of
 from bot.texts import representation as representation_texts
+from bot.texts.voting import advisory_part
 from handlers import commands
 from handlers.common import forum_handler, reply
 from handlers.context import ForumContext
@@ -46,7 +47,9 @@ async def members(update: Update, context: ForumContext, actor: Actor, t: Transl
         members=total,
         blocks=Html("\n\n".join(blocks)),
     )
-    text += "\n\n" + t.plural("members.voting", voting, voting=voting, advisory=advisory)
+    text += "\n\n" + t.plural(
+        "members.voting", voting, voting=voting, advisory=advisory_part(t, advisory)
+    )
     if archived:
         text += "\n" + t("members.archived", names=", ".join(archived))
     await reply(update, text)

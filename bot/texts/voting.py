@@ -77,9 +77,19 @@ def standing_line(t: Translator, ballot: Ballot, standing: Standing | None) -> s
 
 
 def electorate_line(t: Translator, result: Result, mode: VoteMode) -> str:
-    """Who had a vote: "6 stimmberechtigte Mitgliedskommunen, 2 beratend"."""
-    key = "vote.electorate_org" if mode is VoteMode.ORGANISATION else "vote.electorate_member"
-    return t.plural(key, result.eligible, eligible=result.eligible, advisory=result.advisory)
+    """Who had a vote: "6 stimmberechtigte Mitgliedskommunen, 2 beratend" (no advisory ones:
+    nothing said of them)."""
+    organisations = mode is VoteMode.ORGANISATION
+    key = "vote.electorate_org" if organisations else "vote.electorate_member"
+    advisory = advisory_part(t, result.advisory, organisations=organisations)
+    return t.plural(key, result.eligible, eligible=result.eligible, advisory=advisory)
+
+
+def advisory_part(t: Translator, count: int, *, organisations: bool = True) -> Html:
+    """`, 2 beratend` after the organisations with a vote; nothing when there are none."""
+    if not count:
+        return Html("")
+    return Html(t("vote.advisory_org" if organisations else "vote.advisory_member", count=count))
 
 
 def cast_line(t: Translator, cast: CastBy) -> str:

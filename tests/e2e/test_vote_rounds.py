@@ -92,7 +92,7 @@ async def test_thema_shows_when_and_by_whom_a_vote_closed(bot: Harness) -> None:
     details = (await bot.send(f.carla, "/thema 1")).text or ""
     assert (
         "Abstimmung vorzeitig von der Koordination beendet am Do., 26.11.2026, 12:00 Uhr"
-        " (Frist war Mo., 30.11.2026, 18:00 Uhr): 1 von 3 haben abgestimmt."
+        " (Frist war Mo., 30.11.2026, 18:00 Uhr); abgestimmt: 1 von 3."
     ) in details
     assert "Abstimmung beendet am Mo., 30.11.2026" not in details
     await bot.send(f.carla, "/sprache en")
@@ -108,8 +108,8 @@ async def test_thema_shows_a_vote_closed_at_its_deadline_as_such(bot: Harness) -
     await bot.run_job("ballots")
     details = (await bot.send(f.carla, "/thema 1")).text or ""
     assert (
-        "Abstimmung mit Ablauf der Frist beendet am Mo., 30.11.2026, 18:00 Uhr:"
-        " 1 von 3 haben abgestimmt."
+        "Abstimmung mit Ablauf der Frist beendet am Mo., 30.11.2026, 18:00 Uhr;"
+        " abgestimmt: 1 von 3."
     ) in details
 
 
@@ -229,7 +229,7 @@ async def test_a_vote_without_quorum_can_have_a_new_round(bot: Harness) -> None:
     assert "1. Runde: Abstimmung mit Ablauf der Frist beendet am Mo., 30.11.2026, 18:00 Uhr" in (
         running
     )
-    assert "2. Runde: Abstimmung bis Do., 03.12.2026, 18:00 Uhr: 3 von 3 haben abgestimmt." in (
+    assert "2. Runde: Abstimmung bis Do., 03.12.2026, 18:00 Uhr; abgestimmt: 3 von 3." in (
         running
     )
     await bot.send(COORDINATOR, "/abstimmungbeenden 1")

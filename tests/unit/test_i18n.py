@@ -13,7 +13,7 @@ import pytest
 
 from bot.i18n import LANGUAGES, Html, catalog, translator
 from bot.services.counting import Result
-from bot.texts.voting import counts_line, electorate_line
+from bot.texts.voting import advisory_part, counts_line, electorate_line
 from handlers import commands
 from handlers.meeting_wizard import FIELDS
 from storage.models import BallotOutcome, OrganisationKind, ProposalStatus, RsvpAnswer, VoteMode
@@ -104,15 +104,18 @@ def test_counts_of_one_are_singular() -> None:
         "2 Mitglieder",
     ]
     assert en.plural("count.tasks", 1) == "1 task" and en.plural("count.tasks", 3) == "3 tasks"
-    assert de.plural("members.voting", 1, voting=1, advisory=2) == (
+    assert de.plural("members.voting", 1, voting=1, advisory=advisory_part(de, 2)) == (
         "1 stimmberechtigte Mitgliedskommune, 2 beratend."
     )
     one = Result(1, 0, 0, 0, eligible=1, quorum_needed=1, outcome=BallotOutcome.ACCEPTED)
-    assert electorate_line(de, one, VoteMode.ORGANISATION) == (
-        "1 stimmberechtigte Mitgliedskommune, 0 beratend"
+    # No advisory organisation: none mentioned ("0 beratend" said nothing).
+    assert electorate_line(de, one, VoteMode.ORGANISATION) == "1 stimmberechtigte Mitgliedskommune"
+    assert electorate_line(en, one, VoteMode.MEMBER) == "1 member with a vote"
+    two = Result(
+        1, 0, 0, 0, eligible=1, advisory=2, quorum_needed=1, outcome=BallotOutcome.ACCEPTED
     )
-    assert electorate_line(en, one, VoteMode.MEMBER) == (
-        "1 member with a vote; advisory organisations: 0"
+    assert electorate_line(en, two, VoteMode.MEMBER) == (
+        "1 member with a vote; advisory organisations: 2"
     )
     assert "— 1 von 1 Mitgliedskommune;" in counts_line(de, one, VoteMode.ORGANISATION)
     three = Result(1, 0, 1, 0, eligible=3, quorum_needed=2, outcome=BallotOutcome.ACCEPTED)
