@@ -221,7 +221,7 @@ def result_text(
         ),
         t(OUTCOME_KEYS[result.outcome]),
     ]
-    if council:
+    if council and result.outcome is not BallotOutcome.NOT_QUORATE:  # else nothing to ratify
         lines.append(t("vote.council_list", names=", ".join(council)))
     if result.outcome is BallotOutcome.NOT_QUORATE:
         lines.append(t("vote.new_round_possible", id=topic.proposal.id))
