@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.collector import collector_paused, release_in_slices
-from bot.i18n import translator
+from bot.i18n import Day, translator
 from bot.parsing import whole_hour_after
 from bot.services.actor import Actor
 from bot.services.ballot_edits import StandingEdits, Targets, standing_prefix
@@ -69,6 +69,8 @@ REFUSALS = {
     ProposalStatus.ACCEPTED: "vote.already_accepted",
     ProposalStatus.SCHEDULED: "vote.already_accepted",
     ProposalStatus.NOT_ACCEPTED: "vote.already_rejected",
+    ProposalStatus.REJECTED: "vote.proposal_rejected",
+    ProposalStatus.WITHDRAWN: "vote.proposal_withdrawn",
 }
 OUTCOME_STATUS = {
     BallotOutcome.ACCEPTED: ProposalStatus.ACCEPTED,
@@ -310,13 +312,22 @@ class VotingService:
         async with self._uow() as uow:
             ballot = await uow.ballots.of_proposal(proposal_id)
             if ballot is None:
-                raise InvalidInput("vote.not_open", id=proposal_id)
+                raise await self._not_open(uow, proposal_id)
             ballot_id = id_of(ballot)
         with collector_paused():  # thousands of rows built at once (bot/collector.py)
             view = await self._close(ballot_id, closed_by=actor.telegram_id)
         if view is None:
-            raise InvalidInput("vote.not_open", id=proposal_id)
+            async with self._uow() as uow:
+                raise await self._not_open(uow, proposal_id)
         return view
+
+    async def _not_open(self, uow: UnitOfWork, proposal_id: int) -> InvalidInput:
+        """No vote runs on the topic: when it ended, if it had one."""
+        rounds = await uow.ballots.rounds(proposal_id)
+        ended = rounds[-1].closed_at if rounds else None
+        if ended is not None:
+            return InvalidInput("vote.closed_already", id=proposal_id, when=Day(ended, self.zone))
+        return InvalidInput("vote.not_open", id=proposal_id)
 
     async def close_due(self) -> int:
         """Close every vote whose deadline has passed (also while the bot was down)."""

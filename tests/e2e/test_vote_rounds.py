@@ -95,6 +95,19 @@ async def test_thema_shows_when_and_by_whom_a_vote_closed(bot: Harness) -> None:
         " (Frist war Mo., 30.11.2026, 18:00 Uhr); abgestimmt: 1 von 3."
     ) in details
     assert "Abstimmung beendet am Mo., 30.11.2026" not in details
+    again = await bot.send(COORDINATOR, "/abstimmungbeenden 1")  # ended already: when
+    assert again.text == (
+        "Die Abstimmung über Thema #1 ist schon beendet (am Do., 26.11.2026). Das Ergebnis"
+        " zeigt /thema 1."
+    )
+    # A topic the coordinator rejected is not put to the vote, and the answer says why.
+    await bot.send(f.carla, "/vorschlag Gewerbegebiet Nord | Erweiterung")
+    await bot.send(COORDINATOR, "/ablehnen 2 Nicht Sache des Forums")
+    refused = await bot.send(COORDINATOR, "/abstimmungstarten 2")
+    assert refused.text == (
+        "Vorschlag #2 hat die Koordination abgelehnt; darüber wird nicht abgestimmt."
+        " Die Begründung zeigt /thema 2."
+    )
     await bot.send(f.carla, "/sprache en")
     details = (await bot.send(f.carla, "/thema 1")).text or ""
     assert "Vote closed early by the coordinator, Thu, 26 Nov 2026, 12:00" in details
@@ -229,9 +242,7 @@ async def test_a_vote_without_quorum_can_have_a_new_round(bot: Harness) -> None:
     assert "1. Runde: Abstimmung mit Ablauf der Frist beendet am Mo., 30.11.2026, 18:00 Uhr" in (
         running
     )
-    assert "2. Runde: Abstimmung bis Do., 03.12.2026, 18:00 Uhr; abgestimmt: 3 von 3." in (
-        running
-    )
+    assert "2. Runde: Abstimmung bis Do., 03.12.2026, 18:00 Uhr; abgestimmt: 3 von 3." in (running)
     await bot.send(COORDINATOR, "/abstimmungbeenden 1")
     await bot.settle()
     results = [t for t in texts(bot, f.dirk.id) if "Ergebnis der Abstimmung" in t]

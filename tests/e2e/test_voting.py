@@ -197,7 +197,7 @@ async def test_rejection_with_a_reason_reaches_the_proposer(bot: Harness) -> Non
     answer = await bot.send(COORDINATOR, "/ablehnen 1 doppelt")
     assert "schon entschieden" in (answer.text or "")
     answer = await bot.send(COORDINATOR, "/abstimmungstarten 1")
-    assert "keine Abstimmung mehr" in (answer.text or "")
+    assert "hat die Koordination abgelehnt; darüber wird nicht abgestimmt" in (answer.text or "")
 
 
 async def test_withdraw_before_the_vote_only(bot: Harness) -> None:

@@ -136,8 +136,8 @@ async def test_a_deadline_in_the_past_is_refused(forum: Forum, voting: VotingSer
         (ProposalStatus.VOTING, "vote.already_running"),
         (ProposalStatus.ACCEPTED, "vote.already_accepted"),
         (ProposalStatus.NOT_ACCEPTED, "vote.already_rejected"),
-        (ProposalStatus.REJECTED, "vote.not_openable"),
-        (ProposalStatus.WITHDRAWN, "vote.not_openable"),
+        (ProposalStatus.REJECTED, "vote.proposal_rejected"),
+        (ProposalStatus.WITHDRAWN, "vote.proposal_withdrawn"),
     ],
 )
 async def test_only_a_waiting_proposal_can_be_put_to_the_vote(
@@ -305,7 +305,7 @@ async def test_a_vote_closes_once(forum: Forum, voting: VotingService) -> None:
     results = forum.keys("ballot_result")
     with pytest.raises(InvalidInput) as error:
         await voting.close(forum.coordinator, proposal.id or 0)
-    assert refused(error) == "vote.not_open"
+    assert refused(error) == "vote.closed_already"  # with the day it ended
     assert forum.keys("ballot_result") == results
 
 
