@@ -152,3 +152,37 @@ async def test_topic_in_a_group_does_not_say_who_voted_how(bot: Harness) -> None
     await bot.send(COORDINATOR, "/language en")
     shown = await topic_in_group(COORDINATOR)
     assert "Radweg" in shown and "cast by" not in shown and anna.first_name not in shown, shown
+
+
+async def test_a_working_groups_meeting_is_not_shown_in_a_group(bot: Harness) -> None:
+    """/termine in a group leaves working groups' meetings out; /termin <nr> of one points to
+    the private chat instead of showing it with its online link."""
+    (anna,) = await bot.seed_members(1, "Gemeinde Testdorf")
+    await bot.send(COORDINATOR, "/agneu Mobilität")
+    await bot.send(anna, "/arbeitsgruppen")
+    groups = bot.emu.last_message(anna.id, from_bot=True)
+    await bot.press(anna, groups, buttons(groups)["➕ Mobilität"])
+    await _exchange_confirmed(bot, COORDINATOR, "/neuertermin 03.12.2026 18:00 | Forum | Jena")
+    await _exchange_confirmed(
+        bot,
+        COORDINATOR,
+        "/neuertermin @Mobilität 04.12.2026 10:00 | AG-Sitzung Mobilität | "
+        "Online https://meet.example.org/x",
+    )
+    name = bot.emu.bot_username
+    for user in (anna, COORDINATOR):
+        shown = await bot.send(user, "/termin 2", chat_id=GROUP_CHAT, chat_type="supergroup")
+        assert plain_text(shown.text or "") == (
+            "Termin #2 ist eine Sitzung einer Arbeitsgruppe. Einzelheiten sehen Sie im "
+            f"persönlichen Chat mit @{name} (/termin 2)."
+        )
+        forum = await bot.send(user, "/termin 1", chat_id=GROUP_CHAT, chat_type="supergroup")
+        assert "Forum" in (forum.text or "")
+    await bot.send(anna, "/language en")
+    shown = await bot.send(anna, "/meeting 2", chat_id=GROUP_CHAT, chat_type="supergroup")
+    assert plain_text(shown.text or "") == (
+        "Meeting #2 is a working group's meeting. You see its details in the private chat with "
+        f"@{name} (/meeting 2)."
+    )
+    private = await bot.send(anna, "/meeting 2")  # in the private chat: all of it
+    assert "https://meet.example.org/x" in (private.text or "")
