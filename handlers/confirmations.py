@@ -107,8 +107,9 @@ async def undo(update: Update, context: ForumContext, actor: Actor, t: Translato
     meeting, told = await context.services.previews.restore_meeting(actor, button.meeting_id)
     message = query.message
     if isinstance(message, Message) and message.text:
-        await query.edit_message_text(message.text_html)  # the button goes
-    await reply(update, t("undo.done", id=meeting.id, title=meeting.title, count=told))
+        # No longer "ist abgesagt … Rückgängig": the button goes, and the text says it was undone.
+        await query.edit_message_text(t("undo.undone", id=meeting.id, title=meeting.title))
+    await reply(update, t.plural("undo.done", told, id=meeting.id, title=meeting.title))
     await query.answer()
 
 

@@ -318,7 +318,9 @@ async def _on_command(update: Update, context: ForumContext) -> None:
             return True
         # Another command: the form ends, the command runs.
         await forms.save(*key, None, completes_update=False)
-        await reply(update, t("form.left", form=form_name(t, loaded.state.form)))
+        spec = _SPECS.get(loaded.state.form)
+        left = spec.left if spec is not None else "form.left"
+        await reply(update, t(left, form=form_name(t, loaded.state.form)))
         return False
 
     await _routed(update, context, work)

@@ -116,6 +116,8 @@ class FormSpec(Generic[Draft]):
     buttons_only: str | None = None
     # Said when it is cancelled (a form that has stored something on the way says what stays).
     cancelled: str = "wizard.cancelled"
+    # Said when another command ends it ({form}: its name); as `cancelled`, says what stays.
+    left: str = "form.left"
 
     @property
     def openers(self) -> tuple[Entry[Draft], ...]:

@@ -36,11 +36,11 @@ def _text(t: Translator, actor: Actor, views: list[GroupView]) -> str:
     if not views:
         return t("groups.none")
     lines = [
-        t(
+        t.plural(
             "groups.line_joined" if view.joined else "groups.line",
+            view.member_count,
             id=view.id,
             name=view.group.name,
-            count=view.member_count,
         )
         for view in views
     ]

@@ -259,6 +259,7 @@ ABSENCE = FormSpec(
     },
     buttons_only="absence.buttons_only",
     cancelled="absence.cancelled",  # the Absage was stored before the form began
+    left="absence.left",  # the same when another command ends it
 )
 entry_callback(ABSENCE, None)  # registers the form with the engine (its buttons, its answers)
 

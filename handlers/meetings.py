@@ -79,6 +79,11 @@ async def meeting(update: Update, context: ForumContext, actor: Actor, t: Transl
     service = _service(context)
     details = await service.details(actor, meeting_id)
     if in_group(update):  # no one's answers before the whole group
+        if details.meeting.group_id is not None:  # a working group's: as /termine, not here
+            await reply(
+                update, t("meeting.group_only_private", id=meeting_id, bot=context.bot.username)
+            )
+            return
         shown = texts.details(t, details, service.zone, coordinator=False, personal=False)
         await reply(update, shown)
         return

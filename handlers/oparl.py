@@ -30,8 +30,10 @@ async def mark_meeting(
     if folded not in INTERNAL | PUBLIC:
         raise InvalidInput("oparl.meeting_usage", id=meeting_id)
     service = context.services.oparl
-    meeting = await service.set_internal(actor, meeting_id, folded in INTERNAL)
-    await reply(update, texts.marked(t, meeting, folded in INTERNAL, enabled=service.enabled))
+    internal = folded in INTERNAL
+    meeting, changed = await service.set_internal(actor, meeting_id, internal)
+    shown = texts.marked(t, meeting, internal, changed=changed, enabled=service.enabled)
+    await reply(update, shown)
 
 
 async def internal_note(context: ForumContext, t: Translator, meeting_id: int) -> str:

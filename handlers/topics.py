@@ -174,8 +174,9 @@ async def topic(update: Update, context: ForumContext, actor: Actor, t: Translat
     if view.proposal.status in texts.VOTED_ON:
         ballot = await voting.details(actor, proposal_id)
     if ballot is not None and not _is_private(update):
-        # In a group: not whose choice stands for the asker's organisation, nor who is missing.
-        ballot = dataclasses.replace(ballot, standing=None, missing=[])
+        # In a group: not whose choice stands for the asker's organisation, nor who is missing,
+        # nor (the coordinator's view) who cast which vote.
+        ballot = dataclasses.replace(ballot, standing=None, missing=[], cast=())
     details = proposal_texts.proposal_text(t, "topic.details", view, voting.zone)
     await reply(update, texts.topic_details(t, details, view, ballot, voting.zone))
 

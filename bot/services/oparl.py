@@ -43,8 +43,11 @@ class OParlService:
         self.enabled = enabled
         self.persons = enabled and persons
 
-    async def set_internal(self, actor: Actor, meeting_id: int, internal: bool) -> Meeting:
-        """Mark the meeting internal (not in OParl) or public; the same again changes nothing."""
+    async def set_internal(
+        self, actor: Actor, meeting_id: int, internal: bool
+    ) -> tuple[Meeting, bool]:
+        """Mark the meeting internal (not in OParl) or public; the same again changes nothing.
+        Returns the meeting and whether it changed (False: it was so already)."""
         actor.require_coordinator()
         async with self._uow() as uow:
             meeting = await meeting_of(uow, meeting_id)
@@ -60,7 +63,7 @@ class OParlService:
             elif not internal and row is not None:
                 await uow.oparl.remove(row)
             await uow.commit()
-            return meeting
+            return meeting, internal != (row is not None)
 
     async def is_internal(self, meeting_id: int) -> bool:
         async with self._uow() as uow:

@@ -142,6 +142,7 @@ class PreviewService:
             [m.telegram_id for m in audience if m.telegram_id is not None]
         )
         ics = self._files.meeting_file(meeting, agenda)
+        answers = {m.id: r.answer for r, m in await uow.meetings.answers(meeting_id)}
         rows = []
         for member in audience:
             t = translator(languages.get(member.telegram_id or 0, self._language))
@@ -151,7 +152,7 @@ class PreviewService:
                     kind="meeting_update",
                     chat_id=member.telegram_id or 0,
                     member_id=member.id,
-                    text=restored_caption(t, meeting, agenda, self.zone),
+                    text=restored_caption(t, meeting, agenda, answers.get(member.id), self.zone),
                     document=ics,
                     document_name=f"termin-{meeting_id}.ics",
                     buttons=to_stored(rsvp_buttons(t, meeting_id, Notice.UPDATE)),

@@ -233,7 +233,10 @@ def details(
         t("meeting.details_head", id=m.id, title=m.title, when=t.span(m.starts_at, m.ends_at, zone))
     ]
     if m.status is MeetingStatus.CANCELLED:
-        lines.append(t("meeting.details_cancelled", reason=m.cancel_reason or "–"))
+        if m.cancel_reason:
+            lines.append(t("meeting.details_cancelled", reason=m.cancel_reason))
+        else:
+            lines.append(t("meeting.details_cancelled_no_reason"))
     if details.group_name:
         lines.append(t("meeting.details_group", name=details.group_name))
     if m.location:

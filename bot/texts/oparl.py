@@ -7,9 +7,10 @@ from bot.services.oparl import Visibility
 from storage.models import Meeting
 
 
-def marked(t: Translator, meeting: Meeting, internal: bool, *, enabled: bool) -> str:
+def marked(t: Translator, meeting: Meeting, internal: bool, *, changed: bool, enabled: bool) -> str:
+    """`/termin <nr> intern|öffentlich`: what it is now, or (unchanged) that it was so already."""
     key = "oparl.meeting_internal" if internal else "oparl.meeting_public"
-    text = t(key, id=meeting.id, title=meeting.title)
+    text = t(key if changed else f"{key}_already", id=meeting.id, title=meeting.title)
     if not enabled:
         text += "\n\n" + t("oparl.disabled")
     return text

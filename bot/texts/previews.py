@@ -10,7 +10,7 @@ from bot.callbacks import Notice, UndoCancel
 from bot.i18n import Translator
 from bot.texts.buttons import Button, Keyboard
 from bot.texts.meetings import HEADS, Agenda, caption
-from storage.models import Meeting, Task
+from storage.models import Meeting, RsvpAnswer, Task
 
 
 def in_words(t: Translator, start: datetime, now: datetime, zone: ZoneInfo) -> str:
@@ -29,9 +29,12 @@ def people(t: Translator, count: int) -> str:
     return t.plural("preview.people", count)
 
 
-def restored_caption(t: Translator, meeting: Meeting, agenda: Agenda, zone: ZoneInfo) -> str:
-    """The update's caption, headed "Findet doch statt"."""
-    text = caption(t, meeting, agenda, Notice.UPDATE, None, zone)
+def restored_caption(
+    t: Translator, meeting: Meeting, agenda: Agenda, answer: RsvpAnswer | None, zone: ZoneInfo
+) -> str:
+    """The update's caption, headed "Findet doch statt", with the member's `answer` (it stood
+    through the cancellation)."""
+    text = caption(t, meeting, agenda, Notice.UPDATE, answer, zone)
     head = t(
         "undo.head_restored",
         id=meeting.id,

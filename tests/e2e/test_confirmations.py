@@ -61,6 +61,8 @@ def captions(bot: Harness, user: FakeUser) -> list[str]:
 
 async def test_cancel_a_meeting_after_a_question_and_undo_it(bot: Harness) -> None:
     anna, bert = await setup(bot)
+    invitation = bot.emu.sent(chat_id=anna.id, method="sendDocument")[0].result
+    await bot.press(anna, invitation, buttons(invitation)["Zusage"])
     question = await say(bot, "/terminabsagen 1 Krankheit")
     assert question.startswith(
         "Termin #1 „Forum“ am Do., 10.12.2026, 18:00–20:00 Uhr (in 14 Tagen) absagen?\n"
@@ -76,18 +78,29 @@ async def test_cancel_a_meeting_after_a_question_and_undo_it(bot: Harness) -> No
     assert any("Krankheit" in c for c in captions(bot, anna))
 
     bot.clock.advance(timedelta(minutes=5))
+    cancelled = bot.emu.last_message(COORDINATOR_ID, from_bot=True)
     restored = await click(bot, "↩️ Rückgängig")
     assert restored == (
         "Termin #1 (Forum) findet wieder statt. 2 Eingeladene erfahren, dass er doch stattfindet."
     )
+    # The cancellation's message no longer offers to undo it.
+    (edited,) = [
+        m for m in bot.emu.messages(COORDINATOR_ID) if m["message_id"] == cancelled["message_id"]
+    ]
+    assert edited["text"] == (
+        "Die Absage von Termin #1 (Forum) ist rückgängig gemacht; der Termin findet statt."
+    )
+    assert not buttons(edited)
     await bot.settle()
     assert await status(bot) is MeetingStatus.SCHEDULED
-    for member in (anna, bert):
+    for member, answer in ((anna, "Zusage"), (bert, "noch offen")):
         restored_caption = captions(bot, member)[-1]
         assert restored_caption.startswith(
             "<b>Findet doch statt: Forum</b> (Termin #1)\nDo., 10.12.2026, 18:00–20:00 Uhr\n"
         )
         assert "Geändert" not in restored_caption  # one heading, not the update's beneath
+        # Anna's Zusage stood through the cancellation; the notice says so.
+        assert restored_caption.endswith(f"Ihre Antwort: {answer}"), restored_caption
 
     # Too late: ten minutes after the cancellation.
     await say(bot, "/terminabsagen 1")
@@ -156,7 +169,10 @@ async def test_cancel_a_task_after_a_question(bot: Harness) -> None:
 
 
 async def test_in_english(bot: Harness) -> None:
-    await setup(bot)
+    anna, _ = await setup(bot)
+    invitation = bot.emu.sent(chat_id=anna.id, method="sendDocument")[0].result
+    await bot.press(anna, invitation, buttons(invitation)["Zusage"])
+    await say(bot, "/language en", anna)
     await say(bot, "/language en")
     question = await say(bot, "/cancelmeeting 1")
     assert question.startswith(
@@ -167,4 +183,25 @@ async def test_in_english(bot: Harness) -> None:
     )
     done = await click(bot, "✅ Yes, cancel it")
     assert "“Undo” restores the meeting within the next 10 minutes." in done
+    cancelled = bot.emu.last_message(COORDINATOR_ID, from_bot=True)
     assert (await click(bot, "↩️ Undo")).startswith("Meeting #1 (Forum) is on again.")
+    (edited,) = [
+        m for m in bot.emu.messages(COORDINATOR_ID) if m["message_id"] == cancelled["message_id"]
+    ]
+    assert edited["text"] == (
+        "The cancellation of meeting #1 (Forum) was undone; the meeting takes place."
+    )
+    await bot.settle()
+    assert captions(bot, anna)[-1].endswith("Your answer: yes"), captions(bot, anna)[-1]
+
+
+async def test_undo_with_one_person_invited(bot: Harness) -> None:
+    await bot.seed_members(1, "Gemeinde Testdorf")
+    await say(bot, "/neuertermin 03.12.2026 18:00 | Forum")
+    await click(bot, "✅ Anlegen und einladen")
+    await say(bot, "/terminabsagen 1")
+    await click(bot, "✅ Ja, absagen")
+    assert await click(bot, "↩️ Rückgängig") == (
+        "Termin #1 (Forum) findet wieder statt. 1 eingeladene Person erfährt, dass er doch "
+        "stattfindet."
+    )

@@ -41,6 +41,8 @@ PERSONAL = (
     "Noch nicht abgestimmt",
     "noch keine Stimme",
     "Stimme für",
+    "Abgegeben:",  # the coordinator's list of who cast which vote
+    "abgegeben von",
 )
 
 
@@ -118,3 +120,69 @@ async def test_every_command_in_a_group_shows_nothing_personal(bot: Harness) -> 
                 for data in _button_data(call):
                     personal = (callbacks.Rsvp, callbacks.TaskDone, callbacks.TaskComment)
                     assert not isinstance(callbacks.parse(data), personal), (text, data)
+
+
+async def test_topic_in_a_group_does_not_say_who_voted_how(bot: Harness) -> None:
+    """The coordinator's /thema lists who cast each vote (with the choice once closed); in a
+    group chat it shows the counts only, as a member's does, in German and English."""
+    (anna,) = await bot.seed_members(1, "Gemeinde Zöllnitz")
+    (bert,) = await bot.seed_members(1, "Stadt Jena")
+    await bot.send(bert, "/vorschlag Radweg | Lückenschluss")
+    await bot.send(COORDINATOR, "/abstimmungstarten 1")
+    await bot.settle()
+    (ballot,) = [m for m in bot.emu.messages(anna.id) if "Nein" in buttons(m)]
+    await bot.press(anna, ballot, buttons(ballot)["Nein"])
+    private = await bot.send(COORDINATOR, "/thema 1")
+    assert f"abgegeben von {anna.first_name}" in plain_text(private.text or "")
+
+    async def topic_in_group(user: Any) -> str:
+        answer = await bot.send(user, "/thema 1", chat_id=GROUP_CHAT, chat_type="supergroup")
+        return plain_text(answer.text or "")
+
+    for user in (COORDINATOR, anna):  # running
+        shown = await topic_in_group(user)
+        assert "Radweg" in shown and "abgegeben" not in shown, shown
+        assert anna.first_name not in shown, shown
+    await bot.send(COORDINATOR, "/abstimmungbeenden 1")
+    await bot.settle()
+    for user in (COORDINATOR, anna):  # closed: the counts, not whose vote was which
+        shown = await topic_in_group(user)
+        assert "Nein" in shown and "abgegeben" not in shown, shown
+        assert anna.first_name not in shown, shown
+    await bot.send(COORDINATOR, "/language en")
+    shown = await topic_in_group(COORDINATOR)
+    assert "Radweg" in shown and "cast by" not in shown and anna.first_name not in shown, shown
+
+
+async def test_a_working_groups_meeting_is_not_shown_in_a_group(bot: Harness) -> None:
+    """/termine in a group leaves working groups' meetings out; /termin <nr> of one points to
+    the private chat instead of showing it with its online link."""
+    (anna,) = await bot.seed_members(1, "Gemeinde Testdorf")
+    await bot.send(COORDINATOR, "/agneu Mobilität")
+    await bot.send(anna, "/arbeitsgruppen")
+    groups = bot.emu.last_message(anna.id, from_bot=True)
+    await bot.press(anna, groups, buttons(groups)["➕ Mobilität"])
+    await _exchange_confirmed(bot, COORDINATOR, "/neuertermin 03.12.2026 18:00 | Forum | Jena")
+    await _exchange_confirmed(
+        bot,
+        COORDINATOR,
+        "/neuertermin @Mobilität 04.12.2026 10:00 | AG-Sitzung Mobilität | "
+        "Online https://meet.example.org/x",
+    )
+    name = bot.emu.bot_username
+    for user in (anna, COORDINATOR):
+        shown = await bot.send(user, "/termin 2", chat_id=GROUP_CHAT, chat_type="supergroup")
+        assert plain_text(shown.text or "") == (
+            "Termin #2 ist eine Sitzung einer Arbeitsgruppe. Einzelheiten sehen Sie im "
+            f"persönlichen Chat mit @{name} (/termin 2)."
+        )
+        forum = await bot.send(user, "/termin 1", chat_id=GROUP_CHAT, chat_type="supergroup")
+        assert "Forum" in (forum.text or "")
+    await bot.send(anna, "/language en")
+    shown = await bot.send(anna, "/meeting 2", chat_id=GROUP_CHAT, chat_type="supergroup")
+    assert plain_text(shown.text or "") == (
+        "Meeting #2 is a working group's meeting. You see its details in the private chat with "
+        f"@{name} (/meeting 2)."
+    )
+    private = await bot.send(anna, "/meeting 2")  # in the private chat: all of it
+    assert "https://meet.example.org/x" in (private.text or "")

@@ -38,15 +38,33 @@ async def test_a_member_joins_and_leaves_with_one_press(bot: Harness) -> None:
     assert answer.params.get("text") == "Sie sind der AG Mobilität beigetreten."
     message = bot.emu.last_message(anna.id)
     assert "✅ Mobilität" in dict(buttons(message))
-    assert "Mobilität (1 Mitgl.) – Sie sind dabei" in str(message["text"])
+    assert "Mobilität (1 Mitglied) – Sie sind dabei" in str(message["text"])
     export = await bot.services.membership.export_data(await bot.actor(anna))
     assert [g["name"] for g in export["working_groups"]] == ["Mobilität"]
 
     answer = await bot.press(anna, message, mobility)
     assert answer.params.get("text") == "Sie haben die AG Mobilität verlassen."
     assert "➕ Mobilität" in dict(buttons(bot.emu.last_message(anna.id)))
+    assert "#3 Mobilität (0 Mitglieder)" in str(bot.emu.last_message(anna.id)["text"])
     export = await bot.services.membership.export_data(await bot.actor(anna))
     assert export["working_groups"] == []
+
+
+async def test_member_counts_in_english(bot: Harness) -> None:
+    """One member is "1 member", two "2 members" (it said "1 members")."""
+    anna, bert = await member(bot), await member(bot, "Bert")
+    await bot.send(anna, "/language en")
+    for user in (anna, bert):
+        await bot.send(user, "/groups")
+        message = bot.emu.last_message(user.id)
+        await bot.press(user, message, dict(buttons(message))["➕ Mobilität"])
+        if user is anna:
+            text = str(bot.emu.last_message(anna.id)["text"])
+            assert "Mobilität (1 member) – you are in" in text, text
+    await bot.send(anna, "/groups")
+    text = str(bot.emu.last_message(anna.id)["text"])
+    assert "Mobilität (2 members) – you are in" in text, text
+    assert "#1 Wohnen (0 members)" in text, text
 
 
 async def test_forged_or_stale_buttons_change_nothing(bot: Harness) -> None:

@@ -212,6 +212,31 @@ async def test_an_absage_excuses_also_without_a_reason(bot: Harness) -> None:
     assert "❌ Stadt Jena – abwesend" in text, text
 
 
+async def test_a_command_during_the_absage_form_keeps_the_absage(bot: Harness) -> None:
+    """Another command ends the reason form; it says the Absage stays (the typed reason is not
+    kept), instead of "es wurde nichts gespeichert"."""
+    f = await forum(bot)
+    await meeting(bot)
+    await bot.press_for_message(f.dirk, invitation(bot, f.dirk), "rsvp:1:n:i")
+    question = await bot.send(f.dirk, "Krankheit")
+    assert "Vertretung" in (question.text or "")  # the substitute step
+    left = await bot.send(f.dirk, "/kalender")
+    assert left.text == (
+        "Das Formular „Begründung der Absage“ ist beendet. Ihre Absage bleibt gespeichert, "
+        "ohne Grund und ohne Vertretung."
+    )
+    await bot.send(f.bernd, "/language en")
+    await bot.press_for_message(f.bernd, invitation(bot, f.bernd), "rsvp:1:n:i")
+    left = await bot.send(f.bernd, "/calendar")
+    assert left.text == (
+        "The form “reason for the declined meeting” has ended. Your “no” stays saved, without "
+        "a reason or a substitute."
+    )
+    text = (await attendance(bot))["text"]
+    assert "🟡 Gemeinde Zöllnitz – entschuldigt: Dirk\n" in text, text
+    assert "Krankheit" not in text, text
+
+
 async def test_a_vote_in_the_meeting_counts_the_organisations_present_only(bot: Harness) -> None:
     f = await forum(bot)
     await meeting(bot)

@@ -210,6 +210,22 @@ async def test_cancel_sends_a_cancellation_and_removes_reminders(bot: Harness) -
     assert "abgesagt" in (again.text or "")
 
 
+async def test_a_cancelled_meeting_shows_its_reason_only_when_there_is_one(bot: Harness) -> None:
+    await bot.seed_members(1)
+    await create(bot)
+    await create(bot, "/newmeeting 11.12.2026 18:00 | Zweites Treffen")
+    await bot.send(COORDINATOR, "/terminabsagen 1")
+    await bot.choose(COORDINATOR, "✅ Ja, absagen")
+    await bot.send(COORDINATOR, "/terminabsagen 2 Krankheit")
+    await bot.choose(COORDINATOR, "✅ Ja, absagen")
+    shown = (await bot.send(COORDINATOR, "/termin 1")).text or ""
+    assert "\n<b>Abgesagt</b>\n" in shown and "Abgesagt</b> –" not in shown, shown
+    assert "<b>Abgesagt</b> – Krankheit" in ((await bot.send(COORDINATOR, "/termin 2")).text or "")
+    await bot.send(COORDINATOR, "/language en")
+    shown = (await bot.send(COORDINATOR, "/meeting 1")).text or ""
+    assert "\n<b>Cancelled</b>\n" in shown, shown
+
+
 async def test_reminders_follow_the_meeting_and_skip_those_who_declined(bot: Harness) -> None:
     coming, declining = await bot.seed_members(2)
     await create(bot, "/newmeeting 10.12.2026 18:00 | Forum | Rathaus")  # 14 days ahead

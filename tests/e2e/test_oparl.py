@@ -74,6 +74,10 @@ async def test_a_meeting_marked_internal_leaves_the_interface_and_comes_back(bot
         "abgerufen hat, sieht ihn als gelöscht). Wieder öffentlich: /termin 1 öffentlich"
     )
     assert (await api(bot, "body/1/meeting"))["data"] == []
+    assert await text(bot, COORDINATOR, "/termin 1 intern") == (  # again: it says so
+        "Termin #1 „Forum Stadt-Umland“ ist bereits <b>intern</b>: Die öffentliche "
+        "OParl-Schnittstelle zeigt ihn nicht. Wieder öffentlich: /termin 1 öffentlich"
+    )
     gone = await api(bot, "meeting/1")
     assert gone["deleted"] is True and "name" not in gone
     changed = await api(bot, f"body/1/meeting?modified_since={quote(before.isoformat())}")
@@ -90,6 +94,22 @@ async def test_a_meeting_marked_internal_leaves_the_interface_and_comes_back(bot
         "Termin #1 „Forum Stadt-Umland“ ist <b>öffentlich</b>: Die OParl-Schnittstelle zeigt "
         "ihn mit seiner Tagesordnung. Intern machen: /termin 1 intern"
     )
+    assert (await text(bot, COORDINATOR, "/termin 1 öffentlich")).startswith(
+        "Termin #1 „Forum Stadt-Umland“ ist bereits <b>öffentlich</b>"
+    )
+    await bot.send(COORDINATOR, "/language en")
+    assert await text(bot, COORDINATOR, "/meeting 1 public") == (
+        "Meeting #1 “Forum Stadt-Umland” is <b>public</b> already: the OParl interface shows it "
+        "with its agenda. Make it internal: /meeting 1 internal"
+    )
+    assert (await text(bot, COORDINATOR, "/meeting 1 internal")).startswith(
+        "Meeting #1 “Forum Stadt-Umland” is now <b>internal</b>"
+    )
+    assert (await text(bot, COORDINATOR, "/meeting 1 internal")).startswith(
+        "Meeting #1 “Forum Stadt-Umland” is <b>internal</b> already"
+    )
+    await bot.send(COORDINATOR, "/meeting 1 public")
+    await bot.send(COORDINATOR, "/sprache de")
     assert "🔒" not in await text(bot, COORDINATOR, "/termin 1")
     back = await api(bot, "meeting/1")
     assert back["name"] == "Forum Stadt-Umland" and "deleted" not in back

@@ -254,11 +254,12 @@ async def test_only_the_coordinator_marks_a_meeting_internal() -> None:
     with pytest.raises(NotAllowed):
         await oparl.set_internal(forum.actor(forum.anna), meeting.id, True)
     assert not await oparl.is_internal(meeting.id)
-    await oparl.set_internal(forum.coordinator, meeting.id, True)
-    await oparl.set_internal(forum.coordinator, meeting.id, True)  # again: no second row
+    assert (await oparl.set_internal(forum.coordinator, meeting.id, True))[1] is True
+    again = await oparl.set_internal(forum.coordinator, meeting.id, True)  # no second row
+    assert again[1] is False  # unchanged
     assert await oparl.is_internal(meeting.id)
     assert len(forum.uow.oparl.rows) == 1
-    await oparl.set_internal(forum.coordinator, meeting.id, False)
+    assert (await oparl.set_internal(forum.coordinator, meeting.id, False))[1] is True
     assert not await oparl.is_internal(meeting.id)
     with pytest.raises(NotFound):
         await oparl.set_internal(forum.coordinator, 99, True)
