@@ -220,6 +220,11 @@ async def agenda(update: Update, context: ForumContext, actor: Actor, t: Transla
         else:
             await service.move_item(actor, meeting_id, change.position, change.new_position)
     m, items = await service.agenda(actor, meeting_id)
+    if in_group(update) and m.group_id is not None:  # a working group's: as /termin there
+        await reply(
+            update, t("meeting.group_only_private", id=meeting_id, bot=context.bot.username)
+        )
+        return
     await reply(update, texts.agenda_text(t, m, items))
 
 

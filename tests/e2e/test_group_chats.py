@@ -178,6 +178,9 @@ async def test_a_working_groups_meeting_is_not_shown_in_a_group(bot: Harness) ->
         )
         forum = await bot.send(user, "/termin 1", chat_id=GROUP_CHAT, chat_type="supergroup")
         assert "Forum" in (forum.text or "")
+        # Its agenda neither.
+        agenda = await bot.send(user, "/tagesordnung 2", chat_id=GROUP_CHAT, chat_type="supergroup")
+        assert "Sitzung einer Arbeitsgruppe" in (agenda.text or ""), agenda.text
     await bot.send(anna, "/language en")
     shown = await bot.send(anna, "/meeting 2", chat_id=GROUP_CHAT, chat_type="supergroup")
     assert plain_text(shown.text or "") == (
