@@ -243,7 +243,7 @@ def listing(
                 date=t.date(d.decided_at, zone),
                 title=d.title,
                 status=status(t, d.status),
-                pending=Msg("decision.list_pending", count=pending) if pending else Msg(""),
+                pending=Html(t.plural("decision.list_pending", pending)) if pending else "",
             )
         )
     return t("decision.list", scope=Html(scope), lines=Html("\n".join(lines)))

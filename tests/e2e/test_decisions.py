@@ -146,7 +146,7 @@ async def test_an_accepted_vote_becomes_a_numbered_decision_with_three_ratificat
     # The register.
     listing = (await bot.send(f.anna, "/beschluesse")).text or ""
     assert "• <b>2026/01</b> (Do., 26.11.2026) „Radweg Saaletal“ – vorläufig" in listing
-    assert "3 Ratsbefassung(en) offen" in listing
+    assert "3 Ratsbefassungen offen" in listing
     details = (await bot.send(f.anna, "/beschluss 2026/01")).text or ""
     assert "• Gemeinde Zöllnitz: Ja, vorbehaltlich Ratsbeschluss" in details
     assert "• Gemeinde Milda: Nein" in details
