@@ -19,7 +19,8 @@ from bot.callbacks import (
 )
 from bot.i18n import Translator
 from bot.services.actor import Actor
-from bot.services.decisions import Recorded, split_ref
+from bot.services.decision_input import split_ref
+from bot.services.decisions import Recorded
 from bot.services.errors import InvalidInput
 from bot.texts import decisions as texts
 from handlers import commands, form_engine

@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.i18n import Msg
-from bot.parsing import DUE_STEP, clean_block, parse_day
+from bot.parsing import clean_block
 from bot.services.actor import Actor
+from bot.services.decision_input import body_name, day_and_rest, parse_ref
 from bot.services.decision_notices import Notices
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.feature_ports import DecisionUnitOfWork, DecisionUnitOfWorkFactory
@@ -38,13 +39,8 @@ from storage.models import Ballot, Member, Organisation, Proposal, Task, Vote, V
 from storage.models_decisions import Decision, DecisionTask, Ratification
 
 MAX_TEXT = 4000
-MAX_BODY = 100
 MAX_LINK = 500
 NO_YEAR = re.compile(r"\d{1,2}\.\d{1,2}\.?")
-# `2026/07`, `B2026/7`, `2026-07`, and number first as councils often write it: `07/2026`.
-REF = re.compile(r"b?(?:(\d{4})\s*[/-]\s*(\d{1,4})|(\d{1,4})\s*/\s*(\d{4}))", re.IGNORECASE)
-# `Nr. 2026/07`, `Beschluss 2026/07`: the word before the number.
-REF_LEAD = re.compile(r"(?:nr\.?|no\.?|beschluss(?:-?nr\.?)?|decision)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -63,31 +59,6 @@ class Recorded:
     item: Ratification
     organisation: str
     changed: bool  # the decision's status changed
-
-
-def parse_ref(text: str) -> tuple[int, int]:
-    """`2026/07`, `B2026/7`, `2026-07`, `07/2026`, `Nr. 2026/07` → (2026, 7)."""
-    ref, _ = split_ref(text)
-    match = REF.fullmatch(ref)
-    if match is None:
-        raise InvalidInput("decision.ref_invalid", ref=text.strip())
-    if match[1] is not None:
-        return int(match[1]), int(match[2])
-    return int(match[4]), int(match[3])
-
-
-def split_ref(text: str) -> tuple[str, str]:
-    """The decision's number at the start of `text` (after `Nr.` or `Beschluss`, if written)
-    and the rest: `Nr. 2026/07 zugestimmt` → ("2026/07", "zugestimmt")."""
-    text = text.strip()
-    lead = REF_LEAD.match(text)
-    if lead is not None and REF.match(text, lead.end()):
-        text = text[lead.end() :]
-    match = REF.match(text)
-    if match is not None and (match.end() == len(text) or text[match.end()].isspace()):
-        return match[0], text[match.end() :].strip()
-    ref, _, rest = text.partition(" ")
-    return ref, rest.strip()
 
 
 def tally_of(ballot: Ballot) -> Tally:
@@ -285,9 +256,7 @@ class DecisionService:
     ) -> Recorded:
         """`28.01.2027 Gemeinderat`: the council's date and body."""
         day, rest = self._day_and_rest(text, "ratification.date_usage")
-        body = rest.strip() or None
-        if body is not None and len(body) > MAX_BODY:
-            raise InvalidInput("ratification.body_too_long", limit=MAX_BODY)
+        body = body_name(rest)
 
         def change(item: Ratification, now: datetime) -> None:
             item.council_date = day
@@ -316,13 +285,13 @@ class DecisionService:
         body: str | None = None
         if rest.strip().lower() not in ("", "offen", "open"):
             day, body_text = self._day_and_rest(rest, "ratification.result_usage")
-            body = body_text.strip() or None
-            if body is not None and len(body) > MAX_BODY:
-                raise InvalidInput("ratification.body_too_long", limit=MAX_BODY)
+            body = body_name(body_text)
 
         if day is not None and outcome is not RatificationStatus.DEFERRED:
             # An outcome lies in the past: `20.11.` written in December is this year's.
             first = rest.split()[0]
+            if first.lower() in ("am", "on") and len(rest.split()) > 1:
+                first = rest.split()[1]
             if NO_YEAR.fullmatch(first) and day > self.today():
                 day = last_date(day.month, day.day, self.today())
             if day > self.today():  # the council's date ahead is /ratstermin
@@ -380,19 +349,7 @@ class DecisionService:
         return [Reservation(i.weight, i.status) for i in items]
 
     def _day_and_rest(self, text: str, usage: str) -> tuple[date, str]:
-        words = text.split()
-        if not words:
-            raise InvalidInput(usage)
-        # The date is the first word (28.01.2027), or the first two (`nächsten Freitag`).
-        for size in (1, 2):
-            if len(words) < size:
-                break
-            try:
-                day = parse_day(" ".join(words[:size]), self.zone, self._clock.now(), DUE_STEP)
-            except InvalidInput:
-                continue
-            return day, " ".join(words[size:])
-        raise InvalidInput(usage)
+        return day_and_rest(text, usage, self.zone, self._clock.now())
 
     async def _decision(self, uow: DecisionUnitOfWork, ref: str) -> Decision:
         year, number = parse_ref(ref)

@@ -195,11 +195,14 @@ def reminder(
             organisation=organisation,
             date=t.date(decision.decided_at, zone),
         )
+    # The body as typed is a name („Stadtverordnetenversammlung“), never the subject of a
+    # sentence that would need its gender.
     return t(
-        "ratification.remind_outcome",
+        "ratification.remind_outcome" if item.body else "ratification.remind_outcome_council",
         number=number(decision),
         title=decision.title,
-        body=item.body or t("ratification.council"),
+        organisation=organisation,
+        body=item.body or "",
         date=day(t, item.council_date, zone),
     )
 

@@ -297,7 +297,7 @@ async def test_reminders_without_a_date_and_the_morning_after_the_council(bot: H
     await bot.send(
         f.frieda, "/ratstermin 2026/01 " + (now + timedelta(days=3)).strftime("%d.%m.%Y")
     )
-    outcome = "Wie hat er entschieden?"
+    outcome = "Wie wurde entschieden?"
     await bot.advance(timedelta(days=3))
     assert not [t for t in texts(bot, f.frieda.id) if outcome in t]
     await bot.advance(timedelta(days=1))

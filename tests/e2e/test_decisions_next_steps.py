@@ -6,6 +6,7 @@ tests/e2e/test_decisions.py, decision 2026/01 announced; the test clock reads Th
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tests.e2e.harness import Harness
@@ -24,6 +25,38 @@ def message(answer: RecordedCall) -> dict[str, Any]:
 
 def told(bot: Harness, user: FakeUser, part: str) -> list[str]:
     return [t for t in texts(bot, user.id) if part in t]
+
+
+async def test_the_reminder_names_the_body_as_typed_without_its_preposition(
+    bot: Harness,
+) -> None:
+    f = await forum(bot)
+    await decide(bot, f, english=(f.dirk,))
+    await announced(bot)
+    answer = await bot.send(f.carla, "/ratstermin Nr. 2026/01 am 03.12.2026 im Stadtrat")
+    assert "terminiert: Do., 03.12.2026 (Stadtrat)" in (answer.text or "")
+    answer = await bot.send(
+        f.emil, "/ratstermin 2026/01 03.12.2026, in der Stadtverordnetenversammlung"
+    )
+    assert "(Stadtverordnetenversammlung)" in (answer.text or "")
+    await bot.send(f.frieda, "/ratstermin 2026/01 03.12.2026")
+    # The morning after the council (Fri 04.12., 09:00).
+    await bot.advance(timedelta(days=8))
+    (carla,) = told(bot, f.carla, "⏰")
+    assert carla == (
+        "⏰ Am Do., 03.12.2026 hat sich „Stadtrat“ (Gemeinde Zöllnitz) mit <b>Beschluss "
+        "2026/01</b> „Radweg Saaletal“ befasst. Wie wurde entschieden? Bitte tragen Sie das "
+        "Ergebnis ein (oder <code>/ratsbeschluss 2026/01 zugestimmt</code>)."
+    )
+    (emil,) = told(bot, f.emil, "⏰")
+    assert "hat sich „Stadtverordnetenversammlung“ (Saale-Holzland-Kreis) mit" in emil
+    (frieda,) = told(bot, f.frieda, "⏰")
+    assert "⏰ Am Do., 03.12.2026 hat sich Ihr Rat (Gemeinde Bucha) mit" in frieda
+    (dirk,) = told(bot, f.dirk, "⏰")
+    assert dirk.startswith(
+        "⏰ On Thu, 3 Dec 2026, “Stadtrat” (Gemeinde Zöllnitz) dealt with <b>decision 2026/01"
+    )
+    assert "What was decided?" in dirk
 
 
 async def test_one_open_ratification_in_the_singular(bot: Harness) -> None:
