@@ -183,10 +183,12 @@ class Notices:
         *,
         skip: int | None = None,
         languages: Mapping[int, str] | None = None,
+        changed: bool = False,
     ) -> None:
         """The organisation's members: the ratification message (`ask`; `welcome`: the same
         for one who joined since, added to the others') or what was just recorded (`by`
-        whom), each with the buttons for what comes next. `languages`: theirs, if read."""
+        whom; `changed`: the decision's status with it), each with the buttons for what comes
+        next. `languages`: theirs, if read."""
         if languages is None:
             languages = await self._languages(
                 uow, [m.telegram_id for m in members if m.telegram_id]
@@ -201,7 +203,9 @@ class Notices:
                 text = texts.ask(t, decision, item, organisation, self.zone)
                 key = f"ratification:{item.id}:ask:member:{member.id}"
             else:
-                text = texts.recorded(t, decision, item, organisation, by or "–", self.zone)
+                text = texts.recorded(
+                    t, decision, item, organisation, by or "–", self.zone, changed=changed
+                )
                 key = f"ratification:{item.id}:recorded:{stamp}:member:{member.id}"
             rows.append(
                 self._row(

@@ -436,6 +436,7 @@ class DecisionService:
                 now,
                 now,
                 skip=actor.telegram_id,
+                changed=changed,
             )
             await self.notices.remind(uow, decision, items, organisations, now)
             if changed:

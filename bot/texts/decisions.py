@@ -149,12 +149,17 @@ def recorded(
     organisation: str,
     by: str,
     zone: ZoneInfo,
+    *,
+    changed: bool = False,
 ) -> str:
-    nxt = (
-        "ratification.next_pending"
-        if item.status in PENDING_RATIFICATION
-        else "ratification.next_done"
-    )
+    """What was recorded; the decision's status ("jetzt" only when this changed it); the next
+    step, as the buttons of `ask_buttons` offer it."""
+    if item.status not in PENDING_RATIFICATION:
+        nxt = "ratification.next_done"
+    elif item.council_date is None:
+        nxt = "ratification.next_date"  # deferred without a new date
+    else:
+        nxt = "ratification.next_pending"
     return t(
         "ratification.recorded",
         number=number(decision),
@@ -162,7 +167,10 @@ def recorded(
         organisation=organisation,
         state=item_status(t, item, zone),
         by=by,
-        decision_status=status(t, decision.status),
+        decision_status=Msg(
+            "ratification.status_now" if changed else "ratification.status_stands",
+            status=status(t, decision.status),
+        ),
         next=Msg(nxt, number=number(decision)),
     )
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.e2e.harness import Harness
 from tests.e2e.test_decisions import announced, decide, forum
-from tests.e2e.test_voting import texts
+from tests.e2e.test_voting import buttons, press_for_reply, texts
 from tests.emulator import FakeUser
 from tests.emulator.models import RecordedCall
 
@@ -57,6 +57,46 @@ async def test_the_reminder_names_the_body_as_typed_without_its_preposition(
         "⏰ On Thu, 3 Dec 2026, “Stadtrat” (Gemeinde Zöllnitz) dealt with <b>decision 2026/01"
     )
     assert "What was decided?" in dirk
+
+
+async def test_each_answer_offers_the_next_step_its_buttons_offer(bot: Harness) -> None:
+    f = await forum(bot)
+    await decide(bot, f)
+    await announced(bot)
+    answer = await bot.send(f.frieda, "/ratstermin 2026/01 03.12.2026 Gemeinderat")
+    assert "Nach der Ratssitzung tragen Sie das Ergebnis ein" in (answer.text or "")
+    assert set(buttons(message(answer))) >= OUTCOME_BUTTONS
+    # Deferred without a new date: asked for the new date, with the button for it.
+    answer = await bot.send(f.frieda, "/ratsbeschluss 2026/01 vertagt")
+    text = answer.text or ""
+    assert "Sobald der neue Ratstermin feststeht, tragen Sie ihn ein" in text
+    assert "Rat hat zugestimmt" not in text
+    assert set(buttons(message(answer))) == {"Ratstermin eintragen", "Vorbehalt entfällt"}
+    # The date through that button's form: the confirmation has the outcome buttons too.
+    question = await press_for_reply(bot, f.frieda, message(answer), "Ratstermin eintragen")
+    assert "Wann berät Ihr Rat" in question["text"]
+    saved = await bot.send(f.frieda, "nächsten Dienstag Gemeinderat")
+    assert "vertagt: Di., 01.12.2026 (Gemeinderat)" in (saved.text or "")
+    assert "Nach der Ratssitzung tragen Sie das Ergebnis ein" in (saved.text or "")
+    assert set(buttons(message(saved))) >= OUTCOME_BUTTONS
+    # The same after Rat hat vertagt, by its form, to no date yet.
+    question = await press_for_reply(bot, f.frieda, message(saved), "Rat hat vertagt")
+    saved = await bot.send(f.frieda, "offen")
+    assert "Sobald der neue Ratstermin feststeht" in (saved.text or "")
+    assert set(buttons(message(saved))) == {"Ratstermin eintragen", "Vorbehalt entfällt"}
+
+
+async def test_jetzt_only_when_the_status_changed(bot: Harness) -> None:
+    f = await forum(bot)
+    await decide(bot, f, english=(f.emil,))
+    await announced(bot)
+    answer = await bot.send(f.carla, "/ratstermin 2026/01 28.01.2027 Gemeinderat")
+    assert "Stand des Beschlusses: <b>vorläufig</b>." in (answer.text or "")
+    assert "jetzt" not in (answer.text or "")
+    answer = await bot.send(f.emil, "/councildate 2026/01 28.01.2027 Kreistag")
+    assert "Status of the decision: <b>provisional</b>." in (answer.text or "")
+    answer = await bot.send(f.carla, "/ratsbeschluss 2026/01 abgelehnt 26.11.2026")
+    assert "Der Beschluss ist jetzt <b>nicht wirksam</b>." in (answer.text or "")
 
 
 async def test_one_open_ratification_in_the_singular(bot: Harness) -> None:
