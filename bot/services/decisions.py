@@ -18,7 +18,7 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.i18n import Msg
+from bot.i18n import Day, Msg
 from bot.parsing import clean_block
 from bot.services.actor import Actor
 from bot.services.decision_input import body_name, day_and_rest, parse_ref
@@ -258,7 +258,7 @@ class DecisionService:
         day, rest = self._day_and_rest(text, "ratification.date_usage")
         body = body_name(rest)
 
-        def change(item: Ratification, now: datetime) -> None:
+        def change(decision: Decision, item: Ratification, now: datetime) -> None:
             item.council_date = day
             item.body = body or item.body
             if item.status is RatificationStatus.OPEN:
@@ -297,7 +297,7 @@ class DecisionService:
             if day > self.today():  # the council's date ahead is /ratstermin
                 raise InvalidInput("ratification.result_in_future")
 
-        def change(item: Ratification, now: datetime) -> None:
+        def change(decision: Decision, item: Ratification, now: datetime) -> None:
             if outcome is RatificationStatus.DEFERRED:
                 # A deferral changes nothing but the date (none yet: reminded again as without).
                 item.status = RatificationStatus.DEFERRED
@@ -306,9 +306,11 @@ class DecisionService:
                 if day is None:
                     item.waiting_since = now
                 return
-            item.status = outcome
             today = now.astimezone(self.zone).date()
             council = item.council_date
+            if day is None and outcome is not RatificationStatus.WITHDRAWN:
+                self._require_met(decision, item, outcome, today)
+            item.status = outcome
             # Without a day: the council's (once it has met), else today (also "entfällt").
             held = council if council is not None and council <= today else None
             if outcome is RatificationStatus.WITHDRAWN:
@@ -348,6 +350,22 @@ class DecisionService:
     def _reservations(self, items: Sequence[Ratification]) -> list[Reservation]:
         return [Reservation(i.weight, i.status) for i in items]
 
+    def _require_met(
+        self, decision: Decision, item: Ratification, outcome: RatificationStatus, today: date
+    ) -> None:
+        """An outcome without a date while the council date entered is still ahead: refused
+        (it would be recorded as decided today), with the command that gives the date."""
+        if item.council_date is None or item.council_date <= today:
+            return
+        raise InvalidInput(
+            "ratification.council_ahead",
+            number=self._number(decision),
+            date=Day(datetime.combine(item.council_date, time(12), tzinfo=self.zone), self.zone),
+            body=Msg("ratification.body_named", body=item.body) if item.body else Msg(""),
+            outcome=Msg(f"ratification.status.{outcome.value}"),
+            today=today.strftime("%d.%m.%Y"),
+        )
+
     def _day_and_rest(self, text: str, usage: str) -> tuple[date, str]:
         return day_and_rest(text, usage, self.zone, self._clock.now())
 
@@ -384,7 +402,7 @@ class DecisionService:
         actor: Actor,
         ratification_id: int | None,
         ref: str | None,
-        change: Callable[[Ratification, datetime], None],
+        change: Callable[[Decision, Ratification, datetime], None],
     ) -> Recorded:
         member = actor.require_member()
         now = self._clock.now()
@@ -402,7 +420,7 @@ class DecisionService:
             before_status, before_at = item.status, item.updated_at
             # Changed on a copy (the row loaded stays as read until the update below).
             item = Ratification(**item.model_dump())
-            change(item, now)
+            change(decision, item, now)
             item.updated_at = now
             # Only over the state just read: of two colleagues pressing at once, one records,
             # the other is told it was recorded meanwhile.

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from storage.enums import RatificationStatus
 from tests.e2e.harness import Harness
-from tests.e2e.test_decisions import announced, decide, forum
+from tests.e2e.test_decisions import announced, decide, decision, forum, last_with
 from tests.e2e.test_voting import buttons, press_for_reply, texts
 from tests.emulator import FakeUser
 from tests.emulator.models import RecordedCall
@@ -97,6 +98,39 @@ async def test_jetzt_only_when_the_status_changed(bot: Harness) -> None:
     assert "Status of the decision: <b>provisional</b>." in (answer.text or "")
     answer = await bot.send(f.carla, "/ratsbeschluss 2026/01 abgelehnt 26.11.2026")
     assert "Der Beschluss ist jetzt <b>nicht wirksam</b>." in (answer.text or "")
+
+
+async def test_an_outcome_without_a_date_before_the_council_met_is_refused(
+    bot: Harness,
+) -> None:
+    f = await forum(bot)
+    await decide(bot, f, english=(f.emil,))
+    await announced(bot)
+    await bot.send(f.frieda, "/ratstermin 2026/01 01.12.2026 Gemeinderat")
+    answer = await bot.send(f.frieda, "/ratsbeschluss 2026/01 Zugestimmt")
+    assert answer.text == (
+        "Laut Eintrag berät Ihr Rat („Gemeinderat“) erst am Di., 01.12.2026 über Beschluss "
+        "2026/01. Hat er schon entschieden, geben Sie bitte das Datum an, z. B. "
+        "<code>/ratsbeschluss 2026/01 zugestimmt 26.11.2026</code>. Es wurde nichts geändert."
+    )
+    # The button under the answer is refused the same way.
+    under = last_with(bot, f.frieda, "Gemeinde Bucha: terminiert")
+    pressed = await bot.press(f.frieda, under, buttons(under)["Rat hat abgelehnt"])
+    assert "erst am Di., 01.12.2026" in str(pressed.params)
+    assert (await decision(bot))[1]["Gemeinde Bucha"].status is RatificationStatus.SCHEDULED
+    # With the date it is recorded.
+    answer = await bot.send(f.frieda, "/ratsbeschluss 2026/01 zugestimmt 26.11.2026")
+    assert "Gemeinde Bucha: zugestimmt am Do., 26.11.2026" in (answer.text or "")
+    # A council may decide before the forum did: an earlier date and outcome are taken.
+    answer = await bot.send(f.carla, "/ratsbeschluss 2026/01 abgelehnt 20.11.2026")
+    assert "Gemeinde Zöllnitz: abgelehnt am Fr., 20.11.2026" in (answer.text or "")
+    await bot.send(f.emil, "/councildate 2026/01 03.12.2026")
+    answer = await bot.send(f.emil, "/councilresult 2026/01 rejected")
+    assert answer.text == (
+        "According to the entry, your council meets on decision 2026/01 only on Thu, 3 Dec "
+        "2026. If it has decided already, please give the date, e.g. <code>/councilresult "
+        "2026/01 rejected 26.11.2026</code>. Nothing was changed."
+    )
 
 
 async def test_one_open_ratification_in_the_singular(bot: Harness) -> None:
