@@ -3,13 +3,15 @@ decision is made, its announcement, each reserving organisation's ratification m
 buttons, status changes, the reminders (derived from a ratification's state on every change and
 in the daily round) and the coordinator's weekly overview.
 
-Dedup keys: `decision:<id>:…` and `ratification:<id>:…`; the reminders of one ratification are
+Dedup keys: `decision:<id>:…` and `ratification:<id>:…` (what a member recorded: one random
+event id per change); the reminders of one ratification are
 exactly the pending rows under `ratification:<id>:remind:` (`OutboxRepository.reschedule`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -194,7 +196,7 @@ class Notices:
                 uow, [m.telegram_id for m in members if m.telegram_id]
             )
         rows = []
-        stamp = now.isoformat()
+        event = secrets.token_hex(6)  # each change is its own notice, even at the same instant
         for member in members:
             if member.telegram_id is None or member.telegram_id == skip:
                 continue
@@ -206,7 +208,7 @@ class Notices:
                 text = texts.recorded(
                     t, decision, item, organisation, by or "–", self.zone, changed=changed
                 )
-                key = f"ratification:{item.id}:recorded:{stamp}:member:{member.id}"
+                key = f"ratification:{item.id}:recorded:{event}:member:{member.id}"
             rows.append(
                 self._row(
                     key,

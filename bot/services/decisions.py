@@ -389,6 +389,21 @@ class DecisionService:
         self._require_open(decision, item)
         return decision, item
 
+    def _require_changed(
+        self, decision: Decision, item: Ratification, before: Ratification
+    ) -> None:
+        """The same date (or deferral) entered again: nothing to record, nobody to tell."""
+        fields = ("status", "council_date", "body", "outcome_date", "link")
+        if any(getattr(item, f) != getattr(before, f) for f in fields):
+            return
+        status = Msg(f"ratification.status.{item.status.value}")
+        state = status
+        if item.council_date is not None:
+            at = datetime.combine(item.council_date, time(12), tzinfo=self.zone)
+            body = item.body or Msg("ratification.council")
+            state = Msg("ratification.on_date", status=status, date=Day(at, self.zone), body=body)
+        raise InvalidInput("ratification.unchanged", number=self._number(decision), state=state)
+
     def _require_open(self, decision: Decision, item: Ratification) -> None:
         if item.status not in PENDING_RATIFICATION:
             raise InvalidInput(
@@ -417,10 +432,11 @@ class DecisionService:
                     raise InvalidInput("ratification.not_yours", number=self._number(decision))
                 item = mine[0]
                 self._require_open(decision, item)
-            before_status, before_at = item.status, item.updated_at
+            before_status, before_at, before_item = item.status, item.updated_at, item
             # Changed on a copy (the row loaded stays as read until the update below).
             item = Ratification(**item.model_dump())
             change(decision, item, now)
+            self._require_changed(decision, item, before_item)
             item.updated_at = now
             # Only over the state just read: of two colleagues pressing at once, one records,
             # the other is told it was recorded meanwhile.

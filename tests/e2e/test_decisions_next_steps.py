@@ -133,6 +133,32 @@ async def test_an_outcome_without_a_date_before_the_council_met_is_refused(
     )
 
 
+async def test_the_same_date_again_changes_nothing_and_tells_nobody(bot: Harness) -> None:
+    f = await forum(bot)
+    await decide(bot, f, english=(f.emil,))
+    await announced(bot)
+    await bot.send(f.carla, "/ratstermin 2026/01 28.01.2027 Stadtrat")
+    again = await bot.send(f.carla, "/ratstermin 2026/01 28.01.2027 Stadtrat")
+    assert again.text == (
+        "Für Beschluss 2026/01 ist das schon eingetragen – terminiert: Do., 28.01.2027 "
+        "(Stadtrat); es wurde nichts geändert."
+    )
+    await bot.settle()
+    assert len(told(bot, f.dirk, "eingetragen von Carla")) == 1
+    # A different date at the same instant is a change of its own: Dirk hears of both.
+    await bot.send(f.carla, "/ratstermin 2026/01 29.01.2027")
+    await bot.settle()
+    notices = told(bot, f.dirk, "eingetragen von Carla")
+    assert len(notices) == 2
+    assert "terminiert: Fr., 29.01.2027 (Stadtrat)" in notices[-1]
+    await bot.send(f.emil, "/councildate 2026/01 28.01.2027 Kreistag")
+    again = await bot.send(f.emil, "/councildate 2026/01 28.01.2027 Kreistag")
+    assert again.text == (
+        "For decision 2026/01 this has been entered already – scheduled: Thu, 28 Jan 2027 "
+        "(Kreistag); nothing was changed."
+    )
+
+
 async def test_one_open_ratification_in_the_singular(bot: Harness) -> None:
     f = await forum(bot)
     await decide(bot, f, english=(f.bernd,))
