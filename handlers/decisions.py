@@ -19,12 +19,14 @@ from bot.callbacks import (
 )
 from bot.i18n import Translator
 from bot.services.actor import Actor
-from bot.services.decisions import Recorded, split_ref
+from bot.services.decision_input import split_ref
+from bot.services.decisions import Recorded
 from bot.services.errors import InvalidInput
 from bot.texts import decisions as texts
 from handlers import commands, form_engine
 from handlers.common import command_text, forum_handler, markup, pressed, reply
 from handlers.context import ForumContext
+from handlers.forms import Finish
 from storage.enums import RatificationStatus
 
 OUTCOMES = {
@@ -47,7 +49,13 @@ ANSWERS = {
 
 def _recorded(context: ForumContext, t: Translator, done: Recorded, by: str) -> str:
     return texts.recorded(
-        t, done.decision, done.item, done.organisation, by, context.services.decisions.zone
+        t,
+        done.decision,
+        done.item,
+        done.organisation,
+        by,
+        context.services.decisions.zone,
+        changed=done.changed,
     )
 
 
@@ -167,13 +175,19 @@ async def _ask_date(context: ForumContext, actor: Actor, t: Translator, button: 
     return t("ratification.ask_date", number=texts.number(decision), title=decision.title)
 
 
+def _finish(context: ForumContext, actor: Actor, t: Translator, done: Recorded) -> Finish:
+    """The confirmation with the buttons for what comes next, as after the command."""
+    by = actor.member.display_name if actor.member else "–"
+    return Finish(_recorded(context, t, done, by), texts.ask_buttons(t, done.item))
+
+
 async def _save_date(
     context: ForumContext, actor: Actor, t: Translator, button: CouncilDate, text: str
-) -> str:
+) -> Finish:
     done = await context.services.decisions.council_date(
         actor, ratification_id=button.ratification_id, text=text
     )
-    return _recorded(context, t, done, actor.member.display_name if actor.member else "–")
+    return _finish(context, actor, t, done)
 
 
 async def _ask_defer(
@@ -185,11 +199,11 @@ async def _ask_defer(
 
 async def _save_defer(
     context: ForumContext, actor: Actor, t: Translator, button: CouncilDefer, text: str
-) -> str:
+) -> Finish:
     done = await context.services.decisions.council_result(
         actor, RatificationStatus.DEFERRED, ratification_id=button.ratification_id, text=text
     )
-    return _recorded(context, t, done, actor.member.display_name if actor.member else "–")
+    return _finish(context, actor, t, done)
 
 
 RETRY = frozenset(

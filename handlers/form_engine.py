@@ -410,7 +410,7 @@ def follow_up_form(
     name: str,
     kind: type[FollowUp],
     prepare: Callable[[ForumContext, Actor, Translator, FollowUp], Awaitable[str]],
-    save: Callable[[ForumContext, Actor, Translator, FollowUp, str], Awaitable[str]],
+    save: Callable[[ForumContext, Actor, Translator, FollowUp, str], Awaitable[str | Finish]],
     retry_keys: frozenset[str] = frozenset(),
 ) -> list[BaseHandler[Update, ForumContext, None]]:
     """A button of `kind` asks for one message and `save` takes it; the button follows the
@@ -418,8 +418,8 @@ def follow_up_form(
 
     `prepare(context, actor, t, button)` checks the press (raising a ServiceError, answered as
     an alert) and returns the question; `save(context, actor, t, button, text)` stores the
-    answer and returns the confirmation. A ServiceError naming one of `retry_keys` asks again;
-    any other ends the form."""
+    answer and returns the confirmation (as a Finish: with its buttons). A ServiceError naming
+    one of `retry_keys` asks again; any other ends the form."""
 
     def button_of(draft: FollowUpDraft) -> FollowUp:
         button = parse(draft.button)
@@ -432,7 +432,8 @@ def follow_up_form(
 
     async def answered(env: Env, draft: FollowUpDraft, text: str) -> Go[FollowUpDraft] | Finish:
         try:
-            return Finish(await save(env.context, env.actor, env.t, button_of(draft), text))
+            done = await save(env.context, env.actor, env.t, button_of(draft), text)
+            return done if isinstance(done, Finish) else Finish(done)
         except ServiceError as error:
             if error.message_key in retry_keys:
                 raise

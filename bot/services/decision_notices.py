@@ -3,13 +3,15 @@ decision is made, its announcement, each reserving organisation's ratification m
 buttons, status changes, the reminders (derived from a ratification's state on every change and
 in the daily round) and the coordinator's weekly overview.
 
-Dedup keys: `decision:<id>:…` and `ratification:<id>:…`; the reminders of one ratification are
+Dedup keys: `decision:<id>:…` and `ratification:<id>:…` (what a member recorded: one random
+event id per change); the reminders of one ratification are
 exactly the pending rows under `ratification:<id>:remind:` (`OutboxRepository.reschedule`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -183,16 +185,18 @@ class Notices:
         *,
         skip: int | None = None,
         languages: Mapping[int, str] | None = None,
+        changed: bool = False,
     ) -> None:
         """The organisation's members: the ratification message (`ask`; `welcome`: the same
         for one who joined since, added to the others') or what was just recorded (`by`
-        whom), each with the buttons for what comes next. `languages`: theirs, if read."""
+        whom; `changed`: the decision's status with it), each with the buttons for what comes
+        next. `languages`: theirs, if read."""
         if languages is None:
             languages = await self._languages(
                 uow, [m.telegram_id for m in members if m.telegram_id]
             )
         rows = []
-        stamp = now.isoformat()
+        event = secrets.token_hex(6)  # each change is its own notice, even at the same instant
         for member in members:
             if member.telegram_id is None or member.telegram_id == skip:
                 continue
@@ -201,8 +205,10 @@ class Notices:
                 text = texts.ask(t, decision, item, organisation, self.zone)
                 key = f"ratification:{item.id}:ask:member:{member.id}"
             else:
-                text = texts.recorded(t, decision, item, organisation, by or "–", self.zone)
-                key = f"ratification:{item.id}:recorded:{stamp}:member:{member.id}"
+                text = texts.recorded(
+                    t, decision, item, organisation, by or "–", self.zone, changed=changed
+                )
+                key = f"ratification:{item.id}:recorded:{event}:member:{member.id}"
             rows.append(
                 self._row(
                     key,

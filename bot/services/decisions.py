@@ -18,9 +18,10 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.i18n import Msg
-from bot.parsing import DUE_STEP, clean_block, parse_day
+from bot.i18n import Day, Msg
+from bot.parsing import clean_block
 from bot.services.actor import Actor
+from bot.services.decision_input import body_name, day_and_rest, parse_ref
 from bot.services.decision_notices import Notices
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.feature_ports import DecisionUnitOfWork, DecisionUnitOfWorkFactory
@@ -38,13 +39,8 @@ from storage.models import Ballot, Member, Organisation, Proposal, Task, Vote, V
 from storage.models_decisions import Decision, DecisionTask, Ratification
 
 MAX_TEXT = 4000
-MAX_BODY = 100
 MAX_LINK = 500
 NO_YEAR = re.compile(r"\d{1,2}\.\d{1,2}\.?")
-# `2026/07`, `B2026/7`, `2026-07`, and number first as councils often write it: `07/2026`.
-REF = re.compile(r"b?(?:(\d{4})\s*[/-]\s*(\d{1,4})|(\d{1,4})\s*/\s*(\d{4}))", re.IGNORECASE)
-# `Nr. 2026/07`, `Beschluss 2026/07`: the word before the number.
-REF_LEAD = re.compile(r"(?:nr\.?|no\.?|beschluss(?:-?nr\.?)?|decision)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -63,31 +59,6 @@ class Recorded:
     item: Ratification
     organisation: str
     changed: bool  # the decision's status changed
-
-
-def parse_ref(text: str) -> tuple[int, int]:
-    """`2026/07`, `B2026/7`, `2026-07`, `07/2026`, `Nr. 2026/07` → (2026, 7)."""
-    ref, _ = split_ref(text)
-    match = REF.fullmatch(ref)
-    if match is None:
-        raise InvalidInput("decision.ref_invalid", ref=text.strip())
-    if match[1] is not None:
-        return int(match[1]), int(match[2])
-    return int(match[4]), int(match[3])
-
-
-def split_ref(text: str) -> tuple[str, str]:
-    """The decision's number at the start of `text` (after `Nr.` or `Beschluss`, if written)
-    and the rest: `Nr. 2026/07 zugestimmt` → ("2026/07", "zugestimmt")."""
-    text = text.strip()
-    lead = REF_LEAD.match(text)
-    if lead is not None and REF.match(text, lead.end()):
-        text = text[lead.end() :]
-    match = REF.match(text)
-    if match is not None and (match.end() == len(text) or text[match.end()].isspace()):
-        return match[0], text[match.end() :].strip()
-    ref, _, rest = text.partition(" ")
-    return ref, rest.strip()
 
 
 def tally_of(ballot: Ballot) -> Tally:
@@ -285,11 +256,9 @@ class DecisionService:
     ) -> Recorded:
         """`28.01.2027 Gemeinderat`: the council's date and body."""
         day, rest = self._day_and_rest(text, "ratification.date_usage")
-        body = rest.strip() or None
-        if body is not None and len(body) > MAX_BODY:
-            raise InvalidInput("ratification.body_too_long", limit=MAX_BODY)
+        body = body_name(rest)
 
-        def change(item: Ratification, now: datetime) -> None:
+        def change(decision: Decision, item: Ratification, now: datetime) -> None:
             item.council_date = day
             item.body = body or item.body
             if item.status is RatificationStatus.OPEN:
@@ -316,19 +285,19 @@ class DecisionService:
         body: str | None = None
         if rest.strip().lower() not in ("", "offen", "open"):
             day, body_text = self._day_and_rest(rest, "ratification.result_usage")
-            body = body_text.strip() or None
-            if body is not None and len(body) > MAX_BODY:
-                raise InvalidInput("ratification.body_too_long", limit=MAX_BODY)
+            body = body_name(body_text)
 
         if day is not None and outcome is not RatificationStatus.DEFERRED:
             # An outcome lies in the past: `20.11.` written in December is this year's.
             first = rest.split()[0]
+            if first.lower() in ("am", "on") and len(rest.split()) > 1:
+                first = rest.split()[1]
             if NO_YEAR.fullmatch(first) and day > self.today():
                 day = last_date(day.month, day.day, self.today())
             if day > self.today():  # the council's date ahead is /ratstermin
                 raise InvalidInput("ratification.result_in_future")
 
-        def change(item: Ratification, now: datetime) -> None:
+        def change(decision: Decision, item: Ratification, now: datetime) -> None:
             if outcome is RatificationStatus.DEFERRED:
                 # A deferral changes nothing but the date (none yet: reminded again as without).
                 item.status = RatificationStatus.DEFERRED
@@ -337,9 +306,11 @@ class DecisionService:
                 if day is None:
                     item.waiting_since = now
                 return
-            item.status = outcome
             today = now.astimezone(self.zone).date()
             council = item.council_date
+            if day is None and outcome is not RatificationStatus.WITHDRAWN:
+                self._require_met(decision, item, outcome, today)
+            item.status = outcome
             # Without a day: the council's (once it has met), else today (also "entfällt").
             held = council if council is not None and council <= today else None
             if outcome is RatificationStatus.WITHDRAWN:
@@ -379,20 +350,24 @@ class DecisionService:
     def _reservations(self, items: Sequence[Ratification]) -> list[Reservation]:
         return [Reservation(i.weight, i.status) for i in items]
 
+    def _require_met(
+        self, decision: Decision, item: Ratification, outcome: RatificationStatus, today: date
+    ) -> None:
+        """An outcome without a date while the council date entered is still ahead: refused
+        (it would be recorded as decided today), with the command that gives the date."""
+        if item.council_date is None or item.council_date <= today:
+            return
+        raise InvalidInput(
+            "ratification.council_ahead",
+            number=self._number(decision),
+            date=Day(datetime.combine(item.council_date, time(12), tzinfo=self.zone), self.zone),
+            body=Msg("ratification.body_named", body=item.body) if item.body else Msg(""),
+            outcome=Msg(f"ratification.status.{outcome.value}"),
+            today=today.strftime("%d.%m.%Y"),
+        )
+
     def _day_and_rest(self, text: str, usage: str) -> tuple[date, str]:
-        words = text.split()
-        if not words:
-            raise InvalidInput(usage)
-        # The date is the first word (28.01.2027), or the first two (`nächsten Freitag`).
-        for size in (1, 2):
-            if len(words) < size:
-                break
-            try:
-                day = parse_day(" ".join(words[:size]), self.zone, self._clock.now(), DUE_STEP)
-            except InvalidInput:
-                continue
-            return day, " ".join(words[size:])
-        raise InvalidInput(usage)
+        return day_and_rest(text, usage, self.zone, self._clock.now())
 
     async def _decision(self, uow: DecisionUnitOfWork, ref: str) -> Decision:
         year, number = parse_ref(ref)
@@ -414,6 +389,21 @@ class DecisionService:
         self._require_open(decision, item)
         return decision, item
 
+    def _require_changed(
+        self, decision: Decision, item: Ratification, before: Ratification
+    ) -> None:
+        """The same date (or deferral) entered again: nothing to record, nobody to tell."""
+        fields = ("status", "council_date", "body", "outcome_date", "link")
+        if any(getattr(item, f) != getattr(before, f) for f in fields):
+            return
+        status = Msg(f"ratification.status.{item.status.value}")
+        state = status
+        if item.council_date is not None:
+            at = datetime.combine(item.council_date, time(12), tzinfo=self.zone)
+            body = item.body or Msg("ratification.council")
+            state = Msg("ratification.on_date", status=status, date=Day(at, self.zone), body=body)
+        raise InvalidInput("ratification.unchanged", number=self._number(decision), state=state)
+
     def _require_open(self, decision: Decision, item: Ratification) -> None:
         if item.status not in PENDING_RATIFICATION:
             raise InvalidInput(
@@ -427,7 +417,7 @@ class DecisionService:
         actor: Actor,
         ratification_id: int | None,
         ref: str | None,
-        change: Callable[[Ratification, datetime], None],
+        change: Callable[[Decision, Ratification, datetime], None],
     ) -> Recorded:
         member = actor.require_member()
         now = self._clock.now()
@@ -442,10 +432,11 @@ class DecisionService:
                     raise InvalidInput("ratification.not_yours", number=self._number(decision))
                 item = mine[0]
                 self._require_open(decision, item)
-            before_status, before_at = item.status, item.updated_at
+            before_status, before_at, before_item = item.status, item.updated_at, item
             # Changed on a copy (the row loaded stays as read until the update below).
             item = Ratification(**item.model_dump())
-            change(item, now)
+            change(decision, item, now)
+            self._require_changed(decision, item, before_item)
             item.updated_at = now
             # Only over the state just read: of two colleagues pressing at once, one records,
             # the other is told it was recorded meanwhile.
@@ -479,6 +470,7 @@ class DecisionService:
                 now,
                 now,
                 skip=actor.telegram_id,
+                changed=changed,
             )
             await self.notices.remind(uow, decision, items, organisations, now)
             if changed:

@@ -149,12 +149,17 @@ def recorded(
     organisation: str,
     by: str,
     zone: ZoneInfo,
+    *,
+    changed: bool = False,
 ) -> str:
-    nxt = (
-        "ratification.next_pending"
-        if item.status in PENDING_RATIFICATION
-        else "ratification.next_done"
-    )
+    """What was recorded; the decision's status ("jetzt" only when this changed it); the next
+    step, as the buttons of `ask_buttons` offer it."""
+    if item.status not in PENDING_RATIFICATION:
+        nxt = "ratification.next_done"
+    elif item.council_date is None:
+        nxt = "ratification.next_date"  # deferred without a new date
+    else:
+        nxt = "ratification.next_pending"
     return t(
         "ratification.recorded",
         number=number(decision),
@@ -162,7 +167,10 @@ def recorded(
         organisation=organisation,
         state=item_status(t, item, zone),
         by=by,
-        decision_status=status(t, decision.status),
+        decision_status=Msg(
+            "ratification.status_now" if changed else "ratification.status_stands",
+            status=status(t, decision.status),
+        ),
         next=Msg(nxt, number=number(decision)),
     )
 
@@ -195,11 +203,14 @@ def reminder(
             organisation=organisation,
             date=t.date(decision.decided_at, zone),
         )
+    # The body as typed is a name („Stadtverordnetenversammlung“), never the subject of a
+    # sentence that would need its gender.
     return t(
-        "ratification.remind_outcome",
+        "ratification.remind_outcome" if item.body else "ratification.remind_outcome_council",
         number=number(decision),
         title=decision.title,
-        body=item.body or t("ratification.council"),
+        organisation=organisation,
+        body=item.body or "",
         date=day(t, item.council_date, zone),
     )
 
@@ -243,7 +254,7 @@ def listing(
                 date=t.date(d.decided_at, zone),
                 title=d.title,
                 status=status(t, d.status),
-                pending=Msg("decision.list_pending", count=pending) if pending else Msg(""),
+                pending=Html(t.plural("decision.list_pending", pending)) if pending else "",
             )
         )
     return t("decision.list", scope=Html(scope), lines=Html("\n".join(lines)))

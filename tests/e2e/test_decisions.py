@@ -146,7 +146,7 @@ async def test_an_accepted_vote_becomes_a_numbered_decision_with_three_ratificat
     # The register.
     listing = (await bot.send(f.anna, "/beschluesse")).text or ""
     assert "• <b>2026/01</b> (Do., 26.11.2026) „Radweg Saaletal“ – vorläufig" in listing
-    assert "3 Ratsbefassung(en) offen" in listing
+    assert "3 Ratsbefassungen offen" in listing
     details = (await bot.send(f.anna, "/beschluss 2026/01")).text or ""
     assert "• Gemeinde Zöllnitz: Ja, vorbehaltlich Ratsbeschluss" in details
     assert "• Gemeinde Milda: Nein" in details
@@ -180,7 +180,8 @@ async def test_ratified_withdrawn_and_deferred_make_it_effective(bot: Harness) -
     await bot.advance(timedelta(days=1))
     pressed = await press_for_reply(bot, f.dirk, told, "Rat hat zugestimmt")
     assert "zugestimmt am Fr., 27.11.2026" in pressed["text"]
-    assert "jetzt vorläufig" in pressed["text"]
+    assert "Stand des Beschlusses: vorläufig." in pressed["text"]
+    assert "jetzt" not in pressed["text"]  # the status did not change
     # Pressed again (an old message): refused, nothing changes.
     again = await bot.press(f.carla, told, buttons(told)["Rat hat abgelehnt"])
     assert "schon eingetragen" in str(again.params)
@@ -244,7 +245,7 @@ async def test_under_majority_a_decision_stands_until_the_rest_no_longer_carries
         await announced(bot)
         # Zöllnitz rejects: Ja 3 (Jena, SHK, Bucha) still outnumber Nein 2.
         answer = await bot.send(f.dirk, "/ratsbeschluss 2026/01 abgelehnt")
-        assert "jetzt <b>vorläufig</b>" in (answer.text or "")
+        assert "Stand des Beschlusses: <b>vorläufig</b>" in (answer.text or "")
         # SHK rejects too: Ja 2, Nein 2: no longer carried.
         answer = await bot.send(f.emil, "/ratsbeschluss 2026/01 abgelehnt")
         assert "jetzt <b>nicht wirksam</b>" in (answer.text or "")
@@ -297,7 +298,7 @@ async def test_reminders_without_a_date_and_the_morning_after_the_council(bot: H
     await bot.send(
         f.frieda, "/ratstermin 2026/01 " + (now + timedelta(days=3)).strftime("%d.%m.%Y")
     )
-    outcome = "Wie hat er entschieden?"
+    outcome = "Wie wurde entschieden?"
     await bot.advance(timedelta(days=3))
     assert not [t for t in texts(bot, f.frieda.id) if outcome in t]
     await bot.advance(timedelta(days=1))
@@ -452,7 +453,7 @@ async def test_in_member_mode_one_ratification_per_organisation_weighs_its_peopl
         # Ja 6 against Nein 2: Zöllnitz's two and SHK's one rejected leave Ja 3 > 2 …
         await bot.send(f.carla, "/ratsbeschluss 2026/01 abgelehnt")
         answer = await bot.send(f.emil, "/ratsbeschluss 2026/01 abgelehnt")
-        assert "jetzt <b>vorläufig</b>" in (answer.text or "")
+        assert "Stand des Beschlusses: <b>vorläufig</b>" in (answer.text or "")
         # … and Bucha's rejection leaves Ja 2, not more than Nein 2.
         answer = await bot.send(f.frieda, "/ratsbeschluss 2026/01 abgelehnt")
         assert "jetzt <b>nicht wirksam</b>" in (answer.text or "")

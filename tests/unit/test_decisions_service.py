@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.services.decision_input import body_name, parse_ref, split_ref
 from bot.services.decision_notices import Notices
-from bot.services.decisions import parse_ref, split_ref, tally_of
+from bot.services.decisions import tally_of
 from bot.services.errors import InvalidInput
 from storage.enums import DecisionStatus, RatificationStatus
 from storage.models import Ballot, VoteMode
@@ -57,6 +58,27 @@ def test_anything_else_is_refused_with_the_form_to_use(text: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_ref(text)
     assert refused.value.message_key == "decision.ref_invalid"
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        ("Stadtrat", "Stadtrat"),
+        ("im Stadtrat", "Stadtrat"),
+        ("in der Stadtverordnetenversammlung", "Stadtverordnetenversammlung"),
+        ("beim Kreistag", "Kreistag"),
+        ("vor dem Gemeinderat", "Gemeinderat"),
+        ("Der Gemeinderat", "Gemeinderat"),
+        (", Gemeinderat", "Gemeinderat"),
+        ("in the town council", "town council"),
+        ("Innenausschuss", "Innenausschuss"),  # a name that only starts like a word
+        ("Vorstand", "Vorstand"),
+        ("im", None),
+        ("", None),
+    ],
+)
+def test_the_council_body_is_stored_as_a_name(text: str, body: str | None) -> None:
+    assert body_name(text) == body
 
 
 def test_the_tally_is_what_the_vote_stored() -> None:
