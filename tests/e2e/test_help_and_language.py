@@ -122,4 +122,21 @@ async def test_commands_with_the_bot_username_work_in_groups(bot: Harness) -> No
 
 async def test_unknown_commands_point_to_help(bot: Harness) -> None:
     answer = await bot.send(bot.user("Anna"), "/quatsch")
-    assert "/hilfe" in (answer.text or "")
+    assert answer.text == "Diesen Befehl kenne ich nicht. Eine Übersicht erhalten Sie mit /hilfe."
+
+
+async def test_a_typo_of_a_command_gets_the_nearest_ones(bot: Harness) -> None:
+    (anna,) = await bot.seed_members(1)
+    answer = await bot.send(anna, "/erledgt 3")
+    assert answer.text == (
+        "Den Befehl /erledgt kenne ich nicht. Meinten Sie /erledigt? Eine Übersicht erhalten"
+        " Sie mit /hilfe."
+    )
+    answer = await bot.send(anna, "/termien")
+    assert answer.text == (
+        "Den Befehl /termien kenne ich nicht. Meinten Sie /termin oder /termine? Eine Übersicht"
+        " erhalten Sie mit /hilfe."
+    )
+    # Only what the person may use: a stranger is not offered a member's command.
+    stranger = await bot.send(bot.user("Zora"), "/termien")
+    assert "Meinten Sie" not in (stranger.text or "")
