@@ -103,6 +103,7 @@ class Context:
     voted: dict[int, int] = field(default_factory=dict)
     eligible: dict[int, int] = field(default_factory=dict)
     quorum_needed: dict[int, int] = field(default_factory=dict)
+    rounds: dict[int, int] = field(default_factory=dict)  # ballot id → its round (1, 2, …)
     # (member id, organisation id) of the Stimmführungen and Stellvertretungen: read for a vote
     # in member mode with VOTE_RIGHT=representatives (only they may vote there).
     representatives: frozenset[tuple[int, int]] = frozenset()
@@ -213,6 +214,7 @@ def outcome_text(ballot: Ballot, c: Context) -> str:
 VOTE_LIST_COLUMNS: tuple[Column[BallotRow], ...] = (
     Column("export.col.topic", lambda r, c: r[1].id),
     Column("export.col.title", lambda r, c: r[1].title),
+    Column("export.col.round_short", lambda r, c: c.rounds.get(r[0].id or 0, 1)),
     Column("export.col.proposed_by", lambda r, c: proposer(r[1], c)),
     Column("export.col.organisation", lambda r, c: c.organisation(r[1].organisation_id)),
     Column("export.col.mode", lambda r, c: c.text(mode_key(r[0]))),

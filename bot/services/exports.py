@@ -264,6 +264,10 @@ class ExportService:
     async def _votes(self, repo: ExportRepo, c: Context) -> tuple[tuple[str, ...], list[Row]]:
         ballots = list(await repo.ballots())
         await self._read_representatives(repo, c, [ballot for ballot, _ in ballots])
+        seen: dict[int, int] = {}
+        for ballot, proposal in sorted(ballots, key=lambda pair: pair[0].id or 0):
+            seen[proposal.id or 0] = seen.get(proposal.id or 0, 0) + 1
+            c.rounds[ballot.id or 0] = seen[proposal.id or 0]  # a new one after no quorum
         for ballot, _ in ballots:
             ballot_id = ballot.id or 0
             votes = list(await repo.votes(ballot_id)) if ballot.closed_at is None else []

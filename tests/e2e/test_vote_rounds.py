@@ -261,6 +261,14 @@ async def test_a_vote_without_quorum_can_have_a_new_round(bot: Harness) -> None:
     assert notes["Abstimmungsrunde (die letzte; die früheren ohne Beschlussfähigkeit)"] == 2
     assert notes["Ergebnis"] == "angenommen"
     assert (notes["Ja"], notes["Nein"], notes["Abgestimmt"]) == (2, 1, 3)
+    # The list of votes has a row per round, numbered.
+    _, payload = document(await bot.send(COORDINATOR, "/export abstimmungen"))
+    rows = sheet_rows(payload)
+    assert rows[0][:3] == ["Thema-Nr.", "Titel", "Runde"]
+    assert sorted((r[0], r[2], r[-1]) for r in rows[1:]) == [
+        (1, 1, "nicht beschlussfähig"),
+        (1, 2, "angenommen"),
+    ]
     # An accepted topic is not voted on again.
     answer = await bot.send(COORDINATOR, "/abstimmungstarten 1")
     assert "Über Thema #1 wurde bereits abgestimmt: angenommen." in (answer.text or "")

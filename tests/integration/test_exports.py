@@ -389,7 +389,7 @@ async def test_organisations(services: Services) -> None:
 
 
 VOTE_HEADERS = [
-    "Thema-Nr.", "Titel", "Vorgeschlagen von", "Mitgliedskommune", "Zählweise", "Gestartet am",
+    "Thema-Nr.", "Titel", "Runde", "Vorgeschlagen von", "Mitgliedskommune", "Zählweise", "Gestartet am",
     "Frist", "Beendet am", "Beendet durch", "Ja", "Ja, vorbehaltlich Ratsbeschluss", "Nein",
     "Enthaltung", "Abgestimmt", "Stimmberechtigt", "Beschlussfähig ab", "Ergebnis",
 ]  # fmt: skip
@@ -401,9 +401,9 @@ async def test_votes_hide_the_counts_of_an_open_vote(services: Services) -> None
         await export(services, ExportKind.VOTES),
         [
             VOTE_HEADERS,
-            [1, "Radweg Saaletal", "Anna Amsel", "Stadt Jena", ONE_PER_ORG, at(-8), at(-1), at(-2), "Koordination (vorzeitig)", 1, 0, 1, 0, 2, 3, 2, "angenommen"],
+            [1, "Radweg Saaletal", 1, "Anna Amsel", "Stadt Jena", ONE_PER_ORG, at(-8), at(-1), at(-2), "Koordination (vorzeitig)", 1, 0, 1, 0, 2, 3, 2, "angenommen"],
             # Open: who voted is counted, the choices are not shown (SHOW_RUNNING_RESULTS off).
-            [2, "=Bürgerbus", "Carla Czerny", "Gemeinde Zöllnitz", ONE_PER_ORG, at(-2), at(5), None, None, None, None, None, None, 1, 3, 2, "läuft noch"],
+            [2, "=Bürgerbus", 1, "Carla Czerny", "Gemeinde Zöllnitz", ONE_PER_ORG, at(-2), at(5), None, None, None, None, None, None, 1, 3, 2, "läuft noch"],
         ],
     )  # fmt: skip
 
