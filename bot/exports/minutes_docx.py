@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -37,6 +38,7 @@ class Labels:
     task: str
     owner: str
     due: str
+    choice: str
     next_meeting: str
     general: str
     nothing: str
@@ -102,13 +104,7 @@ def render(minutes: Minutes) -> bytes:
         doc.add_paragraph(line)
 
     doc.add_heading(labels.attendance, level=1)
-    table = doc.add_table(rows=1, cols=3)
-    table.style = doc.styles[TABLE_STYLE]
-    for cell, text in zip(
-        table.rows[0].cells, (labels.organisation, labels.state, labels.who), strict=True
-    ):
-        cell.text = ""
-        cell.paragraphs[0].add_run(text).bold = True
+    table = _table(doc, labels.organisation, labels.state, labels.who)
     for row in minutes.attendance:
         cells = table.add_row().cells
         cells[0].text, cells[1].text, cells[2].text = row.organisation, row.state, row.detail
@@ -138,8 +134,7 @@ def _section(doc: DocumentObject, labels: Labels, section: Section) -> None:
         doc.add_paragraph(vote.heading, style="List Bullet")
         doc.add_paragraph(vote.summary)
         if vote.per_organisation:
-            table = doc.add_table(rows=0, cols=2)
-            table.style = doc.styles[TABLE_STYLE]
+            table = _table(doc, labels.organisation, labels.choice)
             for organisation, choice in vote.per_organisation:
                 cells = table.add_row().cells
                 cells[0].text, cells[1].text = organisation, choice
@@ -150,16 +145,20 @@ def _section(doc: DocumentObject, labels: Labels, section: Section) -> None:
     if not section.tasks:
         doc.add_paragraph(labels.nothing, style="List Bullet")
         return
-    table = doc.add_table(rows=1, cols=3)
-    table.style = doc.styles[TABLE_STYLE]
-    for cell, text in zip(
-        table.rows[0].cells, (labels.task, labels.owner, labels.due), strict=True
-    ):
-        cell.text = ""
-        cell.paragraphs[0].add_run(text).bold = True
+    table = _table(doc, labels.task, labels.owner, labels.due)
     for task in section.tasks:
         cells = table.add_row().cells
         cells[0].text, cells[1].text, cells[2].text = task.title, task.owner, task.due
+
+
+def _table(doc: DocumentObject, *headings: str) -> Any:  # python-docx's Table is untyped
+    """A table in the document's table style, its first row the bold headings."""
+    table = doc.add_table(rows=1, cols=len(headings))
+    table.style = doc.styles[TABLE_STYLE]
+    for cell, text in zip(table.rows[0].cells, headings, strict=True):
+        cell.text = ""
+        cell.paragraphs[0].add_run(text).bold = True
+    return table
 
 
 def _labelled(doc: DocumentObject, text: str) -> Paragraph:

@@ -41,6 +41,7 @@ def labels(t: Translator) -> Labels:
         task=p("minutes.task"),
         owner=p("minutes.owner"),
         due=p("minutes.due"),
+        choice=p("minutes.choice"),
         next_meeting=p("minutes.next_meeting"),
         general=p("minutes.general"),
         nothing=p("minutes.nothing"),

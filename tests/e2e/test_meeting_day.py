@@ -440,7 +440,11 @@ async def test_notes_and_the_minutes_draft_match_the_database(bot: Harness) -> N
         task = await uow.session.get(Task, 1)
     assert len(checked) == 2 and task is not None and task.meeting_id == 1
     per_org = [[cell.text for cell in row.cells] for row in document.tables[1].rows]
-    assert per_org == [["Gemeinde Zöllnitz", "Ja"], ["Stadt Jena", "Ja"]]
+    assert per_org == [
+        ["Mitgliedskommune", "Stimme"],
+        ["Gemeinde Zöllnitz", "Ja"],
+        ["Stadt Jena", "Ja"],
+    ]
     tasks = [[cell.text for cell in row.cells] for row in document.tables[2].rows]
     assert tasks == [
         ["Aufgabe", "Zuständig", "Fällig am"],

@@ -165,7 +165,7 @@ def test_the_minutes_docx_has_real_styles_tables_and_a_page_field() -> None:
     assert ("List Bullet", "Planung bis März") in styled
     tables = [[[c.text for c in row.cells] for row in table.rows] for table in document.tables]
     assert tables[0][2] == ["Stadt Jena", "entschuldigt", "Anna: Stadtrat <Haushalt> & mehr"]
-    assert tables[1] == [["Gemeinde Zöllnitz", "Ja"]]
+    assert tables[1] == [["Mitgliedskommune", "Stimme"], ["Gemeinde Zöllnitz", "Ja"]]
     assert tables[2][1] == ["#1 Stellungnahme", "Stadt Jena", "Fr., 18.12.2026"]
     assert {t.style.name for t in document.tables if t.style} == {"Table Grid"}
     xml = document.sections[0].footer.paragraphs[0]._p.xml
