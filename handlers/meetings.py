@@ -209,6 +209,13 @@ async def agenda(update: Update, context: ForumContext, actor: Actor, t: Transla
     args = context.args or []
     meeting_id = required_number(args, "agenda.usage")
     service = context.services.agenda
+    if in_group(update):  # a working group's meeting: neither shown nor changed here
+        m, _ = await service.agenda(actor, meeting_id)
+        if m.group_id is not None:
+            await reply(
+                update, t("meeting.group_only_private", id=meeting_id, bot=context.bot.username)
+            )
+            return
     if len(args) > 1:  # a change, the coordinator's (the service checks)
         change = parse_agenda_change(args[1:])
         if isinstance(change, AgendaAdd):
@@ -220,11 +227,6 @@ async def agenda(update: Update, context: ForumContext, actor: Actor, t: Transla
         else:
             await service.move_item(actor, meeting_id, change.position, change.new_position)
     m, items = await service.agenda(actor, meeting_id)
-    if in_group(update) and m.group_id is not None:  # a working group's: as /termin there
-        await reply(
-            update, t("meeting.group_only_private", id=meeting_id, bot=context.bot.username)
-        )
-        return
     await reply(update, texts.agenda_text(t, m, items))
 
 

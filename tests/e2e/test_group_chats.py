@@ -181,6 +181,11 @@ async def test_a_working_groups_meeting_is_not_shown_in_a_group(bot: Harness) ->
         # Its agenda neither.
         agenda = await bot.send(user, "/tagesordnung 2", chat_id=GROUP_CHAT, chat_type="supergroup")
         assert "Sitzung einer Arbeitsgruppe" in (agenda.text or ""), agenda.text
+    added = await bot.send(
+        COORDINATOR, "/tagesordnung 2 neu Radwege", chat_id=GROUP_CHAT, chat_type="supergroup"
+    )
+    assert "Sitzung einer Arbeitsgruppe" in (added.text or ""), added.text  # and not changed:
+    assert "TOP 1" not in ((await bot.send(COORDINATOR, "/tagesordnung 2")).text or "")
     await bot.send(anna, "/language en")
     shown = await bot.send(anna, "/meeting 2", chat_id=GROUP_CHAT, chat_type="supergroup")
     assert plain_text(shown.text or "") == (
