@@ -146,9 +146,7 @@ class _Engine:
         try:
             check_access(self.spec.command, env.actor, env.update, env.context.bot.username)
             if step.on_text is None:
-                if self.spec.buttons_only is not None:
-                    raise InvalidInput(self.spec.buttons_only)
-                return
+                raise InvalidInput(self.spec.buttons_only)
             draft = draft_of(self.spec.draft, state.draft)
             env.services.forms.ending(*key)  # if the step's use case commits, the form ends
             outcome = await step.on_text(env, draft, text)

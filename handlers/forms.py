@@ -112,8 +112,8 @@ class FormSpec(Generic[Draft]):
     steps: Mapping[str, Step[Draft]]  # the first is where a new form starts
     # The commands that open it (none given: `command` without arguments).
     entries: tuple[Entry[Draft], ...] = ()
-    # Said when text comes on a step that takes buttons only (None: such text is ignored).
-    buttons_only: str | None = None
+    # Said when text comes on a step that takes buttons only (with the step's buttons under it).
+    buttons_only: str = "form.use_buttons"
     # Said when it is cancelled (a form that has stored something on the way says what stays).
     cancelled: str = "wizard.cancelled"
     # Said when another command ends it ({form}: its name); as `cancelled`, says what stays.

@@ -184,6 +184,10 @@ async def test_a_duration_as_people_write_it(bot: Harness) -> None:
     assert "Schritt 3 von 5" in await click(bot, "« Zurück")
     assert "Schritt 4 von 5" in await say(bot, "1,5 Std.")
     assert "Schritt 5 von 5" in await say(bot, "Rathaus Jena")
+    # Text where buttons are asked: said so, with the buttons under the answer.
+    typed = await say(bot, "Mobilität")
+    assert typed == "Bitte wählen Sie mit einer der Schaltflächen (hier darunter)."
+    assert "Mobilität" in buttons(bot.emu.last_message(COORDINATOR_ID, from_bot=True))
     assert "Do., 03.12.2026, 18:00–19:30 Uhr" in await click(bot, "Mobilität")
 
 
