@@ -56,6 +56,8 @@ def answer_line(t: Translator, answer: RsvpAnswer | None, earlier: RsvpAnswer | 
 def place_text(location: str | None, online_url: str | None) -> str:
     """`Rathaus Jena · online: https://…` (a link is called one, as the invitation does)."""
     online = f"online: {online_url}" if online_url else None
+    if online and location and location.strip().casefold() == "online":
+        location = None  # `Online https://…`: said once
     return " · ".join(p for p in (location, online) if p) or "–"
 
 
