@@ -165,7 +165,8 @@ def ballot_text(
         )
     ]
     if topic.rounds > 1:
-        lines.append(t("vote.ballot_round", round=topic.rounds))
+        # (The earlier round was not quorate, or, voted on again in a meeting, decided.)
+        lines.append(t("vote.ballot_round", round=topic.rounds, id=topic.proposal.id))
     if running is not None:
         lines.append(counts_line(t, running, ballot.mode))
     line = standing_line(t, ballot, standing)

@@ -228,7 +228,7 @@ async def test_a_vote_without_quorum_can_have_a_new_round(bot: Harness) -> None:
     ballot = ballot_message(bot, f.emil)
     assert "Abstimmen bis Do., 03.12.2026, 18:00 Uhr" in ballot["text"]
     assert "noch keine Stimme" in ballot_message(bot, f.anna)["text"]  # a new round
-    assert "2. Abstimmungsrunde: Die vorige Runde war nicht beschlussfähig." in ballot["text"]
+    assert "2. Abstimmungsrunde – die Ergebnisse der vorigen zeigt /thema 1." in ballot["text"]
     # A press on the first round's ballot (an old message) says where the new one is.
     late = await bot.press(f.emil, first_round, first_yes)
     assert late.params["text"].startswith("Diese Runde der Abstimmung über Thema #1 ist beendet")
