@@ -260,6 +260,47 @@ async def merged_notices(
     await uow.outbox.enqueue(rows)
 
 
+async def merged_tasks_notice(
+    uow: UnitOfWork,
+    *,
+    keep: Organisation,
+    gone: Organisation,
+    newcomers: Sequence[Member],
+    tasks: Sequence[Task],
+    now: datetime,
+    default_language: str,
+) -> None:
+    """`gone` was merged into `keep`: `keep`'s own members hear who joins them and which open
+    tasks of `gone` are theirs now (its members' personal ones stay with them)."""
+    joining = {m.id for m in newcomers}
+    hosts = [
+        m
+        for m in await uow.members.recipients(organisation_id=keep.id)
+        if m.id not in joining and m.telegram_id is not None
+    ]
+    languages = await uow.user_settings.languages([m.telegram_id or 0 for m in hosts])
+    names = ", ".join(m.display_name for m in newcomers) or "–"
+    rows = []
+    for member in hosts:
+        t = translator(languages.get(member.telegram_id or 0, default_language))
+        text = t("org.merged_into_yours", keep=keep.name, gone=gone.name, names=names)
+        if tasks:
+            lines = "\n".join(t("leave.notice_task_line", id=x.id, title=x.title) for x in tasks)
+            text += "\n" + t("org.merged_tasks", keep=keep.name, gone=gone.name, tasks=Html(lines))
+        rows.append(
+            OutboxMessage(
+                dedup_key=f"org:{gone.id}:merged:{keep.id}:{now:%Y%m%d%H%M%S}:host:{member.id}",
+                kind="org_merged",
+                chat_id=member.telegram_id or 0,
+                member_id=member.id,
+                text=text,
+                due_at=now,
+                created_at=now,
+            )
+        )
+    await uow.outbox.enqueue(rows)
+
+
 def _person(member: Member | None) -> str:
     if member is None:
         return ""

@@ -19,6 +19,7 @@ from bot.services.member_notices import (
     active_count,
     end_membership,
     merged_notices,
+    merged_tasks_notice,
     tell_colleagues,
     tell_coordinators,
 )
@@ -320,6 +321,11 @@ class OrganisationAdminService:
                 m for m, o in await uow.members.active_with_organisations() if o.id == gone_id
             ]
             roles = await uow.representation.roles([m.id or 0 for m in people])
+            tasks = [  # the organisation's own open tasks (its members' pass with them)
+                task
+                for task in await uow.tasks.open_tasks(organisation_id=gone_id)
+                if task.member_id is None and task.organisation_id == gone_id
+            ]
             await uow.history.merge(keep_id, gone_id)
             kept = await uow.representation.of_organisation(keep_id)
             lead = next((m for r, m in kept if r.role is RepresentativeRole.LEAD), None)
@@ -329,6 +335,15 @@ class OrganisationAdminService:
                 gone=counts.gone,
                 people=[(m, roles.get(m.id or 0)) for m in people],
                 lead=lead,
+                now=now,
+                default_language=self._language,
+            )
+            await merged_tasks_notice(
+                uow,
+                keep=counts.keep,
+                gone=counts.gone,
+                newcomers=people,
+                tasks=tasks,
                 now=now,
                 default_language=self._language,
             )

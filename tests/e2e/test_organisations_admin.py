@@ -148,7 +148,7 @@ async def test_merge_lists_the_counts_and_a_vote_on_the_same_ballot_is_dropped(
     )
     await bot.settle()
     # Zöllnitz's members hear it; Carla, its Stimmführung, that the role ended and that Jena
-    # has none yet. Jena's members hear nothing.
+    # has none yet.
     assert texts(bot, f.carla.id)[-1] == (
         "Gemeinde Zöllnitz ist im Forum in Stadt Jena aufgegangen (zusammengelegt von der"
         " Koordination). Sie gehören jetzt zu Stadt Jena; ab jetzt stimmen Sie für Stadt Jena"
@@ -158,7 +158,13 @@ async def test_merge_lists_the_counts_and_a_vote_on_the_same_ballot_is_dropped(
         " Stadt Jena | @Stimmführung | @Stellvertretung"
     )
     assert "Ihre Funktion als Stellvertretung" in texts(bot, f.dirk.id)[-1]
-    assert not any("aufgegangen" in t for t in texts(bot, f.anna.id))
+    # Jena's members hear who joins them, and which open tasks are theirs now.
+    assert texts(bot, f.anna.id)[-1] == (
+        "Gemeinde Zöllnitz ist im Forum in Stadt Jena aufgegangen (zusammengelegt von der"
+        " Koordination). Zu Stadt Jena gehören jetzt auch: Carla, Dirk.\n"
+        "Diese offenen Aufgaben von Gemeinde Zöllnitz gehören jetzt Stadt Jena:\n"
+        "• #1 „Stellungnahme“"
+    )
     organisations = await _organisations(bot)
     assert list(organisations) == ["Saale-Holzland-Kreis", "Stadt Jena"]
     jena = organisations["Stadt Jena"].id

@@ -211,7 +211,11 @@ async def test_a_merge_ends_the_roles_of_b_and_tells_b_s_members(
     uow.outbox.rows.clear()
     await admin.merge(coordinator, 1, 2)
     told = _texts(uow, "org_merged")
-    assert set(told) == {12, 13}  # B's members; not Anna, whose organisation stays
+    assert set(told) == {10, 12, 13}  # B's members, and Anna: who joins her organisation
+    assert told[10] == (
+        "Gemeinde Zöllnitz ist im Forum in Stadt Jena aufgegangen (zusammengelegt von der"
+        " Koordination). Zu Stadt Jena gehören jetzt auch: Carla Amsel, Dirk Amsel."
+    )
     assert told[13] == (
         "Gemeinde Zöllnitz ist im Forum in Stadt Jena aufgegangen (zusammengelegt von der"
         " Koordination). Sie gehören jetzt zu Stadt Jena; ab jetzt stimmen Sie für Stadt Jena ab.\n"
