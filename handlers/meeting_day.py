@@ -20,6 +20,7 @@ from bot.services.actor import Actor
 from bot.services.ballots import BallotView
 from bot.services.errors import InvalidInput
 from bot.services.ids import id_of
+from bot.services.meeting_day import CHECK_IN_BEFORE, Attendance
 from bot.texts import meeting_day as texts
 from bot.texts import voting as voting_texts
 from bot.texts.minutes import minutes_of
@@ -67,12 +68,17 @@ async def attendance(update: Update, context: ForumContext, actor: Actor, t: Tra
     zone = context.services.settings.tz
     sent = await reply(
         update,
-        texts.attendance_text(t, view, zone),
+        texts.attendance_text(t, view, zone, early=_early(context, view)),
         reply_markup=markup(texts.attendance_buttons(t, view)),
     )
     chat = update.effective_chat
     if sent is not None and chat is not None:  # edited as people check in
         await day.record_view(actor, meeting_id, chat.id, sent.message_id, shown=view)
+
+
+def _early(context: ForumContext, view: Attendance) -> bool:
+    """Before the check-in opens: nobody can be present yet."""
+    return context.services.clock.now() < view.meeting.starts_at - CHECK_IN_BEFORE
 
 
 @forum_handler(button=True)
@@ -90,7 +96,7 @@ async def mark(update: Update, context: ForumContext, actor: Actor, t: Translato
     zone = context.services.settings.tz
     try:
         await query.edit_message_text(
-            texts.attendance_text(t, view, zone),
+            texts.attendance_text(t, view, zone, early=_early(context, view)),
             reply_markup=markup(texts.attendance_buttons(t, view)),
         )
     except BadRequest as error:

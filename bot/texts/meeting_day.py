@@ -127,7 +127,11 @@ def quorum_line(t: Translator, attendance: Attendance) -> str:
     )
 
 
-def attendance_text(t: Translator, attendance: Attendance, zone: ZoneInfo) -> str:
+def attendance_text(
+    t: Translator, attendance: Attendance, zone: ZoneInfo, *, early: bool = False
+) -> str:
+    """The attendance per organisation and the quorum; `early` (asked before the check-in
+    opens) says so: nobody can be present yet."""
     meeting = attendance.meeting
     lines = [
         t(
@@ -138,6 +142,8 @@ def attendance_text(t: Translator, attendance: Attendance, zone: ZoneInfo) -> st
         ),
         "",
     ]
+    if early:
+        lines += [t("attendance.not_yet", id=meeting.id), ""]
     lines += [attendance_line(t, row) for row in attendance.voting] or [t("attendance.nobody")]
     if attendance.advisory:
         lines += ["", t("attendance.advisory")]

@@ -116,6 +116,7 @@ async def test_absence_reason_substitute_check_in_marks_and_quorum(bot: Harness)
     assert "schon seit 11:31 Uhr" in await check_in(bot, f.anna)  # a second press: no change
     shown = await attendance(bot)
     text = shown["text"]
+    assert "noch nicht begonnen" not in text  # the check-in is open
     assert "✅ Stadt Jena – anwesend: Anna (vor Ort)" in text
     assert "❌ Gemeinde Zöllnitz – abwesend" in text
     assert "🟡 Saale-Holzland-Kreis – entschuldigt: Emil: Kreistagssitzung <Haushalt>" in text
@@ -206,6 +207,8 @@ async def test_an_absage_excuses_also_without_a_reason(bot: Harness) -> None:
         "In Ordnung – Ihre Absage bleibt gespeichert, ohne Grund und ohne Vertretung."
     )
     text = (await attendance(bot))["text"]
+    # Two hours before the start: said, so that "abwesend" is not taken for a fact.
+    assert "ℹ️ Die Sitzung hat noch nicht begonnen: Einchecken kann man ab 30 Minuten" in text
     assert "🟡 Saale-Holzland-Kreis – entschuldigt: Emil\n" in text, text
     # Carla has not answered: her organisation is excused by Dirk's Absage.
     assert "🟡 Gemeinde Zöllnitz – entschuldigt: Dirk\n" in text, text
