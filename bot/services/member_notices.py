@@ -161,10 +161,12 @@ async def tell_colleagues(
     member: Member,
     organisation: Organisation,
     after: Organisation | None = None,
+    tasks: Sequence[Task] = (),
 ) -> RepresentativeRole | None:
     """A Stimmführung or Stellvertretung leaves, is removed or moves to `after`: the role ends,
     and the organisation's other members are told, with who represents it now and who may name
-    someone. Call it before the member's name and role are deleted. Returns the role."""
+    someone, and (`tasks`) which of the member's open tasks are theirs now, in one message.
+    Call it before the member's name and role are deleted. Returns the role."""
     assert member.id is not None and organisation.id is not None
     role = await role_of(uow, member)
     if role is None:
@@ -203,6 +205,19 @@ async def tell_colleagues(
                 organisation=organisation.name,
             ),
         ]
+        if tasks:
+            task_lines = "\n".join(
+                t("leave.notice_task_line", id=task.id, title=task.title) for task in tasks
+            )
+            lines.append(
+                t(
+                    "members.colleague_tasks",
+                    name=member.display_name,
+                    organisation=organisation.name,
+                    tasks=Html(task_lines),
+                    id=tasks[0].id,
+                )
+            )
         rows.append(
             OutboxMessage(
                 dedup_key=f"member:{member.id}:role_ended:{event.value}:{now:%Y%m%d%H%M%S}"

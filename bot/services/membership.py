@@ -19,6 +19,7 @@ from bot.services.errors import AlreadyMember, InvalidInput, InvitationRejected,
 from bot.services.member_notices import (
     Event,
     end_membership,
+    role_of,
     tell_colleagues,
     tell_coordinators,
 )
@@ -362,8 +363,13 @@ class MembershipService:
             fresh = await uow.members.get(member.id)
             if fresh is None or fresh.status != MemberStatus.ACTIVE:
                 raise NotFound("leave.already_left")
+            role = await role_of(uow, fresh)  # with a role: one message tells both
             tasks = await hand_over_tasks(
-                uow, fresh, self._clock.now(), default_language=self._default_language
+                uow,
+                fresh,
+                self._clock.now(),
+                default_language=self._default_language,
+                tell=role is None,
             )
             await self._tell(uow, Event.LEFT, fresh, tasks=tasks)
             organisation = await uow.organisations.get(fresh.organisation_id)
@@ -375,6 +381,7 @@ class MembershipService:
                 event=Event.LEFT,
                 member=fresh,
                 organisation=organisation,
+                tasks=tasks,
             )
             await end_membership(uow, fresh, self._clock.now())
             await uow.commit()

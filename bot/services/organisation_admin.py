@@ -20,6 +20,7 @@ from bot.services.member_notices import (
     end_membership,
     merged_notices,
     merged_tasks_notice,
+    role_of,
     tell_colleagues,
     tell_coordinators,
 )
@@ -140,7 +141,10 @@ class OrganisationAdminService:
             assert organisation is not None and organisation.id is not None
             name, chat_id = member.display_name, member.telegram_id
             languages = await uow.user_settings.languages([chat_id] if chat_id else [])
-            tasks = await hand_over_tasks(uow, member, now, default_language=self._language)
+            held = await role_of(uow, member)  # with a role: one message tells both
+            tasks = await hand_over_tasks(
+                uow, member, now, default_language=self._language, tell=held is None
+            )
             await tell_coordinators(
                 uow,
                 coordinators=self._coordinators,
@@ -159,6 +163,7 @@ class OrganisationAdminService:
                 event=Event.REMOVED,
                 member=member,
                 organisation=organisation,
+                tasks=tasks,
             )
             await end_membership(uow, member, now)
             if chat_id is not None:

@@ -16,11 +16,12 @@ from storage.models_tasks import TaskEvent, TaskEventKind
 
 
 async def hand_over_tasks(
-    uow: UnitOfWork, member: Member, now: datetime, *, default_language: str
+    uow: UnitOfWork, member: Member, now: datetime, *, default_language: str, tell: bool = True
 ) -> list[Task]:
     """The member's open tasks, now their organisation's (in the caller's transaction; the
     daily round sends the organisation's members the reminders), and the organisation's other
-    members told which they are now (call it before the member's name is deleted)."""
+    members told which they are now (call it before the member's name is deleted; `tell`
+    False: another message of the departure names them, see member_notices.tell_colleagues)."""
     member_id = id_of(member)
     tasks = [
         task
@@ -41,7 +42,7 @@ async def hand_over_tasks(
                 previous_member_id=member_id,
             )
         )
-    if tasks:
+    if tasks and tell:
         await _tell_colleagues(uow, member, tasks, now, default_language)
     return tasks
 

@@ -315,6 +315,7 @@ async def test_a_representative_who_goes_ends_the_role_and_the_colleagues_hear(
     f = await forum(bot)  # Jena: Anna, Bernd; Zöllnitz: Carla, Dirk; SHK: Emil
     await bot.send(COORDINATOR, "/vertretung Zöllnitz | @dirk | @carla")
     await bot.send(COORDINATOR, "/vertretung Jena | @anna | @bernd")
+    await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Bernd | 15.12. | Stellungnahme")
     await bot.settle()
     # The coordinator removes Dirk, Zöllnitz's Stimmführung.
     await bot.send(COORDINATOR, "/mitglied @dirk")
@@ -336,17 +337,25 @@ async def test_a_representative_who_goes_ends_the_role_and_the_colleagues_hear(
         "Eine neue Stimmführung benennt die Koordination (/vertretung Gemeinde Zöllnitz |"
         " @Stimmführung | @Stellvertretung)."
     )
-    # Bernd, Jena's deputy, leaves with /austreten: Anna hears it, and may name a new one.
+    # Bernd, Jena's deputy, leaves with /austreten: Anna hears it, and may name a new one; his
+    # open task is hers now, said in the same message.
     await bot.send(f.bernd, "/austreten")
     sent = bot.emu.last_message(f.bernd.id, from_bot=True)
+    mark = len(texts(bot, f.anna.id))
     await bot.press(f.bernd, sent, buttons(sent)["Ja, austreten"])
     await bot.settle()
-    assert texts(bot, COORDINATOR.id)[-1].endswith(
+    (told,) = texts(bot, f.anna.id)[mark:]
+    assert told.endswith(
+        "Die offenen Aufgaben von Bernd gehören jetzt Stadt Jena; erledigt melden oder"
+        " kommentieren kann sie jedes Mitglied der Kommune (z. B. <code>/erledigt 1</code>):\n"
+        "• #1 „Stellungnahme“"
+    )
+    assert (
         "Stadt Jena bleibt im Forum vertreten (Mitglieder: 1).\n"
         "⚠️ Damit endet die Funktion als Stellvertretung für Stadt Jena. Die übrigen Mitglieder"
         " sind benachrichtigt; eine neue Vertretung benennen Sie mit /vertretung Stadt Jena |"
-        " @Stimmführung | @Stellvertretung"
-    )
+        " @Stimmführung | @Stellvertretung\n\nOffene Aufgaben gehen an Stadt Jena über (1)"
+    ) in texts(bot, COORDINATOR.id)[-1]
     anna = texts(bot, f.anna.id)[-1]
     assert anna.startswith(
         "Bernd gehört nicht mehr zum Forum und ist damit nicht mehr Stellvertretung für Stadt"
