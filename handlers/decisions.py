@@ -29,15 +29,23 @@ from handlers.context import ForumContext
 from handlers.forms import Finish
 from storage.enums import RatificationStatus
 
+# The outcome as councils and their staff write it.
 OUTCOMES = {
     "zugestimmt": RatificationStatus.APPROVED,
+    "angenommen": RatificationStatus.APPROVED,
+    "beschlossen": RatificationStatus.APPROVED,
     "approved": RatificationStatus.APPROVED,
+    "adopted": RatificationStatus.APPROVED,
     "abgelehnt": RatificationStatus.REJECTED,
     "rejected": RatificationStatus.REJECTED,
     "vertagt": RatificationStatus.DEFERRED,
+    "zurückgestellt": RatificationStatus.DEFERRED,
+    "zurueckgestellt": RatificationStatus.DEFERRED,
     "deferred": RatificationStatus.DEFERRED,
+    "postponed": RatificationStatus.DEFERRED,
     "entfällt": RatificationStatus.WITHDRAWN,
     "entfaellt": RatificationStatus.WITHDRAWN,
+    "hinfällig": RatificationStatus.WITHDRAWN,
     "withdrawn": RatificationStatus.WITHDRAWN,
 }
 ANSWERS = {

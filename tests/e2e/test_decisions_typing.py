@@ -20,6 +20,12 @@ async def test_numbers_and_outcomes_as_people_type_them(bot: Harness) -> None:
     assert "Gemeinde Bucha: zugestimmt am Do., 26.11.2026" in (answer.text or "")
     answer = await bot.send(f.dirk, "/ratsbeschluss Beschluss 2026/01 abgelehnt gestern")
     assert "Gemeinde Zöllnitz: abgelehnt am Mi., 25.11.2026" in (answer.text or "")
+    # "angenommen", as minutes say it, is zugestimmt.
+    answer = await bot.send(f.frieda, "/ratsbeschluss 2026/01 Angenommen")
+    assert answer.text == (
+        "Für Beschluss 2026/01 ist das Ergebnis Ihres Rats schon eingetragen: zugestimmt. Es"
+        " bleibt so; /beschluss 2026/01 zeigt alles."
+    )
     # An outcome cannot lie ahead: the council's date is /ratstermin.
     answer = await bot.send(f.emil, "/ratsbeschluss 2026/01 zugestimmt 28.01.2027")
     assert answer.text == (
