@@ -49,9 +49,10 @@ async def test_the_coordinator_proposes_and_puts_it_to_the_vote_directly(bot: Ha
     answer = await bot.send(COORDINATOR, "/export abstimmungen")
     ws = openpyxl.load_workbook(io.BytesIO(answer.params["document"].content)).active
     assert ws is not None
-    assert [ws["A2"].value, ws["B2"].value, ws["C2"].value] == [
+    assert [ws["A2"].value, ws["B2"].value, ws["C2"].value, ws["D2"].value] == [
         1,
         "Interkommunales Gewerbegebiet",
+        1,  # the first round
         "Koordination",
     ]
 
