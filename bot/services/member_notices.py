@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.i18n import Html, Translator, translator
 from bot.services.representation import ROLE_KEYS
 from bot.services.uow import UnitOfWork
+from bot.texts.representation import person
 from storage.enums import RepresentativeRole
 from storage.models import Member, MemberStatus, Organisation, OutboxMessage, Task
 
@@ -117,14 +118,18 @@ async def tell_coordinators(
     await uow.outbox.enqueue(rows)
 
 
+def task_lines(t: Translator, tasks: Sequence[Task]) -> Html:
+    """`• #1 „Fotos Brücke“`, a line a task: the tasks a departure or merge hands over."""
+    return Html("\n".join(t("leave.notice_task_line", id=x.id, title=x.title) for x in tasks))
+
+
 def handed_over_section(t: Translator, organisation: Organisation, tasks: Sequence[Task]) -> str:
     """The open tasks that are the organisation's now: number and title, and what to do."""
-    lines = "\n".join(t("leave.notice_task_line", id=task.id, title=task.title) for task in tasks)
     return t(
         "leave.notice_tasks",
         organisation=organisation.name,
         count=len(tasks),
-        tasks=Html(lines),
+        tasks=task_lines(t, tasks),
         id=tasks[0].id,
     )
 
@@ -180,8 +185,8 @@ async def tell_colleagues(
     deputies = [m for r, m in left if r.role is RepresentativeRole.DEPUTY]
     colleagues = [
         m
-        for m, o in await uow.members.active_with_organisations()
-        if o.id == organisation.id and m.id != member.id and m.telegram_id is not None
+        for m in await uow.members.recipients(organisation_id=organisation.id)
+        if m.id != member.id
     ]
     languages = await uow.user_settings.languages([m.telegram_id or 0 for m in colleagues])
     rows = []
@@ -196,8 +201,8 @@ async def tell_colleagues(
                 after=after.name if after else "",
                 **params,
             ),
-            t("representation.lead", name=_person(lead)) if lead else t("representation.no_lead"),
-            t("representation.deputies", names=", ".join(_person(m) for m in deputies))
+            t("representation.lead", name=person(lead)) if lead else t("representation.no_lead"),
+            t("representation.deputies", names=", ".join(person(m) for m in deputies))
             if deputies
             else t("representation.no_deputies"),
             t(
@@ -206,15 +211,12 @@ async def tell_colleagues(
             ),
         ]
         if tasks:
-            task_lines = "\n".join(
-                t("leave.notice_task_line", id=task.id, title=task.title) for task in tasks
-            )
             lines.append(
                 t(
                     "members.colleague_tasks",
                     name=member.display_name,
                     organisation=organisation.name,
-                    tasks=Html(task_lines),
+                    tasks=task_lines(t, tasks),
                     id=tasks[0].id,
                 )
             )
@@ -257,7 +259,7 @@ async def merged_notices(
         if role is not None:
             lines.append(t("org.merged_role_ended", role=t(ROLE_KEYS[role]), gone=gone.name))
             lines.append(
-                t("org.merged_keep_lead", keep=keep.name, name=_person(lead))
+                t("org.merged_keep_lead", keep=keep.name, name=person(lead))
                 if lead
                 else t("org.merged_keep_no_lead", keep=keep.name)
             )
@@ -289,9 +291,7 @@ async def merged_tasks_notice(
     tasks of `gone` are theirs now (its members' personal ones stay with them)."""
     joining = {m.id for m in newcomers}
     hosts = [
-        m
-        for m in await uow.members.recipients(organisation_id=keep.id)
-        if m.id not in joining and m.telegram_id is not None
+        m for m in await uow.members.recipients(organisation_id=keep.id) if m.id not in joining
     ]
     languages = await uow.user_settings.languages([m.telegram_id or 0 for m in hosts])
     names = ", ".join(m.display_name for m in newcomers) or "–"
@@ -300,8 +300,9 @@ async def merged_tasks_notice(
         t = translator(languages.get(member.telegram_id or 0, default_language))
         text = t("org.merged_into_yours", keep=keep.name, gone=gone.name, names=names)
         if tasks:
-            lines = "\n".join(t("leave.notice_task_line", id=x.id, title=x.title) for x in tasks)
-            text += "\n" + t("org.merged_tasks", keep=keep.name, gone=gone.name, tasks=Html(lines))
+            text += "\n" + t(
+                "org.merged_tasks", keep=keep.name, gone=gone.name, tasks=task_lines(t, tasks)
+            )
         rows.append(
             OutboxMessage(
                 dedup_key=f"org:{gone.id}:merged:{keep.id}:{now:%Y%m%d%H%M%S}:host:{member.id}",
@@ -314,12 +315,6 @@ async def merged_tasks_notice(
             )
         )
     await uow.outbox.enqueue(rows)
-
-
-def _person(member: Member | None) -> str:
-    if member is None:
-        return ""
-    return member.display_name + (f" (@{member.username})" if member.username else "")
 
 
 async def without_members(uow: UnitOfWork) -> list[Organisation]:

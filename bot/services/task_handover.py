@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.i18n import Html, translator
+from bot.i18n import translator
 from bot.services.ids import id_of
+from bot.services.member_notices import task_lines
 from bot.services.uow import UnitOfWork
 from storage.models import Member, OutboxMessage, Task
 from storage.models_tasks import TaskEvent, TaskEventKind
@@ -53,7 +54,7 @@ async def _tell_colleagues(
     colleagues = [
         m
         for m in await uow.members.recipients(organisation_id=member.organisation_id)
-        if m.id != member.id and m.telegram_id is not None
+        if m.id != member.id
     ]
     organisation = await uow.organisations.get(member.organisation_id)
     assert organisation is not None
@@ -61,9 +62,6 @@ async def _tell_colleagues(
     rows = []
     for colleague in colleagues:
         t = translator(languages.get(colleague.telegram_id or 0, language))
-        lines = "\n".join(
-            t("leave.notice_task_line", id=task.id, title=task.title) for task in tasks
-        )
         rows.append(
             OutboxMessage(
                 dedup_key=f"member:{member.id}:tasks_handed_over:{now:%Y%m%d%H%M%S}"
@@ -75,7 +73,7 @@ async def _tell_colleagues(
                     "task.notice_handed_over",
                     name=member.display_name,
                     organisation=organisation.name,
-                    tasks=Html(lines),
+                    tasks=task_lines(t, tasks),
                     id=tasks[0].id,
                 ),
                 due_at=now,
