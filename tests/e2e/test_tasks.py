@@ -49,6 +49,10 @@ async def test_one_line_creation_notifies_the_owners(bot: Harness) -> None:
     for user in (anna, bernd):
         assert any("Neue Aufgabe #1" in text for text in texts(bot, user.id))
     assert not any("Neue Aufgabe" in text for text in texts(bot, other.id))
+    # "-" as the description means none, as for a role.
+    await bot.send_and_confirm(COORDINATOR, "/neueaufgabe Stadt Jena | 15.12.2026 | Bürgerbus | -")
+    details = (await bot.send(COORDINATOR, "/aufgabe 2")).text or ""
+    assert "Beschreibung:\n(keine)\n" in details, details
 
 
 async def test_a_task_for_one_person_and_from_a_meeting(bot: Harness) -> None:

@@ -61,6 +61,17 @@ async def test_the_result_names_all_ja_the_council_share_turnout_and_rule(bot: H
     assert "Ja 2, davon 1 vorbehaltlich Ratsbeschluss · Nein 1" in (details.text or "")
 
 
+async def test_a_result_without_quorum_names_no_council_to_ratify(bot: Harness) -> None:
+    f = await forum(bot)
+    await propose_and_open(bot, f.anna, "30.11.2026 18:00")
+    await vote(bot, f.anna, "Ja, vorbehaltlich Ratsbeschluss")
+    bot.clock.advance(timedelta(days=5))
+    await bot.run_job("ballots")  # 1 of 3 voted, 2 needed
+    result = result_of(bot, f.carla.id)
+    assert "Ergebnis: <b>nicht beschlussfähig</b>" in result
+    assert "vorbehaltlich Ratsbeschluss:" not in result  # nothing decided, nothing to ratify
+
+
 async def test_the_result_names_the_rule_it_was_counted_by(
     emulator: BotApiEmulator, database_url: str
 ) -> None:
